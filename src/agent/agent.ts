@@ -1,0 +1,302 @@
+// The agent: the loop that ties sources, the pure core and an engine together. One tick every
+// `interval` (sooner when a source or the engine says something changed, but never closer than
+// `minTickGap`), never two at once. Keeps a bounded history for the API and dashboard, logs one JSON
+// line per decision, and holds (never scales to zero) through metric or engine outages.
+import { EventEmitter } from 'node:events';
+import type { MicroscaleConfig } from '../config/schema.js';
+import type { ActualState, Decision } from '../core/types.js';
+import { EMPTY_STATE } from '../core/types.js';
+import { step, type StepInput } from '../core/step.js';
+import type { ControllerState } from '../core/controllers/index.js';
+import type { Engine } from '../engines/types.js';
+import type { Source } from '../sources/types.js';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../errors.js';
+import { Ring } from './ring.js';
+import { readAll } from './read-metrics.js';
+import { createSource, policyOf } from './wiring.js';
+import type { ServiceTick, TickRecord } from './records.js';
+
+export interface AgentOptions {
+  readonly engine: Engine;
+  readonly log: Logger;
+  readonly nowMs?: () => number;
+  readonly dryRun?: boolean;
+  /** Ticks kept in memory (default 7200: an hour at 500 ms). */
+  readonly historySize?: number;
+  /** Sources by service name; built from the config when omitted. */
+  readonly sources?: ReadonlyMap<string, Source>;
+}
+
+interface ServiceMemory {
+  controllerState: ControllerState;
+  lastDesired: number | undefined;
+  lastDecisionMs: number | undefined;
+}
+
+const ENGINE_BACKOFF_MS = { first: 500, max: 30_000 };
+
+export interface AgentEvents {
+  tick: [TickRecord];
+  decision: [Decision];
+}
+
+function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
+  if (!actual) return tick;
+  const { nodes, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes };
+  return nodes ? { ...rest, nodes } : rest;
+}
+
+export class Agent extends EventEmitter<AgentEvents> {
+  readonly ticks: Ring<TickRecord>;
+  readonly decisions = new Ring<Decision>(2000);
+  readonly startedAtMs: number;
+  private configValue: MicroscaleConfig;
+  private sources: Map<string, Source>;
+  private readonly memory = new Map<string, ServiceMemory>();
+  private readonly nowMs: () => number;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private pausedValue = false;
+  private seq = 0;
+  private lastTickStartMs = Number.NEGATIVE_INFINITY;
+  private engineBackoffMs = 0;
+  private engineRetryAtMs = 0;
+  private readonly unwatch: (() => void)[] = [];
+  private lastActual = new Map<string, ActualState>();
+
+  constructor(
+    config: MicroscaleConfig,
+    private readonly options: AgentOptions,
+  ) {
+    super();
+    this.configValue = config;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.startedAtMs = this.nowMs();
+    this.ticks = new Ring(options.historySize ?? 7200);
+    this.sources = new Map(options.sources ?? this.buildSources(config));
+  }
+
+  get config(): MicroscaleConfig {
+    return this.configValue;
+  }
+
+  get paused(): boolean {
+    return this.pausedValue;
+  }
+
+  get dryRun(): boolean {
+    return this.options.dryRun ?? false;
+  }
+
+  private buildSources(config: MicroscaleConfig): Map<string, Source> {
+    const sources = new Map<string, Source>();
+    for (const service of config.services) {
+      const source = createSource(service, { log: this.options.log, nowMs: () => this.nowMs() });
+      if (source) sources.set(service.name, source);
+    }
+    return sources;
+  }
+
+  /** Starts ticking. Resolves after the first tick. */
+  async start(): Promise<void> {
+    for (const source of this.sources.values()) if (source.watch) this.unwatch.push(source.watch(() => this.wake()));
+    if (this.options.engine.watch) this.unwatch.push(this.options.engine.watch(() => this.wake()));
+    await this.tickNow();
+  }
+
+  /** Ask for a tick as soon as the minimum gap allows (events from sources and engines). */
+  wake(): void {
+    if (this.stopped) return;
+    const due = this.lastTickStartMs + this.configValue.minTickGapMs - this.nowMs();
+    this.schedule(Math.max(0, due));
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.tickNow();
+    }, delayMs);
+  }
+
+  /** Runs one tick now, or waits for the one in progress (never two at once). */
+  async tickNow(): Promise<void> {
+    if (this.running) {
+      await this.running;
+      return;
+    }
+    this.running = this.tick().finally(() => {
+      this.running = null;
+      this.schedule(this.configValue.intervalMs);
+    });
+    await this.running;
+  }
+
+  pause(): void {
+    this.pausedValue = true;
+    this.options.log.info({ event: 'paused' }, 'scaling paused: decisions are logged, nothing is changed');
+  }
+
+  resume(): void {
+    this.pausedValue = false;
+    this.options.log.info({ event: 'resumed' }, 'scaling resumed');
+    this.wake();
+  }
+
+  /**
+   * Swaps in a new, already-validated config. Sources whose metric block changed are rebuilt; the engine
+   * and its kind stay (changing them needs a restart, and the caller is told so).
+   */
+  async reconfigure(next: MicroscaleConfig): Promise<void> {
+    if (JSON.stringify(next.engine) !== JSON.stringify(this.configValue.engine)) {
+      throw new Error('engine: the engine block changed; restart microscale to change engines');
+    }
+    const previous = new Map(this.configValue.services.map((s) => [s.name, s]));
+    const nextSources = new Map<string, Source>();
+    const stale: Source[] = [];
+    for (const service of next.services) {
+      const before = previous.get(service.name);
+      const existing = this.sources.get(service.name);
+      if (existing && before && JSON.stringify(before.metric) === JSON.stringify(service.metric)) nextSources.set(service.name, existing);
+      else {
+        if (existing) stale.push(existing);
+        const source = createSource(service, { log: this.options.log, nowMs: () => this.nowMs() });
+        if (source) nextSources.set(service.name, source);
+      }
+    }
+    for (const [name, source] of this.sources) if (!next.services.some((s) => s.name === name)) stale.push(source);
+    this.sources = nextSources;
+    this.configValue = next;
+    await Promise.all(stale.map((s) => s.close().catch(() => undefined)));
+    this.options.log.info({ event: 'reconfigured', services: next.services.length }, 'new config in force');
+    this.wake();
+  }
+
+  /** Stops: finishes the tick (and apply) in progress, starts nothing new, closes sources and engine. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    for (const unwatch of this.unwatch) unwatch();
+    await Promise.all([...this.sources.values()].map((s) => s.close().catch(() => undefined)));
+    await this.options.engine.close();
+  }
+
+  private async observeEngine(now: number): Promise<{ actual: Map<string, ActualState> | null; error: string | null }> {
+    if (now < this.engineRetryAtMs) return { actual: null, error: `engine unreachable; retrying in ${Math.ceil((this.engineRetryAtMs - now) / 1000)}s` };
+    try {
+      const actual = await this.options.engine.observe();
+      if (this.engineBackoffMs > 0) this.options.log.info({ event: 'engine-recovered' }, 'engine reachable again; resuming');
+      this.engineBackoffMs = 0;
+      return { actual, error: null };
+    } catch (error) {
+      this.engineBackoffMs = Math.min(ENGINE_BACKOFF_MS.max, this.engineBackoffMs ? this.engineBackoffMs * 2 : ENGINE_BACKOFF_MS.first);
+      this.engineRetryAtMs = now + this.engineBackoffMs;
+      const message = errorMessage(error);
+      this.options.log.error({ event: 'engine-error', retryInMs: this.engineBackoffMs }, `${message}; holding every service as it is, retrying in ${this.engineBackoffMs}ms`);
+      return { actual: null, error: message };
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const config = this.configValue;
+    const startMs = this.nowMs();
+    this.lastTickStartMs = startMs;
+    const [readings, observed] = await Promise.all([readAll(this.sources, config.metricTimeoutMs), this.observeEngine(startMs)]);
+    const actual = observed.actual ?? this.lastActual;
+    if (observed.actual) this.lastActual = observed.actual;
+
+    const sourceErrors: { service: string; message: string }[] = [];
+    const inputs: StepInput[] = config.services.map((service) => {
+      const reading = readings.get(service.name);
+      if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
+      const memory = this.memory.get(service.name);
+      return {
+        policy: policyOf(service),
+        onMetricError: service.onMetricError,
+        observation: reading?.ok ? { value: reading.value, atMs: startMs } : undefined,
+        stale: reading !== undefined && !reading.ok,
+        actual: actual.get(service.name) ?? EMPTY_STATE,
+        controllerState: memory?.controllerState,
+        lastDesired: memory?.lastDesired,
+        dtS: memory?.lastDecisionMs === undefined ? 0 : (startMs - memory.lastDecisionMs) / 1000,
+      };
+    });
+    for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
+
+    const { plan, outcomes } = step(inputs, config.capacity);
+    const inputByName = new Map(inputs.map((i) => [i.policy.name, i]));
+    const decisions: Decision[] = [];
+    const services: ServiceTick[] = plan.entries.map((entry) => {
+      const input = inputByName.get(entry.name);
+      const outcome = outcomes.get(entry.name);
+      const state = input?.actual ?? EMPTY_STATE;
+      const desired = outcome?.desired.kind === 'count' ? outcome.desired.count : entry.allocation;
+      this.memory.set(entry.name, {
+        controllerState: outcome?.controllerState,
+        lastDesired: outcome?.desired.kind === 'count' ? outcome.desired.count : undefined,
+        lastDecisionMs: startMs,
+      });
+      const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
+      if (entry.target !== entry.current && observed.actual) {
+        const sign = entry.target > entry.current ? '+' : '';
+        decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: this.dryRun || this.pausedValue });
+      }
+      return {
+        name: entry.name,
+        priority: entry.priority,
+        demand: input?.observation?.value ?? null,
+        stale: input?.stale ?? false,
+        target: input?.policy.target ?? { kind: 'remainder' },
+        desired,
+        allocation: entry.allocation,
+        planned: entry.target,
+        running: state.running,
+        starting: state.starting,
+        stopping: state.stopping,
+        ...(state.nodes ? { nodes: state.nodes } : {}),
+        reason,
+      };
+    });
+
+    let engineError = observed.error;
+    let after: Map<string, ActualState> | null = null;
+    if (observed.actual && decisions.length > 0 && !this.dryRun && !this.pausedValue) {
+      try {
+        await this.options.engine.apply(plan.entries.map((e) => ({ name: e.name, target: e.target })));
+        after = await this.options.engine.observe();
+        this.lastActual = after;
+      } catch (error) {
+        engineError = errorMessage(error);
+        this.options.log.error({ event: 'apply-error' }, engineError);
+      }
+    }
+    // The record shows the state after this tick's changes, so starting and stopping containers are seen.
+    const shown = after ? services.map((s) => withActual(s, after.get(s.name))) : services;
+    for (const decision of decisions) {
+      this.options.log.info({ event: 'decision', service: decision.service, from: decision.from, to: decision.to, dryRun: decision.dryRun }, decision.reason);
+      this.decisions.push(decision);
+      this.emit('decision', decision);
+    }
+    const record: TickRecord = {
+      seq: ++this.seq,
+      atMs: startMs,
+      t: (startMs - this.startedAtMs) / 1000,
+      durationMs: this.nowMs() - startMs,
+      capacity: config.capacity,
+      used: shown.reduce((sum, s) => sum + s.running + s.starting + s.stopping, 0),
+      paused: this.pausedValue,
+      dryRun: this.dryRun,
+      services: shown,
+      decisions,
+      engineError,
+      sourceErrors,
+    };
+    this.ticks.push(record);
+    this.emit('tick', record);
+  }
+}

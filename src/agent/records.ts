@@ -1,0 +1,39 @@
+// What the agent remembers of each tick: read by the CLI, the HTTP API, the dashboard and /metrics.
+import type { Decision, TargetSpec } from '../core/types.js';
+
+export interface ServiceTick {
+  readonly name: string;
+  readonly priority: number;
+  /** The metric's value; null for remainder services or when the read failed. */
+  readonly demand: number | null;
+  readonly stale: boolean;
+  readonly target: TargetSpec;
+  /** What the controller asked for; for remainder services, the share of the pool they were given. */
+  readonly desired: number;
+  /** Its share of the pool once everything in flight settles. */
+  readonly allocation: number;
+  /** running + starting the engine was asked to drive to. */
+  readonly planned: number;
+  readonly running: number;
+  readonly starting: number;
+  readonly stopping: number;
+  readonly nodes?: Readonly<Record<string, number>>;
+  readonly reason: string;
+}
+
+export interface TickRecord {
+  readonly seq: number;
+  readonly atMs: number;
+  /** Seconds since the agent started. */
+  readonly t: number;
+  readonly durationMs: number;
+  readonly capacity: number;
+  /** Containers running, starting or stopping: what occupies the pool. */
+  readonly used: number;
+  readonly paused: boolean;
+  readonly dryRun: boolean;
+  readonly services: readonly ServiceTick[];
+  readonly decisions: readonly Decision[];
+  readonly engineError: string | null;
+  readonly sourceErrors: readonly { readonly service: string; readonly message: string }[];
+}

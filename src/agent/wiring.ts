@@ -1,0 +1,51 @@
+// Builds the live parts from a validated config: the engine and one source per service with a metric.
+import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
+import type { ServicePolicy } from '../core/types.js';
+import { findEngineKind } from '../engines/index.js';
+import type { Engine, EngineContext } from '../engines/types.js';
+import { findSourceKind } from '../sources/index.js';
+import type { Source, SourceContext, SourceKind } from '../sources/types.js';
+import type { Logger } from '../log/logger.js';
+
+export function policyOf(service: ServiceConfig): ServicePolicy {
+  return {
+    name: service.name,
+    priority: service.priority,
+    min: service.min,
+    max: service.max,
+    target: service.target,
+    tolerance: service.tolerance,
+    pid: service.pid,
+  };
+}
+
+export function sourceKindOf(service: ServiceConfig): SourceKind | undefined {
+  return service.metric ? findSourceKind(service.metric.source) : undefined;
+}
+
+export function createSource(service: ServiceConfig, context: Omit<SourceContext, 'service'>): Source | undefined {
+  const kind = sourceKindOf(service);
+  if (!kind || !service.metric) return undefined;
+  return kind.create(service.metric, { ...context, service: service.name, log: context.log.child({ service: service.name, source: kind.kind }) });
+}
+
+export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
+  const kind = findEngineKind(config.engine.kind);
+  if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
+  const services = config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }));
+  return kind.create(config.engine, services, context);
+}
+
+/** Start-up lines that say plainly which plugins are not tested on a real server. */
+export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
+  const engine = findEngineKind(config.engine.kind);
+  if (engine?.status === 'documented-api' || engine?.status === 'experimental') {
+    log.warn({ engine: engine.kind, status: engine.status }, `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`);
+  }
+  for (const service of config.services) {
+    const kind = sourceKindOf(service);
+    if (kind?.status === 'documented-api' || kind?.status === 'experimental') {
+      log.warn({ service: service.name, source: kind.kind, status: kind.status }, `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`);
+    }
+  }
+}

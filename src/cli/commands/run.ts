@@ -1,0 +1,45 @@
+// `microscale run -c FILE [--dry-run]`: the agent on a config file. SIGHUP re-reads the file; a file
+// that fails validation is reported and the running config stays in force.
+import type { Command } from 'commander';
+import { Agent } from '../../agent/agent.js';
+import { createEngine, pluginWarnings } from '../../agent/wiring.js';
+import { loadConfigFile, summarize } from '../../config/parse.js';
+import { errorMessage } from '../../errors.js';
+import { createLogger } from '../../log/logger.js';
+import { runUntilStopped } from '../lifecycle.js';
+import { durationOption } from '../options.js';
+
+interface RunOptions {
+  readonly config: string;
+  readonly dryRun?: boolean;
+  readonly duration?: number;
+}
+
+export async function runAgent(options: RunOptions): Promise<void> {
+  const config = await loadConfigFile(options.config);
+  const log = createLogger(config.logLevel);
+  pluginWarnings(config, log);
+  const engine = await createEngine(config, { log, nowMs: Date.now });
+  const agent = new Agent(config, { engine, log, dryRun: options.dryRun ?? false });
+  log.info({ event: 'started', dryRun: options.dryRun ?? false }, `${options.config}: ${summarize(config)}`);
+  const reload = (): void => {
+    loadConfigFile(options.config)
+      .then((next) => agent.reconfigure(next))
+      .catch((error: unknown) => log.error({ event: 'reload-refused' }, `${errorMessage(error)}\nkeeping the config in force`));
+  };
+  process.on('SIGHUP', reload);
+  await runUntilStopped(agent, options.duration, async () => {
+    process.off('SIGHUP', reload);
+  });
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the agent on a config file')
+    .requiredOption('-c, --config <file>', 'the config file')
+    .option('--dry-run', 'decide and log, but change nothing')
+    .option('--duration <time>', 'stop after this long (default: until SIGTERM or Ctrl-C)', durationOption)
+    .addHelpText('after', '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\nSend SIGHUP to re-read the file; an invalid file is refused and the running config stays.')
+    .action(async (options: RunOptions) => runAgent(options));
+}

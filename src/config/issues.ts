@@ -1,0 +1,76 @@
+// Turns zod issues into the lines `microscale validate` prints:
+// "services[1].priority: expected an integer >= 1, got "high"".
+import type { ZodIssue } from 'zod';
+import { joinPath } from './env.js';
+
+export function formatPath(path: readonly (string | number)[], prefix = ''): string {
+  return path.reduce<string>((acc, key) => joinPath(acc, key), prefix);
+}
+
+export function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let current: unknown = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+}
+
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const saved = row[j] ?? 0;
+      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Lines for the issues of one parse; `input` is what was parsed, `prefix` its YAML path. */
+export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix = '', knownKeys: (path: (string | number)[]) => readonly string[] = () => []): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = formatPath(issue.path, prefix) || '(root)';
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const suggestion = closest(key, knownKeys(issue.path));
+        lines.push(`${formatPath([...issue.path, key], prefix)}: unknown key${suggestion ? `; did you mean "${suggestion}"?` : '; remove it or check the spelling'}`);
+      }
+      continue;
+    }
+    const value = valueAt(input, issue.path);
+    if (issue.code === 'invalid_type' && issue.received === 'undefined') {
+      lines.push(`${path}: ${issue.message.startsWith('is required') ? issue.message : `is required (${issue.message})`}`);
+      continue;
+    }
+    if (issue.code === 'invalid_union_discriminator') {
+      lines.push(`${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value)}`);
+      continue;
+    }
+    lines.push(`${path}: ${issue.message}, got ${showValue(value)}`);
+  }
+  return lines;
+}

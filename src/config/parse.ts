@@ -1,0 +1,171 @@
+// Reads and validates a config: YAML → ${ENV} substitution → schema → cross-field checks. Every problem
+// is collected (not just the first), each with its YAML path, the bad value and what is expected.
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { findEngineKind, engineKinds } from '../engines/index.js';
+import { findSourceKind, sourceKinds } from '../sources/index.js';
+import { substituteEnv } from './env.js';
+import { formatIssues, showValue } from './issues.js';
+import { baseServiceShape, topLevelSchema, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
+
+function shapeKeys(schema: z.ZodTypeAny): string[] {
+  let inner: z.ZodTypeAny = schema;
+  while (inner instanceof z.ZodEffects || inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
+    inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+  }
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape as object) : [];
+}
+
+function keysAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
+  let inner: z.ZodTypeAny = schema;
+  for (const key of path) {
+    while (inner instanceof z.ZodEffects || inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
+      inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
+    }
+    if (inner instanceof z.ZodObject && typeof key === 'string') inner = (inner.shape as Record<string, z.ZodTypeAny>)[key] ?? z.never();
+    else return [];
+  }
+  return shapeKeys(inner);
+}
+
+function parseMetric(raw: unknown, path: string, problems: string[]): MetricConfig | undefined {
+  if (raw === undefined) return undefined;
+  const kindName = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).source : undefined;
+  const kind = typeof kindName === 'string' ? findSourceKind(kindName) : undefined;
+  if (!kind) {
+    const known = sourceKinds.map((k) => k.kind).join(', ');
+    problems.push(`${path}.source: expected one of ${known}, got ${showValue(kindName)}`);
+    return undefined;
+  }
+  const result = kind.schema.safeParse(raw);
+  if (result.success) return result.data as MetricConfig;
+  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(kind.schema as z.ZodTypeAny, p)));
+  return undefined;
+}
+
+function parseService(
+  raw: unknown,
+  index: number,
+  serviceSchema: z.ZodObject<z.ZodRawShape>,
+  engineKeys: readonly string[],
+  defaults: { capacity: number; stopGracePeriodMs: number },
+  problems: string[],
+): ServiceConfig | undefined {
+  const path = `services[${index}]`;
+  const result = serviceSchema.safeParse(raw);
+  if (!result.success) {
+    problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(serviceSchema, p)));
+    return undefined;
+  }
+  const data = result.data as z.infer<z.ZodObject<typeof baseServiceShape>> & Record<string, unknown>;
+  const metric = parseMetric(data.metric, `${path}.metric`, problems);
+  const max = data.max ?? defaults.capacity;
+  const before = problems.length;
+  if (data.min > max) problems.push(`${path}.min: expected min <= max (${max}), got ${data.min}`);
+  if (data.target.kind !== 'remainder' && data.metric === undefined) {
+    problems.push(`${path}.metric: is required for target ${showValue(data.target.kind)}; add a metric block, or use target: remainder`);
+  }
+  if (data.target.kind === 'remainder' && data.metric !== undefined) {
+    problems.push(`${path}.metric: a remainder service takes what the pool has left and reads no metric; remove it or give a target`);
+  }
+  if (problems.length > before || (data.metric !== undefined && metric === undefined)) return undefined;
+  const engineOptions: Record<string, unknown> = {};
+  for (const key of engineKeys) if (data[key] !== undefined) engineOptions[key] = data[key];
+  return {
+    name: data.name,
+    priority: data.priority,
+    min: data.min,
+    max,
+    target: data.target,
+    tolerance: data.tolerance,
+    pid: data.controller,
+    metric,
+    onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
+    stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
+    engineOptions,
+  };
+}
+
+function crossChecks(config: MicroscaleConfig, problems: string[]): void {
+  const seen = new Map<string, number>();
+  config.services.forEach((s, i) => {
+    const first = seen.get(s.name);
+    if (first !== undefined) problems.push(`services[${i}].name: "${s.name}" is already used by services[${first}]; names must be unique`);
+    else seen.set(s.name, i);
+  });
+  const mins = config.services.reduce((sum, s) => sum + s.min, 0);
+  if (mins > config.capacity) {
+    problems.push(`capacity: the services' mins add up to ${mins}, more than the pool of ${config.capacity}; raise capacity or lower the mins`);
+  }
+  if (config.metricTimeoutMs > config.intervalMs) {
+    problems.push(`metricTimeout: expected at most the interval (${config.intervalMs}ms), got ${config.metricTimeoutMs}ms`);
+  }
+}
+
+/** Validates an already-parsed document (an object). Throws ConfigError with every problem. */
+export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
+  const { value: input, problems } = substituteEnv(document, env);
+  const top = topLevelSchema.safeParse(input);
+  if (!top.success) {
+    problems.push(...formatIssues(top.error.issues, input, '', (p) => keysAt(topLevelSchema, p)));
+    throw new ConfigError(problems, file);
+  }
+  const engineKind = findEngineKind(top.data.engine.kind);
+  if (!engineKind) {
+    problems.push(`engine.kind: expected one of ${engineKinds.map((k) => k.kind).join(', ')}, got ${showValue(top.data.engine.kind)}`);
+    throw new ConfigError(problems, file);
+  }
+  const engineResult = engineKind.schema.safeParse(top.data.engine);
+  if (!engineResult.success) {
+    problems.push(...formatIssues(engineResult.error.issues, top.data.engine, 'engine', (p) => keysAt(engineKind.schema as z.ZodTypeAny, p)));
+  }
+  const serviceSchema = z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict();
+  const engineKeys = Object.keys(engineKind.serviceShape);
+  const defaults = { capacity: top.data.capacity, stopGracePeriodMs: top.data.stopGracePeriod };
+  const services = top.data.services.map((raw, i) => parseService(raw, i, serviceSchema, engineKeys, defaults, problems));
+  if (problems.length > 0 || !engineResult.success) throw new ConfigError(problems, file);
+  const config: MicroscaleConfig = {
+    engine: engineResult.data,
+    capacity: top.data.capacity,
+    intervalMs: top.data.interval,
+    minTickGapMs: top.data.minTickGap,
+    metricTimeoutMs: top.data.metricTimeout ?? Math.min(Math.round(top.data.interval * 0.6), 2000),
+    api: top.data.api,
+    logLevel: top.data.logLevel,
+    services: services.filter((s): s is ServiceConfig => s !== undefined),
+  };
+  crossChecks(config, problems);
+  if (problems.length > 0) throw new ConfigError(problems, file);
+  return config;
+}
+
+/** Parses YAML text; syntax errors come back with their line and column. */
+export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      document.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`),
+      file,
+    );
+  }
+  return parseConfig(document.toJS(), env, file);
+}
+
+export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<MicroscaleConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([code === 'ENOENT' ? `file not found; create it or pass another with -c` : `cannot read it (${code ?? 'error'})`], file);
+  }
+  return parseConfigText(text, env, file);
+}
+
+/** One line: what the config sets up. */
+export function summarize(config: MicroscaleConfig): string {
+  const priorities = [...new Set(config.services.map((s) => s.priority))].sort((a, b) => a - b);
+  return `valid: ${config.services.length} service${config.services.length === 1 ? '' : 's'} (priorities ${priorities.join(', ')}) on engine ${config.engine.kind}, capacity ${config.capacity}, interval ${config.intervalMs}ms`;
+}

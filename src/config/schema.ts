@@ -1,0 +1,111 @@
+// The config file's schema. Parsed once, at the edge, into the types the rest of microscale uses.
+// The engine kind decides which extra keys a service may carry, and each metric's `source` decides the
+// shape of its block, so a typo anywhere is an error with its YAML path.
+import { z } from 'zod';
+import type { PidTuning, TargetSpec } from '../core/types.js';
+import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast } from './fields.js';
+
+export const TARGET_HELP = 'expected remainder, direct, {queueLength: N} or {perContainer: N}';
+
+const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
+  if (raw === 'remainder') return { kind: 'remainder' };
+  if (raw === 'direct') return { kind: 'direct' };
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const entries = Object.entries(raw);
+    const [key, value] = entries[0] ?? [];
+    if (entries.length === 1 && (key === 'queueLength' || key === 'perContainer')) {
+      if (typeof value === 'number' && value > 0) {
+        return key === 'queueLength' ? { kind: 'queueLength', queueLength: value } : { kind: 'perContainer', perContainer: value };
+      }
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'expected a number > 0' });
+      return z.NEVER;
+    }
+  }
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: TARGET_HELP });
+  return z.NEVER;
+});
+
+const pidTuningSchema = z
+  .object({
+    kp: numberAtLeast(0).optional(),
+    ki: numberAtLeast(0).optional(),
+    kd: numberAtLeast(0).optional(),
+    deadband: numberAtLeast(0).optional(),
+    maxStepUp: intAtLeast(1).optional(),
+    maxStepDown: intAtLeast(1).optional(),
+    ratePerContainer: numberAbove(0).optional(),
+  })
+  .strict();
+
+const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: intAtLeast(0) }).strict()], {
+  errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
+});
+
+/** Keys every service has, whatever the engine. */
+export const baseServiceShape = {
+  name: nonEmptyString('a name of lowercase letters, digits, "-", "_" or "."').regex(
+    /^[a-z0-9][a-z0-9._-]*$/,
+    'expected a name of lowercase letters, digits, "-", "_" or "." starting with a letter or digit',
+  ),
+  priority: intAtLeast(1).default(1),
+  min: intAtLeast(0).default(0),
+  max: intAtLeast(0).optional(),
+  target: targetSchema,
+  tolerance: numberAtLeast(0).default(0.1),
+  controller: pidTuningSchema.default({}),
+  metric: z.unknown().optional(),
+  onMetricError: onMetricErrorSchema.default('hold'),
+  stopGracePeriod: duration().optional(),
+};
+
+const apiSchema = z
+  .object({
+    enabled: z.boolean({ invalid_type_error: 'expected true or false' }).default(true),
+    listen: nonEmptyString('host:port').regex(/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8321').default('127.0.0.1:8321'),
+  })
+  .strict();
+
+export const topLevelSchema = z
+  .object({
+    engine: z.object({ kind: nonEmptyString('an engine kind') }).passthrough().default({ kind: 'sim' }),
+    capacity: intAtLeast(1),
+    interval: duration().default('500ms'),
+    minTickGap: duration().default('50ms'),
+    metricTimeout: duration().optional(),
+    stopGracePeriod: duration().default('10s'),
+    api: apiSchema.default({}),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    services: z.array(z.unknown(), { invalid_type_error: 'expected a list of services' }).min(1, 'expected at least one service'),
+  })
+  .strict();
+
+export type OnMetricError = { readonly kind: 'hold' } | { readonly kind: 'fallback'; readonly count: number };
+
+/** A metric block after validation: `source` plus the kind's own typed keys. */
+export type MetricConfig = { readonly source: string } & Readonly<Record<string, unknown>>;
+
+export interface ServiceConfig {
+  readonly name: string;
+  readonly priority: number;
+  readonly min: number;
+  readonly max: number;
+  readonly target: TargetSpec;
+  readonly tolerance: number;
+  readonly pid: PidTuning;
+  readonly metric: MetricConfig | undefined;
+  readonly onMetricError: OnMetricError;
+  readonly stopGracePeriodMs: number;
+  /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
+  readonly engineOptions: Readonly<Record<string, unknown>>;
+}
+
+export interface MicroscaleConfig {
+  readonly engine: { readonly kind: string } & Readonly<Record<string, unknown>>;
+  readonly capacity: number;
+  readonly intervalMs: number;
+  readonly minTickGapMs: number;
+  readonly metricTimeoutMs: number;
+  readonly api: { readonly enabled: boolean; readonly listen: string };
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly services: readonly ServiceConfig[];
+}

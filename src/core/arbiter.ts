@@ -1,0 +1,141 @@
+// The arbiter: who gets the pool. Pure: (services with desired and actual counts, capacity) → plan.
+//
+// 1. Allocation (where each service should end up): every service is held at its min; then services
+//    with a count target, highest priority (lowest number) first, take what they want up to their max;
+//    then `remainder` services, again by priority, fill what is left. Services at the same priority
+//    share fairly (max-min), ties broken by name, so the same input always gives the same plan.
+// 2. Transition (what to do now): a service above its allocation stops down to it at once; a service
+//    below it may start only into room that is free now. Containers starting or stopping occupy the
+//    pool, so a plan stops before it starts and never overcommits: an urgent service waits for what it
+//    pre-empts to finish stopping.
+import type { ArbiterService, Plan, PlanEntry } from './types.js';
+
+interface Group {
+  readonly remainder: boolean;
+  readonly priority: number;
+  readonly members: readonly ArbiterService[];
+}
+
+function wantOf(service: ArbiterService): number {
+  const wanted = service.desired.kind === 'remainder' ? service.max : service.desired.count;
+  return Math.min(service.max, Math.max(service.min, wanted));
+}
+
+function liveOf(service: ArbiterService): number {
+  return service.actual.running + service.actual.starting;
+}
+
+function groupsInOrder(services: readonly ArbiterService[]): Group[] {
+  const byKey = new Map<string, ArbiterService[]>();
+  for (const service of services) {
+    const key = `${service.desired.kind === 'remainder' ? 1 : 0}:${service.priority}`;
+    const list = byKey.get(key) ?? [];
+    list.push(service);
+    byKey.set(key, list);
+  }
+  return [...byKey.values()]
+    .map((members) => ({
+      remainder: members[0]?.desired.kind === 'remainder',
+      priority: members[0]?.priority ?? 0,
+      members: [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    }))
+    .sort((a, b) => Number(a.remainder) - Number(b.remainder) || a.priority - b.priority);
+}
+
+/**
+ * Max-min fair division of `available` units among `needs` (each gets at most its need).
+ * Returns the grants in the same order as `needs`. Deterministic: ties go to the earlier entry.
+ */
+export function shareFairly(needs: readonly number[], available: number): number[] {
+  const grants = needs.map(() => 0);
+  const order = needs.map((need, index) => ({ need, index })).sort((a, b) => a.need - b.need || a.index - b.index);
+  let remaining = Math.max(0, available);
+  order.forEach(({ need, index }, position) => {
+    const share = Math.floor(remaining / (order.length - position));
+    const grant = Math.min(need, share);
+    grants[index] = grant;
+    remaining -= grant;
+  });
+  for (let index = 0; index < needs.length && remaining > 0; index++) {
+    if ((grants[index] ?? 0) < (needs[index] ?? 0)) {
+      grants[index] = (grants[index] ?? 0) + 1;
+      remaining--;
+    }
+  }
+  return grants;
+}
+
+function allocate(groups: readonly Group[], capacity: number): Map<string, number> {
+  const allocation = new Map<string, number>();
+  let left = capacity;
+  // Mins first, highest priority first, so that if mins alone overcommit the pool the urgent ones win.
+  for (const group of groups) {
+    for (const service of group.members) {
+      const granted = Math.max(0, Math.min(service.min, left));
+      allocation.set(service.name, granted);
+      left -= granted;
+    }
+  }
+  for (const group of groups) {
+    const needs = group.members.map((s) => Math.max(0, wantOf(s) - (allocation.get(s.name) ?? 0)));
+    const grants = shareFairly(needs, left);
+    group.members.forEach((s, i) => {
+      const grant = grants[i] ?? 0;
+      allocation.set(s.name, (allocation.get(s.name) ?? 0) + grant);
+      left -= grant;
+    });
+  }
+  return allocation;
+}
+
+function describe(service: ArbiterService, allocation: number, target: number, capacity: number): string {
+  const live = liveOf(service);
+  const want = wantOf(service);
+  const wanted = service.desired.kind === 'remainder' ? `the rest of the pool (max ${service.max})` : `${want}`;
+  if (target > live) return `start ${target - live}: wants ${wanted}, pool of ${capacity} has room`;
+  if (target < live) {
+    if (allocation < want) return `stop ${live - target}: pre-empted, the pool of ${capacity} goes to higher priorities`;
+    return `stop ${live - target}: wants ${wanted}`;
+  }
+  if (allocation > live) {
+    const stopping = service.actual.stopping;
+    return `waiting to start ${allocation - live}: the pool of ${capacity} is full until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
+  }
+  return allocation < want ? `holding ${live}: pool of ${capacity} is fully used` : `holding ${live}`;
+}
+
+export function arbitrate(services: readonly ArbiterService[], capacity: number): Plan {
+  const groups = groupsInOrder(services);
+  const allocation = allocate(groups, capacity);
+
+  const occupied = services.reduce((sum, s) => sum + liveOf(s) + s.actual.stopping, 0);
+  let free = capacity - occupied;
+  const targets = new Map<string, number>();
+  for (const group of groups) {
+    const needs = group.members.map((s) => Math.max(0, (allocation.get(s.name) ?? 0) - liveOf(s)));
+    const grants = shareFairly(needs, free);
+    group.members.forEach((s, i) => {
+      const live = liveOf(s);
+      const alloc = allocation.get(s.name) ?? 0;
+      const grant = grants[i] ?? 0;
+      free -= grant;
+      targets.set(s.name, alloc < live ? alloc : live + grant);
+    });
+  }
+
+  const entries: PlanEntry[] = groups.flatMap((group) =>
+    group.members.map((s) => {
+      const alloc = allocation.get(s.name) ?? 0;
+      const target = targets.get(s.name) ?? liveOf(s);
+      return {
+        name: s.name,
+        priority: s.priority,
+        allocation: alloc,
+        target,
+        current: liveOf(s),
+        reason: describe(s, alloc, target, capacity),
+      };
+    }),
+  );
+  return { capacity, entries };
+}

@@ -1,0 +1,92 @@
+// The vocabulary of one tick, shared by the pure core, the agent, the engines and the simulator.
+// Nothing here does I/O.
+
+/** A number read from a source, stamped with when it was read (ms since the epoch, or simulated ms). */
+export interface Observation {
+  readonly value: number;
+  readonly atMs: number;
+}
+
+/** What an engine reports for one service. Containers still stopping occupy the pool. */
+export interface ActualState {
+  readonly running: number;
+  readonly starting: number;
+  readonly stopping: number;
+  /** Containers per host, where the engine knows hosts. */
+  readonly nodes?: Readonly<Record<string, number>>;
+}
+
+export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };
+
+/** How a service's desired count is chosen. */
+export type TargetSpec =
+  | { readonly kind: 'queueLength'; readonly queueLength: number }
+  | { readonly kind: 'perContainer'; readonly perContainer: number }
+  | { readonly kind: 'direct' }
+  | { readonly kind: 'remainder' };
+
+/** The PID controller's tuning; every field has a default (see controllers/pid.ts). */
+export interface PidTuning {
+  readonly kp?: number | undefined;
+  readonly ki?: number | undefined;
+  readonly kd?: number | undefined;
+  /** Errors within ±deadband (in metric units) count as zero. */
+  readonly deadband?: number | undefined;
+  readonly maxStepUp?: number | undefined;
+  readonly maxStepDown?: number | undefined;
+  /** Messages per second one container works through; enables feed-forward and scales the gains. */
+  readonly ratePerContainer?: number | undefined;
+}
+
+/** The policy of one service: everything the arbiter and the controller need. */
+export interface ServicePolicy {
+  readonly name: string;
+  readonly priority: number;
+  readonly min: number;
+  readonly max: number;
+  readonly target: TargetSpec;
+  /** Tolerance of the proportional rule (HPA's default is 0.1). */
+  readonly tolerance: number;
+  readonly pid: PidTuning;
+}
+
+/** What a controller wants for one service this tick. */
+export type Desired = { readonly kind: 'count'; readonly count: number } | { readonly kind: 'remainder' };
+
+/** The arbiter's input for one service. */
+export interface ArbiterService {
+  readonly name: string;
+  readonly priority: number;
+  readonly min: number;
+  readonly max: number;
+  readonly desired: Desired;
+  readonly actual: ActualState;
+}
+
+/** One service's line of a plan: the count of live containers (running + starting) it should have now. */
+export interface PlanEntry {
+  readonly name: string;
+  readonly priority: number;
+  /** Where the service would be if nothing were in flight: its share of the pool. */
+  readonly allocation: number;
+  /** What the engine should drive running + starting to now (never over the pool). */
+  readonly target: number;
+  /** running + starting before this plan. */
+  readonly current: number;
+  readonly reason: string;
+}
+
+export interface Plan {
+  readonly capacity: number;
+  readonly entries: readonly PlanEntry[];
+}
+
+/** A change the agent made or would make, with a reason a person can read. */
+export interface Decision {
+  readonly atMs: number;
+  readonly service: string;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: string;
+  readonly dryRun: boolean;
+}

@@ -1,0 +1,9 @@
+// Every engine kind microscale knows. Adding a kind: a folder under engines/ and one line here.
+import type { EngineKind } from './types.js';
+import { simEngine } from './sim/sim.js';
+
+export const engineKinds: readonly EngineKind[] = [simEngine];
+
+export function findEngineKind(kind: string): EngineKind | undefined {
+  return engineKinds.find((k) => k.kind === kind);
+}

@@ -1,0 +1,89 @@
+// `sim`: the embedded default. Containers are simulated with a start and stop latency, observed and
+// applied like a real engine, so the demo and tests run anywhere.
+import { z } from 'zod';
+import type { ActualState } from '../../core/types.js';
+import { duration } from '../../config/fields.js';
+import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
+import { SimCluster } from './cluster.js';
+
+export const simSchema = z
+  .object({
+    kind: z.literal('sim'),
+    startLatency: duration().default('300ms'),
+    stopLatency: duration().default('200ms'),
+  })
+  .strict();
+
+export type SimConfig = z.infer<typeof simSchema>;
+
+const simServiceShape = {
+  startLatency: duration().optional(),
+  stopLatency: duration().optional(),
+};
+
+export interface SimServiceOptions {
+  readonly startLatency?: number;
+  readonly stopLatency?: number;
+}
+
+export class SimEngine implements Engine {
+  readonly cluster: SimCluster;
+  private listener: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    config: SimConfig,
+    private readonly services: readonly EngineService<SimServiceOptions>[],
+    private readonly context: Pick<EngineContext, 'nowMs'>,
+  ) {
+    const byName = new Map(services.map((s) => [s.name, s.options]));
+    this.cluster = new SimCluster((name) => ({
+      startLatencyMs: byName.get(name)?.startLatency ?? config.startLatency,
+      stopLatencyMs: byName.get(name)?.stopLatency ?? config.stopLatency,
+    }));
+  }
+
+  async observe(): Promise<Map<string, ActualState>> {
+    const now = this.context.nowMs();
+    return new Map(this.services.map((s) => [s.name, this.cluster.state(s.name, now)]));
+  }
+
+  async apply(targets: readonly ApplyTarget[]): Promise<void> {
+    const now = this.context.nowMs();
+    for (const { name, target } of targets) this.cluster.scaleTo(name, target, now);
+    this.armWake(now);
+  }
+
+  /** Like a real engine's event stream: tells the agent when a container finishes starting or stopping. */
+  watch(onChange: () => void): () => void {
+    this.listener = onChange;
+    return () => {
+      this.listener = undefined;
+      clearTimeout(this.timer);
+    };
+  }
+
+  private armWake(now: number): void {
+    clearTimeout(this.timer);
+    const next = this.cluster.nextTransitionMs(now);
+    if (next === undefined || !this.listener) return;
+    this.timer = setTimeout(() => {
+      this.listener?.();
+      this.armWake(this.context.nowMs());
+    }, next - now + 1);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+  }
+}
+
+export const simEngine = defineEngine({
+  kind: 'sim',
+  status: 'embedded',
+  description: 'simulated containers with start/stop latency (no orchestrator needed)',
+  schema: simSchema,
+  serviceShape: simServiceShape,
+  create: (config, services: readonly EngineService<SimServiceOptions>[], context) => new SimEngine(config, services, context),
+});

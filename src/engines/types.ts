@@ -1,0 +1,51 @@
+// The engine contract: how to read and set the container count of each service on one orchestrator.
+// Level-triggered: `apply` drives toward the plan from what `observe` sees, never from its own memory.
+// Each kind lives in engines/<kind>/ with a zod schema for its `engine:` block and for the extra keys
+// it needs on each service (image, deployment, ...), and is listed once in engines/index.ts.
+import type { z } from 'zod';
+import type { ActualState } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
+import type { PluginStatus } from '../sources/types.js';
+
+/** One service as an engine sees it: its name, its grace period, and its engine-specific keys. */
+export interface EngineService<S = Record<string, unknown>> {
+  readonly name: string;
+  readonly stopGracePeriodMs: number;
+  readonly options: S;
+}
+
+export interface ApplyTarget {
+  readonly name: string;
+  /** running + starting to drive to. */
+  readonly target: number;
+}
+
+export interface Engine {
+  /** The actual state of every configured service. Rejects with an EngineError when unreachable. */
+  observe(): Promise<Map<string, ActualState>>;
+  /** Start or stop toward each target. Resolves once the changes are under way, not when they finish. */
+  apply(targets: readonly ApplyTarget[]): Promise<void>;
+  /** Engines that learn of changes at once (events, watches) call `onChange` so the agent can tick now. */
+  watch?(onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface EngineContext {
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+export interface EngineKind<C extends { kind: string } = { kind: string }, S = Record<string, unknown>> {
+  readonly kind: string;
+  readonly status: PluginStatus;
+  readonly description: string;
+  /** The `engine:` block, including `kind: <kind>`; strict. */
+  readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  /** Extra keys each service may or must carry on this engine (e.g. image for docker). */
+  readonly serviceShape: z.ZodRawShape;
+  create(config: C, services: readonly EngineService<S>[], context: EngineContext): Engine | Promise<Engine>;
+}
+
+export function defineEngine<C extends { kind: string }, S>(kind: EngineKind<C, S>): EngineKind {
+  return kind as unknown as EngineKind;
+}

@@ -1,0 +1,36 @@
+// The source contract: where one number for one service comes from. Each kind lives in its own folder
+// (sources/<kind>/) with a zod schema for its `metric:` block, and is listed once in sources/index.ts.
+import type { z } from 'zod';
+import type { Logger } from '../log/logger.js';
+
+export interface Source {
+  /** One reading. Rejects with a SourceError; the agent applies the timeout through `signal`. */
+  read(signal: AbortSignal): Promise<number>;
+  /** Sources that learn of a change at once call `onChange` so the agent can tick now. Returns an unsubscribe. */
+  watch?(onChange: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface SourceContext {
+  readonly service: string;
+  readonly log: Logger;
+  /** The agent's clock (ms): sources that make up demand (random) use it, never Date.now() directly. */
+  readonly nowMs: () => number;
+}
+
+/** How tested a plugin is; shown at start-up and in the README. */
+export type PluginStatus = 'embedded' | 'real-tested' | 'documented-api' | 'experimental';
+
+export interface SourceKind<C extends { source: string } = { source: string }> {
+  readonly kind: string;
+  readonly status: PluginStatus;
+  readonly description: string;
+  /** The `metric:` block, including `source: <kind>`; strict (unknown keys are errors). */
+  readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  create(config: C, context: SourceContext): Source;
+}
+
+/** Helper so a kind's module keeps its own config type while the registry holds them all. */
+export function defineSource<C extends { source: string }>(kind: SourceKind<C>): SourceKind {
+  return kind as unknown as SourceKind;
+}
