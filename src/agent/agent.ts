@@ -135,6 +135,17 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.running;
   }
 
+  /** A value pushed from outside (POST /api/services/{name}/metric): only for services whose source accepts it. */
+  pushMetric(service: string, value: number): void {
+    const configured = this.configValue.services.find((s) => s.name === service);
+    if (!configured) throw new Error(`service "${service}" is not configured; known: ${this.configValue.services.map((s) => s.name).join(', ')}`);
+    const source = this.sources.get(service);
+    if (!source?.accept) {
+      throw new Error(`service "${service}" does not take pushed metrics (its metric source is ${configured.metric?.source ?? 'none'}); give it metric: {source: push}`);
+    }
+    source.accept(value);
+  }
+
   pause(): void {
     this.pausedValue = true;
     this.options.log.info({ event: 'paused' }, 'scaling paused: decisions are logged, nothing is changed');

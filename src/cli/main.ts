@@ -1,6 +1,7 @@
 // The `microscale` command. Each subcommand lives in cli/commands/ and registers itself here.
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
@@ -17,7 +18,7 @@ export function buildProgram(): Command {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
     .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale validate -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run');
-  for (const register of [registerDemo, registerRun, registerValidate]) register(program);
+  for (const register of [registerDemo, registerRun, registerValidate, registerBench]) register(program);
   return program;
 }
 

@@ -8,6 +8,8 @@ export interface Source {
   read(signal: AbortSignal): Promise<number>;
   /** Sources that learn of a change at once call `onChange` so the agent can tick now. Returns an unsubscribe. */
   watch?(onChange: () => void): () => void;
+  /** Sources fed from outside (the `push` kind) take a value here; the API calls it through the agent. */
+  accept?(value: number): void;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,35 @@
+// `microscale bench [NAME...]`: runs benchmarks (all when none is named) and prints a table each.
+import type { Command } from 'commander';
+import { benchmarks } from '../../bench/index.js';
+import { formatTable } from '../../bench/table.js';
+import type { BenchResult } from '../../bench/types.js';
+import { silentLogger } from '../../log/logger.js';
+import { UsageError } from '../exit.js';
+
+interface BenchCliOptions {
+  readonly json?: boolean;
+  readonly quick?: boolean;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('run benchmarks, each against its baseline in the same run')
+    .argument('[names...]', `which to run: ${benchmarks.map((b) => b.name).join(', ')} (default: all)`)
+    .option('--json', 'print the results as JSON')
+    .option('--quick', 'fewer trials, for a quick look')
+    .allowUnknownOption(false)
+    .addHelpText('after', `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json`)
+    .action(async (names: string[], options: BenchCliOptions) => {
+      const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
+      if (unknown.length > 0) throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
+      const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
+      const results: BenchResult[] = [];
+      for (const benchmark of chosen) {
+        const result = await benchmark.run({ json: options.json ?? false, quick: options.quick ?? false, log: silentLogger(), args: {} });
+        results.push(result);
+        if (!options.json) console.log(`${formatTable(result)}\n`);
+      }
+      if (options.json) console.log(JSON.stringify(results, null, 2));
+    });
+}
