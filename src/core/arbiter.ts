@@ -47,19 +47,25 @@ function groupsInOrder(services: readonly ArbiterService[]): Group[] {
  * Returns the grants in the same order as `needs`. Deterministic: ties go to the earlier entry.
  */
 export function shareFairly(needs: readonly number[], available: number): number[] {
-  const grants = needs.map(() => 0);
-  const order = needs.map((need, index) => ({ need, index })).sort((a, b) => a.need - b.need || a.index - b.index);
+  // Find the water level: the share at which the needs below it are met in full and the rest are equal.
+  const sorted = [...needs].sort((a, b) => a - b);
   let remaining = Math.max(0, available);
-  order.forEach(({ need, index }, position) => {
-    const share = Math.floor(remaining / (order.length - position));
-    const grant = Math.min(need, share);
-    grants[index] = grant;
-    remaining -= grant;
-  });
-  for (let index = 0; index < needs.length && remaining > 0; index++) {
+  let level = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < sorted.length; i++) {
+    const need = sorted[i] ?? 0;
+    const share = remaining / (sorted.length - i);
+    if (need > share) {
+      level = share;
+      break;
+    }
+    remaining -= need;
+  }
+  const grants = needs.map((need) => Math.min(need, Math.floor(level)));
+  let leftover = Math.max(0, available) - grants.reduce((sum, g) => sum + g, 0);
+  for (let index = 0; index < needs.length && leftover > 0; index++) {
     if ((grants[index] ?? 0) < (needs[index] ?? 0)) {
       grants[index] = (grants[index] ?? 0) + 1;
-      remaining--;
+      leftover--;
     }
   }
   return grants;

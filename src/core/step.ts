@@ -41,7 +41,7 @@ function outcomeFor(input: StepInput): StepOutcome {
     const held = input.lastDesired ?? current;
     return { desired: { kind: 'count', count: held }, controllerState: input.controllerState, reason: `metric unavailable: holding ${held}` };
   }
-  const { desired, state, reason } = decide({ policy: input.policy, observation: input.observation, current, dtS: input.dtS }, input.controllerState);
+  const { desired, state, reason } = decide({ policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS }, input.controllerState);
   return { desired, controllerState: state, reason };
 }
 

@@ -4,7 +4,7 @@
 //   u = feedForward + kp·e + I + kd·slope
 // - derivative on the measurement (the queue's slope, smoothed), so a target change causes no kick;
 // - when `ratePerContainer` is known, feed-forward from the arrival-rate estimate
-//   (slope + current·rate) / rate, so a rising queue is met before the backlog builds;
+//   (slope + running·rate) / rate (only running containers work off the queue), so a rising queue is met before the backlog builds;
 //   without it, the integral starts at the current count (bumpless) and carries the steady state;
 // - anti-windup: conditional integration (no integrating further into saturation, nor upward while
 //   the pool has not granted the last increase) and the integral clamped to [−max, max];
@@ -18,6 +18,8 @@ export interface PidState {
   readonly integral: number | null;
   readonly lastValue: number | null;
   readonly slope: number;
+  /** Smoothed arrival-rate estimate (messages/s), when the per-container rate is known. */
+  readonly arrivals: number | null;
   readonly lastDesired: number | null;
 }
 
@@ -45,15 +47,15 @@ export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): 
     kd: tuning.kd ?? (rate ? 1 / rate : 0),
     deadband: tuning.deadband ?? Math.max(1, targetQueueLength * 0.1),
     maxStepUp: tuning.maxStepUp ?? Number.POSITIVE_INFINITY,
-    maxStepDown: tuning.maxStepDown ?? 2,
+    maxStepDown: tuning.maxStepDown ?? 1,
     ratePerContainer: rate,
   };
 }
 
 export const pidController: Controller<PidState> = {
   kind: 'pid',
-  initialState: () => ({ integral: null, lastValue: null, slope: 0, lastDesired: null }),
-  decide({ policy, observation, current, dtS }, state) {
+  initialState: () => ({ integral: null, lastValue: null, slope: 0, arrivals: null, lastDesired: null }),
+  decide({ policy, observation, current, running, dtS }, state) {
     const { target } = policy;
     if (target.kind !== 'queueLength') throw new Error(`pid controller needs a queueLength target, got ${target.kind}`);
     if (!observation) return { desired: { kind: 'count', count: current }, state, reason: 'no metric yet' };
@@ -68,7 +70,11 @@ export const pidController: Controller<PidState> = {
     const slope = state.lastValue === null ? 0 : state.slope + alpha * (instantSlope - state.slope);
 
     const rate = tuning.ratePerContainer;
-    const feedForward = rate ? Math.max(0, slope + current * rate) / rate : 0;
+    // Smooth the arrival estimate itself, not the slope: a smoothed slope lags behind a draining queue
+    // and would make the controller undershoot once the backlog is gone.
+    const instantArrivals = rate ? Math.max(0, instantSlope + (running ?? current) * rate) : 0;
+    const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
+    const feedForward = rate ? arrivals / rate : 0;
     const derivative = rate ? 0 : tuning.kd * slope; // with a known rate the slope is in the feed-forward
     let integral = state.integral ?? (rate ? 0 : current);
 
@@ -85,7 +91,7 @@ export const pidController: Controller<PidState> = {
     const comparison = error === 0 ? '≈' : rawError > 0 ? '>' : '<';
     return {
       desired: { kind: 'count', count },
-      state: { integral, lastValue: queue, slope, lastDesired: count },
+      state: { integral, lastValue: queue, slope, arrivals: rate ? arrivals : null, lastDesired: count },
       reason: `queue ${formatNumber(queue)} ${comparison} target ${target.queueLength}`,
     };
   },

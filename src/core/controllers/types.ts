@@ -7,6 +7,8 @@ export interface ControllerInput {
   readonly observation: Observation | undefined;
   /** running + starting now: what the service has, as far as the engine knows. */
   readonly current: number;
+  /** Of those, the ones running (working) now; defaults to `current`. */
+  readonly running?: number;
   /** Seconds since the previous decision for this service (0 on the first). */
   readonly dtS: number;
 }

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { arbitrate, shareFairly } from './arbiter.js';
+import type { ArbiterService } from './types.js';
+
+const service = (name: string, priority: number, desired: number | 'remainder', running = 0, extra: Partial<ArbiterService> = {}): ArbiterService => ({
+  name,
+  priority,
+  min: 0,
+  max: 100,
+  desired: desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: desired },
+  actual: { running, starting: 0, stopping: 0 },
+  ...extra,
+});
+
+const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.target;
+const allocOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.allocation;
+
+describe('arbiter: the classic demo', () => {
+  it('gives priority 1 its demand and the remainder service the rest of the pool', () => {
+    const plan = arbitrate([service('p1', 1, 5), service('p2', 2, 'remainder')], 9);
+    assert.equal(targetOf(plan, 'p1'), 5);
+    assert.equal(targetOf(plan, 'p2'), 4);
+  });
+
+  it('pre-empts the background service first, and starts the urgent one only once the pool has room', () => {
+    // P2 fills the pool; P1's demand jumps to 7.
+    const full = arbitrate([service('p1', 1, 7, 5), service('p2', 2, 'remainder', 4)], 9);
+    assert.equal(targetOf(full, 'p2'), 2, 'p2 stops 2 at once');
+    assert.equal(targetOf(full, 'p1'), 5, 'p1 waits: the 2 stopping containers still occupy the pool');
+    assert.match(full.entries.find((e) => e.name === 'p2')?.reason ?? '', /pre-empted/);
+    // Next tick: the two are stopping.
+    const stopping = arbitrate([service('p1', 1, 7, 5), service('p2', 2, 'remainder', 2, { actual: { running: 2, starting: 0, stopping: 2 } })], 9);
+    assert.equal(targetOf(stopping, 'p1'), 5);
+    assert.match(stopping.entries.find((e) => e.name === 'p1')?.reason ?? '', /waiting to start 2/);
+    // Then they are gone.
+    const free = arbitrate([service('p1', 1, 7, 5), service('p2', 2, 'remainder', 2)], 9);
+    assert.equal(targetOf(free, 'p1'), 7);
+    assert.equal(targetOf(free, 'p2'), 2);
+  });
+
+  it('lets the background service grow back when demand falls', () => {
+    const plan = arbitrate([service('p1', 1, 2, 7), service('p2', 2, 'remainder', 2)], 9);
+    assert.equal(targetOf(plan, 'p1'), 2);
+    assert.equal(allocOf(plan, 'p2'), 7);
+    assert.equal(targetOf(plan, 'p2'), 2, 'p2 waits for p1 to finish stopping');
+  });
+});
+
+describe('arbiter: mins, maxes and fairness', () => {
+  it('holds every service at its min even when a higher priority wants everything', () => {
+    const plan = arbitrate([service('urgent', 1, 20), service('batch', 2, 0, 0, { min: 2 })], 9);
+    assert.equal(allocOf(plan, 'urgent'), 7);
+    assert.equal(allocOf(plan, 'batch'), 2);
+  });
+
+  it('shares fairly and deterministically between services of the same priority', () => {
+    const plan = arbitrate([service('b', 1, 9), service('a', 1, 9), service('c', 1, 9)], 10);
+    assert.deepEqual(plan.entries.map((e) => [e.name, e.allocation]), [['a', 4], ['b', 3], ['c', 3]]);
+  });
+
+  it('shareFairly gives the small needs in full and splits the rest', () => {
+    assert.deepEqual(shareFairly([1, 10, 10], 10), [1, 5, 4]);
+    assert.deepEqual(shareFairly([9, 9, 9], 10), [4, 3, 3]);
+    assert.deepEqual(shareFairly([5, 5], 0), [0, 0]);
+    assert.deepEqual(shareFairly([2, 2], 10), [2, 2]);
+  });
+});
+
+const arbitraryServices = fc
+  .uniqueArray(
+    fc.record({
+      name: fc.stringMatching(/^[a-z]{1,6}$/),
+      priority: fc.integer({ min: 1, max: 4 }),
+      min: fc.integer({ min: 0, max: 3 }),
+      extraMax: fc.integer({ min: 0, max: 15 }),
+      desired: fc.oneof(fc.integer({ min: 0, max: 25 }), fc.constant('remainder' as const)),
+      running: fc.integer({ min: 0, max: 8 }),
+      starting: fc.integer({ min: 0, max: 3 }),
+      stopping: fc.integer({ min: 0, max: 3 }),
+    }),
+    { selector: (s) => s.name, minLength: 1, maxLength: 8 },
+  )
+  .map((list) =>
+    list.map(
+      (s): ArbiterService => ({
+        name: s.name,
+        priority: s.priority,
+        min: s.min,
+        max: s.min + s.extraMax,
+        desired: s.desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: s.desired },
+        actual: { running: s.running, starting: s.starting, stopping: s.stopping },
+      }),
+    ),
+  );
+
+const occupied = (services: readonly ArbiterService[]): number => services.reduce((sum, s) => sum + s.actual.running + s.actual.starting + s.actual.stopping, 0);
+
+describe('arbiter properties', () => {
+  it('never plans past the pool: starts only into room that is free now', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        const plan = arbitrate(services, capacity);
+        const before = occupied(services);
+        // After the plan: stopping stays, stopped ones become stopping, targets are live.
+        const after = services.reduce((sum, s) => {
+          const live = s.actual.running + s.actual.starting;
+          const target = plan.entries.find((e) => e.name === s.name)?.target ?? live;
+          return sum + s.actual.stopping + Math.max(target, live);
+        }, 0);
+        assert.ok(after <= Math.max(capacity, before), `occupancy ${after} > pool ${capacity} (was ${before})`);
+        const allocated = plan.entries.reduce((sum, e) => sum + e.allocation, 0);
+        assert.ok(allocated <= capacity);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('holds mins and maxes in every allocation when the mins fit the pool', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        fc.pre(services.reduce((sum, s) => sum + s.min, 0) <= capacity);
+        const plan = arbitrate(services, capacity);
+        for (const s of services) {
+          const entry = plan.entries.find((e) => e.name === s.name);
+          assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
+          assert.ok(entry.target <= s.max);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the most urgent service what it asked for when the pool allows', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        const counted = services.filter((s) => s.desired.kind === 'count');
+        fc.pre(counted.length > 0);
+        const top = Math.min(...counted.map((s) => s.priority));
+        const urgent = counted.filter((s) => s.priority === top);
+        fc.pre(urgent.length === 1);
+        const u = urgent[0]!;
+        const want = Math.min(u.max, Math.max(u.min, u.desired.kind === 'count' ? u.desired.count : 0));
+        const othersMin = services.filter((s) => s !== u).reduce((sum, s) => sum + s.min, 0);
+        fc.pre(want + othersMin <= capacity);
+        assert.equal(arbitrate(services, capacity).entries.find((e) => e.name === u.name)?.allocation, want);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('uses the whole pool when a remainder service can still grow', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        fc.pre(services.reduce((sum, s) => sum + s.min, 0) <= capacity);
+        const remainder = services.filter((s) => s.desired.kind === 'remainder');
+        const plan = arbitrate(services, capacity);
+        const allocated = plan.entries.reduce((sum, e) => sum + e.allocation, 0);
+        const roomLeft = remainder.some((s) => (plan.entries.find((e) => e.name === s.name)?.allocation ?? 0) < s.max);
+        if (remainder.length > 0 && roomLeft) assert.equal(allocated, capacity);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the same plan for the same input, in any order', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        const plan = arbitrate(services, capacity);
+        assert.deepEqual(arbitrate([...services].reverse(), capacity), plan);
+        assert.deepEqual(arbitrate(services, capacity), plan);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches a fixed point: a plan carried out gives no further change', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        fc.pre(occupied(services) <= capacity);
+        let current = services;
+        // Carry plans out (containers start and stop instantly) until nothing changes; it must settle fast.
+        for (let round = 0; round < 3; round++) {
+          const plan = arbitrate(current, capacity);
+          current = current.map((s) => ({ ...s, actual: { running: plan.entries.find((e) => e.name === s.name)?.target ?? 0, starting: 0, stopping: 0 } }));
+        }
+        const settled = arbitrate(current, capacity);
+        for (const entry of settled.entries) assert.equal(entry.target, entry.current, `${entry.name} still changing: ${entry.reason}`);
+        for (const entry of settled.entries) assert.equal(entry.target, entry.allocation);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PidTuning, ServicePolicy, TargetSpec } from '../types.js';
+import { decide, directController, pidController, proportionalController, type PidState } from './index.js';
+
+const policy = (target: TargetSpec, extra: Partial<ServicePolicy> = {}): ServicePolicy => ({
+  name: 's',
+  priority: 1,
+  min: 0,
+  max: 20,
+  target,
+  tolerance: 0.1,
+  pid: {},
+  ...extra,
+});
+
+const count = (desired: { kind: string; count?: number }): number | undefined => (desired.kind === 'count' ? desired.count : undefined);
+
+describe('direct controller', () => {
+  const cases: [number, number, number, number][] = [
+    // value, min, max → desired
+    [5, 0, 9, 5],
+    [4.2, 0, 9, 5],
+    [12, 0, 9, 9],
+    [0, 1, 9, 1],
+  ];
+  for (const [value, min, max, expected] of cases) {
+    it(`demand ${value} within [${min}, ${max}] → ${expected}`, () => {
+      const out = directController.decide({ policy: policy({ kind: 'direct' }, { min, max }), observation: { value, atMs: 0 }, current: 3, dtS: 0.5 }, null);
+      assert.equal(count(out.desired), expected);
+    });
+  }
+  it('holds the current count when there is no reading yet', () => {
+    const out = directController.decide({ policy: policy({ kind: 'direct' }), observation: undefined, current: 3, dtS: 0 }, null);
+    assert.equal(count(out.desired), 3);
+  });
+});
+
+describe('proportional controller (the HPA rule)', () => {
+  const cases: [number, number, number, string][] = [
+    // value, current, → desired, why
+    [250, 2, 3, 'ceil(250 / 100)'],
+    [205, 2, 2, 'within the 10% tolerance of 2 × 100'],
+    [180, 2, 2, 'within tolerance below'],
+    [170, 2, 2, 'ceil(170/100) = 2'],
+    [50, 4, 1, 'scale down to ceil(50/100)'],
+    [0, 3, 0, 'no load'],
+    [350, 0, 4, 'from zero'],
+  ];
+  for (const [value, current, expected, why] of cases) {
+    it(`${value} with ${current} running → ${expected} (${why})`, () => {
+      const out = proportionalController.decide({ policy: policy({ kind: 'perContainer', perContainer: 100 }), observation: { value, atMs: 0 }, current, dtS: 15 }, null);
+      assert.equal(count(out.desired), expected);
+    });
+  }
+});
+
+/** A closed loop: a queue fed at `arrivals(t)` msg/s, each container working `rate` msg/s, starting after `startS`. */
+function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: { rate: number; target: number; seconds: number; startS?: number; max?: number }) {
+  const dt = 0.5;
+  const p = policy({ kind: 'queueLength', queueLength: options.target }, { pid: tuning, max: options.max ?? 50 });
+  let state: PidState = pidController.initialState();
+  let queue = 0;
+  const ready: number[] = []; // start times of live containers
+  const history: { t: number; queue: number; desired: number; live: number }[] = [];
+  for (let t = 0; t < options.seconds; t += dt) {
+    const running = ready.filter((at) => at <= t).length;
+    queue = Math.max(0, queue + (arrivals(t) - running * options.rate) * dt);
+    const out = pidController.decide({ policy: p, observation: { value: queue, atMs: t * 1000 }, current: ready.length, running, dtS: t === 0 ? 0 : dt }, state);
+    state = out.state;
+    const desired = count(out.desired) ?? ready.length;
+    while (ready.length < desired) ready.push(t + (options.startS ?? 0.5));
+    while (ready.length > desired) ready.pop();
+    history.push({ t, queue, desired, live: ready.length });
+  }
+  return history;
+}
+
+function reversals(values: number[]): number {
+  let count = 0;
+  let direction = 0;
+  for (let i = 1; i < values.length; i++) {
+    const d = Math.sign((values[i] ?? 0) - (values[i - 1] ?? 0));
+    if (d !== 0 && direction !== 0 && d !== direction) count++;
+    if (d !== 0) direction = d;
+  }
+  return count;
+}
+
+describe('pid controller: step response', () => {
+  // Arrivals step from 20 to 80 msg/s at t = 20 s; containers work 10 msg/s each: 2 → 8 containers needed.
+  const step = (t: number): number => (t < 20 ? 20 : 80);
+
+  for (const [label, tuning] of [
+    ['with the per-container rate known (feed-forward)', { ratePerContainer: 10 }],
+    ['without the per-container rate', {}],
+  ] as const) {
+    it(`${label}: clears the backlog fast and settles without oscillating`, () => {
+      const history = simulate(tuning, step, { rate: 10, target: 50, seconds: 120 });
+      const after = history.filter((h) => h.t >= 20);
+      const peak = Math.max(...after.map((h) => h.queue));
+      const settledAt = after.find((h, i) => after.slice(i).every((x) => Math.abs(x.queue - 50) <= 50))?.t;
+      assert.ok(settledAt !== undefined, 'the queue never settled near its target');
+      assert.ok(settledAt - 20 <= 45, `took ${settledAt - 20} s to settle`);
+      const finalLive = history.at(-1)?.live ?? 0;
+      assert.ok(finalLive >= 8 && finalLive <= 9, `ended with ${finalLive} containers for a load needing 8`);
+      const steady = history.filter((h) => h.t >= settledAt).map((h) => h.live);
+      assert.ok(reversals(steady) <= 2, `containers went up and down ${reversals(steady)} times after settling: ${steady.join(',')}`);
+      assert.ok(Math.max(...after.map((h) => h.live)) <= 14, 'overshot far past the 8 containers needed');
+      assert.ok(peak < 1000, `backlog peaked at ${peak}`);
+    });
+  }
+
+  it('is faster with feed-forward than without', () => {
+    const timeToEight = (tuning: PidTuning): number =>
+      simulate(tuning, step, { rate: 10, target: 50, seconds: 120 }).find((h) => h.t >= 20 && h.live >= 8)?.t ?? Infinity;
+    assert.ok(timeToEight({ ratePerContainer: 10 }) <= timeToEight({}));
+  });
+
+  it('does not wind up while the pool holds it at its max', () => {
+    // Needs 8 but max is 4 for a minute, then the load falls away: it must come down promptly.
+    const load = (t: number): number => (t < 60 ? 80 : 0);
+    const history = simulate({}, load, { rate: 10, target: 50, seconds: 300, max: 4 });
+    const downAt = history.find((h) => h.t >= 60 && h.queue <= 50 && h.desired < 4)?.t;
+    const emptyAt = history.find((h) => h.t >= 60 && h.queue <= 50)?.t ?? Infinity;
+    assert.ok(downAt !== undefined && downAt - emptyAt <= 10, `still at max ${downAt === undefined ? 'forever' : `${downAt - emptyAt} s`} after the backlog cleared`);
+  });
+
+  it('respects the step limits per tick', () => {
+    const history = simulate({ maxStepUp: 1, maxStepDown: 1 }, step, { rate: 10, target: 50, seconds: 60 });
+    for (let i = 1; i < history.length; i++) assert.ok(Math.abs((history[i]?.live ?? 0) - (history[i - 1]?.live ?? 0)) <= 1);
+  });
+
+  it('ignores errors inside the deadband', () => {
+    const p = policy({ kind: 'queueLength', queueLength: 50 }, { pid: { deadband: 10 } });
+    let state = pidController.initialState();
+    for (const value of [50, 55, 45, 58, 42, 50]) {
+      const out = pidController.decide({ policy: p, observation: { value, atMs: 0 }, current: 3, dtS: 0.5 }, state);
+      state = out.state;
+      assert.equal(count(out.desired), 3, `moved at queue ${value}`);
+    }
+  });
+});
+
+describe('decide', () => {
+  it('gives remainder services no count: the arbiter gives them what is left', () => {
+    assert.deepEqual(decide({ policy: policy({ kind: 'remainder' }), observation: undefined, current: 2, dtS: 0 }, undefined).desired, { kind: 'remainder' });
+  });
+});
