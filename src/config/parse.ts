@@ -108,24 +108,28 @@ function crossChecks(config: MicroscaleConfig, problems: string[]): void {
 export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
   const { value: input, problems } = substituteEnv(document, env);
   const top = topLevelSchema.safeParse(input);
-  if (!top.success) {
-    problems.push(...formatIssues(top.error.issues, input, '', (p) => keysAt(topLevelSchema, p)));
-    throw new ConfigError(problems, file);
-  }
-  const engineKind = findEngineKind(top.data.engine.kind);
+  if (!top.success) problems.push(...formatIssues(top.error.issues, input, '', (p) => keysAt(topLevelSchema, p)));
+  // Go on to the engine and the services even when the top level has problems, so every problem is
+  // reported at once; take their inputs straight from the document.
+  const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const engineRaw = top.success ? top.data.engine : (raw.engine ?? { kind: 'sim' });
+  const engineName = engineRaw !== null && typeof engineRaw === 'object' ? (engineRaw as Record<string, unknown>).kind : undefined;
+  const engineKind = typeof engineName === 'string' ? findEngineKind(engineName) : undefined;
   if (!engineKind) {
-    problems.push(`engine.kind: expected one of ${engineKinds.map((k) => k.kind).join(', ')}, got ${showValue(top.data.engine.kind)}`);
+    if (typeof engineName === 'string') problems.push(`engine.kind: expected one of ${engineKinds.map((k) => k.kind).join(', ')}, got ${showValue(engineName)}`);
     throw new ConfigError(problems, file);
   }
-  const engineResult = engineKind.schema.safeParse(top.data.engine);
+  const engineResult = engineKind.schema.safeParse(engineRaw);
   if (!engineResult.success) {
-    problems.push(...formatIssues(engineResult.error.issues, top.data.engine, 'engine', (p) => keysAt(engineKind.schema as z.ZodTypeAny, p)));
+    problems.push(...formatIssues(engineResult.error.issues, engineRaw, 'engine', (p) => keysAt(engineKind.schema as z.ZodTypeAny, p)));
   }
   const serviceSchema = z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict();
   const engineKeys = Object.keys(engineKind.serviceShape);
-  const defaults = { capacity: top.data.capacity, stopGracePeriodMs: top.data.stopGracePeriod };
-  const services = top.data.services.map((raw, i) => parseService(raw, i, serviceSchema, engineKeys, defaults, problems));
-  if (problems.length > 0 || !engineResult.success) throw new ConfigError(problems, file);
+  const capacity = top.success ? top.data.capacity : typeof raw.capacity === 'number' ? raw.capacity : Number.MAX_SAFE_INTEGER;
+  const stopGracePeriodMs = top.success ? top.data.stopGracePeriod : 10_000;
+  const servicesRaw = Array.isArray(raw.services) ? raw.services : [];
+  const services = servicesRaw.map((service, i) => parseService(service, i, serviceSchema, engineKeys, { capacity, stopGracePeriodMs }, problems));
+  if (!top.success || !engineResult.success || problems.length > 0) throw new ConfigError(problems, file);
   const config: MicroscaleConfig = {
     engine: engineResult.data,
     capacity: top.data.capacity,

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseConfig } from '../config/parse.js';
+import type { ActualState } from '../core/types.js';
+import { EngineError } from '../errors.js';
+import { SimEngine } from '../engines/sim/sim.js';
+import type { ApplyTarget, Engine } from '../engines/types.js';
+import { silentLogger } from '../log/logger.js';
+import type { Source } from '../sources/types.js';
+import { Agent } from './agent.js';
+
+function config(extra: Record<string, unknown> = {}) {
+  return parseConfig({
+    capacity: 9,
+    interval: '1h', // ticks are driven by hand in these tests
+    services: [
+      { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' },
+      { name: 'background', priority: 2, target: 'remainder' },
+    ],
+    ...extra,
+  });
+}
+
+/** A source whose value the test sets; `fail` makes reads reject. */
+class ManualSource implements Source {
+  value = 0;
+  fail = false;
+  async read(): Promise<number> {
+    if (this.fail) throw new Error('queue server unreachable');
+    return this.value;
+  }
+  async close(): Promise<void> {}
+}
+
+/** The sim engine with a clock the test moves, and switches for outages. */
+class TestEngine implements Engine {
+  now = 0;
+  down = false;
+  applied: ApplyTarget[][] = [];
+  inner = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, [
+    { name: 'urgent', stopGracePeriodMs: 0, options: {} },
+    { name: 'background', stopGracePeriodMs: 0, options: {} },
+  ], { nowMs: () => this.now });
+  async observe(): Promise<Map<string, ActualState>> {
+    if (this.down) throw new EngineError('unreachable', 'test', 'connection refused');
+    return this.inner.observe();
+  }
+  async apply(targets: readonly ApplyTarget[]): Promise<void> {
+    this.applied.push([...targets]);
+    return this.inner.apply(targets);
+  }
+  async close(): Promise<void> {}
+}
+
+function setup(options: { dryRun?: boolean } = {}) {
+  const engine = new TestEngine();
+  const source = new ManualSource();
+  const agent = new Agent(config(), { engine, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', source]]), dryRun: options.dryRun ?? false });
+  const tickAt = async (ms: number) => {
+    engine.now = ms;
+    await agent.tickNow();
+    return agent.ticks.toArray().at(-1)!;
+  };
+  const byName = (tick: Awaited<ReturnType<typeof tickAt>>, name: string) => tick.services.find((s) => s.name === name)!;
+  return { engine, source, agent, tickAt, byName };
+}
+
+describe('agent: the classic demo loop', () => {
+  it('meets priority 1 demand as soon as containers can start, and keeps the pool full', async () => {
+    const { source, agent, tickAt, byName } = setup();
+    source.value = 5;
+    let tick = await tickAt(0);
+    assert.equal(byName(tick, 'urgent').starting, 5);
+    assert.equal(byName(tick, 'background').starting, 4);
+    tick = await tickAt(500);
+    assert.equal(byName(tick, 'urgent').running, 5);
+    assert.equal(byName(tick, 'background').running, 4);
+    source.value = 8; // demand jumps: background is pre-empted first
+    tick = await tickAt(1000);
+    assert.equal(byName(tick, 'background').stopping, 3);
+    assert.equal(tick.used, 9, 'stopping containers still occupy the pool: never overcommitted');
+    tick = await tickAt(1300); // the stops are done: urgent starts
+    assert.equal(byName(tick, 'urgent').starting, 3);
+    tick = await tickAt(1700);
+    assert.equal(byName(tick, 'urgent').running, 8);
+    assert.equal(byName(tick, 'background').running, 1);
+    assert.ok(agent.decisions.toArray().some((d) => d.service === 'background' && /pre-empted/.test(d.reason)));
+    await agent.stop();
+  });
+});
+
+describe('agent: outages never scale to zero', () => {
+  it('holds a service at its last decision while its metric cannot be read, and marks it stale', async () => {
+    const { source, agent, tickAt, byName } = setup();
+    source.value = 6;
+    await tickAt(0);
+    await tickAt(500);
+    source.fail = true;
+    const tick = await tickAt(1000);
+    assert.equal(byName(tick, 'urgent').stale, true);
+    assert.equal(byName(tick, 'urgent').demand, null);
+    assert.equal(byName(tick, 'urgent').running, 6);
+    assert.match(tick.sourceErrors[0]?.message ?? '', /unreachable/);
+    const later = await tickAt(5000);
+    assert.equal(byName(later, 'urgent').running + byName(later, 'urgent').starting, 6);
+    await agent.stop();
+  });
+
+  it('uses the fallback count when the service asks for one', async () => {
+    const engine = new TestEngine();
+    const source = new ManualSource();
+    source.fail = true;
+    const cfg = config({ services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct', onMetricError: { fallback: 3 } }, { name: 'background', priority: 2, target: 'remainder' }] });
+    const agent = new Agent(cfg, { engine, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', source]]) });
+    await agent.tickNow();
+    assert.equal(agent.ticks.toArray().at(-1)?.services.find((s) => s.name === 'urgent')?.planned, 3);
+    await agent.stop();
+  });
+
+  it('changes nothing while the engine is unreachable, backs off, and resumes', async () => {
+    const { engine, source, agent, tickAt, byName } = setup();
+    source.value = 4;
+    await tickAt(0);
+    await tickAt(500);
+    engine.down = true;
+    source.value = 9;
+    const applies = engine.applied.length;
+    let tick = await tickAt(1000);
+    assert.match(tick.engineError ?? '', /unreachable/);
+    assert.equal(engine.applied.length, applies, 'nothing applied without knowing the actual state');
+    tick = await tickAt(1200); // within the backoff: the engine is not even asked
+    assert.match(tick.engineError ?? '', /retrying/);
+    engine.down = false;
+    tick = await tickAt(3000);
+    assert.equal(tick.engineError, null);
+    assert.equal(byName(tick, 'urgent').planned, 4, 'first the background stops; urgent waits for room');
+    await agent.stop();
+  });
+});
+
+describe('agent: control', () => {
+  it('decides and logs but changes nothing in dry-run', async () => {
+    const { engine, source, agent, tickAt } = setup({ dryRun: true });
+    source.value = 5;
+    const tick = await tickAt(0);
+    assert.equal(engine.applied.length, 0);
+    assert.ok(tick.decisions.length > 0 && tick.decisions.every((d) => d.dryRun));
+    await agent.stop();
+  });
+
+  it('applies nothing while paused, and resumes', async () => {
+    const { engine, source, agent, tickAt } = setup();
+    agent.pause();
+    source.value = 5;
+    await tickAt(0);
+    assert.equal(engine.applied.length, 0);
+    agent.resume();
+    await tickAt(100);
+    assert.equal(engine.applied.length, 1);
+    await agent.stop();
+  });
+
+  it('never runs two ticks at once', async () => {
+    const { engine, agent } = setup();
+    let inFlight = 0;
+    let most = 0;
+    const observe = engine.observe.bind(engine);
+    engine.observe = async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return observe();
+    };
+    await Promise.all([agent.tickNow(), agent.tickNow(), agent.tickNow()]);
+    assert.equal(most, 1);
+    await agent.stop();
+  });
+
+  it('takes a new config, but refuses a change of engine', async () => {
+    const { agent, tickAt } = setup();
+    await tickAt(0);
+    await assert.rejects(agent.reconfigure(config({ engine: { kind: 'sim', startLatency: '1s' } })), /restart/);
+    assert.equal(agent.config.capacity, 9, 'the running config stays');
+    await agent.reconfigure(config({ capacity: 5 }));
+    const tick = await tickAt(1000);
+    assert.equal(tick.capacity, 5);
+    await agent.stop();
+  });
+
+  it('wakes for a pushed value only on services whose source accepts it', async () => {
+    const { agent } = setup();
+    assert.throws(() => agent.pushMetric('urgent', 3), /does not take pushed metrics/);
+    assert.throws(() => agent.pushMetric('nosuch', 3), /not configured/);
+    await agent.stop();
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../errors.js';
+import { parseConfigText } from './parse.js';
+import { parseDurationMs } from './duration.js';
+
+const good = `
+engine: {kind: sim}
+capacity: 9
+interval: 500ms
+services:
+  - name: orders
+    priority: 1
+    max: 9
+    metric: {source: random, max: 9}
+    target: direct
+  - name: reports
+    priority: 2
+    target: remainder
+`;
+
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parseConfigText(text, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('config parsing', () => {
+  it('parses a valid config with its defaults', () => {
+    const config = parseConfigText(good, {});
+    assert.equal(config.capacity, 9);
+    assert.equal(config.intervalMs, 500);
+    assert.equal(config.services[0]?.priority, 1);
+    assert.deepEqual(config.services[1]?.target, { kind: 'remainder' });
+    assert.equal(config.services[1]?.max, 9, 'max defaults to the pool');
+    assert.equal(config.services[0]?.stopGracePeriodMs, 10_000);
+    assert.deepEqual(config.services[0]?.onMetricError, { kind: 'hold' });
+    assert.equal(config.api.listen, '127.0.0.1:8321', 'the API binds loopback by default');
+  });
+
+  it('reports every problem at once, each with its YAML path, the value and what is expected', () => {
+    const problems = problemsOf(`
+capacity: nine
+interval: fast
+services:
+  - name: orders
+    priority: high
+    target: {queueLength: -5}
+    metric: {source: random}
+  - name: Reports!
+    target: sometimes
+`);
+    assert.ok(problems.includes('capacity: expected an integer >= 1, got "nine"'), problems.join('\n'));
+    assert.ok(problems.includes('interval: expected a duration like 500ms, 3s or 2m, got "fast"'), problems.join('\n'));
+    assert.ok(problems.includes('services[0].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
+    assert.ok(problems.includes('services[0].target.queueLength: expected a number > 0, got -5'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].name: expected a name of lowercase letters')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct')), problems.join('\n'));
+  });
+
+  it('names the service path for bad service fields', () => {
+    const problems = problemsOf(`
+capacity: 9
+services:
+  - name: orders
+    priority: 1
+    target: direct
+    metric: {source: random}
+  - name: reports
+    priority: high
+    target: sometimes
+`);
+    assert.ok(problems.includes('services[1].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct, {queueLength: N} or {perContainer: N}')), problems.join('\n'));
+  });
+
+  it('treats unknown keys as errors and suggests the key meant', () => {
+    const problems = problemsOf(good.replace('priority: 2', 'prioirty: 2').replace('capacity: 9', 'capacity: 9\nintervall: 1s'));
+    assert.ok(problems.includes('intervall: unknown key; did you mean "interval"?'), problems.join('\n'));
+    assert.ok(problems.includes('services[1].prioirty: unknown key; did you mean "priority"?'), problems.join('\n'));
+  });
+
+  it('checks the metric block against its source kind', () => {
+    const problems = problemsOf(good.replace('{source: random, max: 9}', '{source: random, mx: 9}').replace('target: remainder', 'target: remainder\n    metric: {source: nosuch}'));
+    assert.ok(problems.some((p) => p.startsWith('services[0].metric.mx: unknown key')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].metric.source: expected one of random')), problems.join('\n'));
+  });
+
+  it('refuses an unknown engine kind with the list of known ones', () => {
+    const problems = problemsOf(good.replace('kind: sim', 'kind: mesos'));
+    assert.ok(problems[0]?.startsWith('engine.kind: expected one of sim'), problems.join('\n'));
+  });
+
+  it('checks across fields: min <= max, unique names, mins within the pool, metric needed', () => {
+    const problems = problemsOf(`
+capacity: 3
+services:
+  - {name: a, min: 2, max: 1, target: direct, metric: {source: random}}
+  - {name: a, min: 2, target: remainder}
+  - {name: b, target: {queueLength: 50}}
+`);
+    assert.ok(problems.includes('services[0].min: expected min <= max (1), got 2'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[2].metric: is required')), problems.join('\n'));
+  });
+
+  it('refuses duplicate names and mins that overcommit the pool', () => {
+    const problems = problemsOf(`
+capacity: 3
+services:
+  - {name: a, min: 2, target: direct, metric: {source: random}}
+  - {name: a, min: 2, target: remainder}
+`);
+    assert.ok(problems.some((p) => p.startsWith('services[1].name: "a" is already used by services[0]')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('capacity: the services\' mins add up to 4')), problems.join('\n'));
+  });
+
+  it('substitutes ${ENV} references and reports the ones that are not set', () => {
+    const text = good.replace('capacity: 9', 'capacity: 9\nlogLevel: ${LEVEL}').replace('name: reports', 'name: ${SECOND:-reports}');
+    const config = parseConfigText(text, { LEVEL: 'warn' });
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.services[1]?.name, 'reports');
+    const problems = problemsOf(text, {});
+    assert.ok(problems.includes('logLevel: environment variable LEVEL is not set; export it or give a default as ${LEVEL:-value}'), problems.join('\n'));
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const problems = problemsOf('capacity: [9\nservices: {');
+    assert.ok(problems[0]?.startsWith('YAML syntax:'), problems.join('\n'));
+  });
+});
+
+describe('durations', () => {
+  for (const [text, ms] of [['500ms', 500], ['3s', 3000], ['2m', 120_000], ['1h', 3_600_000], ['1m30s', 90_000], ['0.5s', 500]] as const) {
+    it(`${text} = ${ms} ms`, () => assert.equal(parseDurationMs(text), ms));
+  }
+  for (const text of ['500', 'fast', '3 s', '-1s', '']) {
+    it(`"${text}" is not a duration`, () => assert.equal(parseDurationMs(text), undefined));
+  }
+});
