@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ActualState } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
-import type { PluginStatus } from '../sources/types.js';
+import type { PluginStatus } from '../plugin-status.js';
 
 /** One service as an engine sees it: its name, its grace period, and its engine-specific keys. */
 export interface EngineService<S = Record<string, unknown>> {

@@ -20,8 +20,9 @@ export interface SourceContext {
   readonly nowMs: () => number;
 }
 
-/** How tested a plugin is; shown at start-up and in the README. */
-export type PluginStatus = 'embedded' | 'real-tested' | 'documented-api' | 'experimental';
+import type { PluginStatus } from '../plugin-status.js';
+
+export type { PluginStatus } from '../plugin-status.js';
 
 export interface SourceKind<C extends { source: string } = { source: string }> {
   readonly kind: string;
