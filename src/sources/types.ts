@@ -2,6 +2,7 @@
 // (sources/<kind>/) with a zod schema for its `metric:` block, and is listed once in sources/index.ts.
 import type { z } from 'zod';
 import type { Logger } from '../log/logger.js';
+import type { PluginStatus } from '../plugin-status.js';
 
 export interface Source {
   /** One reading. Rejects with a SourceError; the agent applies the timeout through `signal`. */
@@ -19,8 +20,6 @@ export interface SourceContext {
   /** The agent's clock (ms): sources that make up demand (random) use it, never Date.now() directly. */
   readonly nowMs: () => number;
 }
-
-import type { PluginStatus } from '../plugin-status.js';
 
 export type { PluginStatus } from '../plugin-status.js';
 
