@@ -1,0 +1,170 @@
+// What the Docker Engine runs for one pool, kept fresh by the events stream (filtered by the pool's
+// labels) and a full list now and then. observe() reads it; nothing here is our own belief that the
+// daemon could contradict: every entry comes from a list or an event, and a full list replaces it.
+// When the stream is down, every read is a full list, so an unreachable daemon is seen at once.
+import type Docker from 'dockerode';
+import type { Logger } from '../../log/logger.js';
+import { LABEL, poolFilter } from './labels.js';
+import { engineError, withTimeout } from './connection.js';
+
+export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
+
+export interface ContainerEntry {
+  readonly id: string;
+  readonly service: string;
+  /** The daemon's state: created, running, paused, restarting, removing, exited, dead. */
+  state: string;
+  health: Health;
+  /** When the container was created (ms since the epoch). */
+  readonly createdMs: number;
+  /** When this entry last changed here (ms), so a slower full list does not undo a newer event. */
+  updatedMs: number;
+}
+
+interface DockerEvent {
+  readonly Type?: string;
+  readonly Action?: string;
+  readonly id?: string;
+  readonly time?: number;
+  readonly Actor?: { readonly ID?: string; readonly Attributes?: Readonly<Record<string, string>> };
+}
+
+const LIST_TIMEOUT_MS = 10_000;
+const RECONNECT_GAP_MS = 1000;
+
+/** "Up 3 seconds (health: starting)" → starting; the list API gives health only in this text. */
+export function healthFromStatus(status: string): Health {
+  if (status.includes('(health: starting)')) return 'starting';
+  if (status.includes('(unhealthy)')) return 'unhealthy';
+  if (status.includes('(healthy)')) return 'healthy';
+  return 'none';
+}
+
+export class ContainerCache {
+  readonly entries = new Map<string, ContainerEntry>();
+  private stream: NodeJS.ReadableStream | undefined;
+  private streaming = false;
+  private lastConnectMs = 0;
+  private lastListMs = 0;
+  private closed = false;
+  private readonly listeners = new Set<(entry: ContainerEntry | undefined, action: string) => void>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly pool: string,
+    private readonly host: string | undefined,
+    private readonly resyncMs: number,
+    private readonly log: Logger,
+    /** Whether containers of a service carry a health check (from its image), for `start` events. */
+    private readonly hasHealthcheck: (service: string) => boolean,
+  ) {}
+
+  onEvent(listener: (entry: ContainerEntry | undefined, action: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Fresh entries: from the cache while the stream is up and a list is recent, else a full list now. */
+  async refresh(): Promise<void> {
+    if (!this.streaming && Date.now() - this.lastConnectMs >= RECONNECT_GAP_MS) await this.connectEvents();
+    if (!this.streaming || Date.now() - this.lastListMs >= this.resyncMs) await this.list();
+  }
+
+  /** Records a container we have just created, before its event arrives. */
+  add(id: string, service: string): void {
+    if (!this.entries.has(id)) this.entries.set(id, { id, service, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() });
+  }
+
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  /** A full list of the pool's containers; replaces every entry not changed since the list began. */
+  async list(): Promise<void> {
+    const startedMs = Date.now();
+    let found: Docker.ContainerInfo[];
+    try {
+      found = await withTimeout(this.docker.listContainers({ all: true, filters: { label: poolFilter(this.pool) } }), LIST_TIMEOUT_MS, 'docker', 'list containers');
+    } catch (error) {
+      throw engineError('docker', this.host, 'list containers', error);
+    }
+    const seen = new Set<string>();
+    for (const info of found) {
+      const service = info.Labels[LABEL.service];
+      if (!service) continue;
+      seen.add(info.Id);
+      const existing = this.entries.get(info.Id);
+      if (existing && existing.updatedMs >= startedMs) continue;
+      this.entries.set(info.Id, { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs });
+    }
+    for (const [id, entry] of this.entries) if (!seen.has(id) && entry.updatedMs < startedMs) this.entries.delete(id);
+    this.lastListMs = startedMs;
+  }
+
+  private async connectEvents(): Promise<void> {
+    this.lastConnectMs = Date.now();
+    try {
+      const stream = await withTimeout(
+        this.docker.getEvents({ filters: { type: ['container'], label: poolFilter(this.pool) } }),
+        LIST_TIMEOUT_MS,
+        'docker',
+        'follow events',
+      );
+      if (this.closed) return destroy(stream);
+      this.stream = stream;
+      this.streaming = true;
+      this.lastListMs = 0; // events may have been missed while the stream was down
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString('utf8');
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) this.apply(JSON.parse(line) as DockerEvent);
+      });
+      const down = (): void => {
+        if (this.stream !== stream) return;
+        this.streaming = false;
+        this.stream = undefined;
+        if (!this.closed) this.log.warn({ event: 'docker-events-down' }, 'Docker events stream ended; observing by full list until it is back');
+      };
+      stream.on('end', down);
+      stream.on('error', down);
+      stream.on('close', down);
+    } catch (error) {
+      this.streaming = false;
+      this.log.debug({ event: 'docker-events-failed', error: String(error) }, 'could not follow Docker events');
+    }
+  }
+
+  private apply(event: DockerEvent): void {
+    const id = event.Actor?.ID ?? event.id;
+    const service = event.Actor?.Attributes?.[LABEL.service];
+    const action = event.Action ?? '';
+    if (!id || !service) return;
+    const now = Date.now();
+    let entry = this.entries.get(id);
+    if (!entry && action !== 'destroy') {
+      entry = { id, service, state: 'created', health: 'none', createdMs: (event.time ?? now / 1000) * 1000, updatedMs: now };
+      this.entries.set(id, entry);
+    }
+    if (action === 'start' && entry) Object.assign(entry, { state: 'running', health: this.hasHealthcheck(service) ? 'starting' : 'none' });
+    else if (action.startsWith('health_status: ') && entry) entry.health = action.slice('health_status: '.length) === 'healthy' ? 'healthy' : 'unhealthy';
+    else if ((action === 'die' || action === 'oom') && entry) entry.state = 'exited';
+    else if (action === 'pause' && entry) entry.state = 'paused';
+    else if (action === 'unpause' && entry) entry.state = 'running';
+    else if (action === 'destroy') this.entries.delete(id);
+    if (entry) entry.updatedMs = now;
+    for (const listener of this.listeners) listener(this.entries.get(id), action);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.streaming = false;
+    if (this.stream) destroy(this.stream);
+    this.stream = undefined;
+  }
+}
+
+function destroy(stream: NodeJS.ReadableStream): void {
+  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+}

@@ -1,0 +1,126 @@
+// The docker engine on the real Docker Engine: the shared conformance suite, adoption by a restarted
+// engine, health checks, missing images. Skips loudly when no engine is running.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, describe, it } from 'node:test';
+import { engineConformance } from '../conformance.js';
+import { silentLogger } from '../../log/logger.js';
+import { EngineError } from '../../errors.js';
+import { eventually, needService } from '../../testing/services.js';
+import { DockerEngine } from './docker.js';
+import { dockerSchema, type DockerServiceOptions } from './schema.js';
+import type { EngineService } from '../types.js';
+import { dockerCheck, poolContainers, removePool, testPool } from './testing.js';
+
+const sleeper: DockerServiceOptions = { image: 'busybox:latest', command: ['sleep', '3600'] };
+
+function engineFor(pool: string, services: EngineService<DockerServiceOptions>[]): DockerEngine {
+  return new DockerEngine(dockerSchema.parse({ kind: 'docker', pool, resync: '2s' }), services, { log: silentLogger() });
+}
+
+const service = (name: string, options: DockerServiceOptions = sleeper, stopGracePeriodMs = 2000): EngineService<DockerServiceOptions> => ({ name, stopGracePeriodMs, options });
+
+engineConformance('docker', {
+  settleMs: 20_000,
+  setup: async () => {
+    if (!(await needService(undefined, dockerCheck))) return undefined;
+    const pool = testPool('conf');
+    const engine = engineFor(pool, [service('a'), service('b')]);
+    return {
+      engine,
+      services: ['a', 'b'],
+      cleanup: async () => {
+        await engine.close();
+        await removePool(pool);
+      },
+    };
+  },
+});
+
+describe('docker engine on a real daemon', () => {
+  const pools: string[] = [];
+  after(async () => {
+    for (const pool of pools) await removePool(pool);
+  });
+
+  it('adopts the containers it finds after a restart: no duplicates, no orphans', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('adopt');
+    pools.push(pool);
+    const first = engineFor(pool, [service('worker')]);
+    await first.apply([{ name: 'worker', target: 3 }]);
+    // Closed mid-scaling: starts in flight finish, nothing is stopped.
+    await first.close();
+    const second = engineFor(pool, [service('worker')]);
+    try {
+      const adopted = await second.observe();
+      assert.equal((adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0), 3, 'the restarted engine sees the 3 containers');
+      await second.apply([{ name: 'worker', target: 3 }]);
+      assert.equal((await poolContainers(pool)).length, 3, 'no duplicate starts for containers already there');
+      await second.apply([{ name: 'worker', target: 1 }]);
+      assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 15_000), 'the adopted extras are stopped and removed');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('leaves another pool\'s containers alone', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const [mine, theirs] = [testPool('mine'), testPool('theirs')];
+    pools.push(mine, theirs);
+    const other = engineFor(theirs, [service('worker')]);
+    await other.apply([{ name: 'worker', target: 1 }]);
+    await other.close();
+    const engine = engineFor(mine, [service('worker')]);
+    try {
+      assert.equal((await engine.observe()).get('worker')?.starting, 0);
+      assert.equal((await engine.observe()).get('worker')?.running, 0, 'containers of pool "theirs" are not counted');
+      await engine.apply([{ name: 'worker', target: 0 }]);
+      assert.equal((await poolContainers(theirs)).length, 1, 'nor stopped');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('counts a container with a health check as running only once it is healthy', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    execFileSync('docker', ['build', '-q', '-t', 'microscale-test-health:1', '-'], {
+      input: 'FROM busybox:latest\nHEALTHCHECK --interval=1s --timeout=1s --start-period=10s CMD test -f /ready\n',
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
+    const pool = testPool('health');
+    pools.push(pool);
+    const engine = engineFor(pool, [service('web', { image: 'microscale-test-health:1', command: 'sleep 2; touch /ready; exec sleep 3600' })]);
+    try {
+      await engine.apply([{ name: 'web', target: 1 }]);
+      assert.ok(await eventually(async () => (await poolContainers(pool)).some((c) => c.State === 'running'), 10_000), 'container started');
+      assert.deepEqual(
+        { running: (await engine.observe()).get('web')?.running, starting: (await engine.observe()).get('web')?.starting },
+        { running: 0, starting: 1 },
+        'running but not yet healthy counts as starting',
+      );
+      assert.ok(await eventually(async () => (await engine.observe()).get('web')?.running === 1, 15_000), 'healthy counts as running');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('names a missing image and how to get it', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('noimage');
+    pools.push(pool);
+    const engine = engineFor(pool, [service('ghost', { image: 'microscale-no-such-image:404' })]);
+    try {
+      await assert.rejects(engine.apply([{ name: 'ghost', target: 1 }]), (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.failure, 'not-found');
+        assert.match(error.message, /image "microscale-no-such-image:404" is not on the Docker Engine/);
+        assert.match(error.message, /docker build -t microscale-no-such-image:404/);
+        return true;
+      });
+      assert.equal((await poolContainers(pool)).length, 0);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -1,0 +1,66 @@
+// Creating, starting and stopping one container. A stop is graceful: SIGTERM, then SIGKILL once the
+// service's grace period is over, then the container is removed (stopped containers left behind fill
+// the disk).
+import { randomBytes } from 'node:crypto';
+import type Docker from 'dockerode';
+import { ownedLabels } from './labels.js';
+import type { DockerServiceOptions } from './schema.js';
+
+export function containerSpec(pool: string, service: string, options: DockerServiceOptions): Docker.ContainerCreateOptions {
+  const env = options.env === undefined ? undefined : Array.isArray(options.env) ? [...options.env] : Object.entries(options.env).map(([k, v]) => `${k}=${String(v)}`);
+  const cmd = options.command === undefined ? undefined : typeof options.command === 'string' ? ['sh', '-c', options.command] : [...options.command];
+  return {
+    name: `ms-${service}-${randomBytes(4).toString('hex')}`,
+    Image: options.image,
+    ...(cmd ? { Cmd: cmd } : {}),
+    ...(env ? { Env: env } : {}),
+    Labels: { ...options.labels, ...ownedLabels(pool, service) },
+    HostConfig: {
+      Init: options.init ?? true,
+      ...(options.network ? { NetworkMode: options.network } : {}),
+    },
+  };
+}
+
+function statusOf(error: unknown): unknown {
+  return (error as { statusCode?: unknown } | null)?.statusCode;
+}
+
+/** 404 (already gone) and 304/409 (already stopped, removal in progress) mean the job is done. */
+function isAlreadyDone(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 404 || status === 304 || status === 409;
+}
+
+/**
+ * SIGTERM, wait up to `graceMs` for the container to exit, then remove it (force: SIGKILL if it is still
+ * running). Resolves 'exited' or 'killed'.
+ */
+export async function stopAndRemove(docker: Docker, id: string, graceMs: number, wasRunning: boolean): Promise<'exited' | 'killed'> {
+  const container = docker.getContainer(id);
+  let exited = !wasRunning;
+  if (wasRunning) {
+    try {
+      await container.kill({ signal: 'SIGTERM' });
+      const waited = container.wait({ condition: 'not-running' }).then(
+        () => true,
+        () => true,
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      });
+      exited = await Promise.race([waited, graceOver]);
+      clearTimeout(timer);
+    } catch (error) {
+      if (!isAlreadyDone(error)) throw error;
+      exited = true;
+    }
+  }
+  try {
+    await container.remove({ force: true });
+  } catch (error) {
+    if (!isAlreadyDone(error)) throw error;
+  }
+  return exited ? 'exited' : 'killed';
+}

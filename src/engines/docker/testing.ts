@@ -1,0 +1,31 @@
+// Test helpers for the docker and swarm engines: the real-engine check, a throwaway pool name, and
+// removal of every container a test pool left behind.
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import type { ServiceCheck } from '../../testing/services.js';
+import { poolFilter } from './labels.js';
+
+export const dockerCheck: ServiceCheck = {
+  what: 'Docker Engine on /var/run/docker.sock (or DOCKER_HOST) with busybox:latest',
+  howToStart: '../shared/tools/docker-engine up',
+  probe: async () => {
+    const docker = new Docker();
+    await docker.ping();
+    await docker.getImage('busybox:latest').inspect();
+    return true;
+  },
+};
+
+export function testPool(prefix: string): string {
+  return `test-${prefix}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes (force) every container of the pool, stopped or not. */
+export async function removePool(pool: string, docker = new Docker()): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
+  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+export async function poolContainers(pool: string, docker = new Docker()): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
+}
