@@ -16,9 +16,16 @@ export function valueAt(root: unknown, path: readonly (string | number)[]): unkn
   return current;
 }
 
-export function showValue(value: unknown): string {
+/** Keys whose values are credentials: never echoed back in a config error. */
+const SECRET_KEY = /password|secret|token|accountkey|api[-_]?key|connectionstring|credentials|authorization|bearer/i;
+
+function hideSecrets(key: string, value: unknown): unknown {
+  return SECRET_KEY.test(key) && value !== null && value !== undefined ? '(hidden)' : value;
+}
+
+export function showValue(value: unknown, key = ''): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value);
+  const text = SECRET_KEY.test(key) ? '(hidden)' : JSON.stringify(value, hideSecrets);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -70,7 +77,7 @@ export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix
       lines.push(`${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value)}`);
       continue;
     }
-    lines.push(`${path}: ${issue.message}, got ${showValue(value)}`);
+    lines.push(`${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''))}`);
   }
   return lines;
 }
