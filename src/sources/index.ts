@@ -1,8 +1,13 @@
 // Every source kind microscale knows. Adding a kind: a folder under sources/ and one line here.
 import type { SourceKind } from './types.js';
 import { randomSource } from './random/random.js';
+import { sqsSource } from './sqs/sqs.js';
+import { azureQueueSource } from './azure-queue/azure-queue.js';
+import { nsqSource } from './nsq/nsq.js';
+import { prometheusSource } from './prometheus/prometheus.js';
+import { httpSource } from './http/http.js';
 
-export const sourceKinds: readonly SourceKind[] = [randomSource];
+export const sourceKinds: readonly SourceKind[] = [randomSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
 
 export function findSourceKind(kind: string): SourceKind | undefined {
   return sourceKinds.find((k) => k.kind === kind);
