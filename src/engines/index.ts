@@ -1,9 +1,10 @@
 // Every engine kind microscale knows. Adding a kind: a folder under engines/ and one line here.
 import type { EngineKind } from './types.js';
 import { simEngine } from './sim/sim.js';
+import { nomadEngine } from './nomad/nomad.js';
 import { dockerEngine } from './docker/docker.js';
 
-export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine];
+export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, nomadEngine];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);

@@ -1,0 +1,133 @@
+// The Engine for orchestrators reached over an API (Nomad, Marathon, ECS). Each kind supplies a small
+// driver (read one workload's counts, set its declared count); this class makes the behaviour the agent
+// relies on the same for all of them:
+// - one service's failure never stops the others: each service has its own backoff, and a service whose
+//   read fails keeps its last known state (it is held, never scaled on a guess);
+// - observe() rejects only when nothing could be read (the agent then holds everything and backs off);
+// - apply() sets only the counts that differ from what the orchestrator declares (idempotent), and
+//   reports every failure at once after trying every service.
+import type { ActualState } from '../../core/types.js';
+import { EngineError, errorMessage } from '../../errors.js';
+import type { ApplyTarget, Engine, EngineContext, EngineService } from '../types.js';
+import { DEFAULT_BACKOFF, isPermanent, ServiceBackoff, type BackoffPolicy } from './backoff.js';
+import { HttpEngineError } from './http.js';
+import { reconcile, type ReportedCounts } from './reconcile.js';
+
+export interface RemoteDriver<S> {
+  readonly engine: string;
+  /** One workload's counts as the orchestrator reports them. Rejects with an EngineError. */
+  read(service: EngineService<S>, signal: AbortSignal): Promise<ReportedCounts>;
+  /** Sets the workload's declared count. Rejects with an EngineError. */
+  scale(service: EngineService<S>, count: number, signal: AbortSignal): Promise<void>;
+}
+
+function asEngineError(engine: string, service: string, error: unknown): EngineError {
+  return error instanceof EngineError ? error : new EngineError('refused', engine, errorMessage(error), service);
+}
+
+export class RemoteEngine<S> implements Engine {
+  private readonly known = new Map<string, ReportedCounts>();
+  private readonly lastError = new Map<string, EngineError>();
+  /** Services read successfully by the latest observe(); apply() touches only these. */
+  private fresh = new Set<string>();
+  private readonly readBackoff: ServiceBackoff;
+  private readonly writeBackoff: ServiceBackoff;
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly driver: RemoteDriver<S>,
+    private readonly services: readonly EngineService<S>[],
+    private readonly context: EngineContext,
+    backoff: BackoffPolicy = DEFAULT_BACKOFF,
+  ) {
+    this.readBackoff = new ServiceBackoff(backoff);
+    this.writeBackoff = new ServiceBackoff(backoff);
+  }
+
+  /**
+   * Reads every service once at start-up. Problems only a person can fix (auth, a name that does not
+   * exist, a workload another autoscaler owns) stop microscale here with every one of them listed;
+   * passing trouble (unreachable, timeout, throttled) is logged and retried by the ticks.
+   */
+  async preflight(): Promise<void> {
+    await this.observe().catch(() => undefined);
+    const permanent = [...this.lastError.values()].filter((e) => isPermanent(e.failure));
+    if (permanent.length > 0) {
+      throw new EngineError(permanent[0]!.failure, this.driver.engine, `cannot start:\n  ${permanent.map((e) => e.message).join('\n  ')}`);
+    }
+  }
+
+  async observe(): Promise<Map<string, ActualState>> {
+    const now = this.context.nowMs();
+    const fresh = new Set<string>();
+    await Promise.all(
+      this.services.map(async (service) => {
+        if (this.readBackoff.waitMs(service.name, now) > 0) return;
+        try {
+          this.known.set(service.name, await this.driver.read(service, this.closing.signal));
+          fresh.add(service.name);
+          this.lastError.delete(service.name);
+          if (this.readBackoff.succeeded(service.name)) this.context.log.info({ event: 'engine-service-recovered', service: service.name }, `${this.driver.engine}: service "${service.name}" readable again`);
+        } catch (error) {
+          this.recordFailure('read', service.name, error, this.readBackoff);
+        }
+      }),
+    );
+    this.fresh = fresh;
+    const unknown = this.services.filter((s) => !this.known.has(s.name)).map((s) => s.name);
+    if (fresh.size === 0 || unknown.length > 0) {
+      const first = this.lastError.get(unknown[0] ?? '') ?? [...this.lastError.values()][0];
+      const what = unknown.length > 0 ? `no state yet for ${unknown.map((n) => `"${n}"`).join(', ')}` : 'no service could be read';
+      throw new EngineError(first?.failure ?? 'unreachable', this.driver.engine, `${what}${first ? `; ${first.message}` : ''}`);
+    }
+    return new Map(this.services.map((s) => [s.name, reconcile(this.known.get(s.name)!)]));
+  }
+
+  async apply(targets: readonly ApplyTarget[]): Promise<void> {
+    const now = this.context.nowMs();
+    const byName = new Map(this.services.map((s) => [s.name, s]));
+    const failures: EngineError[] = [];
+    await Promise.all(
+      targets.map(async ({ name, target }) => {
+        const service = byName.get(name);
+        const known = this.known.get(name);
+        if (!service || !known || known.declared === target) return;
+        if (!this.fresh.has(name)) return this.skip(name, 'its state could not be read this tick; holding it');
+        const waitMs = this.writeBackoff.waitMs(name, now);
+        if (waitMs > 0) return this.skip(name, `backing off after "${this.lastError.get(name)?.failure ?? 'an error'}" for ${waitMs}ms more`);
+        try {
+          await this.driver.scale(service, target, this.closing.signal);
+          this.known.set(name, { ...known, declared: target });
+          this.writeBackoff.succeeded(name);
+        } catch (error) {
+          failures.push(this.recordFailure('scale', name, error, this.writeBackoff));
+        }
+      }),
+    );
+    if (failures.length > 0) {
+      const others = targets.length - failures.length;
+      const detail = `${failures.map((f) => f.message).join('; ')}${others > 0 ? ` (the other ${others} service${others === 1 ? '' : 's'} went on)` : ''}`;
+      throw new EngineError(failures[0]!.failure, this.driver.engine, detail, failures.length === 1 ? failures[0]!.service : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+
+  private skip(service: string, why: string): void {
+    this.context.log.debug({ event: 'engine-service-skipped', service }, `${this.driver.engine}: not scaling "${service}": ${why}`);
+  }
+
+  private recordFailure(action: 'read' | 'scale', service: string, error: unknown, backoff: ServiceBackoff): EngineError {
+    const engineError = asEngineError(this.driver.engine, service, error);
+    const retryAfterMs = engineError instanceof HttpEngineError ? engineError.retryAfterMs : undefined;
+    const retryInMs = backoff.failed(service, this.context.nowMs(), retryAfterMs);
+    this.lastError.set(service, engineError);
+    this.context.log.warn(
+      { event: 'engine-service-error', action, service, failure: engineError.failure, retryInMs },
+      `${engineError.message}; ${action === 'read' ? 'holding this service at its last known state' : 'other services go on'}, retrying in ${retryInMs}ms`,
+    );
+    return engineError;
+  }
+}
