@@ -8,10 +8,10 @@ import { createEngine } from '../../agent/wiring.js';
 import { parseConfig } from '../../config/parse.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
-import { runUntilStopped } from '../lifecycle.js';
+import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption, integerOption } from '../options.js';
 
-export interface DemoOptions {
+export interface DemoOptions extends ApiFlags {
   readonly duration?: number;
   readonly seed?: number;
   readonly json?: boolean;
@@ -74,7 +74,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const agent = new Agent(config, { engine, log });
   agent.on('tick', (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick)));
   if (!options.json) console.error(`microscale demo: pool of ${config.capacity}, sim engine, tick every ${config.intervalMs}ms. Ctrl-C to stop.`);
-  await runUntilStopped(agent, options.duration);
+  const api = await startApi(agent, config, options, log);
+  if (api) console.error(`microscale demo: dashboard at ${api.url}`);
+  await runUntilStopped(agent, options.duration, async () => api?.close());
 }
 
 export function registerDemo(program: Command): void {
@@ -86,6 +88,8 @@ export function registerDemo(program: Command): void {
     .option('--interval <time>', 'time between ticks', durationOption)
     .option('--json', 'print one JSON object per tick instead of a line')
     .option('--verbose', 'also write the agent\'s JSON logs to stderr')
+    .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
+    .option('--no-api', 'do not start the API and dashboard')
     .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json')
     .action(async (options: DemoOptions) => runDemo(options));
 }

@@ -6,10 +6,10 @@ import { createEngine, pluginWarnings } from '../../agent/wiring.js';
 import { loadConfigFile, summarize } from '../../config/parse.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
-import { runUntilStopped } from '../lifecycle.js';
+import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption } from '../options.js';
 
-interface RunOptions {
+interface RunOptions extends ApiFlags {
   readonly config: string;
   readonly dryRun?: boolean;
   readonly duration?: number;
@@ -27,9 +27,11 @@ export async function runAgent(options: RunOptions): Promise<void> {
       .then((next) => agent.reconfigure(next))
       .catch((error: unknown) => log.error({ event: 'reload-refused' }, `${errorMessage(error)}\nkeeping the config in force`));
   };
+  const api = await startApi(agent, config, options, log);
   process.on('SIGHUP', reload);
   await runUntilStopped(agent, options.duration, async () => {
     process.off('SIGHUP', reload);
+    await api?.close();
   });
 }
 
@@ -40,6 +42,8 @@ export function registerRun(program: Command): void {
     .requiredOption('-c, --config <file>', 'the config file')
     .option('--dry-run', 'decide and log, but change nothing')
     .option('--duration <time>', 'stop after this long (default: until SIGTERM or Ctrl-C)', durationOption)
+    .option('--listen <host:port>', 'where the API and dashboard listen (default: api.listen from the config, 127.0.0.1:8321)')
+    .option('--no-api', 'do not start the API and dashboard')
     .addHelpText('after', '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\nSend SIGHUP to re-read the file; an invalid file is refused and the running config stays.')
     .action(async (options: RunOptions) => runAgent(options));
 }

@@ -1,0 +1,73 @@
+// The HTTP API and dashboard as one Hono app, built from an agent. Other parts add routes through
+// `routes` (each a function given the app and the agent), so they never edit this file.
+import { Hono } from 'hono';
+import type { Agent } from '../agent/agent.js';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../errors.js';
+import { requireToken } from './auth.js';
+import { registerControl } from './control.js';
+import { registerDashboard } from './dashboard-files.js';
+import { registerEvents, type EventsOptions } from './events.js';
+import { createAgentMetrics } from './metrics.js';
+import { buildState, ticksSince } from './state.js';
+
+export interface RouteContext {
+  readonly agent: Agent;
+  /** Middleware that passes only requests with the API token: put it before any mutating handler. */
+  readonly requireToken: ReturnType<typeof requireToken>;
+}
+
+/** Adds routes to the app, e.g. `(app, {agent}) => app.get('/api/images', ...)`. */
+export type RouteRegistrar = (app: Hono, context: RouteContext) => void;
+
+export interface ApiAppOptions {
+  readonly agent: Agent;
+  /** The bearer token mutations need; without one every mutation is refused. */
+  readonly token?: string | undefined;
+  readonly routes?: readonly RouteRegistrar[];
+  readonly log?: Logger;
+  /** Where the dashboard bundle is (default dist/dashboard/). */
+  readonly dashboardDir?: string;
+  readonly events?: EventsOptions;
+}
+
+const MAX_HISTORY = 100_000;
+
+export function createApiApp(options: ApiAppOptions): Hono {
+  const { agent, token } = options;
+  const app = new Hono();
+  let ready = agent.ticks.toArray().some((t) => t.engineError === null);
+  const markReady = (tick: { engineError: string | null }): void => {
+    if (tick.engineError !== null) return;
+    ready = true;
+    agent.off('tick', markReady);
+  };
+  if (!ready) agent.on('tick', markReady);
+  const isReady = (): boolean => ready;
+  const metrics = createAgentMetrics(agent);
+
+  app.onError((error, c) => {
+    options.log?.error({ event: 'api-error', path: c.req.path }, errorMessage(error));
+    return c.json({ error: errorMessage(error) }, 500);
+  });
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see docs/dashboard.md for the API` }, 404));
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', (c) => (ready ? c.json({ ready: true }) : c.json({ ready: false, reason: 'no successful tick yet (the engine has not been read)' }, 503)));
+  app.get('/api/state', (c) => c.json(buildState(agent, ready)));
+  app.get('/api/history', (c) => {
+    const since = Number(c.req.query('since') ?? 0);
+    const limit = Number(c.req.query('limit') ?? MAX_HISTORY);
+    if (!Number.isFinite(since) || since < 0 || !Number.isInteger(limit) || limit < 1) {
+      return c.json({ error: 'since: expected a tick seq or a time in ms since the epoch (>= 0); limit: expected an integer >= 1' }, 400);
+    }
+    return c.json({ ticks: ticksSince(agent, since, Math.min(limit, MAX_HISTORY)) });
+  });
+  app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.registry.contentType }));
+  registerEvents(app, agent, options.events);
+  registerControl(app, agent, token, isReady);
+  const context: RouteContext = { agent, requireToken: requireToken(token) };
+  for (const register of options.routes ?? []) register(app, context);
+  registerDashboard(app, options.dashboardDir);
+  return app;
+}

@@ -1,0 +1,60 @@
+// GET /api/events: a Server-Sent Events stream of ticks (`event: tick`, id = tick seq) and decisions
+// (`event: decision`, with the reason). A reconnecting client sends Last-Event-ID and gets the ticks it
+// missed from the ring. Comment lines keep proxies from closing an idle stream; a client that stops
+// reading is dropped once too many writes are queued, so one slow tab cannot grow the agent's memory.
+import type { Hono } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { Agent } from '../agent/agent.js';
+import type { TickRecord } from '../agent/records.js';
+import type { Decision } from '../core/types.js';
+import { ticksSince } from './state.js';
+
+export interface EventsOptions {
+  /** Time between heartbeat comments (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** Writes queued for one client before it is dropped (default 256). */
+  readonly maxQueued?: number;
+}
+
+/** Serialises writes to one stream, in order; aborts the stream when the client falls too far behind. */
+function writer(stream: SSEStreamingApi, maxQueued: number) {
+  let queued = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  return (write: () => Promise<unknown>): void => {
+    if (stream.aborted || stream.closed) return;
+    if (queued >= maxQueued) {
+      stream.abort();
+      return;
+    }
+    queued++;
+    chain = chain
+      .then(write)
+      .catch(() => stream.abort())
+      .finally(() => queued--);
+  };
+}
+
+export function registerEvents(app: Hono, agent: Agent, options: EventsOptions = {}): void {
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const maxQueued = options.maxQueued ?? 256;
+  app.get('/api/events', (c) => {
+    const lastId = Number(c.req.header('last-event-id') ?? c.req.query('since'));
+    return streamSSE(c, async (stream) => {
+      const send = writer(stream, maxQueued);
+      const sendTick = (tick: TickRecord): void => send(() => stream.writeSSE({ event: 'tick', id: String(tick.seq), data: JSON.stringify(tick) }));
+      const sendDecision = (decision: Decision): void => send(() => stream.writeSSE({ event: 'decision', data: JSON.stringify(decision) }));
+      send(() => stream.write(': microscale events\nretry: 2000\n\n'));
+      if (Number.isFinite(lastId) && lastId > 0) for (const tick of ticksSince(agent, lastId, agent.ticks.size)) sendTick(tick);
+      agent.on('tick', sendTick);
+      agent.on('decision', sendDecision);
+      const heartbeat = setInterval(() => send(() => stream.write(`: heartbeat ${Date.now()}\n\n`)), heartbeatMs);
+      await new Promise<void>((resolve) => {
+        if (stream.aborted) resolve();
+        stream.onAbort(resolve);
+      });
+      clearInterval(heartbeat);
+      agent.off('tick', sendTick);
+      agent.off('decision', sendDecision);
+    });
+  });
+}

@@ -1,0 +1,78 @@
+// GET /metrics: the agent in Prometheus text (prom-client), on a registry of its own so two agents in
+// one process (tests) never share series. Counters are brought up to date from the agent's tick ring
+// when scraped, so nothing listens on the agent between scrapes; a scrape gap longer than the ring
+// (an hour at 500 ms) would undercount, which Prometheus' usual 15-60 s scrapes never come near.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Agent } from '../agent/agent.js';
+import { targetValue } from './state.js';
+
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** Brings every series up to date and returns the text exposition. */
+  render(): Promise<string>;
+}
+
+export function createAgentMetrics(agent: Agent): AgentMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'microscale_process_' });
+  const labelNames = ['service', 'priority'] as const;
+  const gauge = (name: string, help: string) => new Gauge({ name, help, labelNames, registers: [registry] });
+  const desired = gauge('microscale_service_desired', 'Containers the controller asked for (remainder services: their share of the pool)');
+  const running = gauge('microscale_service_running', 'Containers running, as the engine last reported');
+  const starting = gauge('microscale_service_starting', 'Containers starting, as the engine last reported');
+  const metric = gauge('microscale_service_metric', 'The service\'s metric value at the last tick (absent when unread)');
+  const target = gauge('microscale_service_target', 'The service\'s target (queueLength or perContainer)');
+  const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
+  const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold', registers: [registry] });
+  const used = new Gauge({ name: 'microscale_pool_used', help: 'Containers running, starting or stopping', registers: [registry] });
+  const paused = new Gauge({ name: 'microscale_paused', help: '1 while scaling is paused', registers: [registry] });
+  const decisions = new Counter({ name: 'microscale_decisions_total', help: 'Scaling decisions, by service and direction', labelNames: ['service', 'direction'], registers: [registry] });
+  const ticks = new Histogram({
+    name: 'microscale_tick_duration_seconds',
+    help: 'Time one tick took: read metrics, observe, decide, apply',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const sourceErrors = new Counter({ name: 'microscale_source_errors_total', help: 'Failed metric reads, by service and source', labelNames: ['service', 'source'], registers: [registry] });
+  const engineErrors = new Counter({ name: 'microscale_engine_errors_total', help: 'Ticks where the engine could not be read or refused a change', labelNames: ['engine'], registers: [registry] });
+  let lastSeq = 0;
+
+  const countNewTicks = (): void => {
+    const sourceOf = new Map(agent.config.services.map((s) => [s.name, s.metric?.source ?? 'none']));
+    for (const tick of agent.ticks.toArray()) {
+      if (tick.seq <= lastSeq) continue;
+      lastSeq = tick.seq;
+      ticks.observe(tick.durationMs / 1000);
+      for (const d of tick.decisions) decisions.inc({ service: d.service, direction: d.to > d.from ? 'up' : 'down' });
+      for (const e of tick.sourceErrors) sourceErrors.inc({ service: e.service, source: sourceOf.get(e.service) ?? 'unknown' });
+      if (tick.engineError) engineErrors.inc({ engine: agent.config.engine.kind });
+    }
+  };
+
+  const setGauges = (): void => {
+    const tick = agent.ticks.toArray().at(-1);
+    for (const g of [desired, running, starting, metric, target, stale]) g.reset();
+    capacity.set(agent.config.capacity);
+    paused.set(agent.paused ? 1 : 0);
+    used.set(tick?.used ?? 0);
+    for (const s of tick?.services ?? []) {
+      const labels = { service: s.name, priority: String(s.priority) };
+      desired.set(labels, s.desired);
+      running.set(labels, s.running);
+      starting.set(labels, s.starting);
+      stale.set(labels, s.stale ? 1 : 0);
+      if (s.demand !== null) metric.set(labels, s.demand);
+      const value = targetValue(s.target);
+      if (value !== null) target.set(labels, value);
+    }
+  };
+
+  return {
+    registry,
+    async render() {
+      countNewTicks();
+      setGauges();
+      return registry.metrics();
+    },
+  };
+}

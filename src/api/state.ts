@@ -1,0 +1,97 @@
+// What GET /api/state and GET /api/history return: a summary of the config and the latest tick, and
+// the recent ticks from the agent's ring. Plain functions of the agent, so they are easy to test.
+import type { Agent } from '../agent/agent.js';
+import type { TickRecord } from '../agent/records.js';
+import type { TargetSpec } from '../core/types.js';
+
+export interface ServiceState {
+  readonly name: string;
+  readonly priority: number;
+  readonly min: number;
+  readonly max: number;
+  readonly target: TargetSpec;
+  /** The target as one number where it has one (queueLength, perContainer); null otherwise. */
+  readonly targetValue: number | null;
+  readonly metricSource: string | null;
+  readonly metricValue: number | null;
+  readonly desired: number | null;
+  readonly running: number;
+  readonly starting: number;
+  readonly stopping: number;
+  readonly stale: boolean;
+  readonly nodes: Readonly<Record<string, number>> | null;
+  readonly reason: string | null;
+}
+
+export interface AgentState {
+  readonly engine: string;
+  readonly intervalMs: number;
+  readonly startedAtMs: number;
+  readonly paused: boolean;
+  readonly dryRun: boolean;
+  readonly ready: boolean;
+  readonly seq: number;
+  readonly atMs: number | null;
+  readonly pool: { readonly capacity: number; readonly used: number };
+  readonly engineError: string | null;
+  readonly services: readonly ServiceState[];
+}
+
+export function targetValue(target: TargetSpec): number | null {
+  if (target.kind === 'queueLength') return target.queueLength;
+  if (target.kind === 'perContainer') return target.perContainer;
+  return null;
+}
+
+export function latestTick(agent: Agent): TickRecord | undefined {
+  return agent.ticks.toArray().at(-1);
+}
+
+export function buildState(agent: Agent, ready: boolean): AgentState {
+  const config = agent.config;
+  const tick = latestTick(agent);
+  const byName = new Map(tick?.services.map((s) => [s.name, s]));
+  const services = config.services.map((service): ServiceState => {
+    const seen = byName.get(service.name);
+    return {
+      name: service.name,
+      priority: service.priority,
+      min: service.min,
+      max: service.max,
+      target: service.target,
+      targetValue: targetValue(service.target),
+      metricSource: service.metric?.source ?? null,
+      metricValue: seen?.demand ?? null,
+      desired: seen?.desired ?? null,
+      running: seen?.running ?? 0,
+      starting: seen?.starting ?? 0,
+      stopping: seen?.stopping ?? 0,
+      stale: seen?.stale ?? false,
+      nodes: seen?.nodes ?? null,
+      reason: seen?.reason ?? null,
+    };
+  });
+  return {
+    engine: config.engine.kind,
+    intervalMs: config.intervalMs,
+    startedAtMs: agent.startedAtMs,
+    paused: agent.paused,
+    dryRun: agent.dryRun,
+    ready,
+    seq: tick?.seq ?? 0,
+    atMs: tick?.atMs ?? null,
+    pool: { capacity: config.capacity, used: tick?.used ?? 0 },
+    engineError: tick?.engineError ?? null,
+    services: [...services].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)),
+  };
+}
+
+/** Tick sequence numbers are small; anything this large is a time in ms since the epoch. */
+const EPOCH_MS_FLOOR = 1e11;
+
+/** `since` is a tick seq (ticks after it) or a time in ms since the epoch (ticks at or after it). */
+export function ticksSince(agent: Agent, since: number, limit: number): TickRecord[] {
+  const all = agent.ticks.toArray();
+  const after = since >= EPOCH_MS_FLOOR ? all.filter((t) => t.atMs >= since) : all.filter((t) => t.seq > since);
+  return after.slice(-limit);
+}
