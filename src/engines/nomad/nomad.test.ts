@@ -4,7 +4,7 @@ import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { engineConformance } from '../conformance.js';
 import type { Engine, EngineService } from '../types.js';
-import { agentKeepsOtherServicesRight } from '../remote/resilience-kit.js';
+import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
 import { FakeNomad, type FakeNomadOptions } from './fake-nomad.js';
 import { createNomadEngine, nomadSchema, type NomadServiceOptions } from './nomad.js';
 

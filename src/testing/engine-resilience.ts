@@ -1,13 +1,13 @@
-// Test kit shared by the nomad, marathon and ecs tests: the real Agent, with the engine under test and
+// Test kit shared by the nomad, marathon and ecs engine tests: the real Agent, with the engine under test and
 // constant `random` demand, runs two services while every call of one kind for service "b" fails. The
-// agent must go on ticking and bring service "a" to its target. Engines do not import the agent; only
-// this test kit does.
+// agent must go on ticking and bring service "a" to its target. Engines never import the agent (see
+// architecture.test.ts), so this kit lives here, outside engines/.
 import assert from 'node:assert/strict';
-import { Agent } from '../../agent/agent.js';
-import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../config/parse.js';
-import { silentLogger } from '../../log/logger.js';
-import { eventually } from '../../testing/services.js';
+import { Agent } from '../agent/agent.js';
+import { createEngine } from '../agent/wiring.js';
+import { parseConfig } from '../config/parse.js';
+import { silentLogger } from '../log/logger.js';
+import { eventually } from './services.js';
 
 export interface ResilienceCase {
   /** The `engine:` block pointing at the fake. */
