@@ -1,0 +1,108 @@
+// One ioredis client per Redis server (shared by every service that reads it, see SharedConnections),
+// plus, when some source watches, one subscriber client for keyspace notifications. ioredis reconnects
+// by itself; we give it our backoff and keep the last connection error so a read can say why it failed.
+import { Redis } from 'ioredis';
+import { backoffMs } from '../shared/backoff.js';
+import { untilAborted } from '../shared/abort.js';
+import type { Closable } from '../shared/shared-connections.js';
+
+export interface RedisEndpoint {
+  readonly url: string;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/** Thrown by `ready()`; the source turns it into a SourceError. */
+export class RedisNotReady extends Error {
+  constructor(
+    override readonly cause: Error | undefined,
+    readonly timedOut: boolean,
+  ) {
+    super(cause?.message ?? (timedOut ? 'no connection within the read timeout' : 'not connected'));
+  }
+}
+
+function clientOptions(endpoint: RedisEndpoint) {
+  return {
+    ...(endpoint.username !== undefined ? { username: endpoint.username } : {}),
+    ...(endpoint.password !== undefined ? { password: endpoint.password } : {}),
+    // Fail fast while disconnected instead of queueing reads that would all arrive late.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+    retryStrategy: (attempt: number) => backoffMs(attempt),
+    connectionName: 'microscale',
+  };
+}
+
+export class RedisConnection implements Closable {
+  readonly client: Redis;
+  readonly db: number;
+  private lastError: Error | undefined;
+  private subscriber: Redis | undefined;
+  private readonly watchers = new Map<string, Set<() => void>>();
+
+  constructor(private readonly endpoint: RedisEndpoint) {
+    this.client = new Redis(endpoint.url, clientOptions(endpoint));
+    this.db = Number(new URL(endpoint.url).pathname.slice(1) || 0);
+    this.client.on('error', (error: Error) => {
+      this.lastError = error;
+    });
+    this.client.on('ready', () => {
+      this.lastError = undefined;
+    });
+  }
+
+  /** The client once it is connected; rejects at once while ioredis waits to retry a failed connection. */
+  async ready(signal: AbortSignal): Promise<Redis> {
+    if (this.client.status === 'ready') return this.client;
+    if (this.client.status === 'reconnecting' || this.client.status === 'end') throw new RedisNotReady(this.lastError, false);
+    const connected = new Promise<Redis>((resolve, reject) => {
+      const onReady = (): void => {
+        this.client.off('error', onError);
+        resolve(this.client);
+      };
+      const onError = (error: Error): void => {
+        this.client.off('ready', onReady);
+        reject(new RedisNotReady(error, false));
+      };
+      this.client.once('ready', onReady);
+      this.client.once('error', onError);
+    });
+    return untilAborted(connected, signal, () => new RedisNotReady(this.lastError, this.lastError === undefined));
+  }
+
+  /** Calls `onMessage` for every keyspace notification on `key`. Returns an unsubscribe. */
+  watchKey(key: string, onMessage: () => void): () => void {
+    const channel = `__keyspace@${this.db}__:${key}`;
+    if (!this.subscriber) {
+      this.subscriber = new Redis(this.endpoint.url, { ...clientOptions(this.endpoint), enableOfflineQueue: true, connectionName: 'microscale-watch' });
+      this.subscriber.on('error', () => undefined); // the command client reports outages; ioredis resubscribes on reconnect
+      this.subscriber.on('message', (from: string) => {
+        for (const callback of this.watchers.get(from) ?? []) callback();
+      });
+    }
+    let callbacks = this.watchers.get(channel);
+    if (!callbacks) {
+      callbacks = new Set();
+      this.watchers.set(channel, callbacks);
+      this.subscriber.subscribe(channel).catch(() => undefined);
+    }
+    callbacks.add(onMessage);
+    return () => {
+      callbacks.delete(onMessage);
+      if (callbacks.size === 0) {
+        this.watchers.delete(channel);
+        this.subscriber?.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const client of [this.client, this.subscriber]) {
+      if (!client) continue;
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    }
+  }
+}

@@ -1,0 +1,99 @@
+// Outages against a throwaway redis-server this test starts and kills: the source reports them,
+// reconnects by itself when the server is back, honours the read timeout, and the agent holds the
+// service at its last count (never zero) meanwhile.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { Agent } from '../../agent/agent.js';
+import { parseConfig } from '../../config/parse.js';
+import { SimEngine } from '../../engines/sim/sim.js';
+import { SourceError } from '../../errors.js';
+import { silentLogger } from '../../log/logger.js';
+import { eventually, needService } from '../../testing/services.js';
+import { conformanceContext } from '../conformance.js';
+import { freePort, portOpen, silentServer, ThrowawayServer } from '../shared/test-servers.js';
+import { fillList } from './fixture.js';
+import { RedisSource } from './redis.js';
+import { redisSchema } from './schema.js';
+
+const redisServerCheck = {
+  what: 'the redis-server binary (to start a throwaway server)',
+  howToStart: 'apt-get install redis-server (../shared/tools/queue-servers up installs it)',
+  probe: async () => (await import('node:fs')).existsSync('/usr/bin/redis-server'),
+};
+
+describe('redis source through an outage', () => {
+  let port: number;
+  let server: ThrowawayServer;
+  let admin: Redis;
+  before(async () => {
+    port = await freePort();
+    server = new ThrowawayServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], () => portOpen(port));
+  });
+  after(async () => {
+    admin?.disconnect();
+    await server.stop();
+  });
+
+  it('reports the outage as unreachable, then reconnects by itself', async (t) => {
+    if (!(await needService(t, redisServerCheck))) return;
+    await server.start();
+    admin = new Redis(port, '127.0.0.1', { retryStrategy: () => 200 });
+    admin.on('error', () => undefined);
+    await fillList(admin, 'jobs', 4);
+    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }), conformanceContext);
+    try {
+      assert.equal(await source.read(AbortSignal.timeout(2000)), 4);
+      await server.stop();
+      await assert.rejects(source.read(AbortSignal.timeout(2000)), (error: unknown) => error instanceof SourceError && error.failure === 'unreachable');
+      await server.start();
+      await fillList(admin, 'jobs', 6);
+      const back = await eventually(async () => (await source.read(AbortSignal.timeout(500)).catch(() => -1)) === 6, 10_000, 100);
+      assert.ok(back, 'the source read again after the server came back');
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('gives up at the read deadline when the server accepts but never answers', async () => {
+    const silent = await silentServer();
+    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${silent.port}`, key: 'jobs' }), conformanceContext);
+    try {
+      const started = Date.now();
+      await assert.rejects(source.read(AbortSignal.timeout(300)), (error: unknown) => error instanceof SourceError && ['timeout', 'unreachable'].includes(error.failure));
+      assert.ok(Date.now() - started < 2000, 'the read ended near its deadline, not at the driver\'s');
+    } finally {
+      await source.close();
+      await silent.close();
+    }
+  });
+
+  it('keeps the service at its last count while Redis is down: never scales it to zero', async (t) => {
+    if (!(await needService(t, redisServerCheck))) return;
+    await server.start();
+    await fillList(admin, 'orders', 30);
+    const config = parseConfig({
+      capacity: 6,
+      interval: '1h', // ticks are driven by hand
+      metricTimeout: '300ms',
+      engine: { kind: 'sim', startLatency: '0ms', stopLatency: '0ms' },
+      services: [{ name: 'orders', metric: { source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'orders' }, target: { perContainer: 10 }, max: 6 }],
+    });
+    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'orders', stopGracePeriodMs: 0, options: {} }], { nowMs: Date.now });
+    const agent = new Agent(config, { engine, log: silentLogger() });
+    try {
+      await agent.tickNow();
+      await agent.tickNow();
+      const healthy = agent.ticks.toArray().at(-1)!.services[0]!;
+      assert.equal(healthy.planned, 3, '30 jobs at 10 per container');
+      await server.stop();
+      for (let i = 0; i < 3; i++) await agent.tickNow();
+      const held = agent.ticks.toArray().at(-1)!;
+      assert.equal(held.services[0]!.stale, true);
+      assert.equal(held.services[0]!.planned, 3, 'held at its last count');
+      assert.match(held.sourceErrors[0]?.message ?? '', /redis source for service "orders": unreachable/);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
