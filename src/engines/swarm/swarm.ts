@@ -1,0 +1,195 @@
+// `swarm`: each service is a Swarm service scaled through its replica count; running = its tasks in
+// state running. Either microscale creates the Swarm service from `image` (labelled with its pool,
+// created at 0 replicas, with the service's grace period and an init), or it scales an existing one
+// named by `service` and touches nothing but its replica count. Level-triggered: every observe() lists
+// services and tasks; the events stream only wakes the agent.
+import type Docker from 'dockerode';
+import type { ActualState } from '../../core/types.js';
+import { ConfigError, EngineError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { connect, engineError, withTimeout } from '../docker/connection.js';
+import { LABEL, ownedLabels } from '../docker/labels.js';
+import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
+import { swarmSchema, swarmServiceShape, type SwarmConfig, type SwarmServiceOptions } from './schema.js';
+import { swarmState, type TaskInfo } from './tasks.js';
+
+const CALL_TIMEOUT_MS = 10_000;
+
+interface SwarmServiceInfo {
+  readonly ID: string;
+  readonly Version?: { readonly Index?: number };
+  readonly Spec?: { readonly Name?: string; readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } } } & Record<string, unknown>;
+}
+
+export function swarmServiceName(pool: string, options: SwarmServiceOptions, name: string): string {
+  return options.service ?? `ms-${pool}-${name}`;
+}
+
+export class SwarmEngine implements Engine {
+  private readonly docker: Docker;
+  private readonly log: Logger;
+  private stream: NodeJS.ReadableStream | undefined;
+
+  constructor(
+    private readonly config: SwarmConfig,
+    private readonly services: readonly EngineService<SwarmServiceOptions>[],
+    context: Pick<EngineContext, 'log'>,
+  ) {
+    const wrong = services.filter((s) => (s.options.image === undefined) === (s.options.service === undefined));
+    if (wrong.length > 0) {
+      throw new ConfigError(wrong.map((s) => `services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`));
+    }
+    this.log = context.log;
+    this.docker = connect(config.host);
+  }
+
+  private fail(doing: string, error: unknown, service?: string): EngineError {
+    const wrapped = engineError('swarm', this.config.host, doing, error, service);
+    if (/not a swarm manager|swarm init/i.test(wrapped.message)) {
+      return new EngineError('refused', 'swarm', `${wrapped.message.replace(/^swarm engine[^:]*: \w+: /, '')} (run docker swarm init, or use engine kind docker)`, service);
+    }
+    return wrapped;
+  }
+
+  private nameOf(service: EngineService<SwarmServiceOptions>): string {
+    return swarmServiceName(this.config.pool, service.options, service.name);
+  }
+
+  private async swarmServices(): Promise<Map<string, SwarmServiceInfo>> {
+    const names = this.services.map((s) => this.nameOf(s));
+    try {
+      const found = (await withTimeout(this.docker.listServices({ filters: { name: names } }), CALL_TIMEOUT_MS, 'swarm', 'list services')) as unknown as SwarmServiceInfo[];
+      // The name filter matches prefixes; keep exact names only.
+      return new Map(found.filter((s) => s.Spec?.Name && names.includes(s.Spec.Name)).map((s) => [s.Spec?.Name ?? '', s]));
+    } catch (error) {
+      throw this.fail('list services', error);
+    }
+  }
+
+  async observe(): Promise<Map<string, ActualState>> {
+    const found = await this.swarmServices();
+    const ids = [...found.values()].map((s) => s.ID);
+    let tasks: (TaskInfo & { ServiceID?: string })[] = [];
+    if (ids.length > 0) {
+      try {
+        tasks = (await withTimeout(this.docker.listTasks({ filters: { service: ids } }), CALL_TIMEOUT_MS, 'swarm', 'list tasks')) as typeof tasks;
+      } catch (error) {
+        throw this.fail('list tasks', error);
+      }
+    }
+    return new Map(
+      this.services.map((service) => {
+        const info = found.get(this.nameOf(service));
+        if (!info) return [service.name, { running: 0, starting: 0, stopping: 0 }];
+        const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 0;
+        return [service.name, swarmState(replicas, tasks.filter((t) => t.ServiceID === info.ID))];
+      }),
+    );
+  }
+
+  async apply(targets: readonly ApplyTarget[]): Promise<void> {
+    const found = await this.swarmServices();
+    const errors: EngineError[] = [];
+    await Promise.all(
+      targets.map(async ({ name, target }) => {
+        const service = this.services.find((s) => s.name === name);
+        try {
+          if (!service) throw new EngineError('not-found', 'swarm', `service "${name}" is not configured on this engine`);
+          await this.scale(service, found.get(this.nameOf(service)), target);
+        } catch (error) {
+          errors.push(error instanceof EngineError ? error : this.fail(`scale ${name}`, error, name));
+        }
+      }),
+    );
+    const [first, ...rest] = errors;
+    if (first) throw rest.length === 0 ? first : new EngineError(first.failure, 'swarm', errors.map((e) => e.message).join('; '));
+  }
+
+  private async scale(service: EngineService<SwarmServiceOptions>, info: SwarmServiceInfo | undefined, target: number): Promise<void> {
+    if (!info) {
+      if (service.options.service) throw new EngineError('not-found', 'swarm', `Swarm service "${service.options.service}" does not exist; create it (docker service create --name ${service.options.service} ...) or give an image instead`, service.name);
+      if (target > 0) await this.create(service, target);
+      return;
+    }
+    if ((info.Spec?.Mode?.Replicated?.Replicas ?? -1) === target) return;
+    if (!info.Spec?.Mode?.Replicated) throw new EngineError('refused', 'swarm', `Swarm service "${info.Spec?.Name ?? info.ID}" is not in replicated mode, so it has no replica count to scale`, service.name);
+    for (let attempt = 0; ; attempt++) {
+      const current = attempt === 0 ? info : ((await this.docker.getService(info.ID).inspect()) as SwarmServiceInfo);
+      const spec = { ...current.Spec, Mode: { Replicated: { Replicas: target } } };
+      try {
+        await this.docker.getService(info.ID).update({ _query: { version: current.Version?.Index ?? 0 }, _body: spec } as unknown as Docker.ServiceSpec);
+        return;
+      } catch (error) {
+        // Someone else updated the service between our read and write: read again and retry once.
+        if (attempt > 0 || !/out of sequence/.test(String(error))) throw this.fail(`scale ${this.nameOf(service)}`, error, service.name);
+      }
+    }
+  }
+
+  private async create(service: EngineService<SwarmServiceOptions>, replicas: number): Promise<void> {
+    const { image, command, env, init, labels } = service.options;
+    const owned = ownedLabels(this.config.pool, service.name);
+    const envList = env === undefined ? undefined : Array.isArray(env) ? [...env] : Object.entries(env).map(([k, v]) => `${k}=${String(v)}`);
+    const args = command === undefined ? undefined : typeof command === 'string' ? ['sh', '-c', command] : [...command];
+    try {
+      await this.docker.createService({
+        Name: this.nameOf(service),
+        Labels: { ...labels, ...owned },
+        TaskTemplate: {
+          ContainerSpec: {
+            Image: image,
+            ...(args ? { Args: args } : {}),
+            ...(envList ? { Env: envList } : {}),
+            Labels: { ...labels, ...owned },
+            Init: init ?? true,
+            StopGracePeriod: service.stopGracePeriodMs * 1_000_000,
+          },
+        },
+        Mode: { Replicated: { Replicas: replicas } },
+      });
+    } catch (error) {
+      throw this.fail(`create Swarm service ${this.nameOf(service)} from ${image ?? '?'}`, error, service.name);
+    }
+  }
+
+  /** Container events of our services' tasks (this node) wake the agent; observe() stays a full list. */
+  watch(onChange: () => void): () => void {
+    const names = new Set(this.services.map((s) => this.nameOf(s)));
+    void this.docker
+      .getEvents({ filters: { type: ['container'], event: ['start', 'die', 'destroy', 'health_status'] } })
+      .then((stream) => {
+        this.stream = stream;
+        let buffered = '';
+        stream.on('data', (chunk: Buffer) => {
+          const lines = (buffered + chunk.toString('utf8')).split('\n');
+          buffered = lines.pop() ?? '';
+          for (const line of lines) {
+            const attributes = line.trim() ? (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes : undefined;
+            const owner = attributes?.['com.docker.swarm.service.name'];
+            if (owner && (names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
+          }
+        });
+        stream.on('error', () => undefined);
+      })
+      .catch((error: unknown) => this.log.debug({ event: 'swarm-events-failed', error: String(error) }, 'could not follow Docker events; ticking on the interval only'));
+    return () => this.closeStream();
+  }
+
+  private closeStream(): void {
+    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    this.stream = undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closeStream();
+  }
+}
+
+export const swarmEngine = defineEngine({
+  kind: 'swarm',
+  status: 'real-tested',
+  description: 'Swarm services scaled through their replica count (created from an image, or existing ones)',
+  schema: swarmSchema,
+  serviceShape: swarmServiceShape,
+  create: (config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[], context) => new SwarmEngine(config, services, context),
+});
