@@ -9,8 +9,14 @@
 // - anti-windup: conditional integration (no integrating further into saturation, nor upward while
 //   the pool has not granted the last increase) and the integral clamped to [−max, max];
 // - a deadband around the target and a step limit per tick keep it from chattering.
-import type { PidTuning } from '../types.js';
-import type { Controller } from './types.js';
+// With the rate known, the count is ceil(arrivals / rate) plus what clears the excess backlog, and
+// a queue below its target never pushes the count down by itself: with whole containers, holding a
+// queue exactly at its target means toggling n ↔ n+1 for ever (a limit cycle: churn for nothing).
+// An empty queue says only "the containers keep up", not by how much, so going down from there is
+// a probe: one container, after the queue has stayed empty for a hold time that doubles each time a
+// probe has to be taken back (up to PROBE_HOLD_MAX_S) and halves when one sticks (down to PROBE_HOLD_MIN_S).
+import type { Observation, PidTuning } from '../types.js';
+import type { Controller, ControllerInput } from './types.js';
 import { clampCount } from './types.js';
 import { formatNumber } from './direct.js';
 
@@ -21,6 +27,10 @@ export interface PidState {
   /** Smoothed arrival-rate estimate (messages/s), when the per-container rate is known. */
   readonly arrivals: number | null;
   readonly lastDesired: number | null;
+  /** Rate-known mode: when the queue was last not empty (ms), the probe hold (s), when the last probe was made (ms). */
+  readonly busySinceMs?: number | undefined;
+  readonly probeHoldS?: number | undefined;
+  readonly lastProbeMs?: number | null | undefined;
 }
 
 export interface ResolvedPidTuning {
@@ -37,6 +47,14 @@ export interface ResolvedPidTuning {
 const CLEAR_BACKLOG_S = 4;
 /** Seconds of smoothing on the queue's slope. */
 const SLOPE_SMOOTHING_S = 1.5;
+/** A queue at or under this many messages counts as empty (the containers keep up). */
+const EMPTY_QUEUE = 0.5;
+/** Probe holds: the first, the shortest (after probes that stuck), the longest (after probes taken back). */
+const PROBE_HOLD_START_S = 30;
+const PROBE_HOLD_MIN_S = 5;
+const PROBE_HOLD_MAX_S = 300;
+/** How long after a probe a rise counts as taking it back (a start latency plus detection, with room). */
+const PROBE_VERDICT_S = 10;
 
 export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): ResolvedPidTuning {
   const rate = tuning.ratePerContainer;
@@ -55,44 +73,102 @@ export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): 
 export const pidController: Controller<PidState> = {
   kind: 'pid',
   initialState: () => ({ integral: null, lastValue: null, slope: 0, arrivals: null, lastDesired: null }),
-  decide({ policy, observation, current, running, dtS }, state) {
+  decide(input, state) {
+    const { policy, observation, current } = input;
     const { target } = policy;
     if (target.kind !== 'queueLength') throw new Error(`pid controller needs a queueLength target, got ${target.kind}`);
     if (!observation) return { desired: { kind: 'count', count: current }, state, reason: 'no metric yet' };
-
     const tuning = resolvePidTuning(policy.pid, target.queueLength);
-    const queue = observation.value;
-    const rawError = queue - target.queueLength;
-    const error = Math.abs(rawError) <= tuning.deadband ? 0 : rawError;
-
-    const instantSlope = state.lastValue === null || dtS <= 0 ? 0 : (queue - state.lastValue) / dtS;
-    const alpha = dtS <= 0 ? 1 : Math.min(1, dtS / SLOPE_SMOOTHING_S);
-    const slope = state.lastValue === null ? 0 : state.slope + alpha * (instantSlope - state.slope);
-
-    const rate = tuning.ratePerContainer;
-    // Smooth the arrival estimate itself, not the slope: a smoothed slope lags behind a draining queue
-    // and would make the controller undershoot once the backlog is gone.
-    const instantArrivals = rate ? Math.max(0, instantSlope + (running ?? current) * rate) : 0;
-    const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
-    const feedForward = rate ? arrivals / rate : 0;
-    const derivative = rate ? 0 : tuning.kd * slope; // with a known rate the slope is in the feed-forward
-    let integral = state.integral ?? (rate ? 0 : current);
-
-    const unsaturated = feedForward + tuning.kp * error + integral + derivative;
-    const starved = state.lastDesired !== null && state.lastDesired > current; // the pool did not grant it
-    const pushingUp = error > 0 && (unsaturated >= policy.max || starved);
-    const pushingDown = error < 0 && unsaturated <= policy.min;
-    if (!pushingUp && !pushingDown) integral += tuning.ki * error * dtS;
-    integral = Math.max(-policy.max, Math.min(policy.max, integral));
-
-    const output = feedForward + tuning.kp * error + integral + derivative;
-    const stepped = Math.min(current + tuning.maxStepUp, Math.max(current - tuning.maxStepDown, Math.round(output)));
-    const count = clampCount(stepped, policy.min, policy.max);
-    const comparison = error === 0 ? '≈' : rawError > 0 ? '>' : '<';
+    const decided = tuning.ratePerContainer ? decideWithRate(input, state, tuning, tuning.ratePerContainer, observation) : decideWithoutRate(input, state, tuning, observation);
+    const rawError = observation.value - target.queueLength;
+    const comparison = Math.abs(rawError) <= tuning.deadband ? '≈' : rawError > 0 ? '>' : '<';
     return {
-      desired: { kind: 'count', count },
-      state: { integral, lastValue: queue, slope, arrivals: rate ? arrivals : null, lastDesired: count },
-      reason: `queue ${formatNumber(queue)} ${comparison} target ${target.queueLength}`,
+      desired: { kind: 'count', count: decided.count },
+      state: decided.state,
+      reason: `queue ${formatNumber(observation.value)} ${comparison} target ${target.queueLength}${decided.note}`,
     };
   },
 };
+
+interface Decided {
+  readonly count: number;
+  readonly state: PidState;
+  readonly note: string;
+}
+
+function smoothing(dtS: number): number {
+  return dtS <= 0 ? 1 : Math.min(1, dtS / SLOPE_SMOOTHING_S);
+}
+
+function limitStep(output: number, current: number, tuning: ResolvedPidTuning, min: number, max: number): number {
+  return clampCount(Math.min(current + tuning.maxStepUp, Math.max(current - tuning.maxStepDown, output)), min, max);
+}
+
+/** Without a known rate: PID on the backlog, the integral carrying the steady state. */
+function decideWithoutRate({ policy, current, dtS }: ControllerInput, state: PidState, tuning: ResolvedPidTuning, observation: Observation): Decided {
+  const queue = observation.value;
+  const rawError = queue - (policy.target.kind === 'queueLength' ? policy.target.queueLength : 0);
+  const error = Math.abs(rawError) <= tuning.deadband ? 0 : rawError;
+  const instantSlope = state.lastValue === null || dtS <= 0 ? 0 : (queue - state.lastValue) / dtS;
+  const slope = state.lastValue === null ? 0 : state.slope + smoothing(dtS) * (instantSlope - state.slope);
+  const derivative = tuning.kd * slope;
+  let integral = state.integral ?? current;
+  const unsaturated = tuning.kp * error + integral + derivative;
+  const starved = state.lastDesired !== null && state.lastDesired > current; // the pool did not grant it
+  const pushingUp = error > 0 && (unsaturated >= policy.max || starved);
+  const pushingDown = error < 0 && unsaturated <= policy.min;
+  if (!pushingUp && !pushingDown) integral += tuning.ki * error * dtS;
+  integral = Math.max(-policy.max, Math.min(policy.max, integral));
+  const count = limitStep(Math.round(tuning.kp * error + integral + derivative), current, tuning, policy.min, policy.max);
+  return { count, state: { integral, lastValue: queue, slope, arrivals: null, lastDesired: count }, note: '' };
+}
+
+/** With the per-container rate known: feed-forward from the arrival estimate, probing down from an empty queue. */
+function decideWithRate({ policy, current, running, dtS }: ControllerInput, state: PidState, tuning: ResolvedPidTuning, rate: number, observation: Observation): Decided {
+  const queue = observation.value;
+  const nowMs = observation.atMs;
+  const targetLength = policy.target.kind === 'queueLength' ? policy.target.queueLength : 0;
+  const excess = Math.max(0, queue - targetLength - tuning.deadband);
+  const instantSlope = state.lastValue === null || dtS <= 0 ? 0 : (queue - state.lastValue) / dtS;
+  const alpha = smoothing(dtS);
+  const slope = state.lastValue === null ? 0 : state.slope + alpha * (instantSlope - state.slope);
+  // Smooth the arrival estimate itself, not the slope: a smoothed slope lags behind a draining queue
+  // and would make the controller undershoot once the backlog is gone.
+  const instantArrivals = Math.max(0, instantSlope + (running ?? current) * rate);
+  const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
+  // The integral only corrects a rate set too high (a backlog that feed-forward does not clear); it
+  // fades while there is none, so it never holds containers the load does not need.
+  const integral = excess > 0 ? Math.min(policy.max, (state.integral ?? 0) + tuning.ki * excess * dtS) : (state.integral ?? 0) * Math.exp(-dtS / 10);
+  // A twentieth of a container is noise (a fading integral, smoothing), not a reason to start one.
+  const needed = Math.ceil(arrivals / rate + tuning.kp * excess + integral - 0.05);
+
+  const empty = queue <= EMPTY_QUEUE;
+  const busySinceMs = empty ? (state.busySinceMs ?? nowMs) : nowMs;
+  let probeHoldS = state.probeHoldS ?? PROBE_HOLD_START_S;
+  let lastProbeMs = state.lastProbeMs ?? null;
+  let output = needed;
+  let note = '';
+  if (empty && needed >= current) {
+    // Blind: the estimate is only an upper bound. Probe one down once the queue has stayed empty for the hold.
+    output = current;
+    if (nowMs - busySinceMs >= probeHoldS * 1000 && current > policy.min) {
+      output = current - 1;
+      lastProbeMs = nowMs;
+      note = `; empty for ${Math.round((nowMs - busySinceMs) / 1000)}s: trying one fewer`;
+    }
+  }
+  const recentProbe = lastProbeMs !== null && nowMs - lastProbeMs <= PROBE_VERDICT_S * 1000;
+  if (output > current && recentProbe) {
+    probeHoldS = Math.min(PROBE_HOLD_MAX_S, probeHoldS * 2); // the probe was wrong: wait longer next time
+    lastProbeMs = null;
+  } else if (lastProbeMs !== null && !recentProbe) {
+    probeHoldS = Math.max(PROBE_HOLD_MIN_S, probeHoldS / 2); // it stuck
+    lastProbeMs = null;
+  }
+  const count = limitStep(output, current, tuning, policy.min, policy.max);
+  return {
+    count,
+    state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, busySinceMs: output < current && empty ? nowMs : busySinceMs, probeHoldS, lastProbeMs },
+    note,
+  };
+}

@@ -22,9 +22,10 @@ export class SimCluster {
 
   constructor(private readonly latency: (service: string) => SimLatency) {}
 
-  /** Forget containers that have finished stopping. */
-  private settle(nowMs: number): void {
+  /** Forget containers that have finished stopping (of one service only, when named: the simulator asks per service). */
+  private settle(nowMs: number, only?: string): void {
     for (const [service, list] of this.containers) {
+      if (only !== undefined && service !== only) continue;
       this.containers.set(
         service,
         list.filter((c) => c.goneAtMs === undefined || c.goneAtMs > nowMs),
@@ -45,7 +46,7 @@ export class SimCluster {
   }
 
   state(service: string, nowMs: number): ActualState {
-    this.settle(nowMs);
+    this.settle(nowMs, service);
     let running = 0;
     let starting = 0;
     let stopping = 0;
@@ -59,7 +60,7 @@ export class SimCluster {
 
   /** Drive running + starting toward `target`: stop starting containers first, then the newest. */
   scaleTo(service: string, target: number, nowMs: number): void {
-    this.settle(nowMs);
+    this.settle(nowMs, service);
     const list = this.containers.get(service) ?? [];
     const live = list.filter((c) => c.goneAtMs === undefined);
     const { startLatencyMs, stopLatencyMs } = this.latency(service);

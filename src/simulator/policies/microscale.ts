@@ -1,0 +1,60 @@
+// `microscale`: the live agent's decision, unchanged: every tick, core/step.ts (the controllers, then
+// the arbiter) on what the simulated engine and queues show. The only thing the simulator adds is the
+// service's per-container rate as the PID's `ratePerContainer` when the scenario does not set one,
+// which is what a user would configure live.
+import { policyOf } from '../../agent/wiring.js';
+import { step, type StepInput } from '../../core/step.js';
+import type { ControllerState } from '../../core/controllers/index.js';
+import type { ServicePolicy } from '../../core/types.js';
+import type { Policy, PolicyContext, ServiceView } from '../policy.js';
+
+interface Memory {
+  controllerState: ControllerState;
+  lastDesired: number | undefined;
+}
+
+function policyFor(view: ServiceView): ServicePolicy {
+  const policy = policyOf(view.service.config);
+  const rate = view.service.simulation?.ratePerContainer;
+  if (rate === undefined || policy.pid.ratePerContainer !== undefined) return policy;
+  return { ...policy, pid: { ...policy.pid, ratePerContainer: rate } };
+}
+
+/** What the service's metric would read: the queue, or for `direct` targets the demand in containers. */
+function metricOf(view: ServiceView): number | undefined {
+  const sim = view.service.simulation;
+  if (!sim) return undefined;
+  return view.service.config.target.kind === 'direct' ? view.arrivalRate / sim.ratePerContainer : view.queue;
+}
+
+export function microscalePolicy(context: PolicyContext): Policy {
+  const memory = new Map<string, Memory>();
+  const policies = new Map<string, ServicePolicy>();
+  return {
+    name: 'microscale',
+    decide(tS, dtS, views) {
+      const inputs: StepInput[] = views.map((view) => {
+        const name = view.service.config.name;
+        const remembered = memory.get(name);
+        let policy = policies.get(name);
+        if (!policy) policies.set(name, (policy = policyFor(view)));
+        const value = metricOf(view);
+        return {
+          policy,
+          onMetricError: view.service.config.onMetricError,
+          observation: value === undefined ? undefined : { value, atMs: tS * 1000 },
+          stale: false,
+          actual: view.actual,
+          controllerState: remembered?.controllerState,
+          lastDesired: remembered?.lastDesired,
+          dtS: remembered ? dtS : 0,
+        };
+      });
+      const { plan, outcomes } = step(inputs, context.scenario.config.capacity);
+      for (const [name, outcome] of outcomes) {
+        memory.set(name, { controllerState: outcome.controllerState, lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined });
+      }
+      return new Map(plan.entries.map((e) => [e.name, e.target]));
+    },
+  };
+}

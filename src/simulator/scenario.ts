@@ -1,0 +1,138 @@
+// A scenario: an ordinary microscale config on the `sim` engine, plus a `simulation:` block on each
+// service with a queue (how much one container works through per second, the SLA, the trace column).
+// The block is taken off before the ordinary config parser sees the file, so plain configs are
+// untouched and a scenario is still a config `microscale validate` understands once it is removed.
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseConfig } from '../config/parse.js';
+import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
+import { formatIssues } from '../config/issues.js';
+import { nonEmptyString, numberAbove, numberAtLeast } from '../config/fields.js';
+import { ConfigError } from '../errors.js';
+import type { Trace } from './trace.js';
+
+const SLA_HELP = 'expected {queueLength: N} or {waitS: N}';
+
+const slaSchema = z.union([z.object({ queueLength: numberAbove(0) }).strict(), z.object({ waitS: numberAbove(0) }).strict()], {
+  errorMap: () => ({ message: SLA_HELP }),
+});
+
+export const simulationSchema = z
+  .object({
+    /** Messages per second one running container works through. */
+    ratePerContainer: numberAbove(0),
+    /** The bound the service must stay under: a queue length, or the wait of a message arriving now. */
+    sla: slaSchema,
+    /** The trace column with this service's arrival rate; default the service's name. */
+    column: nonEmptyString('a trace column name').optional(),
+    initialQueue: numberAtLeast(0).default(0),
+  })
+  .strict();
+
+export type Sla = { readonly queueLength: number } | { readonly waitS: number };
+
+export interface Simulation {
+  readonly ratePerContainer: number;
+  readonly sla: Sla;
+  readonly column: string;
+  readonly initialQueue: number;
+}
+
+export interface SimService {
+  readonly config: ServiceConfig;
+  /** Undefined for remainder services: background work, always there, no queue. */
+  readonly simulation: Simulation | undefined;
+  readonly startLatencyMs: number;
+  readonly stopLatencyMs: number;
+}
+
+export interface Scenario {
+  readonly config: MicroscaleConfig;
+  readonly services: readonly SimService[];
+}
+
+function optionalMs(value: unknown, fallback: unknown): number {
+  return typeof value === 'number' ? value : typeof fallback === 'number' ? fallback : 0;
+}
+
+/** Validates a scenario document. Throws ConfigError naming every problem by its YAML path. */
+export function parseScenario(document: unknown, file?: string, env: NodeJS.ProcessEnv = process.env): Scenario {
+  const problems: string[] = [];
+  const root = (document !== null && typeof document === 'object' ? { ...(document as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  const engine = root.engine as Record<string, unknown> | undefined;
+  if (engine !== undefined && engine?.kind !== 'sim') problems.push(`engine.kind: a scenario runs on the sim engine; expected sim, got ${JSON.stringify(engine?.kind)}`);
+  const rawServices = Array.isArray(root.services) ? root.services : [];
+  const blocks: unknown[] = [];
+  root.services = rawServices.map((raw: unknown) => {
+    if (raw === null || typeof raw !== 'object') return raw;
+    const { simulation, ...rest } = raw as Record<string, unknown>;
+    blocks.push(simulation);
+    // The simulator supplies the metric (the modelled queue), so a scenario need not name a source.
+    return rest.target !== 'remainder' && rest.metric === undefined ? { ...rest, metric: { source: 'random' } } : rest;
+  });
+  let config: MicroscaleConfig | undefined;
+  try {
+    config = parseConfig(root, env, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(...error.problems);
+  }
+  const simulations = rawServices.map((raw, i) => {
+    const isRemainder = raw !== null && typeof raw === 'object' && (raw as Record<string, unknown>).target === 'remainder';
+    const block = blocks[i];
+    const path = `services[${i}].simulation`;
+    if (isRemainder) {
+      if (block !== undefined) problems.push(`${path}: a remainder service does background work and has no queue; remove the block`);
+      return undefined;
+    }
+    if (block === undefined) {
+      problems.push(`${path}: is required for a service with a target: add {ratePerContainer: N, sla: {queueLength: N}}`);
+      return undefined;
+    }
+    const result = simulationSchema.safeParse(block);
+    if (!result.success) {
+      problems.push(...formatIssues(result.error.issues, block, path, () => Object.keys(simulationSchema.shape)));
+      return undefined;
+    }
+    const name = (raw as Record<string, unknown>).name;
+    return { ...result.data, column: result.data.column ?? String(name) };
+  });
+  if (problems.length > 0 || !config) throw new ConfigError(problems, file);
+  const engineConfig = config.engine;
+  const services = config.services.map((service, i) => ({
+    config: service,
+    simulation: simulations[i],
+    startLatencyMs: optionalMs(service.engineOptions.startLatency, engineConfig.startLatency),
+    stopLatencyMs: optionalMs(service.engineOptions.stopLatency, engineConfig.stopLatency),
+  }));
+  return { config, services };
+}
+
+export function parseScenarioText(text: string, file?: string): Scenario {
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) throw new ConfigError(document.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`), file);
+  return parseScenario(document.toJS(), file);
+}
+
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([code === 'ENOENT' ? 'file not found; see traces/scenario.yaml for an example' : `cannot read it (${code ?? 'error'})`], file);
+  }
+  return parseScenarioText(text, file);
+}
+
+/** Every service with a queue must find its column in the trace. */
+export function checkTraceColumns(scenario: Scenario, trace: Trace, traceFile: string): void {
+  const known = [...trace.columns.keys()];
+  const problems = scenario.services.flatMap((s, i) =>
+    s.simulation && !trace.columns.has(s.simulation.column)
+      ? [`services[${i}].simulation.column: the trace ${traceFile} has no column "${s.simulation.column}"; it has ${known.join(', ')} (set simulation.column to one of them)`]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+}
