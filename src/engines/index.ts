@@ -4,9 +4,7 @@ import { simEngine } from './sim/sim.js';
 import { nomadEngine } from './nomad/nomad.js';
 import { dockerEngine } from './docker/docker.js';
 import { swarmEngine } from './swarm/swarm.js';
-import { kubernetesEngine } from './kubernetes/kubernetes.js';
 
-export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, nomadEngine, kubernetesEngine];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);
