@@ -5,6 +5,7 @@ import { nomadEngine } from './nomad/nomad.js';
 import { dockerEngine } from './docker/docker.js';
 import { swarmEngine } from './swarm/swarm.js';
 
+export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, nomadEngine];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);
