@@ -7,8 +7,9 @@ import { nsqSource } from './nsq/nsq.js';
 import { prometheusSource } from './prometheus/prometheus.js';
 import { httpSource } from './http/http.js';
 import { redisSource } from './redis/redis.js';
+import { pushSource } from './push/push.js';
 
-export const sourceKinds: readonly SourceKind[] = [randomSource, redisSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
+export const sourceKinds: readonly SourceKind[] = [randomSource, redisSource, pushSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
 
 export function findSourceKind(kind: string): SourceKind | undefined {
   return sourceKinds.find((k) => k.kind === kind);
