@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerImage } from './commands/image.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { reportError } from './exit.js';
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
     .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale validate -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run');
-  for (const register of [registerDemo, registerRun, registerValidate, registerBench]) register(program);
+  for (const register of [registerDemo, registerRun, registerValidate, registerBench, registerImage]) register(program);
   return program;
 }
 

@@ -1,0 +1,97 @@
+// README badges for an image, as a flat SVG (the shields.io look) or as shields.io "endpoint" JSON
+// (https://shields.io/badges/endpoint-badge). All text placed in the SVG is XML-escaped: labels come from
+// whoever built the image.
+import { conventionValue } from './conventions.js';
+import type { ImageMetadata } from './image.js';
+
+export const BADGE_KINDS = ['image', 'version', 'commit', 'license', 'labels'] as const;
+export type BadgeKind = (typeof BADGE_KINDS)[number];
+
+export interface Badge {
+  readonly label: string;
+  readonly message: string;
+  /** A hex colour without "#". */
+  readonly color: string;
+  readonly isError: boolean;
+}
+
+const COLORS = { ok: '007ec6', good: '4c1', missing: '9f9f9f', error: 'e05d44' } as const;
+
+export function isBadgeKind(text: string): text is BadgeKind {
+  return (BADGE_KINDS as readonly string[]).includes(text);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function badgeFor(kind: BadgeKind, image: ImageMetadata): Badge {
+  const { labels, annotations } = image;
+  const found = (message: string | undefined, color: string = COLORS.ok): Badge =>
+    message ? { label: kind, message, color, isError: false } : { label: kind, message: 'not set', color: COLORS.missing, isError: false };
+  switch (kind) {
+    case 'image':
+      return found(`${formatBytes(image.size)} · ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`);
+    case 'version':
+      return found(conventionValue('version', labels, annotations) ?? image.name.match(/:([\w][\w.-]*)(?:@|$)/)?.[1]);
+    case 'commit':
+      return found(conventionValue('revision', labels, annotations)?.slice(0, 7));
+    case 'license':
+      return found(conventionValue('licenses', labels, annotations), COLORS.good);
+    case 'labels':
+      return found(String(Object.keys(labels).length));
+  }
+}
+
+export function errorBadge(label: string, message: string): Badge {
+  return { label, message, color: COLORS.error, isError: true };
+}
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+}
+
+/** Approximate width of Verdana 11px text, the shields.io font; wide and narrow glyphs are adjusted. */
+function textWidth(text: string): number {
+  let width = 0;
+  for (const char of text) width += /[il.,:;|!'I1 ]/.test(char) ? 3.5 : /[mwMW@%]/.test(char) ? 10 : /[A-Z0-9]/.test(char) ? 7.5 : 6.5;
+  return Math.ceil(width);
+}
+
+function clip(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+export function renderSvg(badge: Badge): string {
+  const label = clip(badge.label);
+  const message = clip(badge.message);
+  const left = textWidth(label) + 10;
+  const right = textWidth(message) + 10;
+  const total = left + right;
+  const title = escapeXml(`${label}: ${message}`);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="20" role="img" aria-label="${title}">`,
+    `<title>${title}</title>`,
+    '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>',
+    `<clipPath id="r"><rect width="${total}" height="20" rx="3" fill="#fff"/></clipPath>`,
+    `<g clip-path="url(#r)"><rect width="${left}" height="20" fill="#555"/><rect x="${left}" width="${right}" height="20" fill="#${badge.color}"/><rect width="${total}" height="20" fill="url(#s)"/></g>`,
+    '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">',
+    `<text x="${left / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(label)}</text><text x="${left / 2}" y="14">${escapeXml(label)}</text>`,
+    `<text x="${left + right / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(message)}</text><text x="${left + right / 2}" y="14">${escapeXml(message)}</text>`,
+    '</g></svg>',
+    '',
+  ].join('\n');
+}
+
+/** shields.io endpoint JSON: https://img.shields.io/endpoint?url=<this URL> renders it. */
+export function shieldsEndpoint(badge: Badge): { schemaVersion: 1; label: string; message: string; color: string; isError: boolean } {
+  return { schemaVersion: 1, label: badge.label, message: badge.message, color: badge.color, isError: badge.isError };
+}

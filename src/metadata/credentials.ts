@@ -1,0 +1,60 @@
+// Registry credentials, looked up the way the docker CLI stores them: MICROSCALE_REGISTRY_USERNAME and
+// MICROSCALE_REGISTRY_PASSWORD first, then `auths` in $DOCKER_CONFIG/config.json (default ~/.docker).
+// Credential helpers (credsStore / credHelpers) are not run: a registry that needs one answers 401 and the
+// error says so.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { DOCKER_HUB } from './reference.js';
+
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+  /** Where they came from, for error messages (never the secret itself). */
+  readonly from: string;
+}
+
+interface DockerConfigFile {
+  auths?: Record<string, { auth?: string; username?: string; password?: string }>;
+  credsStore?: string;
+  credHelpers?: Record<string, string>;
+}
+
+/** The keys `docker login` may have written for a registry host. */
+function keyMatches(key: string, registry: string): boolean {
+  const host = key.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  if (registry === DOCKER_HUB) return ['index.docker.io', 'docker.io', 'registry-1.docker.io'].includes(host);
+  return host === registry;
+}
+
+function decode(entry: { auth?: string; username?: string; password?: string }): { username: string; password: string } | undefined {
+  if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+  if (!entry.auth) return undefined;
+  const text = Buffer.from(entry.auth, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  return colon > 0 ? { username: text.slice(0, colon), password: text.slice(colon + 1) } : undefined;
+}
+
+export function dockerConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json');
+}
+
+async function readDockerConfig(path: string): Promise<DockerConfigFile | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as DockerConfigFile;
+  } catch {
+    return undefined; // no file, or not JSON: no stored credentials, as with the docker CLI
+  }
+}
+
+export async function findCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
+  const { MICROSCALE_REGISTRY_USERNAME: username, MICROSCALE_REGISTRY_PASSWORD: password } = env;
+  if (username && password) return { username, password, from: 'MICROSCALE_REGISTRY_USERNAME/PASSWORD' };
+  const path = dockerConfigPath(env);
+  const config = await readDockerConfig(path);
+  for (const [key, entry] of Object.entries(config?.auths ?? {})) {
+    const found = keyMatches(key, registry) ? decode(entry) : undefined;
+    if (found) return { ...found, from: `${path} (auths."${key}")` };
+  }
+  return undefined;
+}

@@ -1,0 +1,113 @@
+// Test support: a real Debian docker-registry on a free loopback port with a config this file writes
+// (no auth, htpasswd, or token auth), images built FROM busybox:latest on the local Docker Engine and
+// pushed with the docker CLI (DOCKER_CONFIG in a temp dir, so logins stay out of ~/.docker).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ServiceCheck } from '../../testing/services.js';
+import { startTokenServer, type TokenServer } from './token-server.js';
+
+export const USER = { username: 'alice', password: 's3cret' };
+
+export const registryCheck: ServiceCheck = {
+  what: "Debian's docker-registry and the Docker Engine (docker CLI, busybox:latest)",
+  howToStart: 'flock /tmp/apt.lock apt-get install -y docker-registry apache2-utils openssl && ../shared/tools/docker-engine up',
+  probe: async () =>
+    spawnSync('docker-registry', ['--version']).status === 0 &&
+    spawnSync('htpasswd', ['-h']).error === undefined &&
+    spawnSync('docker', ['image', 'inspect', 'busybox:latest'], { stdio: 'ignore' }).status === 0,
+};
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+export interface TestRegistry {
+  readonly host: string;
+  readonly dir: string;
+  /** A DOCKER_CONFIG directory for docker CLI calls against this registry. */
+  readonly dockerConfig: string;
+  readonly tokenServer: TokenServer | undefined;
+  stop(): Promise<void>;
+}
+
+function authBlock(auth: 'none' | 'htpasswd' | 'token', dir: string, token: TokenServer | undefined): string {
+  if (auth === 'htpasswd') {
+    const result = spawnSync('htpasswd', ['-Bbn', USER.username, USER.password], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'htpasswd'), result.stdout);
+    return `auth: {htpasswd: {realm: microscale-test, path: ${join(dir, 'htpasswd')}}}\n`;
+  }
+  if (auth === 'token' && token) return `auth: {token: {realm: "${token.realm}", service: microscale-registry, issuer: microscale-test, rootcertbundle: ${token.certPath}}}\n`;
+  return '';
+}
+
+async function waitForRegistry(host: string, child: ChildProcess, logs: () => string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${logs()}`);
+    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`docker-registry on ${host} did not answer within 15 s: ${logs()}`);
+}
+
+export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'): Promise<TestRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), 'microscale-registry-'));
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'microscale-dockercfg-'));
+  const tokenServer = auth === 'token' ? await startTokenServer(dir, USER, 'microscale-registry', 'microscale-test') : undefined;
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const config = [
+    'version: 0.1',
+    'log: {level: warn, accesslog: {disabled: true}}',
+    `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+    `http: {addr: "${host}", secret: microscale-test}`,
+    authBlock(auth, dir, tokenServer),
+  ].join('\n');
+  writeFileSync(join(dir, 'config.yml'), config);
+  let output = '';
+  const child = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
+  await waitForRegistry(host, child, () => output);
+  return {
+    host,
+    dir,
+    dockerConfig,
+    tokenServer,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await tokenServer?.close();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(dockerConfig, { recursive: true, force: true });
+    },
+  };
+}
+
+function docker(args: string[], registry: TestRegistry, input?: string): string {
+  const result = spawnSync('docker', args, { encoding: 'utf8', input, env: { ...process.env, DOCKER_CONFIG: registry.dockerConfig }, timeout: 120_000 });
+  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Builds FROM busybox:latest with these labels, tags it NAME:TAG on the registry and pushes it. */
+export function buildAndPush(registry: TestRegistry, name: string, labels: Record<string, string>, options: { login?: boolean } = {}): string {
+  const image = `${registry.host}/${name}`;
+  const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+  docker(['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'], registry, ['FROM busybox:latest', ...labelLines, ''].join('\n'));
+  if (options.login) docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
+  docker(['push', '-q', image], registry);
+  return image;
+}
+
+/** Removes the local tags a test made (the busybox layers stay). */
+export function removeLocalImage(registry: TestRegistry, image: string): void {
+  spawnSync('docker', ['rmi', image], { stdio: 'ignore', env: { ...process.env, DOCKER_CONFIG: registry.dockerConfig } });
+}
