@@ -1,11 +1,12 @@
 // Every engine kind microscale knows. Adding a kind: a folder under engines/ and one line here.
 import type { EngineKind } from './types.js';
 import { simEngine } from './sim/sim.js';
+import { marathonEngine } from './marathon/marathon.js';
 import { nomadEngine } from './nomad/nomad.js';
 import { dockerEngine } from './docker/docker.js';
 import { swarmEngine } from './swarm/swarm.js';
 
-export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, nomadEngine];
+export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, nomadEngine, marathonEngine];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);

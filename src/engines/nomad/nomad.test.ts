@@ -69,13 +69,19 @@ describe('nomad engine against the documented API', () => {
   });
 
   it('counts a stopped allocation that is still running as stopping, not live', async () => {
-    fake.addJob({ id: 'stopper', groups: [{ name: 'g', count: 3 }] });
-    const engine = await create(address, services('stopper'));
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    await engine.apply([{ name: 'stopper', target: 1 }]);
-    await new Promise((resolve) => setTimeout(resolve, 10)); // the scheduler has marked two allocations stop
-    const state = (await engine.observe()).get('stopper');
-    assert.deepEqual(state, { running: 1, starting: 0, stopping: 2 });
+    const slow = await startFake({ evalDelayMs: 5, startLatencyMs: 20, stopLatencyMs: 1000 });
+    try {
+      slow.fake.addJob({ id: 'stopper', groups: [{ name: 'g', count: 3 }] });
+      const engine = await create(slow.address, services('stopper'));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      await engine.observe();
+      await engine.apply([{ name: 'stopper', target: 1 }]);
+      await slow.fake.settled(); // the scheduler has marked two allocations stop; they take 1 s to finish
+      const state = (await engine.observe()).get('stopper');
+      assert.deepEqual(state, { running: 1, starting: 0, stopping: 2 });
+    } finally {
+      await slow.fake.http.stop();
+    }
   });
 
   it('refuses at start a wrong token (auth), a job that does not exist (not-found), and names them', async () => {
