@@ -2,5 +2,7 @@
 // and one line here.
 import type { Benchmark } from './types.js';
 import { arbiterBenchmark } from './arbiter.js';
+import { controlBenchmark } from './control.js';
+import { scaleBenchmark } from './scale.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark];

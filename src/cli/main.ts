@@ -5,6 +5,8 @@ import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerImage } from './commands/image.js';
 import { registerRun } from './commands/run.js';
+import { registerSimulate } from './commands/simulate.js';
+import { registerTrace } from './commands/trace.js';
 import { registerValidate } from './commands/validate.js';
 import { reportError } from './exit.js';
 
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
     .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale validate -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run');
-  for (const register of [registerDemo, registerRun, registerValidate, registerBench, registerImage]) register(program);
+  for (const register of [registerDemo, registerRun, registerValidate, registerBench, registerImage, registerSimulate, registerTrace]) register(program);
   return program;
 }
 

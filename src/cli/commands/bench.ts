@@ -9,6 +9,7 @@ import { UsageError } from '../exit.js';
 interface BenchCliOptions {
   readonly json?: boolean;
   readonly quick?: boolean;
+  readonly out?: string;
 }
 
 export function registerBench(program: Command): void {
@@ -18,6 +19,7 @@ export function registerBench(program: Command): void {
     .argument('[names...]', `which to run: ${benchmarks.map((b) => b.name).join(', ')} (default: all)`)
     .option('--json', 'print the results as JSON')
     .option('--quick', 'fewer trials, for a quick look')
+    .option('--out <dir>', 'where benchmarks write files (control: SVG plots)', 'bench-out')
     .allowUnknownOption(false)
     .addHelpText('after', `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json`)
     .action(async (names: string[], options: BenchCliOptions) => {
@@ -26,7 +28,7 @@ export function registerBench(program: Command): void {
       const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
       const results: BenchResult[] = [];
       for (const benchmark of chosen) {
-        const result = await benchmark.run({ json: options.json ?? false, quick: options.quick ?? false, log: silentLogger(), args: {} });
+        const result = await benchmark.run({ json: options.json ?? false, quick: options.quick ?? false, log: silentLogger(), args: { out: options.out } });
         results.push(result);
         if (!options.json) console.log(`${formatTable(result)}\n`);
       }

@@ -1,6 +1,6 @@
 // `static`: a fixed split, what a team without an autoscaler runs. Each service with a queue keeps the
-// count it was given (default: enough for the 95th percentile of its trace rate, a common sizing
-// rule); remainder services fill what is left of the pool.
+// count it was given (default: the 95th percentile of its trace rate plus 20 % headroom, a common
+// sizing rule); remainder services fill what is left of the pool.
 import { fillReplicas, placeOnPool, type Policy, type PolicyContext } from '../policy.js';
 import type { SimService } from '../scenario.js';
 import type { Trace } from '../trace.js';
@@ -16,7 +16,7 @@ export function staticPolicy(context: PolicyContext): Policy {
   for (const service of context.scenario.services) {
     const name = service.config.name;
     const given = context.staticCounts?.get(name);
-    replicas.set(name, !service.simulation ? fillReplicas(service) : (given ?? containersFor(service, p95Rate(service, context.trace))));
+    replicas.set(name, !service.simulation ? fillReplicas(service) : (given ?? containersFor(service, 1.2 * p95Rate(service, context.trace))));
   }
   return {
     name: 'static',
