@@ -5,8 +5,9 @@ import { marathonEngine } from './marathon/marathon.js';
 import { nomadEngine } from './nomad/nomad.js';
 import { dockerEngine } from './docker/docker.js';
 import { swarmEngine } from './swarm/swarm.js';
+import { kubernetesEngine } from './kubernetes/kubernetes.js';
 
-export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, nomadEngine, marathonEngine];
+export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, nomadEngine, marathonEngine, kubernetesEngine];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);

@@ -1,0 +1,126 @@
+// The kubernetes engine on the real API server: the shared conformance suite, then what only this
+// engine does (refusing a workload an HPA scales, a missing workload, StatefulSets, watches).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { engineConformance } from '../conformance.js';
+import { EngineError } from '../../errors.js';
+import { silentLogger } from '../../log/logger.js';
+import { eventually } from '../../testing/services.js';
+import { KubernetesEngine } from './kubernetes.js';
+import type { KubernetesServiceOptions } from './schema.js';
+import type { EngineService } from '../types.js';
+import { adminClients, createDeployment, needKubernetes, startFakeKubelet, testNamespace } from './test-cluster.js';
+
+const context = { log: silentLogger(), nowMs: Date.now };
+const config = { kind: 'kubernetes' as const, requestTimeout: 10_000 };
+
+function services(namespace: string, entries: Record<string, KubernetesServiceOptions>): EngineService<KubernetesServiceOptions>[] {
+  return Object.entries(entries).map(([name, options]) => ({ name, stopGracePeriodMs: 5000, options: { namespace, ...options } }));
+}
+
+engineConformance('kubernetes', {
+  settleMs: 20_000,
+  setup: async () => {
+    if (!(await needKubernetes(undefined))) return undefined;
+    const clients = adminClients();
+    const ns = await testNamespace(clients, 'ms-conf');
+    await createDeployment(clients, ns.name, 'alpha');
+    await createDeployment(clients, ns.name, 'beta');
+    const stopKubelet = startFakeKubelet(ns.name);
+    const engine = await KubernetesEngine.create(config, services(ns.name, { a: { deployment: 'alpha' }, b: { deployment: 'beta' } }), context, clients);
+    return {
+      engine,
+      services: ['a', 'b'],
+      cleanup: async () => {
+        await engine.close();
+        stopKubelet();
+        await ns.remove();
+      },
+    };
+  },
+});
+
+describe('kubernetes engine', () => {
+  const clients = adminClients();
+  let ns: { name: string; remove: () => Promise<void> } | undefined;
+  let stopKubelet = (): void => {};
+
+  before(async () => {
+    if (!(await needKubernetes(undefined))) return;
+    ns = await testNamespace(clients, 'ms-eng');
+    stopKubelet = startFakeKubelet(ns.name, 200, 100);
+  });
+  after(async () => {
+    stopKubelet();
+    await ns?.remove();
+  });
+
+  it('refuses at start a workload that an HPA also scales, naming both', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await createDeployment(clients, ns.name, 'contested');
+    await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns.name,
+      body: { metadata: { name: 'contested-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'contested' } } },
+    });
+    await assert.rejects(KubernetesEngine.create(config, services(ns.name, { orders: { deployment: 'contested' } }), context, clients), (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      assert.equal(error.failure, 'refused');
+      assert.match(error.message, new RegExp(`Deployment ${ns!.name}/contested is also scaled by HorizontalPodAutoscaler ${ns!.name}/contested-hpa`));
+      return true;
+    });
+  });
+
+  it('says which workload is missing and how to fix it', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await assert.rejects(KubernetesEngine.create(config, services(ns.name, { ghost: { deployment: 'no-such-thing' } }), context, clients), (error: unknown) => {
+      assert.ok(error instanceof EngineError);
+      assert.equal(error.failure, 'not-found');
+      assert.match(error.message, /Deployment .*\/no-such-thing does not exist/);
+      return true;
+    });
+  });
+
+  it('scales a StatefulSet and wakes the agent through its watch when pods become ready', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await clients.apps.createNamespacedStatefulSet({
+      namespace: ns.name,
+      body: {
+        metadata: { name: 'ledger' },
+        spec: {
+          replicas: 0,
+          serviceName: 'ledger',
+          podManagementPolicy: 'Parallel',
+          selector: { matchLabels: { app: 'ledger' } },
+          template: { metadata: { labels: { app: 'ledger' } }, spec: { containers: [{ name: 'db', image: 'busybox:1.36' }] } },
+        },
+      },
+    });
+    const engine = await KubernetesEngine.create(config, services(ns.name, { ledger: { statefulSet: 'ledger' } }), context, clients);
+    try {
+      let wakes = 0;
+      engine.watch(() => wakes++);
+      await engine.apply([{ name: 'ledger', target: 2 }]);
+      const right = (await engine.observe()).get('ledger');
+      assert.equal((right?.running ?? 0) + (right?.starting ?? 0), 2);
+      assert.ok(await eventually(async () => (await engine.observe()).get('ledger')?.running === 2, 15_000, 100), 'the StatefulSet did not reach 2 ready');
+      assert.ok(wakes > 0, 'the watch never woke the agent');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('never touches a workload that is not in the config', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await createDeployment(clients, ns.name, 'mine');
+    await createDeployment(clients, ns.name, 'bystander', 1);
+    const engine = await KubernetesEngine.create(config, services(ns.name, { mine: { deployment: 'mine' } }), context, clients);
+    try {
+      await engine.apply([{ name: 'mine', target: 2 }, { name: 'bystander', target: 4 }]);
+      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'bystander', namespace: ns.name })).spec?.replicas, 1);
+      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'mine', namespace: ns.name })).spec?.replicas, 2);
+      assert.deepEqual([...(await engine.observe()).keys()], ['mine']);
+    } finally {
+      await engine.close();
+    }
+  });
+});
