@@ -2,63 +2,21 @@
 // as a child process on a free loopback port with a throwaway data directory; plus loopback stubs for a
 // malformed answer and silence. Azurite checks SharedKey signatures, so a wrong key is really refused.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { ConfigError } from '../../errors.js';
 import { parseConfig } from '../../config/parse.js';
-import { eventually, needService } from '../../testing/services.js';
+import { needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../conformance.js';
 import { assertReadFails, closedPort, startStub } from '../http/test-support.js';
 import { AzureQueueSource, azureQueueSchema } from './azure-queue.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteInstalled, fillQueue, startAzurite, type Azurite } from './test-azurite.js';
 
-// Azurite's well-known development account (public, documented; not a secret).
-const ACCOUNT = 'devstoreaccount1';
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const AZURITE = resolve('node_modules/.bin/azurite-queue');
+const ACCOUNT = AZURITE_ACCOUNT;
+const KEY = AZURITE_KEY;
 
-interface Azurite {
-  readonly endpoint: string;
-  readonly connectionString: string;
-  queue(name: string): Promise<QueueClient>;
-  close(): Promise<void>;
-}
-
-async function startAzurite(): Promise<Azurite | undefined> {
-  const available = await needService(undefined, { what: 'azurite-queue (npm devDependency)', howToStart: 'npm ci (azurite@3.35 is in devDependencies)', probe: async () => existsSync(AZURITE) });
-  if (!available) return undefined;
-  const dir = await mkdtemp(join(tmpdir(), 'microscale-azurite-'));
-  const port = await closedPort();
-  const child: ChildProcess = spawn(AZURITE, ['--queueHost', '127.0.0.1', '--queuePort', String(port), '--location', dir, '--silent', '--disableTelemetry', '--skipApiVersionCheck'], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}/${ACCOUNT}`;
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};QueueEndpoint=${endpoint};`;
-  const service = QueueServiceClient.fromConnectionString(connectionString);
-  const up = await eventually(() => service.getProperties().then(() => true, () => false), 20_000, 200);
-  const close = async (): Promise<void> => {
-    const exited = new Promise((done) => child.once('exit', done));
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((done) => setTimeout(done, 5000))]);
-    await rm(dir, { recursive: true, force: true });
-  };
-  if (!up) {
-    await close();
-    throw new Error('azurite-queue did not answer within 20 s');
-  }
-  const queue = async (name: string): Promise<QueueClient> => {
-    const client = service.getQueueClient(name);
-    await client.createIfNotExists();
-    return client;
-  };
-  return { endpoint, connectionString, queue, close };
-}
-
-async function fill(queue: QueueClient, count: number): Promise<void> {
-  await queue.clearMessages();
-  for (let i = 0; i < count; i++) await queue.sendMessage(`job ${i}`);
+async function startAzuriteIfThere(): Promise<Azurite | undefined> {
+  const check = { what: 'azurite-queue (npm devDependency)', howToStart: 'npm ci (azurite@3.35 is in devDependencies)', probe: async () => azuriteInstalled() };
+  return (await needService(undefined, check)) ? startAzurite() : undefined;
 }
 
 function source(config: Record<string, unknown>): AzureQueueSource {
@@ -67,13 +25,13 @@ function source(config: Record<string, unknown>): AzureQueueSource {
 
 sourceConformance('azure-queue (Azurite)', {
   setup: async () => {
-    const azurite = await startAzurite();
+    const azurite = await startAzuriteIfThere();
     if (!azurite) return undefined;
     const jobs = await azurite.queue('jobs');
     const port = await closedPort();
     return {
       create: () => source({ connectionString: azurite.connectionString }),
-      setValue: (value) => fill(jobs, value),
+      setValue: (value) => fillQueue(jobs, value),
       createUnreachable: () => source({ account: ACCOUNT, accountKey: KEY, endpoint: `http://127.0.0.1:${port}/${ACCOUNT}` }),
       createMissing: () => source({ connectionString: azurite.connectionString, queue: 'no-such-queue' }),
       cleanup: () => azurite.close(),
@@ -84,13 +42,13 @@ sourceConformance('azure-queue (Azurite)', {
 describe('azure-queue source on Azurite', () => {
   let azurite: Azurite | undefined;
   before(async () => {
-    azurite = await startAzurite();
+    azurite = await startAzuriteIfThere();
   });
   after(() => azurite?.close());
 
   it('reads with account + key + endpoint as well as with a connection string', async (t) => {
     if (!azurite) return t.skip('no azurite');
-    await fill(await azurite.queue('orders'), 4);
+    await fillQueue(await azurite.queue('orders'), 4);
     const reader = source({ queue: 'orders', account: ACCOUNT, accountKey: KEY, endpoint: azurite.endpoint });
     try {
       assert.equal(await reader.read(AbortSignal.timeout(3000)), 4);

@@ -3,63 +3,31 @@
 // any), answer garbage, or not answer at all.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateQueueCommand, DeleteQueueCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../conformance.js';
 import { assertReadFails, closedPort, startStub } from '../http/test-support.js';
 import { SqsQueueSource, sqsSchema } from './sqs.js';
+import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs, type Fauxqs } from './test-fauxqs.js';
 
-const CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'sqs-s3cret-key' };
-
-interface Fauxqs {
-  readonly endpoint: string;
-  readonly admin: SQSClient;
-  close(): Promise<void>;
-}
-
-async function startFauxqs(): Promise<Fauxqs | undefined> {
-  const available = await needService(undefined, {
-    what: 'fauxqs (npm devDependency, an SQS-compatible server)',
-    howToStart: 'npm ci (it is in devDependencies)',
-    probe: () => import('fauxqs').then(() => true),
-  });
-  if (!available) return undefined;
-  const { buildApp } = await import('fauxqs');
-  const port = await closedPort();
-  const app = buildApp({ logger: false });
-  await app.listen({ port, host: '127.0.0.1' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  const admin = new SQSClient({ endpoint, region: 'us-east-1', credentials: { ...CREDENTIALS } }); // a copy: the SDK tags the object it is given
-  return { endpoint, admin, close: async () => (admin.destroy(), await app.close()) };
+async function startFauxqsIfThere(): Promise<Fauxqs | undefined> {
+  const check = { what: 'fauxqs (npm devDependency, an SQS-compatible server)', howToStart: 'npm ci (fauxqs@1.9.2 is in devDependencies)', probe: fauxqsInstalled };
+  return (await needService(undefined, check)) ? startFauxqs() : undefined;
 }
 
 function source(endpoint: string, queue: string, extra: Record<string, unknown> = {}): SqsQueueSource {
-  return new SqsQueueSource(sqsSchema.parse({ source: 'sqs', queue, endpoint, region: 'us-east-1', credentials: CREDENTIALS, ...extra }), conformanceContext);
-}
-
-async function createQueue(sqs: SQSClient, name: string): Promise<string> {
-  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-  assert.ok(QueueUrl);
-  return QueueUrl;
-}
-
-async function fill(sqs: SQSClient, queueUrl: string, count: number): Promise<void> {
-  await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-  for (let sent = 0; sent < count; sent += 10) {
-    const entries = Array.from({ length: Math.min(10, count - sent) }, (_, i) => ({ Id: `m${sent + i}`, MessageBody: 'job' }));
-    await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-  }
+  return new SqsQueueSource(sqsSchema.parse({ source: 'sqs', queue, endpoint, region: 'us-east-1', credentials: FAUXQS_CREDENTIALS, ...extra }), conformanceContext);
 }
 
 sourceConformance('sqs (fauxqs)', {
   setup: async () => {
-    const fauxqs = await startFauxqs();
+    const fauxqs = await startFauxqsIfThere();
     if (!fauxqs) return undefined;
-    const queueUrl = await createQueue(fauxqs.admin, 'jobs');
+    const queueUrl = await fauxqs.createQueue('jobs');
     const port = await closedPort();
     return {
       create: () => source(fauxqs.endpoint, 'jobs'),
-      setValue: (value) => fill(fauxqs.admin, queueUrl, value),
+      setValue: (value) => fauxqs.fill(queueUrl, value),
       createUnreachable: () => source(`http://127.0.0.1:${port}`, 'jobs'),
       createMissing: () => source(fauxqs.endpoint, 'no-such-queue'),
       cleanup: () => fauxqs.close(),
@@ -70,14 +38,14 @@ sourceConformance('sqs (fauxqs)', {
 describe('sqs source on fauxqs', () => {
   let fauxqs: Fauxqs | undefined;
   before(async () => {
-    fauxqs = await startFauxqs();
+    fauxqs = await startFauxqsIfThere();
   });
   after(() => fauxqs?.close());
 
   it('counts received-but-undeleted messages only with includeNotVisible, by queue URL', async (t) => {
     if (!fauxqs) return t.skip('no fauxqs');
-    const queueUrl = await createQueue(fauxqs.admin, 'visibility');
-    await fill(fauxqs.admin, queueUrl, 10);
+    const queueUrl = await fauxqs.createQueue('visibility');
+    await fauxqs.fill(queueUrl, 10);
     await fauxqs.admin.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 4, VisibilityTimeout: 60 }));
     const visible = source(fauxqs.endpoint, queueUrl);
     const all = source(fauxqs.endpoint, queueUrl, { includeNotVisible: true });
@@ -92,14 +60,14 @@ describe('sqs source on fauxqs', () => {
 
   it('reports a deleted queue as not-found, and finds it again by name once re-created', async (t) => {
     if (!fauxqs) return t.skip('no fauxqs');
-    const queueUrl = await createQueue(fauxqs.admin, 'transient');
-    await fill(fauxqs.admin, queueUrl, 3);
+    const queueUrl = await fauxqs.createQueue('transient');
+    await fauxqs.fill(queueUrl, 3);
     const reader = source(fauxqs.endpoint, 'transient');
     try {
       assert.equal(await reader.read(AbortSignal.timeout(2000)), 3);
       await fauxqs.admin.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       await assertReadFails(reader, 'not-found', /queue transient/);
-      await fill(fauxqs.admin, await createQueue(fauxqs.admin, 'transient'), 2);
+      await fauxqs.fill(await fauxqs.createQueue('transient'), 2);
       assert.equal(await reader.read(AbortSignal.timeout(2000)), 2);
     } finally {
       await reader.close();
