@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import type { TickRecord } from '../agent/records.js';
+import { createApiApp } from './app.js';
+import type { AgentState } from './state.js';
+import { testAgent } from './test-agent.test-helpers.js';
+
+const TOKEN = 'test-token-0123456789';
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+function setup(token: string | null = TOKEN) {
+  const t = testAgent();
+  stops.push(() => t.agent.stop());
+  const app = createApiApp({ agent: t.agent, token: token ?? undefined, dashboardDir: '/nonexistent/dashboard' });
+  const call = (path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
+  const send = (method: string, path: string, body?: unknown, auth: string | null = `Bearer ${TOKEN}`) =>
+    call(path, { method, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { ...t, app, call, send };
+}
+
+describe('GET /healthz and /readyz', () => {
+  it('is healthy at once, and ready only after the first successful tick', async () => {
+    const { call, tickAt, startMs } = setup();
+    assert.equal((await call('/healthz')).status, 200);
+    const before = await call('/readyz');
+    assert.equal(before.status, 503);
+    assert.match(((await before.json()) as { reason: string }).reason, /no successful tick/);
+    await tickAt(startMs);
+    assert.equal((await call('/readyz')).status, 200);
+  });
+});
+
+describe('GET /api/state', () => {
+  it('summarises the config and the latest tick per service, and the pool', async () => {
+    const { call, source, tickAt, startMs } = setup();
+    source.value = 120;
+    await tickAt(startMs);
+    await tickAt(startMs + 500);
+    const state = (await (await call('/api/state')).json()) as AgentState;
+    assert.equal(state.engine, 'sim');
+    assert.equal(state.ready, true);
+    assert.equal(state.pool.capacity, 9);
+    assert.equal(state.pool.used, 9, 'the remainder service fills the pool');
+    const [orders, reports] = state.services;
+    assert.equal(orders?.name, 'orders');
+    assert.equal(orders.priority, 1);
+    assert.equal(orders.metricValue, 120);
+    assert.equal(orders.targetValue, 50);
+    assert.equal(orders.metricSource, 'random');
+    assert.equal(orders.stale, false);
+    assert.ok((orders.desired ?? 0) >= 1, 'a queue over target asks for containers');
+    assert.equal(orders.running + orders.starting, orders.desired);
+    assert.equal(reports?.priority, 2);
+    assert.equal(reports.metricValue, null);
+    assert.equal(orders.running + orders.starting + reports.running + reports.starting, 9);
+  });
+});
+
+describe('GET /api/history', () => {
+  it('returns the ticks after a seq, or at or after a time in ms, oldest first', async () => {
+    const { call, tickAt, startMs } = setup();
+    for (let i = 0; i < 5; i++) await tickAt(startMs + i * 500);
+    const bySeq = (await (await call('/api/history?since=2')).json()) as { ticks: TickRecord[] };
+    assert.deepEqual(bySeq.ticks.map((t) => t.seq), [3, 4, 5]);
+    const byTime = (await (await call(`/api/history?since=${startMs + 1000}`)).json()) as { ticks: TickRecord[] };
+    assert.deepEqual(byTime.ticks.map((t) => t.seq), [3, 4, 5]);
+    const limited = (await (await call('/api/history?limit=2')).json()) as { ticks: TickRecord[] };
+    assert.deepEqual(limited.ticks.map((t) => t.seq), [4, 5]);
+    assert.equal((await call('/api/history?since=yesterday')).status, 400);
+  });
+});
+
+describe('GET /metrics', () => {
+  it('exposes per-service gauges, decisions, tick durations and error counters in Prometheus text', async () => {
+    const { call, source, tickAt, startMs } = setup();
+    source.value = 200;
+    await tickAt(startMs);
+    const response = await call('/metrics');
+    assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await response.text();
+    assert.match(text, /microscale_service_metric\{service="orders",priority="1"\} 200/);
+    assert.match(text, /microscale_service_target\{service="orders",priority="1"\} 50/);
+    assert.match(text, /microscale_service_desired\{service="reports",priority="2"\} \d/);
+    assert.match(text, /microscale_service_starting\{service="orders",priority="1"\} [1-9]/);
+    assert.match(text, /microscale_pool_capacity 9/);
+    assert.match(text, /microscale_decisions_total\{service="orders",direction="up"\} 1/);
+    assert.match(text, /microscale_tick_duration_seconds_count 1/);
+    assert.match(text, /# TYPE microscale_source_errors_total counter/);
+    assert.match(text, /# TYPE microscale_engine_errors_total counter/);
+    // A second scrape does not count the same tick twice.
+    assert.match(await (await call('/metrics')).text(), /microscale_tick_duration_seconds_count 1\n/);
+  });
+});
+
+describe('mutations need the token', () => {
+  const attempts: [string, string, unknown][] = [
+    ['POST', '/api/pause', undefined],
+    ['POST', '/api/resume', undefined],
+    ['PATCH', '/api/services/orders', { priority: 3 }],
+    ['POST', '/api/services/orders/metric', { value: 7 }],
+  ];
+
+  it('refuses every mutation with 403 and a how-to when no token is configured, and changes nothing', async () => {
+    const { agent, send } = setup(null);
+    const before = JSON.stringify(agent.config);
+    for (const [method, path, body] of attempts) {
+      const response = await send(method, path, body, 'Bearer anything');
+      assert.equal(response.status, 403, `${method} ${path}`);
+      assert.match(((await response.json()) as { error: string }).error, /MICROSCALE_API_TOKEN/);
+    }
+    assert.equal(agent.paused, false);
+    assert.equal(JSON.stringify(agent.config), before);
+  });
+
+  it('refuses a missing or wrong token with 401, and changes nothing', async () => {
+    const { agent, source, send } = setup();
+    const before = JSON.stringify(agent.config);
+    for (const auth of [null, 'Bearer wrong-token', `Basic ${TOKEN}`, `Bearer ${TOKEN}x`]) {
+      for (const [method, path, body] of attempts) {
+        const response = await send(method, path, body, auth);
+        assert.equal(response.status, 401, `${method} ${path} with ${auth ?? 'no header'}`);
+        assert.match(response.headers.get('www-authenticate') ?? '', /Bearer/);
+      }
+    }
+    assert.equal(agent.paused, false);
+    assert.equal(source.value, 0);
+    assert.equal(JSON.stringify(agent.config), before);
+  });
+});
+
+describe('mutations with the token', () => {
+  it('pauses and resumes scaling', async () => {
+    const { agent, send } = setup();
+    assert.equal((await send('POST', '/api/pause')).status, 200);
+    assert.equal(agent.paused, true);
+    assert.equal((await send('POST', '/api/resume')).status, 200);
+    assert.equal(agent.paused, false);
+  });
+
+  it('changes a service live, and the next tick uses it', async () => {
+    const { agent, call, send, source, tickAt, startMs } = setup();
+    source.value = 1000;
+    const response = await send('PATCH', '/api/services/orders', { max: 3, target: { queueLength: 10 } });
+    assert.equal(response.status, 200);
+    assert.equal(agent.config.services[0]?.max, 3);
+    assert.deepEqual(agent.config.services[0]?.target, { kind: 'queueLength', queueLength: 10 });
+    await tickAt(startMs);
+    const state = (await (await call('/api/state')).json()) as AgentState;
+    assert.equal(state.services[0]?.targetValue, 10);
+    assert.ok((state.services[0]?.desired ?? 99) <= 3, 'the new max holds');
+  });
+
+  it('refuses an invalid change with 400 and every problem, and changes nothing', async () => {
+    const { agent, send } = setup();
+    const before = JSON.stringify(agent.config);
+    const response = await send('PATCH', '/api/services/orders', { priority: 0, min: 'two', image: 'x' });
+    assert.equal(response.status, 400);
+    const { problems } = (await response.json()) as { problems: string[] };
+    assert.ok(problems.some((p) => /^services\[0\]\.priority: expected an integer >= 1, got 0/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^services\[0\]\.min: expected an integer >= 0, got "two"/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^services\[0\]\.image: unknown key/.test(p)), problems.join('\n'));
+    const crossField = await send('PATCH', '/api/services/orders', { min: 5, max: 2 });
+    assert.equal(crossField.status, 400);
+    assert.match(((await crossField.json()) as { error: string }).error, /min: expected min <= max \(2\), got 5/);
+    assert.equal((await send('PATCH', '/api/services/nope', { priority: 2 })).status, 404);
+    assert.equal((await send('PATCH', '/api/services/orders', undefined)).status, 400);
+    assert.equal(JSON.stringify(agent.config), before);
+  });
+
+  it('takes a pushed metric value for a service whose source accepts it', async () => {
+    const { send, source, tickAt, call, startMs } = setup();
+    const response = await send('POST', '/api/services/orders/metric', { value: 321 });
+    assert.equal(response.status, 200);
+    assert.equal(source.value, 321);
+    await tickAt(startMs);
+    assert.equal(((await (await call('/api/state')).json()) as AgentState).services[0]?.metricValue, 321);
+    assert.equal((await send('POST', '/api/services/reports/metric', { value: 1 })).status, 409, 'a remainder service takes no metric');
+    assert.equal((await send('POST', '/api/services/nope/metric', { value: 1 })).status, 404);
+    const bad = await send('POST', '/api/services/orders/metric', { value: 'lots' });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: string }).error, /value: expected a number/);
+    assert.equal(source.value, 321);
+  });
+});
+
+describe('extra routes and the dashboard', () => {
+  it('mounts routes given by other parts, with the token guard available to them', async () => {
+    const t = testAgent();
+    stops.push(() => t.agent.stop());
+    const app = createApiApp({
+      agent: t.agent,
+      token: TOKEN,
+      routes: [
+        (api, { agent, requireToken }) => {
+          api.get('/api/hello', (c) => c.json({ services: agent.config.services.length }));
+          api.post('/api/hello', requireToken, (c) => c.json({ ok: true }));
+        },
+      ],
+    });
+    assert.deepEqual(await (await app.request('/api/hello')).json(), { services: 2 });
+    assert.equal((await app.request('/api/hello', { method: 'POST' })).status, 401);
+    assert.equal((await app.request('/api/hello', { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  });
+
+  it('serves the built dashboard at /, and says how to build it when it is missing', async () => {
+    const { call, agent } = setup();
+    const missing = await call('/');
+    assert.equal(missing.status, 503);
+    assert.match(await missing.text(), /npm run build/);
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-dashboard-'));
+    for (const name of ['index.html', 'app.js', 'app.css']) writeFileSync(join(dir, name), `/* ${name} */`);
+    const app = createApiApp({ agent, dashboardDir: dir });
+    const page = await app.request('/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.equal(await page.text(), '/* index.html */');
+    assert.match((await app.request('/app.js')).headers.get('content-type') ?? '', /javascript/);
+    assert.equal((await app.request('/nope')).status, 404);
+  });
+});
