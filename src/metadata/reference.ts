@@ -59,9 +59,11 @@ export function parseReference(text: string): ImageReference {
     if (!TAG.test(tag)) throw bad(original, `tag "${tag}" must be 1-128 letters, digits, "_", "." or "-", not starting with "." or "-"`);
   }
   const { registry, path } = splitDomain(rest);
+  if (path !== path.toLowerCase() || (registry !== DOCKER_HUB && registry.toLowerCase() !== registry && !/[.:]/.test(registry))) {
+    throw bad(original, `repository name "${rest}" must be lowercase`);
+  }
   if (!DOMAIN.test(registry)) throw bad(original, `"${registry}" is not a registry host[:port]`);
   if (path === '') throw bad(original, 'the repository name is missing');
-  if (path !== path.toLowerCase()) throw bad(original, `repository name "${path}" must be lowercase`);
   if (!NAME.test(path)) throw bad(original, `repository name "${path}" may hold only lowercase letters, digits and separators (".", "_", "__", "-", "/")`);
   if (registry.length + 1 + path.length > 255) throw bad(original, 'the repository name is longer than 255 characters');
   const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path;

@@ -27,7 +27,7 @@ describe('registry client against a real docker-registry (no auth)', { timeout: 
   before(async () => {
     if (!(await needService(undefined, registryCheck))) return;
     registry = await startRegistry('none');
-    image = buildAndPush(registry, 'demo/app:v1', LABELS);
+    image = await buildAndPush(registry, 'demo/app:v1', LABELS);
     index = await pushIndex(registry.host, 'demo/multi', 'v1', [
       { os: 'linux', architecture: 'amd64', labels: { 'org.opencontainers.image.version': '1.0-amd64' } },
       { os: 'linux', architecture: 'arm64', variant: 'v8', labels: { 'org.opencontainers.image.version': '1.0-arm64' } },

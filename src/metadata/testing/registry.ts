@@ -91,19 +91,27 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
   };
 }
 
-function docker(args: string[], registry: TestRegistry, input?: string): string {
-  const result = spawnSync('docker', args, { encoding: 'utf8', input, env: { ...process.env, DOCKER_CONFIG: registry.dockerConfig }, timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${result.stderr}`);
-  return result.stdout.trim();
+/** Async on purpose: the token server runs in this process and must answer while docker waits on it. */
+function docker(args: string[], registry: TestRegistry, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { env: { ...process.env, DOCKER_CONFIG: registry.dockerConfig }, timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(stdout.trim()) : reject(new Error(`docker ${args.join(' ')} failed: ${stderr}`))));
+    child.stdin.end(input ?? '');
+  });
 }
 
 /** Builds FROM busybox:latest with these labels, tags it NAME:TAG on the registry and pushes it. */
-export function buildAndPush(registry: TestRegistry, name: string, labels: Record<string, string>, options: { login?: boolean } = {}): string {
+export async function buildAndPush(registry: TestRegistry, name: string, labels: Record<string, string>, options: { login?: boolean } = {}): Promise<string> {
   const image = `${registry.host}/${name}`;
   const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
-  docker(['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'], registry, ['FROM busybox:latest', ...labelLines, ''].join('\n'));
-  if (options.login) docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
-  docker(['push', '-q', image], registry);
+  await docker(['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'], registry, ['FROM busybox:latest', ...labelLines, ''].join('\n'));
+  if (options.login) await docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
+  await docker(['push', '-q', image], registry);
   return image;
 }
 
