@@ -37,7 +37,9 @@ function listen(port: number, headers: Record<string, string> = {}) {
     status: () => status,
     contentType: () => contentType,
     events: (name: string) => [...text.matchAll(new RegExp(`event: ${name}\\ndata: (.*)\\n(?:id: (\\d+)\\n)?`, 'g'))].map((m) => ({ data: JSON.parse(m[1] ?? 'null') as Record<string, unknown>, id: m[2] })),
-    close: () => req.destroy(),
+    close: (): void => {
+      req.destroy();
+    },
   };
 }
 
