@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createPolicy } from './policies/index.js';
+import type { PolicyName } from './policy.js';
+import { simulate } from './run.js';
+import { parseScenario } from './scenario.js';
+import { generateTrace } from './trace-gen.js';
+
+// A pool of 20 shared by a queue consumer (10 msg/s per container) and background work.
+const scenario = parseScenario({
+  engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
+  capacity: 20,
+  services: [
+    { name: 'orders', priority: 1, min: 1, max: 20, target: { queueLength: 50 }, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } },
+    { name: 'reports', priority: 2, target: 'remainder' },
+  ],
+});
+const step = generateTrace({ shape: 'step', column: 'orders', durationS: 900, rowS: 10, low: 20, high: 150, atS: 300 });
+
+function run(policy: PolicyName, trace = step, staticCounts?: Map<string, number>) {
+  return simulate(scenario, trace, createPolicy(policy, { scenario, trace, staticCounts })).score;
+}
+
+describe('simulation', () => {
+  it('microscale holds the SLA on a step far better than the HPA does', () => {
+    const ours = run('microscale').services[0];
+    const hpa = run('hpa').services[0];
+    assert.ok(ours && hpa);
+    assert.ok(hpa.slaViolationS > 0, 'the step should trouble the HPA');
+    assert.ok(ours.slaViolationS * 10 <= hpa.slaViolationS, `microscale ${ours.slaViolationS} s over the SLA vs hpa ${hpa.slaViolationS} s`);
+  });
+  it('the oracle is a lower bound: no policy violates the SLA for less time', () => {
+    const oracle = run('oracle').services[0]?.slaViolationS ?? Infinity;
+    for (const policy of ['microscale', 'hpa', 'keda', 'kpa', 'static'] as const) {
+      assert.ok(oracle <= (run(policy).services[0]?.slaViolationS ?? 0), `${policy} beat the oracle`);
+    }
+  });
+  it('a static split big enough for the peak never violates, and leaves the rest to background work', () => {
+    const score = run('static', step, new Map([['orders', 15]]));
+    assert.equal(score.services[0]?.slaViolationS, 0);
+    const reports = score.services[1];
+    assert.ok(reports && Math.abs(reports.containerSeconds - 5 * score.durationS) < 20, `reports held ${reports?.containerSeconds} container-seconds`);
+  });
+  it('never overcommits the pool', () => {
+    for (const policy of ['microscale', 'hpa', 'kpa', 'oracle'] as const) {
+      const score = run(policy);
+      const held = score.services.reduce((sum, s) => sum + s.containerSeconds, 0);
+      assert.ok(held <= score.capacity * score.durationS + 1e-6, `${policy} held ${held} of ${score.capacity * score.durationS}`);
+    }
+  });
+  it('is deterministic', () => {
+    assert.deepEqual(run('microscale'), run('microscale'));
+  });
+});
