@@ -9,8 +9,9 @@ import { httpSource } from './http/http.js';
 import { redisSource } from './redis/redis.js';
 import { pushSource } from './push/push.js';
 import { rabbitmqSource } from './rabbitmq/rabbitmq.js';
+import { natsSource } from './nats/nats.js';
 
-export const sourceKinds: readonly SourceKind[] = [randomSource, redisSource, pushSource, rabbitmqSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
+export const sourceKinds: readonly SourceKind[] = [randomSource, redisSource, pushSource, rabbitmqSource, natsSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
 
 export function findSourceKind(kind: string): SourceKind | undefined {
   return sourceKinds.find((k) => k.kind === kind);
