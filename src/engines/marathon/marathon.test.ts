@@ -21,7 +21,7 @@ function services(...apps: string[]): EngineService<MarathonServiceOptions>[] {
 }
 
 async function create(url: string, list: EngineService<MarathonServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
-  const config = marathonSchema.parse({ kind: 'marathon', url, ...BASIC, timeout: '300ms', ...overrides });
+  const config = marathonSchema.parse({ kind: 'marathon', url, ...BASIC, timeout: '2s', ...overrides });
   return createMarathonEngine(config, list, { log: silentLogger(), nowMs: Date.now });
 }
 
@@ -142,7 +142,7 @@ describe('marathon engine against the documented API', () => {
   it('reads 403 as auth, 429 from a proxy as throttled, and times out a hung request', async () => {
     fake.addApp('/edge', { instances: 1 });
     fake.addApp('/other', { instances: 1 });
-    const engine = await create(url, services('/edge', '/other'));
+    const engine = await create(url, services('/edge', '/other'), { timeout: '300ms' });
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/edge$/, fault: { status: 403, body: { message: 'Not Authorized to perform this action!' } }, times: 1 });
     assert.equal((await rejection(engine.apply([{ name: 'edge', target: 2 }]))).failure, 'auth');
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/other$/, fault: { status: 429, body: '<html>429 Too Many Requests</html>', headers: { 'Retry-After': '2' } }, times: 1 });
@@ -163,7 +163,7 @@ describe('marathon engine under the agent', () => {
     fake.addApp('/b');
     try {
       await agentKeepsOtherServicesRight({
-        engine: { kind: 'marathon', url, ...BASIC, timeout: '200ms' },
+        engine: { kind: 'marathon', url, ...BASIC, timeout: '2s' },
         serviceKeys: (name) => ({ app: `/${name}` }),
         live: (name) => fake.liveCount(`/${name}`),
         breakB: () =>

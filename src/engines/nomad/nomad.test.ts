@@ -21,7 +21,7 @@ function services(...jobs: string[]): EngineService<NomadServiceOptions>[] {
 }
 
 async function create(address: string, list: EngineService<NomadServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
-  const config = nomadSchema.parse({ kind: 'nomad', address, token: TOKEN, timeout: '300ms', ...overrides });
+  const config = nomadSchema.parse({ kind: 'nomad', address, token: TOKEN, timeout: '2s', ...overrides });
   return createNomadEngine(config, list, { log: silentLogger(), nowMs: Date.now });
 }
 
@@ -149,7 +149,7 @@ describe('nomad engine against the documented API', () => {
   it('times out a hung request: one hung service is held, the others are read; all hung rejects with timeout', async () => {
     fake.addJob({ id: 'hung', groups: [{ name: 'g', count: 1 }] });
     fake.addJob({ id: 'fine', groups: [{ name: 'g', count: 1 }] });
-    const engine = await create(address, services('hung', 'fine'));
+    const engine = await create(address, services('hung', 'fine'), { timeout: '300ms' });
     await new Promise((resolve) => setTimeout(resolve, 40));
     await engine.observe();
     fake.http.fail({ path: /\/v1\/job\/hung\/allocations$/, fault: 'hang' });
@@ -185,7 +185,7 @@ describe('nomad engine under the agent', () => {
       fake.addJob({ id: 'b', groups: [{ name: 'g', count: 0 }] });
       try {
         await agentKeepsOtherServicesRight({
-          engine: { kind: 'nomad', address, token: TOKEN, timeout: '200ms' },
+          engine: { kind: 'nomad', address, token: TOKEN, timeout: kind === 'reads hang (timeout)' ? '500ms' : '2s' },
           serviceKeys: (name) => ({ job: name }),
           live: (name) => fake.liveCount(name, 'g'),
           breakB: () =>

@@ -25,6 +25,8 @@ export interface FaultRule {
   /** Matched against the path (and, for AWS JSON, `X-Amz-Target` via `target`). */
   readonly path?: RegExp;
   readonly target?: RegExp;
+  /** Matched against the request body (AWS JSON names the service there). */
+  readonly body?: RegExp;
   readonly fault: Fault;
   /** How many requests it hits (default: every one until cleared). */
   readonly times?: number;
@@ -80,7 +82,8 @@ export class FakeHttpServer {
     const target = String(request.headers['x-amz-target'] ?? '');
     const hit = this.faults.find(
       ({ rule, left }) =>
-        left > 0 && (!rule.method || rule.method === request.method) && (!rule.path || rule.path.test(request.url.pathname)) && (!rule.target || rule.target.test(target)),
+        left > 0 && (!rule.method || rule.method === request.method) && (!rule.path || rule.path.test(request.url.pathname)) && (!rule.target || rule.target.test(target)) &&
+        (!rule.body || rule.body.test(request.body)),
     );
     if (!hit) return undefined;
     hit.left--;

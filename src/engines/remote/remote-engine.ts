@@ -19,6 +19,8 @@ export interface RemoteDriver<S> {
   read(service: EngineService<S>, signal: AbortSignal): Promise<ReportedCounts>;
   /** Sets the workload's declared count. Rejects with an EngineError. */
   scale(service: EngineService<S>, count: number, signal: AbortSignal): Promise<void>;
+  /** Releases clients and sockets. */
+  close?(): void;
 }
 
 function asEngineError(engine: string, service: string, error: unknown): EngineError {
@@ -104,15 +106,13 @@ export class RemoteEngine<S> implements Engine {
         }
       }),
     );
-    if (failures.length > 0) {
-      const others = targets.length - failures.length;
-      const detail = `${failures.map((f) => f.message).join('; ')}${others > 0 ? ` (the other ${others} service${others === 1 ? '' : 's'} went on)` : ''}`;
-      throw new EngineError(failures[0]!.failure, this.driver.engine, detail, failures.length === 1 ? failures[0]!.service : undefined);
-    }
+    if (failures.length === 1) throw failures[0]!;
+    if (failures.length > 1) throw new EngineError(failures[0]!.failure, this.driver.engine, `${failures.length} services failed: ${failures.map((f) => f.message).join('; ')}`);
   }
 
   async close(): Promise<void> {
     this.closing.abort();
+    this.driver.close?.();
   }
 
   private skip(service: string, why: string): void {
