@@ -4,5 +4,6 @@ import type { Benchmark } from './types.js';
 import { arbiterBenchmark } from './arbiter.js';
 import { controlBenchmark } from './control.js';
 import { scaleBenchmark } from './scale.js';
+import { dockerBenchmark } from './docker.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark];

@@ -1,7 +1,7 @@
 // `microscale demo`: the classic microscaling demo on the embedded sim engine. A pool of 9 shared by a
 // priority-1 service whose demand wanders randomly (±3 every 3 s, within 0..9) and a priority-2
 // background service that fills the rest.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import type { TickRecord } from '../../agent/records.js';
 import { createEngine } from '../../agent/wiring.js';
@@ -10,6 +10,7 @@ import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption, integerOption } from '../options.js';
+import { runDockerDemo } from './demo-docker.js';
 
 export interface DemoOptions extends ApiFlags {
   readonly duration?: number;
@@ -79,6 +80,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   await runUntilStopped(agent, options.duration, async () => api?.close());
 }
 
+function engineChoice(value: string): 'sim' | 'docker' {
+  if (value === 'sim' || value === 'docker') return value;
+  throw new InvalidArgumentError(`expected sim or docker, got "${value}"`);
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -90,6 +96,9 @@ export function registerDemo(program: Command): void {
     .option('--verbose', 'also write the agent\'s JSON logs to stderr')
     .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
     .option('--no-api', 'do not start the API and dashboard')
+    .option('--engine <kind>', 'sim (default: simulated containers) or docker (real containers, a producer and Redis on 127.0.0.1:6379)', engineChoice, 'sim')
     .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json')
-    .action(async (options: DemoOptions) => runDemo(options));
+    .action(async (options: DemoOptions & { engine: 'sim' | 'docker' }) =>
+      options.engine === 'docker' ? runDockerDemo(options, (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick))) : runDemo(options),
+    );
 }

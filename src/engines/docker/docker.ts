@@ -65,6 +65,7 @@ export class DockerEngine implements Engine {
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
+    await this.cache.refresh(); // drive from what the daemon runs, even when apply comes without an observe
     const errors: EngineError[] = [];
     for (const { name, target } of targets) {
       try {
