@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { findEngineKind, engineKinds } from '../engines/index.js';
 import { findSourceKind, sourceKinds } from '../sources/index.js';
+import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
 import { substituteEnv } from './env.js';
 import { formatIssues, showValue } from './issues.js';
 import { baseServiceShape, topLevelSchema, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
@@ -158,6 +159,11 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
 }
 
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<MicroscaleConfig> {
+  return (await loadConfigWithOrigins(file, env)).config;
+}
+
+/** loadConfigFile, plus where each `labelsFrom` service's priority/min/max/target came from (metadata/policy.ts). */
+export async function loadConfigWithOrigins(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ config: MicroscaleConfig; services: readonly ServiceOrigins[] }> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -165,7 +171,20 @@ export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = proc
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError([code === 'ENOENT' ? `file not found; create it or pass another with -c` : `cannot read it (${code ?? 'error'})`], file);
   }
-  return parseConfigText(text, env, file);
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) return { config: parseConfigText(text, env, file), services: [] }; // throws the syntax errors
+  // Image labels are filled in before validation, so a label value is checked exactly like a YAML value.
+  const labels = await applyImageLabels(document.toJS(), env);
+  let config: MicroscaleConfig | undefined;
+  let problems = [...labels.problems];
+  try {
+    config = parseConfig(labels.document, env, file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems = [...problems, ...error.problems];
+  }
+  if (!config || problems.length > 0) throw new ConfigError(problems, file);
+  return { config, services: labels.services };
 }
 
 /** One line: what the config sets up. */

@@ -56,6 +56,12 @@ export const baseServiceShape = {
   metric: z.unknown().optional(),
   onMetricError: onMetricErrorSchema.default('hold'),
   stopGracePeriod: duration().optional(),
+  /** Take priority/min/max/target from the image's io.microscale.* labels where the file leaves them out (metadata/policy.ts). */
+  labelsFrom: z
+    .union([z.enum(['registry', 'engine']), z.object({ registry: nonEmptyString() }).strict(), z.object({ engine: nonEmptyString() }).strict()], {
+      errorMap: () => ({ message: 'expected registry, engine, {registry: IMAGE} or {engine: IMAGE}' }),
+    })
+    .optional(),
 };
 
 const apiSchema = z

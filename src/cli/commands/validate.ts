@@ -1,6 +1,7 @@
 // `microscale validate -c FILE`: every problem at once with its YAML path (exit 2), or a one-line summary.
 import type { Command } from 'commander';
-import { loadConfigFile, summarize } from '../../config/parse.js';
+import { loadConfigWithOrigins, summarize } from '../../config/parse.js';
+import { describeOrigins } from '../../metadata/policy.js';
 
 export function registerValidate(program: Command): void {
   program
@@ -9,7 +10,9 @@ export function registerValidate(program: Command): void {
     .requiredOption('-c, --config <file>', 'the config file')
     .addHelpText('after', '\nExample:\n  microscale validate -c microscale.yaml   # exit 0 when valid, 2 with every problem listed')
     .action(async (options: { config: string }) => {
-      const config = await loadConfigFile(options.config);
+      const { config, services } = await loadConfigWithOrigins(options.config);
       console.log(`${options.config}: ${summarize(config)}`);
+      // Services with labelsFrom: each value and whether it came from the config, an image label or a default.
+      for (const line of describeOrigins(config, services)) console.log(line);
     });
 }
