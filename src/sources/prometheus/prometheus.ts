@@ -26,6 +26,7 @@ export class PrometheusQuerySource implements Source {
   private readonly client: JsonHttpClient;
   private readonly report: FailureReporter;
   private readonly endpoint: URL;
+  private readonly query: string;
 
   constructor(config: PrometheusConfig, context: Pick<SourceContext, 'service'>) {
     this.report = new FailureReporter('prometheus', context.service, secretsOf(config.auth, config.headers, config.url));
@@ -35,13 +36,14 @@ export class PrometheusQuerySource implements Source {
     if (!base.pathname.endsWith('/')) base.pathname += '/';
     this.endpoint = new URL('api/v1/query', base);
     this.endpoint.searchParams.set('query', config.query);
+    this.query = config.query.length > 80 ? `${config.query.slice(0, 77)}...` : config.query;
   }
 
   async read(signal: AbortSignal): Promise<number> {
     const response = await this.client.get(this.endpoint, signal);
     const outcome = readQueryResult(response.status, response.body);
     if (outcome.ok) return outcome.value;
-    throw this.report.error(outcome.failure, `Prometheus at ${displayUrl(this.endpoint)}: ${outcome.reason}`);
+    throw this.report.error(outcome.failure, `Prometheus at ${displayUrl(this.endpoint)}, query ${JSON.stringify(this.query)}: ${outcome.reason}`);
   }
 
   async close(): Promise<void> {

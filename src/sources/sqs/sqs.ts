@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient, type SQSClien
 import { z } from 'zod';
 import { nonEmptyString, url } from '../../config/fields.js';
 import { defineSource, type Source, type SourceContext } from '../types.js';
-import { FailureReporter } from '../http/errors.js';
+import { displayUrl, FailureReporter } from '../http/errors.js';
 import { classifySqsError } from './sqs-errors.js';
 
 export const sqsSchema = z
@@ -51,6 +51,11 @@ function clientConfig(config: SqsConfig): SQSClientConfig {
   };
 }
 
+/** A queue URL shown without any query string (presigned URLs carry signatures there). */
+function displayQueue(queue: string): string {
+  return /^https?:\/\//.test(queue) ? displayUrl(queue) : queue;
+}
+
 export class SqsQueueSource implements Source {
   private readonly client: SQSClient;
   private readonly report: FailureReporter;
@@ -65,7 +70,7 @@ export class SqsQueueSource implements Source {
     this.report = new FailureReporter('sqs', context.service, secrets);
     this.client = new SQSClient(clientConfig(config));
     this.queueUrl = /^https?:\/\//.test(config.queue) ? config.queue : undefined;
-    this.where = `SQS${config.endpoint ? ` at ${config.endpoint}` : ''} (queue ${config.queue})`;
+    this.where = `SQS${config.endpoint ? ` at ${displayUrl(config.endpoint)}` : ''} (queue ${displayQueue(config.queue)})`;
   }
 
   async read(signal: AbortSignal): Promise<number> {
