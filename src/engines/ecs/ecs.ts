@@ -5,7 +5,8 @@
 // proxy, or the test fake). Tested against a fake of the documented API (fake-ecs.ts), not real AWS.
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type ECSClientConfig, type Service } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
-import { duration, intAtLeast, nonEmptyString, url } from '../../config/fields.js';
+import { duration, intAtLeast, nonEmptyString } from '../../config/fields.js';
+import { httpUrl } from '../remote/fields.js';
 import { EngineError } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
@@ -18,7 +19,7 @@ export const ecsSchema = z
     cluster: nonEmptyString('a cluster name or ARN').default('default'),
     /** Default: the AWS SDK's (AWS_REGION, then the profile's region). */
     region: nonEmptyString('an AWS region like eu-west-1').optional(),
-    endpoint: url('a URL like https://ecs.eu-west-1.amazonaws.com').optional(),
+    endpoint: httpUrl('https://ecs.eu-west-1.amazonaws.com').optional(),
     timeout: duration().default('5s'),
     /** Attempts the SDK makes per call before microscale's own per-service backoff takes over. */
     maxAttempts: intAtLeast(1).default(2),

@@ -4,7 +4,8 @@
 // holds the app (409) is retried with backoff, or overridden with ?force=true when `force: true`. Tested
 // against a fake that follows those documents (fake-marathon.ts), not a real cluster.
 import { z } from 'zod';
-import { duration, nonEmptyString, url } from '../../config/fields.js';
+import { duration, nonEmptyString } from '../../config/fields.js';
+import { httpUrl } from '../remote/fields.js';
 import { EngineError } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import { requestJson } from '../remote/http.js';
@@ -14,7 +15,7 @@ import { RemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
 export const marathonSchema = z
   .object({
     kind: z.literal('marathon'),
-    url: url('a URL like http://marathon.mesos:8080').default('http://127.0.0.1:8080'),
+    url: httpUrl('http://marathon.mesos:8080').default('http://127.0.0.1:8080'),
     /** HTTP basic auth (Marathon's --http_credentials); use ${MARATHON_PASSWORD}. */
     username: nonEmptyString('a user name').optional(),
     password: nonEmptyString('a password (use ${MARATHON_PASSWORD})').optional(),

@@ -3,7 +3,8 @@
 // the state is read from the job (count, scaling block) and its allocations. Tested against a fake that
 // follows those documents (fake-nomad.ts), not against a real cluster: the kind says so at start-up.
 import { z } from 'zod';
-import { duration, nonEmptyString, url } from '../../config/fields.js';
+import { duration, nonEmptyString } from '../../config/fields.js';
+import { httpUrl } from '../remote/fields.js';
 import { EngineError, type EngineFailure } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import { requestJson } from '../remote/http.js';
@@ -13,7 +14,7 @@ import { RemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
 export const nomadSchema = z
   .object({
     kind: z.literal('nomad'),
-    address: url('a URL like http://127.0.0.1:4646').default('http://127.0.0.1:4646'),
+    address: httpUrl('http://127.0.0.1:4646').default('http://127.0.0.1:4646'),
     /** An ACL token's SecretID with read-job and scale-job on the namespace; use ${NOMAD_TOKEN}. */
     token: nonEmptyString('an ACL token (use ${NOMAD_TOKEN})').optional(),
     namespace: nonEmptyString('a namespace').default('default'),

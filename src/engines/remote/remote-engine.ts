@@ -126,7 +126,7 @@ export class RemoteEngine<S> implements Engine {
     this.lastError.set(service, engineError);
     this.context.log.warn(
       { event: 'engine-service-error', action, service, failure: engineError.failure, retryInMs },
-      `${engineError.message}; ${action === 'read' ? 'holding this service at its last known state' : 'other services go on'}, retrying in ${retryInMs}ms`,
+      `${engineError.message}; ${action === 'scale' ? 'other services go on' : this.known.has(service) ? 'holding this service at its last known state' : 'its state is not known yet'}, retrying in ${retryInMs}ms`,
     );
     return engineError;
   }
