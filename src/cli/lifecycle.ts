@@ -3,6 +3,7 @@
 // finishes the tick (and apply) in progress and starts nothing new; then the API stops.
 import type { Agent } from '../agent/agent.js';
 import { TOKEN_ENV } from '../api/auth.js';
+import { badgeRoutes } from '../api/badges.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import type { MicroscaleConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -47,7 +48,7 @@ export async function startApi(agent: Agent, config: MicroscaleConfig, flags: Ap
   if (flags.api === false || (!config.api.enabled && flags.listen === undefined)) return undefined;
   const listen = flags.listen ?? config.api.listen;
   try {
-    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log });
+    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes()] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `${listen} is already in use` : code === 'EADDRNOTAVAIL' ? `${listen} is not an address of this machine` : (error as Error).message;
