@@ -13,8 +13,8 @@
 // a queue below its target never pushes the count down by itself: with whole containers, holding a
 // queue exactly at its target means toggling n ↔ n+1 for ever (a limit cycle: churn for nothing).
 // An empty queue says only "the containers keep up", not by how much, so going down from there is
-// a probe: one container, after the queue has stayed empty for a hold time that doubles each time a
-// probe has to be taken back (up to PROBE_HOLD_MAX_S) and halves when one sticks (down to PROBE_HOLD_MIN_S).
+// a probe: one container fewer, after the queue has stayed empty for a hold time that doubles each
+// time a probe has to be taken back and halves when one sticks (see probeDown).
 import type { Observation, PidTuning } from '../types.js';
 import type { Controller, ControllerInput } from './types.js';
 import { clampCount } from './types.js';
@@ -55,6 +55,12 @@ const PROBE_HOLD_MIN_S = 5;
 const PROBE_HOLD_MAX_S = 300;
 /** How long after a probe a rise counts as taking it back (a start latency plus detection, with room). */
 const PROBE_VERDICT_S = 10;
+/**
+ * With the rate known, a draining queue measures the load exactly, so the count may fall this much
+ * per tick (blind probes stay at one container: a failed probe of k costs k × rate × (start latency +
+ * detection) messages, and bigger probes cost more SLA on a random walk than they won back in use).
+ */
+const INFORMED_STEP_DOWN = 4;
 
 export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): ResolvedPidTuning {
   const rate = tuning.ratePerContainer;
@@ -65,7 +71,7 @@ export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): 
     kd: tuning.kd ?? (rate ? 1 / rate : 0),
     deadband: tuning.deadband ?? Math.max(1, targetQueueLength * 0.1),
     maxStepUp: tuning.maxStepUp ?? Number.POSITIVE_INFINITY,
-    maxStepDown: tuning.maxStepDown ?? 1,
+    maxStepDown: tuning.maxStepDown ?? (rate ? INFORMED_STEP_DOWN : 1),
     ratePerContainer: rate,
   };
 }
@@ -138,37 +144,62 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
   // The integral only corrects a rate set too high (a backlog that feed-forward does not clear); it
   // fades while there is none, so it never holds containers the load does not need.
-  const integral = excess > 0 ? Math.min(policy.max, (state.integral ?? 0) + tuning.ki * excess * dtS) : (state.integral ?? 0) * Math.exp(-dtS / 10);
+  // It does not integrate while the count is pinned (at max, or the pool has not granted the last
+  // rise): a long backlog there would otherwise hold extra containers long after it is gone.
+  const pinned = (state.lastDesired ?? 0) >= policy.max || (state.lastDesired !== null && state.lastDesired > current);
+  const previous = state.integral ?? 0;
+  const integral = excess > 0 ? (pinned ? previous : Math.min(policy.max, previous + tuning.ki * excess * dtS)) : previous * Math.exp(-dtS / 10);
   // A twentieth of a container is noise (a fading integral, smoothing), not a reason to start one.
   const needed = Math.ceil(arrivals / rate + tuning.kp * excess + integral - 0.05);
 
   const empty = queue <= EMPTY_QUEUE;
   const busySinceMs = empty ? (state.busySinceMs ?? nowMs) : nowMs;
-  let probeHoldS = state.probeHoldS ?? PROBE_HOLD_START_S;
-  let lastProbeMs = state.lastProbeMs ?? null;
-  let output = needed;
-  let note = '';
-  if (empty && needed >= current) {
-    // Blind: the estimate is only an upper bound. Probe one down once the queue has stayed empty for the hold.
-    output = current;
-    if (nowMs - busySinceMs >= probeHoldS * 1000 && current > policy.min) {
-      output = current - 1;
-      lastProbeMs = nowMs;
-      note = `; empty for ${Math.round((nowMs - busySinceMs) / 1000)}s: trying one fewer`;
-    }
-  }
-  const recentProbe = lastProbeMs !== null && nowMs - lastProbeMs <= PROBE_VERDICT_S * 1000;
-  if (output > current && recentProbe) {
-    probeHoldS = Math.min(PROBE_HOLD_MAX_S, probeHoldS * 2); // the probe was wrong: wait longer next time
-    lastProbeMs = null;
-  } else if (lastProbeMs !== null && !recentProbe) {
-    probeHoldS = Math.max(PROBE_HOLD_MIN_S, probeHoldS / 2); // it stuck
-    lastProbeMs = null;
-  }
-  const count = limitStep(output, current, tuning, policy.min, policy.max);
+  const probe = probeDown(state, { empty, backlog: excess > 0, needed, current, min: policy.min, nowMs, busySinceMs });
+  const count = limitStep(probe.output, current, tuning, policy.min, policy.max);
   return {
     count,
-    state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, busySinceMs: output < current && empty ? nowMs : busySinceMs, probeHoldS, lastProbeMs },
-    note,
+    state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, ...probe.state, busySinceMs: probe.probed ? nowMs : busySinceMs },
+    note: probe.note,
+  };
+}
+
+interface ProbeInput {
+  readonly empty: boolean;
+  /** The queue is over its target: the load moved. */
+  readonly backlog: boolean;
+  readonly needed: number;
+  readonly current: number;
+  readonly min: number;
+  readonly nowMs: number;
+  readonly busySinceMs: number;
+}
+
+/**
+ * Going down blind, one container at a time. A rise soon after a probe takes it back: the next waits
+ * twice as long. A probe made after the queue stayed empty for a whole hold since the last one means
+ * that one stuck: the next comes after half the hold (a drop in demand is found in a few probes).
+ */
+function probeDown(state: PidState, input: ProbeInput): { output: number; state: Partial<PidState>; probed: boolean; note: string } {
+  const { empty, backlog, needed, current, min, nowMs, busySinceMs } = input;
+  let holdS = state.probeHoldS ?? PROBE_HOLD_START_S;
+  let lastProbeMs = state.lastProbeMs ?? null;
+  const sinceProbeMs = lastProbeMs === null ? Infinity : nowMs - lastProbeMs;
+  if (!empty && needed > current && sinceProbeMs <= PROBE_VERDICT_S * 1000) {
+    holdS = Math.min(PROBE_HOLD_MAX_S, holdS * 2);
+    lastProbeMs = null;
+  } else if (backlog && sinceProbeMs > PROBE_VERDICT_S * 1000) {
+    // A backlog a probe did not cause: the load moved, and what the probes learnt no longer holds.
+    holdS = PROBE_HOLD_START_S;
+    lastProbeMs = null;
+  }
+  const keep = { probeHoldS: holdS, lastProbeMs };
+  if (!empty || needed < current) return { output: needed, state: keep, probed: false, note: '' };
+  if (nowMs - busySinceMs < holdS * 1000 || current <= min) return { output: current, state: keep, probed: false, note: '' };
+  if (lastProbeMs !== null) holdS = Math.max(PROBE_HOLD_MIN_S, holdS / 2);
+  return {
+    output: current - 1,
+    state: { probeHoldS: holdS, lastProbeMs: nowMs },
+    probed: true,
+    note: `; queue empty for ${Math.round((nowMs - busySinceMs) / 1000)}s: trying one fewer`,
   };
 }
