@@ -40,6 +40,7 @@ export class RedisConnection implements Closable {
   readonly db: number;
   private lastError: Error | undefined;
   private subscriber: Redis | undefined;
+  private connecting: Promise<Redis> | undefined;
   private readonly watchers = new Map<string, Set<() => void>>();
 
   constructor(private readonly endpoint: RedisEndpoint) {
@@ -57,19 +58,30 @@ export class RedisConnection implements Closable {
   async ready(signal: AbortSignal): Promise<Redis> {
     if (this.client.status === 'ready') return this.client;
     if (this.client.status === 'reconnecting' || this.client.status === 'end') throw new RedisNotReady(this.lastError, false);
-    const connected = new Promise<Redis>((resolve, reject) => {
-      const onReady = (): void => {
+    return untilAborted(this.nextConnection(), signal, () => new RedisNotReady(this.lastError, this.lastError === undefined));
+  }
+
+  /** One promise for the connection attempt in progress, shared by every read waiting on it. */
+  private nextConnection(): Promise<Redis> {
+    this.connecting ??= new Promise<Redis>((resolve, reject) => {
+      const settle = (): void => {
+        this.client.off('ready', onReady);
         this.client.off('error', onError);
+        this.connecting = undefined;
+      };
+      const onReady = (): void => {
+        settle();
         resolve(this.client);
       };
       const onError = (error: Error): void => {
-        this.client.off('ready', onReady);
+        settle();
         reject(new RedisNotReady(error, false));
       };
-      this.client.once('ready', onReady);
-      this.client.once('error', onError);
+      this.client.on('ready', onReady);
+      this.client.on('error', onError);
     });
-    return untilAborted(connected, signal, () => new RedisNotReady(this.lastError, this.lastError === undefined));
+    this.connecting.catch(() => undefined); // a read that gave up early must not leave it unhandled
+    return this.connecting;
   }
 
   /** Calls `onMessage` for every keyspace notification on `key`. Returns an unsubscribe. */
