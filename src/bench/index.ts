@@ -2,9 +2,10 @@
 // and one line here.
 import type { Benchmark } from './types.js';
 import { arbiterBenchmark } from './arbiter.js';
+import { remoteEnginesBenchmark } from '../engines/remote/bench.js';
 import { controlBenchmark } from './control.js';
 import { scaleBenchmark } from './scale.js';
 import { dockerBenchmark } from './docker.js';
 import { sourcesBenchmark } from './sources.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark];
