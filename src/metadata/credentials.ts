@@ -1,7 +1,8 @@
 // Registry credentials, looked up the way the docker CLI stores them: MICROSCALE_REGISTRY_USERNAME and
-// MICROSCALE_REGISTRY_PASSWORD first, then `auths` in $DOCKER_CONFIG/config.json (default ~/.docker).
-// Credential helpers (credsStore / credHelpers) are not run: a registry that needs one answers 401 and the
-// error says so.
+// MICROSCALE_REGISTRY_PASSWORD first, then in $DOCKER_CONFIG/config.json (default ~/.docker) the
+// registry's credential helper (credHelpers, else credsStore: `docker-credential-NAME get`), then `auths`.
+// Identity tokens (a helper answering Username "<token>") need an OAuth exchange that is not done here.
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -47,11 +48,35 @@ async function readDockerConfig(path: string): Promise<DockerConfigFile | undefi
   }
 }
 
+/** The server name `docker login` hands a helper: Docker Hub keeps its historical v1 URL. */
+function helperServer(registry: string): string {
+  return registry === DOCKER_HUB ? 'https://index.docker.io/v1/' : registry;
+}
+
+/** Runs `docker-credential-NAME get`; no helper, no entry or an identity token → undefined. */
+function fromHelper(name: string, registry: string): Promise<{ username: string; password: string } | undefined> {
+  return new Promise((resolve) => {
+    const child = execFile(`docker-credential-${name}`, ['get'], { timeout: 5000 }, (error, stdout) => {
+      if (error) return resolve(undefined);
+      try {
+        const { Username, Secret } = JSON.parse(stdout) as { Username?: string; Secret?: string };
+        resolve(Username && Secret && Username !== '<token>' ? { username: Username, password: Secret } : undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+    child.stdin?.end(helperServer(registry));
+  });
+}
+
 export async function findCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): Promise<Credentials | undefined> {
   const { MICROSCALE_REGISTRY_USERNAME: username, MICROSCALE_REGISTRY_PASSWORD: password } = env;
   if (username && password) return { username, password, from: 'MICROSCALE_REGISTRY_USERNAME/PASSWORD' };
   const path = dockerConfigPath(env);
   const config = await readDockerConfig(path);
+  const helper = config?.credHelpers?.[registry] ?? config?.credsStore;
+  const fromStore = helper ? await fromHelper(helper, registry) : undefined;
+  if (fromStore) return { ...fromStore, from: `docker-credential-${helper} (${path})` };
   for (const [key, entry] of Object.entries(config?.auths ?? {})) {
     const found = keyMatches(key, registry) ? decode(entry) : undefined;
     if (found) return { ...found, from: `${path} (auths."${key}")` };

@@ -3,7 +3,7 @@
 // the credentials on every call with no token cache across calls, and has no HEAD-for-digest or abort
 // signal; the joyent/renovate docker-registry-client is restify-based and unmaintained. This one does
 // exactly what microscale needs: the Bearer/Basic challenge flow with cached tokens, credentials from
-// env or ~/.docker/config.json, Accept for all four manifest types, sha256 verification of every
+// env, a docker credential helper or ~/.docker/config.json, Accept for all four manifest types, sha256 verification of every
 // manifest and blob, HEAD for the digest, a timeout on every request, and errors naming the reference.
 import { createHash } from 'node:crypto';
 import { basicHeader, parseChallenge, TokenCache, TokenFailure, type Challenge } from './auth.js';
