@@ -2,10 +2,12 @@
 // beside a baseline measured in the same run.
 // - step-to-first-running / step-to-all-running: 500 messages pushed at once onto a Redis list read by
 //   the `redis` source; a consumer service with target perContainer 50 (so 10 containers), tick 500 ms.
-//   Timed from the push to the Docker `start` event of the first / the tenth container. Baseline: one
-//   `docker run -d` from the CLI (the floor any tool on this daemon pays for one container).
+//   Timed from the push to the Docker `start` event of the first / the tenth container, once with the
+//   tick alone and once with Redis keyspace notifications waking the agent. Baseline: one container
+//   created and started through the Engine API with nothing else going on (the floor of any tool here).
 // - start-100: the engine from 0 to 100 running, against `docker run -d` one after another.
 import { execFile } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { Redis } from 'ioredis';
@@ -76,7 +78,31 @@ async function dockerRunOnce(pool: string, name: string): Promise<void> {
   await run('docker', ['run', '-d', '--init', ...labels, IMAGE, 'sleep', '3600']);
 }
 
-async function stepTrials(docker: Docker, trials: number): Promise<{ first: number[]; all: number[]; floor: number[] }> {
+/** Keyspace notifications on for lists (K + l) for the duration of `body`, then the server's setting back. */
+async function withKeyspaceEvents<T>(redis: Redis, body: () => Promise<T>): Promise<T> {
+  const [, before = ''] = (await redis.config('GET', 'notify-keyspace-events')) as string[];
+  const flags = [...new Set([...before, 'K', 'l'])].join('');
+  await redis.config('SET', 'notify-keyspace-events', flags);
+  try {
+    return await body();
+  } finally {
+    await redis.config('SET', 'notify-keyspace-events', before);
+  }
+}
+
+interface StepResult {
+  first: number[];
+  all: number[];
+  floor: number[];
+}
+
+/** The floor: one container created and started through the Engine API, as the engine itself does. */
+async function startOneByApi(docker: Docker, pool: string): Promise<void> {
+  const container = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } });
+  await container.start();
+}
+
+async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
   const pool = `bench-step-${process.pid}`;
   const key = `microscale:bench:step:${process.pid}`;
   const config = parseConfig({
@@ -107,7 +133,7 @@ async function stepTrials(docker: Docker, trials: number): Promise<{ first: numb
       if (allMs !== null) all.push(allMs);
       await redis.del(key);
       const floorStart = Date.now();
-      await dockerRunOnce(`${pool}-floor`, 'floor');
+      await startOneByApi(docker, `${pool}-floor`);
       floor.push(Date.now() - floorStart);
       await removeAll(docker, `${pool}-floor`);
     }
@@ -182,19 +208,26 @@ export const dockerBenchmark: Benchmark = {
     if (absent) return { name: 'docker', summary: 'skipped', rows: [], notes: [`SKIPPED: ${absent}`] };
     const stepCount = quick ? 5 : 20;
     const startCount = quick ? 2 : 20;
+    const loadBefore = loadavg()[0] ?? 0;
     const step = await stepTrials(docker, stepCount);
+    const admin = new Redis(REDIS_URL);
+    const watched = await withKeyspaceEvents(admin, () => stepTrials(docker, stepCount)).finally(() => admin.disconnect());
     const start = await start100Trials(docker, startCount);
+    const floor = [...step.floor, ...watched.floor];
     return {
       name: 'docker',
       summary: 'latency on the local Docker Engine (tick 500 ms), each beside its baseline from this run',
       rows: [
-        row('step-to-first-running', step.first, 'one docker run -d', step.floor, stepCount),
-        row('step-to-all-running (10)', step.all, 'one docker run -d', step.floor, stepCount),
+        row('step-to-first-running (tick)', step.first, 'one create+start by API', floor, stepCount),
+        row('step-to-all-running (tick)', step.all, 'one create+start by API', floor, stepCount),
+        row('step-to-first-running (keyspace watch)', watched.first, 'one create+start by API', floor, stepCount),
+        row('step-to-all-running (keyspace watch)', watched.all, 'one create+start by API', floor, stepCount),
         row('start-100', start.ours, '100 x docker run -d, one after another', start.sequential, startCount),
       ],
       notes: [
         'step: 500 messages pushed at once onto a Redis list; consumer target perContainer 50 => 10 containers; timed to the Docker start events',
-        'redis keyspace notifications are used only if the server has them on; otherwise the change is seen at the next tick',
+        '(tick): Redis keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
+        `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: shared machines make every figure, baseline included, slower`,
         `start-100: engine startConcurrency 8; baseline is the docker CLI, each run waiting for the previous; ${startCount} trials each`,
       ],
     };

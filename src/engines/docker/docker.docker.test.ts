@@ -49,14 +49,19 @@ describe('docker engine on a real daemon', () => {
     pools.push(pool);
     const first = engineFor(pool, [service('worker')]);
     await first.apply([{ name: 'worker', target: 3 }]);
-    // Closed mid-scaling: starts in flight finish, nothing is stopped.
+    // Closed mid-scaling: the start in flight finishes, those not begun are dropped, nothing is stopped.
     await first.close();
+    const existing = (await poolContainers(pool)).length;
+    assert.ok(existing >= 1 && existing <= 3, `the first engine left ${existing} containers`);
     const second = engineFor(pool, [service('worker')]);
     try {
       const adopted = await second.observe();
-      assert.equal((adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0), 3, 'the restarted engine sees the 3 containers');
+      assert.equal((adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0), existing, 'the restarted engine sees every container there');
       await second.apply([{ name: 'worker', target: 3 }]);
-      assert.equal((await poolContainers(pool)).length, 3, 'no duplicate starts for containers already there');
+      assert.ok(await eventually(async () => (await second.observe()).get('worker')?.running === 3, 15_000), 'reaches 3 running');
+      assert.equal((await poolContainers(pool)).length, 3, 'only the missing ones were started: no duplicates');
+      await second.apply([{ name: 'worker', target: 3 }]);
+      assert.equal((await poolContainers(pool)).length, 3, 'and the same target again starts nothing');
       await second.apply([{ name: 'worker', target: 1 }]);
       assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 15_000), 'the adopted extras are stopped and removed');
     } finally {
