@@ -85,6 +85,9 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
 
   async read(service: EngineService<NomadServiceOptions>, signal: AbortSignal): Promise<ReportedCounts> {
     const [job, allocs] = await Promise.all([this.request(service, 'GET', '', signal), this.request(service, 'GET', '/allocations', signal)]);
+    if ((job.body as { Stop?: boolean } | undefined)?.Stop === true) {
+      throw new EngineError('refused', this.engine, `job "${service.options.job}" is stopped; start it (nomad job run) before microscale can scale it`, service.name);
+    }
     const group = this.group(service, job.body);
     if (group.Scaling?.Enabled) {
       throw new EngineError(

@@ -36,7 +36,8 @@ export function failureForStatus(status: number): EngineFailure {
   if (status === 404) return 'not-found';
   if (status === 409) return 'conflict';
   if (status === 429) return 'throttled';
-  if (status === 502 || status === 503 || status === 504) return 'unreachable';
+  // 5xx: the server cannot serve now (Nomad answers 500 "No cluster leader" during an election).
+  if (status >= 500) return 'unreachable';
   return 'refused';
 }
 
