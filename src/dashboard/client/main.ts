@@ -52,6 +52,7 @@ function render(): void {
   frame = 0;
   const tick = model.latest;
   if (!tick || document.hidden) return;
+  const startedMs = performance.now();
   view.toS = tick.atMs / 1000;
   const oldest = model.ring.length > 0 ? (model.ring.window(view.toS - windowS).x[0] ?? view.toS) : view.toS;
   view.fromS = Math.min(view.toS - 10, Math.max(view.toS - windowS, oldest));
@@ -67,6 +68,8 @@ function render(): void {
     renderNodes(byId('nodes'), tick, model.services);
   }
   document.body.dataset.ready = '1';
+  // Read by the soak measurement (src/dashboard/testing/soak.ts): the cost of one redraw.
+  document.body.dataset.renderMs = (performance.now() - startedMs).toFixed(2);
 }
 
 function scheduleRender(): void {
