@@ -79,26 +79,28 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
   for (let tick = 0; tick < ticks; tick++) {
     const tS = tick * dtS;
     const tMs = Math.round(tS * 1000);
-    const views: ServiceView[] = lanes.map((lane) => ({
+    const rates = lanes.map((lane) => lane.arrivals(tS));
+    const views: ServiceView[] = lanes.map((lane, i) => ({
       service: lane.service,
       actual: cluster.state(lane.name, tMs),
       queue: lane.queue,
-      arrivalRate: lane.arrivals(tS),
+      arrivalRate: rates[i] ?? 0,
       busyFraction: lane.busyFraction,
     }));
     const targets = policy.decide(tS, dtS, views);
     lanes.forEach((lane, i) => {
       const view = views[i];
       const target = targets.get(lane.name);
-      if (view && target !== undefined && target !== view.actual.running + view.actual.starting) cluster.scaleTo(lane.name, target, tMs);
-      const state = cluster.state(lane.name, tMs);
+      const changed = view !== undefined && target !== undefined && target !== view.actual.running + view.actual.starting;
+      if (changed) cluster.scaleTo(lane.name, target, tMs);
+      const state = changed || !view ? cluster.state(lane.name, tMs) : view.actual;
       lane.accumulator.containerSeconds += (state.running + state.starting + state.stopping) * dtS;
       const sim = lane.service.simulation;
       if (!sim) {
         lane.accumulator.busySeconds += state.running * dtS; // background work is always there
         return;
       }
-      const step = advanceQueue(lane.queue, lane.arrivals(tS), state.running, sim.ratePerContainer, dtS);
+      const step = advanceQueue(lane.queue, rates[i] ?? 0, state.running, sim.ratePerContainer, dtS);
       lane.queue = step.queue;
       lane.busyFraction = step.busyFraction;
       lane.accumulator.busySeconds += step.worked / sim.ratePerContainer;

@@ -24,8 +24,10 @@ export class SimCluster {
 
   /** Forget containers that have finished stopping (of one service only, when named: the simulator asks per service). */
   private settle(nowMs: number, only?: string): void {
-    for (const [service, list] of this.containers) {
-      if (only !== undefined && service !== only) continue;
+    const services = only === undefined ? [...this.containers.keys()] : [only];
+    for (const service of services) {
+      const list = this.containers.get(service);
+      if (!list || !list.some((c) => c.goneAtMs !== undefined && c.goneAtMs <= nowMs)) continue; // nothing to forget: no new array
       this.containers.set(
         service,
         list.filter((c) => c.goneAtMs === undefined || c.goneAtMs > nowMs),
