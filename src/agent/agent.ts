@@ -26,6 +26,8 @@ export interface AgentOptions {
   readonly historySize?: number;
   /** Sources by service name; built from the config when omitted. */
   readonly sources?: ReadonlyMap<string, Source>;
+  /** With leader election: false while this replica is a standby, which decides but does not act. */
+  readonly canAct?: () => boolean;
 }
 
 interface ServiceMemory {
@@ -240,6 +242,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
 
     const { plan, outcomes } = step(inputs, config.capacity);
+    const standby = this.options.canAct ? !this.options.canAct() : false;
     const inputByName = new Map(inputs.map((i) => [i.policy.name, i]));
     const decisions: Decision[] = [];
     const services: ServiceTick[] = plan.entries.map((entry) => {
@@ -255,7 +258,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
       if (entry.target !== entry.current && observed.actual) {
         const sign = entry.target > entry.current ? '+' : '';
-        decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: this.dryRun || this.pausedValue });
+        decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: this.dryRun || this.pausedValue || standby });
       }
       return {
         name: entry.name,
@@ -276,7 +279,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
     let engineError = observed.error;
     let after: Map<string, ActualState> | null = null;
-    if (observed.actual && decisions.length > 0 && !this.dryRun && !this.pausedValue) {
+    if (observed.actual && decisions.length > 0 && !this.dryRun && !this.pausedValue && !standby) {
       try {
         await this.options.engine.apply(plan.entries.map((e) => ({ name: e.name, target: e.target })));
         after = await this.options.engine.observe();
@@ -302,6 +305,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       used: shown.reduce((sum, s) => sum + s.running + s.starting + s.stopping, 0),
       paused: this.pausedValue,
       dryRun: this.dryRun,
+      ...(this.options.canAct ? { standby } : {}),
       services: shown,
       decisions,
       engineError,

@@ -32,6 +32,8 @@ export interface TickRecord {
   readonly used: number;
   readonly paused: boolean;
   readonly dryRun: boolean;
+  /** Present with leader election: true while this replica is a standby (decides, does not act). */
+  readonly standby?: boolean;
   readonly services: readonly ServiceTick[];
   readonly decisions: readonly Decision[];
   readonly engineError: string | null;

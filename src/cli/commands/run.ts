@@ -6,6 +6,7 @@ import { createEngine, pluginWarnings } from '../../agent/wiring.js';
 import { loadConfigFile, summarize } from '../../config/parse.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
+import { leaderElectionFor } from '../../engines/kubernetes/leader.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption } from '../options.js';
 
@@ -20,7 +21,10 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const log = createLogger(config.logLevel);
   pluginWarnings(config, log);
   const engine = await createEngine(config, { log, nowMs: Date.now });
-  const agent = new Agent(config, { engine, log, dryRun: options.dryRun ?? false });
+  const leader = leaderElectionFor(config.engine, log);
+  const agent = new Agent(config, { engine, log, dryRun: options.dryRun ?? false, ...(leader ? { canAct: () => leader.isLeader() } : {}) });
+  leader?.on('change', () => agent.wake());
+  leader?.start();
   log.info({ event: 'started', dryRun: options.dryRun ?? false }, `${options.config}: ${summarize(config)}`);
   const reload = (): void => {
     loadConfigFile(options.config)
@@ -31,6 +35,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   process.on('SIGHUP', reload);
   await runUntilStopped(agent, options.duration, async () => {
     process.off('SIGHUP', reload);
+    await leader?.stop();
     await api?.close();
   });
 }
