@@ -7,5 +7,6 @@ import { controlBenchmark } from './control.js';
 import { scaleBenchmark } from './scale.js';
 import { dockerBenchmark } from './docker.js';
 import { sourcesBenchmark } from './sources.js';
+import { registryBenchmark } from '../metadata/bench.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark];

@@ -58,7 +58,8 @@ async function waitForRegistry(host: string, child: ChildProcess, logs: () => st
   throw new Error(`docker-registry on ${host} did not answer within 15 s: ${logs()}`);
 }
 
-export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'): Promise<TestRegistry> {
+/** `storage`: an existing data directory to serve (kept on stop), e.g. to push without auth, then serve it behind auth. */
+export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', storage?: string): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'microscale-registry-'));
   const dockerConfig = mkdtempSync(join(tmpdir(), 'microscale-dockercfg-'));
   const tokenServer = auth === 'token' ? await startTokenServer(dir, USER, 'microscale-registry', 'microscale-test') : undefined;
@@ -67,7 +68,7 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
   const config = [
     'version: 0.1',
     'log: {level: warn, accesslog: {disabled: true}}',
-    `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+    `storage: {filesystem: {rootdirectory: ${storage ?? join(dir, 'data')}}, delete: {enabled: true}}`,
     `http: {addr: "${host}", secret: microscale-test}`,
     authBlock(auth, dir, tokenServer),
   ].join('\n');
