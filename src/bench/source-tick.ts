@@ -6,7 +6,7 @@ import { SimEngine } from '../engines/sim/sim.js';
 import { silentLogger } from '../log/logger.js';
 import type { Source } from '../sources/types.js';
 import { createSource } from '../agent/wiring.js';
-import { timeEach } from './source-timing.js';
+import { timeInterleaved } from './source-timing.js';
 
 export interface TickTimes {
   readonly tickMs: number[];
@@ -32,13 +32,12 @@ export async function measureTicks(metricFor: (index: number) => Record<string, 
   }
   const agent = new Agent(config, { engine, log: silentLogger(), sources });
   try {
-    const tickMs = await timeEach(() => agent.tickNow(), ticks, 3);
-    const failedReads = agent.ticks.toArray().slice(-ticks).reduce((sum, tick) => sum + tick.sourceErrors.length, 0);
     // The agent's own sources, read one after another: what a loop without Promise.all would cost.
     const sequential = async (): Promise<void> => {
       for (const source of sources.values()) await source.read(AbortSignal.timeout(1000));
     };
-    const sequentialMs = await timeEach(sequential, Math.max(3, Math.ceil(ticks / 2)), 1);
+    const [tickMs, sequentialMs] = await timeInterleaved(() => agent.tickNow(), sequential, ticks, 3);
+    const failedReads = agent.ticks.toArray().slice(-ticks).reduce((sum, tick) => sum + tick.sourceErrors.length, 0);
     return { tickMs, sequentialMs, failedReads };
   } finally {
     await agent.stop();

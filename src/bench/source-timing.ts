@@ -20,3 +20,21 @@ export async function timeEach(work: () => Promise<unknown>, times: number, warm
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Times `ours` and `baseline` alternately, `times` each (after `warmup` untimed rounds), so both see the
+ * same load on a shared machine; returns each one's durations in ms.
+ */
+export async function timeInterleaved(ours: () => Promise<unknown>, baseline: () => Promise<unknown>, times: number, warmup = 10): Promise<[number[], number[]]> {
+  for (let i = 0; i < warmup; i++) await Promise.all([ours(), baseline()]);
+  const oursMs: number[] = [];
+  const baselineMs: number[] = [];
+  for (let i = 0; i < times; i++) {
+    for (const [work, samples] of i % 2 === 0 ? ([[ours, oursMs], [baseline, baselineMs]] as const) : ([[baseline, baselineMs], [ours, oursMs]] as const)) {
+      const started = performance.now();
+      await work();
+      samples.push(performance.now() - started);
+    }
+  }
+  return [oursMs, baselineMs];
+}

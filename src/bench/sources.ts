@@ -11,7 +11,7 @@ import type { BenchResult, BenchRow, Benchmark } from './types.js';
 import { measureReaction, type ReactionSubject } from './source-reaction.js';
 import { startQueueSubjects, type QueueSubject } from './source-subjects.js';
 import { measureTicks } from './source-tick.js';
-import { percentile, timeEach } from './source-timing.js';
+import { percentile, timeEach, timeInterleaved } from './source-timing.js';
 
 const context = { service: 'bench', log: silentLogger(), nowMs: Date.now };
 
@@ -59,8 +59,10 @@ async function redisReaction(redis: QueueSubject, trials: number): Promise<Bench
 
 async function readRow(name: string, source: Source, reads: number, raw?: { name: string; read: () => Promise<number> }): Promise<BenchRow> {
   try {
-    const ours = await timeEach(() => source.read(AbortSignal.timeout(2000)), reads);
-    const baseline = raw ? { name: raw.name, samples: await timeEach(raw.read, reads) } : undefined;
+    const read = () => source.read(AbortSignal.timeout(2000));
+    if (!raw) return row('read', name, await timeEach(read, reads));
+    const [ours, rawMs] = await timeInterleaved(read, raw.read, reads);
+    const baseline = { name: raw.name, samples: rawMs };
     return row('read', name, ours, baseline);
   } finally {
     await source.close();

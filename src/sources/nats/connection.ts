@@ -21,7 +21,7 @@ export class NatsNotConnected extends Error {
     override readonly cause: unknown,
     readonly timedOut: boolean,
   ) {
-    super(cause instanceof Error ? cause.message : timedOut ? 'no connection within the read timeout' : 'disconnected; reconnecting');
+    super(cause instanceof Error ? cause.message : timedOut ? 'no answer within the metric timeout' : 'disconnected; reconnecting');
   }
 }
 

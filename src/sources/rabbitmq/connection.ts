@@ -19,7 +19,7 @@ export class AmqpNotConnected extends Error {
     override readonly cause: unknown,
     readonly timedOut: boolean,
   ) {
-    super(cause instanceof Error ? cause.message : timedOut ? 'no connection within the read timeout' : String(cause));
+    super(cause instanceof Error ? cause.message : timedOut ? 'no answer within the metric timeout' : String(cause));
   }
 }
 

@@ -18,7 +18,7 @@ export class RedisNotReady extends Error {
     override readonly cause: Error | undefined,
     readonly timedOut: boolean,
   ) {
-    super(cause?.message ?? (timedOut ? 'no connection within the read timeout' : 'not connected'));
+    super(cause?.message ?? (timedOut ? 'no answer within the metric timeout' : 'not connected'));
   }
 }
 

@@ -68,6 +68,22 @@ describe('redis source through an outage', () => {
     }
   });
 
+  it('gives up at the read deadline when a connected server stops answering (CLIENT PAUSE)', async (t) => {
+    if (!(await needService(t, redisServerCheck))) return;
+    await server.start();
+    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }), conformanceContext);
+    try {
+      await source.read(AbortSignal.timeout(2000));
+      await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+      const started = Date.now();
+      await assert.rejects(source.read(AbortSignal.timeout(200)), (error: unknown) => error instanceof SourceError && error.failure === 'timeout');
+      assert.ok(Date.now() - started < 1000, 'the read ended at its deadline, not when the server answered');
+    } finally {
+      await source.close();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // let the pause end before the next test
+    }
+  });
+
   it('keeps the service at its last count while Redis is down: never scales it to zero', async (t) => {
     if (!(await needService(t, redisServerCheck))) return;
     await server.start();

@@ -3,7 +3,8 @@
 // once, so a push to the list is seen in milliseconds rather than at the next tick.
 import { defineSource, type Source, type SourceContext } from '../types.js';
 import { SharedConnections } from '../shared/shared-connections.js';
-import { RedisConnection, type RedisEndpoint } from './connection.js';
+import { untilAborted } from '../shared/abort.js';
+import { RedisConnection, RedisNotReady, type RedisEndpoint } from './connection.js';
 import { redisSourceError } from './errors.js';
 import { ensureKeyspaceEvents } from './keyspace.js';
 import { describeTarget, readTarget } from './read.js';
@@ -38,7 +39,8 @@ export class RedisSource implements Source {
     const what = `reading ${describeTarget(this.config.target)}`;
     try {
       const client = await this.connection.ready(signal);
-      return await readTarget(client, this.config.target, this.context.service);
+      // A command cannot be cancelled; at the deadline the read gives up and the late reply is dropped.
+      return await untilAborted(readTarget(client, this.config.target, this.context.service), signal, () => new RedisNotReady(undefined, true));
     } catch (error) {
       throw redisSourceError(error, this.endpoint, this.context.service, what);
     }
