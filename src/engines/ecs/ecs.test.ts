@@ -50,6 +50,17 @@ engineConformance('ecs (documented API fake)', {
   },
 });
 
+engineConformance('ecs with countStoppingTasks (documented API fake)', {
+  settleMs: 3000,
+  setup: async () => {
+    const { fake, endpoint } = await startFake({ stopLatencyMs: 200 });
+    fake.addService('prod', 'web');
+    fake.addService('prod', 'worker');
+    const engine = await create(endpoint, services('web', 'worker'), { countStoppingTasks: true });
+    return { engine, services: ['web', 'worker'], cleanup: async () => (await engine.close(), await fake.http.stop()) };
+  },
+});
+
 describe('ecs engine against the documented API', () => {
   let fake: FakeEcs;
   let endpoint: string;
@@ -93,6 +104,25 @@ describe('ecs engine against the documented API', () => {
       const before = { serviceName: 'shrink', status: 'ACTIVE', desiredCount: 1, runningCount: 3, pendingCount: 0 };
       slow.fake.http.fail({ target: /DescribeServices/, fault: { status: 200, body: { services: [before], failures: [] } }, times: 1 });
       assert.deepEqual((await engine.observe()).get('shrink'), { running: 1, starting: 0, stopping: 2 });
+    } finally {
+      await slow.fake.http.stop();
+    }
+  });
+
+  it('with countStoppingTasks, counts tasks ECS is stopping (ListTasks STOPPED + DescribeTasks) until they are STOPPED', async () => {
+    const slow = await startFake({ stopLatencyMs: 1500 });
+    try {
+      slow.fake.addService('prod', 'drain', 3);
+      const engine = await create(slow.endpoint, services('drain'), { countStoppingTasks: true });
+      await pause(60);
+      await engine.observe();
+      await engine.apply([{ name: 'drain', target: 1 }]);
+      await pause(30); // the scheduler has acted: runningCount is 1, two tasks are STOPPING for 1.5 s
+      assert.deepEqual((await engine.observe()).get('drain'), { running: 1, starting: 0, stopping: 2 });
+      const targets = slow.fake.http.requests.slice(-3).map((r) => String(r.headers['x-amz-target']).split('.').at(-1));
+      assert.deepEqual(targets, ['DescribeServices', 'ListTasks', 'DescribeTasks']);
+      await pause(1600);
+      assert.deepEqual((await engine.observe()).get('drain'), { running: 1, starting: 0, stopping: 0 });
     } finally {
       await slow.fake.http.stop();
     }

@@ -3,7 +3,7 @@
 // call per cluster per tick for up to 10 services). Credentials and region come the AWS SDK's usual way
 // (environment, shared config/profile, container or instance role); `endpoint` points it elsewhere (a
 // proxy, or the test fake). Tested against a fake of the documented API (fake-ecs.ts), not real AWS.
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand, type ECSClientConfig, type Service } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand, type ECSClientConfig, type Service } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { duration, intAtLeast, nonEmptyString } from '../../config/fields.js';
 import { httpUrl } from '../remote/fields.js';
@@ -23,6 +23,12 @@ export const ecsSchema = z
     timeout: duration().default('5s'),
     /** Attempts the SDK makes per call before microscale's own per-service backoff takes over. */
     maxAttempts: intAtLeast(1).default(2),
+    /**
+     * Also count tasks being stopped (ECS reports them in neither runningCount nor pendingCount): one
+     * ListTasks per service and DescribeTasks per 100 stopped tasks, each tick. Off by default for the
+     * API rate limits; turn it on (with a longer interval) to keep the pool exact during stop timeouts.
+     */
+    countStoppingTasks: z.boolean({ invalid_type_error: 'expected true or false' }).default(false),
   })
   .strict();
 
@@ -45,6 +51,11 @@ interface Waiter {
 }
 
 const lastSegment = (ref: string): string => ref.split('/').at(-1) ?? ref;
+
+/** A task's lastStatus on its way from RUNNING to STOPPED (the ECS task lifecycle). */
+const STOPPING_STATUSES = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
+/** ECS lists stopped tasks for about an hour; a busy service's list is read up to this many. */
+const MAX_STOPPED_TASKS = 500;
 
 export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
   readonly engine = 'ecs';
@@ -90,8 +101,29 @@ export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
       throw new EngineError('not-found', this.engine, `service "${service.options.ecsService}" in cluster "${cluster}" is ${ecs.status ?? 'not active'}; it cannot be scaled`, service.name);
     }
     // ECS counts a task being stopped in neither runningCount nor pendingCount; until the scheduler acts
-    // on a lower desiredCount, reconcile() counts the excess as stopping.
-    return { declared: ecs.desiredCount ?? 0, running: ecs.runningCount ?? 0, starting: ecs.pendingCount ?? 0, stopping: 0 };
+    // on a lower desiredCount, reconcile() counts the excess as stopping; after that only ListTasks sees them.
+    const stopping = this.config.countStoppingTasks ? await this.stoppingTasks(service, cluster, signal) : 0;
+    return { declared: ecs.desiredCount ?? 0, running: ecs.runningCount ?? 0, starting: ecs.pendingCount ?? 0, stopping };
+  }
+
+  /** Tasks ECS is stopping (desired STOPPED, last status not yet STOPPED nor still RUNNING). */
+  private async stoppingTasks(service: EngineService<EcsServiceOptions>, cluster: string, signal: AbortSignal): Promise<number> {
+    const serviceName = lastSegment(service.options.ecsService);
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const input = { cluster, serviceName, desiredStatus: 'STOPPED' as const, maxResults: 100, ...(nextToken ? { nextToken } : {}) };
+      const page = await this.send(`ListTasks (service "${serviceName}")`, service.name, signal, (abortSignal) => this.client.send(new ListTasksCommand(input), { abortSignal }));
+      arns.push(...(page.taskArns ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken && arns.length < MAX_STOPPED_TASKS);
+    let stopping = 0;
+    for (let i = 0; i < arns.length; i += 100) {
+      const tasks = arns.slice(i, i + 100);
+      const out = await this.send(`DescribeTasks (cluster "${cluster}")`, service.name, signal, (abortSignal) => this.client.send(new DescribeTasksCommand({ cluster, tasks }), { abortSignal }));
+      stopping += (out.tasks ?? []).filter((t) => STOPPING_STATUSES.has(t.lastStatus ?? '')).length;
+    }
+    return stopping;
   }
 
   /** Queues a read; every read of a cluster asked for in the same tick goes out together. */

@@ -7,7 +7,12 @@
 // service under `failures` with reason MISSING (not as an error); UpdateService answers
 // ServiceNotFoundException; an unknown cluster is ClusterNotFoundException. The signature is not checked,
 // only the access key id in the SigV4 Authorization header (a wrong one: UnrecognizedClientException).
-// runningCount counts RUNNING tasks and pendingCount PENDING ones; a task being stopped is in neither.
+// runningCount counts RUNNING tasks and pendingCount PENDING ones; a task being stopped is in neither,
+// and shows only in ListTasks(desiredStatus: STOPPED) + DescribeTasks (lastStatus DEACTIVATING, STOPPING,
+// DEPROVISIONING, then STOPPED):
+//   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html
+//   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html
+//   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
 import { randomUUID } from 'node:crypto';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from '../remote/fake-http.js';
 
@@ -84,6 +89,8 @@ export class FakeEcs {
     const operation = target.slice(TARGET_PREFIX.length);
     if (operation === 'DescribeServices') return this.describe(body);
     if (operation === 'UpdateService') return this.update(body);
+    if (operation === 'ListTasks') return this.listTasks(body);
+    if (operation === 'DescribeTasks') return this.describeTasks(body);
     return ecsError('UnknownOperationException', `operation ${operation} is not in this fake`);
   }
 
@@ -139,7 +146,50 @@ export class FakeEcs {
       for (const task of live.slice(step.count)) task.stopMs = step.atMs;
     }
     service.pending = service.pending.filter((p) => p.atMs > now);
-    service.tasks = service.tasks.filter((t) => t.stopMs === undefined || now < t.stopMs + (this.options.stopLatencyMs ?? 50));
+  }
+
+  private taskArn(cluster: string, id: string): string {
+    return `arn:aws:ecs:${this.options.region ?? 'us-east-1'}:${ACCOUNT}:task/${cluster}/${id}`;
+  }
+
+  /** Stopped tasks stay listed (ECS keeps them visible for about an hour); the fake keeps them all. */
+  private listTasks(body: Record<string, unknown>): FakeResponse {
+    const { name: clusterName, services } = this.cluster(body);
+    if (!services) return ecsError('ClusterNotFoundException', 'Cluster not found.');
+    const desired = body.desiredStatus === 'STOPPED' ? 'STOPPED' : 'RUNNING';
+    const chosen = typeof body.serviceName === 'string' ? [services.get(lastSegment(body.serviceName))] : [...services.values()];
+    if (chosen.includes(undefined)) return ecsError('ServiceNotFoundException', 'Service not found.');
+    const now = Date.now();
+    const arns = chosen.flatMap((service) => {
+      this.act(service!, now);
+      return service!.tasks.filter((t) => (t.stopMs !== undefined) === (desired === 'STOPPED')).map((t) => this.taskArn(clusterName, t.id));
+    });
+    return { status: 200, body: { taskArns: arns }, headers: { 'content-type': 'application/x-amz-json-1.1' } };
+  }
+
+  private describeTasks(body: Record<string, unknown>): FakeResponse {
+    const { name: clusterName, services } = this.cluster(body);
+    if (!services) return ecsError('ClusterNotFoundException', 'Cluster not found.');
+    const wanted = Array.isArray(body.tasks) ? body.tasks.map((t) => lastSegment(String(t))) : [];
+    if (wanted.length === 0 || wanted.length > 100) return ecsError('InvalidParameterException', 'Tasks cannot be empty.');
+    const now = Date.now();
+    const tasks: unknown[] = [];
+    const failures: unknown[] = [];
+    for (const id of wanted) {
+      const owner = [...services.values()].find((s) => s.tasks.some((t) => t.id === id));
+      const task = owner?.tasks.find((t) => t.id === id);
+      if (!owner || !task) {
+        failures.push({ arn: this.taskArn(clusterName, id), reason: 'MISSING' });
+        continue;
+      }
+      tasks.push({ taskArn: this.taskArn(clusterName, id), group: `service:${owner.name}`, desiredStatus: task.stopMs === undefined ? 'RUNNING' : 'STOPPED', lastStatus: this.lastStatus(task, now) });
+    }
+    return { status: 200, body: { tasks, failures }, headers: { 'content-type': 'application/x-amz-json-1.1' } };
+  }
+
+  private lastStatus(task: Task, now: number): string {
+    if (task.stopMs !== undefined) return now >= task.stopMs + (this.options.stopLatencyMs ?? 50) ? 'STOPPED' : 'STOPPING';
+    return now >= task.startedMs + (this.options.startLatencyMs ?? 50) ? 'RUNNING' : 'PENDING';
   }
 
   private serviceArn(cluster: string, name: string): string {
