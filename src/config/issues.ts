@@ -20,7 +20,8 @@ export function valueAt(root: unknown, path: readonly (string | number)[]): unkn
 const SECRET_KEY = /password|secret|token|accountkey|api[-_]?key|connectionstring|credentials|authorization|bearer/i;
 
 function hideSecrets(key: string, value: unknown): unknown {
-  return SECRET_KEY.test(key) && value !== null && value !== undefined ? '(hidden)' : value;
+  if (SECRET_KEY.test(key) && value !== null && value !== undefined) return '(hidden)';
+  return typeof value === 'string' ? value.replace(/\/\/[^/@\s]*@/g, '//(hidden)@') : value; // user:password@ in URLs
 }
 
 export function showValue(value: unknown, key = ''): string {

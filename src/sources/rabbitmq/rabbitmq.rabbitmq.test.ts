@@ -164,5 +164,8 @@ describe('rabbitmq metric block', () => {
     assert.match(problems({ queue: 'q', qeue: 'x' }), /qeue/);
     assert.match(problems({ queue: 'q', url: 'http://x' }), /metric\.url: expected a URL like amqp:/);
     assert.match(problems({ queue: 'q', count: 'ready+unacked' }), /metric\.count: ready\+unacked needs management/);
+    const badUrl = problems({ queue: 'q', url: 'http://ops:s3cret@broker:5672' });
+    assert.match(badUrl, /metric\.url/);
+    assert.doesNotMatch(badUrl, /s3cret/, 'a config error never echoes the password in a URL');
   });
 });
