@@ -44,6 +44,7 @@ describe('GET /api/state', () => {
     await tickAt(startMs + 500);
     const state = (await (await call('/api/state')).json()) as AgentState;
     assert.equal(state.engine, 'sim');
+    assert.match(state.summary, /^valid: 2 services \(priorities 1, 2\) on engine sim, capacity 9/);
     assert.equal(state.ready, true);
     assert.equal(state.pool.capacity, 9);
     assert.equal(state.pool.used, 9, 'the remainder service fills the pool');

@@ -2,6 +2,7 @@
 // the recent ticks from the agent's ring. Plain functions of the agent, so they are easy to test.
 import type { Agent } from '../agent/agent.js';
 import type { TickRecord } from '../agent/records.js';
+import { summarize } from '../config/parse.js';
 import type { TargetSpec } from '../core/types.js';
 
 export interface ServiceState {
@@ -24,6 +25,8 @@ export interface ServiceState {
 }
 
 export interface AgentState {
+  /** One line, as `microscale validate` prints it. */
+  readonly summary: string;
   readonly engine: string;
   readonly intervalMs: number;
   readonly startedAtMs: number;
@@ -72,6 +75,7 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
     };
   });
   return {
+    summary: summarize(config),
     engine: config.engine.kind,
     intervalMs: config.intervalMs,
     startedAtMs: agent.startedAtMs,
