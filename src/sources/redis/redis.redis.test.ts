@@ -163,6 +163,33 @@ describe('redis source on a real server', () => {
   });
 });
 
+describe('redis keyspace notifications off', () => {
+  it('warns once per server with the command that turns them on, and still reads', async (t) => {
+    if (!(await needService(t, redisCheck))) return;
+    const admin = await adminClient();
+    const before = ((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '';
+    const warnings: string[] = [];
+    const log = { warn: (_fields: object, message: string) => warnings.push(message), info: () => undefined, debug: () => undefined, error: () => undefined, child: () => log };
+    const context = { ...conformanceContext, log: log as unknown as typeof conformanceContext.log };
+    const key = uniqueName('list');
+    const sources = [0, 1].map(() => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, key }), context));
+    try {
+      await admin.config('SET', 'notify-keyspace-events', '');
+      const unwatch = sources.map((s) => s.watch(() => undefined));
+      assert.ok(await eventually(() => warnings.length > 0, 3000), 'a warning was logged');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(warnings.length, 1, 'one warning for both services');
+      assert.match(warnings[0]!, /config set notify-keyspace-events Kl/);
+      assert.equal(await sources[0]!.read(AbortSignal.timeout(2000)), 0);
+      for (const stop of unwatch) stop();
+    } finally {
+      await Promise.all(sources.map((s) => s.close()));
+      await admin.config('SET', 'notify-keyspace-events', before);
+      await admin.quit();
+    }
+  });
+});
+
 describe('redis metric block', () => {
   const parse = (metric: Record<string, unknown>) => parseConfig({ capacity: 4, services: [{ name: 'q', metric, target: { queueLength: 10 } }] });
 

@@ -6,11 +6,12 @@ import { SharedConnections } from '../shared/shared-connections.js';
 import { untilAborted } from '../shared/abort.js';
 import { RedisConnection, RedisNotReady, type RedisEndpoint } from './connection.js';
 import { redisSourceError } from './errors.js';
-import { ensureKeyspaceEvents } from './keyspace.js';
+import { ensureKeyspaceEvents, type KeyspaceCheck } from './keyspace.js';
 import { describeTarget, readTarget } from './read.js';
 import { redisSchema, type RedisConfig } from './schema.js';
 
 const connections = new SharedConnections<RedisConnection>();
+const keyspaceChecks = new WeakMap<RedisConnection, Map<'list' | 'stream', Promise<KeyspaceCheck>>>();
 
 function endpointOf(config: RedisConfig): RedisEndpoint {
   return {
@@ -55,13 +56,22 @@ export class RedisSource implements Source {
     return unsubscribe;
   }
 
+  /** Checked once per server and key type: 100 watched lists on one Redis make one check and one warning. */
   private async checkKeyspaceEvents(): Promise<void> {
+    const kind = this.config.target.kind;
+    let checks = keyspaceChecks.get(this.connection);
+    if (!checks) keyspaceChecks.set(this.connection, (checks = new Map()));
+    if (checks.has(kind)) return;
+    const check = this.connection
+      .ready(AbortSignal.timeout(5000))
+      .then((client) => ensureKeyspaceEvents(client, kind, this.config.configureKeyspaceEvents));
+    checks.set(kind, check);
     try {
-      const client = await this.connection.ready(AbortSignal.timeout(5000));
-      const check = await ensureKeyspaceEvents(client, this.config.target.kind, this.config.configureKeyspaceEvents);
-      if (!check.ok) this.context.log.warn({ event: 'redis-keyspace-events-off' }, check.reason);
-      else if (check.changed) this.context.log.info({ event: 'redis-keyspace-events-on' }, 'enabled keyspace notifications (configureKeyspaceEvents: true)');
+      const result = await check;
+      if (!result.ok) this.context.log.warn({ event: 'redis-keyspace-events-off' }, `${result.reason} (every service watching ${kind}s on this server)`);
+      else if (result.changed) this.context.log.info({ event: 'redis-keyspace-events-on' }, 'enabled keyspace notifications (configureKeyspaceEvents: true)');
     } catch (error) {
+      checks.delete(kind); // try again with the next watch
       this.context.log.warn({ event: 'redis-keyspace-events-unknown' }, redisSourceError(error, this.endpoint, this.context.service, 'checking keyspace notifications').message);
     }
   }
