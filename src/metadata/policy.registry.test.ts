@@ -20,7 +20,7 @@ function configFile(text: string): string {
   return path;
 }
 
-describe('policy from image labels (real docker-registry)', { timeout: 180_000 }, () => {
+describe('policy from image labels (real docker-registry)', { timeout: 400_000 }, () => {
   let registry: TestRegistry | undefined;
   const images: string[] = [];
 
@@ -50,7 +50,7 @@ services:
     assert.deepEqual([orders?.priority, orders?.min, orders?.max, orders?.target], [2, 1, 5, { kind: 'queueLength', queueLength: 50 }]);
     assert.deepEqual(services[0]?.origins, { priority: 'image label', min: 'image label', max: 'config', target: 'image label' });
     assert.deepEqual(services[1]?.origins, { priority: 'config', min: 'default', max: 'default', target: 'config' });
-    const run = spawnSync(process.execPath, ['--import', 'tsx', main, 'validate', '-c', path], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', main, 'validate', '-c', path], { encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /orders \[labels from .*policy\/orders:v1\]: priority 2 \(image label io\.microscale\.priority\), min 1 \(image label io\.microscale\.min\), max 5 \(config\), target queueLength=50 \(image label io\.microscale\.target\)/);
   });
