@@ -21,7 +21,8 @@ interface Replica {
 function startReplica(configFile: string, identity: string): Replica {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '-c', configFile, '--no-api'], {
     cwd: repo,
-    env: { ...process.env, POD_NAME: identity },
+    // Outside a cluster, `microscale run` finds the API server through KUBECONFIG.
+    env: { ...process.env, KUBECONFIG: KUBECONFIG_PATH, POD_NAME: identity },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const events = new Map<string, number>();
@@ -68,7 +69,6 @@ describe('leader election between two microscale processes', () => {
       [
         'engine:',
         '  kind: kubernetes',
-        `  kubeconfig: ${KUBECONFIG_PATH}`,
         `  namespace: ${ns.name}`,
         '  leaderElection: {name: microscale-leader}',
         'capacity: 3',
