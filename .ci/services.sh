@@ -4,3 +4,9 @@
 set -euo pipefail
 SHARED=${1:-$(cd "$(dirname "$0")/../.." && pwd)/shared}
 cd "$(dirname "$0")/.."
+
+# --- Kubernetes (issue 6): a real kube-apiserver + controller-manager on 127.0.0.1:6443 for the
+# *.kubernetes.test.ts files. `up` is idempotent (returns at once when healthy; the first build takes
+# ~5 min and is cached). The tests find the kubeconfig at /var/run/microscale-k8s/kubeconfig (or
+# $KUBECONFIG) and start the fake kubelet themselves; nothing is exported from here.
+"$SHARED/tools/k8s-control-plane" up
