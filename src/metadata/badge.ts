@@ -1,6 +1,7 @@
 // README badges for an image, as a flat SVG (the shields.io look) or as shields.io "endpoint" JSON
 // (https://shields.io/badges/endpoint-badge). All text placed in the SVG is XML-escaped: labels come from
 // whoever built the image.
+import { createHash } from 'node:crypto';
 import { conventionValue } from './conventions.js';
 import type { ImageMetadata } from './image.js';
 
@@ -59,10 +60,11 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
 }
 
-/** Approximate width of Verdana 11px text, the shields.io font; wide and narrow glyphs are adjusted. */
+/** Approximate width of Verdana 11px text, the shields.io font, with narrow and wide glyphs adjusted. */
 function textWidth(text: string): number {
   let width = 0;
-  for (const char of text) width += /[il.,:;|!'I1 ]/.test(char) ? 3.5 : /[mwMW@%]/.test(char) ? 10 : /[A-Z0-9]/.test(char) ? 7.5 : 6.5;
+  // Erring wide: a badge a few pixels too roomy looks fine, clipped text does not (DejaVu is wider).
+  for (const char of text) width += /[il.,:;|!'I1]/.test(char) ? 4 : char === ' ' ? 4.5 : /[mwMW@%]/.test(char) ? 11.5 : /[A-Z]/.test(char) ? 8.8 : /[0-9]/.test(char) ? 7.6 : 7;
   return Math.ceil(width);
 }
 
@@ -77,12 +79,14 @@ export function renderSvg(badge: Badge): string {
   const right = textWidth(message) + 10;
   const total = left + right;
   const title = escapeXml(`${label}: ${message}`);
+  // Ids unique per badge, so several badges inlined in one HTML page do not share a clip path.
+  const id = createHash('sha1').update(`${label}\n${message}\n${badge.color}`).digest('hex').slice(0, 8);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="20" role="img" aria-label="${title}">`,
     `<title>${title}</title>`,
-    '<linearGradient id="s" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>',
-    `<clipPath id="r"><rect width="${total}" height="20" rx="3" fill="#fff"/></clipPath>`,
-    `<g clip-path="url(#r)"><rect width="${left}" height="20" fill="#555"/><rect x="${left}" width="${right}" height="20" fill="#${badge.color}"/><rect width="${total}" height="20" fill="url(#s)"/></g>`,
+    `<linearGradient id="s${id}" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>`,
+    `<clipPath id="r${id}"><rect width="${total}" height="20" rx="3" fill="#fff"/></clipPath>`,
+    `<g clip-path="url(#r${id})"><rect width="${left}" height="20" fill="#555"/><rect x="${left}" width="${right}" height="20" fill="#${badge.color}"/><rect width="${total}" height="20" fill="url(#s${id})"/></g>`,
     '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">',
     `<text x="${left / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(label)}</text><text x="${left / 2}" y="14">${escapeXml(label)}</text>`,
     `<text x="${left + right / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(message)}</text><text x="${left + right / 2}" y="14">${escapeXml(message)}</text>`,
