@@ -5,7 +5,9 @@
 // Errors are plain text as Nomad sends them ("Permission denied", `job "x" not found`, "job scaling
 // blocked due to active deployment" with 400, scaling min/max with 400). A scale is applied by a
 // scheduler a few ms later, as Nomad's evaluation is; allocations go pending → running, and stopped ones
-// keep ClientStatus running (DesiredStatus stop) until they are complete.
+// keep ClientStatus running (DesiredStatus stop) until they are complete. Blocking queries on a job's
+// allocations (?index=&wait=) hold the request until the allocations change or `wait` passes
+// (https://developer.hashicorp.com/nomad/api-docs#blocking-queries).
 import { randomUUID } from 'node:crypto';
 import { FakeHttpServer, type FakeRequest, type FakeResponse } from '../remote/fake-http.js';
 
@@ -61,6 +63,8 @@ export class FakeNomad {
   private readonly jobs = new Map<string, Job>();
   private readonly allocs: Alloc[] = [];
   private readonly evals: { job: Job; atMs: number }[] = [];
+  /** Per job: a signature of its allocations and the index at which it last changed. */
+  private readonly allocIndexes = new Map<Job, { signature: string; index: number }>();
   private index = 10;
 
   constructor(private readonly options: FakeNomadOptions = {}) {}
@@ -91,7 +95,7 @@ export class FakeNomad {
     return this.allocs.filter((a) => a.job.id === jobId && a.job.namespace === namespace && a.group === group && a.stopMs === undefined).length;
   }
 
-  private route(request: FakeRequest): FakeResponse {
+  private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
     const now = Date.now();
     this.schedule(now);
     const denied = this.checkToken(request);
@@ -103,7 +107,7 @@ export class FakeNomad {
     const job = this.jobs.get(`${namespace}/${jobId}`);
     const action = match[2];
     if (request.method === 'GET' && action === undefined) return job ? { status: 200, body: this.jobJson(job), headers: this.indexHeader() } : { status: 404, body: 'job not found' };
-    if (request.method === 'GET' && action === '/allocations') return { status: 200, body: job ? this.allocsJson(job, now) : [], headers: this.indexHeader() };
+    if (request.method === 'GET' && action === '/allocations') return job ? this.allocations(job, request) : { status: 200, body: [], headers: this.indexHeader() };
     if (request.method === 'POST' && action === '/scale') return this.scale(job, jobId, namespace, request.body, now);
     return { status: 405, body: `method ${request.method} not allowed` };
   }
@@ -141,6 +145,29 @@ export class FakeNomad {
     return { status: 200, body: { EvalCreateIndex: this.index, EvalID: randomUUID(), Index: this.index, JobModifyIndex: job.modifyIndex, KnownLeader: false, LastContact: 0, Warnings: '' } };
   }
 
+  /** The index at which a job's allocations last changed (their statuses move with time, so it is computed). */
+  private allocIndex(job: Job, now: number): number {
+    this.schedule(now);
+    const signature = JSON.stringify(this.allocsJson(job, now).map((a) => [a.ID, a.DesiredStatus, a.ClientStatus]));
+    const known = this.allocIndexes.get(job);
+    if (known?.signature === signature) return known.index;
+    const index = ++this.index;
+    this.allocIndexes.set(job, { signature, index });
+    return index;
+  }
+
+  /** A blocking query waits while the index asked for is still the current one. */
+  private async allocations(job: Job, request: FakeRequest): Promise<FakeResponse> {
+    const asked = Number(request.url.searchParams.get('index') ?? 0);
+    const waitMs = parseWaitMs(request.url.searchParams.get('wait'));
+    const deadline = Date.now() + waitMs;
+    while (asked > 0 && this.allocIndex(job, Date.now()) <= asked && Date.now() < deadline && !this.http.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, 10).unref());
+    }
+    const now = Date.now();
+    return { status: 200, body: this.allocsJson(job, now), headers: { 'X-Nomad-Index': String(this.allocIndex(job, now)) } };
+  }
+
   /** The scheduler: places or stops allocations for every evaluation that is due. */
   private schedule(now: number): void {
     for (let i = 0; i < this.evals.length; ) {
@@ -165,7 +192,7 @@ export class FakeNomad {
     return now >= alloc.createdMs + (this.options.startLatencyMs ?? 50) ? 'running' : 'pending';
   }
 
-  private allocsJson(job: Job, now: number): unknown[] {
+  private allocsJson(job: Job, now: number): { ID: string; DesiredStatus: string; ClientStatus: string }[] {
     return this.allocs
       .filter((a) => a.job === job)
       .map((a) => ({
@@ -209,4 +236,12 @@ export class FakeNomad {
   private indexHeader(): Record<string, string> {
     return { 'X-Nomad-Index': String(this.index) };
   }
+}
+
+/** Nomad's `wait` ("10s", "5m", default 5 minutes, at most 10). */
+function parseWaitMs(wait: string | null): number {
+  const match = /^(\d+)(ms|s|m)$/.exec(wait ?? '');
+  if (!match) return 300_000;
+  const unit = match[2] === 'ms' ? 1 : match[2] === 's' ? 1000 : 60_000;
+  return Math.min(600_000, Number(match[1]) * unit);
 }

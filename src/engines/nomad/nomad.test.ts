@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EngineError } from '../../errors.js';
+import { eventually } from '../../testing/services.js';
 import { silentLogger } from '../../log/logger.js';
 import { engineConformance } from '../conformance.js';
 import type { Engine, EngineService } from '../types.js';
@@ -8,6 +9,7 @@ import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js
 import { FakeNomad, type FakeNomadOptions } from './fake-nomad.js';
 import { createNomadEngine, nomadSchema, type NomadServiceOptions } from './nomad.js';
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TOKEN = 'c5a1e3f2-0000-4000-8000-000000000001';
 
 async function startFake(options: FakeNomadOptions = {}): Promise<{ fake: FakeNomad; address: string }> {
@@ -161,6 +163,25 @@ describe('nomad engine against the documented API', () => {
     const timeout = await rejection(engine.observe());
     assert.equal(timeout.failure, 'timeout');
     fake.http.clearFaults();
+  });
+
+  it('watches allocations with blocking queries: the agent is woken when one changes, not on a timer', async () => {
+    fake.addJob({ id: 'watched', groups: [{ name: 'g', count: 0 }] });
+    const engine = await create(address, services('watched'));
+    let changes = 0;
+    const unwatch = engine.watch!(() => changes++);
+    try {
+      await pause(100);
+      assert.equal(changes, 0, 'no change, no wake-up');
+      const blocking = fake.http.requests.filter((r) => r.url.pathname === '/v1/job/watched/allocations' && r.url.searchParams.get('wait') === '30s');
+      assert.ok(blocking.some((r) => Number(r.url.searchParams.get('index')) > 0), 'a blocking query with the last X-Nomad-Index is waiting');
+      await engine.observe();
+      await engine.apply([{ name: 'watched', target: 1 }]);
+      assert.ok(await eventually(() => changes >= 2, 2000), `woken as the allocation is placed and again when it runs (woken ${changes} times)`);
+    } finally {
+      unwatch();
+      await engine.close();
+    }
   });
 
   it('a permission refused on scale is an auth EngineError; the other service is still scaled', async () => {

@@ -9,7 +9,7 @@ import { EngineError, type EngineFailure } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import { requestJson } from '../remote/http.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
-import { RemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
+import { RemoteEngine, WatchedRemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
 
 export const nomadSchema = z
   .object({
@@ -20,8 +20,13 @@ export const nomadSchema = z
     namespace: nonEmptyString('a namespace').default('default'),
     region: nonEmptyString('a region').optional(),
     timeout: duration().default('5s'),
+    /** Long-poll each job's allocations (blocking queries) so the agent ticks as soon as one changes. */
+    watch: z.boolean({ invalid_type_error: 'expected true or false' }).default(true),
   })
   .strict();
+
+/** How long one blocking query may wait on the server (Nomad adds up to wait/16). */
+const WATCH_WAIT_S = 30;
 
 export type NomadConfig = z.infer<typeof nomadSchema>;
 
@@ -69,13 +74,17 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     return url;
   }
 
+  private headers(): Record<string, string> {
+    return this.config.token ? { 'X-Nomad-Token': this.config.token } : {};
+  }
+
   private request(service: EngineService<NomadServiceOptions>, method: 'GET' | 'POST', suffix: string, signal: AbortSignal, body?: unknown) {
     return requestJson({
       engine: this.engine,
       service: service.name,
       method,
       url: this.url(service.options.job, suffix),
-      headers: this.config.token ? { 'X-Nomad-Token': this.config.token } : {},
+      headers: this.headers(),
       body,
       timeoutMs: this.config.timeout,
       signal,
@@ -122,6 +131,36 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     throw new EngineError(wanted ? 'not-found' : 'refused', this.engine, detail, service.name);
   }
 
+  /** Blocking queries on every job's allocations; errors only slow the loop down (observe reports them). */
+  watch(services: readonly EngineService<NomadServiceOptions>[], onChange: () => void, signal: AbortSignal): void {
+    for (const service of services) void this.watchJob(service, onChange, signal);
+  }
+
+  private async watchJob(service: EngineService<NomadServiceOptions>, onChange: () => void, signal: AbortSignal): Promise<void> {
+    let index = 0;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const url = this.url(service.options.job, '/allocations');
+        url.searchParams.set('index', String(index));
+        url.searchParams.set('wait', `${WATCH_WAIT_S}s`);
+        const timeoutMs = Math.ceil((WATCH_WAIT_S * 1000 * 17) / 16) + this.config.timeout;
+        const { headers } = await requestJson({ engine: this.engine, service: service.name, method: 'GET', url, headers: this.headers(), timeoutMs, signal });
+        const next = Number(headers.get('x-nomad-index'));
+        // A blocking query may return without a change (the docs say so): only a new index is one.
+        if (index > 0 && next !== index) onChange();
+        // An index that goes backwards (a server restored from a snapshot) starts the watch over.
+        index = Number.isFinite(next) && next >= index ? next : 0;
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        this.context.log.debug({ event: 'nomad-watch-error', service: service.name }, `nomad: watching job "${service.options.job}": ${String(error)}`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)).unref());
+      }
+    }
+  }
+
   async scale(service: EngineService<NomadServiceOptions>, count: number, signal: AbortSignal): Promise<void> {
     // apply() runs only on services read this tick, so the group is known.
     const bounds = this.groups.get(service.name) ?? { name: service.options.group ?? service.options.job, min: 0, max: Number.POSITIVE_INFINITY };
@@ -142,7 +181,8 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
 }
 
 export async function createNomadEngine(config: NomadConfig, services: readonly EngineService<NomadServiceOptions>[], context: EngineContext): Promise<RemoteEngine<NomadServiceOptions>> {
-  const engine = new RemoteEngine(new NomadDriver(config, context), services, context);
+  const driver = new NomadDriver(config, context);
+  const engine = config.watch ? new WatchedRemoteEngine(driver, services, context) : new RemoteEngine(driver, services, context);
   await engine.preflight();
   return engine;
 }

@@ -36,6 +36,8 @@ export class FakeHttpServer {
   readonly requests: FakeRequest[] = [];
   private readonly faults: { rule: FaultRule; left: number }[] = [];
   private server: Server | undefined;
+  /** True once stop() was called: handlers that wait (blocking queries) give up. */
+  stopped = false;
 
   constructor(private readonly handle: (request: FakeRequest) => FakeResponse | Promise<FakeResponse>) {}
 
@@ -64,6 +66,7 @@ export class FakeHttpServer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();

@@ -19,6 +19,8 @@ export interface RemoteDriver<S> {
   read(service: EngineService<S>, signal: AbortSignal): Promise<ReportedCounts>;
   /** Sets the workload's declared count. Rejects with an EngineError. */
   scale(service: EngineService<S>, count: number, signal: AbortSignal): Promise<void>;
+  /** Orchestrators that can push changes (Nomad's blocking queries) call `onChange` until `signal` aborts. */
+  watch?(services: readonly EngineService<S>[], onChange: () => void, signal: AbortSignal): void;
   /** Releases clients and sockets. */
   close?(): void;
 }
@@ -34,11 +36,11 @@ export class RemoteEngine<S> implements Engine {
   private fresh = new Set<string>();
   private readonly readBackoff: ServiceBackoff;
   private readonly writeBackoff: ServiceBackoff;
-  private readonly closing = new AbortController();
+  protected readonly closing = new AbortController();
 
   constructor(
-    private readonly driver: RemoteDriver<S>,
-    private readonly services: readonly EngineService<S>[],
+    protected readonly driver: RemoteDriver<S>,
+    protected readonly services: readonly EngineService<S>[],
     private readonly context: EngineContext,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
@@ -129,5 +131,14 @@ export class RemoteEngine<S> implements Engine {
       `${engineError.message}; ${action === 'scale' ? 'other services go on' : this.known.has(service) ? 'holding this service at its last known state' : 'its state is not known yet'}, retrying in ${retryInMs}ms`,
     );
     return engineError;
+  }
+}
+
+/** For drivers that can push changes: the agent then ticks as soon as the orchestrator reports one. */
+export class WatchedRemoteEngine<S> extends RemoteEngine<S> {
+  watch(onChange: () => void): () => void {
+    const stop = new AbortController();
+    this.driver.watch?.(this.services, onChange, AbortSignal.any([stop.signal, this.closing.signal]));
+    return () => stop.abort();
   }
 }
