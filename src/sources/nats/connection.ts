@@ -49,7 +49,7 @@ function connectOptions(endpoint: NatsEndpoint): ConnectionOptions {
 
 export class NatsClient implements Closable {
   private connection: NatsConnection | undefined;
-  private manager: JetStreamManager | undefined;
+  private manager: Promise<JetStreamManager> | undefined;
   private connecting: Promise<NatsConnection> | undefined;
   private disconnected = false;
   private lastError: unknown;
@@ -74,10 +74,17 @@ export class NatsClient implements Closable {
     return untilAborted(this.connecting, signal, () => new NatsNotConnected(this.lastError, this.lastError === undefined));
   }
 
+  /** The JetStream manager (made once per connection: it asks the server whether JetStream is on). */
   async jetstreamManager(signal: AbortSignal): Promise<JetStreamManager> {
     const connection = await this.get(signal);
-    this.manager ??= await connection.jetstreamManager({ timeout: 3000 });
-    return this.manager;
+    if (!this.manager) {
+      const manager = connection.jetstreamManager({ timeout: 3000 });
+      manager.catch(() => {
+        if (this.manager === manager) this.manager = undefined; // ask again on the next read
+      });
+      this.manager = manager;
+    }
+    return untilAborted(this.manager, signal, () => new NatsNotConnected(undefined, true));
   }
 
   private async open(): Promise<NatsConnection> {
