@@ -7,7 +7,19 @@ import { SimEngine } from '../../engines/sim/sim.js';
 import { SourceError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
+import { sourceConformance } from '../conformance.js';
 import { PushSource, pushSchema } from './push.js';
+
+sourceConformance('push', {
+  setup: async () => {
+    let created: PushSource | undefined;
+    return {
+      create: (context) => (created = new PushSource(pushSchema.parse({ source: 'push' }), context)),
+      setValue: async (value) => created?.accept(value),
+      cleanup: async () => undefined,
+    };
+  },
+});
 
 function pushSource(metric: Record<string, unknown> = {}, clock = { now: 0 }) {
   return { clock, source: new PushSource(pushSchema.parse({ source: 'push', ...metric }), { service: 'orders', log: silentLogger(), nowMs: () => clock.now }) };
