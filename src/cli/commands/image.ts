@@ -10,6 +10,7 @@ import { lintLabels } from '../../metadata/lint.js';
 import { parsePlatform } from '../../metadata/platform.js';
 import { describeImage, describeLint } from '../../metadata/present.js';
 import { IMAGE_SOURCES, readImage, type ImageSource } from '../../metadata/read.js';
+import { parseReference } from '../../metadata/reference.js';
 import { RegistryClient } from '../../metadata/registry-client.js';
 import { EXIT, UsageError } from '../exit.js';
 
@@ -50,6 +51,22 @@ export function registerImage(program: Command): void {
     .action(async (reference: string, options: ImageCliOptions) => {
       const metadata = await load(reference, options);
       console.log(options.json ? JSON.stringify(metadata, null, 2) : describeImage(metadata));
+    });
+  image
+    .command('digest')
+    .argument('<ref>', 'image reference')
+    .description('the digest a tag points to, with one HEAD request (nothing is downloaded)')
+    .option('--timeout <duration>', 'per registry request', '10s')
+    .action(async (reference: string, options: { timeout: string }) => {
+      const timeoutMs = parseDurationMs(options.timeout);
+      if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 500ms or 10s, got "${options.timeout}"`);
+      let ref;
+      try {
+        ref = parseReference(reference);
+      } catch (error) {
+        throw error instanceof RegistryError ? new UsageError(error.message) : error;
+      }
+      console.log((await new RegistryClient({ timeoutMs }).headDigest(ref)).digest);
     });
   common(image.command('lint').argument('<ref>', 'image reference'))
     .description('check labels against Docker key rules, label-schema 1.0, OCI annotations and io.microscale.* keys; exit 1 on errors')
