@@ -26,6 +26,7 @@ export class NatsSource implements Source {
   private readonly clientKey: string;
   private readonly client: NatsClient;
   private closed = false;
+  private readonly unwatchers = new Set<() => void>();
 
   constructor(
     private readonly config: NatsConfig,
@@ -66,15 +67,19 @@ export class NatsSource implements Source {
         this.context.log.warn({ event: 'nats-watch-failed' }, `${message}; changes are seen at the next tick`);
       }
     })();
-    return () => {
+    const unwatch = (): void => {
       stopped = true;
+      this.unwatchers.delete(unwatch);
       for (const subscription of subscriptions) subscription.unsubscribe();
     };
+    this.unwatchers.add(unwatch);
+    return unwatch;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const unwatch of [...this.unwatchers]) unwatch(); // the shared connection may outlive this source
     await clients.release(this.clientKey);
   }
 }

@@ -101,9 +101,12 @@ export class RedisConnection implements Closable {
       this.subscriber.subscribe(channel).catch(() => undefined);
     }
     callbacks.add(onMessage);
+    let done = false;
     return () => {
+      if (done) return;
+      done = true;
       callbacks.delete(onMessage);
-      if (callbacks.size === 0) {
+      if (callbacks.size === 0 && this.watchers.get(channel) === callbacks) {
         this.watchers.delete(channel);
         this.subscriber?.unsubscribe(channel).catch(() => undefined);
       }

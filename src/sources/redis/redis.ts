@@ -26,6 +26,7 @@ export class RedisSource implements Source {
   private readonly key: string;
   private readonly connection: RedisConnection;
   private closed = false;
+  private readonly unwatchers = new Set<() => void>();
 
   constructor(
     private readonly config: RedisConfig,
@@ -52,8 +53,12 @@ export class RedisSource implements Source {
     const target = this.config.target;
     const key = target.kind === 'list' ? target.key : target.stream;
     const unsubscribe = this.connection.watchKey(key, onChange);
+    this.unwatchers.add(unsubscribe);
     void this.checkKeyspaceEvents();
-    return unsubscribe;
+    return () => {
+      this.unwatchers.delete(unsubscribe);
+      unsubscribe();
+    };
   }
 
   /** Checked once per server and key type: 100 watched lists on one Redis make one check and one warning. */
@@ -79,6 +84,8 @@ export class RedisSource implements Source {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const unwatch of this.unwatchers) unwatch(); // the shared connection may outlive this source
+    this.unwatchers.clear();
     await connections.release(this.key);
   }
 }
