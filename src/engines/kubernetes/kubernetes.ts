@@ -32,15 +32,19 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
 
 export class KubernetesEngine implements Engine {
   private listener: (() => void) | undefined;
+  private readonly warnedUnknown = new Set<string>();
 
-  private constructor(private readonly workloads: ReadonlyMap<string, WatchedWorkload>) {}
+  private constructor(
+    private readonly workloads: ReadonlyMap<string, WatchedWorkload>,
+    private readonly log: EngineContext['log'],
+  ) {}
 
   static async create(config: KubernetesConfig, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
     const kube = clients ?? connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: config.requestTimeout });
     const refs = workloadRefs(services, config.namespace ?? kube.contextNamespace);
     await refuseSharedWorkloads(kube, refs);
     const workloads = new Map<string, WatchedWorkload>();
-    const engine = new KubernetesEngine(workloads);
+    const engine = new KubernetesEngine(workloads, context.log);
     const onChange = (): void => engine.listener?.();
     try {
       for (const ref of refs) workloads.set(ref.service, await WatchedWorkload.open(kube, ref, onChange, context.log.child({ service: ref.service })));
@@ -64,6 +68,7 @@ export class KubernetesEngine implements Engine {
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     const changes = targets.flatMap(({ name, target }) => {
       const workload = this.workloads.get(name);
+      if (!workload) this.warnUnknown(name);
       return workload ? [{ workload, target, down: target < workload.declared() }] : [];
     });
     for (const down of [true, false]) {
@@ -72,6 +77,13 @@ export class KubernetesEngine implements Engine {
       const [first] = failures;
       if (first) throw failures.length === 1 ? first : new EngineError(first.failure, ENGINE, failures.map((f) => f.message).join('; '));
     }
+  }
+
+  /** A service added after start (config reload, API) has no watched workload: say so once, loudly. */
+  private warnUnknown(service: string): void {
+    if (this.warnedUnknown.has(service)) return;
+    this.warnedUnknown.add(service);
+    this.log.warn({ event: 'unknown-service', service }, `kubernetes engine: service "${service}" was added after start and has no watched workload; restart microscale to scale it`);
   }
 
   watch(onChange: () => void): () => void {
