@@ -35,8 +35,9 @@ export async function readImage(text: string, options: ReadImageOptions = {}): P
     if (!(error instanceof RegistryError) || !FALL_BACK_ON.has(error.failure)) throw error;
     try {
       return await inspectEngineImage(ref, options.docker);
-    } catch {
-      throw new RegistryError(error.failure, error.reference, `${error.detail} (and the local Docker Engine has no such image either)`);
+    } catch (engineError) {
+      const engine = engineError instanceof RegistryError && engineError.failure === 'not-found' ? 'has no such image either' : 'could not be asked either';
+      throw new RegistryError(error.failure, error.reference, `${error.detail} (and the local Docker Engine ${engine})`);
     }
   }
 }
