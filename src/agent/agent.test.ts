@@ -195,3 +195,27 @@ describe('agent: control', () => {
     await agent.stop();
   });
 });
+
+describe('agent: event-driven wake-ups survive a reconfigure', () => {
+  it('watches a source rebuilt by a new config, and drops the watch of the one it replaced', async () => {
+    const engine = new TestEngine();
+    const watched = new Set<string>();
+    const make = (name: string): Source => ({
+      read: async () => 1,
+      watch: () => {
+        watched.add(name);
+        return () => watched.delete(name);
+      },
+      close: async () => {},
+    });
+    const first = make('first');
+    const agent = new Agent(config(), { engine, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', first]]) });
+    await agent.start();
+    assert.deepEqual([...watched], ['first']);
+    // A new metric block for "urgent": the agent builds a new source from the config and must watch it.
+    const next = config({ services: [{ name: 'urgent', priority: 1, metric: { source: 'random', start: 4 }, target: 'direct' }, { name: 'background', priority: 2, target: 'remainder' }] });
+    await agent.reconfigure(next);
+    assert.ok(!watched.has('first'), 'the replaced source is still watched');
+    await agent.stop();
+  });
+});

@@ -65,7 +65,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private lastTickStartMs = Number.NEGATIVE_INFINITY;
   private engineBackoffMs = 0;
   private engineRetryAtMs = 0;
-  private readonly unwatch: (() => void)[] = [];
+  private readonly sourceWatches = new Map<Source, () => void>();
+  private engineUnwatch: (() => void) | undefined;
+  private started = false;
   private lastActual = new Map<string, ActualState>();
 
   constructor(
@@ -103,9 +105,21 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Starts ticking. Resolves after the first tick. */
   async start(): Promise<void> {
-    for (const source of this.sources.values()) if (source.watch) this.unwatch.push(source.watch(() => this.wake()));
-    if (this.options.engine.watch) this.unwatch.push(this.options.engine.watch(() => this.wake()));
+    this.started = true;
+    for (const source of this.sources.values()) this.watchSource(source);
+    this.engineUnwatch = this.options.engine.watch?.(() => this.wake());
     await this.tickNow();
+  }
+
+  /** Sources that report changes at once wake the agent; kept per source so a reconfigure can drop them. */
+  private watchSource(source: Source): void {
+    if (source.watch && !this.sourceWatches.has(source)) this.sourceWatches.set(source, source.watch(() => this.wake()));
+  }
+
+  private async closeSource(source: Source): Promise<void> {
+    this.sourceWatches.get(source)?.();
+    this.sourceWatches.delete(source);
+    await source.close().catch(() => undefined);
   }
 
   /** Ask for a tick as soon as the minimum gap allows (events from sources and engines). */
@@ -183,7 +197,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const [name, source] of this.sources) if (!next.services.some((s) => s.name === name)) stale.push(source);
     this.sources = nextSources;
     this.configValue = next;
-    await Promise.all(stale.map((s) => s.close().catch(() => undefined)));
+    if (this.started) for (const source of nextSources.values()) this.watchSource(source);
+    await Promise.all(stale.map((s) => this.closeSource(s)));
     this.options.log.info({ event: 'reconfigured', services: next.services.length }, 'new config in force');
     this.wake();
   }
@@ -194,8 +209,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    for (const unwatch of this.unwatch) unwatch();
-    await Promise.all([...this.sources.values()].map((s) => s.close().catch(() => undefined)));
+    this.engineUnwatch?.();
+    await Promise.all([...this.sources.values()].map((s) => this.closeSource(s)));
     await this.options.engine.close();
   }
 

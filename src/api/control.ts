@@ -64,7 +64,8 @@ export function registerControl(app: Hono, agent: Agent, token: string | undefin
     try {
       agent.pushMetric(name, body.data.value);
     } catch (error) {
-      return c.json({ error: errorMessage(error) }, 409);
+      // A value the source refuses (negative, say) is bad input; a service that takes no pushes is a conflict.
+      return c.json({ error: errorMessage(error) }, error instanceof RangeError ? 400 : 409);
     }
     agent.wake();
     return c.json({ accepted: body.data.value });
