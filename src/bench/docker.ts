@@ -124,6 +124,11 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
     await agent.start();
     for (let i = 0; i < trials; i++) {
       await eventually(async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0, 30_000, 100);
+      // The floor, on the same quiet daemon the trial gets (not while the last trial's containers stop).
+      const floorStart = Date.now();
+      await startOneByApi(docker, `${pool}-floor`);
+      floor.push(Date.now() - floorStart);
+      await removeAll(docker, `${pool}-floor`);
       await sleep(Math.random() * 500); // a random phase against the 500 ms tick
       const pushedMs = Date.now();
       await redis.rpush(key, ...Array.from({ length: 500 }, (_, n) => `m${n}`));
@@ -132,10 +137,6 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
       if (firstMs !== null) first.push(firstMs);
       if (allMs !== null) all.push(allMs);
       await redis.del(key);
-      const floorStart = Date.now();
-      await startOneByApi(docker, `${pool}-floor`);
-      floor.push(Date.now() - floorStart);
-      await removeAll(docker, `${pool}-floor`);
     }
   } finally {
     await redis.del(key);
@@ -199,6 +200,20 @@ async function missing(docker: Docker): Promise<string | undefined> {
   return undefined;
 }
 
+/** The four step rows: once on the tick alone, once with keyspace notifications waking the agent. */
+export async function stepSection(docker: Docker, trials: number): Promise<BenchRow[]> {
+  const step = await stepTrials(docker, trials);
+  const admin = new Redis(REDIS_URL);
+  const watched = await withKeyspaceEvents(admin, () => stepTrials(docker, trials)).finally(() => admin.disconnect());
+  const floor = [...step.floor, ...watched.floor];
+  return [
+    row('step-to-first-running (tick)', step.first, 'one create+start by API', floor, trials),
+    row('step-to-all-running (tick)', step.all, 'one create+start by API', floor, trials),
+    row('step-to-first-running (keyspace watch)', watched.first, 'one create+start by API', floor, trials),
+    row('step-to-all-running (keyspace watch)', watched.all, 'one create+start by API', floor, trials),
+  ];
+}
+
 export const dockerBenchmark: Benchmark = {
   name: 'docker',
   description: 'real Docker Engine: queue step to first/all consumers running, 100 starts vs docker run one by one',
@@ -209,21 +224,12 @@ export const dockerBenchmark: Benchmark = {
     const stepCount = quick ? 5 : 20;
     const startCount = quick ? 2 : 20;
     const loadBefore = loadavg()[0] ?? 0;
-    const step = await stepTrials(docker, stepCount);
-    const admin = new Redis(REDIS_URL);
-    const watched = await withKeyspaceEvents(admin, () => stepTrials(docker, stepCount)).finally(() => admin.disconnect());
+    const stepRows = await stepSection(docker, stepCount);
     const start = await start100Trials(docker, startCount);
-    const floor = [...step.floor, ...watched.floor];
     return {
       name: 'docker',
       summary: 'latency on the local Docker Engine (tick 500 ms), each beside its baseline from this run',
-      rows: [
-        row('step-to-first-running (tick)', step.first, 'one create+start by API', floor, stepCount),
-        row('step-to-all-running (tick)', step.all, 'one create+start by API', floor, stepCount),
-        row('step-to-first-running (keyspace watch)', watched.first, 'one create+start by API', floor, stepCount),
-        row('step-to-all-running (keyspace watch)', watched.all, 'one create+start by API', floor, stepCount),
-        row('start-100', start.ours, '100 x docker run -d, one after another', start.sequential, startCount),
-      ],
+      rows: [...stepRows, row('start-100', start.ours, '100 x docker run -d, one after another', start.sequential, startCount)],
       notes: [
         'step: 500 messages pushed at once onto a Redis list; consumer target perContainer 50 => 10 containers; timed to the Docker start events',
         '(tick): Redis keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
