@@ -219,3 +219,28 @@ describe('agent: event-driven wake-ups survive a reconfigure', () => {
     await agent.stop();
   });
 });
+
+describe('agent: wake-ups', () => {
+  it('keeps ticking through a storm of wake-ups: a wake never postpones a tick that is due', async () => {
+    const engine = new TestEngine();
+    let wakeAgent: () => void = () => {};
+    const stormy: Source = {
+      read: async () => 2,
+      watch: (onChange) => {
+        wakeAgent = onChange;
+        return () => {};
+      },
+      close: async () => {},
+    };
+    const cfg = parseConfig({ capacity: 9, interval: '100ms', minTickGap: '20ms', services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' }, { name: 'background', priority: 2, target: 'remainder' }] });
+    const agent = new Agent(cfg, { engine, log: silentLogger(), sources: new Map([['urgent', stormy]]) });
+    await agent.start();
+    const storms = [setInterval(() => wakeAgent(), 1), setInterval(() => wakeAgent(), 1), setInterval(() => wakeAgent(), 0)];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const storm of storms) clearInterval(storm);
+    const ticks = agent.ticks.length;
+    await agent.stop();
+    assert.ok(ticks >= 5, `only ${ticks} ticks in 500 ms of wake-ups`);
+    assert.ok(ticks <= 500 / 20 + 2, `${ticks} ticks in 500 ms: the minimum gap of 20 ms was not kept`);
+  });
+});

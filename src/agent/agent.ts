@@ -59,6 +59,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly nowMs: () => number;
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private timerDueAtMs = Number.POSITIVE_INFINITY;
   private stopped = false;
   private pausedValue = false;
   private seq = 0;
@@ -129,9 +130,15 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.schedule(Math.max(0, due));
   }
 
+  /** Sets the next tick, unless one is already due sooner: a storm of wake-ups never postpones a tick. */
   private schedule(delayMs: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
+    const dueAtMs = this.nowMs() + delayMs;
+    if (this.timer) {
+      if (this.timerDueAtMs <= dueAtMs) return;
+      clearTimeout(this.timer);
+    }
+    this.timerDueAtMs = dueAtMs;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.tickNow();

@@ -23,15 +23,17 @@ export interface ResilienceCase {
 const demand = (n: number) => ({ source: 'random', min: n, max: n, step: 1, every: '1h', seed: 1 });
 
 export async function agentKeepsOtherServicesRight(testCase: ResilienceCase): Promise<void> {
-  const config = parseConfig({
-    engine: testCase.engine,
-    capacity: 8,
-    interval: '100ms',
-    services: [
-      { name: 'a', priority: 1, target: 'direct', metric: demand(2), ...testCase.serviceKeys('a') },
-      { name: 'b', priority: 2, target: 'direct', metric: demand(2), ...testCase.serviceKeys('b') },
-    ],
-  });
+  const configWith = (a: number, b: number) =>
+    parseConfig({
+      engine: testCase.engine,
+      capacity: 8,
+      interval: '100ms',
+      services: [
+        { name: 'a', priority: 1, target: 'direct', metric: demand(a), ...testCase.serviceKeys('a') },
+        { name: 'b', priority: 2, target: 'direct', metric: demand(b), ...testCase.serviceKeys('b') },
+      ],
+    });
+  const config = configWith(2, 2);
   const engine = await createEngine(config, { log: silentLogger(), nowMs: Date.now });
   const agent = new Agent(config, { engine, log: silentLogger() });
   try {
@@ -39,7 +41,7 @@ export async function agentKeepsOtherServicesRight(testCase: ResilienceCase): Pr
     assert.ok(await eventually(() => testCase.live('a') === 2 && testCase.live('b') === 2, 5000), 'both services reach 2 before the fault');
     testCase.breakB();
     // Demand for "a" rises while every call of one kind for "b" fails.
-    await agent.reconfigure({ ...config, services: config.services.map((s) => (s.name === 'a' ? { ...s, metric: demand(4) } : { ...s, metric: demand(5) })) });
+    await agent.reconfigure(configWith(4, 5));
     const seqBefore = agent.ticks.toArray().at(-1)?.seq ?? 0;
     assert.ok(await eventually(() => testCase.live('a') === 4, 5000), `service "a" should reach 4 while "b" fails (has ${testCase.live('a')})`);
     await new Promise((resolve) => setTimeout(resolve, 600));
