@@ -16,7 +16,8 @@ export const randomSchema = z
     seed: intAtLeast(0).optional(),
   })
   .strict()
-  .refine((c) => c.min <= c.max, { message: 'min must be <= max', path: ['min'] });
+  .refine((c) => c.min <= c.max, { message: 'min must be <= max', path: ['min'] })
+  .refine((c) => c.every >= 100, { message: 'expected a period of at least 100ms', path: ['every'] });
 
 export type RandomConfig = z.infer<typeof randomSchema>;
 
