@@ -52,6 +52,7 @@ engineConformance('ecs (documented API fake)', {
 
 engineConformance('ecs with countStoppingTasks (documented API fake)', {
   settleMs: 3000,
+  mayCountStoppingTwice: true,
   setup: async () => {
     const { fake, endpoint } = await startFake({ stopLatencyMs: 200 });
     fake.addService('prod', 'web');
