@@ -5,17 +5,17 @@
 import { EventEmitter } from 'node:events';
 import type { MicroscaleConfig } from '../config/schema.js';
 import type { ActualState, Decision } from '../core/types.js';
-import { EMPTY_STATE } from '../core/types.js';
-import { step, type StepInput } from '../core/step.js';
-import type { ControllerState } from '../core/controllers/index.js';
+import { step } from '../core/step.js';
 import type { Engine } from '../engines/types.js';
 import type { Source } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
 import { Ring } from './ring.js';
 import { readAll } from './read-metrics.js';
-import { createSource, policyOf } from './wiring.js';
-import type { ServiceTick, TickRecord } from './records.js';
+import { createSource } from './wiring.js';
+import type { TickRecord } from './records.js';
+import { EngineGuard } from './engine-guard.js';
+import { buildInputs, describeTick, withActual, type ServiceMemory } from './tick-parts.js';
 
 export interface AgentOptions {
   readonly engine: Engine;
@@ -30,23 +30,9 @@ export interface AgentOptions {
   readonly canAct?: () => boolean;
 }
 
-interface ServiceMemory {
-  controllerState: ControllerState;
-  lastDesired: number | undefined;
-  lastDecisionMs: number | undefined;
-}
-
-const ENGINE_BACKOFF_MS = { first: 500, max: 30_000 };
-
 export interface AgentEvents {
   tick: [TickRecord];
   decision: [Decision];
-}
-
-function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
-  if (!actual) return tick;
-  const { nodes, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes };
-  return nodes ? { ...rest, nodes } : rest;
 }
 
 export class Agent extends EventEmitter<AgentEvents> {
@@ -64,8 +50,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private pausedValue = false;
   private seq = 0;
   private lastTickStartMs = Number.NEGATIVE_INFINITY;
-  private engineBackoffMs = 0;
-  private engineRetryAtMs = 0;
+  private readonly engineGuard: EngineGuard;
   private readonly sourceWatches = new Map<Source, () => void>();
   private engineUnwatch: (() => void) | undefined;
   private started = false;
@@ -81,6 +66,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.startedAtMs = this.nowMs();
     this.ticks = new Ring(options.historySize ?? 7200);
     this.sources = new Map(options.sources ?? this.buildSources(config));
+    this.engineGuard = new EngineGuard(options.engine, options.log);
   }
 
   get config(): MicroscaleConfig {
@@ -221,89 +207,27 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.options.engine.close();
   }
 
-  private async observeEngine(now: number): Promise<{ actual: Map<string, ActualState> | null; error: string | null }> {
-    if (now < this.engineRetryAtMs) return { actual: null, error: `engine unreachable; retrying in ${Math.ceil((this.engineRetryAtMs - now) / 1000)}s` };
-    try {
-      const actual = await this.options.engine.observe();
-      if (this.engineBackoffMs > 0) this.options.log.info({ event: 'engine-recovered' }, 'engine reachable again; resuming');
-      this.engineBackoffMs = 0;
-      return { actual, error: null };
-    } catch (error) {
-      this.engineBackoffMs = Math.min(ENGINE_BACKOFF_MS.max, this.engineBackoffMs ? this.engineBackoffMs * 2 : ENGINE_BACKOFF_MS.first);
-      this.engineRetryAtMs = now + this.engineBackoffMs;
-      const message = errorMessage(error);
-      this.options.log.error({ event: 'engine-error', retryInMs: this.engineBackoffMs }, `${message}; holding every service as it is, retrying in ${this.engineBackoffMs}ms`);
-      return { actual: null, error: message };
-    }
-  }
-
   private async tick(): Promise<void> {
     const config = this.configValue;
     const startMs = this.nowMs();
     this.lastTickStartMs = startMs;
-    const [readings, observed] = await Promise.all([readAll(this.sources, config.metricTimeoutMs), this.observeEngine(startMs)]);
+    const [readings, observed] = await Promise.all([readAll(this.sources, config.metricTimeoutMs), this.engineGuard.observe(startMs)]);
     const actual = observed.actual ?? this.lastActual;
     if (observed.actual) this.lastActual = observed.actual;
 
-    const sourceErrors: { service: string; message: string }[] = [];
-    const inputs: StepInput[] = config.services.map((service) => {
-      const reading = readings.get(service.name);
-      if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
-      const memory = this.memory.get(service.name);
-      return {
-        policy: policyOf(service),
-        onMetricError: service.onMetricError,
-        observation: reading?.ok ? { value: reading.value, atMs: startMs } : undefined,
-        stale: reading !== undefined && !reading.ok,
-        actual: actual.get(service.name) ?? EMPTY_STATE,
-        controllerState: memory?.controllerState,
-        lastDesired: memory?.lastDesired,
-        dtS: memory?.lastDecisionMs === undefined ? 0 : (startMs - memory.lastDecisionMs) / 1000,
-      };
-    });
+    const { inputs, sourceErrors } = buildInputs(config, readings, actual, this.memory, startMs);
     for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
-
-    const { plan, outcomes } = step(inputs, config.capacity);
+    const result = step(inputs, config.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
-    const inputByName = new Map(inputs.map((i) => [i.policy.name, i]));
-    const decisions: Decision[] = [];
-    const services: ServiceTick[] = plan.entries.map((entry) => {
-      const input = inputByName.get(entry.name);
-      const outcome = outcomes.get(entry.name);
-      const state = input?.actual ?? EMPTY_STATE;
-      const desired = outcome?.desired.kind === 'count' ? outcome.desired.count : entry.allocation;
-      this.memory.set(entry.name, {
-        controllerState: outcome?.controllerState,
-        lastDesired: outcome?.desired.kind === 'count' ? outcome.desired.count : undefined,
-        lastDecisionMs: startMs,
-      });
-      const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
-      if (entry.target !== entry.current && observed.actual) {
-        const sign = entry.target > entry.current ? '+' : '';
-        decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: this.dryRun || this.pausedValue || standby });
-      }
-      return {
-        name: entry.name,
-        priority: entry.priority,
-        demand: input?.observation?.value ?? null,
-        stale: input?.stale ?? false,
-        target: input?.policy.target ?? { kind: 'remainder' },
-        desired,
-        allocation: entry.allocation,
-        planned: entry.target,
-        running: state.running,
-        starting: state.starting,
-        stopping: state.stopping,
-        ...(state.nodes ? { nodes: state.nodes } : {}),
-        reason,
-      };
-    });
+    const acting = !this.dryRun && !this.pausedValue && !standby;
+    const { services, decisions, memory } = describeTick(result, inputs, startMs, observed.actual !== null, !acting);
+    for (const [name, remembered] of memory) this.memory.set(name, remembered);
 
     let engineError = observed.error;
     let after: Map<string, ActualState> | null = null;
-    if (observed.actual && decisions.length > 0 && !this.dryRun && !this.pausedValue && !standby) {
+    if (observed.actual && decisions.length > 0 && acting) {
       try {
-        await this.options.engine.apply(plan.entries.map((e) => ({ name: e.name, target: e.target })));
+        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, target: e.target })));
         after = await this.options.engine.observe();
         this.lastActual = after;
       } catch (error) {
@@ -311,7 +235,6 @@ export class Agent extends EventEmitter<AgentEvents> {
         this.options.log.error({ event: 'apply-error' }, engineError);
       }
     }
-    // The record shows the state after this tick's changes, so starting and stopping containers are seen.
     const shown = after ? services.map((s) => withActual(s, after.get(s.name))) : services;
     for (const decision of decisions) {
       this.options.log.info({ event: 'decision', service: decision.service, from: decision.from, to: decision.to, dryRun: decision.dryRun }, decision.reason);

@@ -1,0 +1,98 @@
+// The bookkeeping of one tick, kept apart from the loop: the core's inputs from the readings and the
+// agent's memory, and the tick's record (per-service lines and decisions with their reasons) from the plan.
+import type { MicroscaleConfig } from '../config/schema.js';
+import type { ControllerState } from '../core/controllers/index.js';
+import type { StepInput, StepResult } from '../core/step.js';
+import { EMPTY_STATE, type ActualState, type Decision } from '../core/types.js';
+import type { Reading } from './read-metrics.js';
+import type { ServiceTick } from './records.js';
+import { policyOf } from './wiring.js';
+
+/** What the agent keeps of each service between ticks. */
+export interface ServiceMemory {
+  readonly controllerState: ControllerState;
+  readonly lastDesired: number | undefined;
+  readonly lastDecisionMs: number | undefined;
+}
+
+export interface TickInputs {
+  readonly inputs: StepInput[];
+  readonly sourceErrors: { service: string; message: string }[];
+}
+
+export function buildInputs(
+  config: MicroscaleConfig,
+  readings: ReadonlyMap<string, Reading>,
+  actual: ReadonlyMap<string, ActualState>,
+  memory: ReadonlyMap<string, ServiceMemory>,
+  startMs: number,
+): TickInputs {
+  const sourceErrors: { service: string; message: string }[] = [];
+  const inputs = config.services.map((service): StepInput => {
+    const reading = readings.get(service.name);
+    if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
+    const remembered = memory.get(service.name);
+    return {
+      policy: policyOf(service),
+      onMetricError: service.onMetricError,
+      observation: reading?.ok ? { value: reading.value, atMs: startMs } : undefined,
+      stale: reading !== undefined && !reading.ok,
+      actual: actual.get(service.name) ?? EMPTY_STATE,
+      controllerState: remembered?.controllerState,
+      lastDesired: remembered?.lastDesired,
+      dtS: remembered?.lastDecisionMs === undefined ? 0 : (startMs - remembered.lastDecisionMs) / 1000,
+    };
+  });
+  return { inputs, sourceErrors };
+}
+
+export interface TickOutcome {
+  readonly services: ServiceTick[];
+  readonly decisions: Decision[];
+  readonly memory: Map<string, ServiceMemory>;
+}
+
+/**
+ * The record of a decided tick. Decisions are made only when the engine was read this tick (`engineRead`);
+ * `notActing` marks them as not carried out (dry run, paused, standby).
+ */
+export function describeTick(result: StepResult, inputs: readonly StepInput[], startMs: number, engineRead: boolean, notActing: boolean): TickOutcome {
+  const inputByName = new Map(inputs.map((i) => [i.policy.name, i]));
+  const decisions: Decision[] = [];
+  const memory = new Map<string, ServiceMemory>();
+  const services = result.plan.entries.map((entry): ServiceTick => {
+    const input = inputByName.get(entry.name);
+    const outcome = result.outcomes.get(entry.name);
+    const state = input?.actual ?? EMPTY_STATE;
+    const counted = outcome?.desired.kind === 'count' ? outcome.desired.count : undefined;
+    memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs });
+    const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
+    if (entry.target !== entry.current && engineRead) {
+      const sign = entry.target > entry.current ? '+' : '';
+      decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: notActing });
+    }
+    return {
+      name: entry.name,
+      priority: entry.priority,
+      demand: input?.observation?.value ?? null,
+      stale: input?.stale ?? false,
+      target: input?.policy.target ?? { kind: 'remainder' },
+      desired: counted ?? entry.allocation,
+      allocation: entry.allocation,
+      planned: entry.target,
+      running: state.running,
+      starting: state.starting,
+      stopping: state.stopping,
+      ...(state.nodes ? { nodes: state.nodes } : {}),
+      reason,
+    };
+  });
+  return { services, decisions, memory };
+}
+
+/** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
+export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
+  if (!actual) return tick;
+  const { nodes, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes };
+  return nodes ? { ...rest, nodes } : rest;
+}
