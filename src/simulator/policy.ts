@@ -55,3 +55,49 @@ export function placeOnPool(replicas: ReadonlyMap<string, number>, views: readon
 export function fillReplicas(service: SimService): number {
   return service.config.max;
 }
+
+/** A periodic timer for a simulated control loop: true at t = 0 and then once every `periodS`. */
+export function periodic(periodS: number): (tS: number) => boolean {
+  let nextS = 0;
+  return (tS) => {
+    if (tS < nextS) return false;
+    nextS += periodS;
+    return true;
+  };
+}
+
+export interface PerServiceSpec<S, F> {
+  /** Once per tick, before any service: the loop's own timers (sync, poll, tick). */
+  readonly clock: (tS: number) => F;
+  /** A service's state on first sight. */
+  readonly init: (view: ServiceView) => S;
+  /** The replica count one service's autoscaler asks for now. */
+  readonly decide: (state: S, view: ServiceView, flags: F, tS: number, dtS: number) => number;
+}
+
+/**
+ * A baseline that scales each service on its own (HPA, KEDA, KPA): remainder services are Deployments
+ * sized to fill the pool, every other service has its own autoscaler state, and the replica counts
+ * asked for are placed on the shared pool by priority (placeOnPool).
+ */
+export function perServicePolicy<S, F>(name: string, context: PolicyContext, spec: PerServiceSpec<S, F>): Policy {
+  const states = new Map<string, S>();
+  return {
+    name,
+    decide(tS, dtS, views) {
+      const flags = spec.clock(tS);
+      const replicas = new Map<string, number>();
+      for (const view of views) {
+        const { config, simulation } = view.service;
+        if (!simulation) {
+          replicas.set(config.name, fillReplicas(view.service));
+          continue;
+        }
+        let state = states.get(config.name);
+        if (state === undefined) states.set(config.name, (state = spec.init(view)));
+        replicas.set(config.name, spec.decide(state, view, flags, tS, dtS));
+      }
+      return placeOnPool(replicas, views, context.scenario.config.capacity);
+    },
+  };
+}

@@ -7,7 +7,7 @@
 // - from 1 replica up, the HPA KEDA creates scales on the queue as an External metric with an
 //   AverageValue target (`value` per replica), 15 s sync and the HPA default behaviour (hpa-rule.ts).
 // The per-replica `value` is chosen in KEDA's favour (targets.ts).
-import { fillReplicas, placeOnPool, type Policy, type PolicyContext } from '../policy.js';
+import { periodic, perServicePolicy, type Policy, type PolicyContext } from '../policy.js';
 import { averageValueProposal, HPA_DEFAULTS, HpaBehavior } from './hpa-rule.js';
 import { perReplicaTarget } from './targets.js';
 
@@ -21,43 +21,30 @@ interface KedaState {
 }
 
 export function kedaPolicy(context: PolicyContext): Policy {
-  const states = new Map<string, KedaState>();
-  let nextPollS = 0;
-  let nextSyncS = 0;
-  return {
-    name: 'keda',
-    decide(tS, _dtS, views) {
-      const poll = tS >= nextPollS;
-      if (poll) nextPollS += KEDA_DEFAULTS.pollingIntervalS;
-      const sync = tS >= nextSyncS;
-      if (sync) nextSyncS += HPA_DEFAULTS.syncS;
-      const replicas = new Map<string, number>();
-      for (const view of views) {
-        const { config, simulation } = view.service;
-        if (!simulation) {
-          replicas.set(config.name, fillReplicas(view.service));
-          continue;
-        }
-        let state = states.get(config.name);
-        if (!state) {
-          const behavior = new HpaBehavior(Math.max(1, KEDA_DEFAULTS.minReplicaCount, config.min), config.max);
-          state = { replicas: view.actual.running + view.actual.starting, lastActiveS: 0, behavior, perReplica: perReplicaTarget(view.service, context.trace) };
-          states.set(config.name, state);
-        }
-        if (poll) {
-          const active = view.queue > KEDA_DEFAULTS.activationThreshold;
-          if (active) state.lastActiveS = tS;
-          const floor = Math.max(KEDA_DEFAULTS.minReplicaCount, config.min);
-          if (active && state.replicas === 0) state.replicas = Math.max(1, floor);
-          else if (!active && state.replicas > floor && tS - state.lastActiveS >= KEDA_DEFAULTS.cooldownPeriodS) state.replicas = floor;
-        }
-        // The HPA does nothing while the target is at 0 replicas; KEDA owns 0 ↔ 1.
-        if (sync && tS > 0 && state.replicas > 0) {
-          state.replicas = state.behavior.next(tS, state.replicas, averageValueProposal(state.replicas, view.queue, state.perReplica));
-        }
-        replicas.set(config.name, state.replicas);
+  const poll = periodic(KEDA_DEFAULTS.pollingIntervalS);
+  const sync = periodic(HPA_DEFAULTS.syncS);
+  return perServicePolicy<KedaState, { polled: boolean; synced: boolean }>('keda', context, {
+    clock: (tS) => ({ polled: poll(tS), synced: sync(tS) }),
+    init: (view) => ({
+      replicas: view.actual.running + view.actual.starting,
+      lastActiveS: 0,
+      behavior: new HpaBehavior(Math.max(1, KEDA_DEFAULTS.minReplicaCount, view.service.config.min), view.service.config.max),
+      perReplica: perReplicaTarget(view.service, context.trace),
+    }),
+    decide(state, view, { polled, synced }, tS) {
+      const config = view.service.config;
+      if (polled) {
+        const active = view.queue > KEDA_DEFAULTS.activationThreshold;
+        if (active) state.lastActiveS = tS;
+        const floor = Math.max(KEDA_DEFAULTS.minReplicaCount, config.min);
+        if (active && state.replicas === 0) state.replicas = Math.max(1, floor);
+        else if (!active && state.replicas > floor && tS - state.lastActiveS >= KEDA_DEFAULTS.cooldownPeriodS) state.replicas = floor;
       }
-      return placeOnPool(replicas, views, context.scenario.config.capacity);
+      // The HPA does nothing while the target is at 0 replicas; KEDA owns 0 ↔ 1.
+      if (synced && tS > 0 && state.replicas > 0) {
+        state.replicas = state.behavior.next(tS, state.replicas, averageValueProposal(state.replicas, view.queue, state.perReplica));
+      }
+      return state.replicas;
     },
-  };
+  });
 }

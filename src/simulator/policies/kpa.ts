@@ -8,7 +8,7 @@
 // - scale to zero when the stable window saw no traffic, after scale-to-zero-grace-period 30 s.
 // Concurrency of a queue consumer = messages in the system (waiting plus being worked on), sampled
 // every simulator tick. The per-pod target is chosen in its favour (targets.ts).
-import { fillReplicas, placeOnPool, type Policy, type PolicyContext } from '../policy.js';
+import { periodic, perServicePolicy, type Policy, type PolicyContext } from '../policy.js';
 import { perReplicaTarget } from './targets.js';
 
 export const KPA_DEFAULTS = {
@@ -87,27 +87,15 @@ export function recordConcurrency(state: KpaState, tS: number, value: number): v
 }
 
 export function kpaPolicy(context: PolicyContext): Policy {
-  const states = new Map<string, KpaState>();
-  let nextTickS = 0;
-  return {
-    name: 'kpa',
-    decide(tS, _dtS, views) {
-      const tick = tS >= nextTickS;
-      if (tick) nextTickS += KPA_DEFAULTS.tickS;
-      const replicas = new Map<string, number>();
-      for (const view of views) {
-        const { config, simulation } = view.service;
-        if (!simulation) {
-          replicas.set(config.name, fillReplicas(view.service));
-          continue;
-        }
-        let state = states.get(config.name);
-        if (!state) states.set(config.name, (state = newKpaState(view.actual.running + view.actual.starting, perReplicaTarget(view.service, context.trace))));
-        recordConcurrency(state, tS, view.queue + view.actual.running * view.busyFraction);
-        if (tick && tS > 0) state.replicas = Math.min(config.max, Math.max(config.min, kpaDecide(state, tS, view.actual.running)));
-        replicas.set(config.name, state.replicas);
-      }
-      return placeOnPool(replicas, views, context.scenario.config.capacity);
+  const tick = periodic(KPA_DEFAULTS.tickS);
+  return perServicePolicy<KpaState, boolean>('kpa', context, {
+    clock: tick,
+    init: (view) => newKpaState(view.actual.running + view.actual.starting, perReplicaTarget(view.service, context.trace)),
+    decide(state, view, ticked, tS) {
+      const config = view.service.config;
+      recordConcurrency(state, tS, view.queue + view.actual.running * view.busyFraction);
+      if (ticked && tS > 0) state.replicas = Math.min(config.max, Math.max(config.min, kpaDecide(state, tS, view.actual.running)));
+      return state.replicas;
     },
-  };
+  });
 }
