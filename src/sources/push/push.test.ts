@@ -11,6 +11,7 @@ import { sourceConformance } from '../conformance.js';
 import { PushSource, pushSchema } from './push.js';
 
 sourceConformance('push', {
+  notApplicable: { unreachable: 'values are pushed to microscale: there is no server to reach', missing: 'there is no queue to be missing' },
   setup: async () => {
     let created: PushSource | undefined;
     return {
