@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
+import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../conformance.js';
 import type { Engine, EngineService } from '../types.js';
 import { createEcsEngine, ecsSchema, type EcsServiceOptions } from './ecs.js';
@@ -28,15 +29,6 @@ function services(...names: string[]): EngineService<EcsServiceOptions>[] {
 async function create(endpoint: string, list: EngineService<EcsServiceOptions>[], overrides: Record<string, unknown> = {}, client: Record<string, unknown> = {}): Promise<Engine> {
   const config = ecsSchema.parse({ kind: 'ecs', cluster: 'prod', endpoint, timeout: '2s', maxAttempts: 1, ...overrides });
   return createEcsEngine(config, list, { log: silentLogger(), nowMs: Date.now }, client);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => assert.fail('expected an EngineError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-  return error;
 }
 
 engineConformance('ecs (documented API fake)', {
@@ -131,13 +123,13 @@ describe('ecs engine against the documented API', () => {
 
   it('refuses at start a missing service (MISSING), a missing cluster and unrecognized credentials', async () => {
     fake.addService('prod', 'exists');
-    const missing = await rejection(create(endpoint, services('exists', 'ghost')));
+    const missing = await engineRejection(create(endpoint, services('exists', 'ghost')));
     assert.equal(missing.failure, 'not-found');
     assert.match(missing.message, /"ghost".*MISSING/);
-    const cluster = await rejection(create(endpoint, services('exists'), { cluster: 'nope' }));
+    const cluster = await engineRejection(create(endpoint, services('exists'), { cluster: 'nope' }));
     assert.equal(cluster.failure, 'not-found');
     assert.match(cluster.message, /ClusterNotFoundException/);
-    const auth = await rejection(create(endpoint, services('exists'), {}, { credentials: { accessKeyId: 'AKIAWRONG', secretAccessKey: 'x' } }));
+    const auth = await engineRejection(create(endpoint, services('exists'), {}, { credentials: { accessKeyId: 'AKIAWRONG', secretAccessKey: 'x' } }));
     assert.equal(auth.failure, 'auth');
     assert.match(auth.message, /UnrecognizedClientException/);
   });
@@ -154,7 +146,7 @@ describe('ecs engine against the documented API', () => {
       fake.addService('prod', name, 0);
       const engine = await create(endpoint, services(name), { timeout: fault === 'hang' ? '300ms' : '2s' });
       fake.http.fail({ target: /UpdateService/, body: new RegExp(`"service":"${name}"`), fault, times: 1 });
-      const error = await rejection(engine.apply([{ name, target: 1 }]));
+      const error = await engineRejection(engine.apply([{ name, target: 1 }]));
       assert.equal(error.failure, failure);
       assert.equal(error.service, name);
       const sent = fake.updates.length;
@@ -173,7 +165,7 @@ describe('ecs engine against the documented API', () => {
     const engine = await create(endpoint, services('slow'), { timeout: '300ms' });
     fake.http.fail({ target: /DescribeServices/, fault: 'hang' });
     await pause(600);
-    assert.equal((await rejection(engine.observe())).failure, 'timeout');
+    assert.equal((await engineRejection(engine.observe())).failure, 'timeout');
     fake.http.clearFaults();
   });
 });

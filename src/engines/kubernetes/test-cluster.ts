@@ -2,11 +2,11 @@
 // a throwaway namespace per test file, Deployments to scale, and the fake kubelet that marks pods Ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { needService } from '../../testing/services.js';
+import { TcpProxy } from '../../testing/tcp-proxy.js';
 import { clientsFor, type KubeClients } from './client.js';
 
 export const KUBECONFIG_PATH = process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig';
@@ -81,42 +81,9 @@ export function startFakeKubelet(namespace: string, startMs = 300, stopMs = 200)
  * A TCP proxy in front of the API server, to stage an outage for one client only: cut() drops every
  * connection and stops listening (connections are refused), restore() listens on the same port again.
  */
-export class ApiProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async start(): Promise<this> {
-    await this.listen(0);
-    return this;
-  }
-
-  private async listen(port: number): Promise<void> {
-    const server = createServer((client) => {
-      const upstream = connectTcp(Number(process.env.K8S_APISERVER_PORT ?? 6443), '127.0.0.1');
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-
-  async restore(): Promise<void> {
-    await this.listen(this.port);
+export class ApiProxy extends TcpProxy {
+  constructor() {
+    super(Number(process.env.K8S_APISERVER_PORT ?? 6443), 'refuse');
   }
 
   /** A kubeconfig that reaches the API server through this proxy, with the admin token. */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
+import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../conformance.js';
 import type { Engine, EngineService } from '../types.js';
 import { FakeMarathon, type FakeMarathonOptions } from './fake-marathon.js';
@@ -23,15 +23,6 @@ function services(...apps: string[]): EngineService<MarathonServiceOptions>[] {
 async function create(url: string, list: EngineService<MarathonServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
   const config = marathonSchema.parse({ kind: 'marathon', url, ...BASIC, timeout: '2s', ...overrides });
   return createMarathonEngine(config, list, { log: silentLogger(), nowMs: Date.now });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => assert.fail('expected an EngineError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-  return error;
 }
 
 engineConformance('marathon (documented API fake)', {
@@ -104,7 +95,7 @@ describe('marathon engine against the documented API', () => {
   it('retries "App is locked by one or more deployments" (409) with backoff, not every tick', async () => {
     fake.addApp('/locked', { instances: 1, deploymentMs: 400 });
     const engine = await create(url, services('/locked'));
-    const conflict = await rejection(engine.apply([{ name: 'locked', target: 2 }]));
+    const conflict = await engineRejection(engine.apply([{ name: 'locked', target: 2 }]));
     assert.equal(conflict.failure, 'conflict');
     assert.match(conflict.message, /locked by one or more deployments/);
     const sent = fake.puts.length;
@@ -131,10 +122,10 @@ describe('marathon engine against the documented API', () => {
 
   it('refuses at start wrong credentials (auth) and an app that does not exist (not-found)', async () => {
     fake.addApp('/here');
-    const auth = await rejection(create(url, services('/here'), { password: 'wrong' }));
+    const auth = await engineRejection(create(url, services('/here'), { password: 'wrong' }));
     assert.equal(auth.failure, 'auth');
     assert.match(auth.message, /Invalid username or password/);
-    const missing = await rejection(create(url, services('/here', '/nowhere')));
+    const missing = await engineRejection(create(url, services('/here', '/nowhere')));
     assert.equal(missing.failure, 'not-found');
     assert.match(missing.message, /App '\/nowhere' does not exist/);
   });
@@ -144,13 +135,13 @@ describe('marathon engine against the documented API', () => {
     fake.addApp('/other', { instances: 1 });
     const engine = await create(url, services('/edge', '/other'), { timeout: '300ms' });
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/edge$/, fault: { status: 403, body: { message: 'Not Authorized to perform this action!' } }, times: 1 });
-    assert.equal((await rejection(engine.apply([{ name: 'edge', target: 2 }]))).failure, 'auth');
+    assert.equal((await engineRejection(engine.apply([{ name: 'edge', target: 2 }]))).failure, 'auth');
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/other$/, fault: { status: 429, body: '<html>429 Too Many Requests</html>', headers: { 'Retry-After': '2' } }, times: 1 });
-    assert.equal((await rejection(engine.apply([{ name: 'other', target: 2 }]))).failure, 'throttled');
+    assert.equal((await engineRejection(engine.apply([{ name: 'other', target: 2 }]))).failure, 'throttled');
     fake.http.fail({ method: 'GET', fault: 'hang' });
     await pause(600); // both services are past their first backoff
     const started = Date.now();
-    assert.equal((await rejection(engine.observe())).failure, 'timeout');
+    assert.equal((await engineRejection(engine.observe())).failure, 'timeout');
     assert.ok(Date.now() - started < 2000, 'the hung request is cut at the timeout');
     fake.http.clearFaults();
   });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { EngineError } from '../../errors.js';
 import { eventually } from '../../testing/services.js';
 import { silentLogger } from '../../log/logger.js';
+import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../conformance.js';
 import type { Engine, EngineService } from '../types.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
@@ -25,15 +25,6 @@ function services(...jobs: string[]): EngineService<NomadServiceOptions>[] {
 async function create(address: string, list: EngineService<NomadServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
   const config = nomadSchema.parse({ kind: 'nomad', address, token: TOKEN, timeout: '2s', ...overrides });
   return createNomadEngine(config, list, { log: silentLogger(), nowMs: Date.now });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<EngineError> {
-  const error = await promise.then(
-    () => assert.fail('expected an EngineError'),
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof EngineError, `expected an EngineError, got ${String(error)}`);
-  return error;
 }
 
 engineConformance('nomad (documented API fake)', {
@@ -88,17 +79,17 @@ describe('nomad engine against the documented API', () => {
 
   it('refuses at start a wrong token (auth), a job that does not exist (not-found), and names them', async () => {
     fake.addJob({ id: 'present', groups: [{ name: 'g', count: 0 }] });
-    const auth = await rejection(create(address, services('present'), { token: 'wrong-token' }));
+    const auth = await engineRejection(create(address, services('present'), { token: 'wrong-token' }));
     assert.equal(auth.failure, 'auth');
     assert.match(auth.message, /ACL token not found/);
-    const missing = await rejection(create(address, services('present', 'ghost')));
+    const missing = await engineRejection(create(address, services('present', 'ghost')));
     assert.equal(missing.failure, 'not-found');
     assert.match(missing.message, /ghost/);
   });
 
   it('refuses a group the Nomad Autoscaler owns (enabled scaling policy), saying why', async () => {
     fake.addJob({ id: 'autoscaled', groups: [{ name: 'g', count: 1, scaling: { Enabled: true, Min: 1, Max: 10 } }] });
-    const error = await rejection(create(address, services('autoscaled')));
+    const error = await engineRejection(create(address, services('autoscaled')));
     assert.equal(error.failure, 'refused');
     assert.match(error.message, /enabled scaling policy.*Nomad Autoscaler/);
   });
@@ -116,7 +107,7 @@ describe('nomad engine against the documented API', () => {
     const engine = await create(address, services('deploying'));
     await engine.apply([{ name: 'deploying', target: 2 }]);
     await engine.observe();
-    const conflict = await rejection(engine.apply([{ name: 'deploying', target: 3 }]));
+    const conflict = await engineRejection(engine.apply([{ name: 'deploying', target: 3 }]));
     assert.equal(conflict.failure, 'conflict');
     const sent = fake.scaleRequests.length;
     await engine.observe();
@@ -134,7 +125,7 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'busy', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('busy'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/busy\/scale$/, fault: { status: 429, body: 'Your IP is issuing too many concurrent connections, please rate limit your calls', headers: { 'Retry-After': '1' } }, times: 1 });
-    const throttled = await rejection(engine.apply([{ name: 'busy', target: 1 }]));
+    const throttled = await engineRejection(engine.apply([{ name: 'busy', target: 1 }]));
     assert.equal(throttled.failure, 'throttled');
     await new Promise((resolve) => setTimeout(resolve, 700));
     await engine.observe();
@@ -160,7 +151,7 @@ describe('nomad engine against the documented API', () => {
     assert.equal(state.get('fine')?.running, 1);
     fake.http.fail({ path: /\/v1\/job\/fine\/allocations$/, fault: 'hang' });
     await new Promise((resolve) => setTimeout(resolve, 600)); // past hung's first backoff
-    const timeout = await rejection(engine.observe());
+    const timeout = await engineRejection(engine.observe());
     assert.equal(timeout.failure, 'timeout');
     fake.http.clearFaults();
   });
@@ -189,7 +180,7 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'open', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('locked', 'open'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/locked\/scale$/, fault: { status: 403, body: 'Permission denied' } });
-    const error = await rejection(engine.apply([{ name: 'locked', target: 2 }, { name: 'open', target: 2 }]));
+    const error = await engineRejection(engine.apply([{ name: 'locked', target: 2 }, { name: 'open', target: 2 }]));
     assert.equal(error.failure, 'auth');
     assert.equal(error.service, 'locked');
     await fake.settled();

@@ -4,7 +4,8 @@ import { parseConfig } from '../../config/parse.js';
 import { ConfigError, SourceError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../conformance.js';
-import { CuttableProxy, freePort, portOpen, ThrowawayServer } from '../shared/test-servers.js';
+import { TcpProxy } from '../../testing/tcp-proxy.js';
+import { freePort, portOpen, ThrowawayServer } from '../shared/test-servers.js';
 import { JetStreamFixture, NATS_URL, natsCheck } from './fixture.js';
 import { NatsSource } from './nats.js';
 import { natsSchema } from './schema.js';
@@ -83,7 +84,7 @@ describe('nats source on a real server', () => {
   it('reconnects after the connection drops', async (t) => {
     if (!(await needService(t, natsCheck))) return;
     await fixture.setPending(2);
-    const proxy = new CuttableProxy(Number(new URL(NATS_URL).port || 4222));
+    const proxy = new TcpProxy(Number(new URL(NATS_URL).port || 4222));
     await proxy.start();
     const s = source({ url: `nats://127.0.0.1:${proxy.port}` });
     try {

@@ -5,7 +5,8 @@ import { parseConfig } from '../../config/parse.js';
 import { ConfigError, SourceError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../conformance.js';
-import { CuttableProxy, freePort } from '../shared/test-servers.js';
+import { TcpProxy } from '../../testing/tcp-proxy.js';
+import { freePort } from '../shared/test-servers.js';
 import { AMQP_URL, MANAGEMENT_URL, managementCheck, RabbitAdmin, rabbitmqCheck, uniqueQueue } from './fixture.js';
 import { RabbitmqSource } from './rabbitmq.js';
 import { rabbitmqSchema } from './schema.js';
@@ -122,7 +123,7 @@ describe('rabbitmq source on a real broker', () => {
     if (!(await needService(t, rabbitmqCheck))) return;
     const name = queue('reconnect');
     await admin.fill(name, 2);
-    const proxy = new CuttableProxy(Number(new URL(AMQP_URL).port || 5672));
+    const proxy = new TcpProxy(Number(new URL(AMQP_URL).port || 5672));
     await proxy.start();
     const s = source({ url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, queue: name });
     try {
