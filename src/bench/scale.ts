@@ -9,7 +9,8 @@ import { parseScenario } from '../simulator/scenario.js';
 import type { Trace } from '../simulator/trace.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
-function decisionInputs(count: number): StepInput[] {
+/** A synthetic pool of `count` services: mixed priorities, queue targets, a remainder service in ten. */
+export function decisionInputs(count: number): StepInput[] {
   return Array.from({ length: count }, (_, i) => ({
     policy: {
       name: `svc-${i}`,
@@ -32,7 +33,7 @@ function decisionInputs(count: number): StepInput[] {
 
 /** Median wall and CPU milliseconds. CPU time is reported too because on a shared machine the wall
  * clock counts the time other processes had the core. */
-function medianMs(run: () => void, repeat: number): { wallMs: number; cpuMs: number } {
+export function medianMs(run: () => void, repeat: number): { wallMs: number; cpuMs: number } {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < repeat; i++) {
