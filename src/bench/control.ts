@@ -9,8 +9,10 @@ import { checkGoals, compareAll, ratio } from '../simulator/compare.js';
 import { smallestStaticMatch } from '../simulator/economics.js';
 import { loadNasaTraces } from '../simulator/nasa.js';
 import { plotRun } from '../simulator/plot.js';
+import { createPolicy } from '../simulator/policies/index.js';
 import { POLICY_NAMES } from '../simulator/policy.js';
-import { loadScenario } from '../simulator/scenario.js';
+import { simulate } from '../simulator/run.js';
+import { loadScenario, type Scenario } from '../simulator/scenario.js';
 import { urgentOf } from '../simulator/score.js';
 import { loadTrace, type Trace } from '../simulator/trace.js';
 import { SHIPPED } from '../simulator/trace-gen.js';
@@ -37,6 +39,7 @@ export const controlBenchmark: Benchmark = {
     for (const path of nasa.missing) notes.push(`SKIPPED NASA trace: ${path} not found (set MICROSCALE_SHARED or put ../shared beside the repo)`);
     const outDir = typeof args.out === 'string' ? args.out : 'bench-out';
     const hasRemainder = scenario.services.some((s) => !s.simulation);
+    const queueOnly = withoutArrivalsMetric(scenario);
     const rows: BenchRow[] = [];
     for (const { name, trace } of traces) {
       const durationS = quick ? Math.min(QUICK_S, trace.durationS) : trace.durationS;
@@ -68,6 +71,25 @@ export const controlBenchmark: Benchmark = {
           if (policy === 'microscale') notes.push(`plots of ${name} for every policy written to ${outDir}/${name}-<policy>.svg`);
         }
       }
+      if (queueOnly) {
+        // The same controller without the arrival-rate metric: what a source that only gives a queue length gets.
+        const result = simulate(queueOnly, trace, createPolicy('microscale', { scenario: queueOnly, trace }), { durationS });
+        const s = urgentOf(result.score);
+        if (s) {
+          rows.push({
+            trace: name,
+            policy: 'microscale, queue only',
+            'P1 SLA viol s': s.slaViolationS,
+            'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
+            'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
+            'P1 mean q': s.meanQueue,
+            'P1 p95 q': s.p95Queue,
+            'P1 started': s.started,
+            'started vs hpa': ratio(s.started, hpa?.started ?? 0),
+            'util %': result.score.utilization * 100,
+          });
+        }
+      }
       const ours = at('microscale');
       if (ours) {
         const match = smallestStaticMatch(scenario, trace, ours, durationS);
@@ -90,3 +112,9 @@ export const controlBenchmark: Benchmark = {
     };
   },
 };
+
+/** The scenario with no service reading an arrival rate; undefined when none did. */
+function withoutArrivalsMetric(scenario: Scenario): Scenario | undefined {
+  if (!scenario.services.some((s) => s.simulation?.arrivalsMetric)) return undefined;
+  return { ...scenario, services: scenario.services.map((s) => (s.simulation ? { ...s, simulation: { ...s.simulation, arrivalsMetric: false } } : s)) };
+}

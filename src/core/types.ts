@@ -5,6 +5,12 @@
 export interface Observation {
   readonly value: number;
   readonly atMs: number;
+  /**
+   * Messages/s arriving, measured over the last interval, when the service has an `arrivals:` metric
+   * (a publish rate, a counter's rate). The PID uses it as feed-forward instead of estimating the
+   * arrivals from the queue's slope, which an empty queue cannot show.
+   */
+  readonly arrivalRate?: number | undefined;
 }
 
 /** What an engine reports for one service. Containers still stopping occupy the pool. */
@@ -36,6 +42,11 @@ export interface PidTuning {
   readonly maxStepDown?: number | undefined;
   /** Messages per second one container works through; enables feed-forward and scales the gains. */
   readonly ratePerContainer?: number | undefined;
+  /**
+   * With a measured arrival rate: how long the arrivals must stay below what the containers do before
+   * the count comes down, to the most the arrivals needed over that time (ms). See controllers/pid.ts.
+   */
+  readonly scaleDownDelayMs?: number | undefined;
 }
 
 /** The policy of one service: everything the arbiter and the controller need. */

@@ -11,8 +11,10 @@ export interface ServiceView {
   readonly actual: ActualState;
   /** Messages waiting now (0 for remainder services). */
   readonly queue: number;
-  /** Messages/s arriving now (what a request-rate metric would show). */
+  /** Messages/s arriving now (the trace; what only the oracle and `direct` targets may use). */
   readonly arrivalRate: number;
+  /** Messages/s that arrived over the last tick: what a live rate metric (a publish rate) shows now. */
+  readonly measuredArrivalRate: number;
   /** Busy fraction of the running containers over the last tick (what a CPU metric would show). */
   readonly busyFraction: number;
 }

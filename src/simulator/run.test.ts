@@ -48,6 +48,18 @@ describe('simulation', () => {
       assert.ok(held <= score.capacity * score.durationS + 1e-6, `${policy} held ${held} of ${score.capacity * score.durationS}`);
     }
   });
+  it('with an arrival-rate metric, microscale follows a slow wave with about as few starts as the HPA and keeps the pool busy', () => {
+    const withArrivals = { ...scenario, services: scenario.services.map((s) => (s.simulation ? { ...s, simulation: { ...s.simulation, arrivalsMetric: true } } : s)) };
+    const wave = generateTrace({ shape: 'sine', column: 'orders', durationS: 4 * 3600, rowS: 10, low: 20, high: 150, periodS: 4 * 3600 });
+    const ours = simulate(withArrivals, wave, createPolicy('microscale', { scenario: withArrivals, trace: wave })).score;
+    const queueOnly = simulate(scenario, wave, createPolicy('microscale', { scenario, trace: wave })).score;
+    const hpa = simulate(scenario, wave, createPolicy('hpa', { scenario, trace: wave })).score;
+    const started = (score: typeof ours) => score.services[0]?.started ?? 0;
+    assert.equal(ours.services[0]?.slaViolationS, 0);
+    assert.ok(started(ours) <= 1.5 * started(hpa), `${started(ours)} starts vs hpa ${started(hpa)}`);
+    assert.ok(started(ours) < started(queueOnly), `no fewer starts than probing from the queue (${started(queueOnly)})`);
+    assert.ok(ours.utilization >= 0.95, `pool utilisation ${ours.utilization}`);
+  });
   it('is deterministic', () => {
     assert.deepEqual(run('microscale'), run('microscale'));
   });

@@ -85,6 +85,7 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       actual: cluster.state(lane.name, tMs),
       queue: lane.queue,
       arrivalRate: rates[i] ?? 0,
+      measuredArrivalRate: tick === 0 ? (rates[i] ?? 0) : lane.arrivals(tS - dtS),
       busyFraction: lane.busyFraction,
     }));
     const targets = policy.decide(tS, dtS, views);

@@ -21,7 +21,7 @@ describe('scenario', () => {
     const scenario = parseScenario({ engine: { kind: 'sim', startLatency: '2s' }, capacity: 9, services: [{ ...orders, stopLatency: '3s' }, { name: 'reports', priority: 2, target: 'remainder' }] });
     assert.equal(scenario.config.capacity, 9);
     const [p1, p2] = scenario.services;
-    assert.deepEqual(p1?.simulation, { ratePerContainer: 10, sla: { queueLength: 200 }, column: 'orders', initialQueue: 0 });
+    assert.deepEqual(p1?.simulation, { ratePerContainer: 10, sla: { queueLength: 200 }, column: 'orders', initialQueue: 0, arrivalsMetric: false });
     assert.equal(p1?.startLatencyMs, 2000);
     assert.equal(p1?.stopLatencyMs, 3000);
     assert.equal(p2?.simulation, undefined);

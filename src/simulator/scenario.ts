@@ -27,6 +27,11 @@ export const simulationSchema = z
     /** The trace column with this service's arrival rate; default the service's name. */
     column: nonEmptyString('a trace column name').optional(),
     initialQueue: numberAtLeast(0).default(0),
+    /**
+     * The service has an arrival-rate metric (live: an `arrivals:` block, e.g. a publish rate): the
+     * simulator hands microscale the rate measured over the last tick, as such a metric would.
+     */
+    arrivalsMetric: z.boolean({ invalid_type_error: 'expected true or false' }).default(false),
   })
   .strict();
 
@@ -37,6 +42,7 @@ export interface Simulation {
   readonly sla: Sla;
   readonly column: string;
   readonly initialQueue: number;
+  readonly arrivalsMetric: boolean;
 }
 
 export interface SimService {

@@ -56,7 +56,7 @@ describe('proportional controller (the HPA rule)', () => {
 });
 
 /** A closed loop: a queue fed at `arrivals(t)` msg/s, each container working `rate` msg/s, starting after `startS`. */
-function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: { rate: number; target: number; seconds: number; startS?: number; max?: number }) {
+function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: { rate: number; target: number; seconds: number; startS?: number; max?: number; measured?: boolean }) {
   const dt = 0.5;
   const p = policy({ kind: 'queueLength', queueLength: options.target }, { pid: tuning, max: options.max ?? 50 });
   let state: PidState = pidController.initialState();
@@ -66,7 +66,9 @@ function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: {
   for (let t = 0; t < options.seconds; t += dt) {
     const running = ready.filter((at) => at <= t).length;
     queue = Math.max(0, queue + (arrivals(t) - running * options.rate) * dt);
-    const out = pidController.decide({ policy: p, observation: { value: queue, atMs: t * 1000 }, current: ready.length, running, dtS: t === 0 ? 0 : dt }, state);
+    // A measured rate reads the last interval, as a publish-rate metric does.
+    const arrivalRate = options.measured ? arrivals(Math.max(0, t - dt)) : undefined;
+    const out = pidController.decide({ policy: p, observation: { value: queue, atMs: t * 1000, arrivalRate }, current: ready.length, running, dtS: t === 0 ? 0 : dt }, state);
     state = out.state;
     const desired = count(out.desired) ?? ready.length;
     while (ready.length < desired) ready.push(t + (options.startS ?? 0.5));
@@ -139,6 +141,65 @@ describe('pid controller: step response', () => {
       state = out.state;
       assert.equal(count(out.desired), 3, `moved at queue ${value}`);
     }
+  });
+});
+
+describe('pid controller: with the arrival rate measured (arrivals:)', () => {
+  const p = (pid: PidTuning = {}) => policy({ kind: 'queueLength', queueLength: 50 }, { pid: { ratePerContainer: 10, ...pid } });
+  const decideAt = (pol: ServicePolicy, state: PidState, tS: number, arrivalRate: number, current: number, queue = 0) =>
+    pidController.decide({ policy: pol, observation: { value: queue, atMs: tS * 1000, arrivalRate }, current, running: current, dtS: 0.5 }, state);
+
+  it('goes up to what the arrivals need at once, even with an empty queue', () => {
+    const out = decideAt(p(), pidController.initialState(), 0, 47, 2);
+    assert.equal(count(out.desired), 5, 'ceil(47 msg/s ÷ 10 msg/s per container)');
+  });
+
+  it('comes down only after the arrivals stayed low for scaleDownDelay, then straight to the most they needed', () => {
+    const pol = p({ scaleDownDelayMs: 10_000 });
+    let state = decideAt(pol, pidController.initialState(), 0, 80, 8).state;
+    const seen: number[] = [];
+    // Arrivals fall to 20 msg/s, with one blip to 35 at t = 5 s: the most needed during the delay is 4.
+    for (let t = 0.5; t <= 12; t += 0.5) {
+      const out = decideAt(pol, state, t, t === 5 ? 35 : 20, 8);
+      state = out.state;
+      seen.push(count(out.desired) ?? -1);
+    }
+    // Low from t = 0.5 s: the delay is up at t = 10.5 s (the 21st decision).
+    assert.ok(seen.slice(0, 20).every((c) => c === 8), `came down before the 10 s delay: ${seen.join(',')}`);
+    assert.equal(seen[20], 4, `after 10 s: to the 4 the blip needed, in one step: ${seen.join(',')}`);
+  });
+
+  it('a rise during the delay starts it again', () => {
+    const pol = p({ scaleDownDelayMs: 10_000 });
+    let state = decideAt(pol, pidController.initialState(), 0, 80, 8).state;
+    for (let t = 0.5; t < 8; t += 0.5) state = decideAt(pol, state, t, 20, 8).state;
+    state = decideAt(pol, state, 8, 80, 8).state; // back up: the lull is over
+    const out = decideAt(pol, state, 12, 20, 8);
+    assert.equal(count(out.desired), 8, 'only 4 s of the new lull have passed');
+  });
+
+  it('on slowly changing demand, starts about as many containers as the demand needs, not a probe each hold', () => {
+    // One slow wave 20 → 150 → 20 msg/s over an hour: 13 containers up and down once.
+    const wave = (t: number): number => 85 - 65 * Math.cos((2 * Math.PI * t) / 3600);
+    const starts = (measured: boolean): number => {
+      const history = simulate({ ratePerContainer: 10 }, wave, { rate: 10, target: 50, seconds: 3600, startS: 2, measured });
+      let started = 0;
+      for (let i = 1; i < history.length; i++) started += Math.max(0, (history[i]?.live ?? 0) - (history[i - 1]?.live ?? 0));
+      return started;
+    };
+    const measured = starts(true);
+    assert.ok(measured <= 16, `${measured} starts for a wave needing 13`);
+    assert.ok(measured < starts(false), 'no better than estimating the arrivals from the queue');
+  });
+
+  it('holds the SLA through a step it sees one interval late', () => {
+    const step = (t: number): number => (t < 20 ? 20 : 80);
+    const history = simulate({ ratePerContainer: 10 }, step, { rate: 10, target: 50, seconds: 120, startS: 2, measured: true });
+    const before = history.find((h) => h.t === 19.5)?.queue ?? 0;
+    const rise = Math.max(...history.map((h) => h.queue)) - before;
+    // The least any reactive controller can let in: 60 msg/s too many for one interval of measurement plus the 2 s start = 150.
+    assert.ok(rise <= 160, `queue rose by ${rise}`);
+    assert.equal(history.at(-1)?.live, 8, 'the backlog cleared and the default 30 s delay passed: back to the 8 the load needs');
   });
 });
 

@@ -15,6 +15,11 @@
 // An empty queue says only "the containers keep up", not by how much, so going down from there is
 // a probe: one container fewer, after the queue has stayed empty for a hold time that doubles each
 // time a probe has to be taken back and halves when one sticks (see probeDown).
+// With a measured arrival rate (`arrivals:`, Observation.arrivalRate) there is nothing to probe: the
+// count follows the arrivals up at once and comes down only after they have stayed below it for
+// `scaleDownDelay`, to the most they needed over that time (see holdDown). Coming down and going
+// back up costs a slot a stop and a start of idle time twice over, and a lull shorter than a few
+// of those is cheaper to sit through; a longer delay trades pool use for fewer starts.
 import type { Observation, PidTuning } from '../types.js';
 import type { Controller, ControllerInput } from './types.js';
 import { clampCount } from './types.js';
@@ -31,6 +36,9 @@ export interface PidState {
   readonly busySinceMs?: number | undefined;
   readonly probeHoldS?: number | undefined;
   readonly lastProbeMs?: number | null | undefined;
+  /** With measured arrivals: since when they have needed fewer than the current count (ms), and the most they needed since. */
+  readonly lowSinceMs?: number | null | undefined;
+  readonly lowPeak?: number | undefined;
 }
 
 export interface ResolvedPidTuning {
@@ -41,6 +49,7 @@ export interface ResolvedPidTuning {
   readonly maxStepUp: number;
   readonly maxStepDown: number;
   readonly ratePerContainer: number | undefined;
+  readonly scaleDownDelayMs: number;
 }
 
 /** Seconds over which an excess backlog should be cleared when the per-container rate is known. */
@@ -55,6 +64,8 @@ const PROBE_HOLD_MIN_S = 5;
 const PROBE_HOLD_MAX_S = 300;
 /** How long after a probe a rise counts as taking it back (a start latency plus detection, with room). */
 const PROBE_VERDICT_S = 10;
+/** With measured arrivals, the default scaleDownDelay (see holdDown; the figures are in docs/simulator.md). */
+export const DEFAULT_SCALE_DOWN_DELAY_MS = 30_000;
 
 export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): ResolvedPidTuning {
   const rate = tuning.ratePerContainer;
@@ -67,6 +78,7 @@ export function resolvePidTuning(tuning: PidTuning, targetQueueLength: number): 
     maxStepUp: tuning.maxStepUp ?? Number.POSITIVE_INFINITY,
     maxStepDown: tuning.maxStepDown ?? 1,
     ratePerContainer: rate,
+    scaleDownDelayMs: tuning.scaleDownDelayMs ?? DEFAULT_SCALE_DOWN_DELAY_MS,
   };
 }
 
@@ -135,7 +147,9 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   // Smooth the arrival estimate itself, not the slope: a smoothed slope lags behind a draining queue
   // and would make the controller undershoot once the backlog is gone.
   const instantArrivals = Math.max(0, instantSlope + (running ?? current) * rate);
-  const arrivals = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
+  const measured = observation.arrivalRate !== undefined && Number.isFinite(observation.arrivalRate) ? Math.max(0, observation.arrivalRate) : undefined;
+  const estimated = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
+  const arrivals = measured ?? estimated;
   // The integral corrects a rate set too high (a backlog that feed-forward does not clear) and fades
   // while there is none, so it does not hold containers for long. It also remembers a recent burst: after one, the count comes down over ~10 s rather than at once,
   // which on noisy real traffic (NASA per-second) halves the seconds over the SLA for ~2 % of use.
@@ -146,8 +160,13 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
 
   const empty = queue <= EMPTY_QUEUE;
   const busySinceMs = empty ? (state.busySinceMs ?? nowMs) : nowMs;
-  const probe = probeDown(state, { empty, backlog: excess > 0, needed, current, min: policy.min, nowMs, busySinceMs });
-  const count = limitStep(probe.output, current, tuning, policy.min, policy.max);
+  const probe =
+    measured === undefined
+      ? probeDown(state, { empty, backlog: excess > 0, needed, current, min: policy.min, nowMs, busySinceMs })
+      : holdDown(state, needed, current, nowMs, tuning.scaleDownDelayMs);
+  // After a hold the count goes straight to what the arrivals needed, not one container per tick.
+  const stepTuning = measured !== undefined && policy.pid.maxStepDown === undefined ? { ...tuning, maxStepDown: Number.POSITIVE_INFINITY } : tuning;
+  const count = limitStep(probe.output, current, stepTuning, policy.min, policy.max);
   return {
     count,
     state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, ...probe.state, busySinceMs: probe.probed ? nowMs : busySinceMs },
@@ -193,5 +212,22 @@ function probeDown(state: PidState, input: ProbeInput): { output: number; state:
     state: { probeHoldS: holdS, lastProbeMs: nowMs },
     probed: true,
     note: `; queue empty for ${Math.round((nowMs - busySinceMs) / 1000)}s: trying one fewer`,
+  };
+}
+
+/**
+ * Coming down with the arrivals measured: the count follows them up at once; down only once they have
+ * needed fewer containers for a whole delay, and then to the most they needed during it.
+ */
+function holdDown(state: PidState, needed: number, current: number, nowMs: number, delayMs: number): { output: number; state: Partial<PidState>; probed: boolean; note: string } {
+  if (needed >= current) return { output: needed, state: { lowSinceMs: null, lowPeak: needed }, probed: false, note: '' };
+  const lowSinceMs = state.lowSinceMs ?? nowMs;
+  const lowPeak = state.lowSinceMs == null ? needed : Math.max(state.lowPeak ?? needed, needed);
+  if (nowMs - lowSinceMs < delayMs) return { output: current, state: { lowSinceMs, lowPeak }, probed: false, note: '' };
+  return {
+    output: lowPeak,
+    state: { lowSinceMs: nowMs, lowPeak: needed },
+    probed: false,
+    note: `; arrivals needed at most ${lowPeak} for ${Math.round((nowMs - lowSinceMs) / 1000)}s`,
   };
 }

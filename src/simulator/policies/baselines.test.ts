@@ -40,7 +40,7 @@ describe('KEDA', () => {
     services: [{ name: 'orders', target: { queueLength: 50 }, min: 0, max: 10, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } }],
   });
   const trace = parseTrace('t_s,orders\n0,10\n');
-  const view = (queue: number, actual: ActualState): ServiceView[] => [{ service: scenario.services[0]!, actual, queue, arrivalRate: 0, busyFraction: 0 }];
+  const view = (queue: number, actual: ActualState): ServiceView[] => [{ service: scenario.services[0]!, actual, queue, arrivalRate: 0, measuredArrivalRate: 0, busyFraction: 0 }];
 
   it('activates from zero only at a 30 s poll, and scales to zero after the 300 s cooldown', () => {
     const keda = kedaPolicy({ scenario, trace });

@@ -1,7 +1,8 @@
 // `microscale`: the live agent's decision, unchanged: every tick, core/step.ts (the controllers, then
-// the arbiter) on what the simulated engine and queues show. The only thing the simulator adds is the
+// the arbiter) on what the simulated engine and queues show. The only things the simulator adds are the
 // service's per-container rate as the PID's `ratePerContainer` when the scenario does not set one,
-// which is what a user would configure live.
+// which is what a user would configure live, and, for services with `simulation.arrivalsMetric`, the
+// arrival rate measured over the last tick, which is what a live `arrivals:` metric reads.
 import { policyOf } from '../../agent/wiring.js';
 import { step, type StepInput } from '../../core/step.js';
 import type { ControllerState } from '../../core/controllers/index.js';
@@ -39,10 +40,11 @@ export function microscalePolicy(context: PolicyContext): Policy {
         let policy = policies.get(name);
         if (!policy) policies.set(name, (policy = policyFor(view)));
         const value = metricOf(view);
+        const arrivalRate = view.service.simulation?.arrivalsMetric ? view.measuredArrivalRate : undefined;
         return {
           policy,
           onMetricError: view.service.config.onMetricError,
-          observation: value === undefined ? undefined : { value, atMs: tS * 1000 },
+          observation: value === undefined ? undefined : { value, atMs: tS * 1000, arrivalRate },
           stale: false,
           actual: view.actual,
           controllerState: remembered?.controllerState,
