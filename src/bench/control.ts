@@ -39,7 +39,7 @@ export const controlBenchmark: Benchmark = {
     for (const path of nasa.missing) notes.push(`SKIPPED NASA trace: ${path} not found (set MICROSCALE_SHARED or put ../shared beside the repo)`);
     const outDir = typeof args.out === 'string' ? args.out : 'bench-out';
     const hasRemainder = scenario.services.some((s) => !s.simulation);
-    const queueOnly = withoutArrivalsMetric(scenario);
+    const variants = scenarioVariants(scenario);
     const rows: BenchRow[] = [];
     for (const { name, trace } of traces) {
       const durationS = quick ? Math.min(QUICK_S, trace.durationS) : trace.durationS;
@@ -71,24 +71,24 @@ export const controlBenchmark: Benchmark = {
           if (policy === 'microscale') notes.push(`plots of ${name} for every policy written to ${outDir}/${name}-<policy>.svg`);
         }
       }
-      if (queueOnly) {
-        // The same controller without the arrival-rate metric: what a source that only gives a queue length gets.
-        const result = simulate(queueOnly, trace, createPolicy('microscale', { scenario: queueOnly, trace }), { durationS });
+      // The same controller on variants of the scenario: without the arrival-rate metric (what a source
+      // that only gives a queue length gets), and with the HPA's own 5 min scale-down window.
+      for (const variant of variants) {
+        const result = simulate(variant.scenario, trace, createPolicy('microscale', { scenario: variant.scenario, trace }), { durationS });
         const s = urgentOf(result.score);
-        if (s) {
-          rows.push({
-            trace: name,
-            policy: 'microscale, queue only',
-            'P1 SLA viol s': s.slaViolationS,
-            'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
-            'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
-            'P1 mean q': s.meanQueue,
-            'P1 p95 q': s.p95Queue,
-            'P1 started': s.started,
-            'started vs hpa': ratio(s.started, hpa?.started ?? 0),
-            'util %': result.score.utilization * 100,
-          });
-        }
+        if (!s) continue;
+        rows.push({
+          trace: name,
+          policy: variant.label,
+          'P1 SLA viol s': s.slaViolationS,
+          'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
+          'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
+          'P1 mean q': s.meanQueue,
+          'P1 p95 q': s.p95Queue,
+          'P1 started': s.started,
+          'started vs hpa': ratio(s.started, hpa?.started ?? 0),
+          'util %': result.score.utilization * 100,
+        });
       }
       const ours = at('microscale');
       if (ours) {
@@ -113,8 +113,17 @@ export const controlBenchmark: Benchmark = {
   },
 };
 
-/** The scenario with no service reading an arrival rate; undefined when none did. */
-function withoutArrivalsMetric(scenario: Scenario): Scenario | undefined {
-  if (!scenario.services.some((s) => s.simulation?.arrivalsMetric)) return undefined;
-  return { ...scenario, services: scenario.services.map((s) => (s.simulation ? { ...s, simulation: { ...s.simulation, arrivalsMetric: false } } : s)) };
+/** microscale's rows besides the scenario as written: queue only (when it has arrival metrics), and a 5 min scale-down delay. */
+function scenarioVariants(scenario: Scenario): { label: string; scenario: Scenario }[] {
+  const mapQueued = (change: (s: Scenario['services'][number]) => Scenario['services'][number]): Scenario => ({
+    ...scenario,
+    services: scenario.services.map((s) => (s.simulation ? change(s) : s)),
+  });
+  const variants: { label: string; scenario: Scenario }[] = [];
+  if (scenario.services.some((s) => s.simulation?.arrivalsMetric)) {
+    variants.push({ label: 'microscale, queue only', scenario: mapQueued((s) => ({ ...s, simulation: s.simulation && { ...s.simulation, arrivalsMetric: false } })) });
+  }
+  const delayed = mapQueued((s) => ({ ...s, config: { ...s.config, pid: { ...s.config.pid, scaleDownDelayMs: 300_000 } } }));
+  variants.push({ label: 'microscale, scaleDownDelay 5m', scenario: delayed });
+  return variants;
 }
