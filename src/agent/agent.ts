@@ -7,12 +7,13 @@ import type { MicroscaleConfig } from '../config/schema.js';
 import type { ActualState, Decision } from '../core/types.js';
 import { step } from '../core/step.js';
 import type { Engine } from '../engines/types.js';
-import type { Source } from '../sources/types.js';
+import type { Source, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
 import { Ring } from './ring.js';
 import { readAll } from './read-metrics.js';
-import { createSource } from './wiring.js';
+import { blockOf } from './wiring.js';
+import { SourceSet } from './source-set.js';
 import type { TickRecord } from './records.js';
 import { EngineGuard } from './engine-guard.js';
 import { buildInputs, describeTick, withActual, type ServiceMemory } from './tick-parts.js';
@@ -24,8 +25,10 @@ export interface AgentOptions {
   readonly dryRun?: boolean;
   /** Ticks kept in memory (default 7200: an hour at 500 ms). */
   readonly historySize?: number;
-  /** Sources by service name; built from the config when omitted. */
+  /** Metric sources by service name; built from the config when omitted. */
   readonly sources?: ReadonlyMap<string, Source>;
+  /** Arrivals sources by service name; built from the config's `arrivals:` blocks when omitted. */
+  readonly arrivalSources?: ReadonlyMap<string, Source>;
   /** With leader election: false while this replica is a standby, which decides but does not act. */
   readonly canAct?: () => boolean;
 }
@@ -40,7 +43,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   readonly decisions = new Ring<Decision>(2000);
   readonly startedAtMs: number;
   private configValue: MicroscaleConfig;
-  private sources: Map<string, Source>;
+  private readonly metricSources: SourceSet;
+  private readonly arrivalSources: SourceSet;
   private readonly memory = new Map<string, ServiceMemory>();
   private readonly nowMs: () => number;
   private running: Promise<void> | null = null;
@@ -51,9 +55,7 @@ export class Agent extends EventEmitter<AgentEvents> {
   private seq = 0;
   private lastTickStartMs = Number.NEGATIVE_INFINITY;
   private readonly engineGuard: EngineGuard;
-  private readonly sourceWatches = new Map<Source, () => void>();
   private engineUnwatch: (() => void) | undefined;
-  private started = false;
   private lastActual = new Map<string, ActualState>();
 
   constructor(
@@ -65,7 +67,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.nowMs = options.nowMs ?? Date.now;
     this.startedAtMs = this.nowMs();
     this.ticks = new Ring(options.historySize ?? 7200);
-    this.sources = new Map(options.sources ?? this.buildSources(config));
+    const sourceContext = { log: options.log, nowMs: () => this.nowMs() };
+    this.metricSources = new SourceSet('metric', sourceContext, config, options.sources);
+    this.arrivalSources = new SourceSet('arrivals', sourceContext, config, options.arrivalSources);
     this.engineGuard = new EngineGuard(options.engine, options.log);
   }
 
@@ -81,32 +85,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     return this.options.dryRun ?? false;
   }
 
-  private buildSources(config: MicroscaleConfig): Map<string, Source> {
-    const sources = new Map<string, Source>();
-    for (const service of config.services) {
-      const source = createSource(service, { log: this.options.log, nowMs: () => this.nowMs() });
-      if (source) sources.set(service.name, source);
-    }
-    return sources;
-  }
-
   /** Starts ticking. Resolves after the first tick. */
   async start(): Promise<void> {
-    this.started = true;
-    for (const source of this.sources.values()) this.watchSource(source);
+    // Sources that report changes at once wake the agent.
+    this.metricSources.watch(() => this.wake());
+    this.arrivalSources.watch(() => this.wake());
     this.engineUnwatch = this.options.engine.watch?.(() => this.wake());
     await this.tickNow();
-  }
-
-  /** Sources that report changes at once wake the agent; kept per source so a reconfigure can drop them. */
-  private watchSource(source: Source): void {
-    if (source.watch && !this.sourceWatches.has(source)) this.sourceWatches.set(source, source.watch(() => this.wake()));
-  }
-
-  private async closeSource(source: Source): Promise<void> {
-    this.sourceWatches.get(source)?.();
-    this.sourceWatches.delete(source);
-    await source.close().catch(() => undefined);
   }
 
   /** Ask for a tick as soon as the minimum gap allows (events from sources and engines). */
@@ -146,11 +131,23 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** A value pushed from outside (POST /api/services/{name}/metric): only for services whose source accepts it. */
   pushMetric(service: string, value: number): void {
+    this.push(service, value, 'metric');
+  }
+
+  /** An arrival rate pushed from outside (POST /api/services/{name}/arrivals): only with `arrivals: {source: push}`. */
+  pushArrivals(service: string, value: number): void {
+    this.push(service, value, 'arrivals');
+  }
+
+  /** Throws an Error for a service that takes no pushes here, a RangeError (from the source) for a bad value. */
+  private push(service: string, value: number, role: SourceRole): void {
     const configured = this.configValue.services.find((s) => s.name === service);
     if (!configured) throw new Error(`service "${service}" is not configured; known: ${this.configValue.services.map((s) => s.name).join(', ')}`);
-    const source = this.sources.get(service);
+    const source = (role === 'metric' ? this.metricSources : this.arrivalSources).get(service);
     if (!source?.accept) {
-      throw new Error(`service "${service}" does not take pushed metrics (its metric source is ${configured.metric?.source ?? 'none'}); give it metric: {source: push}`);
+      const block = blockOf(configured, role);
+      const has = block ? `its ${role} source is ${block.source}` : `it has no ${role}: block`;
+      throw new Error(`service "${service}" does not take pushed ${role === 'metric' ? 'metrics' : 'arrivals'} (${has}); give it ${role}: {source: push}`);
     }
     source.accept(value);
   }
@@ -167,31 +164,17 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   /**
-   * Swaps in a new, already-validated config. Sources whose metric block changed are rebuilt; the engine
-   * and its kind stay (changing them needs a restart, and the caller is told so).
+   * Swaps in a new, already-validated config. Sources whose metric or arrivals block changed are rebuilt,
+   * removed ones closed; the engine and its kind stay (changing them needs a restart, and the caller is told so).
    */
   async reconfigure(next: MicroscaleConfig): Promise<void> {
     if (JSON.stringify(next.engine) !== JSON.stringify(this.configValue.engine)) {
       throw new Error('engine: the engine block changed; restart microscale to change engines');
     }
-    const previous = new Map(this.configValue.services.map((s) => [s.name, s]));
-    const nextSources = new Map<string, Source>();
-    const stale: Source[] = [];
-    for (const service of next.services) {
-      const before = previous.get(service.name);
-      const existing = this.sources.get(service.name);
-      if (existing && before && JSON.stringify(before.metric) === JSON.stringify(service.metric)) nextSources.set(service.name, existing);
-      else {
-        if (existing) stale.push(existing);
-        const source = createSource(service, { log: this.options.log, nowMs: () => this.nowMs() });
-        if (source) nextSources.set(service.name, source);
-      }
-    }
-    for (const [name, source] of this.sources) if (!next.services.some((s) => s.name === name)) stale.push(source);
-    this.sources = nextSources;
+    const previous = this.configValue;
+    const closing = [this.metricSources.reconfigure(previous, next), this.arrivalSources.reconfigure(previous, next)];
     this.configValue = next;
-    if (this.started) for (const source of nextSources.values()) this.watchSource(source);
-    await Promise.all(stale.map((s) => this.closeSource(s)));
+    await Promise.all(closing);
     this.options.log.info({ event: 'reconfigured', services: next.services.length }, 'new config in force');
     this.wake();
   }
@@ -203,7 +186,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.timer = null;
     await this.running;
     this.engineUnwatch?.();
-    await Promise.all([...this.sources.values()].map((s) => this.closeSource(s)));
+    await Promise.all([this.metricSources.close(), this.arrivalSources.close()]);
     await this.options.engine.close();
   }
 
@@ -211,12 +194,17 @@ export class Agent extends EventEmitter<AgentEvents> {
     const config = this.configValue;
     const startMs = this.nowMs();
     this.lastTickStartMs = startMs;
-    const [readings, observed] = await Promise.all([readAll(this.sources, config.metricTimeoutMs), this.engineGuard.observe(startMs)]);
+    const [metrics, arrivals, observed] = await Promise.all([
+      readAll(this.metricSources.all, config.metricTimeoutMs),
+      readAll(this.arrivalSources.all, config.metricTimeoutMs, 'arrivals'),
+      this.engineGuard.observe(startMs),
+    ]);
     const actual = observed.actual ?? this.lastActual;
     if (observed.actual) this.lastActual = observed.actual;
 
-    const { inputs, sourceErrors } = buildInputs(config, readings, actual, this.memory, startMs);
+    const { inputs, sourceErrors, arrivalErrors } = buildInputs(config, { metrics, arrivals }, actual, this.memory, startMs);
     for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
+    for (const { service, message } of arrivalErrors) this.options.log.warn({ event: 'arrivals-error', service }, `${message}; deciding from the queue alone`);
     const result = step(inputs, config.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
     const acting = !this.dryRun && !this.pausedValue && !standby;

@@ -47,6 +47,18 @@ describe('live service changes', () => {
     assert.match(problemsOf({ target: 'remainder' }).join('\n'), /remainder service reads no metric/);
   });
 
+  it('keeps a service with arrivals on a queueLength target', () => {
+    const withArrivals = parseConfig({
+      capacity: 6,
+      services: [{ name: 'orders', metric: { source: 'push' }, arrivals: { source: 'push' }, controller: { ratePerContainer: 10 }, target: { queueLength: 50 } }],
+    });
+    assert.throws(
+      () => patchService(withArrivals, 'orders', { target: { perContainer: 10 } }),
+      (error: unknown) => error instanceof ConfigError && /^services\[0\]\.target: only a \{queueLength: N\} target takes arrivals, and this service has push arrivals; remove arrivals in the config file first/.test(error.problems.join('\n')),
+    );
+    assert.deepEqual(patchService(withArrivals, 'orders', { target: { queueLength: 20 } }).services[0]?.target, { kind: 'queueLength', queueLength: 20 });
+  });
+
   it('refuses unknown services, non-objects and empty changes', () => {
     assert.match(problemsOf({ priority: 2 }, 'nope').join('\n'), /no service named "nope"; known: orders, reports/);
     assert.match(problemsOf([1]).join('\n'), /expected an object/);

@@ -29,6 +29,9 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
   if (service.target.kind === 'remainder' && service.metric !== undefined) {
     problems.push(`${path}.target: a remainder service reads no metric, but this one has a ${service.metric.source} metric; remove the metric in the config file first`);
   }
+  if (service.target.kind !== 'queueLength' && service.arrivals !== undefined) {
+    problems.push(`${path}.target: only a {queueLength: N} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength target`);
+  }
   const mins = config.services.reduce((sum, s) => sum + s.min, 0);
   if (mins > config.capacity) problems.push(`${path}.min: the services' mins would add up to ${mins}, more than the pool of ${config.capacity}; lower a min`);
 }

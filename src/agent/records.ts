@@ -6,6 +6,8 @@ export interface ServiceTick {
   readonly priority: number;
   /** The metric's value; null for remainder services or when the read failed. */
   readonly demand: number | null;
+  /** The arrival rate (messages/s) the controller was given; null without `arrivals:` or when it could not be read. */
+  readonly arrivalRate: number | null;
   readonly stale: boolean;
   readonly target: TargetSpec;
   /** What the controller asked for; for remainder services, the share of the pool they were given. */

@@ -3,7 +3,7 @@
 import type { MicroscaleConfig } from '../config/schema.js';
 import type { ControllerState } from '../core/controllers/index.js';
 import type { StepInput, StepResult } from '../core/step.js';
-import { EMPTY_STATE, type ActualState, type Decision } from '../core/types.js';
+import { EMPTY_STATE, type ActualState, type Decision, type Observation } from '../core/types.js';
 import type { Reading } from './read-metrics.js';
 import type { ServiceTick } from './records.js';
 import { policyOf } from './wiring.js';
@@ -15,27 +15,45 @@ export interface ServiceMemory {
   readonly lastDecisionMs: number | undefined;
 }
 
+/** This tick's reads, by service: the metrics, and the arrivals of services with `arrivals:`. */
+export interface TickReadings {
+  readonly metrics: ReadonlyMap<string, Reading>;
+  readonly arrivals: ReadonlyMap<string, Reading>;
+}
+
 export interface TickInputs {
   readonly inputs: StepInput[];
+  /** Failed metric reads: those services are held. */
   readonly sourceErrors: { service: string; message: string }[];
+  /** Failed arrivals reads: those services go on with queue-only control. */
+  readonly arrivalErrors: { service: string; message: string }[];
+}
+
+/** The observation of a service this tick; the arrival rate only when it could be read. */
+function observationOf(reading: Reading | undefined, arrivals: Reading | undefined, atMs: number): Observation | undefined {
+  if (!reading?.ok) return undefined;
+  return arrivals?.ok ? { value: reading.value, atMs, arrivalRate: arrivals.value } : { value: reading.value, atMs };
 }
 
 export function buildInputs(
   config: MicroscaleConfig,
-  readings: ReadonlyMap<string, Reading>,
+  readings: TickReadings,
   actual: ReadonlyMap<string, ActualState>,
   memory: ReadonlyMap<string, ServiceMemory>,
   startMs: number,
 ): TickInputs {
   const sourceErrors: { service: string; message: string }[] = [];
+  const arrivalErrors: { service: string; message: string }[] = [];
   const inputs = config.services.map((service): StepInput => {
-    const reading = readings.get(service.name);
+    const reading = readings.metrics.get(service.name);
+    const arrivals = readings.arrivals.get(service.name);
     if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
+    if (arrivals && !arrivals.ok) arrivalErrors.push({ service: service.name, message: arrivals.message });
     const remembered = memory.get(service.name);
     return {
       policy: policyOf(service),
       onMetricError: service.onMetricError,
-      observation: reading?.ok ? { value: reading.value, atMs: startMs } : undefined,
+      observation: observationOf(reading, arrivals, startMs),
       stale: reading !== undefined && !reading.ok,
       actual: actual.get(service.name) ?? EMPTY_STATE,
       controllerState: remembered?.controllerState,
@@ -43,7 +61,7 @@ export function buildInputs(
       dtS: remembered?.lastDecisionMs === undefined ? 0 : (startMs - remembered.lastDecisionMs) / 1000,
     };
   });
-  return { inputs, sourceErrors };
+  return { inputs, sourceErrors, arrivalErrors };
 }
 
 export interface TickOutcome {
@@ -75,6 +93,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       name: entry.name,
       priority: entry.priority,
       demand: input?.observation?.value ?? null,
+      arrivalRate: input?.observation?.arrivalRate ?? null,
       stale: input?.stale ?? false,
       target: input?.policy.target ?? { kind: 'remainder' },
       desired: counted ?? entry.allocation,

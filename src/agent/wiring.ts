@@ -1,10 +1,11 @@
-// Builds the live parts from a validated config: the engine and one source per service with a metric.
-import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
+// Builds the live parts from a validated config: the engine, one source per service with a metric, and
+// one more per service with `arrivals:`.
+import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
 import type { Engine, EngineContext } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
-import type { Source, SourceContext, SourceKind } from '../sources/types.js';
+import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
 
 export function policyOf(service: ServiceConfig): ServicePolicy {
@@ -19,14 +20,22 @@ export function policyOf(service: ServiceConfig): ServicePolicy {
   };
 }
 
-export function sourceKindOf(service: ServiceConfig): SourceKind | undefined {
-  return service.metric ? findSourceKind(service.metric.source) : undefined;
+/** The service's block for a role: its `metric:` or its `arrivals:`. */
+export function blockOf(service: ServiceConfig, role: SourceRole = 'metric'): MetricConfig | undefined {
+  return role === 'metric' ? service.metric : service.arrivals;
 }
 
-export function createSource(service: ServiceConfig, context: Omit<SourceContext, 'service'>): Source | undefined {
-  const kind = sourceKindOf(service);
-  if (!kind || !service.metric) return undefined;
-  return kind.create(service.metric, { ...context, service: service.name, log: context.log.child({ service: service.name, source: kind.kind }) });
+export function sourceKindOf(service: ServiceConfig, role: SourceRole = 'metric'): SourceKind | undefined {
+  const block = blockOf(service, role);
+  return block ? findSourceKind(block.source) : undefined;
+}
+
+export function createSource(service: ServiceConfig, context: Omit<SourceContext, 'service'>, role: SourceRole = 'metric'): Source | undefined {
+  const kind = sourceKindOf(service, role);
+  const block = blockOf(service, role);
+  if (!kind || !block) return undefined;
+  const log = context.log.child({ service: service.name, source: kind.kind, ...(role === 'metric' ? {} : { role }) });
+  return kind.create(block, { ...context, service: service.name, role, log });
 }
 
 export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
@@ -43,9 +52,11 @@ export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
     log.warn({ engine: engine.kind, status: engine.status }, `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`);
   }
   for (const service of config.services) {
-    const kind = sourceKindOf(service);
-    if (kind?.status === 'documented-api' || kind?.status === 'experimental') {
-      log.warn({ service: service.name, source: kind.kind, status: kind.status }, `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`);
+    for (const role of ['metric', 'arrivals'] as const) {
+      const kind = sourceKindOf(service, role);
+      if (kind?.status === 'documented-api' || kind?.status === 'experimental') {
+        log.warn({ service: service.name, source: kind.kind, role, status: kind.status }, `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`);
+      }
     }
   }
 }

@@ -14,8 +14,8 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-function setup(token: string | null = TOKEN) {
-  const t = testAgent();
+function setup(token: string | null = TOKEN, options: { arrivals?: boolean } = {}) {
+  const t = testAgent(options);
   stops.push(() => t.agent.stop());
   const app = createApiApp({ agent: t.agent, token: token ?? undefined, dashboardDir: '/nonexistent/dashboard' });
   const call = (path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
@@ -105,6 +105,7 @@ describe('mutations need the token', () => {
     ['POST', '/api/resume', undefined],
     ['PATCH', '/api/services/orders', { priority: 3 }],
     ['POST', '/api/services/orders/metric', { value: 7 }],
+    ['POST', '/api/services/orders/arrivals', { value: 7 }],
   ];
 
   it('refuses every mutation with 403 and a how-to when no token is configured, and changes nothing', async () => {
@@ -132,6 +133,15 @@ describe('mutations need the token', () => {
     assert.equal(agent.paused, false);
     assert.equal(source.value, 0);
     assert.equal(JSON.stringify(agent.config), before);
+  });
+
+  it('takes no pushed arrivals without the right token', async () => {
+    const { call, send, tickAt, startMs } = setup(TOKEN, { arrivals: true });
+    for (const auth of [null, 'Bearer wrong-token']) assert.equal((await send('POST', '/api/services/orders/arrivals', { value: 50 }, auth)).status, 401);
+    await tickAt(startMs);
+    const orders = ((await (await call('/api/state')).json()) as AgentState).services[0];
+    assert.equal(orders?.arrivalsSource, 'push');
+    assert.equal(orders.arrivalRate, null, 'nothing was pushed');
   });
 });
 
@@ -187,6 +197,39 @@ describe('mutations with the token', () => {
     assert.equal(bad.status, 400);
     assert.match(((await bad.json()) as { error: string }).error, /value: expected a number/);
     assert.equal(source.value, 321);
+  });
+});
+
+describe('POST /api/services/{name}/arrivals', () => {
+  it('hands the arrival rate to the service\'s push source; the state shows it and the controller acts on it', async () => {
+    const { call, send, source, tickAt, startMs } = setup(TOKEN, { arrivals: true });
+    source.value = 0; // an empty queue: only the arrivals can ask for containers
+    const response = await send('POST', '/api/services/orders/arrivals', { value: 50 });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), { accepted: 50 });
+    await tickAt(startMs);
+    const [orders, reports] = ((await (await call('/api/state')).json()) as AgentState).services;
+    assert.equal(orders?.arrivalRate, 50);
+    assert.ok((orders.desired ?? 0) >= 5, `50 msg/s at 10 msg/s per container needs 5, desired ${orders.desired}`);
+    assert.equal(reports?.arrivalRate, null);
+    assert.equal(reports.arrivalsSource, null);
+    const history = (await (await call('/api/history')).json()) as { ticks: TickRecord[] };
+    assert.equal(history.ticks.at(-1)?.services.find((s) => s.name === 'orders')?.arrivalRate, 50);
+    const metrics = await (await call('/metrics')).text();
+    assert.match(metrics, /microscale_service_arrival_rate\{service="orders",priority="1"\} 50/);
+    assert.doesNotMatch(metrics, /microscale_service_arrival_rate\{service="reports"/);
+  });
+
+  it('refuses services without arrivals: {source: push}, unknown services and bad values', async () => {
+    const { send } = setup(TOKEN, { arrivals: true });
+    const conflict = await send('POST', '/api/services/reports/arrivals', { value: 1 });
+    assert.equal(conflict.status, 409);
+    assert.match(((await conflict.json()) as { error: string }).error, /does not take pushed arrivals \(it has no arrivals: block\); give it arrivals: \{source: push\}/);
+    assert.equal((await send('POST', '/api/services/nope/arrivals', { value: 1 })).status, 404);
+    const negative = await send('POST', '/api/services/orders/arrivals', { value: -3 });
+    assert.equal(negative.status, 400);
+    assert.match(((await negative.json()) as { error: string }).error, /arrivals for service "orders": expected a finite number >= 0, got -3/);
+    assert.equal((await send('POST', '/api/services/orders/arrivals', { rate: 3 })).status, 400);
   });
 });
 

@@ -22,6 +22,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
   const starting = gauge('microscale_service_starting', 'Containers starting, as the engine last reported');
   const metric = gauge('microscale_service_metric', 'The service\'s metric value at the last tick (absent when unread)');
   const target = gauge('microscale_service_target', 'The service\'s target (queueLength or perContainer)');
+  const arrivalRate = gauge('microscale_service_arrival_rate', 'The arrival rate (messages/s) given to the controller at the last tick (absent without arrivals: or when unread)');
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
   const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold', registers: [registry] });
   const used = new Gauge({ name: 'microscale_pool_used', help: 'Containers running, starting or stopping', registers: [registry] });
@@ -51,7 +52,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
 
   const setGauges = (): void => {
     const tick = agent.ticks.toArray().at(-1);
-    for (const g of [desired, running, starting, metric, target, stale]) g.reset();
+    for (const g of [desired, running, starting, metric, arrivalRate, target, stale]) g.reset();
     capacity.set(agent.config.capacity);
     paused.set(agent.paused ? 1 : 0);
     used.set(tick?.used ?? 0);
@@ -62,6 +63,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       starting.set(labels, s.starting);
       stale.set(labels, s.stale ? 1 : 0);
       if (s.demand !== null) metric.set(labels, s.demand);
+      if (s.arrivalRate !== null) arrivalRate.set(labels, s.arrivalRate);
       const value = targetValue(s.target);
       if (value !== null) target.set(labels, value);
     }

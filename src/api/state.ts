@@ -15,6 +15,10 @@ export interface ServiceState {
   readonly targetValue: number | null;
   readonly metricSource: string | null;
   readonly metricValue: number | null;
+  /** The source of the service's `arrivals:`; null without one. */
+  readonly arrivalsSource: string | null;
+  /** The arrival rate (messages/s) of the last tick; null without `arrivals:` or when it could not be read. */
+  readonly arrivalRate: number | null;
   readonly desired: number | null;
   readonly running: number;
   readonly starting: number;
@@ -65,6 +69,8 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
       targetValue: targetValue(service.target),
       metricSource: service.metric?.source ?? null,
       metricValue: seen?.demand ?? null,
+      arrivalsSource: service.arrivals?.source ?? null,
+      arrivalRate: seen?.arrivalRate ?? null,
       desired: seen?.desired ?? null,
       running: seen?.running ?? 0,
       starting: seen?.starting ?? 0,

@@ -17,12 +17,14 @@ export class ManualSource implements Source {
   async close(): Promise<void> {}
 }
 
-export function testAgent() {
+/** With `arrivals`, orders also has `arrivals: {source: push}` (built from the config) and a ratePerContainer of 10. */
+export function testAgent(options: { arrivals?: boolean } = {}) {
+  const feedForward = options.arrivals ? { arrivals: { source: 'push' }, controller: { ratePerContainer: 10 } } : {};
   const config = parseConfig({
     capacity: 9,
     interval: '1h', // ticks are driven by hand
     services: [
-      { name: 'orders', priority: 1, max: 8, metric: { source: 'random' }, target: { queueLength: 50 } },
+      { name: 'orders', priority: 1, max: 8, metric: { source: 'random' }, target: { queueLength: 50 }, ...feedForward },
       { name: 'reports', priority: 2, target: 'remainder' },
     ],
   });

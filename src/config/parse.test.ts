@@ -90,6 +90,59 @@ services:
     assert.ok(problems.some((p) => p.startsWith('services[1].metric.source: expected one of random')), problems.join('\n'));
   });
 
+  it('takes an arrivals block of any source kind on a queueLength service with a ratePerContainer', () => {
+    const config = parseConfigText(`
+capacity: 9
+services:
+  - name: orders
+    metric: {source: push}
+    target: {queueLength: 50}
+    controller: {ratePerContainer: 10, scaleDownDelay: 45s}
+    arrivals: {source: prometheus, query: 'sum(rate(orders_published_total[15s]))'}
+  - name: invoices
+    metric: {source: push}
+    target: {queueLength: 20}
+    controller: {ratePerContainer: 5}
+    arrivals: {source: http, url: 'http://rabbit:15672/api/queues/%2F/invoices', path: message_stats.publish_details.rate}
+  - name: reports
+    metric: {source: push}
+    target: {queueLength: 20}
+`, {});
+    const [orders, invoices, reports] = config.services;
+    assert.equal(orders?.arrivals?.source, 'prometheus');
+    assert.equal(orders.arrivals.query, 'sum(rate(orders_published_total[15s]))');
+    assert.equal(orders.pid.scaleDownDelayMs, 45_000);
+    assert.equal(invoices?.arrivals?.source, 'http');
+    assert.equal(invoices.arrivals.path, 'message_stats.publish_details.rate');
+    assert.equal(reports?.arrivals, undefined, 'arrivals are optional');
+  });
+
+  it('refuses arrivals off a queueLength target, or without ratePerContainer, saying how to fix it', () => {
+    const problems = problemsOf(`
+capacity: 9
+services:
+  - {name: a, target: direct, metric: {source: push}, arrivals: {source: push}}
+  - {name: b, target: {perContainer: 5}, metric: {source: push}, arrivals: {source: push}, controller: {ratePerContainer: 10}}
+  - {name: c, target: remainder, arrivals: {source: push}}
+  - {name: d, target: {queueLength: 50}, metric: {source: push}, arrivals: {source: push}}
+  - {name: e, target: {queueLength: 50}, metric: {source: push}, arrivals: {source: prometheus}, controller: {ratePerContainer: 10}}
+  - {name: f, target: {queueLength: 50}, metric: {source: push}, arrivals: {source: kafka}, controller: {ratePerContainer: 10}}
+`);
+    const offQueue = (i: number, target: string) =>
+      `services[${i}].arrivals: only a service with target {queueLength: N} takes arrivals (they are feed-forward for the queue controller), got target ${target}; remove arrivals, or use target: {queueLength: N}`;
+    assert.ok(problems.includes(offQueue(0, '"direct"')), problems.join('\n'));
+    assert.ok(problems.includes(offQueue(1, '{"perContainer":5}')), problems.join('\n'));
+    assert.ok(problems.includes(offQueue(2, '"remainder"')), problems.join('\n'));
+    assert.ok(
+      problems.includes(
+        'services[3].controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals',
+      ),
+      problems.join('\n'),
+    );
+    assert.ok(problems.includes('services[4].arrivals.query: is required (a PromQL query, e.g. sum(queue_depth{queue="jobs"}))'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[5].arrivals.source: expected one of random,') && p.endsWith('got "kafka"')), problems.join('\n'));
+  });
+
   it('refuses an unknown engine kind with the list of known ones', () => {
     const problems = problemsOf(good.replace('kind: sim', 'kind: mesos'));
     assert.ok(problems[0]?.startsWith('engine.kind: expected one of sim'), problems.join('\n'));

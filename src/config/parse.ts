@@ -3,12 +3,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
+import type { PidTuning, TargetSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { findEngineKind, engineKinds } from '../engines/index.js';
 import { findSourceKind, sourceKinds } from '../sources/index.js';
 import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
 import { substituteEnv } from './env.js';
-import { formatIssues, showValue } from './issues.js';
+import { formatIssues, showValue, valueAt } from './issues.js';
 import { baseServiceShape, topLevelSchema, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
 
 function shapeKeys(schema: z.ZodTypeAny): string[] {
@@ -46,6 +47,19 @@ function parseMetric(raw: unknown, path: string, problems: string[]): MetricConf
   return undefined;
 }
 
+/** `arrivals:` is feed-forward for the queue controller, in messages/s: it needs a queue target and a per-container rate. */
+function checkArrivals(data: { target: TargetSpec; controller: PidTuning }, rawTarget: unknown, path: string, problems: string[]): void {
+  if (data.target.kind !== 'queueLength') {
+    problems.push(
+      `${path}.arrivals: only a service with target {queueLength: N} takes arrivals (they are feed-forward for the queue controller), got target ${showValue(rawTarget)}; remove arrivals, or use target: {queueLength: N}`,
+    );
+  } else if (data.controller.ratePerContainer === undefined) {
+    problems.push(
+      `${path}.controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals`,
+    );
+  }
+}
+
 function parseService(
   raw: unknown,
   index: number,
@@ -62,8 +76,10 @@ function parseService(
   }
   const data = result.data as z.infer<z.ZodObject<typeof baseServiceShape>> & Record<string, unknown>;
   const metric = parseMetric(data.metric, `${path}.metric`, problems);
+  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, problems);
   const max = data.max ?? defaults.capacity;
   const before = problems.length;
+  if (data.arrivals !== undefined) checkArrivals(data, valueAt(raw, ['target']), path, problems);
   if (data.min > max) problems.push(`${path}.min: expected min <= max (${max}), got ${data.min}`);
   if (data.target.kind !== 'remainder' && data.metric === undefined) {
     problems.push(`${path}.metric: is required for target ${showValue(data.target.kind)}; add a metric block, or use target: remainder`);
@@ -71,7 +87,7 @@ function parseService(
   if (data.target.kind === 'remainder' && data.metric !== undefined) {
     problems.push(`${path}.metric: a remainder service takes what the pool has left and reads no metric; remove it or give a target`);
   }
-  if (problems.length > before || (data.metric !== undefined && metric === undefined)) return undefined;
+  if (problems.length > before || (data.metric !== undefined && metric === undefined) || (data.arrivals !== undefined && arrivals === undefined)) return undefined;
   const engineOptions: Record<string, unknown> = {};
   for (const key of engineKeys) if (data[key] !== undefined) engineOptions[key] = data[key];
   return {
@@ -83,6 +99,7 @@ function parseService(
     tolerance: data.tolerance,
     pid: data.controller,
     metric,
+    arrivals,
     onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
     stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
     engineOptions,

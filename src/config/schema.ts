@@ -34,8 +34,10 @@ const pidTuningSchema = z
     maxStepUp: intAtLeast(1).optional(),
     maxStepDown: intAtLeast(1).optional(),
     ratePerContainer: numberAbove(0).optional(),
+    scaleDownDelay: duration().optional(),
   })
-  .strict();
+  .strict()
+  .transform(({ scaleDownDelay, ...rest }): PidTuning => ({ ...rest, ...(scaleDownDelay === undefined ? {} : { scaleDownDelayMs: scaleDownDelay }) }));
 
 const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: intAtLeast(0) }).strict()], {
   errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
@@ -54,6 +56,8 @@ export const baseServiceShape = {
   tolerance: numberAtLeast(0).default(0.1),
   controller: pidTuningSchema.default({}),
   metric: z.unknown().optional(),
+  /** Messages/s arriving, read like `metric:` (parse.ts): feed-forward for a queueLength target. */
+  arrivals: z.unknown().optional(),
   onMetricError: onMetricErrorSchema.default('hold'),
   stopGracePeriod: duration().optional(),
   /** Take priority/min/max/target from the image's io.microscale.* labels where the file leaves them out (metadata/policy.ts). */
@@ -99,6 +103,8 @@ export interface ServiceConfig {
   readonly tolerance: number;
   readonly pid: PidTuning;
   readonly metric: MetricConfig | undefined;
+  /** Where the arrival rate (messages/s) comes from; only on queueLength targets with a ratePerContainer. */
+  readonly arrivals: MetricConfig | undefined;
   readonly onMetricError: OnMetricError;
   readonly stopGracePeriodMs: number;
   /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */

@@ -14,8 +14,13 @@ export interface Source {
   close(): Promise<void>;
 }
 
+/** What a source's number is for: a service's `metric:` or its `arrivals:` (messages/s). */
+export type SourceRole = 'metric' | 'arrivals';
+
 export interface SourceContext {
   readonly service: string;
+  /** Which of the service's blocks this source reads (default metric); push names its URL after it. */
+  readonly role?: SourceRole | undefined;
   readonly log: Logger;
   /** The agent's clock (ms): sources that make up demand (random) use it, never Date.now() directly. */
   readonly nowMs: () => number;

@@ -5,7 +5,7 @@ import { columnName, DashboardModel, MAX_DECISIONS, RING_TICKS } from './model.j
 import { ColumnRing } from './ring-columns.js';
 
 function service(name: string, priority: number, running: number, extra: Partial<ServiceTick> = {}): ServiceTick {
-  return { name, priority, demand: running, stale: false, target: { kind: 'direct' }, desired: running, allocation: running, planned: running, running, starting: 0, stopping: 0, reason: 'r', ...extra };
+  return { name, priority, demand: running, arrivalRate: null, stale: false, target: { kind: 'direct' }, desired: running, allocation: running, planned: running, running, starting: 0, stopping: 0, reason: 'r', ...extra };
 }
 
 function tick(seq: number, services: ServiceTick[], decisions = 0): TickRecord {

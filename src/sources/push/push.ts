@@ -1,5 +1,5 @@
 // `push`: the value is pushed to microscale (POST /api/services/{name}/metric → agent.pushMetric →
-// accept) instead of polled. Each push wakes the agent for a tick at once; a value older than
+// accept, or /arrivals → agent.pushArrivals for an `arrivals:` block) instead of polled. Each push wakes the agent for a tick at once; a value older than
 // `maxAge` counts as an outage (the pusher has stopped), so the service holds rather than acting on it.
 import { z } from 'zod';
 import { duration, numberAtLeast } from '../../config/fields.js';
@@ -34,7 +34,7 @@ export class PushSource implements Source {
   /** Takes a pushed value; throws a RangeError (the API answers 400) for anything but a finite number >= 0. */
   accept(value: number): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new RangeError(`metric for service "${this.context.service}": expected a finite number >= 0, got ${JSON.stringify(value)}`);
+      throw new RangeError(`${this.context.role ?? 'metric'} for service "${this.context.service}": expected a finite number >= 0, got ${JSON.stringify(value)}`);
     }
     this.value = value;
     this.atMs = this.context.nowMs();
@@ -44,7 +44,7 @@ export class PushSource implements Source {
   async read(): Promise<number> {
     const service = this.context.service;
     if (this.value === undefined) {
-      throw new SourceError('not-found', 'push', service, `nothing pushed yet; POST {"value": N} to /api/services/${service}/metric, or give initial:`);
+      throw new SourceError('not-found', 'push', service, `nothing pushed yet; POST {"value": N} to /api/services/${service}/${this.context.role ?? 'metric'}, or give initial:`);
     }
     const ageMs = this.context.nowMs() - this.atMs;
     if (this.config.maxAge !== 'off' && ageMs > this.config.maxAge) {
