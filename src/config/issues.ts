@@ -57,6 +57,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
+/** A service's `simulation:` block belongs to simulator scenarios, which the agent's parser never sees. */
+const SCENARIO_HINT = '; this is a simulator scenario (traces/scenario.yaml): run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
+
 /** Lines for the issues of one parse; `input` is what was parsed, `prefix` its YAML path. */
 export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix = '', knownKeys: (path: (string | number)[]) => readonly string[] = () => []): string[] {
   const lines: string[] = [];
@@ -65,7 +68,8 @@ export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const suggestion = closest(key, knownKeys(issue.path));
-        lines.push(`${formatPath([...issue.path, key], prefix)}: unknown key${suggestion ? `; did you mean "${suggestion}"?` : '; remove it or check the spelling'}`);
+        const fix = key === 'simulation' ? SCENARIO_HINT : suggestion ? `; did you mean "${suggestion}"?` : '; remove it or check the spelling';
+        lines.push(`${formatPath([...issue.path, key], prefix)}: unknown key${fix}`);
       }
       continue;
     }

@@ -84,6 +84,11 @@ services:
     assert.ok(problems.includes('services[1].prioirty: unknown key; did you mean "priority"?'), problems.join('\n'));
   });
 
+  it('points a simulator scenario given to the agent at microscale simulate', () => {
+    const problems = problemsOf(good.replace('priority: 2', 'priority: 2\n    simulation: {ratePerContainer: 10}'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].simulation: unknown key; this is a simulator scenario') && p.includes('microscale simulate -c FILE')), problems.join('\n'));
+  });
+
   it('checks the metric block against its source kind', () => {
     const problems = problemsOf(good.replace('{source: random, max: 9}', '{source: random, mx: 9}').replace('target: remainder', 'target: remainder\n    metric: {source: nosuch}'));
     assert.ok(problems.some((p) => p.startsWith('services[0].metric.mx: unknown key')), problems.join('\n'));

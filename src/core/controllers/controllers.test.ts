@@ -152,6 +152,7 @@ describe('pid controller: with the arrival rate measured (arrivals:)', () => {
   it('goes up to what the arrivals need at once, even with an empty queue', () => {
     const out = decideAt(p(), pidController.initialState(), 0, 47, 2);
     assert.equal(count(out.desired), 5, 'ceil(47 msg/s ÷ 10 msg/s per container)');
+    assert.match(out.reason, /queue 0 < target 50; arrivals 47\/s need 5/);
   });
 
   it('comes down only after the arrivals stayed low for scaleDownDelay, then straight to the most they needed', () => {

@@ -170,7 +170,7 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   return {
     count,
     state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, ...probe.state, busySinceMs: probe.probed ? nowMs : busySinceMs },
-    note: probe.note,
+    note: measured === undefined ? probe.note : `; arrivals ${formatNumber(measured)}/s need ${Math.max(0, Math.ceil(measured / rate - 0.05))}${probe.note}`,
   };
 }
 
