@@ -34,6 +34,8 @@ interface Lane {
   readonly accumulator: ServiceAccumulator;
   queue: number;
   busyFraction: number;
+  /** The arrival rate of the previous tick (what a live rate metric reads now); null before the first. */
+  previousRate: number | null;
   initial: number;
 }
 
@@ -64,6 +66,7 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       accumulator: new ServiceAccumulator(service.config.name, service.config.priority, sim?.sla, target.kind === 'queueLength' ? target.queueLength : undefined, sim?.ratePerContainer ?? 1),
       queue: sim?.initialQueue ?? 0,
       busyFraction: 0,
+      previousRate: null,
       initial: 0,
     };
   });
@@ -85,11 +88,12 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       actual: cluster.state(lane.name, tMs),
       queue: lane.queue,
       arrivalRate: rates[i] ?? 0,
-      measuredArrivalRate: tick === 0 ? (rates[i] ?? 0) : lane.arrivals(tS - dtS),
+      measuredArrivalRate: lane.previousRate ?? rates[i] ?? 0,
       busyFraction: lane.busyFraction,
     }));
     const targets = policy.decide(tS, dtS, views);
     lanes.forEach((lane, i) => {
+      lane.previousRate = rates[i] ?? 0;
       const view = views[i];
       const target = targets.get(lane.name);
       const changed = view !== undefined && target !== undefined && target !== view.actual.running + view.actual.starting;
