@@ -13,7 +13,7 @@ import { createPolicy } from '../simulator/policies/index.js';
 import { POLICY_NAMES } from '../simulator/policy.js';
 import { simulate } from '../simulator/run.js';
 import { loadScenario, type Scenario } from '../simulator/scenario.js';
-import { urgentOf } from '../simulator/score.js';
+import { urgentOf, type ServiceScore } from '../simulator/score.js';
 import { loadTrace, type Trace } from '../simulator/trace.js';
 import { SHIPPED } from '../simulator/trace-gen.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
@@ -52,18 +52,7 @@ export const controlBenchmark: Benchmark = {
         const result = comparison.get(policy);
         const s = at(policy);
         if (!result || !s) continue;
-        rows.push({
-          trace: name,
-          policy,
-          'P1 SLA viol s': s.slaViolationS,
-          'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
-          'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
-          'P1 mean q': s.meanQueue,
-          'P1 p95 q': s.p95Queue,
-          'P1 started': s.started,
-          'started vs hpa': ratio(s.started, hpa?.started ?? 0),
-          'util %': result.score.utilization * 100,
-        });
+        rows.push(scoreRow(name, policy, s, result.score.utilization, hpa, oracle));
         if (plot) {
           await mkdir(outDir, { recursive: true });
           const file = join(outDir, `${name}-${policy}.svg`);
@@ -77,18 +66,7 @@ export const controlBenchmark: Benchmark = {
         const result = simulate(variant.scenario, trace, createPolicy('microscale', { scenario: variant.scenario, trace }), { durationS });
         const s = urgentOf(result.score);
         if (!s) continue;
-        rows.push({
-          trace: name,
-          policy: variant.label,
-          'P1 SLA viol s': s.slaViolationS,
-          'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
-          'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
-          'P1 mean q': s.meanQueue,
-          'P1 p95 q': s.p95Queue,
-          'P1 started': s.started,
-          'started vs hpa': ratio(s.started, hpa?.started ?? 0),
-          'util %': result.score.utilization * 100,
-        });
+        rows.push(scoreRow(name, variant.label, s, result.score.utilization, hpa, oracle));
       }
       const ours = at('microscale');
       if (ours) {
@@ -112,6 +90,22 @@ export const controlBenchmark: Benchmark = {
     };
   },
 };
+
+/** One policy's line: the urgent service's score, with its ratios to hpa and oracle in the same run. */
+function scoreRow(trace: string, policy: string, s: ServiceScore, utilization: number, hpa: ServiceScore | undefined, oracle: ServiceScore | undefined): BenchRow {
+  return {
+    trace,
+    policy,
+    'P1 SLA viol s': s.slaViolationS,
+    'vs hpa': ratio(s.slaViolationS, hpa?.slaViolationS ?? 0),
+    'vs oracle': ratio(s.slaViolationS, oracle?.slaViolationS ?? 0),
+    'P1 mean q': s.meanQueue,
+    'P1 p95 q': s.p95Queue,
+    'P1 started': s.started,
+    'started vs hpa': ratio(s.started, hpa?.started ?? 0),
+    'util %': utilization * 100,
+  };
+}
 
 /** microscale's rows besides the scenario as written: queue only (when it has arrival metrics), and a 5 min scale-down delay. */
 function scenarioVariants(scenario: Scenario): { label: string; scenario: Scenario }[] {

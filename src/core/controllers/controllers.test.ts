@@ -144,6 +144,24 @@ describe('pid controller: step response', () => {
   });
 });
 
+describe('pid controller: queue length only, probing down', () => {
+  it('backs off from probes that fail: in a steady load, at most one start per 10 min once it has learnt', () => {
+    // 75 msg/s needs exactly 8 containers of 10 msg/s: a probe to 7 lets the queue grow and is taken back.
+    const history = simulate({ ratePerContainer: 10 }, () => 75, { rate: 10, target: 50, seconds: 3 * 3600, startS: 2 });
+    const startsBetween = (fromS: number, toS: number): number => {
+      let started = 0;
+      for (let i = 1; i < history.length; i++) {
+        const h = history[i];
+        if (h && h.t >= fromS && h.t < toS) started += Math.max(0, h.live - (history[i - 1]?.live ?? 0));
+      }
+      return started;
+    };
+    assert.ok(startsBetween(0, 3600) >= 1, 'never probed: an empty queue should be tested for too many containers');
+    assert.ok(startsBetween(3600, 3 * 3600) <= 12, `${startsBetween(3600, 3 * 3600)} starts in the two steady hours after learning`);
+    assert.ok(history.filter((h) => h.t >= 3600).every((h) => h.queue <= 200), 'a probe let the queue past 200');
+  });
+});
+
 describe('pid controller: with the arrival rate measured (arrivals:)', () => {
   const p = (pid: PidTuning = {}) => policy({ kind: 'queueLength', queueLength: 50 }, { pid: { ratePerContainer: 10, ...pid } });
   const decideAt = (pol: ServicePolicy, state: PidState, tS: number, arrivalRate: number, current: number, queue = 0) =>

@@ -61,7 +61,7 @@ const EMPTY_QUEUE = 0.5;
 /** Probe holds: the first, the shortest (after probes that stuck), the longest (after probes taken back). */
 const PROBE_HOLD_START_S = 30;
 const PROBE_HOLD_MIN_S = 5;
-const PROBE_HOLD_MAX_S = 300;
+const PROBE_HOLD_MAX_S = 600;
 /** How long after a probe a rise counts as taking it back (a start latency plus detection, with room). */
 const PROBE_VERDICT_S = 10;
 /** With measured arrivals, the default scaleDownDelay (see holdDown; the figures are in docs/simulator.md). */
