@@ -12,7 +12,7 @@ import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
 import { Ring } from './ring.js';
 import { readAll } from './read-metrics.js';
-import { blockOf } from './wiring.js';
+import { blockOf, engineServicesOf } from './wiring.js';
 import { SourceSet } from './source-set.js';
 import type { TickRecord } from './records.js';
 import { EngineGuard } from './engine-guard.js';
@@ -164,14 +164,22 @@ export class Agent extends EventEmitter<AgentEvents> {
   }
 
   /**
-   * Swaps in a new, already-validated config. Sources whose metric or arrivals block changed are rebuilt,
-   * removed ones closed; the engine and its kind stay (changing them needs a restart, and the caller is told so).
+   * Swaps in a new, already-validated config. The engine is told first when the services it serves
+   * changed (added, removed, other engine keys); if it cannot serve them, nothing changes and this
+   * rejects. Sources whose metric or arrivals block changed are rebuilt, removed ones closed. The engine
+   * block itself stays (changing it needs a restart, and the caller is told so).
    */
   async reconfigure(next: MicroscaleConfig): Promise<void> {
     if (JSON.stringify(next.engine) !== JSON.stringify(this.configValue.engine)) {
       throw new Error('engine: the engine block changed; restart microscale to change engines');
     }
     const previous = this.configValue;
+    const services = engineServicesOf(next);
+    if (JSON.stringify(services) !== JSON.stringify(engineServicesOf(previous))) {
+      const engine = this.options.engine;
+      if (!engine.reconfigure) throw new Error(`services: the ${next.engine.kind} engine cannot change its services while running; restart microscale to add or remove services`);
+      await engine.reconfigure(services);
+    }
     const closing = [this.metricSources.reconfigure(previous, next), this.arrivalSources.reconfigure(previous, next)];
     this.configValue = next;
     await Promise.all(closing);

@@ -3,7 +3,7 @@
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
-import type { Engine, EngineContext } from '../engines/types.js';
+import type { Engine, EngineContext, EngineService } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
 import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
@@ -38,11 +38,15 @@ export function createSource(service: ServiceConfig, context: Omit<SourceContext
   return kind.create(block, { ...context, service: service.name, role, log });
 }
 
+/** What the engine is told of each service: its name, stop grace period and engine keys. */
+export function engineServicesOf(config: MicroscaleConfig): EngineService[] {
+  return config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }));
+}
+
 export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
   const kind = findEngineKind(config.engine.kind);
   if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
-  const services = config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }));
-  return kind.create(config.engine, services, context);
+  return kind.create(config.engine, engineServicesOf(config), context);
 }
 
 /** Start-up lines that say plainly which plugins are not tested on a real server. */

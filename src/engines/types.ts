@@ -27,6 +27,14 @@ export interface Engine {
   apply(targets: readonly ApplyTarget[]): Promise<void>;
   /** Engines that learn of changes at once (events, watches) call `onChange` so the agent can tick now. */
   watch?(onChange: () => void): () => void;
+  /**
+   * A config reload changed the services (added, removed, or their engine keys): from now on serve
+   * exactly these. Called before the new config is in force. Rejects, changing nothing, when a new
+   * service cannot be served (a workload that does not exist, a bad image/service pair...): the agent
+   * then refuses the reload and keeps the running config. A removed service's containers are left as
+   * they are: the engine stops reading and scaling them.
+   */
+  reconfigure?(services: readonly EngineService[]): Promise<void>;
   close(): Promise<void>;
 }
 

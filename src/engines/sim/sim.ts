@@ -31,16 +31,24 @@ export class SimEngine implements Engine {
   private listener: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
+  private byName: Map<string, SimServiceOptions>;
+
   constructor(
     config: SimConfig,
-    private readonly services: readonly EngineService<SimServiceOptions>[],
+    private services: readonly EngineService<SimServiceOptions>[],
     private readonly context: Pick<EngineContext, 'nowMs'>,
   ) {
-    const byName = new Map(services.map((s) => [s.name, s.options]));
+    this.byName = new Map(services.map((s) => [s.name, s.options]));
     this.cluster = new SimCluster((name) => ({
-      startLatencyMs: byName.get(name)?.startLatency ?? config.startLatency,
-      stopLatencyMs: byName.get(name)?.stopLatency ?? config.stopLatency,
+      startLatencyMs: this.byName.get(name)?.startLatency ?? config.startLatency,
+      stopLatencyMs: this.byName.get(name)?.stopLatency ?? config.stopLatency,
     }));
+  }
+
+  /** New services start empty; a removed one's simulated containers stay as they are, unread. */
+  async reconfigure(services: readonly EngineService<SimServiceOptions>[]): Promise<void> {
+    this.services = services;
+    this.byName = new Map(services.map((s) => [s.name, s.options]));
   }
 
   async observe(): Promise<Map<string, ActualState>> {
