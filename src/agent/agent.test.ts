@@ -4,7 +4,7 @@ import { parseConfig } from '../config/parse.js';
 import type { ActualState } from '../core/types.js';
 import { EngineError } from '../errors.js';
 import { SimEngine } from '../engines/sim/sim.js';
-import type { ApplyTarget, Engine } from '../engines/types.js';
+import type { ApplyTarget, Engine, EngineService } from '../engines/types.js';
 import { silentLogger } from '../log/logger.js';
 import type { Source } from '../sources/types.js';
 import { Agent } from './agent.js';
@@ -48,6 +48,13 @@ class TestEngine implements Engine {
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     this.applied.push([...targets]);
     return this.inner.apply(targets);
+  }
+  refuseServices = false;
+  told: string[][] = [];
+  async reconfigure(services: readonly EngineService[]): Promise<void> {
+    if (this.refuseServices) throw new EngineError('not-found', 'test', 'workload of "batch" does not exist');
+    this.told.push(services.map((s) => s.name));
+    return this.inner.reconfigure(services);
   }
   async close(): Promise<void> {}
 }
@@ -185,6 +192,44 @@ describe('agent: control', () => {
     await agent.reconfigure(config({ capacity: 5 }));
     const tick = await tickAt(1000);
     assert.equal(tick.capacity, 5);
+    await agent.stop();
+  });
+
+  it('tells the engine of added services before the new config is in force, and keeps the running one if it cannot serve them', async () => {
+    const { agent, engine, tickAt } = setup();
+    await tickAt(0);
+    const withBatch = parseConfig({
+      capacity: 9,
+      interval: '1h',
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' },
+        { name: 'background', priority: 2, target: 'remainder' },
+        { name: 'batch', priority: 3, target: 'remainder' },
+      ],
+    });
+    engine.refuseServices = true;
+    await assert.rejects(agent.reconfigure(withBatch), /"batch" does not exist/);
+    assert.deepEqual(agent.config.services.map((s) => s.name), ['urgent', 'background'], 'a refused reload changed the config');
+    engine.refuseServices = false;
+    await agent.reconfigure(withBatch);
+    assert.deepEqual(engine.told, [['urgent', 'background', 'batch']]);
+    const tick = await tickAt(1000);
+    assert.ok(tick.services.some((s) => s.name === 'batch'));
+    // A change the engine does not see (capacity, priorities) does not bother it.
+    await agent.reconfigure({ ...withBatch, capacity: 8 });
+    assert.equal(engine.told.length, 1);
+    await agent.stop();
+  });
+
+  it('refuses to add services on an engine that cannot change them while running, and says to restart', async () => {
+    const engine = new TestEngine();
+    const fixed: Engine = { observe: () => engine.observe(), apply: (t) => engine.apply(t), close: () => engine.close() };
+    const agent = new Agent(config(), { engine: fixed, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', new ManualSource()]]) });
+    const more = parseConfig({ capacity: 9, interval: '1h', services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' }] });
+    await assert.rejects(agent.reconfigure(more), /cannot change its services while running; restart microscale/);
+    assert.equal(agent.config.services.length, 2);
+    await agent.reconfigure(config({ capacity: 7 }));
+    assert.equal(agent.config.capacity, 7);
     await agent.stop();
   });
 

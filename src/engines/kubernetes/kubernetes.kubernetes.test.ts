@@ -109,6 +109,55 @@ describe('kubernetes engine', () => {
     }
   });
 
+  it('a reload adds, re-points and drops services: new workloads are watched and scaled, dropped ones left as they are', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    for (const name of ['r-one', 'r-two', 'r-three']) await createDeployment(clients, ns.name, name);
+    const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
+    const engine = await KubernetesEngine.create(config, services(ns.name, { one: { deployment: 'r-one' } }), context, clients);
+    try {
+      await engine.apply([{ name: 'one', target: 1 }]);
+      await engine.reconfigure(services(ns.name, { one: { deployment: 'r-one' }, two: { deployment: 'r-two' } }));
+      await engine.apply([{ name: 'two', target: 2 }]);
+      assert.equal(await replicas('r-two'), 2);
+      assert.ok(await eventually(async () => (await engine.observe()).get('two')?.running === 2, 15_000, 100), 'the added service was not watched');
+      // `one` dropped, `two` now scales r-three.
+      await engine.reconfigure(services(ns.name, { two: { deployment: 'r-three' } }));
+      await engine.apply([{ name: 'one', target: 3 }, { name: 'two', target: 1 }]);
+      assert.equal(await replicas('r-one'), 1, 'a dropped service was scaled');
+      assert.equal(await replicas('r-two'), 2, 'the workload a service left was scaled');
+      assert.equal(await replicas('r-three'), 1);
+      assert.deepEqual([...(await engine.observe()).keys()], ['two']);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('a reload naming a missing workload, or one an HPA scales, is refused and changes nothing', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await createDeployment(clients, ns.name, 'r-keep');
+    await createDeployment(clients, ns.name, 'r-hpa');
+    await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
+      namespace: ns.name,
+      body: { metadata: { name: 'r-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'r-hpa' } } },
+    });
+    const engine = await KubernetesEngine.create(config, services(ns.name, { keep: { deployment: 'r-keep' } }), context, clients);
+    try {
+      await assert.rejects(engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, ghost: { deployment: 'no-such' } })), (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.failure, 'not-found');
+        assert.match(error.message, /no-such does not exist/);
+        return true;
+      });
+      await assert.rejects(engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, other: { deployment: 'r-hpa' } })), /also scaled by HorizontalPodAutoscaler/);
+      assert.deepEqual([...(await engine.observe()).keys()], ['keep']);
+      await engine.apply([{ name: 'keep', target: 2 }, { name: 'ghost', target: 2 }, { name: 'other', target: 2 }]);
+      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-keep', namespace: ns.name })).spec?.replicas, 2, 'the kept service stopped working');
+      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-hpa', namespace: ns.name })).spec?.replicas, 0, 'a refused workload was scaled');
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('never touches a workload that is not in the config', async (t) => {
     if (!ns || !(await needKubernetes(t))) return;
     await createDeployment(clients, ns.name, 'mine');

@@ -1,7 +1,7 @@
 // `kubernetes`: each service scales one Deployment or StatefulSet through its `scale` subresource.
 // State comes from watches (informers), not a poll per tick; a change wakes the agent. Only the
 // workloads named in the config are read or written, and one that an HPA or a KEDA ScaledObject also
-// scales is refused at start.
+// scales is refused, at start and when a reload adds it.
 import type { ActualState } from '../../core/types.js';
 import { ConfigError, EngineError } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
@@ -30,29 +30,58 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
   return refs;
 }
 
+const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+
 export class KubernetesEngine implements Engine {
   private listener: (() => void) | undefined;
   private readonly warnedUnknown = new Set<string>();
+  private readonly workloads = new Map<string, WatchedWorkload>();
 
   private constructor(
-    private readonly workloads: ReadonlyMap<string, WatchedWorkload>,
+    private readonly kube: KubeClients,
+    private readonly namespace: string,
     private readonly log: EngineContext['log'],
   ) {}
 
   static async create(config: KubernetesConfig, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
     const kube = clients ?? connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: config.requestTimeout });
-    const refs = workloadRefs(services, config.namespace ?? kube.contextNamespace);
-    await refuseSharedWorkloads(kube, refs);
-    const workloads = new Map<string, WatchedWorkload>();
-    const engine = new KubernetesEngine(workloads, context.log);
-    const onChange = (): void => engine.listener?.();
+    const engine = new KubernetesEngine(kube, config.namespace ?? kube.contextNamespace, context.log);
+    await engine.reconfigure(services);
+    return engine;
+  }
+
+  /**
+   * Serve exactly these services: the workloads of new services (or of services whose workload keys
+   * changed) are checked for another autoscaler and opened first; only if all of them open are the
+   * watches of removed or replaced ones closed. On any failure nothing changes.
+   */
+  async reconfigure(services: readonly EngineService<KubernetesServiceOptions>[]): Promise<void> {
+    const refs = workloadRefs(services, this.namespace);
+    const added = refs.filter((ref) => {
+      const current = this.workloads.get(ref.service);
+      return !current || keyOf(current.ref) !== keyOf(ref);
+    });
+    await refuseSharedWorkloads(this.kube, added);
+    const opened = new Map<string, WatchedWorkload>();
+    const onChange = (): void => this.listener?.();
     try {
-      for (const ref of refs) workloads.set(ref.service, await WatchedWorkload.open(kube, ref, onChange, context.log.child({ service: ref.service })));
+      for (const ref of added) opened.set(ref.service, await WatchedWorkload.open(this.kube, ref, onChange, this.log.child({ service: ref.service })));
     } catch (error) {
-      await Promise.all([...workloads.values()].map((w) => w.close()));
+      await Promise.all([...opened.values()].map((w) => w.close()));
       throw error;
     }
-    return engine;
+    const wanted = new Set(refs.map((ref) => ref.service));
+    const closing: Promise<void>[] = [];
+    for (const [service, workload] of this.workloads) {
+      if (wanted.has(service) && !opened.has(service)) continue;
+      closing.push(workload.close());
+      this.workloads.delete(service);
+    }
+    for (const [service, workload] of opened) {
+      this.workloads.set(service, workload);
+      this.warnedUnknown.delete(service);
+    }
+    await Promise.all(closing);
   }
 
   async observe(): Promise<Map<string, ActualState>> {
@@ -79,11 +108,11 @@ export class KubernetesEngine implements Engine {
     }
   }
 
-  /** A service added after start (config reload, API) has no watched workload: say so once, loudly. */
+  /** A target for a service this engine does not serve (not in the config it was given): say so once, loudly. */
   private warnUnknown(service: string): void {
     if (this.warnedUnknown.has(service)) return;
     this.warnedUnknown.add(service);
-    this.log.warn({ event: 'unknown-service', service }, `kubernetes engine: service "${service}" was added after start and has no watched workload; restart microscale to scale it`);
+    this.log.warn({ event: 'unknown-service', service }, `kubernetes engine: service "${service}" has no watched workload; it is not in the config this engine was given`);
   }
 
   watch(onChange: () => void): () => void {
