@@ -251,6 +251,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       decisions,
       engineError,
       sourceErrors,
+      arrivalErrors,
     };
     this.ticks.push(record);
     this.emit('tick', record);

@@ -95,6 +95,7 @@ describe('agent: arrivals as feed-forward', () => {
     assert.equal(orders.arrivalRate, null);
     assert.ok(orders.desired >= 1, `a queue of 100 over a target of ${QUEUE_TARGET} still asks for containers`);
     assert.deepEqual(tick.sourceErrors, [], 'the metric itself was read');
+    assert.deepEqual(tick.arrivalErrors.map((e) => e.service), ['orders'], 'the tick record (API, dashboard) shows the failed arrivals read');
     const lines = warnings('arrivals-error');
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.service, 'orders');
@@ -104,6 +105,7 @@ describe('agent: arrivals as feed-forward', () => {
     agent.pushArrivals('orders', 30);
     const later = await tickAt(500);
     assert.equal(later.orders.arrivalRate, 30);
+    assert.deepEqual(later.tick.arrivalErrors, []);
     assert.equal(warnings('arrivals-error').length, 1, 'no new error once the arrivals read again');
   });
 

@@ -40,4 +40,6 @@ export interface TickRecord {
   readonly decisions: readonly Decision[];
   readonly engineError: string | null;
   readonly sourceErrors: readonly { readonly service: string; readonly message: string }[];
+  /** Failed `arrivals:` reads this tick: those services decided from their queue alone (not held). */
+  readonly arrivalErrors: readonly { readonly service: string; readonly message: string }[];
 }

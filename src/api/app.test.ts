@@ -220,6 +220,14 @@ describe('POST /api/services/{name}/arrivals', () => {
     assert.doesNotMatch(metrics, /microscale_service_arrival_rate\{service="reports"/);
   });
 
+  it('counts failed arrivals reads in /metrics and shows them in the history', async () => {
+    const { call, tickAt, startMs } = setup(TOKEN, { arrivals: true });
+    await tickAt(startMs); // nothing pushed to /arrivals yet: the read fails, the service goes on from its queue
+    const history = (await (await call('/api/history')).json()) as { ticks: TickRecord[] };
+    assert.deepEqual(history.ticks.at(-1)?.arrivalErrors.map((e) => e.service), ['orders']);
+    assert.match(await (await call('/metrics')).text(), /microscale_arrivals_errors_total\{service="orders",source="push"\} 1/);
+  });
+
   it('refuses services without arrivals: {source: push}, unknown services and bad values', async () => {
     const { send } = setup(TOKEN, { arrivals: true });
     const conflict = await send('POST', '/api/services/reports/arrivals', { value: 1 });

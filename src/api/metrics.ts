@@ -35,17 +35,20 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
     registers: [registry],
   });
   const sourceErrors = new Counter({ name: 'microscale_source_errors_total', help: 'Failed metric reads, by service and source', labelNames: ['service', 'source'], registers: [registry] });
+  const arrivalErrors = new Counter({ name: 'microscale_arrivals_errors_total', help: 'Failed arrivals: reads (the service decided from its queue alone), by service and source', labelNames: ['service', 'source'], registers: [registry] });
   const engineErrors = new Counter({ name: 'microscale_engine_errors_total', help: 'Ticks where the engine could not be read or refused a change', labelNames: ['engine'], registers: [registry] });
   let lastSeq = 0;
 
   const countNewTicks = (): void => {
     const sourceOf = new Map(agent.config.services.map((s) => [s.name, s.metric?.source ?? 'none']));
+    const arrivalsSourceOf = new Map(agent.config.services.map((s) => [s.name, s.arrivals?.source ?? 'none']));
     for (const tick of agent.ticks.toArray()) {
       if (tick.seq <= lastSeq) continue;
       lastSeq = tick.seq;
       ticks.observe(tick.durationMs / 1000);
       for (const d of tick.decisions) decisions.inc({ service: d.service, direction: d.to > d.from ? 'up' : 'down' });
       for (const e of tick.sourceErrors) sourceErrors.inc({ service: e.service, source: sourceOf.get(e.service) ?? 'unknown' });
+      for (const e of tick.arrivalErrors ?? []) arrivalErrors.inc({ service: e.service, source: arrivalsSourceOf.get(e.service) ?? 'unknown' });
       if (tick.engineError) engineErrors.inc({ engine: agent.config.engine.kind });
     }
   };

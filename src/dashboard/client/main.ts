@@ -42,7 +42,11 @@ function renderHeader(tick: TickRecord): void {
   byId('tick-time').textContent = new Date(tick.atMs).toLocaleTimeString([], { hour12: false });
   byId('paused').hidden = !tick.paused;
   byId('dry-run').hidden = !tick.dryRun;
-  const problems = [tick.engineError, ...tick.sourceErrors.map((e) => `${e.service}: ${e.message}`)].filter((p): p is string => Boolean(p));
+  const problems = [
+    tick.engineError,
+    ...tick.sourceErrors.map((e) => `${e.service}: ${e.message}`),
+    ...(tick.arrivalErrors ?? []).map((e) => `${e.service} arrivals: ${e.message} (deciding from the queue alone)`),
+  ].filter((p): p is string => Boolean(p));
   const banner = byId('problems');
   banner.hidden = problems.length === 0;
   banner.textContent = problems.join(' · ');

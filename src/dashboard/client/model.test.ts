@@ -12,6 +12,7 @@ function tick(seq: number, services: ServiceTick[], decisions = 0): TickRecord {
   const atMs = 1_000_000 + seq * 500;
   return {
     seq, atMs, t: seq / 2, durationMs: 1, capacity: 9, used: 9, paused: false, dryRun: false, services, engineError: null, sourceErrors: [],
+    arrivalErrors: [],
     decisions: Array.from({ length: decisions }, (_, i) => ({ atMs, service: 'a', from: i, to: i + 1, reason: `d${seq}.${i}`, dryRun: false })),
   };
 }
