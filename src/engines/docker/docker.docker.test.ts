@@ -4,21 +4,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { engineConformance } from '../conformance.js';
-import { silentLogger } from '../../log/logger.js';
 import { EngineError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { DockerEngine } from './docker.js';
-import { dockerSchema, type DockerServiceOptions } from './schema.js';
-import type { EngineService } from '../types.js';
-import { dockerCheck, poolContainers, removePool, testPool } from './testing.js';
-
-const sleeper: DockerServiceOptions = { image: 'busybox:latest', command: ['sleep', '3600'] };
-
-function engineFor(pool: string, services: EngineService<DockerServiceOptions>[]): DockerEngine {
-  return new DockerEngine(dockerSchema.parse({ kind: 'docker', pool, resync: '2s' }), services, { log: silentLogger() });
-}
-
-const service = (name: string, options: DockerServiceOptions = sleeper, stopGracePeriodMs = 2000): EngineService<DockerServiceOptions> => ({ name, stopGracePeriodMs, options });
+import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, testPool } from './testing.js';
 
 engineConformance('docker', {
   settleMs: 20_000,

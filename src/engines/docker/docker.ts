@@ -27,7 +27,7 @@ export class DockerEngine implements Engine {
   private readonly docker: Docker;
   private readonly cache: ContainerCache;
   private readonly queue: StartQueue;
-  private readonly byName: Map<string, EngineService<DockerServiceOptions>>;
+  private byName: Map<string, EngineService<DockerServiceOptions>>;
   private readonly images = new Map<string, ImageFacts>();
   /** Containers we are stopping: SIGTERM sent, waiting for exit or the grace period, then removal. */
   private readonly stopping = new Map<string, Promise<void>>();
@@ -40,7 +40,7 @@ export class DockerEngine implements Engine {
 
   constructor(
     private readonly config: DockerConfig,
-    private readonly services: readonly EngineService<DockerServiceOptions>[],
+    private services: readonly EngineService<DockerServiceOptions>[],
     context: Pick<EngineContext, 'log'>,
     docker?: Docker,
   ) {
@@ -50,6 +50,23 @@ export class DockerEngine implements Engine {
     this.queue = new StartQueue(config.startConcurrency);
     this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, this.log, (service) => this.hasHealthcheck(service));
     this.node = config.host && !config.host.startsWith('unix://') ? new URL(config.host.replace(/^tcp:/, 'http:')).hostname : hostname();
+  }
+
+  /**
+   * Serve exactly these services from now on. Nothing here can be refused, as create() checks nothing
+   * beyond the schema: a missing image is reported by the apply that needs it. New services are read
+   * and scaled; starts not yet begun take the new keys; a removed service's containers are left as they
+   * are, unread and never reaped, and its starts not yet begun are dropped.
+   */
+  async reconfigure(services: readonly EngineService<DockerServiceOptions>[]): Promise<void> {
+    const byName = new Map(services.map((s) => [s.name, s]));
+    for (const name of this.byName.keys()) {
+      if (byName.has(name)) continue;
+      this.queue.cancel(name, Number.POSITIVE_INFINITY);
+      this.startErrors.delete(name);
+    }
+    this.services = services;
+    this.byName = byName;
   }
 
   async observe(): Promise<Map<string, ActualState>> {
@@ -92,14 +109,17 @@ export class DockerEngine implements Engine {
     const current = live.length + this.queue.pendingFor(name);
     if (target > current) {
       await this.ensureImage(service);
-      for (let i = current; i < target; i++) this.queue.push(name, (created) => this.startOne(service, created));
+      for (let i = current; i < target; i++) this.queue.push(name, (created) => this.startOne(name, created));
     } else if (target < current) {
       const excess = current - target - this.queue.cancel(name, current - target);
       for (const victim of stopOrder(live).slice(0, excess)) this.requestStop(victim, service.stopGracePeriodMs);
     }
   }
 
-  private async startOne(service: EngineService<DockerServiceOptions>, created: () => void): Promise<void> {
+  /** Takes the service's keys when the start begins, so a reload between queueing and starting counts. */
+  private async startOne(name: string, created: () => void): Promise<void> {
+    const service = this.byName.get(name);
+    if (!service) return; // not reached: a reload that removes a service cancels its waiting starts
     let id: string | undefined;
     try {
       const container = await this.docker.createContainer(containerSpec(this.config.pool, service.name, service.options));

@@ -45,11 +45,13 @@ export const dockerServiceShape = {
   labels: z.record(z.string()).optional(),
 };
 
-export interface DockerServiceOptions {
+// A type, not an interface: it then fits EngineService's Record<string, unknown> options, so
+// DockerEngine.reconfigure can take these typed and still implement Engine.reconfigure.
+export type DockerServiceOptions = {
   readonly image: string;
   readonly command?: string | readonly string[];
   readonly env?: Readonly<Record<string, string | number | boolean>> | readonly string[];
   readonly network?: string;
   readonly init?: boolean;
   readonly labels?: Readonly<Record<string, string>>;
-}
+};

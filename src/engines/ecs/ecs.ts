@@ -39,10 +39,11 @@ const ecsServiceShape = {
   cluster: nonEmptyString('a cluster name or ARN').optional(),
 };
 
-export interface EcsServiceOptions {
+// A type, not an interface, so RemoteEngine.reconfigure takes it typed (see ServiceKeys in remote-engine.ts).
+export type EcsServiceOptions = {
   readonly ecsService: string;
   readonly cluster?: string;
-}
+};
 
 interface Waiter {
   readonly name: string;

@@ -37,9 +37,10 @@ const marathonServiceShape = {
   app: nonEmptyString('a Marathon app id like /prod/orders').regex(APP_ID, 'expected a Marathon app id like /prod/orders (lowercase letters, digits, "-" and ".", groups separated by "/")'),
 };
 
-export interface MarathonServiceOptions {
+// A type, not an interface, so RemoteEngine.reconfigure takes it typed (see ServiceKeys in remote-engine.ts).
+export type MarathonServiceOptions = {
   readonly app: string;
-}
+};
 
 interface AppJson {
   readonly instances?: number;

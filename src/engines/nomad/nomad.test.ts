@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../testing/services.js';
-import { silentLogger } from '../../log/logger.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../conformance.js';
-import type { Engine, EngineService } from '../types.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
-import { FakeNomad, type FakeNomadOptions } from './fake-nomad.js';
-import { createNomadEngine, nomadSchema, type NomadServiceOptions } from './nomad.js';
+import type { FakeNomad } from './fake-nomad.js';
+import { create, services, startFake, TOKEN } from './testing.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const TOKEN = 'c5a1e3f2-0000-4000-8000-000000000001';
-
-async function startFake(options: FakeNomadOptions = {}): Promise<{ fake: FakeNomad; address: string }> {
-  const fake = new FakeNomad({ token: TOKEN, ...options });
-  const url = await fake.http.start();
-  return { fake, address: url.origin };
-}
-
-function services(...jobs: string[]): EngineService<NomadServiceOptions>[] {
-  return jobs.map((job) => ({ name: job, stopGracePeriodMs: 1000, options: { job } }));
-}
-
-async function create(address: string, list: EngineService<NomadServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
-  const config = nomadSchema.parse({ kind: 'nomad', address, token: TOKEN, timeout: '2s', ...overrides });
-  return createNomadEngine(config, list, { log: silentLogger(), nowMs: Date.now });
-}
 
 engineConformance('nomad (documented API fake)', {
   settleMs: 3000,

@@ -35,10 +35,11 @@ const nomadServiceShape = {
   group: nonEmptyString('a task group name').optional(),
 };
 
-export interface NomadServiceOptions {
+// A type, not an interface, so RemoteEngine.reconfigure takes it typed (see ServiceKeys in remote-engine.ts).
+export type NomadServiceOptions = {
   readonly job: string;
   readonly group?: string;
-}
+};
 
 interface GroupJson {
   readonly Name?: string;
@@ -59,8 +60,15 @@ function classify(status: number, message: string): EngineFailure | undefined {
 
 export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
   readonly engine = 'nomad';
-  /** The group read last, with its scaling min/max, which Nomad enforces on every scale even with the policy disabled. */
+  /**
+   * The group read last, with its scaling min/max, which Nomad enforces on every scale even with the
+   * policy disabled. Keyed by job and group, not service name: a reload may point a name at another job.
+   */
   private readonly groups = new Map<string, { name: string; min: number; max: number }>();
+
+  private groupKey(service: EngineService<NomadServiceOptions>): string {
+    return JSON.stringify([service.options.job, service.options.group ?? null]);
+  }
 
   constructor(
     private readonly config: NomadConfig,
@@ -106,7 +114,7 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
         service.name,
       );
     }
-    this.groups.set(service.name, { name: group.Name!, min: group.Scaling?.Min ?? 0, max: group.Scaling?.Max ?? Number.POSITIVE_INFINITY });
+    this.groups.set(this.groupKey(service), { name: group.Name!, min: group.Scaling?.Min ?? 0, max: group.Scaling?.Max ?? Number.POSITIVE_INFINITY });
     const counts = { declared: group.Count ?? 0, running: 0, starting: 0, stopping: 0 };
     for (const alloc of Array.isArray(allocs.body) ? (allocs.body as AllocJson[]) : []) {
       if (alloc.TaskGroup !== group.Name) continue;
@@ -131,9 +139,9 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     throw new EngineError(wanted ? 'not-found' : 'refused', this.engine, detail, service.name);
   }
 
-  /** Blocking queries on every job's allocations; errors only slow the loop down (observe reports them). */
-  watch(services: readonly EngineService<NomadServiceOptions>[], onChange: () => void, signal: AbortSignal): void {
-    for (const service of services) void this.watchJob(service, onChange, signal);
+  /** Blocking queries on the job's allocations; errors only slow the loop down (observe reports them). */
+  watch(service: EngineService<NomadServiceOptions>, onChange: () => void, signal: AbortSignal): void {
+    void this.watchJob(service, onChange, signal);
   }
 
   private async watchJob(service: EngineService<NomadServiceOptions>, onChange: () => void, signal: AbortSignal): Promise<void> {
@@ -163,7 +171,7 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
 
   async scale(service: EngineService<NomadServiceOptions>, count: number, signal: AbortSignal): Promise<void> {
     // apply() runs only on services read this tick, so the group is known.
-    const bounds = this.groups.get(service.name) ?? { name: service.options.group ?? service.options.job, min: 0, max: Number.POSITIVE_INFINITY };
+    const bounds = this.groups.get(this.groupKey(service)) ?? { name: service.options.group ?? service.options.job, min: 0, max: Number.POSITIVE_INFINITY };
     const clamped = Math.min(bounds.max, Math.max(bounds.min, count));
     if (clamped !== count) {
       this.context.log.warn(

@@ -41,6 +41,11 @@ export class ServiceBackoff {
     return this.entries.delete(service);
   }
 
+  /** Drops the service's record (it is no longer served). */
+  forget(service: string): void {
+    this.entries.delete(service);
+  }
+
   failures(service: string): number {
     return this.entries.get(service)?.failures ?? 0;
   }

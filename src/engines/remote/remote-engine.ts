@@ -5,7 +5,8 @@
 //   read fails keeps its last known state (it is held, never scaled on a guess);
 // - observe() rejects only when nothing could be read (the agent then holds everything and backs off);
 // - apply() sets only the counts that differ from what the orchestrator declares (idempotent), and
-//   reports every failure at once after trying every service.
+//   reports every failure at once after trying every service;
+// - a reload that adds services checks them as start-up does, and changes nothing when one fails.
 import type { ActualState } from '../../core/types.js';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ApplyTarget, Engine, EngineContext, EngineService } from '../types.js';
@@ -20,7 +21,7 @@ export interface RemoteDriver<S> {
   /** Sets the workload's declared count. Rejects with an EngineError. */
   scale(service: EngineService<S>, count: number, signal: AbortSignal): Promise<void>;
   /** Orchestrators that can push changes (Nomad's blocking queries) call `onChange` until `signal` aborts. */
-  watch?(services: readonly EngineService<S>[], onChange: () => void, signal: AbortSignal): void;
+  watch?(service: EngineService<S>, onChange: () => void, signal: AbortSignal): void;
   /** Releases clients and sockets. */
   close?(): void;
 }
@@ -29,7 +30,18 @@ function asEngineError(engine: string, service: string, error: unknown): EngineE
   return error instanceof EngineError ? error : new EngineError('refused', engine, errorMessage(error), service);
 }
 
-export class RemoteEngine<S> implements Engine {
+/** Same workload keys: a reload that keeps them keeps the service's state (grace periods do not count here). */
+function sameWorkload<S>(a: EngineService<S> | undefined, b: EngineService<S>): boolean {
+  return a !== undefined && JSON.stringify(a.options) === JSON.stringify(b.options);
+}
+
+type FirstRead = { readonly counts: ReportedCounts } | { readonly error: EngineError };
+
+/** A driver's per-service keys; a type alias (not an interface) fits, so reconfigure() takes them typed. */
+type ServiceKeys = Record<string, unknown>;
+
+export class RemoteEngine<S extends ServiceKeys> implements Engine {
+  private byName: Map<string, EngineService<S>>;
   private readonly known = new Map<string, ReportedCounts>();
   private readonly lastError = new Map<string, EngineError>();
   /** Services read successfully by the latest observe(); apply() touches only these. */
@@ -40,10 +52,11 @@ export class RemoteEngine<S> implements Engine {
 
   constructor(
     protected readonly driver: RemoteDriver<S>,
-    protected readonly services: readonly EngineService<S>[],
+    protected services: readonly EngineService<S>[],
     private readonly context: EngineContext,
     backoff: BackoffPolicy = DEFAULT_BACKOFF,
   ) {
+    this.byName = new Map(services.map((s) => [s.name, s]));
     this.readBackoff = new ServiceBackoff(backoff);
     this.writeBackoff = new ServiceBackoff(backoff);
   }
@@ -61,35 +74,89 @@ export class RemoteEngine<S> implements Engine {
     }
   }
 
+  /**
+   * Serve exactly these services. New ones, and ones whose workload keys changed, are read once first,
+   * as at start-up: a problem only a person can fix rejects with every one of them listed, and nothing
+   * changes; passing trouble is logged and retried by the ticks. Services that stay keep their last known
+   * state and backoff; a removed one is forgotten, its workload left as it is.
+   */
+  async reconfigure(services: readonly EngineService<S>[]): Promise<void> {
+    const entering = services.filter((s) => !sameWorkload(this.byName.get(s.name), s));
+    const reads = await Promise.all(entering.map((service) => this.firstRead(service)));
+    const permanent = reads.flatMap((read) => ('error' in read && isPermanent(read.error.failure) ? [read.error] : []));
+    if (permanent.length > 0) {
+      throw new EngineError(permanent[0]!.failure, this.driver.engine, `cannot serve the new services; the running ones are kept:\n  ${permanent.map((e) => e.message).join('\n  ')}`);
+    }
+    const next = new Map(services.map((s) => [s.name, s]));
+    const leaving = [...this.byName.values()].filter((s) => !sameWorkload(next.get(s.name), s)).map((s) => s.name);
+    for (const name of leaving) this.forget(name);
+    this.services = services;
+    this.byName = next;
+    entering.forEach((service, i) => {
+      const read = reads[i]!;
+      if ('counts' in read) this.known.set(service.name, read.counts);
+      else this.recordFailure('read', service.name, read.error, this.readBackoff);
+    });
+    this.servicesChanged(entering, leaving);
+  }
+
+  /** Called once a reload is in force: `leaving` (removed or changed) no longer served, `entering` newly served. */
+  protected servicesChanged(_entering: readonly EngineService<S>[], _leaving: readonly string[]): void {}
+
+  private async firstRead(service: EngineService<S>): Promise<FirstRead> {
+    try {
+      return { counts: await this.driver.read(service, this.closing.signal) };
+    } catch (error) {
+      return { error: asEngineError(this.driver.engine, service.name, error) };
+    }
+  }
+
+  private forget(service: string): void {
+    this.known.delete(service);
+    this.lastError.delete(service);
+    this.fresh.delete(service);
+    this.readBackoff.forget(service);
+    this.writeBackoff.forget(service);
+  }
+
+  /** Whether `service`, as read, is still what this engine serves (a reload may land during a read). */
+  private serves(service: EngineService<S>): boolean {
+    const current = this.byName.get(service.name);
+    return current === service || sameWorkload(current, service);
+  }
+
   async observe(): Promise<Map<string, ActualState>> {
     const now = this.context.nowMs();
+    const services = this.services;
     const fresh = new Set<string>();
     await Promise.all(
-      this.services.map(async (service) => {
+      services.map(async (service) => {
         if (this.readBackoff.waitMs(service.name, now) > 0) return;
         try {
-          this.known.set(service.name, await this.driver.read(service, this.closing.signal));
+          const counts = await this.driver.read(service, this.closing.signal);
+          if (!this.serves(service)) return;
+          this.known.set(service.name, counts);
           fresh.add(service.name);
           this.lastError.delete(service.name);
           if (this.readBackoff.succeeded(service.name)) this.context.log.info({ event: 'engine-service-recovered', service: service.name }, `${this.driver.engine}: service "${service.name}" readable again`);
         } catch (error) {
-          this.recordFailure('read', service.name, error, this.readBackoff);
+          if (this.serves(service)) this.recordFailure('read', service.name, error, this.readBackoff);
         }
       }),
     );
     this.fresh = fresh;
-    const unknown = this.services.filter((s) => !this.known.has(s.name)).map((s) => s.name);
+    const unknown = services.filter((s) => !this.known.has(s.name)).map((s) => s.name);
     if (fresh.size === 0 || unknown.length > 0) {
       const first = this.lastError.get(unknown[0] ?? '') ?? [...this.lastError.values()][0];
       const what = unknown.length > 0 ? `no state yet for ${unknown.map((n) => `"${n}"`).join(', ')}` : 'no service could be read';
       throw new EngineError(first?.failure ?? 'unreachable', this.driver.engine, `${what}${first ? `; ${first.message}` : ''}`);
     }
-    return new Map(this.services.map((s) => [s.name, reconcile(this.known.get(s.name)!)]));
+    return new Map(services.map((s) => [s.name, reconcile(this.known.get(s.name)!)]));
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     const now = this.context.nowMs();
-    const byName = new Map(this.services.map((s) => [s.name, s]));
+    const byName = this.byName;
     const failures: EngineError[] = [];
     await Promise.all(
       targets.map(async ({ name, target }) => {
@@ -134,11 +201,38 @@ export class RemoteEngine<S> implements Engine {
   }
 }
 
-/** For drivers that can push changes: the agent then ticks as soon as the orchestrator reports one. */
-export class WatchedRemoteEngine<S> extends RemoteEngine<S> {
+/**
+ * For drivers that can push changes: the agent then ticks as soon as the orchestrator reports one. One
+ * watch per service, so a reload starts and stops only the watches of the services it adds or removes.
+ */
+export class WatchedRemoteEngine<S extends ServiceKeys> extends RemoteEngine<S> {
+  private listener: { readonly onChange: () => void; readonly signal: AbortSignal } | undefined;
+  private readonly watches = new Map<string, AbortController>();
+
   watch(onChange: () => void): () => void {
     const stop = new AbortController();
-    this.driver.watch?.(this.services, onChange, AbortSignal.any([stop.signal, this.closing.signal]));
-    return () => stop.abort();
+    this.listener = { onChange, signal: AbortSignal.any([stop.signal, this.closing.signal]) };
+    for (const service of this.services) this.watchOne(service);
+    return () => {
+      stop.abort();
+      this.listener = undefined;
+      this.watches.clear();
+    };
+  }
+
+  protected override servicesChanged(entering: readonly EngineService<S>[], leaving: readonly string[]): void {
+    for (const name of leaving) {
+      this.watches.get(name)?.abort();
+      this.watches.delete(name);
+    }
+    for (const service of entering) this.watchOne(service);
+  }
+
+  private watchOne(service: EngineService<S>): void {
+    if (!this.listener || !this.driver.watch) return;
+    const stop = new AbortController();
+    this.watches.get(service.name)?.abort();
+    this.watches.set(service.name, stop);
+    this.driver.watch(service, this.listener.onChange, AbortSignal.any([stop.signal, this.listener.signal]));
   }
 }

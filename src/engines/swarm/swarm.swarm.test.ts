@@ -7,33 +7,12 @@ import Docker from 'dockerode';
 import { engineConformance } from '../conformance.js';
 import { ConfigError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
-import { eventually, needService, type ServiceCheck } from '../../testing/services.js';
+import { eventually, needService } from '../../testing/services.js';
 import { LABEL } from '../docker/labels.js';
 import { testPool } from '../docker/testing.js';
-import type { EngineService } from '../types.js';
-import { swarmSchema, type SwarmServiceOptions } from './schema.js';
+import { swarmSchema } from './schema.js';
 import { SwarmEngine } from './swarm.js';
-
-const swarmCheck: ServiceCheck = {
-  what: 'Docker Engine in Swarm mode (single node) with busybox:latest',
-  howToStart: '../shared/tools/docker-engine up && docker swarm init --advertise-addr 127.0.0.1',
-  probe: async () => {
-    const docker = new Docker();
-    const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string } };
-    if (info.Swarm?.LocalNodeState === 'inactive') await docker.swarmInit({ ListenAddr: '127.0.0.1:2377', AdvertiseAddr: '127.0.0.1' });
-    await docker.getImage('busybox:latest').inspect();
-    return true;
-  },
-};
-
-async function removeServices(filter: { label?: string[]; name?: string[] }): Promise<void> {
-  const docker = new Docker();
-  const found = await docker.listServices({ filters: filter });
-  await Promise.all(found.map((s) => docker.getService(s.ID ?? '').remove().catch(() => undefined)));
-}
-
-const service = (name: string, options: SwarmServiceOptions): EngineService<SwarmServiceOptions> => ({ name, stopGracePeriodMs: 1000, options });
-const sleeper: SwarmServiceOptions = { image: 'busybox:latest', command: ['sleep', '3600'] };
+import { removeServices, sleeper, swarmCheck, swarmService as service } from './testing.js';
 
 engineConformance('swarm', {
   settleMs: 30_000,

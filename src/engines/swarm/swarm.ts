@@ -29,18 +29,31 @@ export class SwarmEngine implements Engine {
   private readonly docker: Docker;
   private readonly log: Logger;
   private stream: NodeJS.ReadableStream | undefined;
+  /** The Swarm service names of the current services, for the events stream. */
+  private names: ReadonlySet<string>;
 
   constructor(
     private readonly config: SwarmConfig,
-    private readonly services: readonly EngineService<SwarmServiceOptions>[],
+    private services: readonly EngineService<SwarmServiceOptions>[],
     context: Pick<EngineContext, 'log'>,
   ) {
-    const wrong = services.filter((s) => (s.options.image === undefined) === (s.options.service === undefined));
-    if (wrong.length > 0) {
-      throw new ConfigError(wrong.map((s) => `services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`));
-    }
+    checkServices(services);
     this.log = context.log;
     this.docker = connect(config.host);
+    this.names = this.swarmNames(services);
+  }
+
+  /**
+   * Serve exactly these services from now on, checked as at start (image or service, one of them): on a
+   * problem this throws the same ConfigError and nothing changes. New services are adopted or created
+   * on their first scale-up, as at start; a removed one's Swarm service is left as it is, unread. An
+   * existing Swarm service keeps its spec: changed keys of an image-created one take effect only once
+   * that Swarm service is removed (as after a restart).
+   */
+  async reconfigure(services: readonly EngineService<SwarmServiceOptions>[]): Promise<void> {
+    checkServices(services);
+    this.services = services;
+    this.names = this.swarmNames(services);
   }
 
   private fail(doing: string, error: unknown, service?: string): EngineError {
@@ -55,8 +68,12 @@ export class SwarmEngine implements Engine {
     return swarmServiceName(this.config.pool, service.options, service.name);
   }
 
-  private async swarmServices(): Promise<Map<string, SwarmServiceInfo>> {
-    const names = this.services.map((s) => this.nameOf(s));
+  private swarmNames(services: readonly EngineService<SwarmServiceOptions>[]): Set<string> {
+    return new Set(services.map((s) => this.nameOf(s)));
+  }
+
+  private async swarmServices(services: readonly EngineService<SwarmServiceOptions>[]): Promise<Map<string, SwarmServiceInfo>> {
+    const names = services.map((s) => this.nameOf(s));
     try {
       const found = (await withTimeout(this.docker.listServices({ filters: { name: names } }), CALL_TIMEOUT_MS, 'swarm', 'list services')) as unknown as SwarmServiceInfo[];
       // The name filter matches prefixes; keep exact names only.
@@ -67,7 +84,8 @@ export class SwarmEngine implements Engine {
   }
 
   async observe(): Promise<Map<string, ActualState>> {
-    const found = await this.swarmServices();
+    const services = this.services; // one list for the whole read, even if a reload lands meanwhile
+    const found = await this.swarmServices(services);
     const ids = [...found.values()].map((s) => s.ID);
     let tasks: (TaskInfo & { ServiceID?: string })[] = [];
     if (ids.length > 0) {
@@ -78,7 +96,7 @@ export class SwarmEngine implements Engine {
       }
     }
     return new Map(
-      this.services.map((service) => {
+      services.map((service) => {
         const info = found.get(this.nameOf(service));
         if (!info) return [service.name, { running: 0, starting: 0, stopping: 0 }];
         const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 0;
@@ -88,11 +106,12 @@ export class SwarmEngine implements Engine {
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
-    const found = await this.swarmServices();
+    const services = this.services;
+    const found = await this.swarmServices(services);
     const errors: EngineError[] = [];
     await Promise.all(
       targets.map(async ({ name, target }) => {
-        const service = this.services.find((s) => s.name === name);
+        const service = services.find((s) => s.name === name);
         try {
           if (!service) throw new EngineError('not-found', 'swarm', `service "${name}" is not configured on this engine`);
           await this.scale(service, found.get(this.nameOf(service)), target);
@@ -154,7 +173,6 @@ export class SwarmEngine implements Engine {
 
   /** Container events of our services' tasks (this node) wake the agent; observe() stays a full list. */
   watch(onChange: () => void): () => void {
-    const names = new Set(this.services.map((s) => this.nameOf(s)));
     void this.docker
       .getEvents({ filters: { type: ['container'], event: ['start', 'die', 'destroy', 'health_status'] } })
       .then((stream) => {
@@ -166,7 +184,7 @@ export class SwarmEngine implements Engine {
           for (const line of lines) {
             const attributes = line.trim() ? (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes : undefined;
             const owner = attributes?.['com.docker.swarm.service.name'];
-            if (owner && (names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
+            if (owner && (this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
           }
         });
         stream.on('error', () => undefined);
@@ -182,6 +200,14 @@ export class SwarmEngine implements Engine {
 
   async close(): Promise<void> {
     this.closeStream();
+  }
+}
+
+/** Each service sets image (microscale creates the Swarm service) or service (an existing one): one of them. */
+function checkServices(services: readonly EngineService<SwarmServiceOptions>[]): void {
+  const wrong = services.filter((s) => (s.options.image === undefined) === (s.options.service === undefined));
+  if (wrong.length > 0) {
+    throw new ConfigError(wrong.map((s) => `services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`));
   }
 }
 
