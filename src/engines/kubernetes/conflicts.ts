@@ -1,4 +1,4 @@
-// Refuses, at start, a workload that another autoscaler also scales: an HPA (any autoscaling version;
+// Refuses, at start or when a reload adds it, a workload that another autoscaler also scales: an HPA (any autoscaling version;
 // they are one object served at several versions, so autoscaling/v1 lists them all) or a KEDA
 // ScaledObject. Two autoscalers on one workload fight over its replicas.
 import { EngineError } from '../../errors.js';
@@ -43,18 +43,21 @@ async function scaledObjects(clients: KubeClients, namespace: string): Promise<S
   }
 }
 
-/** Throws EngineError('refused') naming every workload another autoscaler also scales. */
-export async function refuseSharedWorkloads(clients: KubeClients, workloads: readonly WorkloadRef[]): Promise<void> {
+/** Every workload another autoscaler also scales: service → what scales it ("Deployment ns/x is also scaled by ..."). */
+export async function sharedWorkloads(clients: KubeClients, workloads: readonly WorkloadRef[]): Promise<Map<string, string>> {
   const namespaces = [...new Set(workloads.map((w) => w.namespace))];
   const scalers = (await Promise.all(namespaces.map(async (ns) => [...(await hpas(clients, ns)), ...(await scaledObjects(clients, ns))]))).flat();
-  const clashes: string[] = [];
+  const shared = new Map<string, string>();
   for (const ref of workloads) {
-    for (const scaler of scalers) {
-      if (scaler.namespace === ref.namespace && targets(ref, scaler.target)) {
-        clashes.push(`service "${ref.service}": ${describeWorkload(ref)} is also scaled by ${scaler.what}`);
-      }
-    }
+    const others = scalers.filter((scaler) => scaler.namespace === ref.namespace && targets(ref, scaler.target)).map((scaler) => scaler.what);
+    if (others.length > 0) shared.set(ref.service, `${describeWorkload(ref)} is also scaled by ${others.join(' and ')}`);
   }
+  return shared;
+}
+
+/** Throws EngineError('refused') naming every workload another autoscaler also scales. */
+export async function refuseSharedWorkloads(clients: KubeClients, workloads: readonly WorkloadRef[]): Promise<void> {
+  const clashes = [...(await sharedWorkloads(clients, workloads))].map(([service, clash]) => `service "${service}": ${clash}`);
   if (clashes.length > 0) {
     throw new EngineError(
       'refused',

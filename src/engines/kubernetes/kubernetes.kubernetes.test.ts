@@ -1,6 +1,7 @@
 // The kubernetes engine on the real API server: the shared conformance suite, then what only this
 // engine does (refusing a workload an HPA scales, a missing workload, StatefulSets, watches).
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
 import { engineConformance } from '../conformance.js';
 import { EngineError } from '../../errors.js';
@@ -153,6 +154,38 @@ describe('kubernetes engine', () => {
       await engine.apply([{ name: 'keep', target: 2 }, { name: 'ghost', target: 2 }, { name: 'other', target: 2 }]);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-keep', namespace: ns.name })).spec?.replicas, 2, 'the kept service stopped working');
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-hpa', namespace: ns.name })).spec?.replicas, 0, 'a refused workload was scaled');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('stops scaling a workload that an HPA takes over after start, says so once, and scales it again once the HPA is gone', async (t) => {
+    if (!ns || !(await needKubernetes(t))) return;
+    await createDeployment(clients, ns.name, 'later');
+    await createDeployment(clients, ns.name, 'calm');
+    const lines: { event?: string; service?: string; msg?: string }[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { event?: string }) });
+    const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
+    const engine = await KubernetesEngine.create({ ...config, conflictCheckInterval: 200 }, services(ns.name, { later: { deployment: 'later' }, calm: { deployment: 'calm' } }), { ...context, log }, clients);
+    try {
+      await engine.apply([{ name: 'later', target: 1 }]);
+      await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
+        namespace: ns.name,
+        body: { metadata: { name: 'late-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'later' } } },
+      });
+      assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict'), 10_000, 100), 'the HPA created after start was not noticed');
+      await engine.apply([{ name: 'later', target: 3 }, { name: 'calm', target: 2 }]);
+      assert.equal(await replicas('later'), 1, 'scaled a workload an HPA now scales');
+      assert.equal(await replicas('calm'), 2, 'the other service stopped being scaled');
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      const conflicts = lines.filter((l) => l.event === 'autoscaler-conflict');
+      assert.equal(conflicts.length, 1, 'the conflict should be said once, not at every check');
+      assert.equal(conflicts[0]?.service, 'later');
+      assert.match(conflicts[0]?.msg ?? '', /Deployment .*\/later is also scaled by HorizontalPodAutoscaler .*\/late-hpa/);
+      await clients.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'late-hpa', namespace: ns.name });
+      assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict-cleared'), 10_000, 100), 'the HPA going away was not noticed');
+      await engine.apply([{ name: 'later', target: 3 }]);
+      assert.equal(await replicas('later'), 3);
     } finally {
       await engine.close();
     }

@@ -1,12 +1,13 @@
 // `kubernetes`: each service scales one Deployment or StatefulSet through its `scale` subresource.
 // State comes from watches (informers), not a poll per tick; a change wakes the agent. Only the
 // workloads named in the config are read or written, and one that an HPA or a KEDA ScaledObject also
-// scales is refused, at start and when a reload adds it.
+// scales is refused, at start and when a reload adds it; one that gets such an autoscaler later is
+// found by a periodic check and left alone until it is gone.
 import type { ActualState } from '../../core/types.js';
-import { ConfigError, EngineError } from '../../errors.js';
+import { ConfigError, EngineError, errorMessage } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
-import { refuseSharedWorkloads } from './conflicts.js';
+import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import { kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
 
@@ -36,6 +37,10 @@ export class KubernetesEngine implements Engine {
   private listener: (() => void) | undefined;
   private readonly warnedUnknown = new Set<string>();
   private readonly workloads = new Map<string, WatchedWorkload>();
+  /** Services whose workload another autoscaler took over after start: not scaled until it is gone. */
+  private contested = new Map<string, string>();
+  private conflictTimer: NodeJS.Timeout | undefined;
+  private checking = false;
 
   private constructor(
     private readonly kube: KubeClients,
@@ -43,11 +48,37 @@ export class KubernetesEngine implements Engine {
     private readonly log: EngineContext['log'],
   ) {}
 
-  static async create(config: KubernetesConfig, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
+  static async create(config: Omit<KubernetesConfig, 'conflictCheckInterval'> & { readonly conflictCheckInterval?: number }, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
     const kube = clients ?? connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: config.requestTimeout });
     const engine = new KubernetesEngine(kube, config.namespace ?? kube.contextNamespace, context.log);
     await engine.reconfigure(services);
+    engine.conflictTimer = setInterval(() => void engine.checkConflicts(), config.conflictCheckInterval ?? 30_000);
+    engine.conflictTimer.unref();
     return engine;
+  }
+
+  /**
+   * An HPA or ScaledObject created after start on a workload microscale scales: the two would fight over
+   * its replicas. Stop scaling that service (its state is still read) and say so, until the other is gone.
+   */
+  async checkConflicts(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const found = await sharedWorkloads(this.kube, [...this.workloads.values()].map((w) => w.ref));
+      for (const [service, clash] of found) {
+        if (this.contested.has(service)) continue;
+        this.log.error({ event: 'autoscaler-conflict', service }, `kubernetes engine: ${clash}; microscale stops scaling service "${service}" until the other autoscaler is deleted`);
+      }
+      for (const service of this.contested.keys()) {
+        if (!found.has(service)) this.log.info({ event: 'autoscaler-conflict-cleared', service }, `kubernetes engine: no other autoscaler on service "${service}" any more; scaling it again`);
+      }
+      this.contested = found;
+    } catch (error) {
+      this.log.warn({ event: 'conflict-check-error' }, `kubernetes engine: cannot check for other autoscalers: ${errorMessage(error)}`);
+    } finally {
+      this.checking = false;
+    }
   }
 
   /**
@@ -98,7 +129,7 @@ export class KubernetesEngine implements Engine {
     const changes = targets.flatMap(({ name, target }) => {
       const workload = this.workloads.get(name);
       if (!workload) this.warnUnknown(name);
-      return workload ? [{ workload, target, down: target < workload.declared() }] : [];
+      return workload && !this.contested.has(name) ? [{ workload, target, down: target < workload.declared() }] : [];
     });
     for (const down of [true, false]) {
       const results = await Promise.allSettled(changes.filter((c) => c.down === down).map((c) => c.workload.scaleTo(c.target)));
@@ -123,6 +154,7 @@ export class KubernetesEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.conflictTimer);
     this.listener = undefined;
     await Promise.all([...this.workloads.values()].map((w) => w.close()));
   }

@@ -48,6 +48,8 @@ export const kubernetesSchema = z
     namespace: kubeName('a namespace').optional(),
     /** How long one API request may take before it counts as a failure. */
     requestTimeout: duration().default('10s'),
+    /** How often the served workloads are checked again for an HPA or ScaledObject created since. */
+    conflictCheckInterval: duration().default('30s'),
     leaderElection: leaderElectionSchema.optional(),
   })
   .strict();
