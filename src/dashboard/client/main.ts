@@ -101,6 +101,7 @@ async function start(): Promise<void> {
   const state = (await (await fetch('api/state')).json()) as AgentState;
   byId('engine').textContent = `engine ${state.engine}`;
   byId('interval').textContent = `tick ${state.intervalMs} ms`;
+  model.declareArrivals(state.services.filter((s) => s.arrivalsSource !== null).map((s) => s.name));
   const history = (await (await fetch(`api/history?limit=${RING_TICKS}`)).json()) as { ticks: TickRecord[] };
   for (const tick of history.ticks) model.add(tick);
   scheduleRender();

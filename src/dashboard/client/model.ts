@@ -1,6 +1,8 @@
 // Everything the page shows, fed tick by tick from /api/history and the /api/events stream: a
 // bounded ring of series, the services seen (in priority order), the latest tick and the newest
 // decisions. Duplicate ticks (a reconnect replays from Last-Event-ID) are ignored by their seq.
+// Which services have `arrivals:` comes from /api/state, and from the ticks themselves (a rate, or a
+// failed read) for a service that gained them by a reload after the page loaded.
 import type { ServiceTick, TickRecord } from '../../agent/records.js';
 import type { Decision } from '../../core/types.js';
 import { ColumnRing } from './ring-columns.js';
@@ -9,7 +11,7 @@ import { ColumnRing } from './ring-columns.js';
 export const RING_TICKS = 14_400;
 export const MAX_DECISIONS = 200;
 
-export const FIELDS = ['metric', 'target', 'desired', 'running', 'starting', 'live', 'occupied'] as const;
+export const FIELDS = ['metric', 'target', 'arrivals', 'desired', 'running', 'starting', 'live', 'occupied'] as const;
 export type Field = (typeof FIELDS)[number];
 
 export function columnName(service: string, field: Field): string {
@@ -21,6 +23,8 @@ export interface ServiceInfo {
   readonly priority: number;
   readonly index: number;
   readonly targetKind: string;
+  /** It has `arrivals:`: its card charts the arrival rate. */
+  readonly arrivals: boolean;
 }
 
 function targetNumber(s: ServiceTick): number | null {
@@ -29,12 +33,22 @@ function targetNumber(s: ServiceTick): number | null {
   return null;
 }
 
+function sameInfo(a: ServiceInfo | undefined, b: ServiceInfo): boolean {
+  return a?.name === b.name && a.priority === b.priority && a.targetKind === b.targetKind && a.arrivals === b.arrivals;
+}
+
 export class DashboardModel {
   readonly ring = new ColumnRing(RING_TICKS);
   readonly decisions: Decision[] = [];
   latest: TickRecord | undefined;
   services: ServiceInfo[] = [];
   private lastSeq = 0;
+  private readonly withArrivals = new Set<string>();
+
+  /** The services /api/state says have `arrivals:` (so a card charts them even before a read succeeds). */
+  declareArrivals(services: Iterable<string>): void {
+    for (const name of services) this.withArrivals.add(name);
+  }
 
   /** Adds a tick; returns false for one already seen. */
   add(tick: TickRecord): boolean {
@@ -44,6 +58,8 @@ export class DashboardModel {
     }
     this.lastSeq = tick.seq;
     this.latest = tick;
+    for (const s of tick.services) if (s.arrivalRate !== null) this.withArrivals.add(s.name);
+    for (const e of tick.arrivalErrors ?? []) this.withArrivals.add(e.service);
     this.noteServices(tick.services);
     const values = new Map<string, number | null>();
     values.set('capacity', tick.capacity);
@@ -51,6 +67,8 @@ export class DashboardModel {
     for (const s of tick.services) {
       values.set(columnName(s.name, 'metric'), s.demand);
       values.set(columnName(s.name, 'target'), targetNumber(s));
+      // Only services with arrivals get a column: the others would hold a ring of gaps for nothing.
+      if (this.withArrivals.has(s.name)) values.set(columnName(s.name, 'arrivals'), s.arrivalRate);
       values.set(columnName(s.name, 'desired'), s.desired);
       values.set(columnName(s.name, 'running'), s.running);
       values.set(columnName(s.name, 'starting'), s.starting);
@@ -65,7 +83,8 @@ export class DashboardModel {
 
   private noteServices(ticks: readonly ServiceTick[]): void {
     const sorted = [...ticks].sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
-    const same = sorted.length === this.services.length && sorted.every((s, i) => this.services[i]?.name === s.name && this.services[i]?.priority === s.priority && this.services[i]?.targetKind === s.target.kind);
-    if (!same) this.services = sorted.map((s, index) => ({ name: s.name, priority: s.priority, index, targetKind: s.target.kind }));
+    const next = sorted.map((s, index): ServiceInfo => ({ name: s.name, priority: s.priority, index, targetKind: s.target.kind, arrivals: this.withArrivals.has(s.name) }));
+    const same = next.length === this.services.length && next.every((s, i) => sameInfo(this.services[i], s));
+    if (!same) this.services = next;
   }
 }

@@ -1,5 +1,8 @@
-// One card per service: its metric against its target, and its containers (running, running +
-// starting, and what the controller wanted), with the figures of the latest tick above them.
+// One card per service: its metric against its target, its arrival rate (only with `arrivals:`), and
+// its containers (running, running + starting, and what the controller wanted), with the figures of
+// the latest tick above them. The arrival rate gets a chart of its own rather than a second axis on
+// the metric chart: messages/s and messages are different units, and one y axis per chart keeps every
+// chart in the card the same width, so their time axes line up.
 import type uPlot from 'uplot';
 import type { ServiceTick } from '../../agent/records.js';
 import { Chart, stepped, type TimeView } from './chart-kit.js';
@@ -33,6 +36,7 @@ export class ServiceCard {
   private readonly figures: HTMLElement;
   private readonly note: HTMLElement;
   private readonly metricChart: Chart | undefined;
+  private readonly arrivalsChart: Chart | undefined;
   private readonly containerChart: Chart;
 
   constructor(
@@ -65,6 +69,17 @@ export class ServiceCard {
       ];
       this.metricChart = new Chart(area, view, { title: `${info.name}: metric vs target`, height: 150, series, yRange: () => [0, 1] });
     }
+    if (info.arrivals) {
+      const area = element('div', 'chart-box');
+      area.append(element('h3', 'chart-title', 'arrivals (msg/s)'));
+      this.root.append(area);
+      this.arrivalsChart = new Chart(area, view, {
+        title: `${info.name}: arrivals (msg/s)`,
+        height: 120,
+        series: [{ label: 'arrivals (msg/s)', stroke: color, width: 1.5, fill: withAlpha(color, 0.08) }],
+        yRange: () => [0, 1],
+      });
+    }
     const area = element('div', 'chart-box');
     area.append(element('h3', 'chart-title', 'containers'));
     this.root.append(area);
@@ -83,11 +98,15 @@ export class ServiceCard {
   render(window: Window, latest: ServiceTick | undefined): void {
     const col = (field: Parameters<typeof columnName>[1]) => window.column(columnName(this.info.name, field));
     this.metricChart?.update([window.x, col('metric'), this.info.targetKind === 'direct' ? col('live') : col('target')]);
+    this.arrivalsChart?.update([window.x, col('arrivals')]);
     this.containerChart.update([window.x, col('running'), col('live'), col('desired')]);
     if (!latest) return;
     const figure = (label: string, value: string, extra = '') => `<div class="figure${extra}"><span class="value">${value}</span><span class="label">${label}</span></div>`;
+    // No rate this tick (the read failed, or the metric did): a dash in the warning colour, as a held metric.
+    const arrivalsFigure = (rate: number | null) => (rate === null ? figure('arrivals', '–', ' stale') : figure('arrivals', `${Math.round(rate * 10) / 10}/s`));
     this.figures.innerHTML = [
       latest.demand === null ? '' : figure('metric', String(Math.round(latest.demand * 100) / 100), latest.stale ? ' stale' : ''),
+      this.info.arrivals ? arrivalsFigure(latest.arrivalRate) : '',
       figure('running', String(latest.running)),
       latest.starting ? figure('starting', String(latest.starting)) : '',
       latest.stopping ? figure('stopping', String(latest.stopping)) : '',
@@ -98,6 +117,7 @@ export class ServiceCard {
 
   destroy(): void {
     this.metricChart?.destroy();
+    this.arrivalsChart?.destroy();
     this.containerChart.destroy();
     this.root.remove();
   }
