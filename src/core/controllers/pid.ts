@@ -102,6 +102,11 @@ export const pidController: Controller<PidState> = {
   },
 };
 
+/** Containers for a fractional need: a twentieth of a container is noise (a fading integral, smoothing), not a reason to start one. */
+function wholeContainers(need: number): number {
+  return Math.ceil(need - 0.05);
+}
+
 interface Decided {
   readonly count: number;
   readonly state: PidState;
@@ -155,8 +160,7 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   // which on noisy real traffic (NASA per-second) halves the seconds over the SLA for ~2 % of use.
   const previous = state.integral ?? 0;
   const integral = excess > 0 ? Math.min(policy.max, previous + tuning.ki * excess * dtS) : previous * Math.exp(-dtS / 10);
-  // A twentieth of a container is noise (a fading integral, smoothing), not a reason to start one.
-  const needed = Math.ceil(arrivals / rate + tuning.kp * excess + integral - 0.05);
+  const needed = wholeContainers(arrivals / rate + tuning.kp * excess + integral);
 
   const empty = queue <= EMPTY_QUEUE;
   const busySinceMs = empty ? (state.busySinceMs ?? nowMs) : nowMs;
@@ -170,7 +174,7 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   return {
     count,
     state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, ...probe.state, busySinceMs: probe.probed ? nowMs : busySinceMs },
-    note: measured === undefined ? probe.note : `; arrivals ${formatNumber(measured)}/s need ${Math.max(0, Math.ceil(measured / rate - 0.05))}${probe.note}`,
+    note: measured === undefined ? probe.note : `; arrivals ${formatNumber(measured)}/s need ${Math.max(0, wholeContainers(measured / rate))}${probe.note}`,
   };
 }
 
@@ -220,7 +224,7 @@ function probeDown(state: PidState, input: ProbeInput): { output: number; state:
  * needed fewer containers for a whole delay, and then to the most they needed during it.
  */
 function holdDown(state: PidState, needed: number, current: number, nowMs: number, delayMs: number): { output: number; state: Partial<PidState>; probed: boolean; note: string } {
-  if (needed >= current) return { output: needed, state: { lowSinceMs: null, lowPeak: needed }, probed: false, note: '' };
+  if (needed >= current) return { output: needed, state: { lowSinceMs: null }, probed: false, note: '' };
   const lowSinceMs = state.lowSinceMs ?? nowMs;
   const lowPeak = state.lowSinceMs == null ? needed : Math.max(state.lowPeak ?? needed, needed);
   if (nowMs - lowSinceMs < delayMs) return { output: current, state: { lowSinceMs, lowPeak }, probed: false, note: '' };

@@ -11,6 +11,8 @@ import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import { kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
 
+const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
+
 /** Each service's workload: `deployment:` or `statefulSet:` (default: a Deployment named like the service). */
 export function workloadRefs(services: readonly EngineService<KubernetesServiceOptions>[], defaultNamespace: string): WorkloadRef[] {
   const problems: string[] = [];
@@ -22,7 +24,7 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
   });
   const seen = new Map<string, string>();
   for (const ref of refs) {
-    const key = `${ref.kind}/${ref.namespace}/${ref.name}`;
+    const key = keyOf(ref);
     const other = seen.get(key);
     if (other) problems.push(`services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`);
     seen.set(key, ref.service);
@@ -30,8 +32,6 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
   if (problems.length > 0) throw new ConfigError(problems);
   return refs;
 }
-
-const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
 
 export class KubernetesEngine implements Engine {
   private listener: (() => void) | undefined;
