@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from '../errors.js';
 import { parseConfigText } from './parse.js';
 import { parseDurationMs } from './duration.js';
+import { configProblems } from '../testing/config-problems.js';
 
 const good = `
 engine: {kind: sim}
@@ -20,13 +20,7 @@ services:
 `;
 
 function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfigText(text, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
+  return configProblems(() => parseConfigText(text, env));
 }
 
 describe('config parsing', () => {

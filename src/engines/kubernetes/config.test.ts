@@ -4,20 +4,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
 import { parseConfig } from '../../config/parse.js';
-import { ConfigError, EngineError } from '../../errors.js';
+import { EngineError } from '../../errors.js';
+import { configProblems } from '../../testing/config-problems.js';
 import { toEngineError, withRetry } from './client.js';
 import { workloadRefs } from './kubernetes.js';
 
 const base = { capacity: 9, services: [{ name: 'orders', deployment: 'orders-consumer', target: 'remainder' }] };
 
 function problems(document: Record<string, unknown>): string[] {
-  try {
-    parseConfig(document, {});
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
+  return configProblems(() => parseConfig(document, {}));
 }
 
 describe('kubernetes config', () => {

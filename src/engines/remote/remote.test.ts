@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../../config/parse.js';
-import { ConfigError } from '../../errors.js';
+import { configProblems } from '../../testing/config-problems.js';
 import { ServiceBackoff, parseRetryAfterMs } from './backoff.js';
 import { reconcile } from './reconcile.js';
 
@@ -42,15 +42,7 @@ describe('per-service backoff', () => {
 });
 
 describe('engine blocks and service keys in the config', () => {
-  const problems = (document: unknown): string[] => {
-    try {
-      parseConfig(document, {});
-    } catch (error) {
-      if (error instanceof ConfigError) return [...error.problems];
-      throw error;
-    }
-    return [];
-  };
+  const problems = (document: unknown): string[] => configProblems(() => parseConfig(document, {}));
   const service = (keys: Record<string, unknown>) => [{ name: 'orders', target: 'remainder', ...keys }];
 
   it('nomad: a service needs its job; the address must be a URL', () => {
