@@ -24,6 +24,15 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/**
+ * How long an idle kept-alive connection stays open. Node's default (5 s) is shorter than the idle reuse
+ * of common clients (Go's net/http keeps idle connections 90 s, nginx upstreams 60-75 s, Python's urllib3
+ * without limit), so a client that pushed a metric, waited ~5 s and pushed again could reuse a socket the
+ * server was closing at that moment and lose the push (ECONNRESET, "socket hang up"). Longer than all of
+ * them; the server still announces it (Keep-Alive: timeout=120) for clients that honour the hint.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
 export interface ApiServer {
   /** http://host:port/ as a browser would open it. */
   readonly url: string;
@@ -45,6 +54,7 @@ export async function startApiServer(options: StartApiOptions): Promise<ApiServe
   }
   const app = createApiApp(options);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
