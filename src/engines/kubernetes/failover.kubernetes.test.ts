@@ -62,7 +62,8 @@ describe('leader election between two microscale processes', () => {
   });
 
   it('keeps one replica acting; after SIGKILL of the leader the other takes over within 15 s', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const configFile = join(dir, 'microscale.yaml');
     writeFileSync(
       configFile,

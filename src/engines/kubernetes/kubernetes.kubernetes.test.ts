@@ -57,7 +57,8 @@ describe('kubernetes engine', () => {
   });
 
   it('refuses at start a workload that an HPA also scales, naming both', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await createDeployment(clients, ns.name, 'contested');
     await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns.name,
@@ -72,7 +73,8 @@ describe('kubernetes engine', () => {
   });
 
   it('says which workload is missing and how to fix it', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await assert.rejects(KubernetesEngine.create(config, services(ns.name, { ghost: { deployment: 'no-such-thing' } }), context, clients), (error: unknown) => {
       assert.ok(error instanceof EngineError);
       assert.equal(error.failure, 'not-found');
@@ -82,7 +84,8 @@ describe('kubernetes engine', () => {
   });
 
   it('scales a StatefulSet and wakes the agent through its watch when pods become ready', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await clients.apps.createNamespacedStatefulSet({
       namespace: ns.name,
       body: {
@@ -111,7 +114,8 @@ describe('kubernetes engine', () => {
   });
 
   it('a reload adds, re-points and drops services: new workloads are watched and scaled, dropped ones left as they are', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     for (const name of ['r-one', 'r-two', 'r-three']) await createDeployment(clients, ns.name, name);
     const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
     const engine = await KubernetesEngine.create(config, services(ns.name, { one: { deployment: 'r-one' } }), context, clients);
@@ -134,7 +138,8 @@ describe('kubernetes engine', () => {
   });
 
   it('a reload naming a missing workload, or one an HPA scales, is refused and changes nothing', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await createDeployment(clients, ns.name, 'r-keep');
     await createDeployment(clients, ns.name, 'r-hpa');
     await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
@@ -160,7 +165,8 @@ describe('kubernetes engine', () => {
   });
 
   it('stops scaling a workload that an HPA takes over after start, says so once, and scales it again once the HPA is gone', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await createDeployment(clients, ns.name, 'later');
     await createDeployment(clients, ns.name, 'calm');
     const lines: { event?: string; service?: string; msg?: string }[] = [];
@@ -192,7 +198,8 @@ describe('kubernetes engine', () => {
   });
 
   it('never touches a workload that is not in the config', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     await createDeployment(clients, ns.name, 'mine');
     await createDeployment(clients, ns.name, 'bystander', 1);
     const engine = await KubernetesEngine.create(config, services(ns.name, { mine: { deployment: 'mine' } }), context, clients);

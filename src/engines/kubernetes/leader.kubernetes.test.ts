@@ -31,7 +31,8 @@ describe('lease leader election', () => {
   });
 
   it('lets exactly one of two replicas lead, and records it in the Lease', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const a = elector('replica-a', 'one-leader');
     const b = elector('replica-b', 'one-leader');
     assert.ok(await eventually(() => a.isLeader() || b.isLeader(), 5000), 'nobody became the leader');
@@ -44,7 +45,8 @@ describe('lease leader election', () => {
   });
 
   it('stops a leader that cannot renew before the other takes over, and the other takes over', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const proxy = await new ApiProxy().start();
     try {
       const cut = elector('cut-off', 'renewal', clientsFor(proxy.kubeConfig(ns.name), 1000).coordination);
@@ -72,7 +74,8 @@ describe('lease leader election', () => {
   });
 
   it('hands the Lease over at once when the leader stops cleanly', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const first = elector('first', 'handover');
     assert.ok(await eventually(() => first.isLeader(), 5000));
     const second = elector('second', 'handover');

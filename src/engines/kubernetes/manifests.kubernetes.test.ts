@@ -47,7 +47,8 @@ describe('deploy/kubernetes manifests and RBAC', () => {
   after(async () => ns?.remove());
 
   it('passes a server-side dry run, every object including the Namespace', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const api = KubernetesObjectApi.makeApiClient(admin.kubeConfig);
     const all = manifests(ns.name).map((o) => (o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, name: `${ns!.name}-dry` } } : o));
     assert.deepEqual(all.map((o) => o.kind).sort(), ['ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
@@ -56,7 +57,8 @@ describe('deploy/kubernetes manifests and RBAC', () => {
   });
 
   it('applies for real; the Deployment probes /healthz and /readyz on 8321 and mounts the config', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const api = KubernetesObjectApi.makeApiClient(admin.kubeConfig);
     for (const object of objects) await api.create(object);
     const deployment = await admin.apps.readNamespacedDeployment({ name: 'microscale', namespace: ns.name });
@@ -69,7 +71,8 @@ describe('deploy/kubernetes manifests and RBAC', () => {
   });
 
   it('ships a valid config whose workloads are exactly the ones rbac.yaml names', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const configMap = objects.find((o) => o.kind === 'ConfigMap') as V1ConfigMap;
     const config = parseConfigText(configMap.data?.['microscale.yaml'] ?? '', { RABBITMQ_PASSWORD: 'secret' });
     const named = config.services.map((s) => (s.engineOptions as KubernetesServiceOptions).deployment ?? (s.engineOptions as KubernetesServiceOptions).statefulSet).sort();
@@ -80,7 +83,8 @@ describe('deploy/kubernetes manifests and RBAC', () => {
   });
 
   it('lets the ServiceAccount run the engine and leader election on the named workloads', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     for (const name of ['orders-consumer', 'reports', 'payroll']) await createDeployment(admin, ns.name, name);
     const token = await admin.core.createNamespacedServiceAccountToken({ name: 'microscale', namespace: ns.name, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
     const cluster = admin.kubeConfig.getCurrentCluster();
@@ -113,7 +117,8 @@ describe('deploy/kubernetes manifests and RBAC', () => {
   });
 
   it('forbids the ServiceAccount everything else', async (t) => {
-    if (!ns || !restricted || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns && restricted, 'the namespace or client from before() is missing');
     const { apps, core, coordination } = restricted;
     const namespace = ns.name;
     await expectForbidden('scale a workload not in its config', () => apps.patchNamespacedDeploymentScale({ name: 'payroll', namespace, body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] }));

@@ -27,7 +27,8 @@ describe('kubernetes API server outage', () => {
   });
 
   it('keeps the agent running and the workload as it was, then resumes when the API server is back', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const namespace = ns.name;
     const proxy = await new ApiProxy().start();
     stops.push(() => proxy.cut());

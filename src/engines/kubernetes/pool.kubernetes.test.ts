@@ -34,7 +34,8 @@ describe('a P1 and a P2 Deployment sharing a pool of 9', () => {
   });
 
   it('follows P1 demand, gives P2 the rest, and never runs more than 9 pods', async (t) => {
-    if (!ns || !(await needKubernetes(t))) return;
+    if (!(await needKubernetes(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const namespace = ns.name;
     // Independent witnesses: every pod, and every change of spec.replicas, as the API server reports them.
     const pods = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(clients.kubeConfig), () => clients.core.listNamespacedPod({ namespace }), false);
