@@ -1,35 +1,53 @@
-// The Kubernetes HPA's replica rule and default behaviour, shared by the `hpa` and `keda` baselines
-// (KEDA feeds its metric into an HPA). From the HPA documentation
-// (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/):
+// The Kubernetes HPA's replica rule and the behaviour of an HPA created without `behavior:` (what
+// `kubectl autoscale` creates, and what KEDA creates unless the ScaledObject sets
+// advanced.horizontalPodAutoscalerConfig.behavior), shared by the `hpa` and `keda` baselines.
+// Modelled on kubernetes/kubernetes pkg/controller/podautoscaler:
 // - the controller syncs every 15 s (--horizontal-pod-autoscaler-sync-period);
-// - desired = ceil(current × metric / target), skipped while the ratio is within the 0.1 tolerance;
-// - CPU: pods not ready yet or without metrics count as 0 % when scaling up and 100 % when scaling
-//   down, and the move is dropped if that flips its direction (replica_calculator.go);
-// - default behavior: scaleUp has no stabilization and policies {Percent 100, Pods 4} per 15 s with
-//   selectPolicy Max (at most ×2 or +4 per period); scaleDown stabilizes over 300 s (the highest
-//   recommendation of the last 5 minutes is used) and may then drop 100 % per 15 s.
+// - replica_calculator.go GetResourceReplicas: desired = ceil(ratio × ready pods), skipped while the
+//   ratio is within the 0.1 tolerance. Pending and unready pods are *ignored*: on a scale-down they
+//   are simply dropped (the ratio is over the ready pods only), on a scale-up they count at 0 %
+//   ("rebalanceIgnored"), and a move the rebalancing flips is dropped. Only pods that are ready but
+//   have no metrics ("missingPods") count at 100 % on a scale-down; the simulator has none, since a
+//   running container always has its busy fraction;
+// - horizontal.go reconcileAutoscaler: the first sync records the current replica count as a
+//   recommendation (recordInitialRecommendation), so nothing scales down during the first window;
+// - horizontal.go normalizeDesiredReplicas (the path taken when the HPA has no `behavior`):
+//   stabilizeRecommendation takes the highest recommendation not older than the 300 s
+//   downscale stabilisation window, then convertDesiredReplicasWithRules clamps to
+//   [minReplicas, min(maxReplicas, calculateScaleUpLimit(current))], with
+//   calculateScaleUpLimit = max(2 × current, 4) (scaleUpLimitFactor 2, scaleUpLimitMinimum 4).
+//   (With a `behavior`, the API defaults would give max(×2, +4) per 15 s instead; neither baseline
+//   sets one.)
 
 export const HPA_DEFAULTS = {
   syncS: 15,
   tolerance: 0.1,
   scaleDownStabilizationS: 300,
-  scaleUpPods: 4,
-  scaleUpPercent: 100,
+  /** horizontal.go: scaleUpLimitFactor and scaleUpLimitMinimum. */
+  scaleUpLimitFactor: 2,
+  scaleUpLimitMinimum: 4,
   /** `kubectl autoscale` without --cpu-percent uses the server default of 80 % CPU. */
   cpuTargetUtilization: 0.8,
 } as const;
 
-/** CPU utilisation rule: `ready` pods averaged `utilization` (0..1); the rest of `current` have no metrics yet. */
+/**
+ * CPU utilisation rule (replica_calculator.go GetResourceReplicas): `ready` pods averaged
+ * `utilization` (0..1); the other `current − ready` pods exist but are pending or not ready yet.
+ */
 export function cpuProposal(current: number, ready: number, utilization: number, target: number = HPA_DEFAULTS.cpuTargetUtilization, tolerance: number = HPA_DEFAULTS.tolerance): number {
-  if (ready === 0) return current; // no metrics at all: the HPA does not act
-  const readyRatio = utilization / target;
-  const missing = Math.max(0, current - ready);
-  if (missing === 0) return Math.abs(readyRatio - 1) <= tolerance ? current : Math.ceil(readyRatio * ready);
-  const scalingUp = readyRatio > 1;
-  const assumed = scalingUp ? 0 : missing; // 0 % when going up, 100 % when going down
-  const ratio = (utilization * ready + assumed) / (target * (ready + missing));
-  if (Math.abs(ratio - 1) <= tolerance || (scalingUp && ratio < 1) || (!scalingUp && ratio > 1)) return current;
-  return Math.ceil(ratio * (ready + missing));
+  if (ready === 0) return current; // "did not receive metrics for any ready pods": the HPA does not act
+  const usageRatio = utilization / target;
+  const ignored = Math.max(0, current - ready);
+  const rebalanceIgnored = ignored > 0 && usageRatio > 1;
+  if (!rebalanceIgnored) {
+    // No scale-up with unready pods to rebalance: the ready pods alone decide (unready ones dropped).
+    return Math.abs(1 - usageRatio) <= tolerance ? current : Math.ceil(usageRatio * ready);
+  }
+  // Scale-up: the unready pods count at 0 %, and the move is dropped if that flips its direction.
+  const pods = ready + ignored;
+  const newUsageRatio = (utilization * ready) / (target * pods);
+  if (Math.abs(1 - newUsageRatio) <= tolerance || newUsageRatio < 1) return current;
+  return Math.ceil(newUsageRatio * pods);
 }
 
 /** External metric with an AverageValue target (what KEDA serves): ceil(total / perReplica). */
@@ -38,7 +56,20 @@ export function averageValueProposal(current: number, total: number, perReplica:
   return Math.ceil(total / perReplica);
 }
 
-/** The stabilization window and rate limits of one HPA, applied to each sync's proposal. */
+/** horizontal.go calculateScaleUpLimit: the most one sync may scale to without `behavior`. */
+export function scaleUpLimit(current: number): number {
+  return Math.floor(Math.max(HPA_DEFAULTS.scaleUpLimitFactor * current, HPA_DEFAULTS.scaleUpLimitMinimum));
+}
+
+/** horizontal.go convertDesiredReplicasWithRules: clamp to [min, min(max, scaleUpLimit(current))]. */
+export function convertDesiredReplicasWithRules(current: number, desired: number, min: number, max: number): number {
+  const maximum = Math.min(max, scaleUpLimit(current));
+  if (desired < min) return min;
+  if (desired > maximum) return maximum;
+  return desired;
+}
+
+/** The stabilisation window and limits of one HPA without `behavior`, applied to each sync's proposal. */
 export class HpaBehavior {
   private readonly recommendations: { tS: number; replicas: number }[] = [];
 
@@ -47,15 +78,24 @@ export class HpaBehavior {
     private readonly max: number,
   ) {}
 
+  /** recordInitialRecommendation: called on every sync, before the metrics are read; only the first records. */
+  observe(tS: number, current: number): void {
+    if (this.recommendations.length === 0) this.recommendations.push({ tS, replicas: current });
+  }
+
+  /** normalizeDesiredReplicas: the replica count this sync sets, given the metric's proposal. */
   next(tS: number, current: number, proposal: number): number {
+    this.observe(tS, current);
+    // reconcileAutoscaler: outside [min, max] the count is corrected without reading the metrics.
+    if (current > this.max) return this.max;
+    if (current < this.min) return this.min;
+    // stabilizeRecommendation: the highest recommendation not older than the window (a sample
+    // strictly before the cutoff no longer counts), the new one included.
+    const cutoffS = tS - HPA_DEFAULTS.scaleDownStabilizationS;
+    let stabilized = proposal;
+    for (const r of this.recommendations) if (r.tS >= cutoffS) stabilized = Math.max(stabilized, r.replicas);
+    while ((this.recommendations[0]?.tS ?? tS) < cutoffS) this.recommendations.shift();
     this.recommendations.push({ tS, replicas: proposal });
-    while ((this.recommendations[0]?.tS ?? tS) <= tS - HPA_DEFAULTS.scaleDownStabilizationS) this.recommendations.shift();
-    // Scale-up window 0: the latest proposal; scale-down: the highest of the window.
-    const downRecommendation = Math.max(...this.recommendations.map((r) => r.replicas));
-    let recommendation = current;
-    if (recommendation < proposal) recommendation = proposal;
-    if (recommendation > downRecommendation) recommendation = downRecommendation;
-    const upLimit = Math.max(current * (1 + HPA_DEFAULTS.scaleUpPercent / 100), current + HPA_DEFAULTS.scaleUpPods);
-    return Math.min(this.max, Math.max(this.min, Math.min(upLimit, recommendation)));
+    return convertDesiredReplicasWithRules(current, stabilized, this.min, this.max);
   }
 }
