@@ -223,7 +223,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     let after: Map<string, ActualState> | null = null;
     if (observed.actual && decisions.length > 0 && acting) {
       try {
-        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, target: e.target })));
+        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas })));
         after = await this.options.engine.observe();
         this.lastActual = after;
       } catch (error) {

@@ -85,9 +85,9 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
     const counted = outcome?.desired.kind === 'count' ? outcome.desired.count : undefined;
     memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs });
     const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
-    if (entry.target !== entry.current && engineRead) {
-      const sign = entry.target > entry.current ? '+' : '';
-      decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.target, reason: `${entry.name} ${sign}${entry.target - entry.current}: ${reason}`, dryRun: notActing });
+    if (entry.replicas !== entry.current && engineRead) {
+      const sign = entry.replicas > entry.current ? '+' : '';
+      decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.replicas, reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${reason}`, dryRun: notActing });
     }
     return {
       name: entry.name,
@@ -98,7 +98,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       target: input?.policy.target ?? { kind: 'remainder' },
       desired: counted ?? entry.allocation,
       allocation: entry.allocation,
-      planned: entry.target,
+      planned: entry.replicas,
       running: state.running,
       starting: state.starting,
       stopping: state.stopping,

@@ -161,10 +161,10 @@ async function start100Trials(docker: Docker, trials: number): Promise<{ ours: n
     for (let i = 0; i < trials; i++) {
       await engine.observe();
       const startedMs = Date.now();
-      await engine.apply([{ name: 'worker', target: 100 }]);
+      await engine.apply([{ name: 'worker', replicas: 100 }]);
       const tookMs = await clock.nth(100, startedMs, 180_000);
       if (tookMs !== null) ours.push(tookMs);
-      await engine.apply([{ name: 'worker', target: 0 }]);
+      await engine.apply([{ name: 'worker', replicas: 0 }]);
       await eventually(async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0, 120_000, 200);
 
       const baseStartMs = Date.now();

@@ -14,7 +14,7 @@ const service = (name: string, priority: number, desired: number | 'remainder', 
   ...extra,
 });
 
-const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.target;
+const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.replicas;
 const allocOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.allocation;
 
 describe('arbiter: the classic demo', () => {
@@ -106,7 +106,7 @@ describe('arbiter properties', () => {
         // After the plan: stopping stays, stopped ones become stopping, targets are live.
         const after = services.reduce((sum, s) => {
           const live = s.actual.running + s.actual.starting;
-          const target = plan.entries.find((e) => e.name === s.name)?.target ?? live;
+          const target = plan.entries.find((e) => e.name === s.name)?.replicas ?? live;
           return sum + s.actual.stopping + Math.max(target, live);
         }, 0);
         assert.ok(after <= Math.max(capacity, before), `occupancy ${after} > pool ${capacity} (was ${before})`);
@@ -125,7 +125,7 @@ describe('arbiter properties', () => {
         for (const s of services) {
           const entry = plan.entries.find((e) => e.name === s.name);
           assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
-          assert.ok(entry.target <= s.max);
+          assert.ok(entry.replicas <= s.max);
         }
       }),
       { numRuns: 500 },
@@ -183,11 +183,11 @@ describe('arbiter properties', () => {
         // Carry plans out (containers start and stop instantly) until nothing changes; it must settle fast.
         for (let round = 0; round < 3; round++) {
           const plan = arbitrate(current, capacity);
-          current = current.map((s) => ({ ...s, actual: { running: plan.entries.find((e) => e.name === s.name)?.target ?? 0, starting: 0, stopping: 0 } }));
+          current = current.map((s) => ({ ...s, actual: { running: plan.entries.find((e) => e.name === s.name)?.replicas ?? 0, starting: 0, stopping: 0 } }));
         }
         const settled = arbitrate(current, capacity);
-        for (const entry of settled.entries) assert.equal(entry.target, entry.current, `${entry.name} still changing: ${entry.reason}`);
-        for (const entry of settled.entries) assert.equal(entry.target, entry.allocation);
+        for (const entry of settled.entries) assert.equal(entry.replicas, entry.current, `${entry.name} still changing: ${entry.reason}`);
+        for (const entry of settled.entries) assert.equal(entry.replicas, entry.allocation);
       }),
       { numRuns: 500 },
     );

@@ -137,7 +137,7 @@ export function arbitrate(services: readonly ArbiterService[], capacity: number)
         name: s.name,
         priority: s.priority,
         allocation: alloc,
-        target,
+        replicas: target,
         current: liveOf(s),
         reason: describe(s, alloc, target, capacity),
       };

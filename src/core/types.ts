@@ -81,7 +81,7 @@ export interface PlanEntry {
   /** Where the service would be if nothing were in flight: its share of the pool. */
   readonly allocation: number;
   /** What the engine should drive running + starting to now (never over the pool). */
-  readonly target: number;
+  readonly replicas: number;
   /** running + starting before this plan. */
   readonly current: number;
   readonly reason: string;

@@ -59,15 +59,15 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('scales up to the target and reports the containers running', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, target: 3 }, { name: b, target: 1 }]);
+      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
       assert.ok(await settled({ [a]: 3, [b]: 1 }), 'did not reach 3 and 1 running');
     });
 
     it('is idempotent: the same target again starts nothing more', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, target: 3 }, { name: b, target: 1 }]);
-      await subject.engine.apply([{ name: a, target: 3 }, { name: b, target: 1 }]);
+      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
+      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
       const state = await subject.engine.observe();
       assert.equal(live(state.get(a)), 3);
       assert.equal(live(state.get(b)), 1);
@@ -76,7 +76,7 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('scales down, counting stopping containers until they are gone', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, target: 1 }, { name: b, target: 1 }]);
+      await subject.engine.apply([{ name: a, replicas: 1 }, { name: b, replicas: 1 }]);
       const right = await subject.engine.observe();
       assert.ok(live(right.get(a)) <= 1, 'stopped containers must not count as live');
       if (!options.mayCountStoppingTwice) assert.equal(live(right.get(a)) + (right.get(a)?.stopping ?? 0) <= 3, true, 'a container may not appear twice');
@@ -86,14 +86,14 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('touches only the service it is told about', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, target: 2 }]);
+      await subject.engine.apply([{ name: a, replicas: 2 }]);
       assert.ok(await settled({ [a]: 2, [b]: 1 }), 'the other service changed, or the target was not reached');
     });
 
     it('scales to zero when told to', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, target: 0 }, { name: b, target: 0 }]);
+      await subject.engine.apply([{ name: a, replicas: 0 }, { name: b, replicas: 0 }]);
       assert.ok(await settled({ [a]: 0, [b]: 0 }), 'did not reach zero');
     });
   });

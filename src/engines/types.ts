@@ -17,7 +17,7 @@ export interface EngineService<S = Record<string, unknown>> {
 export interface ApplyTarget {
   readonly name: string;
   /** running + starting to drive to. */
-  readonly target: number;
+  readonly replicas: number;
 }
 
 export interface Engine {

@@ -50,7 +50,7 @@ export function placeOnPool(replicas: ReadonlyMap<string, number>, views: readon
     }),
     capacity,
   );
-  return new Map(plan.entries.map((e) => [e.name, e.target]));
+  return new Map(plan.entries.map((e) => [e.name, e.replicas]));
 }
 
 /** A Deployment sized to fill the pool, for remainder services under the per-service baselines. */

@@ -110,7 +110,7 @@ export async function startProducer(docker: Docker, env: Record<string, string>,
 /** Stops and removes everything the demo started (by its labels), and deletes the queue. */
 export async function teardownDockerDemo(docker: Docker, config: MicroscaleConfig, redisUrl: string, queue: string, pool = DEMO_POOL): Promise<void> {
   const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool }), config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions as { image: string } })), { log: silentLogger() });
-  await engine.apply(config.services.map((s) => ({ name: s.name, target: 0 }))).catch(() => undefined);
+  await engine.apply(config.services.map((s) => ({ name: s.name, replicas: 0 }))).catch(() => undefined);
   await eventually(async () => [...(await engine.observe()).values()].every((s) => s.running + s.starting + s.stopping === 0), 15_000, 200);
   await engine.close();
   const producers = await docker.listContainers({ all: true, filters: { label: poolFilter(`${pool}-producer`) } });

@@ -36,7 +36,7 @@ describe('docker engine on a real daemon', () => {
     const pool = testPool('adopt');
     pools.push(pool);
     const first = engineFor(pool, [service('worker')]);
-    await first.apply([{ name: 'worker', target: 3 }]);
+    await first.apply([{ name: 'worker', replicas: 3 }]);
     // Closed mid-scaling: the start in flight finishes, those not begun are dropped, nothing is stopped.
     await first.close();
     const existing = (await poolContainers(pool)).length;
@@ -45,12 +45,12 @@ describe('docker engine on a real daemon', () => {
     try {
       const adopted = await second.observe();
       assert.equal((adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0), existing, 'the restarted engine sees every container there');
-      await second.apply([{ name: 'worker', target: 3 }]);
+      await second.apply([{ name: 'worker', replicas: 3 }]);
       assert.ok(await eventually(async () => (await second.observe()).get('worker')?.running === 3, 15_000), 'reaches 3 running');
       assert.equal((await poolContainers(pool)).length, 3, 'only the missing ones were started: no duplicates');
-      await second.apply([{ name: 'worker', target: 3 }]);
+      await second.apply([{ name: 'worker', replicas: 3 }]);
       assert.equal((await poolContainers(pool)).length, 3, 'and the same target again starts nothing');
-      await second.apply([{ name: 'worker', target: 1 }]);
+      await second.apply([{ name: 'worker', replicas: 1 }]);
       assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 15_000), 'the adopted extras are stopped and removed');
     } finally {
       await second.close();
@@ -62,13 +62,13 @@ describe('docker engine on a real daemon', () => {
     const [mine, theirs] = [testPool('mine'), testPool('theirs')];
     pools.push(mine, theirs);
     const other = engineFor(theirs, [service('worker')]);
-    await other.apply([{ name: 'worker', target: 1 }]);
+    await other.apply([{ name: 'worker', replicas: 1 }]);
     await other.close();
     const engine = engineFor(mine, [service('worker')]);
     try {
       assert.equal((await engine.observe()).get('worker')?.starting, 0);
       assert.equal((await engine.observe()).get('worker')?.running, 0, 'containers of pool "theirs" are not counted');
-      await engine.apply([{ name: 'worker', target: 0 }]);
+      await engine.apply([{ name: 'worker', replicas: 0 }]);
       assert.equal((await poolContainers(theirs)).length, 1, 'nor stopped');
     } finally {
       await engine.close();
@@ -85,7 +85,7 @@ describe('docker engine on a real daemon', () => {
     pools.push(pool);
     const engine = engineFor(pool, [service('web', { image: 'microscale-test-health:1', command: 'sleep 2; touch /ready; exec sleep 3600' })]);
     try {
-      await engine.apply([{ name: 'web', target: 1 }]);
+      await engine.apply([{ name: 'web', replicas: 1 }]);
       assert.ok(await eventually(async () => (await poolContainers(pool)).some((c) => c.State === 'running'), 10_000), 'container started');
       assert.deepEqual(
         { running: (await engine.observe()).get('web')?.running, starting: (await engine.observe()).get('web')?.starting },
@@ -104,7 +104,7 @@ describe('docker engine on a real daemon', () => {
     pools.push(pool);
     const engine = engineFor(pool, [service('ghost', { image: 'microscale-no-such-image:404' })]);
     try {
-      await assert.rejects(engine.apply([{ name: 'ghost', target: 1 }]), (error: unknown) => {
+      await assert.rejects(engine.apply([{ name: 'ghost', replicas: 1 }]), (error: unknown) => {
         assert.ok(error instanceof EngineError);
         assert.equal(error.failure, 'not-found');
         assert.match(error.message, /image "microscale-no-such-image:404" is not on the Docker Engine/);

@@ -84,9 +84,9 @@ export class DockerEngine implements Engine {
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     await this.cache.refresh(); // drive from what the daemon runs, even when apply comes without an observe
     const errors: EngineError[] = [];
-    for (const { name, target } of targets) {
+    for (const { name, replicas } of targets) {
       try {
-        await this.applyOne(name, target);
+        await this.applyOne(name, replicas);
       } catch (error) {
         errors.push(error instanceof EngineError ? error : engineError('docker', this.config.host, 'scale', error, name));
       }

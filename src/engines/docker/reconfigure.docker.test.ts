@@ -25,7 +25,7 @@ describe('docker engine: a reload adds, changes and removes services', () => {
       assert.deepEqual([...(await engine.observe()).keys()], ['kept']);
       await engine.reconfigure([dockerService('kept', { ...sleeper, labels: { version: '2' } }), dockerService('added', { ...sleeper, labels: { team: 'new' } })]);
       assert.deepEqual([...(await engine.observe()).keys()].sort(), ['added', 'kept'], 'the added service is observed');
-      await engine.apply([{ name: 'added', target: 2 }, { name: 'kept', target: 1 }]);
+      await engine.apply([{ name: 'added', replicas: 2 }, { name: 'kept', replicas: 1 }]);
       assert.ok(await eventually(async () => {
         const state = await engine.observe();
         return state.get('added')?.running === 2 && state.get('kept')?.running === 1;
@@ -46,14 +46,14 @@ describe('docker engine: a reload adds, changes and removes services', () => {
     pools.push(pool);
     const engine = dockerEngineFor(pool, [dockerService('kept'), dockerService('gone')]);
     try {
-      await engine.apply([{ name: 'gone', target: 1 }]);
+      await engine.apply([{ name: 'gone', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('gone')?.running === 1, 20_000), 'gone runs one container');
       await engine.reconfigure([dockerService('kept')]);
       assert.deepEqual([...(await engine.observe()).keys()], ['kept'], 'the removed service is not observed');
-      const refused = await engineRejection(engine.apply([{ name: 'gone', target: 0 }]));
+      const refused = await engineRejection(engine.apply([{ name: 'gone', replicas: 0 }]));
       assert.equal(refused.failure, 'not-found');
       assert.match(refused.message, /service "gone" is not configured on this engine/);
-      await engine.apply([{ name: 'kept', target: 1 }]);
+      await engine.apply([{ name: 'kept', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('kept')?.running === 1, 20_000), 'kept still scales');
       const gone = await containersOf(pool, 'gone');
       assert.deepEqual(gone.map((c) => c.State), ['running'], 'the removed service\'s container is left as it was');
@@ -70,7 +70,7 @@ describe('docker engine: a reload adds, changes and removes services', () => {
     try {
       await engine.reconfigure([dockerService('kept'), dockerService('ghost', { image: 'microscale-no-such-image:404' })]);
       assert.deepEqual((await engine.observe()).get('ghost'), { running: 0, starting: 0, stopping: 0 });
-      const missing = await engineRejection(engine.apply([{ name: 'ghost', target: 1 }, { name: 'kept', target: 1 }]));
+      const missing = await engineRejection(engine.apply([{ name: 'ghost', replicas: 1 }, { name: 'kept', replicas: 1 }]));
       assert.equal(missing.service, 'ghost');
       assert.match(missing.message, /image "microscale-no-such-image:404" is not on the Docker Engine/);
       assert.ok(await eventually(async () => (await engine.observe()).get('kept')?.running === 1, 20_000), 'the other service is still scaled');

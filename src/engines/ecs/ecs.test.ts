@@ -63,7 +63,7 @@ describe('ecs engine against the documented API', () => {
   it('speaks AWS JSON 1.1: UpdateService with cluster, service and desiredCount, signed with the SDK credentials', async () => {
     fake.addService('prod', 'orders', 1);
     const engine = await create(endpoint, services('orders'));
-    await engine.apply([{ name: 'orders', target: 3 }]);
+    await engine.apply([{ name: 'orders', replicas: 3 }]);
     const update = fake.http.requests.at(-1)!;
     assert.equal(update.headers['x-amz-target'], 'AmazonEC2ContainerServiceV20141113.UpdateService');
     assert.equal(update.headers['content-type'], 'application/x-amz-json-1.1');
@@ -92,7 +92,7 @@ describe('ecs engine against the documented API', () => {
       assert.deepEqual((await engine.observe()).get('shrink'), { running: 0, starting: 3, stopping: 0 });
       await pause(550);
       assert.deepEqual((await engine.observe()).get('shrink'), { running: 3, starting: 0, stopping: 0 });
-      await engine.apply([{ name: 'shrink', target: 1 }]);
+      await engine.apply([{ name: 'shrink', replicas: 1 }]);
       // The answer ECS gives before its scheduler acts on the lower desiredCount.
       const before = { serviceName: 'shrink', status: 'ACTIVE', desiredCount: 1, runningCount: 3, pendingCount: 0 };
       slow.fake.http.fail({ target: /DescribeServices/, fault: { status: 200, body: { services: [before], failures: [] } }, times: 1 });
@@ -109,7 +109,7 @@ describe('ecs engine against the documented API', () => {
       const engine = await create(slow.endpoint, services('drain'), { countStoppingTasks: true });
       await pause(60);
       await engine.observe();
-      await engine.apply([{ name: 'drain', target: 1 }]);
+      await engine.apply([{ name: 'drain', replicas: 1 }]);
       await pause(30); // the scheduler has acted: runningCount is 1, two tasks are STOPPING for 1.5 s
       assert.deepEqual((await engine.observe()).get('drain'), { running: 1, starting: 0, stopping: 2 });
       const targets = slow.fake.http.requests.slice(-3).map((r) => String(r.headers['x-amz-target']).split('.').at(-1));
@@ -146,16 +146,16 @@ describe('ecs engine against the documented API', () => {
       fake.addService('prod', name, 0);
       const engine = await create(endpoint, services(name), { timeout: fault === 'hang' ? '300ms' : '2s' });
       fake.http.fail({ target: /UpdateService/, body: new RegExp(`"service":"${name}"`), fault, times: 1 });
-      const error = await engineRejection(engine.apply([{ name, target: 1 }]));
+      const error = await engineRejection(engine.apply([{ name, replicas: 1 }]));
       assert.equal(error.failure, failure);
       assert.equal(error.service, name);
       const sent = fake.updates.length;
       await engine.observe();
-      await engine.apply([{ name, target: 1 }]);
+      await engine.apply([{ name, replicas: 1 }]);
       assert.equal(fake.updates.length, sent, 'no new UpdateService inside the backoff');
       await pause(600);
       await engine.observe();
-      await engine.apply([{ name, target: 1 }]);
+      await engine.apply([{ name, replicas: 1 }]);
       assert.equal(fake.updates.length, sent + 1, 'retried after the backoff');
     });
   }

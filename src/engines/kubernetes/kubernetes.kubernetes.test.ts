@@ -103,7 +103,7 @@ describe('kubernetes engine', () => {
     try {
       let wakes = 0;
       engine.watch(() => wakes++);
-      await engine.apply([{ name: 'ledger', target: 2 }]);
+      await engine.apply([{ name: 'ledger', replicas: 2 }]);
       const right = (await engine.observe()).get('ledger');
       assert.equal((right?.running ?? 0) + (right?.starting ?? 0), 2);
       assert.ok(await eventually(async () => (await engine.observe()).get('ledger')?.running === 2, 15_000, 100), 'the StatefulSet did not reach 2 ready');
@@ -120,14 +120,14 @@ describe('kubernetes engine', () => {
     const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
     const engine = await KubernetesEngine.create(config, services(ns.name, { one: { deployment: 'r-one' } }), context, clients);
     try {
-      await engine.apply([{ name: 'one', target: 1 }]);
+      await engine.apply([{ name: 'one', replicas: 1 }]);
       await engine.reconfigure(services(ns.name, { one: { deployment: 'r-one' }, two: { deployment: 'r-two' } }));
-      await engine.apply([{ name: 'two', target: 2 }]);
+      await engine.apply([{ name: 'two', replicas: 2 }]);
       assert.equal(await replicas('r-two'), 2);
       assert.ok(await eventually(async () => (await engine.observe()).get('two')?.running === 2, 15_000, 100), 'the added service was not watched');
       // `one` dropped, `two` now scales r-three.
       await engine.reconfigure(services(ns.name, { two: { deployment: 'r-three' } }));
-      await engine.apply([{ name: 'one', target: 3 }, { name: 'two', target: 1 }]);
+      await engine.apply([{ name: 'one', replicas: 3 }, { name: 'two', replicas: 1 }]);
       assert.equal(await replicas('r-one'), 1, 'a dropped service was scaled');
       assert.equal(await replicas('r-two'), 2, 'the workload a service left was scaled');
       assert.equal(await replicas('r-three'), 1);
@@ -156,7 +156,7 @@ describe('kubernetes engine', () => {
       });
       await assert.rejects(engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, other: { deployment: 'r-hpa' } })), /also scaled by HorizontalPodAutoscaler/);
       assert.deepEqual([...(await engine.observe()).keys()], ['keep']);
-      await engine.apply([{ name: 'keep', target: 2 }, { name: 'ghost', target: 2 }, { name: 'other', target: 2 }]);
+      await engine.apply([{ name: 'keep', replicas: 2 }, { name: 'ghost', replicas: 2 }, { name: 'other', replicas: 2 }]);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-keep', namespace: ns.name })).spec?.replicas, 2, 'the kept service stopped working');
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-hpa', namespace: ns.name })).spec?.replicas, 0, 'a refused workload was scaled');
     } finally {
@@ -174,13 +174,13 @@ describe('kubernetes engine', () => {
     const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
     const engine = await KubernetesEngine.create({ ...config, conflictCheckInterval: 200 }, services(ns.name, { later: { deployment: 'later' }, calm: { deployment: 'calm' } }), { ...context, log }, clients);
     try {
-      await engine.apply([{ name: 'later', target: 1 }]);
+      await engine.apply([{ name: 'later', replicas: 1 }]);
       await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
         namespace: ns.name,
         body: { metadata: { name: 'late-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'later' } } },
       });
       assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict'), 10_000, 100), 'the HPA created after start was not noticed');
-      await engine.apply([{ name: 'later', target: 3 }, { name: 'calm', target: 2 }]);
+      await engine.apply([{ name: 'later', replicas: 3 }, { name: 'calm', replicas: 2 }]);
       assert.equal(await replicas('later'), 1, 'scaled a workload an HPA now scales');
       assert.equal(await replicas('calm'), 2, 'the other service stopped being scaled');
       await new Promise((resolve) => setTimeout(resolve, 600));
@@ -190,7 +190,7 @@ describe('kubernetes engine', () => {
       assert.match(conflicts[0]?.msg ?? '', /Deployment .*\/later is also scaled by HorizontalPodAutoscaler .*\/late-hpa/);
       await clients.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'late-hpa', namespace: ns.name });
       assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict-cleared'), 10_000, 100), 'the HPA going away was not noticed');
-      await engine.apply([{ name: 'later', target: 3 }]);
+      await engine.apply([{ name: 'later', replicas: 3 }]);
       assert.equal(await replicas('later'), 3);
     } finally {
       await engine.close();
@@ -204,7 +204,7 @@ describe('kubernetes engine', () => {
     await createDeployment(clients, ns.name, 'bystander', 1);
     const engine = await KubernetesEngine.create(config, services(ns.name, { mine: { deployment: 'mine' } }), context, clients);
     try {
-      await engine.apply([{ name: 'mine', target: 2 }, { name: 'bystander', target: 4 }]);
+      await engine.apply([{ name: 'mine', replicas: 2 }, { name: 'bystander', replicas: 4 }]);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'bystander', namespace: ns.name })).spec?.replicas, 1);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'mine', namespace: ns.name })).spec?.replicas, 2);
       assert.deepEqual([...(await engine.observe()).keys()], ['mine']);

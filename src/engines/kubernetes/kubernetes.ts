@@ -126,13 +126,13 @@ export class KubernetesEngine implements Engine {
    * scale-down fails, the scale-ups wait for the next tick.
    */
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
-    const changes = targets.flatMap(({ name, target }) => {
+    const changes = targets.flatMap(({ name, replicas }) => {
       const workload = this.workloads.get(name);
       if (!workload) this.warnUnknown(name);
-      return workload && !this.contested.has(name) ? [{ workload, target, down: target < workload.declared() }] : [];
+      return workload && !this.contested.has(name) ? [{ workload, replicas, down: replicas < workload.declared() }] : [];
     });
     for (const down of [true, false]) {
-      const results = await Promise.allSettled(changes.filter((c) => c.down === down).map((c) => c.workload.scaleTo(c.target)));
+      const results = await Promise.allSettled(changes.filter((c) => c.down === down).map((c) => c.workload.scaleTo(c.replicas)));
       const failures = results.flatMap((r) => (r.status === 'rejected' ? [toEngineError(r.reason, 'cannot scale')] : []));
       const [first] = failures;
       if (first) throw failures.length === 1 ? first : new EngineError(first.failure, ENGINE, failures.map((f) => f.message).join('; '));

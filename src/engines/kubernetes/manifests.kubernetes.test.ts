@@ -99,7 +99,7 @@ describe('deploy/kubernetes manifests and RBAC', () => {
     const services = ['orders-consumer', 'reports'].map((name) => ({ name, stopGracePeriodMs: 0, options: { deployment: name } }));
     const engine = await KubernetesEngine.create({ kind: 'kubernetes', requestTimeout: 10_000 }, services, { log: silentLogger(), nowMs: Date.now }, restricted);
     try {
-      await engine.apply([{ name: 'orders-consumer', target: 2 }, { name: 'reports', target: 1 }]);
+      await engine.apply([{ name: 'orders-consumer', replicas: 2 }, { name: 'reports', replicas: 1 }]);
       assert.equal((await admin.apps.readNamespacedDeployment({ name: 'orders-consumer', namespace: ns.name })).spec?.replicas, 2);
       assert.equal((await engine.observe()).get('reports')?.starting, 1);
     } finally {

@@ -45,7 +45,7 @@ describe('marathon engine against the documented API', () => {
   it('sends PUT /v2/apps/{appId} with {"instances": n} and basic auth; a DC/OS token goes as "token=..."', async () => {
     fake.addApp('/prod/orders', { instances: 1 });
     const engine = await create(url, services('/prod/orders'));
-    await engine.apply([{ name: 'prod-orders', target: 3 }]);
+    await engine.apply([{ name: 'prod-orders', replicas: 3 }]);
     const put = fake.http.requests.filter((r) => r.method === 'PUT').at(-1)!;
     assert.equal(put.url.pathname, '/v2/apps/prod/orders');
     assert.deepEqual(JSON.parse(put.body), { instances: 3 });
@@ -55,7 +55,7 @@ describe('marathon engine against the documented API', () => {
     try {
       dcos.fake.addApp('/orders');
       const withToken = await create(dcos.url, services('/orders'), { username: undefined, password: undefined, token: 'eyJhbGciOi.dcos' });
-      await withToken.apply([{ name: 'orders', target: 1 }]);
+      await withToken.apply([{ name: 'orders', replicas: 1 }]);
       assert.equal(dcos.fake.http.requests.at(-1)!.headers.authorization, 'token=eyJhbGciOi.dcos');
     } finally {
       await dcos.fake.http.stop();
@@ -83,7 +83,7 @@ describe('marathon engine against the documented API', () => {
       const engine = await create(slow.url, services('/shrink'));
       await pause(40);
       await engine.observe();
-      await engine.apply([{ name: 'shrink', target: 1 }]);
+      await engine.apply([{ name: 'shrink', replicas: 1 }]);
       await pause(50); // the deployment has started killing; the kills take 1 s
       assert.deepEqual((await engine.observe()).get('shrink'), { running: 1, starting: 0, stopping: 2 });
       assert.equal(slow.fake.http.requests.at(-1)?.url.searchParams.getAll('embed').includes('app.tasks'), true);
@@ -95,16 +95,16 @@ describe('marathon engine against the documented API', () => {
   it('retries "App is locked by one or more deployments" (409) with backoff, not every tick', async () => {
     fake.addApp('/locked', { instances: 1, deploymentMs: 400 });
     const engine = await create(url, services('/locked'));
-    const conflict = await engineRejection(engine.apply([{ name: 'locked', target: 2 }]));
+    const conflict = await engineRejection(engine.apply([{ name: 'locked', replicas: 2 }]));
     assert.equal(conflict.failure, 'conflict');
     assert.match(conflict.message, /locked by one or more deployments/);
     const sent = fake.puts.length;
     await engine.observe();
-    await engine.apply([{ name: 'locked', target: 2 }]);
+    await engine.apply([{ name: 'locked', replicas: 2 }]);
     assert.equal(fake.puts.length, sent, 'no PUT inside the backoff');
     await pause(600);
     await engine.observe();
-    await engine.apply([{ name: 'locked', target: 2 }]);
+    await engine.apply([{ name: 'locked', replicas: 2 }]);
     assert.equal(fake.puts.length, sent + 1);
     assert.equal(fake.puts.at(-1)?.force, false);
     await pause(20);
@@ -114,7 +114,7 @@ describe('marathon engine against the documented API', () => {
   it('with force: true, overrides a deployment in progress with ?force=true', async () => {
     fake.addApp('/forced', { instances: 1, deploymentMs: 5000 });
     const engine = await create(url, services('/forced'), { force: true });
-    await engine.apply([{ name: 'forced', target: 2 }]);
+    await engine.apply([{ name: 'forced', replicas: 2 }]);
     assert.deepEqual(fake.puts.slice(-2).map((p) => p.force), [false, true]);
     await pause(20);
     assert.equal(fake.liveCount('/forced'), 2);
@@ -135,9 +135,9 @@ describe('marathon engine against the documented API', () => {
     fake.addApp('/other', { instances: 1 });
     const engine = await create(url, services('/edge', '/other'), { timeout: '300ms' });
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/edge$/, fault: { status: 403, body: { message: 'Not Authorized to perform this action!' } }, times: 1 });
-    assert.equal((await engineRejection(engine.apply([{ name: 'edge', target: 2 }]))).failure, 'auth');
+    assert.equal((await engineRejection(engine.apply([{ name: 'edge', replicas: 2 }]))).failure, 'auth');
     fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/other$/, fault: { status: 429, body: '<html>429 Too Many Requests</html>', headers: { 'Retry-After': '2' } }, times: 1 });
-    assert.equal((await engineRejection(engine.apply([{ name: 'other', target: 2 }]))).failure, 'throttled');
+    assert.equal((await engineRejection(engine.apply([{ name: 'other', replicas: 2 }]))).failure, 'throttled');
     fake.http.fail({ method: 'GET', fault: 'hang' });
     await pause(600); // both services are past their first backoff
     const started = Date.now();

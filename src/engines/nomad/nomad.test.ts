@@ -30,7 +30,7 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'api', namespace: 'apps', groups: [{ name: 'http', count: 1 }] });
     const engine = await create(address, [{ name: 'api', stopGracePeriodMs: 0, options: { job: 'api', group: 'http' } }], { namespace: 'apps' });
     await engine.observe();
-    await engine.apply([{ name: 'api', target: 3 }]);
+    await engine.apply([{ name: 'api', replicas: 3 }]);
     const last = fake.http.requests.at(-1)!;
     assert.equal(last.method, 'POST');
     assert.equal(last.url.pathname, '/v1/job/api/scale');
@@ -50,7 +50,7 @@ describe('nomad engine against the documented API', () => {
       const engine = await create(slow.address, services('stopper'));
       await new Promise((resolve) => setTimeout(resolve, 40));
       await engine.observe();
-      await engine.apply([{ name: 'stopper', target: 1 }]);
+      await engine.apply([{ name: 'stopper', replicas: 1 }]);
       await slow.fake.settled(); // the scheduler has marked two allocations stop; they take 1 s to finish
       const state = (await engine.observe()).get('stopper');
       assert.deepEqual(state, { running: 1, starting: 0, stopping: 2 });
@@ -79,7 +79,7 @@ describe('nomad engine against the documented API', () => {
   it('keeps counts within a disabled scaling block\'s min and max (Nomad refuses them otherwise)', async () => {
     fake.addJob({ id: 'bounded', groups: [{ name: 'g', count: 1, scaling: { Enabled: false, Min: 1, Max: 2 } }] });
     const engine = await create(address, services('bounded'));
-    await engine.apply([{ name: 'bounded', target: 5 }]);
+    await engine.apply([{ name: 'bounded', replicas: 5 }]);
     await fake.settled();
     assert.equal(fake.liveCount('bounded', 'g'), 2);
   });
@@ -87,17 +87,17 @@ describe('nomad engine against the documented API', () => {
   it('reads "blocked due to active deployment" as a conflict and backs off before trying again', async () => {
     fake.addJob({ id: 'deploying', groups: [{ name: 'g', count: 1 }], deploymentMs: 400 });
     const engine = await create(address, services('deploying'));
-    await engine.apply([{ name: 'deploying', target: 2 }]);
+    await engine.apply([{ name: 'deploying', replicas: 2 }]);
     await engine.observe();
-    const conflict = await engineRejection(engine.apply([{ name: 'deploying', target: 3 }]));
+    const conflict = await engineRejection(engine.apply([{ name: 'deploying', replicas: 3 }]));
     assert.equal(conflict.failure, 'conflict');
     const sent = fake.scaleRequests.length;
     await engine.observe();
-    await engine.apply([{ name: 'deploying', target: 3 }]);
+    await engine.apply([{ name: 'deploying', replicas: 3 }]);
     assert.equal(fake.scaleRequests.length, sent, 'no new scale request inside the backoff');
     await new Promise((resolve) => setTimeout(resolve, 600));
     await engine.observe();
-    await engine.apply([{ name: 'deploying', target: 3 }]);
+    await engine.apply([{ name: 'deploying', replicas: 3 }]);
     assert.equal(fake.scaleRequests.length, sent + 1);
     await fake.settled();
     assert.equal(fake.liveCount('deploying', 'g'), 3);
@@ -107,16 +107,16 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'busy', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('busy'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/busy\/scale$/, fault: { status: 429, body: 'Your IP is issuing too many concurrent connections, please rate limit your calls', headers: { 'Retry-After': '1' } }, times: 1 });
-    const throttled = await engineRejection(engine.apply([{ name: 'busy', target: 1 }]));
+    const throttled = await engineRejection(engine.apply([{ name: 'busy', replicas: 1 }]));
     assert.equal(throttled.failure, 'throttled');
     await new Promise((resolve) => setTimeout(resolve, 700));
     await engine.observe();
-    await engine.apply([{ name: 'busy', target: 1 }]);
+    await engine.apply([{ name: 'busy', replicas: 1 }]);
     await fake.settled();
     assert.equal(fake.liveCount('busy', 'g'), 0, 'still waiting: Retry-After is 1 s, longer than the first backoff');
     await new Promise((resolve) => setTimeout(resolve, 400));
     await engine.observe();
-    await engine.apply([{ name: 'busy', target: 1 }]);
+    await engine.apply([{ name: 'busy', replicas: 1 }]);
     await fake.settled();
     assert.equal(fake.liveCount('busy', 'g'), 1);
   });
@@ -149,7 +149,7 @@ describe('nomad engine against the documented API', () => {
       const blocking = fake.http.requests.filter((r) => r.url.pathname === '/v1/job/watched/allocations' && r.url.searchParams.get('wait') === '30s');
       assert.ok(blocking.some((r) => Number(r.url.searchParams.get('index')) > 0), 'a blocking query with the last X-Nomad-Index is waiting');
       await engine.observe();
-      await engine.apply([{ name: 'watched', target: 1 }]);
+      await engine.apply([{ name: 'watched', replicas: 1 }]);
       assert.ok(await eventually(() => changes >= 2, 2000), `woken as the allocation is placed and again when it runs (woken ${changes} times)`);
     } finally {
       unwatch();
@@ -162,7 +162,7 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'open', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('locked', 'open'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/locked\/scale$/, fault: { status: 403, body: 'Permission denied' } });
-    const error = await engineRejection(engine.apply([{ name: 'locked', target: 2 }, { name: 'open', target: 2 }]));
+    const error = await engineRejection(engine.apply([{ name: 'locked', replicas: 2 }, { name: 'open', replicas: 2 }]));
     assert.equal(error.failure, 'auth');
     assert.equal(error.service, 'locked');
     await fake.settled();

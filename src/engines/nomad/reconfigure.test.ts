@@ -33,7 +33,7 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
       assert.deepEqual([...(await engine.observe()).keys()].sort(), ['first', 'second'], 'the added job is observed');
       await pause(100); // the added job's watch has its first index
       assert.ok(allocationQueries('second') >= 2, 'the added job is watched with blocking queries');
-      await engine.apply([{ name: 'second', target: 2 }]);
+      await engine.apply([{ name: 'second', replicas: 2 }]);
       await fake.settled();
       assert.equal(fake.liveCount('second', 'g'), 2, 'and scaled');
       assert.ok(await eventually(() => changes >= 1, 2000), 'its allocations changing wake the agent');
@@ -41,7 +41,7 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
       await engine.reconfigure!(services('second'));
       assert.deepEqual([...(await engine.observe()).keys()], ['second'], 'the removed job is not observed');
       const sent = fake.scaleRequests.length;
-      await engine.apply([{ name: 'first', target: 3 }]);
+      await engine.apply([{ name: 'first', replicas: 3 }]);
       assert.equal(fake.scaleRequests.length, sent, 'nor scaled');
       await pause(100);
       const [woken, queried] = [changes, allocationQueries('first')];
@@ -63,7 +63,7 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
     const engine = await create(address, [{ name: 'web', stopGracePeriodMs: 1000, options: { job: 'blue' } }]);
     await engine.reconfigure!([{ name: 'web', stopGracePeriodMs: 1000, options: { job: 'green' } }]);
     await engine.observe();
-    await engine.apply([{ name: 'web', target: 2 }]);
+    await engine.apply([{ name: 'web', replicas: 2 }]);
     await fake.settled();
     assert.deepEqual([fake.liveCount('blue', 'g'), fake.liveCount('green', 'g')], [0, 2]);
     await engine.close();
@@ -74,11 +74,11 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
     fake.addJob({ id: 'extra', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('busy'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/busy\/scale$/, fault: { status: 429, body: 'rate limit your calls', headers: { 'Retry-After': '5' } }, times: 1 });
-    assert.equal((await engineRejection(engine.apply([{ name: 'busy', target: 1 }]))).failure, 'throttled');
+    assert.equal((await engineRejection(engine.apply([{ name: 'busy', replicas: 1 }]))).failure, 'throttled');
     await engine.reconfigure!(services('busy', 'extra'));
     const sent = fake.scaleRequests.length;
     await engine.observe();
-    await engine.apply([{ name: 'busy', target: 1 }, { name: 'extra', target: 1 }]);
+    await engine.apply([{ name: 'busy', replicas: 1 }, { name: 'extra', replicas: 1 }]);
     assert.deepEqual(fake.scaleRequests.slice(sent).map((r) => r.job), ['extra'], 'busy still waits out its Retry-After; extra is scaled');
     await engine.close();
   });
@@ -97,7 +97,7 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
     assert.match(refused.message, /service "steady"\): not-found: .*job not found/);
     assert.match(refused.message, /service "owned"\): refused: .*enabled scaling policy/);
     assert.deepEqual([...(await engine.observe()).keys()], ['steady'], 'still the old list');
-    await engine.apply([{ name: 'steady', target: 2 }]);
+    await engine.apply([{ name: 'steady', replicas: 2 }]);
     await fake.settled();
     assert.equal(fake.liveCount('steady', 'g'), 2, 'steady still scales its old job');
     await engine.close();

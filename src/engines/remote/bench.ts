@@ -58,7 +58,7 @@ async function ticks(s: Subject, n: number, rounds: number, gapMs: number): Prom
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();
     await s.engine.observe().catch(() => undefined);
-    await s.engine.apply(names(n).map((name) => ({ name, target: 1 + ((round + 1) % 2) }))).catch(() => undefined);
+    await s.engine.apply(names(n).map((name) => ({ name, replicas: 1 + ((round + 1) % 2) }))).catch(() => undefined);
     await s.engine.observe().catch(() => undefined);
     ms.push(performance.now() - start);
     if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));

@@ -159,16 +159,16 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
     const byName = this.byName;
     const failures: EngineError[] = [];
     await Promise.all(
-      targets.map(async ({ name, target }) => {
+      targets.map(async ({ name, replicas }) => {
         const service = byName.get(name);
         const known = this.known.get(name);
-        if (!service || !known || known.declared === target) return;
+        if (!service || !known || known.declared === replicas) return;
         if (!this.fresh.has(name)) return this.skip(name, 'its state could not be read this tick; holding it');
         const waitMs = this.writeBackoff.waitMs(name, now);
         if (waitMs > 0) return this.skip(name, `backing off after "${this.lastError.get(name)?.failure ?? 'an error'}" for ${waitMs}ms more`);
         try {
-          await this.driver.scale(service, target, this.closing.signal);
-          this.known.set(name, { ...known, declared: target });
+          await this.driver.scale(service, replicas, this.closing.signal);
+          this.known.set(name, { ...known, declared: replicas });
           this.writeBackoff.succeeded(name);
         } catch (error) {
           failures.push(this.recordFailure('scale', name, error, this.writeBackoff));

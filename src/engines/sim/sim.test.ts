@@ -22,11 +22,11 @@ describe('sim engine latencies', () => {
   it('keeps new containers starting for the start latency, and stopping ones in the pool for the stop latency', async () => {
     let now = 0;
     const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, [{ name: 'a', stopGracePeriodMs: 0, options: { stopLatency: 500 } }], { nowMs: () => now });
-    await engine.apply([{ name: 'a', target: 2 }]);
+    await engine.apply([{ name: 'a', replicas: 2 }]);
     assert.deepEqual({ ...(await engine.observe()).get('a'), nodes: undefined }, { running: 0, starting: 2, stopping: 0, nodes: undefined });
     now = 300;
     assert.equal((await engine.observe()).get('a')?.running, 2);
-    await engine.apply([{ name: 'a', target: 1 }]);
+    await engine.apply([{ name: 'a', replicas: 1 }]);
     assert.equal((await engine.observe()).get('a')?.stopping, 1);
     now = 799;
     assert.equal((await engine.observe()).get('a')?.stopping, 1, 'the per-service stop latency (500 ms) applies');

@@ -58,7 +58,7 @@ export class SimEngine implements Engine {
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     const now = this.context.nowMs();
-    for (const { name, target } of targets) this.cluster.scaleTo(name, target, now);
+    for (const { name, replicas } of targets) this.cluster.scaleTo(name, replicas, now);
     this.armWake(now);
   }
 

@@ -46,16 +46,16 @@ describe('swarm engine: a reload adds and removes services', () => {
     try {
       await engine.reconfigure([swarmService('kept', sleeper), swarmService('made', sleeper), swarmService('theirs', { service: existing })]);
       assert.deepEqual([...(await engine.observe()).keys()].sort(), ['kept', 'made', 'theirs'], 'the added services are observed');
-      await engine.apply([{ name: 'made', target: 1 }]);
+      await engine.apply([{ name: 'made', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('made')?.running === 1, SETTLE_MS), 'made: its Swarm service is created and runs 1 task');
       const woken = wakes;
-      await engine.apply([{ name: 'theirs', target: 1 }]);
+      await engine.apply([{ name: 'theirs', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('theirs')?.running === 1, SETTLE_MS), 'theirs: the existing Swarm service runs 1 task');
       assert.ok(await eventually(() => wakes > woken, 5000), 'the existing service\'s container events wake the agent once the reload names it');
 
       await engine.reconfigure([swarmService('kept', sleeper)]);
       assert.deepEqual([...(await engine.observe()).keys()], ['kept'], 'removed services are not observed');
-      const refused = await engineRejection(engine.apply([{ name: 'made', target: 0 }]));
+      const refused = await engineRejection(engine.apply([{ name: 'made', replicas: 0 }]));
       assert.equal(refused.failure, 'not-found');
       assert.match(refused.message, /service "made" is not configured on this engine/);
       assert.equal(await replicasOf(swarmServiceName(pool, sleeper, 'made')), 1, 'the removed service\'s Swarm service is left as it is');
@@ -76,7 +76,7 @@ describe('swarm engine: a reload adds and removes services', () => {
           error instanceof ConfigError && /services "lost": set image .* or service/.test(error.message) && /services "both": set image .* not both or neither/.test(error.message),
       );
       assert.deepEqual([...(await engine.observe()).keys()], ['old'], 'still the old list');
-      await engine.apply([{ name: 'old', target: 1 }]);
+      await engine.apply([{ name: 'old', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('old')?.running === 1, SETTLE_MS), 'and still scales it');
     } finally {
       await engine.close();

@@ -48,12 +48,12 @@ describe('swarm engine', () => {
     });
     const engine = new SwarmEngine(swarmSchema.parse({ kind: 'swarm' }), [service('web', { service: existing })], { log: silentLogger() });
     try {
-      await engine.apply([{ name: 'web', target: 2 }]);
+      await engine.apply([{ name: 'web', replicas: 2 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('web')?.running === 2, 30_000), 'reached 2 running tasks');
       const spec = (await docker.getService(existing).inspect()) as { Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Args: string[] } } } };
       assert.deepEqual(spec.Spec.Labels, { team: 'theirs' }, 'labels untouched');
       assert.deepEqual(spec.Spec.TaskTemplate.ContainerSpec.Args, ['sleep', '3600'], 'task template untouched');
-      await engine.apply([{ name: 'web', target: 0 }]);
+      await engine.apply([{ name: 'web', replicas: 0 }]);
       assert.ok(await eventually(async () => {
         const s = (await engine.observe()).get('web');
         return s?.running === 0 && s.stopping === 0;

@@ -110,11 +110,11 @@ export class SwarmEngine implements Engine {
     const found = await this.swarmServices(services);
     const errors: EngineError[] = [];
     await Promise.all(
-      targets.map(async ({ name, target }) => {
+      targets.map(async ({ name, replicas }) => {
         const service = services.find((s) => s.name === name);
         try {
           if (!service) throw new EngineError('not-found', 'swarm', `service "${name}" is not configured on this engine`);
-          await this.scale(service, found.get(this.nameOf(service)), target);
+          await this.scale(service, found.get(this.nameOf(service)), replicas);
         } catch (error) {
           errors.push(error instanceof EngineError ? error : this.fail(`scale ${name}`, error, name));
         }

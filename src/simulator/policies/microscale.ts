@@ -56,7 +56,7 @@ export function microscalePolicy(context: PolicyContext): Policy {
       for (const [name, outcome] of outcomes) {
         memory.set(name, { controllerState: outcome.controllerState, lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined });
       }
-      return new Map(plan.entries.map((e) => [e.name, e.target]));
+      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },
   };
 }

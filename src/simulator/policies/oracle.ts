@@ -42,7 +42,7 @@ export function oraclePolicy(context: PolicyContext): Policy {
         }),
         scenario.config.capacity,
       );
-      return new Map(plan.entries.map((e) => [e.name, e.target]));
+      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },
   };
 }
