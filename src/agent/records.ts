@@ -20,6 +20,8 @@ export interface ServiceTick {
   readonly starting: number;
   readonly stopping: number;
   readonly nodes?: Readonly<Record<string, number>>;
+  /** Why some of its containers are not becoming ready, as the engine tells (e.g. an image that is missing). */
+  readonly problem?: string;
   readonly reason: string;
 }
 

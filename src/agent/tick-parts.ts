@@ -103,6 +103,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       starting: state.starting,
       stopping: state.stopping,
       ...(state.nodes ? { nodes: state.nodes } : {}),
+      ...(state.problem ? { problem: state.problem } : {}),
       reason,
     };
   });
@@ -112,6 +113,6 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
 export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
   if (!actual) return tick;
-  const { nodes, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes };
-  return nodes ? { ...rest, nodes } : rest;
+  const { nodes, problem, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes, problem: actual.problem };
+  return { ...rest, ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
 }

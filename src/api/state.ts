@@ -25,6 +25,8 @@ export interface ServiceState {
   readonly stopping: number;
   readonly stale: boolean;
   readonly nodes: Readonly<Record<string, number>> | null;
+  /** Why some of its containers are not becoming ready (e.g. "1 of 2 pods not Ready: ErrImageNeverPull (...)"); null when none is stuck. */
+  readonly problem: string | null;
   readonly reason: string | null;
 }
 
@@ -77,6 +79,7 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
       stopping: seen?.stopping ?? 0,
       stale: seen?.stale ?? false,
       nodes: seen?.nodes ?? null,
+      problem: seen?.problem ?? null,
       reason: seen?.reason ?? null,
     };
   });

@@ -20,6 +20,11 @@ export interface ActualState {
   readonly stopping: number;
   /** Containers per host, where the engine knows hosts. */
   readonly nodes?: Readonly<Record<string, number>>;
+  /**
+   * Why some of its containers are not becoming ready, where the engine can tell (one line, e.g. "2 of 3
+   * pods not Ready: ErrImageNeverPull (...)"); absent when none is stuck. Shown per service; not used to decide.
+   */
+  readonly problem?: string;
 }
 
 export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };

@@ -41,6 +41,8 @@ export class KubernetesEngine implements Engine {
   private contested = new Map<string, string>();
   private conflictTimer: NodeJS.Timeout | undefined;
   private checking = false;
+  /** The last problem logged per service (pods not becoming Ready), so each is said once, and its end too. */
+  private readonly problems = new Map<string, string>();
 
   private constructor(
     private readonly kube: KubeClients,
@@ -117,8 +119,26 @@ export class KubernetesEngine implements Engine {
 
   async observe(): Promise<Map<string, ActualState>> {
     const state = new Map<string, ActualState>();
-    for (const [service, workload] of this.workloads) state.set(service, workload.state());
+    for (const [service, workload] of this.workloads) {
+      const actual = workload.state();
+      state.set(service, actual);
+      this.reportProblem(service, actual.problem);
+    }
     return state;
+  }
+
+  /** Logs when a service's pods start or stop being stuck (the reason without its counts, so not every tick). */
+  private reportProblem(service: string, problem: string | undefined): void {
+    const key = problem?.replace(/^\d+ of \d+ pods not Ready: /, '').replace(/ x\d+/g, '');
+    const before = this.problems.get(service);
+    if (key === before) return;
+    if (key === undefined) {
+      this.problems.delete(service);
+      this.log.info({ event: 'pods-ready-again', service }, `kubernetes engine: service "${service}": no pod is stuck any more`);
+      return;
+    }
+    this.problems.set(service, key);
+    this.log.warn({ event: 'pods-not-ready', service }, `kubernetes engine: service "${service}": ${problem}; they hold their place in the pool until they are Ready or scaled away`);
   }
 
   /**

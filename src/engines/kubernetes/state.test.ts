@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { actualState, selectorString } from './state.js';
+import { actualState, notReadyProblem, selectorString } from './state.js';
 
 const pod = (state: 'pending' | 'ready' | 'deleting' | 'failed'): V1Pod => ({
   metadata: { name: 'p', ...(state === 'deleting' ? { deletionTimestamp: new Date() } : {}) },
@@ -35,6 +35,43 @@ describe('kubernetes actual state', () => {
 
   it('is zero everywhere for a workload at zero with no pods', () => {
     assert.deepEqual(actualState(0, []), { running: 0, starting: 0, stopping: 0 });
+  });
+});
+
+const waiting = (reason: string, message?: string, lastExit?: number): V1Pod => ({
+  metadata: { name: 'w' },
+  status: {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
+    containerStatuses: [
+      {
+        name: 'worker',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: lastExit === undefined ? 0 : 3,
+        state: { waiting: { reason, ...(message ? { message } : {}) } },
+        ...(lastExit === undefined ? {} : { lastState: { terminated: { exitCode: lastExit, reason: 'Error' } } }),
+      },
+    ],
+  },
+});
+
+describe('pods not becoming Ready, per service', () => {
+  it('names the reason and message the kubelet gives, and how many pods it holds', () => {
+    const problem = notReadyProblem([pod('ready'), waiting('ErrImageNeverPull', 'Container image "nope:1" is not present with pull policy of Never'), waiting('ErrImageNeverPull', 'same')]);
+    assert.equal(problem, '2 of 3 pods not Ready: ErrImageNeverPull (Container image "nope:1" is not present with pull policy of Never)');
+    assert.equal(actualState(3, [waiting('ErrImageNeverPull')]).problem, '1 of 1 pods not Ready: ErrImageNeverPull');
+  });
+
+  it('gives the last exit code of a container that keeps failing, and counts each reason apart', () => {
+    const problem = notReadyProblem([waiting('CrashLoopBackOff', 'back-off 10s restarting failed container', 127), { ...waiting('x'), status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] } }]);
+    assert.equal(problem, '2 of 2 pods not Ready: CrashLoopBackOff x1 (back-off 10s restarting failed container; last exit code 127 (Error)); Unschedulable x1 (0/1 nodes are available)');
+  });
+
+  it('says nothing of pods still being created, pods being deleted, or ready pods', () => {
+    assert.equal(notReadyProblem([waiting('ContainerCreating'), pod('pending'), pod('deleting'), pod('ready')]), undefined);
+    assert.equal('problem' in actualState(2, [waiting('ContainerCreating'), pod('ready')]), false);
   });
 });
 

@@ -29,11 +29,55 @@ export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): A
     }
   }
   const running = Math.min(ready, declaredReplicas);
+  const problem = notReadyProblem(pods);
   return {
     running,
     starting: Math.max(0, declaredReplicas - running),
     stopping: terminating + Math.max(0, live - declaredReplicas),
+    ...(problem ? { problem } : {}),
   };
+}
+
+/** Waiting reasons of a container that is on its way up: not a problem. */
+const STARTING_REASONS = new Set(['ContainerCreating', 'PodInitializing']);
+
+/** Why one live, not-Ready pod is stuck (the kubelet's or scheduler's reason and message), if it says. */
+function stuckReason(pod: V1Pod): { reason: string; message: string } | undefined {
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled) return { reason: unscheduled.reason ?? 'Unschedulable', message: unscheduled.message ?? '' };
+  for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = status.state?.waiting;
+    if (waiting?.reason && !STARTING_REASONS.has(waiting.reason)) {
+      const last = status.lastState?.terminated;
+      const exited = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim()}` : ''}` : '';
+      return { reason: waiting.reason, message: `${waiting.message ?? ''}${exited}`.replace(/^; /, '') };
+    }
+    const terminated = status.state?.terminated;
+    if (terminated && terminated.exitCode !== 0) return { reason: terminated.reason ?? 'Error', message: `exit code ${terminated.exitCode}${terminated.message ? `: ${terminated.message.trim()}` : ''}` };
+  }
+  return undefined;
+}
+
+/**
+ * One line on the live pods that are not Ready and say why (image missing, a command that fails,
+ * unschedulable), grouped by reason with the first message of each; undefined when none is stuck.
+ * Pods still being created are not stuck.
+ */
+export function notReadyProblem(pods: readonly V1Pod[]): string | undefined {
+  const live = pods.filter((pod) => !pod.metadata?.deletionTimestamp && !isFinished(pod));
+  const byReason = new Map<string, { count: number; message: string }>();
+  for (const pod of live) {
+    if (isReady(pod)) continue;
+    const stuck = stuckReason(pod);
+    if (!stuck) continue;
+    const seen = byReason.get(stuck.reason);
+    if (seen) seen.count++;
+    else byReason.set(stuck.reason, { count: 1, message: stuck.message });
+  }
+  if (byReason.size === 0) return undefined;
+  const stuckCount = [...byReason.values()].reduce((sum, r) => sum + r.count, 0);
+  const reasons = [...byReason].map(([reason, { count, message }]) => `${reason}${byReason.size > 1 ? ` x${count}` : ''}${message ? ` (${message})` : ''}`);
+  return `${stuckCount} of ${live.length} pods not Ready: ${reasons.join('; ')}`;
 }
 
 /** A label selector as the API's `labelSelector` query string (matchLabels and matchExpressions). */

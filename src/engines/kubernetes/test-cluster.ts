@@ -1,9 +1,12 @@
 // Test helpers for the real control plane (../shared/tools/k8s-control-plane): find it or skip loudly,
-// a throwaway namespace per test file, Deployments to scale, and the fake kubelet that marks pods Ready.
+// a throwaway namespace per test file, Deployments to scale, and the fake kubelet that marks pods Ready;
+// and for the real node (../shared/tools/k8s-node): find it or skip loudly, Deployments whose pods run
+// there as real containers, and those containers as the Docker Engine lists them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
+import Docker from 'dockerode';
 import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { needService } from '../../testing/services.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
@@ -44,6 +47,77 @@ export async function needKubernetes(t: TestContext | undefined): Promise<boolea
       return true;
     },
   });
+}
+
+/** The node k8s-node registers, and the scheduler name its pods opt in with. */
+export const NODE_NAME = process.env.K8S_NODE_NAME ?? 'microscale-node';
+export const NODE_SCHEDULER = process.env.K8S_NODE_SCHEDULER_NAME ?? 'microscale-node';
+
+/**
+ * True when the real node is Ready (its kubelet runs pods as containers on the local Docker Engine);
+ * otherwise skips loudly (fails under MICROSCALE_REQUIRE_SERVICES=1). Checks the API server first.
+ */
+export async function needNode(t: TestContext | undefined): Promise<boolean> {
+  if (!(await needKubernetes(t))) return false;
+  return needService(t, {
+    what: `a Kubernetes node "${NODE_NAME}" running real pods on the Docker Engine`,
+    howToStart: '../shared/tools/k8s-node up',
+    probe: async () => {
+      const node = await adminClients().core.readNode({ name: NODE_NAME });
+      const ready = node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+      if (!ready) return false;
+      await new Docker().ping();
+      return true;
+    },
+  });
+}
+
+export interface RealPodOptions {
+  readonly replicas?: number;
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * A Deployment whose pods run on the real node: schedulerName microscale-node, a local image
+ * (busybox:latest, never pulled), `sleep` by default. busybox's sleep (PID 1) ignores TERM, so a pod
+ * being deleted holds its container for exactly terminationGracePeriodSeconds.
+ */
+export function realDeploymentSpec(name: string, options: RealPodOptions = {}): V1Deployment {
+  return {
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: options.replicas ?? 0,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          schedulerName: NODE_SCHEDULER,
+          terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 1,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          containers: [{ name: 'worker', image: options.image ?? 'busybox:latest', imagePullPolicy: 'Never', command: [...(options.command ?? ['sleep', '3600'])] }],
+        },
+      },
+    },
+  };
+}
+
+export async function createRealDeployment(clients: KubeClients, namespace: string, name: string, options: RealPodOptions = {}): Promise<void> {
+  await clients.apps.createNamespacedDeployment({ namespace, body: realDeploymentSpec(name, options) });
+}
+
+/**
+ * The application containers (not the pods' infra containers) the Docker Engine runs for a namespace,
+ * as the kubelet's dockershim labels them: one entry per container, with its Deployment's app label.
+ */
+export async function dockerPodContainers(namespace: string, docker = new Docker()): Promise<{ id: string; pod: string; state: string }[]> {
+  const found = await docker.listContainers({
+    all: false,
+    filters: { label: [`io.kubernetes.pod.namespace=${namespace}`, 'io.kubernetes.docker.type=container'] },
+  });
+  return found.map((c) => ({ id: c.Id, pod: c.Labels['io.kubernetes.pod.name'] ?? '', state: c.State }));
 }
 
 /** A fresh namespace named prefix-<random>; delete it with the returned function. */
