@@ -49,8 +49,25 @@ export async function createEngine(config: MicroscaleConfig, context: EngineCont
   return kind.create(config.engine, engineServicesOf(config), context);
 }
 
-/** Start-up lines that say plainly which plugins are not tested on a real server. */
+/**
+ * One line per common key the config sets and the chosen engine does not apply (today stopGracePeriod on
+ * kubernetes, nomad, marathon, ecs and sim), saying what holds instead. Returns the lines, for tests.
+ */
+export function ignoredKeyWarnings(config: MicroscaleConfig, log: Logger): string[] {
+  const engine = findEngineKind(config.engine.kind);
+  const why = engine?.ignoredKeys?.stopGracePeriod;
+  if (!engine || !why) return [];
+  const lines: string[] = [];
+  const perService = config.services.flatMap((s, i) => (s.stopGracePeriodFrom === 'service' ? [`services[${i}] (${s.name})`] : []));
+  if (config.services.some((s) => s.stopGracePeriodFrom === 'top-level')) lines.push(`stopGracePeriod: ignored by the ${engine.kind} engine: ${why}`);
+  if (perService.length > 0) lines.push(`${perService.join(', ')}: stopGracePeriod is ignored by the ${engine.kind} engine: ${why}`);
+  for (const line of lines) log.warn({ event: 'config-key-ignored', engine: engine.kind, key: 'stopGracePeriod' }, line);
+  return lines;
+}
+
+/** Start-up lines that say plainly which plugins are not tested on a real server, and which keys the engine ignores. */
 export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
+  ignoredKeyWarnings(config, log);
   const engine = findEngineKind(config.engine.kind);
   if (engine?.status === 'documented-api' || engine?.status === 'experimental') {
     log.warn({ engine: engine.kind, status: engine.status }, `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`);

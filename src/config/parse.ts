@@ -65,7 +65,7 @@ function parseService(
   index: number,
   serviceSchema: z.ZodObject<z.ZodRawShape>,
   engineKeys: readonly string[],
-  defaults: { capacity: number; stopGracePeriodMs: number },
+  defaults: { capacity: number; stopGracePeriodMs: number; stopGracePeriodGiven: boolean },
   problems: string[],
 ): ServiceConfig | undefined {
   const path = `services[${index}]`;
@@ -102,6 +102,7 @@ function parseService(
     arrivals,
     onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
     stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
+    ...(data.stopGracePeriod !== undefined ? { stopGracePeriodFrom: 'service' as const } : defaults.stopGracePeriodGiven ? { stopGracePeriodFrom: 'top-level' as const } : {}),
     engineOptions,
   };
 }
@@ -146,7 +147,8 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   const capacity = top.success ? top.data.capacity : typeof raw.capacity === 'number' ? raw.capacity : Number.MAX_SAFE_INTEGER;
   const stopGracePeriodMs = top.success ? top.data.stopGracePeriod : 10_000;
   const servicesRaw = Array.isArray(raw.services) ? raw.services : [];
-  const services = servicesRaw.map((service, i) => parseService(service, i, serviceSchema, engineKeys, { capacity, stopGracePeriodMs }, problems));
+  const stopGracePeriodGiven = raw.stopGracePeriod !== undefined;
+  const services = servicesRaw.map((service, i) => parseService(service, i, serviceSchema, engineKeys, { capacity, stopGracePeriodMs, stopGracePeriodGiven }, problems));
   if (!top.success || !engineResult.success || problems.length > 0) throw new ConfigError(problems, file);
   const config: MicroscaleConfig = {
     engine: engineResult.data,

@@ -107,6 +107,8 @@ export interface ServiceConfig {
   readonly arrivals: MetricConfig | undefined;
   readonly onMetricError: OnMetricError;
   readonly stopGracePeriodMs: number;
+  /** Where stopGracePeriodMs came from: the service's own key, the top-level key; absent: the default (10 s). */
+  readonly stopGracePeriodFrom?: 'service' | 'top-level';
   /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
   readonly engineOptions: Readonly<Record<string, unknown>>;
 }

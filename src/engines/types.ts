@@ -38,6 +38,9 @@ export interface Engine {
   close(): Promise<void>;
 }
 
+/** The common service keys an engine may not apply. */
+export type IgnorableKey = 'stopGracePeriod';
+
 export interface EngineContext {
   readonly log: Logger;
   readonly nowMs: () => number;
@@ -51,6 +54,11 @@ export interface EngineKind<C extends { kind: string } = { kind: string }, S = R
   readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
   /** Extra keys each service may or must carry on this engine (e.g. image for docker). */
   readonly serviceShape: z.ZodRawShape;
+  /**
+   * Common service keys this engine does not apply, each with what holds instead (one line). A config that
+   * sets one gets a warning at start (agent/wiring.ts), never silence.
+   */
+  readonly ignoredKeys?: Readonly<Partial<Record<IgnorableKey, string>>>;
   create(config: C, services: readonly EngineService<S>[], context: EngineContext): Engine | Promise<Engine>;
 }
 

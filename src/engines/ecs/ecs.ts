@@ -190,6 +190,7 @@ export const ecsEngine = defineEngine({
   status: 'documented-api',
   description: 'Amazon ECS service desiredCount through the AWS SDK (tested against the documented API, not real AWS)',
   schema: ecsSchema,
+  ignoredKeys: { stopGracePeriod: "the container's stopTimeout in the task definition holds (ECS's default: 30 s); set it there" },
   serviceShape: ecsServiceShape,
   create: (config, services: readonly EngineService<EcsServiceOptions>[], context) => createEcsEngine(config, services, context),
 });

@@ -8,7 +8,7 @@ import { ConfigError, EngineError, errorMessage } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
-import { kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
+import { describeWorkload, kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
 
 const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
@@ -111,6 +111,7 @@ export class KubernetesEngine implements Engine {
       this.workloads.delete(service);
     }
     for (const [service, workload] of opened) {
+      this.log.info({ event: 'workload-watched', service, stopGraceSeconds: workload.stopGraceSeconds() }, `kubernetes engine: service "${service}" scales ${describeWorkload(workload.ref)}; its pods stop within ${workload.stopGraceSeconds()} s (terminationGracePeriodSeconds), counted in the pool until they are gone`);
       this.workloads.set(service, workload);
       this.warnedUnknown.delete(service);
     }
@@ -185,6 +186,7 @@ export const kubernetesEngine = defineEngine({
   status: 'real-tested',
   description: 'Deployments and StatefulSets through the scale subresource (kube-apiserver 1.20 here; in-cluster or KUBECONFIG)',
   schema: kubernetesSchema,
+  ignoredKeys: { stopGracePeriod: "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. A pod being stopped keeps its place in the pool until it is gone" },
   serviceShape: kubernetesServiceShape,
   create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) => KubernetesEngine.create(config, services, context),
 });

@@ -74,6 +74,15 @@ export class WatchedWorkload {
     return found.spec?.replicas ?? 1;
   }
 
+  /**
+   * How long a pod of this workload may take to stop, from its pod template (terminationGracePeriodSeconds,
+   * Kubernetes' default 30 s): what holds on Kubernetes instead of microscale's stopGracePeriod. A pod being
+   * deleted stays counted as stopping (holding its place in the pool) until it is gone.
+   */
+  stopGraceSeconds(): number {
+    return this.object.get(this.ref.name, this.ref.namespace)?.spec?.template?.spec?.terminationGracePeriodSeconds ?? 30;
+  }
+
   /** Throws while either watch is down, so the agent holds instead of acting on a stale count. */
   state(): ActualState {
     for (const list of [this.object, this.pods]) {

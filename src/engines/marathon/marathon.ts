@@ -115,6 +115,7 @@ export const marathonEngine = defineEngine({
   status: 'documented-api',
   description: 'Marathon app instances through the REST API (tested against the documented API, not a real cluster)',
   schema: marathonSchema,
+  ignoredKeys: { stopGracePeriod: "the app's taskKillGracePeriodSeconds holds (Marathon's default: 3 s); set it in the app definition" },
   serviceShape: marathonServiceShape,
   create: (config, services: readonly EngineService<MarathonServiceOptions>[], context) => createMarathonEngine(config, services, context),
 });

@@ -200,6 +200,7 @@ export const nomadEngine = defineEngine({
   status: 'documented-api',
   description: 'Nomad task group counts through the HTTP API (tested against the documented API, not a real cluster)',
   schema: nomadSchema,
+  ignoredKeys: { stopGracePeriod: "the task's kill_timeout in the job holds (Nomad's default: 5 s); set it there" },
   serviceShape: nomadServiceShape,
   create: (config, services: readonly EngineService<NomadServiceOptions>[], context) => createNomadEngine(config, services, context),
 });

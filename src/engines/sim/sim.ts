@@ -92,6 +92,7 @@ export const simEngine = defineEngine({
   status: 'embedded',
   description: 'simulated containers with start/stop latency (no orchestrator needed)',
   schema: simSchema,
+  ignoredKeys: { stopGracePeriod: "simulated containers stop after the engine's stopLatency (or the service's stopLatency key)" },
   serviceShape: simServiceShape,
   create: (config, services: readonly EngineService<SimServiceOptions>[], context) => new SimEngine(config, services, context),
 });
