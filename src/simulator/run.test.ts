@@ -5,6 +5,7 @@ import type { PolicyName } from './policy.js';
 import { simulate } from './run.js';
 import { parseScenario } from './scenario.js';
 import { generateTrace } from './trace-gen.js';
+import { parseTrace } from './trace.js';
 
 // A pool of 20 shared by a queue consumer (10 msg/s per container) and background work.
 const scenario = parseScenario({
@@ -59,6 +60,26 @@ describe('simulation', () => {
     assert.ok(started(ours) <= 1.5 * started(hpa), `${started(ours)} starts vs hpa ${started(hpa)}`);
     assert.ok(started(ours) < started(queueOnly), `no fewer starts than probing from the queue (${started(queueOnly)})`);
     assert.ok(ours.utilization >= 0.95, `pool utilisation ${ours.utilization}`);
+  });
+  it('counts a remainder service busy only for its own work when it has a simulation block', () => {
+    const withWork = parseScenario({
+      engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
+      capacity: 20,
+      services: [
+        { name: 'orders', priority: 1, min: 1, max: 20, target: { queueLength: 50 }, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } },
+        { name: 'reports', priority: 2, target: 'remainder', simulation: { ratePerContainer: 10 } },
+      ],
+    });
+    const trace = parseTrace('t_s,orders,reports\n0,20,20\n600,20,20\n');
+    const score = (s: typeof scenario) => simulate(s, trace, createPolicy('static', { scenario: s, trace, staticCounts: new Map([['orders', 5]]) })).score;
+    const useful = score(withWork);
+    const always = score(scenario);
+    const reports = useful.services[1];
+    assert.ok(reports && Math.abs(reports.busySeconds - 2 * useful.durationS) < 1, `15 reports containers for 20 msg/s at 10 each: ${reports?.busySeconds} busy s, expected ${2 * useful.durationS}`);
+    assert.ok(Math.abs((always.services[1]?.busySeconds ?? 0) - 15 * always.durationS) < 1, 'without the block, every running reports container is busy');
+    const busy = useful.services.reduce((sum, s) => sum + s.busySeconds, 0);
+    assert.ok(Math.abs(useful.utilization - busy / (20 * useful.durationS)) < 1e-9);
+    assert.ok(useful.utilization < 0.25, `utilisation ${useful.utilization}: 2 orders + 2 reports containers of work in a pool of 20`);
   });
   it('is deterministic', () => {
     assert.deepEqual(run('microscale'), run('microscale'));

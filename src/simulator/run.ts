@@ -58,13 +58,14 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
   const cluster = new SimCluster((name) => latency.get(name) ?? { startLatencyMs: 0, stopLatencyMs: 0 });
   const lanes: Lane[] = scenario.services.map((service) => {
     const sim = service.simulation;
+    const work = sim ?? service.background;
     const target = service.config.target;
     return {
       service,
       name: service.config.name,
-      arrivals: sim ? sampler(trace, sim.column) : () => 0,
-      accumulator: new ServiceAccumulator(service.config.name, service.config.priority, sim?.sla, target.kind === 'queueLength' ? target.queueLength : undefined, sim?.ratePerContainer ?? 1),
-      queue: sim?.initialQueue ?? 0,
+      arrivals: work ? sampler(trace, work.column) : () => 0,
+      accumulator: new ServiceAccumulator(service.config.name, service.config.priority, sim?.sla, target.kind === 'queueLength' ? target.queueLength : undefined, work?.ratePerContainer ?? 1),
+      queue: work?.initialQueue ?? 0,
       busyFraction: 0,
       previousRate: null,
       initial: 0,
@@ -100,15 +101,16 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       if (changed) cluster.scaleTo(lane.name, target, tMs);
       const state = changed || !view ? cluster.state(lane.name, tMs) : view.actual;
       lane.accumulator.containerSeconds += (state.running + state.starting + state.stopping) * dtS;
-      const sim = lane.service.simulation;
-      if (!sim) {
+      const work = lane.service.simulation ?? lane.service.background;
+      if (!work) {
         lane.accumulator.busySeconds += state.running * dtS; // background work is always there
         return;
       }
-      const step = advanceQueue(lane.queue, rates[i] ?? 0, state.running, sim.ratePerContainer, dtS);
+      // A queue service, or background work with its own arrivals: busy only for the work done.
+      const step = advanceQueue(lane.queue, rates[i] ?? 0, state.running, work.ratePerContainer, dtS);
       lane.queue = step.queue;
       lane.busyFraction = step.busyFraction;
-      lane.accumulator.busySeconds += step.worked / sim.ratePerContainer;
+      lane.accumulator.busySeconds += step.worked / work.ratePerContainer;
       lane.accumulator.addQueue(step.queue, state.running, dtS);
     });
     if (options.sampleEveryS !== undefined && tS >= nextSampleS) {

@@ -32,15 +32,38 @@ describe('scenario', () => {
       services: [
         { name: 'a', target: { queueLength: 50 } },
         { ...orders, name: 'b', simulation: { ratePerContainer: 0, sla: { latency: 3 } } },
-        { name: 'c', target: 'remainder', simulation: { ratePerContainer: 1 } },
+        { name: 'c', target: 'remainder', simulation: { ratePerContainer: 1, sla: { queueLength: 5 } } },
         { ...orders, name: 'd', priority: 0 },
       ],
     });
     assert.ok(found.some((p) => p.startsWith('services[0].simulation: is required')), found.join('\n'));
     assert.ok(found.some((p) => p.startsWith('services[1].simulation.ratePerContainer: expected a number > 0')), found.join('\n'));
     assert.ok(found.some((p) => p.startsWith('services[1].simulation.sla: expected {queueLength: N} or {waitS: N}')), found.join('\n'));
-    assert.ok(found.some((p) => p.startsWith('services[2].simulation: a remainder service')), found.join('\n'));
+    assert.ok(found.some((p) => p.startsWith('services[2].simulation.sla: a remainder service has no target or SLA')), found.join('\n'));
     assert.ok(found.some((p) => p.startsWith('services[3].priority')), found.join('\n'));
+  });
+  it('gives a remainder service its own arrivals when it has a simulation block', () => {
+    const scenario = parseScenario({
+      capacity: 9,
+      services: [orders, { name: 'reports', priority: 2, target: 'remainder', simulation: { ratePerContainer: 4 } }, { name: 'batch', priority: 3, target: 'remainder' }],
+    });
+    assert.deepEqual(scenario.services[1]?.background, { ratePerContainer: 4, column: 'reports', initialQueue: 0 });
+    assert.equal(scenario.services[1]?.simulation, undefined, 'still a remainder service: no target, no SLA');
+    assert.equal(scenario.services[2]?.background, undefined, 'without a block, background work is always there');
+    assert.throws(() => checkTraceColumns(scenario, parseTrace('t_s,orders\n0,1\n'), 't.csv'), /services\[1\]\.simulation\.column: the trace t\.csv has no column "reports"/);
+  });
+  it('refuses an arrivals: block the simulation would ignore, naming the fix', () => {
+    const withArrivals = (simulation: object) => ({
+      capacity: 3,
+      services: [{ ...orders, arrivals: { source: 'push' }, controller: { ratePerContainer: 10 }, simulation: { ...orders.simulation, ...simulation } }],
+    });
+    const found = problems(withArrivals({}));
+    assert.ok(
+      found.some((p) => p.startsWith('services[0].arrivals: the simulator cannot read {"source":"push"}') && p.includes('add simulation.arrivalsMetric: true') && p.includes('or remove arrivals:')),
+      found.join('\n'),
+    );
+    assert.ok(problems(withArrivals({ arrivalsMetric: false })).some((p) => p.startsWith('services[0].arrivals:')));
+    assert.equal(parseScenario(withArrivals({ arrivalsMetric: true })).services[0]?.simulation?.arrivalsMetric, true);
   });
   it('runs on the sim engine only', () => {
     assert.ok(problems({ engine: { kind: 'docker' }, capacity: 3, services: [orders] }).some((p) => p.startsWith('engine.kind: a scenario runs on the sim engine')));

@@ -1,5 +1,6 @@
 // A scenario: an ordinary microscale config on the `sim` engine, plus a `simulation:` block on each
-// service with a queue (how much one container works through per second, the SLA, the trace column).
+// service with a queue (how much one container works through per second, the SLA, the trace column),
+// and optionally on a remainder service (its background work's own arrival column and rate).
 // The block is taken off before the ordinary config parser sees the file, so plain configs are
 // untouched and a scenario is still a config `microscale validate` understands once it is removed.
 import { readFile } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseConfig } from '../config/parse.js';
 import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
-import { formatIssues } from '../config/issues.js';
+import { formatIssues, showValue } from '../config/issues.js';
 import { nonEmptyString, numberAbove, numberAtLeast } from '../config/fields.js';
 import { ConfigError } from '../errors.js';
 import type { Trace } from './trace.js';
@@ -35,6 +36,26 @@ export const simulationSchema = z
   })
   .strict();
 
+/**
+ * A remainder service's optional block: its own work arrives at a trace column's rate, so its
+ * containers are busy only for the work there is (without the block, background work is always there).
+ */
+export const backgroundSchema = z
+  .object({
+    /** Messages per second one running container works through. */
+    ratePerContainer: numberAbove(0),
+    /** The trace column with the background work's arrival rate; default the service's name. */
+    column: nonEmptyString('a trace column name').optional(),
+    initialQueue: numberAtLeast(0).default(0),
+  })
+  .strict();
+
+export interface Background {
+  readonly ratePerContainer: number;
+  readonly column: string;
+  readonly initialQueue: number;
+}
+
 export type Sla = { readonly queueLength: number } | { readonly waitS: number };
 
 export interface Simulation {
@@ -47,8 +68,13 @@ export interface Simulation {
 
 export interface SimService {
   readonly config: ServiceConfig;
-  /** Undefined for remainder services: background work, always there, no queue. */
+  /** Undefined for remainder services: background work, no target, no SLA. */
   readonly simulation: Simulation | undefined;
+  /**
+   * Remainder services with a `simulation:` block: the background work's own arrivals. Undefined:
+   * background work is always there (a running container is always busy).
+   */
+  readonly background?: Background | undefined;
   readonly startLatencyMs: number;
   readonly stopLatencyMs: number;
 }
@@ -84,12 +110,14 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
     if (!(error instanceof ConfigError)) throw error;
     problems.push(...error.problems);
   }
+  const backgrounds: (Background | undefined)[] = [];
   const simulations = rawServices.map((raw, i) => {
     const isRemainder = raw !== null && typeof raw === 'object' && (raw as Record<string, unknown>).target === 'remainder';
     const block = blocks[i];
     const path = `services[${i}].simulation`;
+    const name = raw !== null && typeof raw === 'object' ? String((raw as Record<string, unknown>).name) : '';
     if (isRemainder) {
-      if (block !== undefined) problems.push(`${path}: a remainder service does background work and has no queue; remove the block`);
+      backgrounds[i] = block === undefined ? undefined : parseBackground(block, path, name, problems);
       return undefined;
     }
     if (block === undefined) {
@@ -101,18 +129,40 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
       problems.push(...formatIssues(result.error.issues, block, path, () => Object.keys(simulationSchema.shape)));
       return undefined;
     }
-    const name = (raw as Record<string, unknown>).name;
-    return { ...result.data, column: result.data.column ?? String(name) };
+    if (result.data.arrivalsMetric !== true && (raw as Record<string, unknown>).arrivals !== undefined) {
+      // The simulator reads no live source: an `arrivals:` it ignored would simulate queue-only control
+      // while the file says otherwise, and the figures would not be the ones the user asked for.
+      problems.push(
+        `services[${i}].arrivals: the simulator cannot read ${showValue((raw as Record<string, unknown>).arrivals)} (it reads no live source); add simulation.arrivalsMetric: true to hand microscale the simulated arrival rate of the previous tick, as this metric would, or remove arrivals: to simulate queue-length-only control`,
+      );
+    }
+    return { ...result.data, column: result.data.column ?? name };
   });
   if (problems.length > 0 || !config) throw new ConfigError(problems, file);
   const engineConfig = config.engine;
   const services = config.services.map((service, i) => ({
     config: service,
     simulation: simulations[i],
+    background: backgrounds[i],
     startLatencyMs: optionalMs(service.engineOptions.startLatency, engineConfig.startLatency),
     stopLatencyMs: optionalMs(service.engineOptions.stopLatency, engineConfig.stopLatency),
   }));
   return { config, services };
+}
+
+function parseBackground(block: unknown, path: string, name: string, problems: string[]): Background | undefined {
+  if (block !== null && typeof block === 'object') {
+    for (const key of ['sla', 'arrivalsMetric'] as const) {
+      if (key in block) problems.push(`${path}.${key}: a remainder service has no target or SLA (it takes what the pool has left); remove ${key}, and give {ratePerContainer: N, column: NAME} if its work arrives at a rate`);
+    }
+    if ('sla' in block || 'arrivalsMetric' in block) return undefined;
+  }
+  const result = backgroundSchema.safeParse(block);
+  if (!result.success) {
+    problems.push(...formatIssues(result.error.issues, block, path, () => Object.keys(backgroundSchema.shape)));
+    return undefined;
+  }
+  return { ...result.data, column: result.data.column ?? name };
 }
 
 export function parseScenarioText(text: string, file?: string): Scenario {
@@ -135,10 +185,11 @@ export async function loadScenario(file: string): Promise<Scenario> {
 /** Every service with a queue must find its column in the trace. */
 export function checkTraceColumns(scenario: Scenario, trace: Trace, traceFile: string): void {
   const known = [...trace.columns.keys()];
-  const problems = scenario.services.flatMap((s, i) =>
-    s.simulation && !trace.columns.has(s.simulation.column)
-      ? [`services[${i}].simulation.column: the trace ${traceFile} has no column "${s.simulation.column}"; it has ${known.join(', ')} (set simulation.column to one of them)`]
-      : [],
-  );
+  const problems = scenario.services.flatMap((s, i) => {
+    const column = s.simulation?.column ?? s.background?.column;
+    return column !== undefined && !trace.columns.has(column)
+      ? [`services[${i}].simulation.column: the trace ${traceFile} has no column "${column}"; it has ${known.join(', ')} (set simulation.column to one of them)`]
+      : [];
+  });
   if (problems.length > 0) throw new ConfigError(problems);
 }
