@@ -6,7 +6,7 @@ import { afterEach, describe, it } from 'node:test';
 import type { TickRecord } from '../agent/records.js';
 import { createApiApp } from './app.js';
 import type { AgentState } from './state.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 const TOKEN = 'test-token-0123456789';
 const stops: (() => Promise<void>)[] = [];

@@ -6,11 +6,11 @@ import { after, describe, it } from 'node:test';
 import { RegistryError } from '../metadata/errors.js';
 import type { ImageMetadata } from '../metadata/image.js';
 import { parseReference } from '../metadata/reference.js';
-import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../metadata/testing/registry.js';
+import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 import { needService } from '../testing/services.js';
 import { createApiApp } from './app.js';
 import { badgeRoutes, type BadgeRouteOptions } from './badges.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 const stops: (() => Promise<void>)[] = [];
 after(async () => {

@@ -5,7 +5,7 @@ import type { TickRecord } from '../agent/records.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../testing/services.js';
 import { startApiServer } from './server.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 describe('GET /api/events with a client that stops reading', () => {
   it('drops it once too many writes are queued, instead of buffering without end', async () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, it } from 'node:test';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../testing/services.js';
 import { startApiServer, type ApiServer } from './server.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

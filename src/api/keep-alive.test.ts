@@ -6,7 +6,7 @@ import { Agent as HttpAgent, request } from 'node:http';
 import { describe, it } from 'node:test';
 import { silentLogger } from '../log/logger.js';
 import { KEEP_ALIVE_TIMEOUT_MS, startApiServer } from './server.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 const TOKEN = 'keep-alive-token-0123456789';
 

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { startApi } from '../cli/lifecycle.js';
 import { silentLogger } from '../log/logger.js';
 import { isLoopback, parseListen } from './server.js';
-import { testAgent } from './test-agent.test-helpers.js';
+import { testAgent } from './testing/agent.js';
 
 describe('--listen', () => {
   it('parses host:port, including IPv6 in brackets, and rejects anything else with an example', () => {

@@ -18,7 +18,7 @@ import { DockerEngine } from '../engines/docker/docker.js';
 import { ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { dockerSchema } from '../engines/docker/schema.js';
 import { silentLogger } from '../log/logger.js';
-import { eventually } from '../testing/services.js';
+import { eventually } from '../util/eventually.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const run = promisify(execFile);

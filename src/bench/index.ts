@@ -2,11 +2,11 @@
 // and one line here.
 import type { Benchmark } from './types.js';
 import { arbiterBenchmark } from './arbiter.js';
-import { remoteEnginesBenchmark } from '../engines/remote/bench.js';
+import { remoteEnginesBenchmark } from './remote-engines.js';
 import { controlBenchmark } from './control.js';
 import { scaleBenchmark } from './scale.js';
 import { dockerBenchmark } from './docker.js';
 import { sourcesBenchmark } from './sources.js';
-import { registryBenchmark } from '../metadata/bench.js';
+import { registryBenchmark } from './registry.js';
 
 export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark];

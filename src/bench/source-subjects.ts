@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AckPolicy } from 'nats';
-import { serviceAvailable } from '../testing/services.js';
-import { fillList, REDIS_URL, redisCheck } from '../sources/redis/fixture.js';
-import { AMQP_URL, RabbitAdmin, rabbitmqCheck } from '../sources/rabbitmq/fixture.js';
-import { JetStreamFixture, NATS_URL, natsCheck } from '../sources/nats/fixture.js';
+import { serviceAvailable } from '../util/service-check.js';
+import { fillList, REDIS_URL, redisCheck } from './services/redis.js';
+import { AMQP_URL, RabbitAdmin, rabbitmqCheck } from './services/rabbitmq.js';
+import { JetStreamFixture, NATS_URL, natsCheck } from './services/nats.js';
 
 export interface QueueSubject {
   /** e.g. "redis list". */

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { silentLogger } from '../log/logger.js';
 import { findSourceKind } from '../sources/index.js';
 import type { Source } from '../sources/types.js';
-import { REDIS_URL } from '../sources/redis/fixture.js';
+import { REDIS_URL } from './services/redis.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 import { measureReaction, type ReactionSubject } from './source-reaction.js';
 import { startQueueSubjects, type QueueSubject } from './source-subjects.js';
@@ -70,9 +70,9 @@ async function readRow(name: string, source: Source, reads: number, raw?: { name
 }
 
 async function cloudReadRows(reads: number, notes: string[]): Promise<BenchRow[]> {
-  let cloud: typeof import('../sources/http/cloud-subjects.js');
+  let cloud: typeof import('./cloud-subjects.js');
   try {
-    cloud = await import('../sources/http/cloud-subjects.js');
+    cloud = await import('./cloud-subjects.js');
   } catch (error) {
     notes.push(`sqs, azure-queue, nsq, prometheus, http read latency not measured: ${error instanceof Error ? error.message : String(error)}`);
     return [];

@@ -11,7 +11,7 @@ import type { RegistryError } from './errors.js';
 import { inspectRegistryImage } from './image.js';
 import { parseReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
-import { buildAndPush, registryCheck, removeLocalImage, startRegistry, USER, type TestRegistry } from './testing/registry.js';
+import { buildAndPush, registryCheck, removeLocalImage, startRegistry, USER, type TestRegistry } from '../bench/services/registry.js';
 
 /** A DOCKER_CONFIG dir whose config.json holds base64 "user:password" for the host, as `docker login` writes it. */
 function dockerConfigWith(host: string, password = USER.password): string {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { needService } from '../testing/services.js';
 import type { RegistryError } from './errors.js';
 import { readImage } from './read.js';
-import { freePort } from './testing/registry.js';
+import { freePort } from '../bench/services/registry.js';
 
 const dockerCheck = {
   what: 'the Docker Engine with busybox:latest',

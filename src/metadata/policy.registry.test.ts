@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfigWithOrigins } from '../config/parse.js';
 import { ConfigError } from '../errors.js';
 import { needService } from '../testing/services.js';
-import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from './testing/registry.js';
+import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 
 const main = new URL('../cli/main.ts', import.meta.url).pathname;
 

@@ -8,8 +8,8 @@ import { RegistryError } from './errors.js';
 import { inspectRegistryImage } from './image.js';
 import { parseReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
-import { pushIndex } from './testing/oci-index.js';
-import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from './testing/registry.js';
+import { pushIndex } from '../bench/services/oci-index.js';
+import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 
 const LABELS = {
   'org.opencontainers.image.title': 'demo',

@@ -9,7 +9,7 @@ import { Agent } from '../../agent/agent.js';
 import { createEngine } from '../../agent/wiring.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually, needService, type ServiceCheck } from '../../testing/services.js';
-import { dockerCheck, testPool } from '../../engines/docker/testing.js';
+import { dockerCheck, testPool } from '../../engines/docker/testing/docker.js';
 import { dockerDemoConfig, ensureDemoImage, startProducer, teardownDockerDemo } from './demo-docker.js';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

@@ -15,7 +15,7 @@ import { DockerEngine } from '../../engines/docker/docker.js';
 import { LABEL, ownedLabels, poolFilter } from '../../engines/docker/labels.js';
 import { dockerSchema } from '../../engines/docker/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
-import { eventually } from '../../testing/services.js';
+import { eventually } from '../../util/eventually.js';
 import { UsageError } from '../exit.js';
 import { runUntilStopped, startApi } from '../lifecycle.js';
 import type { TickRecord } from '../../agent/records.js';

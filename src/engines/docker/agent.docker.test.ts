@@ -8,7 +8,7 @@ import { parseConfig } from '../../config/parse.js';
 import { silentLogger } from '../../log/logger.js';
 import type { Source } from '../../sources/types.js';
 import { eventually, needService } from '../../testing/services.js';
-import { dockerCheck, poolContainers, removePool, testPool } from './testing.js';
+import { dockerCheck, poolContainers, removePool, testPool } from './testing/docker.js';
 
 class ManualSource implements Source {
   value = 0;

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import { EngineError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, testPool } from './testing.js';
+import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, testPool } from './testing/docker.js';
 
 engineConformance('docker', {
   settleMs: 20_000,

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { eventually, needService } from '../../testing/services.js';
 import { LABEL } from './labels.js';
-import { dockerCheck, dockerEngineFor, dockerService, poolContainers, removePool, sleeper, testPool } from './testing.js';
+import { dockerCheck, dockerEngineFor, dockerService, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
 
 const containersOf = async (pool: string, service: string) => (await poolContainers(pool)).filter((c) => c.Labels[LABEL.service] === service);
 

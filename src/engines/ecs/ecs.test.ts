@@ -4,10 +4,10 @@ import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import type { Engine, EngineService } from '../types.js';
 import { createEcsEngine, ecsSchema, type EcsServiceOptions } from './ecs.js';
-import { ecsError, FakeEcs, type FakeEcsOptions } from './fake-ecs.js';
+import { ecsError, FakeEcs, type FakeEcsOptions } from '../../bench/fakes/fake-ecs.js';
 
 // Credentials and region the AWS SDK's usual way: the environment (this file runs in its own process).
 process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEMICROSCALE01';

@@ -2,7 +2,7 @@
 // UpdateService sets it, DescribeServices reads desiredCount, runningCount and pendingCount (batched: one
 // call per cluster per tick for up to 10 services). Credentials and region come the AWS SDK's usual way
 // (environment, shared config/profile, container or instance role); `endpoint` points it elsewhere (a
-// proxy, or the test fake). Tested against a fake of the documented API (fake-ecs.ts), not real AWS.
+// proxy, or the test fake). Tested against a fake of the documented API (src/bench/fakes/fake-ecs.ts), not real AWS.
 import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand, type ECSClientConfig, type Service } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { duration, intAtLeast, nonEmptyString } from '../../config/fields.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../testing/services.js';
-import { adminClients, createDeployment, KUBECONFIG_PATH, needKubernetes, testNamespace } from './test-cluster.js';
+import { adminClients, createDeployment, KUBECONFIG_PATH, needKubernetes, testNamespace } from './testing/cluster.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -3,14 +3,14 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { after, before, describe, it } from 'node:test';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { KubernetesEngine } from './kubernetes.js';
 import type { KubernetesServiceOptions } from './schema.js';
 import type { EngineService } from '../types.js';
-import { adminClients, createDeployment, needKubernetes, startFakeKubelet, testNamespace } from './test-cluster.js';
+import { adminClients, createDeployment, needKubernetes, startFakeKubelet, testNamespace } from './testing/cluster.js';
 
 const context = { log: silentLogger(), nowMs: Date.now };
 const config = { kind: 'kubernetes' as const, requestTimeout: 10_000 };

@@ -6,7 +6,7 @@ import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { clientsFor } from './client.js';
 import { LeaseElector } from './leader.js';
-import { adminClients, ApiProxy, needKubernetes, testNamespace } from './test-cluster.js';
+import { adminClients, ApiProxy, needKubernetes, testNamespace } from './testing/cluster.js';
 
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 };
 

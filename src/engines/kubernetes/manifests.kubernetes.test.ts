@@ -14,7 +14,7 @@ import { clientsFor, statusOf, type KubeClients } from './client.js';
 import { KubernetesEngine } from './kubernetes.js';
 import { LeaseElector } from './leader.js';
 import type { KubernetesServiceOptions } from './schema.js';
-import { adminClients, createDeployment, needKubernetes, testNamespace } from './test-cluster.js';
+import { adminClients, createDeployment, needKubernetes, testNamespace } from './testing/cluster.js';
 
 const deployDir = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
 

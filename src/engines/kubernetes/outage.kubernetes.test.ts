@@ -9,7 +9,7 @@ import { eventually } from '../../testing/services.js';
 import { clientsFor } from './client.js';
 import { KubernetesEngine } from './kubernetes.js';
 import type { KubernetesConfig } from './schema.js';
-import { adminClients, ApiProxy, createDeployment, needKubernetes, testNamespace } from './test-cluster.js';
+import { adminClients, ApiProxy, createDeployment, needKubernetes, testNamespace } from './testing/cluster.js';
 
 describe('kubernetes API server outage', () => {
   const admin = adminClients();

@@ -10,7 +10,7 @@ import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { KubernetesEngine } from './kubernetes.js';
 import type { KubernetesConfig } from './schema.js';
-import { adminClients, createDeployment, needKubernetes, startFakeKubelet, testNamespace } from './test-cluster.js';
+import { adminClients, createDeployment, needKubernetes, startFakeKubelet, testNamespace } from './testing/cluster.js';
 
 const percentile = (values: readonly number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))] ?? NaN;
 

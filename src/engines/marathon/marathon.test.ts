@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../log/logger.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import type { Engine, EngineService } from '../types.js';
-import { FakeMarathon, type FakeMarathonOptions } from './fake-marathon.js';
+import { FakeMarathon, type FakeMarathonOptions } from '../../bench/fakes/fake-marathon.js';
 import { createMarathonEngine, marathonSchema, type MarathonServiceOptions } from './marathon.js';
 
 const BASIC = { username: 'microscale', password: 's3cret' };

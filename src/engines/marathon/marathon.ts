@@ -2,7 +2,7 @@
 // (https://mesosphere.github.io/marathon/api-console/index.html): PUT /v2/apps/{appId} {"instances": n},
 // state from GET /v2/apps/{appId} (task counts, health, tasks being killed). A change while a deployment
 // holds the app (409) is retried with backoff, or overridden with ?force=true when `force: true`. Tested
-// against a fake that follows those documents (fake-marathon.ts), not a real cluster.
+// against a fake that follows those documents (src/bench/fakes/fake-marathon.ts), not a real cluster.
 import { z } from 'zod';
 import { duration, nonEmptyString } from '../../config/fields.js';
 import { httpUrl } from '../remote/fields.js';

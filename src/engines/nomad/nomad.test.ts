@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../testing/services.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
-import type { FakeNomad } from './fake-nomad.js';
-import { create, services, startFake, TOKEN } from './testing.js';
+import type { FakeNomad } from '../../bench/fakes/fake-nomad.js';
+import { create, services, startFake, TOKEN } from './testing/nomad.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

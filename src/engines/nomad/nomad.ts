@@ -1,7 +1,7 @@
 // `nomad`: scales a Nomad job's task group through the documented HTTP API
 // (https://developer.hashicorp.com/nomad/api-docs/jobs): the count is set with POST /v1/job/:id/scale,
 // the state is read from the job (count, scaling block) and its allocations. Tested against a fake that
-// follows those documents (fake-nomad.ts), not against a real cluster: the kind says so at start-up.
+// follows those documents (src/bench/fakes/fake-nomad.ts), not against a real cluster: the kind says so at start-up.
 import { z } from 'zod';
 import { duration, nonEmptyString } from '../../config/fields.js';
 import { httpUrl } from '../remote/fields.js';

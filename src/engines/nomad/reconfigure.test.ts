@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { eventually } from '../../testing/services.js';
-import type { FakeNomad } from './fake-nomad.js';
-import { create, services, startFake, TOKEN } from './testing.js';
+import type { FakeNomad } from '../../bench/fakes/fake-nomad.js';
+import { create, services, startFake, TOKEN } from './testing/nomad.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import { SimEngine } from './sim.js';
 
 engineConformance('sim', {

@@ -10,10 +10,10 @@ import { silentLogger } from '../../log/logger.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { eventually, needService } from '../../testing/services.js';
 import { LABEL } from '../docker/labels.js';
-import { testPool } from '../docker/testing.js';
+import { testPool } from '../docker/testing/docker.js';
 import { swarmSchema } from './schema.js';
 import { SwarmEngine, swarmServiceName } from './swarm.js';
-import { removeServices, sleeper, swarmCheck, swarmService } from './testing.js';
+import { removeServices, sleeper, swarmCheck, swarmService } from './testing/swarm.js';
 
 const SETTLE_MS = 30_000;
 

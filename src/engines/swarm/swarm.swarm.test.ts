@@ -4,15 +4,15 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { engineConformance } from '../conformance.js';
+import { engineConformance } from '../testing/conformance.js';
 import { ConfigError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually, needService } from '../../testing/services.js';
 import { LABEL } from '../docker/labels.js';
-import { testPool } from '../docker/testing.js';
+import { testPool } from '../docker/testing/docker.js';
 import { swarmSchema } from './schema.js';
 import { SwarmEngine } from './swarm.js';
-import { removeServices, sleeper, swarmCheck, swarmService as service } from './testing.js';
+import { removeServices, sleeper, swarmCheck, swarmService as service } from './testing/swarm.js';
 
 engineConformance('swarm', {
   settleMs: 30_000,

@@ -6,10 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../errors.js';
 import { parseConfig } from '../../config/parse.js';
 import { needService } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
-import { assertReadFails, closedPort, startStub } from '../http/test-support.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
+import { closedPort, startStub } from '../../bench/fakes/http-stub.js';
+import { assertReadFails } from '../testing/read-fails.js';
 import { AzureQueueSource, azureQueueSchema } from './azure-queue.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteInstalled, fillQueue, startAzurite, type Azurite } from './test-azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteInstalled, fillQueue, startAzurite, type Azurite } from '../../bench/services/azurite.js';
 
 const ACCOUNT = AZURITE_ACCOUNT;
 const KEY = AZURITE_KEY;

@@ -2,9 +2,10 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { conformanceContext, sourceConformance } from '../conformance.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { HttpJsonSource, httpSchema } from './http.js';
-import { assertReadFails, closedPort, startStub, type StubServer } from './test-support.js';
+import { closedPort, startStub, type StubServer } from '../../bench/fakes/http-stub.js';
+import { assertReadFails } from '../testing/read-fails.js';
 
 const TOKEN = 's3cret-token-123';
 

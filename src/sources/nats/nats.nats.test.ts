@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { parseConfig } from '../../config/parse.js';
 import { ConfigError, SourceError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
-import { freePort, portOpen, ThrowawayServer } from '../shared/test-servers.js';
-import { JetStreamFixture, NATS_URL, natsCheck } from './fixture.js';
+import { freePort, portOpen, ThrowawayServer } from '../testing/servers.js';
+import { JetStreamFixture, NATS_URL, natsCheck } from '../../bench/services/nats.js';
 import { NatsSource } from './nats.js';
 import { natsSchema } from './schema.js';
 

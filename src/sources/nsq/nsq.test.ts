@@ -2,10 +2,11 @@
 // the documented /stats shapes only (no nsqd can run here; the README says so).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sourceConformance, conformanceContext } from '../conformance.js';
-import { assertReadFails, closedPort } from '../http/test-support.js';
+import { sourceConformance, conformanceContext } from '../testing/conformance.js';
+import { closedPort } from '../../bench/fakes/http-stub.js';
+import { assertReadFails } from '../testing/read-fails.js';
 import { NsqDepthSource, nsqSchema } from './nsq.js';
-import { startFakeNsqd, type FakeNsqd } from './fake-nsqd.js';
+import { startFakeNsqd, type FakeNsqd } from '../../bench/fakes/fake-nsqd.js';
 
 function source(url: string, extra: Record<string, unknown> = {}): NsqDepthSource {
   return new NsqDepthSource(nsqSchema.parse({ source: 'nsq', url, topic: 'jobs', channel: 'workers', ...extra }), conformanceContext);

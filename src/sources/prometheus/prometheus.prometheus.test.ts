@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { needService, eventually } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
-import { assertReadFails, closedPort, startStub } from '../http/test-support.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
+import { closedPort, startStub } from '../../bench/fakes/http-stub.js';
+import { assertReadFails } from '../testing/read-fails.js';
 import { PrometheusQuerySource, prometheusSchema } from './prometheus.js';
-import { htpasswdInstalled, prometheusInstalled, startTestPrometheus, type TestPrometheus } from './test-prometheus.js';
+import { htpasswdInstalled, prometheusInstalled, startTestPrometheus, type TestPrometheus } from '../../bench/services/prometheus.js';
 
 const AUTH = { username: 'scaler', password: 'pr0m-s3cret' };
 const prometheusCheck = { what: "Debian's prometheus binary", howToStart: '../shared/tools/queue-servers up (installs it)', probe: async () => prometheusInstalled() };

@@ -7,7 +7,7 @@ import { SimEngine } from '../../engines/sim/sim.js';
 import { SourceError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
-import { sourceConformance } from '../conformance.js';
+import { sourceConformance } from '../testing/conformance.js';
 import { PushSource, pushSchema } from './push.js';
 
 sourceConformance('push', {

@@ -4,10 +4,10 @@ import { connect } from 'amqplib';
 import { parseConfig } from '../../config/parse.js';
 import { ConfigError, SourceError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
-import { freePort } from '../shared/test-servers.js';
-import { AMQP_URL, MANAGEMENT_URL, managementCheck, RabbitAdmin, rabbitmqCheck, uniqueQueue } from './fixture.js';
+import { freePort } from '../testing/servers.js';
+import { AMQP_URL, MANAGEMENT_URL, managementCheck, RabbitAdmin, rabbitmqCheck, uniqueQueue } from '../../bench/services/rabbitmq.js';
 import { RabbitmqSource } from './rabbitmq.js';
 import { rabbitmqSchema } from './schema.js';
 

@@ -10,9 +10,9 @@ import { SimEngine } from '../../engines/sim/sim.js';
 import { SourceError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually, needService } from '../../testing/services.js';
-import { conformanceContext } from '../conformance.js';
-import { freePort, portOpen, silentServer, ThrowawayServer } from '../shared/test-servers.js';
-import { fillList } from './fixture.js';
+import { conformanceContext } from '../testing/conformance.js';
+import { freePort, portOpen, silentServer, ThrowawayServer } from '../testing/servers.js';
+import { fillList } from '../../bench/services/redis.js';
 import { RedisSource } from './redis.js';
 import { redisSchema } from './schema.js';
 

@@ -5,9 +5,9 @@ import { SourceError } from '../../errors.js';
 import { parseConfig } from '../../config/parse.js';
 import { ConfigError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
-import { freePort } from '../shared/test-servers.js';
-import { fillList, fillStream, REDIS_URL, redisCheck, uniqueName } from './fixture.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
+import { freePort } from '../testing/servers.js';
+import { fillList, fillStream, REDIS_URL, redisCheck, uniqueName } from '../../bench/services/redis.js';
 import { RedisSource } from './redis.js';
 import { redisSchema } from './schema.js';
 

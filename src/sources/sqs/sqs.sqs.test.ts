@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { needService } from '../../testing/services.js';
-import { conformanceContext, sourceConformance } from '../conformance.js';
-import { assertReadFails, closedPort, startStub } from '../http/test-support.js';
+import { conformanceContext, sourceConformance } from '../testing/conformance.js';
+import { closedPort, startStub } from '../../bench/fakes/http-stub.js';
+import { assertReadFails } from '../testing/read-fails.js';
 import { SqsQueueSource, sqsSchema } from './sqs.js';
-import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs, type Fauxqs } from './test-fauxqs.js';
+import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs, type Fauxqs } from '../../bench/services/fauxqs.js';
 
 async function startFauxqsIfThere(): Promise<Fauxqs | undefined> {
   const check = { what: 'fauxqs (npm devDependency, an SQS-compatible server)', howToStart: 'npm ci (fauxqs@1.9.2 is in devDependencies)', probe: fauxqsInstalled };

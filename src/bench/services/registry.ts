@@ -1,4 +1,4 @@
-// Test support: a real Debian docker-registry on a free loopback port with a config this file writes
+// Bench and test equipment: a real Debian docker-registry on a free loopback port with a config this file writes
 // (no auth, htpasswd, or token auth), images built FROM busybox:latest on the local Docker Engine and
 // pushed with the docker CLI (DOCKER_CONFIG in a temp dir, so logins stay out of ~/.docker).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceCheck } from '../../testing/services.js';
+import type { ServiceCheck } from '../../util/service-check.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 
 export const USER = { username: 'alice', password: 's3cret' };

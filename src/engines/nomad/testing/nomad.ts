@@ -1,9 +1,9 @@
 // Test helpers for the nomad engine: the documented-API fake on a free port (with ACLs on), services
 // named like their jobs, and an engine created against the fake.
-import { silentLogger } from '../../log/logger.js';
-import type { Engine, EngineService } from '../types.js';
-import { FakeNomad, type FakeNomadOptions } from './fake-nomad.js';
-import { createNomadEngine, nomadSchema, type NomadServiceOptions } from './nomad.js';
+import { silentLogger } from '../../../log/logger.js';
+import type { Engine, EngineService } from '../../types.js';
+import { FakeNomad, type FakeNomadOptions } from '../../../bench/fakes/fake-nomad.js';
+import { createNomadEngine, nomadSchema, type NomadServiceOptions } from '../nomad.js';
 
 export const TOKEN = 'c5a1e3f2-0000-4000-8000-000000000001';
 

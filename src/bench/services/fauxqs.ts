@@ -1,7 +1,7 @@
 // Test and benchmark harness: fauxqs (an SQS-compatible server from npm) in-process on a free loopback
 // port, with an admin client to create and fill queues. Any credentials work with fauxqs.
 import { CreateQueueCommand, PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { closedPort } from '../http/test-support.js';
+import { closedPort } from '../fakes/http-stub.js';
 
 export const FAUXQS_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'sqs-s3cret-key' };
 

@@ -1,10 +1,7 @@
-// Test helpers for the HTTP-speaking sources: a loopback port with nothing on it, a throwaway HTTP
-// server with a handler of the test's choosing, and an assertion on the SourceError a read rejects with.
-import assert from 'node:assert/strict';
+// For the HTTP-speaking sources' tests and `bench sources`: a loopback port with nothing on it, and a
+// throwaway HTTP server with a handler of the caller's choosing.
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SourceError, type SourceFailure } from '../../errors.js';
-import type { Source } from '../types.js';
 
 /** A loopback port that was free a moment ago (connections to it are refused). */
 export async function closedPort(): Promise<number> {
@@ -34,19 +31,4 @@ export async function startStub(handler: RequestListener): Promise<StubServer> {
         server.close(() => resolve());
       }),
   };
-}
-
-/** Asserts that one read rejects with a SourceError of `failure` whose message matches `pattern`. */
-export async function assertReadFails(source: Source, failure: SourceFailure, pattern?: RegExp, timeoutMs = 3000): Promise<SourceError> {
-  let caught: unknown;
-  try {
-    const value = await source.read(AbortSignal.timeout(timeoutMs));
-    assert.fail(`expected a ${failure} SourceError, but the read returned ${value}`);
-  } catch (error) {
-    caught = error;
-  }
-  assert.ok(caught instanceof SourceError, `expected a SourceError, got ${String(caught)}`);
-  assert.equal(caught.failure, failure, caught.message);
-  if (pattern) assert.match(caught.message, pattern);
-  return caught;
 }

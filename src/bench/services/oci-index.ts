@@ -1,9 +1,9 @@
-// Test support: pushes a multi-platform OCI image index by hand through the registry API (blobs by
+// Bench and test equipment: pushes a multi-platform OCI image index by hand through the registry API (blobs by
 // POST + PUT, then each platform's manifest, then the index), plus a BuildKit-style attestation entry
 // that a reader must skip. Each platform is a one-layer image with its own labels.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { OCI_INDEX, OCI_MANIFEST } from '../media-types.js';
+import { OCI_INDEX, OCI_MANIFEST } from '../../metadata/media-types.js';
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 

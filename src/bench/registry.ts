@@ -6,12 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Benchmark, BenchRow } from '../bench/types.js';
-import { inspectRegistryImage } from './image.js';
-import { parseReference } from './reference.js';
-import { RegistryClient } from './registry-client.js';
-import { pushIndex } from './testing/oci-index.js';
-import { startRegistry, USER } from './testing/registry.js';
+import type { Benchmark, BenchRow } from './types.js';
+import { inspectRegistryImage } from '../metadata/image.js';
+import { parseReference } from '../metadata/reference.js';
+import { RegistryClient } from '../metadata/registry-client.js';
+import { pushIndex } from './services/oci-index.js';
+import { startRegistry, USER } from './services/registry.js';
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;

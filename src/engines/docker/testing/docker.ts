@@ -2,12 +2,12 @@
 // on that pool, and removal of every container a test pool left behind.
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
-import { silentLogger } from '../../log/logger.js';
-import type { ServiceCheck } from '../../testing/services.js';
-import type { EngineService } from '../types.js';
-import { DockerEngine } from './docker.js';
-import { poolFilter } from './labels.js';
-import { dockerSchema, type DockerServiceOptions } from './schema.js';
+import { silentLogger } from '../../../log/logger.js';
+import type { ServiceCheck } from '../../../testing/services.js';
+import type { EngineService } from '../../types.js';
+import { DockerEngine } from '../docker.js';
+import { poolFilter } from '../labels.js';
+import { dockerSchema, type DockerServiceOptions } from '../schema.js';
 
 export const dockerCheck: ServiceCheck = {
   what: 'Docker Engine on /var/run/docker.sock (or DOCKER_HOST) with busybox:latest',

@@ -1,20 +1,20 @@
 // Read-latency subjects for the sqs, azure-queue, nsq, prometheus and http sources: each starts its
 // server on loopback (fauxqs, Azurite, fake nsqd, Debian's prometheus, a Node JSON server) and builds a
 // source reading a known value. `microscale bench sources` can import startCloudSubjects(); run directly
-// (npx tsx src/sources/http/cloud-subjects.ts [reads]) it prints p50/p99 read latency per source.
+// (npx tsx src/bench/cloud-subjects.ts [reads]) it prints p50/p99 read latency per source.
 import { pathToFileURL } from 'node:url';
-import { silentLogger } from '../../log/logger.js';
-import type { Source, SourceContext } from '../types.js';
-import { AzureQueueSource, azureQueueSchema } from '../azure-queue/azure-queue.js';
-import { azuriteInstalled, fillQueue, startAzurite } from '../azure-queue/test-azurite.js';
-import { NsqDepthSource, nsqSchema } from '../nsq/nsq.js';
-import { startFakeNsqd } from '../nsq/fake-nsqd.js';
-import { PrometheusQuerySource, prometheusSchema } from '../prometheus/prometheus.js';
-import { prometheusInstalled, startTestPrometheus } from '../prometheus/test-prometheus.js';
-import { SqsQueueSource, sqsSchema } from '../sqs/sqs.js';
-import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs } from '../sqs/test-fauxqs.js';
-import { HttpJsonSource, httpSchema } from './http.js';
-import { startStub } from './test-support.js';
+import { silentLogger } from '../log/logger.js';
+import type { Source, SourceContext } from '../sources/types.js';
+import { AzureQueueSource, azureQueueSchema } from '../sources/azure-queue/azure-queue.js';
+import { azuriteInstalled, fillQueue, startAzurite } from './services/azurite.js';
+import { NsqDepthSource, nsqSchema } from '../sources/nsq/nsq.js';
+import { startFakeNsqd } from './fakes/fake-nsqd.js';
+import { PrometheusQuerySource, prometheusSchema } from '../sources/prometheus/prometheus.js';
+import { prometheusInstalled, startTestPrometheus } from './services/prometheus.js';
+import { SqsQueueSource, sqsSchema } from '../sources/sqs/sqs.js';
+import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs } from './services/fauxqs.js';
+import { HttpJsonSource, httpSchema } from '../sources/http/http.js';
+import { startStub } from './fakes/http-stub.js';
 
 export interface CloudSubject {
   readonly kind: string;

@@ -2,9 +2,9 @@
 // engine is up but not in a swarm, and leaves the swarm active), services to configure, and removal of
 // the Swarm services a test created.
 import Docker from 'dockerode';
-import type { ServiceCheck } from '../../testing/services.js';
-import type { EngineService } from '../types.js';
-import type { SwarmServiceOptions } from './schema.js';
+import type { ServiceCheck } from '../../../testing/services.js';
+import type { EngineService } from '../../types.js';
+import type { SwarmServiceOptions } from '../schema.js';
 
 export const swarmCheck: ServiceCheck = {
   what: 'Docker Engine in Swarm mode (single node) with busybox:latest',

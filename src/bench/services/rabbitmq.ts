@@ -2,7 +2,7 @@
 // an exact number of messages in a uniquely named queue.
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import type { ServiceCheck } from '../../testing/services.js';
+import type { ServiceCheck } from '../../util/service-check.js';
 
 export const AMQP_URL = process.env.MICROSCALE_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const MANAGEMENT_URL = process.env.MICROSCALE_TEST_RABBITMQ_MANAGEMENT_URL ?? 'http://127.0.0.1:15672';

@@ -9,7 +9,7 @@
 // allocations (?index=&wait=) hold the request until the allocations change or `wait` passes
 // (https://developer.hashicorp.com/nomad/api-docs#blocking-queries).
 import { randomUUID } from 'node:crypto';
-import { FakeHttpServer, type FakeRequest, type FakeResponse } from '../remote/fake-http.js';
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http.js';
 
 export interface FakeScaling {
   readonly Enabled: boolean;

@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
-import { eventually } from '../../testing/services.js';
-import { closedPort } from '../http/test-support.js';
+import { eventually } from '../../util/eventually.js';
+import { closedPort } from '../fakes/http-stub.js';
 
 // Azurite's well-known development account (public, documented; not a secret).
 export const AZURITE_ACCOUNT = 'devstoreaccount1';

@@ -2,9 +2,9 @@
 // where none can run here, a fake that follows the documented API). Call it from <kind>.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { ActualState } from '../core/types.js';
-import type { Engine } from './types.js';
-import { eventually } from '../testing/services.js';
+import type { ActualState } from '../../core/types.js';
+import type { Engine } from '../types.js';
+import { eventually } from '../../testing/services.js';
 
 export interface ConformanceSubject {
   readonly engine: Engine;

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedPort, startStub, type StubServer } from '../http/test-support.js';
+import { closedPort, startStub, type StubServer } from '../fakes/http-stub.js';
 
 export interface TestPrometheus {
   readonly url: string;

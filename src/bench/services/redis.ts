@@ -2,7 +2,7 @@
 // per run so parallel runs and other engineers' data never collide.
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { ServiceCheck } from '../../testing/services.js';
+import type { ServiceCheck } from '../../util/service-check.js';
 
 export const REDIS_URL = process.env.MICROSCALE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

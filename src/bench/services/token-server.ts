@@ -1,4 +1,4 @@
-// Test support: a Docker token server (distribution token spec) for a real docker-registry in token
+// Bench and test equipment: a Docker token server (distribution token spec) for a real docker-registry in token
 // mode. It signs RS256 JWTs with a throwaway key whose certificate the registry trusts; the named user
 // gets pull+push, anonymous callers get a token with no access (as Docker Hub does for private repos).
 import { createSign, generateKeyPairSync, X509Certificate } from 'node:crypto';

@@ -8,9 +8,9 @@ import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
-import { needService } from '../../testing/services.js';
-import { TcpProxy } from '../../testing/tcp-proxy.js';
-import { clientsFor, type KubeClients } from './client.js';
+import { needService } from '../../../testing/services.js';
+import { TcpProxy } from '../../../testing/tcp-proxy.js';
+import { clientsFor, type KubeClients } from '../client.js';
 
 export const KUBECONFIG_PATH = process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig';
 

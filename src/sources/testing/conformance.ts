@@ -2,9 +2,9 @@
 // none can run here, a fake that follows the documented API). Call it from <kind>.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { SourceError } from '../errors.js';
-import { silentLogger } from '../log/logger.js';
-import type { Source, SourceContext } from './types.js';
+import { SourceError } from '../../errors.js';
+import { silentLogger } from '../../log/logger.js';
+import type { Source, SourceContext } from '../types.js';
 
 export interface SourceSubject {
   /** Builds the source under test for service "conformance". */

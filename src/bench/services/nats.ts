@@ -2,7 +2,7 @@
 // named stream + durable consumer whose backlog a test can set exactly.
 import { randomUUID } from 'node:crypto';
 import { AckPolicy, connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
-import type { ServiceCheck } from '../../testing/services.js';
+import type { ServiceCheck } from '../../util/service-check.js';
 
 export const NATS_URL = process.env.MICROSCALE_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 

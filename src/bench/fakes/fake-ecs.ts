@@ -14,7 +14,7 @@
 //   https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html
 //   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html
 import { randomUUID } from 'node:crypto';
-import { FakeHttpServer, type FakeRequest, type FakeResponse } from '../remote/fake-http.js';
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http.js';
 
 const TARGET_PREFIX = 'AmazonEC2ContainerServiceV20141113.';
 const ACCOUNT = '123456789012';

@@ -7,7 +7,7 @@
 // {"message": ...}: 401 "Invalid username or password.", 403, 404 "App '/x' does not exist", 422.
 // Auth: HTTP basic, or DC/OS's "Authorization: token=<token>".
 import { randomUUID } from 'node:crypto';
-import { FakeHttpServer, type FakeRequest, type FakeResponse } from '../remote/fake-http.js';
+import { FakeHttpServer, type FakeRequest, type FakeResponse } from './fake-http.js';
 
 export interface FakeMarathonOptions {
   readonly basic?: { readonly username: string; readonly password: string };

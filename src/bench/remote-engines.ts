@@ -2,17 +2,17 @@
 // documented-API fakes on loopback (observe + apply + observe, every service changing), and how many API
 // requests that takes, against the in-process sim engine in the same run. A last row per kind shows a
 // service whose reads hang: it costs one timeout per backoff period, not one per tick.
-import type { BenchResult, Benchmark } from '../../bench/types.js';
-import { silentLogger } from '../../log/logger.js';
-import type { Engine, EngineService } from '../types.js';
-import { SimEngine } from '../sim/sim.js';
-import { createEcsEngine, ecsSchema } from '../ecs/ecs.js';
-import { FakeEcs } from '../ecs/fake-ecs.js';
-import { createMarathonEngine, marathonSchema } from '../marathon/marathon.js';
-import { FakeMarathon } from '../marathon/fake-marathon.js';
-import { createNomadEngine, nomadSchema } from '../nomad/nomad.js';
-import { FakeNomad } from '../nomad/fake-nomad.js';
-import type { FakeHttpServer } from './fake-http.js';
+import type { BenchResult, Benchmark } from './types.js';
+import { silentLogger } from '../log/logger.js';
+import type { Engine, EngineService } from '../engines/types.js';
+import { SimEngine } from '../engines/sim/sim.js';
+import { createEcsEngine, ecsSchema } from '../engines/ecs/ecs.js';
+import { FakeEcs } from './fakes/fake-ecs.js';
+import { createMarathonEngine, marathonSchema } from '../engines/marathon/marathon.js';
+import { FakeMarathon } from './fakes/fake-marathon.js';
+import { createNomadEngine, nomadSchema } from '../engines/nomad/nomad.js';
+import { FakeNomad } from './fakes/fake-nomad.js';
+import type { FakeHttpServer } from './fakes/fake-http.js';
 
 interface Subject {
   readonly engine: Engine;
