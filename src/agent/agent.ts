@@ -57,6 +57,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly engineGuard: EngineGuard;
   private engineUnwatch: (() => void) | undefined;
   private lastActual = new Map<string, ActualState>();
+  /** Why a service's policy just changed (an image change): put in front of its next decision's reason, for one tick. */
+  private readonly causes = new Map<string, string>();
 
   constructor(
     config: MicroscaleConfig,
@@ -169,7 +171,7 @@ export class Agent extends EventEmitter<AgentEvents> {
    * rejects. Sources whose metric or arrivals block changed are rebuilt, removed ones closed. The engine
    * block itself stays (changing it needs a restart, and the caller is told so).
    */
-  async reconfigure(next: MicroscaleConfig): Promise<void> {
+  async reconfigure(next: MicroscaleConfig, cause?: { readonly services: readonly string[]; readonly reason: string }): Promise<void> {
     if (JSON.stringify(next.engine) !== JSON.stringify(this.configValue.engine)) {
       throw new Error('engine: the engine block changed; restart microscale to change engines');
     }
@@ -183,7 +185,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     const closing = [this.metricSources.reconfigure(previous, next), this.arrivalSources.reconfigure(previous, next)];
     this.configValue = next;
     await Promise.all(closing);
-    this.options.log.info({ event: 'reconfigured', services: next.services.length }, 'new config in force');
+    for (const service of cause?.services ?? []) this.causes.set(service, cause?.reason ?? '');
+    this.options.log.info({ event: 'reconfigured', services: next.services.length, ...(cause ? { cause: cause.reason } : {}) }, cause ? `new config in force: ${cause.reason}` : 'new config in force');
     this.wake();
   }
 
@@ -200,6 +203,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   private async tick(): Promise<void> {
     const config = this.configValue;
+    const causes = new Map(this.causes);
     const startMs = this.nowMs();
     this.lastTickStartMs = startMs;
     const [metrics, arrivals, observed] = await Promise.all([
@@ -216,7 +220,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     const result = step(inputs, config.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
     const acting = !this.dryRun && !this.pausedValue && !standby;
-    const { services, decisions, memory } = describeTick(result, inputs, startMs, observed.actual !== null, !acting);
+    const described = describeTick(result, inputs, startMs, observed.actual !== null, !acting);
+    const { services, memory } = described;
+    const decisions = described.decisions.map((d) => {
+      const cause = causes.get(d.service);
+      return cause ? { ...d, reason: `${cause}; ${d.reason}` } : d;
+    });
+    for (const [service, cause] of causes) if (this.causes.get(service) === cause) this.causes.delete(service);
     for (const [name, remembered] of memory) this.memory.set(name, remembered);
 
     let engineError = observed.error;

@@ -20,7 +20,7 @@ export interface BadgeRouteOptions {
   readonly now?: () => number;
 }
 
-const STATUS: Readonly<Record<RegistryFailure, 400 | 403 | 404 | 502 | 504>> = {
+const STATUS: Readonly<Record<RegistryFailure, 400 | 403 | 404 | 429 | 502 | 504>> = {
   'bad-reference': 400,
   'no-platform': 404,
   'not-found': 404,
@@ -29,6 +29,8 @@ const STATUS: Readonly<Record<RegistryFailure, 400 | 403 | 404 | 502 | 504>> = {
   unreachable: 502,
   'bad-response': 502,
   'digest-mismatch': 502,
+  'rate-limited': 429,
+  'too-large': 502,
 };
 
 const SHORT: Readonly<Record<RegistryFailure, string>> = {
@@ -40,11 +42,13 @@ const SHORT: Readonly<Record<RegistryFailure, string>> = {
   unreachable: 'registry unreachable',
   'bad-response': 'registry error',
   'digest-mismatch': 'digest mismatch',
+  'rate-limited': 'rate limited',
+  'too-large': 'manifest too large',
 };
 
 const MAX_CACHED = 500;
 
-function send(c: Context, format: 'svg' | 'json', badge: Badge, status: 200 | 400 | 403 | 404 | 500 | 502 | 504) {
+function send(c: Context, format: 'svg' | 'json', badge: Badge, status: 200 | 400 | 403 | 404 | 429 | 500 | 502 | 504) {
   const cache = status === 200 ? 'public, max-age=300' : 'no-cache';
   if (format === 'json') return c.json(shieldsEndpoint(badge), status, { 'Cache-Control': cache });
   return c.body(renderSvg(badge), status, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Cache-Control': cache });

@@ -3,6 +3,7 @@
 // finishes the tick (and apply) in progress and starts nothing new; then the API stops.
 import type { Agent } from '../agent/agent.js';
 import { TOKEN_ENV } from '../api/auth.js';
+import type { RouteRegistrar } from '../api/app.js';
 import { badgeRoutes } from '../api/badges.js';
 import { startApiServer, type ApiServer } from '../api/server.js';
 import type { MicroscaleConfig } from '../config/schema.js';
@@ -44,11 +45,11 @@ export interface ApiFlags {
  * When the address comes from the config (not `--listen`) and is taken, it warns and goes on without
  * the API, so a second demo on the same machine still runs; an explicit `--listen` that fails is an error.
  */
-export async function startApi(agent: Agent, config: MicroscaleConfig, flags: ApiFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ApiServer | undefined> {
+export async function startApi(agent: Agent, config: MicroscaleConfig, flags: ApiFlags, log: Logger, env: NodeJS.ProcessEnv = process.env, routes: readonly RouteRegistrar[] = []): Promise<ApiServer | undefined> {
   if (flags.api === false || (!config.api.enabled && flags.listen === undefined)) return undefined;
   const listen = flags.listen ?? config.api.listen;
   try {
-    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes()] });
+    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes(), ...routes] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `${listen} is already in use` : code === 'EADDRNOTAVAIL' ? `${listen} is not an address of this machine` : (error as Error).message;

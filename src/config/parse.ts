@@ -158,6 +158,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     metricTimeoutMs: top.data.metricTimeout ?? Math.min(Math.round(top.data.interval * 0.6), 2000),
     api: top.data.api,
     logLevel: top.data.logLevel,
+    ...(top.data.images ? { images: top.data.images } : {}),
     services: services.filter((s): s is ServiceConfig => s !== undefined),
   };
   crossChecks(config, problems);

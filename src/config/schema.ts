@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { PidTuning, TargetSpec } from '../core/types.js';
 import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast } from './fields.js';
+import { imagesSchema, type ImagesConfig } from './images.js';
 
 export const TARGET_HELP = 'expected remainder, direct, {queueLength: N} or {perContainer: N}';
 
@@ -85,6 +86,8 @@ export const topLevelSchema = z
     stopGracePeriod: duration().default('10s'),
     api: apiSchema.default({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Image tags to watch and notify about (src/watch/). */
+    images: imagesSchema.optional(),
     services: z.array(z.unknown(), { invalid_type_error: 'expected a list of services' }).min(1, 'expected at least one service'),
   })
   .strict();
@@ -121,5 +124,7 @@ export interface MicroscaleConfig {
   readonly metricTimeoutMs: number;
   readonly api: { readonly enabled: boolean; readonly listen: string };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** The image watcher's block; undefined when nothing is watched. */
+  readonly images?: ImagesConfig | undefined;
   readonly services: readonly ServiceConfig[];
 }

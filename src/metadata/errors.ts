@@ -9,7 +9,9 @@ export type RegistryFailure =
   | 'unreachable'
   | 'bad-response'
   | 'digest-mismatch'
-  | 'no-platform';
+  | 'no-platform'
+  | 'rate-limited'
+  | 'too-large';
 
 /** A reference that could not be parsed, or a registry / engine that could not give its image. */
 export class RegistryError extends MicroscaleError {
@@ -18,6 +20,8 @@ export class RegistryError extends MicroscaleError {
     readonly failure: RegistryFailure,
     readonly reference: string,
     readonly detail: string,
+    /** For 'rate-limited': how long the registry asked to wait (its Retry-After), when it said. */
+    readonly retryAfterMs?: number,
   ) {
     super(`${reference}: ${failure}: ${detail}`);
   }

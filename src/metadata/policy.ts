@@ -15,6 +15,8 @@ export interface ServiceOrigins {
   readonly service: string;
   /** The image whose labels were read, when the service opted in. */
   readonly image: string | undefined;
+  /** Where that image was read from. */
+  readonly from?: 'registry' | 'engine';
   readonly origins: Readonly<Record<PolicyKey, ValueOrigin>>;
 }
 
@@ -72,7 +74,7 @@ async function resolveService(raw: unknown, index: number, env: NodeJS.ProcessEn
     origins[key] = 'image label';
   }
   const problems = policy.problems.map((p) => `${path}: image ${wanted.image} label ${p.label}: ${p.message}`);
-  return { service: filled, origins: { service: name, image: wanted.image, origins }, problems };
+  return { service: filled, origins: { service: name, image: wanted.image, from: wanted.from, origins }, problems };
 }
 
 /** Fills in label values for every service that opts in; reads all images at once. */

@@ -17,6 +17,17 @@ export interface RegistryClientOptions {
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly tokens?: TokenCache;
+  /** Manifests (and indexes) larger than this are refused before they are read; default 4 MiB. */
+  readonly maxManifestBytes?: number;
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 export interface FetchedManifest {
@@ -45,6 +56,7 @@ function verify(ref: ImageReference, what: string, bytes: Uint8Array, expected: 
 export class RegistryClient {
   readonly tokens: TokenCache;
   private readonly timeoutMs: number;
+  private readonly maxManifestBytes: number;
   private readonly env: NodeJS.ProcessEnv;
   /** The last challenge seen per registry, so later requests authenticate up front. */
   private readonly challenges = new Map<string, Challenge>();
@@ -52,6 +64,7 @@ export class RegistryClient {
 
   constructor(options: RegistryClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.maxManifestBytes = options.maxManifestBytes ?? 4 * 1024 * 1024;
     this.env = options.env ?? process.env;
     this.tokens = options.tokens ?? new TokenCache();
   }
@@ -60,8 +73,8 @@ export class RegistryClient {
   async getManifest(ref: ImageReference, reference = manifestReference(ref), signal?: AbortSignal): Promise<FetchedManifest> {
     return this.guard(ref, signal, async (combined) => {
       const response = await this.request(ref, `manifests/${reference}`, 'GET', MANIFEST_ACCEPT, combined);
-      const bytes = new Uint8Array(await response.arrayBuffer());
       const what = `manifest ${reference}`;
+      const bytes = await this.limitedBody(ref, what, response, combined);
       const header = response.headers.get('docker-content-digest');
       if (reference.includes(':')) verify(ref, what, bytes, reference);
       if (header) verify(ref, what, bytes, header);
@@ -88,6 +101,49 @@ export class RegistryClient {
     if (head.digest) return { digest: head.digest, mediaType: head.mediaType };
     const manifest = await this.getManifest(ref, manifestReference(ref), signal);
     return { digest: manifest.digest, mediaType: manifest.mediaType };
+  }
+
+  /**
+   * Every tag of the repository, following the `Link: <...>; rel="next"` pages of
+   * GET /v2/<name>/tags/list (distribution spec), `pageSize` at a time.
+   */
+  async listTags(ref: ImageReference, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<string[]> {
+    const tags: string[] = [];
+    let path = `tags/list?n=${options.pageSize ?? 1000}`;
+    for (let page = 0; page < 10_000; page += 1) {
+      const { names, next } = await this.guard(ref, options.signal, async (combined) => {
+        const response = await this.request(ref, path, 'GET', 'application/json', combined);
+        const body = (await response.json()) as { tags?: unknown };
+        const link = response.headers.get('link') ?? '';
+        return { names: Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [], next: /<[^>]*\/tags\/list(\?[^>]*)>\s*;\s*rel="?next"?/.exec(link)?.[1] };
+      });
+      tags.push(...names);
+      if (!next) return tags;
+      path = `tags/list${next}`;
+    }
+    throw new RegistryError('bad-response', ref.original, 'the tag list did not end after 10,000 pages');
+  }
+
+  /** The body, refused (as 'too-large') when it is over maxManifestBytes: by Content-Length first, else while reading. */
+  private async limitedBody(ref: ImageReference, what: string, response: Response, signal: AbortSignal): Promise<Uint8Array> {
+    const limit = this.maxManifestBytes;
+    const tooLarge = (size: string) => new RegistryError('too-large', ref.original, `${what} is ${size} bytes, over the limit of ${limit}; refusing to read it (raise maxManifestBytes if it is genuine)`);
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (declared > limit) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge(String(declared));
+    }
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    if (response.body) {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (signal.aborted) break;
+        total += chunk.length;
+        if (total > limit) throw tooLarge(`more than ${limit}`);
+        chunks.push(chunk);
+      }
+    }
+    return new Uint8Array(Buffer.concat(chunks));
   }
 
   /** GETs a blob (the image config), verified against its digest. */
@@ -180,6 +236,10 @@ export class RegistryClient {
       if (code === 'NAME_UNKNOWN') return new RegistryError('not-found', ref.original, `repository "${ref.repository}" does not exist on ${ref.registry}`);
       if (path.startsWith('manifests/') && !target.includes(':')) return new RegistryError('not-found', ref.original, `tag "${target}" does not exist in ${where} (${said})`);
       return new RegistryError('not-found', ref.original, `${path.startsWith('blobs/') ? 'blob' : 'manifest'} ${target} does not exist in ${where} (${said})`);
+    }
+    if (response.status === 429) {
+      const waitMs = retryAfterMs(response.headers.get('retry-after'));
+      return new RegistryError('rate-limited', ref.original, `${where} answered 429 Too Many Requests for ${path}${waitMs === undefined ? '' : `; it asks to wait ${Math.ceil(waitMs / 1000)} s`}`, waitMs);
     }
     return new RegistryError('bad-response', ref.original, `${where} answered ${response.status} for ${path} (${said})`);
   }

@@ -58,8 +58,11 @@ async function waitForRegistry(host: string, child: ChildProcess, logs: () => st
   throw new Error(`docker-registry on ${host} did not answer within 15 s: ${logs()}`);
 }
 
-/** `storage`: an existing data directory to serve (kept on stop), e.g. to push without auth, then serve it behind auth. */
-export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', storage?: string): Promise<TestRegistry> {
+/**
+ * `storage`: an existing data directory to serve (kept on stop), e.g. to push without auth, then serve it behind auth.
+ * `extraConfig`: more top-level YAML, e.g. a `notifications:` block.
+ */
+export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', storage?: string, extraConfig = ''): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'microscale-registry-'));
   const dockerConfig = mkdtempSync(join(tmpdir(), 'microscale-dockercfg-'));
   const tokenServer = auth === 'token' ? await startTokenServer(dir, USER, 'microscale-registry', 'microscale-test') : undefined;
@@ -71,6 +74,7 @@ export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none'
     `storage: {filesystem: {rootdirectory: ${storage ?? join(dir, 'data')}}, delete: {enabled: true}}`,
     `http: {addr: "${host}", secret: microscale-test}`,
     authBlock(auth, dir, tokenServer),
+    extraConfig,
   ].join('\n');
   writeFileSync(join(dir, 'config.yml'), config);
   let output = '';

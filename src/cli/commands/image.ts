@@ -13,6 +13,7 @@ import { IMAGE_SOURCES, readImage, type ImageSource } from '../../metadata/read.
 import { parseReference } from '../../metadata/reference.js';
 import { RegistryClient } from '../../metadata/registry-client.js';
 import { EXIT, UsageError } from '../exit.js';
+import { registerImageWatch } from './image-watch.js';
 
 interface ImageCliOptions {
   readonly json?: boolean;
@@ -90,4 +91,5 @@ export function registerImage(program: Command): void {
       if (options.out) await writeFile(options.out, text);
       else process.stdout.write(text);
     });
+  registerImageWatch(image);
 }

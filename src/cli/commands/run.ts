@@ -3,7 +3,10 @@
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { createEngine, pluginWarnings } from '../../agent/wiring.js';
-import { loadConfigFile, summarize } from '../../config/parse.js';
+import { followImages, followedImages } from '../../agent/image-follow.js';
+import { imageRoutes } from '../../api/images.js';
+import { loadConfigFile, loadConfigWithOrigins, summarize } from '../../config/parse.js';
+import { createImageWatch } from '../../watch/service.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { leaderElectionFor } from '../../engines/kubernetes/leader.js';
@@ -17,8 +20,10 @@ interface RunOptions extends ApiFlags {
 }
 
 export async function runAgent(options: RunOptions): Promise<void> {
-  const config = await loadConfigFile(options.config);
+  const { config, services: origins } = await loadConfigWithOrigins(options.config);
   const log = createLogger(config.logLevel);
+  // Before the engine: a bad image reference or an unusable stateDir stops the start, not a running agent.
+  const watch = config.images ? createImageWatch(config.images, { log, extraImages: [...followedImages(origins).keys()] }) : undefined;
   pluginWarnings(config, log);
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const leader = leaderElectionFor(config.engine, log);
@@ -31,10 +36,18 @@ export async function runAgent(options: RunOptions): Promise<void> {
       .then((next) => agent.reconfigure(next))
       .catch((error: unknown) => log.error({ event: 'reload-refused' }, `${errorMessage(error)}\nkeeping the config in force`));
   };
-  const api = await startApi(agent, config, options, log);
+  const api = await startApi(agent, config, options, log, process.env, watch ? [imageRoutes(watch)] : []);
+  let unfollow: (() => void) | undefined;
+  if (watch) {
+    watch.linkBase = api?.url;
+    unfollow = followImages(watch, agent, origins, () => loadConfigWithOrigins(options.config), log);
+    void watch.start().catch((error: unknown) => log.error({ event: 'image-watch-error' }, errorMessage(error)));
+  }
   process.on('SIGHUP', reload);
   await runUntilStopped(agent, options.duration, async () => {
     process.off('SIGHUP', reload);
+    unfollow?.();
+    await watch?.stop();
     await leader?.stop();
     await api?.close();
   });

@@ -1,0 +1,104 @@
+// `microscale image watch REF... --state-dir DIR`: the image watcher without an agent, for one-off use
+// (and the process the crash tests kill -9). Flags map to the `images:` block and are validated by the
+// same schema; secrets come from the environment, never from argv (which `ps` shows to everyone).
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Command } from 'commander';
+import { Hono } from 'hono';
+import { imageRoutes } from '../../api/images.js';
+import { parseListen } from '../../api/server.js';
+import { parseDurationMs } from '../../config/duration.js';
+import { imagesSchema } from '../../config/images.js';
+import { formatIssues } from '../../config/issues.js';
+import { createLogger } from '../../log/logger.js';
+import { createImageWatch } from '../../watch/service.js';
+import { UsageError } from '../exit.js';
+
+export const WEBHOOK_SECRET_ENV = 'MICROSCALE_WEBHOOK_SECRET';
+export const EVENTS_SECRET_ENV = 'MICROSCALE_REGISTRY_EVENTS_SECRET';
+
+interface WatchFlags {
+  readonly stateDir: string;
+  readonly interval: string;
+  readonly timeout: string;
+  readonly notify: string[];
+  readonly giveUpAfter: string;
+  readonly retryBase: string;
+  readonly webhookTimeout: string;
+  readonly listen?: string;
+  readonly duration?: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+function configFrom(refs: string[], flags: WatchFlags, env: NodeJS.ProcessEnv) {
+  const secret = env[WEBHOOK_SECRET_ENV];
+  if (flags.notify.length > 0 && !secret) throw new UsageError(`--notify: set ${WEBHOOK_SECRET_ENV} to the webhook's HMAC secret (at least 16 characters) in the environment`);
+  const raw = {
+    stateDir: flags.stateDir,
+    interval: flags.interval,
+    timeout: flags.timeout,
+    ...(env[EVENTS_SECRET_ENV] ? { eventsSecret: env[EVENTS_SECRET_ENV] } : {}),
+    watch: refs,
+    notify: flags.notify.map((webhook) => ({ webhook, secret, giveUpAfter: flags.giveUpAfter, retryBase: flags.retryBase, timeout: flags.webhookTimeout })),
+  };
+  const parsed = imagesSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, raw, '', () => []).join('\n'));
+  return parsed.data;
+}
+
+async function listen(app: Hono, address: string): Promise<{ url: string; close: () => void }> {
+  const { host, port } = parseListen(address);
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}/`;
+  return { url, close: () => (server.close(), server.closeAllConnections()) };
+}
+
+export function registerImageWatch(image: Command): void {
+  image
+    .command('watch')
+    .argument('<ref...>', 'image tags to watch, e.g. 127.0.0.1:5000/demo/app:v1')
+    .description('watch image tags; notify webhooks when a digest changes (state survives restarts)')
+    .requiredOption('--state-dir <dir>', 'where last-seen digests and pending deliveries are kept')
+    .option('--interval <duration>', 'poll every', '60s')
+    .option('--timeout <duration>', 'per registry request', '10s')
+    .option('--notify <url>', `POST changes to this webhook, signed with ${WEBHOOK_SECRET_ENV} (repeatable)`, (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--give-up-after <duration>', 'stop retrying a delivery after', '1h')
+    .option('--retry-base <duration>', 'first retry delay (doubled each time, with jitter)', '1s')
+    .option('--webhook-timeout <duration>', 'per delivery attempt', '10s')
+    .option('--listen <host:port>', `serve GET /api/images, /api/deliveries and POST /api/registry/events (needs ${EVENTS_SECRET_ENV})`)
+    .option('--duration <duration>', 'stop after this long (default: until SIGTERM or Ctrl-C)')
+    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .addHelpText('after', `\nExample:\n  ${WEBHOOK_SECRET_ENV}=... microscale image watch 127.0.0.1:5000/demo/app:v1 --state-dir /var/lib/microscale --notify https://hooks.example.com/images`)
+    .action(async (refs: string[], flags: WatchFlags) => {
+      const config = configFrom(refs, flags, process.env);
+      const log = createLogger(flags.logLevel);
+      const watch = createImageWatch(config, { log });
+      let server: { url: string; close: () => void } | undefined;
+      if (flags.listen) {
+        const app = new Hono();
+        imageRoutes(watch)(app);
+        server = await listen(app, flags.listen);
+        watch.linkBase = server.url;
+        console.error(`image watch API on ${server.url}`);
+      }
+      await watch.start();
+      console.error(`watching ${watch.watcher.targets.length} image tag(s); state in ${watch.store.journalPath}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (flags.duration) {
+          const ms = parseDurationMs(flags.duration);
+          if (ms === undefined) throw new UsageError(`--duration: expected a duration like 30s, got "${flags.duration}"`);
+          setTimeout(stop, ms);
+        }
+      });
+      await watch.stop();
+      server?.close();
+    });
+}
