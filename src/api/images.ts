@@ -8,10 +8,10 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { LABEL_SCHEMA_PREFIX, OCI_PREFIX } from '../metadata/conventions.js';
 import { lintLabels } from '../metadata/lint.js';
-import { diffLabels } from '../watch/diff.js';
-import type { ImageWatch } from '../watch/service.js';
-import type { TagState } from '../watch/store.js';
-import { parseRegistryEvents } from '../watch/watcher.js';
+import { diffLabels } from '../metadata/watch/diff.js';
+import type { ImageWatch } from '../metadata/watch/service.js';
+import type { TagState } from '../metadata/watch/store.js';
+import { parseRegistryEvents } from '../metadata/watch/watcher.js';
 import type { RouteRegistrar } from './app.js';
 
 export const EVENTS_SECRET_HEADER = 'X-Microscale-Secret';

@@ -12,7 +12,7 @@ import { parseDurationMs } from '../../config/duration.js';
 import { imagesSchema } from '../../config/images.js';
 import { formatIssues } from '../../config/issues.js';
 import { createLogger } from '../../log/logger.js';
-import { createImageWatch } from '../../watch/service.js';
+import { createImageWatch } from '../../metadata/watch/service.js';
 import { UsageError } from '../exit.js';
 
 export const WEBHOOK_SECRET_ENV = 'MICROSCALE_WEBHOOK_SECRET';

@@ -6,7 +6,7 @@ import { createEngine, pluginWarnings } from '../../agent/wiring.js';
 import { followImages, followedImages } from '../../agent/image-follow.js';
 import { imageRoutes } from '../../api/images.js';
 import { loadConfigFile, loadConfigWithOrigins, summarize } from '../../config/parse.js';
-import { createImageWatch } from '../../watch/service.js';
+import { createImageWatch } from '../../metadata/watch/service.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { leaderElectionFor } from '../../engines/kubernetes/leader.js';

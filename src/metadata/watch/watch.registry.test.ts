@@ -4,10 +4,10 @@
 // API that shows it all.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseReference } from '../metadata/reference.js';
-import { RegistryClient } from '../metadata/registry-client.js';
-import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../metadata/testing/registry.js';
-import { eventually, needService } from '../testing/services.js';
+import { parseReference } from '../reference.js';
+import { RegistryClient } from '../registry-client.js';
+import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../../bench/services/registry.js';
+import { eventually, needService } from '../../testing/services.js';
 import { EVENTS_SECRET, HOOK_SECRET, startWatch, type Harness } from './testing/harness.js';
 import { RegistryProxy } from './testing/http-proxy.js';
 import { WebhookReceiver } from './testing/receiver.js';

@@ -5,9 +5,9 @@
 // retried with exponential backoff and full jitter until `giveUpAfter` has passed since the change; then
 // the delivery is recorded as failed, with every attempt, and stays visible in the API.
 import { createHmac, randomUUID } from 'node:crypto';
-import type { WebhookConfig } from '../config/images.js';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { WebhookConfig } from '../../config/images.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
 import type { Delivery, WatchStore } from './store.js';
 
 export const SIGNATURE_HEADER = 'X-Hub-Signature-256';

@@ -6,12 +6,12 @@
 // registry that just failed. A change is journalled with its webhook deliveries in one fsynced write
 // before anything is sent, so a crash between noticing and delivering loses nothing.
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import { RegistryError } from '../metadata/errors.js';
-import { inspectRegistryImage } from '../metadata/image.js';
-import { canonicalName, type ImageReference } from '../metadata/reference.js';
-import type { RegistryClient } from '../metadata/registry-client.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { RegistryError } from '../errors.js';
+import { inspectRegistryImage } from '../image.js';
+import { canonicalName, type ImageReference } from '../reference.js';
+import type { RegistryClient } from '../registry-client.js';
 import { diffLabels, type LabelDiff } from './diff.js';
 import type { Notifier } from './notifier.js';
 import type { ImageSnapshot, JournalRecord, Via, WatchStore } from './store.js';

@@ -1,8 +1,8 @@
 // One running image watch: the store under stateDir, the notifier and the watcher, built from an
 // `images:` block (or the flags of `microscale image watch`). Wired by the agent's `run` and by the CLI.
-import type { ImagesConfig } from '../config/images.js';
-import type { Logger } from '../log/logger.js';
-import { RegistryClient } from '../metadata/registry-client.js';
+import type { ImagesConfig } from '../../config/images.js';
+import type { Logger } from '../../log/logger.js';
+import { RegistryClient } from '../registry-client.js';
 import { Notifier } from './notifier.js';
 import { WatchStore } from './store.js';
 import { watchTargets } from './targets.js';

@@ -1,7 +1,7 @@
 // What the watcher knows, kept in memory and mirrored to the journal: per watched tag the last digest
 // seen (with the image's metadata and a short history of digests), and every webhook delivery with its
 // attempts and outcome. Every change goes to the journal (fsynced) before it is acted on.
-import type { LayerInfo } from '../metadata/image.js';
+import type { LayerInfo } from '../image.js';
 import { Journal } from './journal.js';
 
 /** The parts of an image's metadata the watcher keeps per digest. */

@@ -1,10 +1,10 @@
 // Turns `images.watch` (and `microscale image watch REF...`) into what the watcher polls: fixed tags,
 // and tag patterns (`v*`, `1.?`) whose matching tags are found by listing the repository's tags.
 // A reference that does not parse is a ConfigError naming its place in the file.
-import { ConfigError } from '../errors.js';
-import type { WatchEntry } from '../config/images.js';
-import { RegistryError } from '../metadata/errors.js';
-import { canonicalName, parseReference, type ImageReference } from '../metadata/reference.js';
+import { ConfigError } from '../../errors.js';
+import type { WatchEntry } from '../../config/images.js';
+import { RegistryError } from '../errors.js';
+import { canonicalName, parseReference, type ImageReference } from '../reference.js';
 
 export type WatchTarget =
   | { readonly kind: 'tag'; readonly ref: ImageReference; readonly key: string }

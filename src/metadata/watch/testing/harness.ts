@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
-import { imageRoutes } from '../../api/images.js';
-import { imagesSchema } from '../../config/images.js';
-import { silentLogger } from '../../log/logger.js';
+import { imageRoutes } from '../../../api/images.js';
+import { imagesSchema } from '../../../config/images.js';
+import { silentLogger } from '../../../log/logger.js';
 import { createImageWatch, type ImageWatch } from '../service.js';
 
 export const HOOK_SECRET = 'webhook-secret-0123456789';
