@@ -8,7 +8,8 @@
 //    below it may start only into room that is free now. Containers starting or stopping occupy the
 //    pool, so a plan stops before it starts and never overcommits: an urgent service waits for what it
 //    pre-empts to finish stopping.
-import type { ArbiterService, Plan, PlanEntry } from './types.js';
+import { arbitrateResources } from './resource-arbiter.js';
+import type { ArbiterService, Capacity, Plan, PlanEntry } from './types.js';
 
 interface Group {
   readonly remainder: boolean;
@@ -110,7 +111,9 @@ function describe(service: ArbiterService, allocation: number, target: number, c
   return allocation < want ? `holding ${live}: pool of ${capacity} is fully used` : `holding ${live}`;
 }
 
-export function arbitrate(services: readonly ArbiterService[], capacity: number): Plan {
+/** A pool in resources goes to resource-arbiter.ts; a number of containers is divided here. */
+export function arbitrate(services: readonly ArbiterService[], capacity: Capacity): Plan {
+  if (typeof capacity !== 'number') return arbitrateResources(services, capacity);
   const groups = groupsInOrder(services);
   const allocation = allocate(groups, capacity);
 

@@ -2,7 +2,8 @@
 // agent, the simulator and the tests run exactly the same code.
 import { arbitrate } from './arbiter.js';
 import { decide, type ControllerState } from './controllers/index.js';
-import type { ActualState, Desired, Observation, Plan, ServicePolicy } from './types.js';
+import type { Resources } from './resources.js';
+import type { ActualState, Capacity, Desired, Observation, Plan, ServicePolicy } from './types.js';
 
 export type MetricErrorPolicy = { readonly kind: 'hold' } | { readonly kind: 'fallback'; readonly count: number };
 
@@ -18,6 +19,8 @@ export interface StepInput {
   /** The count this service's controller asked for last time, if any. */
   readonly lastDesired: number | undefined;
   readonly dtS: number;
+  /** What one container takes, when the pool is in resources (from the engine, else the config). */
+  readonly size?: Resources | undefined;
 }
 
 export interface StepOutcome {
@@ -45,7 +48,7 @@ function outcomeFor(input: StepInput): StepOutcome {
   return { desired, controllerState: state, reason };
 }
 
-export function step(inputs: readonly StepInput[], capacity: number): StepResult {
+export function step(inputs: readonly StepInput[], capacity: Capacity): StepResult {
   const outcomes = new Map<string, StepOutcome>();
   for (const input of inputs) outcomes.set(input.policy.name, outcomeFor(input));
   const plan = arbitrate(
@@ -56,6 +59,7 @@ export function step(inputs: readonly StepInput[], capacity: number): StepResult
       max: input.policy.max,
       desired: outcomes.get(input.policy.name)?.desired ?? { kind: 'count', count: 0 },
       actual: input.actual,
+      ...(input.size ? { size: input.size } : {}),
     })),
     capacity,
   );

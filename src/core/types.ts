@@ -1,5 +1,6 @@
 // The vocabulary of one tick, shared by the pure core, the agent, the engines and the simulator.
 // Nothing here does I/O.
+import type { Resources } from './resources.js';
 
 /** A number read from a source, stamped with when it was read (ms since the epoch, or simulated ms). */
 export interface Observation {
@@ -25,6 +26,8 @@ export interface ActualState {
    * pods not Ready: ErrImageNeverPull (...)"); absent when none is stuck. Shown per service; not used to decide.
    */
   readonly problem?: string;
+  /** What one container takes, where the engine knows it (Kubernetes: the pod template's requests). */
+  readonly size?: Resources;
 }
 
 export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };
@@ -77,6 +80,22 @@ export interface ArbiterService {
   readonly max: number;
   readonly desired: Desired;
   readonly actual: ActualState;
+  /** What one container takes; required (in every resource of the pool) when the pool is in resources. */
+  readonly size?: Resources;
+}
+
+/** The pool: a number of containers, or amounts of resources (resources.ts) that every container takes from. */
+export type Capacity = number | Resources;
+
+/** A pool in resources, resource by resource: its capacity, what occupies it, and what the plan gives out. */
+export interface PoolUsage {
+  readonly capacity: Resources;
+  /** Taken by containers running, starting or stopping before the plan. */
+  readonly used: Resources;
+  /** Taken once every service is at its allocation. */
+  readonly allocated: Resources;
+  /** Taken right after the plan: stopping ones still hold theirs, new ones start. Never over capacity. */
+  readonly planned: Resources;
 }
 
 /** One service's line of a plan: the count of live containers (running + starting) it should have now. */
@@ -93,8 +112,11 @@ export interface PlanEntry {
 }
 
 export interface Plan {
+  /** Containers the pool holds (a pool in resources: the containers it allocates at their sizes). */
   readonly capacity: number;
   readonly entries: readonly PlanEntry[];
+  /** Present when the pool is in resources. */
+  readonly resources?: PoolUsage;
 }
 
 /** A change the agent made or would make, with a reason a person can read. */

@@ -1,0 +1,213 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { arbitrate } from './arbiter.js';
+import type { Resources } from './resources.js';
+import type { ArbiterService, Plan } from './types.js';
+
+const GI = 2 ** 30;
+const service = (name: string, priority: number, desired: number | 'remainder', size: Resources, running = 0, extra: Partial<ArbiterService> = {}): ArbiterService => ({
+  name,
+  priority,
+  min: 0,
+  max: 1000,
+  desired: desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: desired },
+  actual: { running, starting: 0, stopping: 0 },
+  size,
+  ...extra,
+});
+const entryOf = (plan: Plan, name: string) => plan.entries.find((e) => e.name === name);
+
+describe('arbiter on a pool in resources', () => {
+  const pool = { cpu: 8000, memory: 16 * GI };
+  const big = { cpu: 2000, memory: 1 * GI };
+  const small = { cpu: 500, memory: 1 * GI };
+
+  it('gives P1 its 2-CPU containers and the 0.5-CPU remainder service what is left', () => {
+    const plan = arbitrate([service('p1', 1, 2, big), service('p2', 2, 'remainder', small)], pool);
+    assert.equal(entryOf(plan, 'p1')?.target, 2);
+    assert.equal(entryOf(plan, 'p2')?.target, 8, '4 CPU left = 8 containers of 0.5 CPU');
+    assert.deepEqual(plan.resources?.planned, { cpu: 8000, memory: 10 * GI });
+  });
+
+  it('pre-empts as many 0.5-CPU P2 containers as one more 2-CPU P1 container needs, and no more', () => {
+    // P1 runs 2 (4 CPU), P2 fills the rest with 8 (4 CPU). P1 wants 3: it needs 2 more CPU = 4 P2 containers.
+    const full = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 8)], pool);
+    assert.equal(entryOf(full, 'p2')?.target, 4, 'p2 stops exactly 4');
+    assert.equal(entryOf(full, 'p1')?.target, 2, 'p1 waits: the stopping containers still hold their CPU');
+    assert.match(entryOf(full, 'p2')?.reason ?? '', /pre-empted/);
+    const stopping = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4, { actual: { running: 4, starting: 0, stopping: 4 } })], pool);
+    assert.equal(entryOf(stopping, 'p1')?.target, 2);
+    assert.match(entryOf(stopping, 'p1')?.reason ?? '', /waiting to start 1: the pool's cpu is taken/);
+    const gone = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4)], pool);
+    assert.equal(entryOf(gone, 'p1')?.target, 3);
+    assert.equal(entryOf(gone, 'p2')?.target, 4);
+  });
+
+  it('is bound by whichever resource runs out first', () => {
+    // 16 containers of 0.25 CPU fit the CPU, but at 2Gi each only 8 fit the memory.
+    const plan = arbitrate([service('memory-hungry', 1, 'remainder', { cpu: 250, memory: 2 * GI })], pool);
+    assert.equal(entryOf(plan, 'memory-hungry')?.allocation, 8);
+  });
+
+  it('lets a small lower-priority container use what a big higher-priority one cannot', () => {
+    // 7 CPU for P1's 2-CPU containers: 3 fit, 1 CPU is left, which two 0.5-CPU P2 containers use.
+    const plan = arbitrate([service('p1', 1, 10, big), service('p2', 2, 'remainder', small)], { cpu: 7000, memory: 16 * GI });
+    assert.equal(entryOf(plan, 'p1')?.allocation, 3);
+    assert.equal(entryOf(plan, 'p2')?.allocation, 2);
+  });
+
+  it('shares one priority by dominant resource: a CPU-heavy and a memory-heavy service get equal shares of their scarce resource', () => {
+    const plan = arbitrate([service('cpu-heavy', 1, 100, { cpu: 1000, memory: GI / 4 }), service('mem-heavy', 1, 100, { cpu: 125, memory: 2 * GI })], pool);
+    // DRF: each container takes 1/8 of its scarce resource, so they alternate: 7 each (7/8 of the CPU for
+    // one, 7/8 of the memory for the other) until the next 1-CPU container no longer fits (7.875 CPU used).
+    assert.equal(entryOf(plan, 'cpu-heavy')?.allocation, 7);
+    assert.equal(entryOf(plan, 'mem-heavy')?.allocation, 7);
+    assert.deepEqual(plan.resources?.allocated, { cpu: 7875, memory: 15.75 * GI });
+  });
+});
+
+const RESOURCES = ['cpu', 'memory'] as const;
+const arbitrarySize = fc.record({ cpu: fc.integer({ min: 1, max: 8 }).map((n) => n * 250), memory: fc.integer({ min: 1, max: 8 }).map((n) => n * 512) });
+const arbitraryPool = fc.record({ cpu: fc.integer({ min: 250, max: 16_000 }), memory: fc.integer({ min: 512, max: 32_768 }) });
+const arbitraryServices = fc
+  .uniqueArray(
+    fc.record({
+      name: fc.stringMatching(/^[a-z]{1,6}$/),
+      priority: fc.integer({ min: 1, max: 4 }),
+      min: fc.integer({ min: 0, max: 3 }),
+      extraMax: fc.integer({ min: 0, max: 15 }),
+      desired: fc.oneof(fc.integer({ min: 0, max: 25 }), fc.constant('remainder' as const)),
+      running: fc.integer({ min: 0, max: 8 }),
+      starting: fc.integer({ min: 0, max: 3 }),
+      stopping: fc.integer({ min: 0, max: 3 }),
+      size: arbitrarySize,
+    }),
+    { selector: (s) => s.name, minLength: 1, maxLength: 8 },
+  )
+  .map((list) =>
+    list.map(
+      (s): ArbiterService => ({
+        name: s.name,
+        priority: s.priority,
+        min: s.min,
+        max: s.min + s.extraMax,
+        desired: s.desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: s.desired },
+        actual: { running: s.running, starting: s.starting, stopping: s.stopping },
+        size: s.size,
+      }),
+    ),
+  );
+
+/** Σ count(s) × size(s), in one resource. */
+const total = (services: readonly ArbiterService[], resource: string, count: (s: ArbiterService) => number): number => services.reduce((sum, s) => sum + count(s) * (s.size?.[resource] ?? 0), 0);
+const wantOf = (s: ArbiterService): number => Math.min(s.max, Math.max(s.min, s.desired.kind === 'remainder' ? s.max : s.desired.count));
+const fitsOneMore = (s: ArbiterService, free: Readonly<Record<string, number>>): boolean => RESOURCES.every((r) => (s.size?.[r] ?? 0) <= (free[r] ?? 0));
+const allocation = (plan: Plan, s: ArbiterService): number => entryOf(plan, s.name)?.allocation ?? 0;
+const minsFit = (services: readonly ArbiterService[], pool: Resources): boolean => RESOURCES.every((r) => total(services, r, (s) => s.min) <= (pool[r] ?? 0));
+/** Orders services as the arbiter serves them: count targets by priority, then remainder services by priority. */
+const rank = (s: ArbiterService): number => (s.desired.kind === 'remainder' ? 100 : 0) + s.priority;
+
+describe('arbiter on a pool in resources: properties', () => {
+  it('never plans past the pool in any resource: starts only into what is free now', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        const plan = arbitrate(services, pool);
+        for (const r of RESOURCES) {
+          const before = total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping);
+          const after = total(services, r, (s) => s.actual.stopping + Math.max(entryOf(plan, s.name)?.target ?? 0, s.actual.running + s.actual.starting));
+          assert.ok(after <= Math.max(pool[r], before), `${r}: ${after} taken after the plan, pool ${pool[r]} (was ${before})`);
+          assert.ok(total(services, r, (s) => allocation(plan, s)) <= pool[r], `${r}: allocations exceed the pool`);
+          assert.equal(plan.resources?.planned[r], after);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('holds mins and maxes when the mins fit the pool', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        fc.pre(minsFit(services, pool));
+        const plan = arbitrate(services, pool);
+        for (const s of services) {
+          const entry = entryOf(plan, s.name);
+          assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
+          assert.ok(entry.target <= s.max);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('respects priorities: a service short of its want could not get one more container by taking from lower priorities', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        fc.pre(minsFit(services, pool));
+        const plan = arbitrate(services, pool);
+        for (const s of services.filter((x) => allocation(plan, x) < wantOf(x))) {
+          // Give every service served after s only its min: the pool left must still not fit one more of s.
+          const free = Object.fromEntries(RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => (rank(x) <= rank(s) ? allocation(plan, x) : x.min))]));
+          assert.ok(!fitsOneMore(s, free), `${s.name} (P${s.priority}) is short of ${wantOf(s)} at ${allocation(plan, s)}, yet lower priorities hold room for one more`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('fills what is left: no service below its want could take one more container from what is unallocated', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        fc.pre(minsFit(services, pool));
+        const plan = arbitrate(services, pool);
+        const free = Object.fromEntries(RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => allocation(plan, x))]));
+        for (const s of services) {
+          if (allocation(plan, s) < wantOf(s)) assert.ok(!fitsOneMore(s, free), `${s.name} could grow into ${JSON.stringify(free)} but was given ${allocation(plan, s)} of ${wantOf(s)}`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('gives the same plan for the same input, in any order', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        const plan = arbitrate(services, pool);
+        assert.deepEqual(arbitrate([...services].reverse(), pool), plan);
+        assert.deepEqual(arbitrate(services, pool), plan);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reaches a fixed point: a plan carried out gives no further change', () => {
+    fc.assert(
+      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+        fc.pre(RESOURCES.every((r) => total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping) <= pool[r]));
+        let current = services;
+        for (let round = 0; round < 3; round++) {
+          const plan = arbitrate(current, pool);
+          current = current.map((s) => ({ ...s, actual: { running: entryOf(plan, s.name)?.target ?? 0, starting: 0, stopping: 0 } }));
+        }
+        const settled = arbitrate(current, pool);
+        for (const entry of settled.entries) assert.equal(entry.target, entry.current, `${entry.name} still changing: ${entry.reason}`);
+        for (const entry of settled.entries) assert.equal(entry.target, entry.allocation);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is the integer arbiter when every container takes one unit of one resource', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+        const counted = arbitrate(services.map(({ size: _size, ...rest }) => rest), capacity);
+        const asResources = arbitrate(services.map((s) => ({ ...s, size: { slots: 1 } })), { slots: capacity });
+        assert.deepEqual(
+          asResources.entries.map(({ reason: _r, ...e }) => e),
+          counted.entries.map(({ reason: _r, ...e }) => e),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

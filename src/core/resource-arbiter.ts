@@ -1,0 +1,222 @@
+// The arbiter for a pool in resources (`capacity: {cpu: "8", memory: 16Gi}`): the same two steps as
+// arbiter.ts, with every container counted by its size in every resource at once.
+//
+// 1. Allocation: every service held at its min (by priority, as far as they fit); then count targets by
+//    priority, then `remainder` services, each taking what fits of what is left. A P1 container of 2 CPU
+//    so displaces as many 0.5-CPU P2 containers as it needs, and no more. Within one priority the
+//    services share by dominant resource fairness (DRF, the rule of YARN and Mesos): the next container
+//    goes to the service whose share of its scarcest resource is smallest, ties to the first by name.
+// 2. Transition: above its allocation a service stops down to it at once; below it, it starts only into
+//    resources that are free now in every dimension (stopping containers still hold theirs), so a plan
+//    never takes the pool over any resource.
+import type { ArbiterService, Plan, PlanEntry, PoolUsage } from './types.js';
+import { formatAmount, formatResources, type Resources } from './resources.js';
+
+interface Member {
+  readonly service: ArbiterService;
+  /** The size in the pool's resources, in the order of `names`. */
+  readonly size: readonly number[];
+  /** Share of the whole pool that one container takes in its scarcest resource (DRF's dominant share). */
+  readonly weight: number;
+}
+
+interface Group {
+  readonly remainder: boolean;
+  readonly priority: number;
+  readonly members: readonly Member[];
+}
+
+const liveOf = (s: ArbiterService): number => s.actual.running + s.actual.starting;
+
+function wantOf(s: ArbiterService): number {
+  const wanted = s.desired.kind === 'remainder' ? s.max : s.desired.count;
+  return Math.min(s.max, Math.max(s.min, wanted));
+}
+
+/** How many containers of `size` fit into `free`. */
+function fitCount(size: readonly number[], free: readonly number[]): number {
+  let count = Number.POSITIVE_INFINITY;
+  for (let d = 0; d < size.length; d++) count = Math.min(count, Math.floor((free[d] ?? 0) / (size[d] ?? 1)));
+  return Math.max(0, count);
+}
+
+function take(free: number[], size: readonly number[], count: number): void {
+  for (let d = 0; d < size.length; d++) free[d] = (free[d] ?? 0) - (size[d] ?? 0) * count;
+}
+
+const add = (sum: number[], size: readonly number[], count: number): void => take(sum, size, -count);
+
+/** A binary heap of member indexes, by (containers granted × weight, index): the next in line for a container. */
+class FairQueue {
+  private readonly heap: number[] = [];
+  constructor(private readonly key: (index: number) => number) {}
+  private less(a: number, b: number): boolean {
+    const ka = this.key(a);
+    const kb = this.key(b);
+    return ka < kb || (ka === kb && a < b);
+  }
+  push(index: number): void {
+    const heap = this.heap;
+    heap.push(index);
+    let at = heap.length - 1;
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      if (!this.less(heap[at] ?? 0, heap[parent] ?? 0)) break;
+      [heap[at], heap[parent]] = [heap[parent] ?? 0, heap[at] ?? 0];
+      at = parent;
+    }
+  }
+  pop(): number | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last !== undefined) {
+      heap[0] = last;
+      let at = 0;
+      for (;;) {
+        const left = 2 * at + 1;
+        const right = left + 1;
+        let least = at;
+        if (left < heap.length && this.less(heap[left] ?? 0, heap[least] ?? 0)) least = left;
+        if (right < heap.length && this.less(heap[right] ?? 0, heap[least] ?? 0)) least = right;
+        if (least === at) break;
+        [heap[at], heap[least]] = [heap[least] ?? 0, heap[at] ?? 0];
+        at = least;
+      }
+    }
+    return top;
+  }
+}
+
+/**
+ * Grants containers to members (at most each one's need) out of `free`, one at a time to the member with
+ * the smallest dominant share granted so far, and takes them from `free`. A member whose next container
+ * does not fit is done: `free` only shrinks. Deterministic: ties go to the earlier member.
+ */
+export function fillFairly(members: readonly Member[], needs: readonly number[], free: number[]): number[] {
+  const grants = needs.map(() => 0);
+  // A group of one (the common case) needs no queue.
+  if (members.length === 1) {
+    const member = members[0];
+    if (member) grants[0] = Math.min(needs[0] ?? 0, fitCount(member.size, free));
+    if (member) take(free, member.size, grants[0] ?? 0);
+    return grants;
+  }
+  const queue = new FairQueue((i) => (grants[i] ?? 0) * (members[i]?.weight ?? 0));
+  members.forEach((_, i) => {
+    if ((needs[i] ?? 0) > 0) queue.push(i);
+  });
+  for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
+    const size = members[i]?.size ?? [];
+    if (fitCount(size, free) < 1) continue;
+    take(free, size, 1);
+    grants[i] = (grants[i] ?? 0) + 1;
+    if ((grants[i] ?? 0) < (needs[i] ?? 0)) queue.push(i);
+  }
+  return grants;
+}
+
+function groupsOf(services: readonly ArbiterService[], names: readonly string[], capacity: Resources): Group[] {
+  const byKey = new Map<string, Member[]>();
+  for (const service of services) {
+    const size = names.map((name) => {
+      const amount = service.size?.[name];
+      if (amount === undefined || !(amount > 0)) throw new RangeError(`service ${service.name}: no ${name} size in a pool counted in ${name}`);
+      return amount;
+    });
+    const weight = Math.max(...size.map((amount, d) => amount / (capacity[names[d] ?? ''] ?? 1)));
+    const key = `${service.desired.kind === 'remainder' ? 1 : 0}:${service.priority}`;
+    const list = byKey.get(key) ?? [];
+    list.push({ service, size, weight });
+    byKey.set(key, list);
+  }
+  return [...byKey.values()]
+    .map((members) => ({
+      remainder: members[0]?.service.desired.kind === 'remainder',
+      priority: members[0]?.service.priority ?? 0,
+      members: [...members].sort((a, b) => (a.service.name < b.service.name ? -1 : a.service.name > b.service.name ? 1 : 0)),
+    }))
+    .sort((a, b) => Number(a.remainder) - Number(b.remainder) || a.priority - b.priority);
+}
+
+function allocate(groups: readonly Group[], total: readonly number[]): Map<string, number> {
+  const allocation = new Map<string, number>();
+  const left = [...total];
+  for (const group of groups) {
+    for (const member of group.members) {
+      const granted = Math.min(member.service.min, fitCount(member.size, left));
+      take(left, member.size, granted);
+      allocation.set(member.service.name, granted);
+    }
+  }
+  for (const group of groups) {
+    const needs = group.members.map((m) => Math.max(0, wantOf(m.service) - (allocation.get(m.service.name) ?? 0)));
+    const grants = fillFairly(group.members, needs, left);
+    group.members.forEach((m, i) => allocation.set(m.service.name, (allocation.get(m.service.name) ?? 0) + (grants[i] ?? 0)));
+  }
+  return allocation;
+}
+
+/** The resources that keep one more container of `size` out of `free`, for the reasons. */
+function short(size: readonly number[], free: readonly number[], names: readonly string[]): string {
+  const lacking = names.filter((_, d) => (free[d] ?? 0) < (size[d] ?? 0));
+  return lacking.length > 0 ? lacking.join(' and ') : 'room';
+}
+
+function describe(member: Member, allocation: number, target: number, free: readonly number[], names: readonly string[]): string {
+  const s = member.service;
+  const live = liveOf(s);
+  const want = wantOf(s);
+  const each = names.map((name, d) => `${formatAmount(name, member.size[d] ?? 0)} ${name}`).join(', ');
+  const wanted = s.desired.kind === 'remainder' ? 'the rest of the pool' : `${want}`;
+  if (target > live) return `start ${target - live} (${each} each): wants ${wanted}, the pool has room`;
+  if (target < live) {
+    if (allocation < want) return `stop ${live - target}: pre-empted, the pool's resources go to higher priorities`;
+    return `stop ${live - target}: wants ${wanted}`;
+  }
+  if (allocation > live) {
+    const stopping = s.actual.stopping;
+    return `waiting to start ${allocation - live}: the pool's ${short(member.size, free, names)} is taken until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
+  }
+  return allocation < want ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each} more` : `holding ${live}`;
+}
+
+/** The arbiter on a pool in resources. Every service must carry a size in every resource of the pool. */
+export function arbitrateResources(services: readonly ArbiterService[], capacity: Resources): Plan {
+  const names = Object.keys(capacity).sort();
+  const total = names.map((name) => capacity[name] ?? 0);
+  const groups = groupsOf(services, names, capacity);
+  const allocation = allocate(groups, total);
+
+  const free = [...total];
+  for (const group of groups) for (const m of group.members) take(free, m.size, liveOf(m.service) + m.service.actual.stopping);
+  const targets = new Map<string, number>();
+  for (const group of groups) {
+    const needs = group.members.map((m) => Math.max(0, (allocation.get(m.service.name) ?? 0) - liveOf(m.service)));
+    const grants = fillFairly(group.members, needs, free);
+    group.members.forEach((m, i) => {
+      const live = liveOf(m.service);
+      const alloc = allocation.get(m.service.name) ?? 0;
+      targets.set(m.service.name, alloc < live ? alloc : live + (grants[i] ?? 0));
+    });
+  }
+
+  const usage = { allocated: [...total].fill(0), planned: [...total].fill(0), used: [...total].fill(0) };
+  const entries: PlanEntry[] = groups.flatMap((group) =>
+    group.members.map((m) => {
+      const alloc = allocation.get(m.service.name) ?? 0;
+      const target = targets.get(m.service.name) ?? liveOf(m.service);
+      add(usage.allocated, m.size, alloc);
+      add(usage.planned, m.size, Math.max(target, liveOf(m.service)) + m.service.actual.stopping);
+      add(usage.used, m.size, liveOf(m.service) + m.service.actual.stopping);
+      return { name: m.service.name, priority: m.service.priority, allocation: alloc, target, current: liveOf(m.service), reason: describe(m, alloc, target, free, names) };
+    }),
+  );
+  const byName = (vector: readonly number[]): Resources => Object.fromEntries(names.map((name, d) => [name, vector[d] ?? 0]));
+  const resources: PoolUsage = { capacity: byName(total), used: byName(usage.used), allocated: byName(usage.allocated), planned: byName(usage.planned) };
+  // In containers, the pool holds what it allocates at the current sizes.
+  return { capacity: entries.reduce((sum, e) => sum + e.allocation, 0), entries, resources };
+}
+
+/** "cpu 8, memory 16Gi": a pool for messages. */
+export const describePool = (capacity: Resources): string => formatResources(capacity, Object.keys(capacity).sort());
