@@ -4,7 +4,8 @@
 // line per decision, and holds (never scales to zero) through metric or engine outages.
 import { EventEmitter } from 'node:events';
 import type { MicroscaleConfig } from '../config/schema.js';
-import type { ActualState, Decision } from '../core/types.js';
+import type { ActualState, Capacity, Decision } from '../core/types.js';
+import type { Resources } from '../core/resources.js';
 import { step } from '../core/step.js';
 import type { Engine } from '../engines/types.js';
 import type { Source, SourceRole } from '../sources/types.js';
@@ -59,6 +60,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private lastActual = new Map<string, ActualState>();
   /** Why a service's policy just changed (an image change): put in front of its next decision's reason, for one tick. */
   private readonly causes = new Map<string, string>();
+  /** With `capacity: auto`: the pool the engine last reported, held through a failed read. */
+  private lastAutoPool: Resources | undefined;
 
   constructor(
     config: MicroscaleConfig,
@@ -201,6 +204,24 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.options.engine.close();
   }
 
+  /**
+   * This tick's pool: the configured one, or with `capacity: auto` what the engine says the nodes can
+   * give. When that cannot be read the last known pool is shown and nothing is changed (`error`).
+   */
+  private poolNow(): { capacity: Capacity; error: string | null } {
+    const configured = this.configValue.capacity;
+    if (typeof configured === 'number') return { capacity: configured, error: null };
+    if (configured.kind === 'resources') return { capacity: configured.amounts, error: null };
+    try {
+      if (!this.options.engine.poolCapacity) throw new Error(`capacity: auto, but the ${this.configValue.engine.kind} engine cannot tell what its nodes hold`);
+      this.lastAutoPool = this.options.engine.poolCapacity();
+      return { capacity: this.lastAutoPool, error: null };
+    } catch (error) {
+      const message = `capacity auto: ${errorMessage(error)}; holding every service`;
+      return { capacity: this.lastAutoPool ?? { cpu: 0, memory: 0 }, error: message };
+    }
+  }
+
   private async tick(): Promise<void> {
     const config = this.configValue;
     const causes = new Map(this.causes);
@@ -217,10 +238,12 @@ export class Agent extends EventEmitter<AgentEvents> {
     const { inputs, sourceErrors, arrivalErrors } = buildInputs(config, { metrics, arrivals }, actual, this.memory, startMs);
     for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
     for (const { service, message } of arrivalErrors) this.options.log.warn({ event: 'arrivals-error', service }, `${message}; deciding from the queue alone`);
-    const result = step(inputs, config.capacity);
+    const pool = this.poolNow();
+    const result = step(inputs, pool.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
     const acting = !this.dryRun && !this.pausedValue && !standby;
-    const described = describeTick(result, inputs, startMs, observed.actual !== null, !acting);
+    const engineRead = observed.actual !== null && pool.error === null;
+    const described = describeTick(result, inputs, startMs, engineRead, !acting);
     const { services, memory } = described;
     const decisions = described.decisions.map((d) => {
       const cause = causes.get(d.service);
@@ -229,9 +252,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     for (const [service, cause] of causes) if (this.causes.get(service) === cause) this.causes.delete(service);
     for (const [name, remembered] of memory) this.memory.set(name, remembered);
 
-    let engineError = observed.error;
+    let engineError = observed.error ?? pool.error;
     let after: Map<string, ActualState> | null = null;
-    if (observed.actual && decisions.length > 0 && acting) {
+    if (engineRead && decisions.length > 0 && acting) {
       try {
         await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas })));
         after = await this.options.engine.observe();
@@ -252,7 +275,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       atMs: startMs,
       t: (startMs - this.startedAtMs) / 1000,
       durationMs: this.nowMs() - startMs,
-      capacity: config.capacity,
+      capacity: result.plan.capacity,
+      ...(result.plan.resources ? { resources: result.plan.resources } : {}),
       used: shown.reduce((sum, s) => sum + s.running + s.starting + s.stopping, 0),
       paused: this.pausedValue,
       dryRun: this.dryRun,

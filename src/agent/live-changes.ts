@@ -3,6 +3,7 @@
 // refused here too, with every problem and its YAML path. A refused change changes nothing.
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { formatAmount } from '../core/resources.js';
 import { formatIssues, showValue } from '../config/issues.js';
 import { baseServiceShape, type MicroscaleConfig, type ServiceConfig } from '../config/schema.js';
 
@@ -32,8 +33,17 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
   if (service.target.kind !== 'queueLength' && service.arrivals !== undefined) {
     problems.push(`${path}.target: only a {queueLength: N} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength target`);
   }
-  const mins = config.services.reduce((sum, s) => sum + s.min, 0);
-  if (mins > config.capacity) problems.push(`${path}.min: the services' mins would add up to ${mins}, more than the pool of ${config.capacity}; lower a min`);
+  const capacity = config.capacity;
+  if (typeof capacity === 'number') {
+    const mins = config.services.reduce((sum, s) => sum + s.min, 0);
+    if (mins > capacity) problems.push(`${path}.min: the services' mins would add up to ${mins}, more than the pool of ${capacity}; lower a min`);
+  } else if (capacity.kind === 'resources') {
+    // Sizes known from the config (cpu/memory keys); sizes read from a workload are checked by the arbiter's mins-first rule.
+    for (const [resource, total] of Object.entries(capacity.amounts)) {
+      const mins = config.services.reduce((sum, s) => sum + s.min * (s.size?.[resource] ?? 0), 0);
+      if (mins > total) problems.push(`${path}.min: the services' mins would need ${formatAmount(resource, mins)} ${resource}, more than the pool of ${formatAmount(resource, total)}; lower a min`);
+    }
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 // What the agent remembers of each tick: read by the CLI, the HTTP API, the dashboard and /metrics.
-import type { Decision, TargetSpec } from '../core/types.js';
+import type { Resources } from '../core/resources.js';
+import type { Decision, PoolUsage, TargetSpec } from '../core/types.js';
 
 export interface ServiceTick {
   readonly name: string;
@@ -22,6 +23,8 @@ export interface ServiceTick {
   readonly nodes?: Readonly<Record<string, number>>;
   /** Why some of its containers are not becoming ready, as the engine tells (e.g. an image that is missing). */
   readonly problem?: string;
+  /** What one container takes (base units: millicores, bytes), when the pool is in resources. */
+  readonly size?: Resources;
   readonly reason: string;
 }
 
@@ -31,7 +34,10 @@ export interface TickRecord {
   /** Seconds since the agent started. */
   readonly t: number;
   readonly durationMs: number;
+  /** Containers the pool holds (a pool in resources: the containers it allocates at their sizes). */
   readonly capacity: number;
+  /** A pool in resources, resource by resource (base units: millicores, bytes). */
+  readonly resources?: PoolUsage;
   /** Containers running, starting or stopping: what occupies the pool. */
   readonly used: number;
   readonly paused: boolean;

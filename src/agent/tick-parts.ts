@@ -50,12 +50,15 @@ export function buildInputs(
     if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
     if (arrivals && !arrivals.ok) arrivalErrors.push({ service: service.name, message: arrivals.message });
     const remembered = memory.get(service.name);
+    const state = actual.get(service.name) ?? EMPTY_STATE;
+    const size = state.size ?? service.size;
     return {
       policy: policyOf(service),
       onMetricError: service.onMetricError,
       observation: observationOf(reading, arrivals, startMs),
       stale: reading !== undefined && !reading.ok,
-      actual: actual.get(service.name) ?? EMPTY_STATE,
+      actual: state,
+      ...(size ? { size } : {}),
       controllerState: remembered?.controllerState,
       lastDesired: remembered?.lastDesired,
       dtS: remembered?.lastDecisionMs === undefined ? 0 : (startMs - remembered.lastDecisionMs) / 1000,
@@ -104,6 +107,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       stopping: state.stopping,
       ...(state.nodes ? { nodes: state.nodes } : {}),
       ...(state.problem ? { problem: state.problem } : {}),
+      ...(input?.size && result.plan.resources ? { size: input.size } : {}),
       reason,
     };
   });

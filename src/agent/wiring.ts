@@ -1,5 +1,6 @@
 // Builds the live parts from a validated config: the engine, one source per service with a metric, and
 // one more per service with `arrivals:`.
+import { poolResourceNames } from '../config/pool.js';
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
@@ -46,7 +47,8 @@ export function engineServicesOf(config: MicroscaleConfig): EngineService[] {
 export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
   const kind = findEngineKind(config.engine.kind);
   if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
-  return kind.create(config.engine, engineServicesOf(config), context);
+  const poolResources = poolResourceNames(config.capacity);
+  return kind.create(config.engine, engineServicesOf(config), poolResources.length > 0 ? { ...context, poolResources } : context);
 }
 
 /**

@@ -4,7 +4,8 @@
 // (an hour at 500 ms) would undercount, which Prometheus' usual 15-60 s scrapes never come near.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Agent } from '../agent/agent.js';
-import { targetValue } from './state.js';
+import { inDisplayUnits } from '../core/resources.js';
+import { resourceStates, targetValue } from './state.js';
 
 export interface AgentMetrics {
   readonly registry: Registry;
@@ -24,7 +25,13 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
   const target = gauge('microscale_service_target', 'The service\'s target (queueLength or perContainer)');
   const arrivalRate = gauge('microscale_service_arrival_rate', 'The arrival rate (messages/s) given to the controller at the last tick (absent without arrivals: or when unread)');
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
-  const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold', registers: [registry] });
+  const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold (a pool in resources: the containers it allocates at their sizes)', registers: [registry] });
+  const resourceLabels = ['resource', 'unit'] as const;
+  const resourceGauge = (name: string, help: string) => new Gauge({ name, help, labelNames: resourceLabels, registers: [registry] });
+  const resourceCapacity = resourceGauge('microscale_pool_resource_capacity', 'A pool in resources: what it holds of each resource (cpu in cores, memory in bytes)');
+  const resourceUsed = resourceGauge('microscale_pool_resource_used', 'A pool in resources: what containers running, starting or stopping hold of each resource');
+  const resourceAllocated = resourceGauge('microscale_pool_resource_allocated', 'A pool in resources: what every service at its allocation would hold of each resource');
+  const containerSize = new Gauge({ name: 'microscale_service_container_resource', help: 'A pool in resources: what one container of the service takes (cpu in cores, memory in bytes)', labelNames: ['service', 'priority', 'resource', 'unit'], registers: [registry] });
   const used = new Gauge({ name: 'microscale_pool_used', help: 'Containers running, starting or stopping', registers: [registry] });
   const paused = new Gauge({ name: 'microscale_paused', help: '1 while scaling is paused', registers: [registry] });
   const decisions = new Counter({ name: 'microscale_decisions_total', help: 'Scaling decisions, by service and direction', labelNames: ['service', 'direction'], registers: [registry] });
@@ -55,8 +62,15 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
 
   const setGauges = (): void => {
     const tick = agent.ticks.toArray().at(-1);
-    for (const g of [desired, running, starting, metric, arrivalRate, target, stale]) g.reset();
-    capacity.set(agent.config.capacity);
+    for (const g of [desired, running, starting, metric, arrivalRate, target, stale, resourceCapacity, resourceUsed, resourceAllocated, containerSize]) g.reset();
+    const configured = agent.config.capacity;
+    capacity.set(typeof configured === 'number' ? configured : (tick?.capacity ?? 0));
+    for (const [resource, state] of Object.entries(tick?.resources ? resourceStates(tick.resources) : {})) {
+      const labels = { resource, unit: state.unit };
+      resourceCapacity.set(labels, state.capacity);
+      resourceUsed.set(labels, state.used);
+      resourceAllocated.set(labels, state.allocated);
+    }
     paused.set(agent.paused ? 1 : 0);
     used.set(tick?.used ?? 0);
     for (const s of tick?.services ?? []) {
@@ -67,6 +81,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       stale.set(labels, s.stale ? 1 : 0);
       if (s.demand !== null) metric.set(labels, s.demand);
       if (s.arrivalRate !== null) arrivalRate.set(labels, s.arrivalRate);
+      for (const [resource, amount] of Object.entries(s.size ?? {})) containerSize.set({ ...labels, resource, unit: resource === 'cpu' ? 'cores' : 'bytes' }, inDisplayUnits(resource, amount));
       const value = targetValue(s.target);
       if (value !== null) target.set(labels, value);
     }

@@ -3,7 +3,9 @@
 import type { Agent } from '../agent/agent.js';
 import type { TickRecord } from '../agent/records.js';
 import { summarize } from '../config/parse.js';
-import type { TargetSpec } from '../core/types.js';
+import type { CapacityConfig } from '../config/schema.js';
+import { inDisplayUnits, type Resources } from '../core/resources.js';
+import type { PoolUsage, TargetSpec } from '../core/types.js';
 
 export interface ServiceState {
   readonly name: string;
@@ -27,7 +29,32 @@ export interface ServiceState {
   readonly nodes: Readonly<Record<string, number>> | null;
   /** Why some of its containers are not becoming ready (e.g. "1 of 2 pods not Ready: ErrImageNeverPull (...)"); null when none is stuck. */
   readonly problem: string | null;
+  /** What one container takes when the pool is in resources (cpu in cores, memory in bytes); null otherwise. */
+  readonly size: Readonly<Record<string, number>> | null;
   readonly reason: string | null;
+}
+
+/** One resource of a pool in resources, in display units (`unit`). */
+export interface ResourceState {
+  readonly unit: 'cores' | 'bytes' | 'units';
+  readonly capacity: number;
+  /** Held by containers running, starting or stopping. */
+  readonly used: number;
+  /** Held once every service is at its allocation. */
+  readonly allocated: number;
+  /** Held right after the last plan (never over capacity). */
+  readonly planned: number;
+}
+
+export interface PoolState {
+  /** `containers` for an integer capacity; `resources` for {cpu, memory} or auto. */
+  readonly kind: 'containers' | 'resources';
+  /** Containers the pool holds (in resources: the containers it allocates at their sizes). */
+  readonly capacity: number;
+  /** Containers running, starting or stopping. */
+  readonly used: number;
+  /** Present when the pool is in resources: each resource's capacity and use. */
+  readonly resources?: Readonly<Record<string, ResourceState>>;
 }
 
 export interface AgentState {
@@ -41,7 +68,7 @@ export interface AgentState {
   readonly ready: boolean;
   readonly seq: number;
   readonly atMs: number | null;
-  readonly pool: { readonly capacity: number; readonly used: number };
+  readonly pool: PoolState;
   readonly engineError: string | null;
   readonly services: readonly ServiceState[];
 }
@@ -80,6 +107,7 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
       stale: seen?.stale ?? false,
       nodes: seen?.nodes ?? null,
       problem: seen?.problem ?? null,
+      size: seen?.size ? inDisplay(seen.size) : null,
       reason: seen?.reason ?? null,
     };
   });
@@ -93,10 +121,29 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
     ready,
     seq: tick?.seq ?? 0,
     atMs: tick?.atMs ?? null,
-    pool: { capacity: config.capacity, used: tick?.used ?? 0 },
+    pool: poolState(config.capacity, tick),
     engineError: tick?.engineError ?? null,
     services: [...services].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)),
   };
+}
+
+const unitOf = (resource: string): ResourceState['unit'] => (resource === 'cpu' ? 'cores' : resource === 'memory' ? 'bytes' : 'units');
+
+function inDisplay(amounts: Resources): Record<string, number> {
+  return Object.fromEntries(Object.entries(amounts).map(([name, amount]) => [name, inDisplayUnits(name, amount)]));
+}
+
+/** Each resource of a pool in resources, in cores and bytes. */
+export function resourceStates(usage: PoolUsage): Record<string, ResourceState> {
+  const at = (amounts: Resources, name: string): number => inDisplayUnits(name, amounts[name] ?? 0);
+  return Object.fromEntries(
+    Object.keys(usage.capacity).map((name) => [name, { unit: unitOf(name), capacity: at(usage.capacity, name), used: at(usage.used, name), allocated: at(usage.allocated, name), planned: at(usage.planned, name) }]),
+  );
+}
+
+function poolState(capacity: CapacityConfig, tick: TickRecord | undefined): PoolState {
+  if (typeof capacity === 'number') return { kind: 'containers', capacity, used: tick?.used ?? 0 };
+  return { kind: 'resources', capacity: tick?.capacity ?? 0, used: tick?.used ?? 0, ...(tick?.resources ? { resources: resourceStates(tick.resources) } : {}) };
 }
 
 /** Tick sequence numbers are small; anything this large is a time in ms since the epoch. */

@@ -1,6 +1,7 @@
 // Schema building blocks whose messages read the way validate reports them:
 // "expected an integer >= 1", "expected a duration like 500ms, 3s or 2m".
 import { z } from 'zod';
+import { toBaseUnits } from '../core/resources.js';
 import { parseDurationMs } from './duration.js';
 
 export function intAtLeast(min: number) {
@@ -39,4 +40,22 @@ export function duration() {
 
 export function url(what = 'a URL') {
   return nonEmptyString(what).refine((text) => URL.canParse(text), `expected ${what}`);
+}
+
+const QUANTITY_EXAMPLES: Readonly<Record<string, string>> = { cpu: 'a CPU quantity like 500m, 0.5 or 2 (cores)', memory: 'a memory quantity like 256Mi, 1.5Gi or 16Gi' };
+
+/**
+ * A Kubernetes quantity of one resource (cpu or memory), as a string or a YAML number, > 0 → whole
+ * base units (millicores, bytes): rounded up for what a container takes, down for what a pool holds.
+ */
+export function quantity(resource: 'cpu' | 'memory', round: 'up' | 'down') {
+  const message = `expected ${QUANTITY_EXAMPLES[resource] ?? 'a quantity'}`;
+  return z.union([z.string(), z.number()], { errorMap: () => ({ message }) }).transform((raw, ctx) => {
+    const amount = toBaseUnits(resource, raw, round);
+    if (amount === undefined || amount <= 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: amount === undefined ? message : `${message}, more than 0${resource === 'cpu' ? ' (at least 1m)' : ''}` });
+      return z.NEVER;
+    }
+    return amount;
+  });
 }

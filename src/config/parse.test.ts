@@ -48,7 +48,7 @@ services:
   - name: Reports!
     target: sometimes
 `);
-    assert.ok(problems.includes('capacity: expected an integer >= 1, got "nine"'), problems.join('\n'));
+    assert.ok(problems.includes('capacity: expected an integer >= 1 (containers), resources like {cpu: "8", memory: 16Gi}, or auto, got "nine"'), problems.join('\n'));
     assert.ok(problems.includes('interval: expected a duration like 500ms, 3s or 2m, got "fast"'), problems.join('\n'));
     assert.ok(problems.includes('services[0].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
     assert.ok(problems.includes('services[0].target.queueLength: expected a number > 0, got -5'), problems.join('\n'));

@@ -10,7 +10,8 @@ import { findSourceKind, sourceKinds } from '../sources/index.js';
 import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
 import { substituteEnv } from './env.js';
 import { formatIssues, showValue, valueAt } from './issues.js';
-import { baseServiceShape, topLevelSchema, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
+import { checkPool, defaultMax, describeCapacity, sizeOf } from './pool.js';
+import { baseServiceShape, topLevelSchema, type CapacityConfig, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
 
 function shapeKeys(schema: z.ZodTypeAny): string[] {
   let inner: z.ZodTypeAny = schema;
@@ -65,7 +66,7 @@ function parseService(
   index: number,
   serviceSchema: z.ZodObject<z.ZodRawShape>,
   engineKeys: readonly string[],
-  defaults: { capacity: number; stopGracePeriodMs: number; stopGracePeriodGiven: boolean },
+  defaults: { capacity: CapacityConfig; stopGracePeriodMs: number; stopGracePeriodGiven: boolean },
   problems: string[],
 ): ServiceConfig | undefined {
   const path = `services[${index}]`;
@@ -77,7 +78,8 @@ function parseService(
   const data = result.data as z.infer<z.ZodObject<typeof baseServiceShape>> & Record<string, unknown>;
   const metric = parseMetric(data.metric, `${path}.metric`, problems);
   const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, problems);
-  const max = data.max ?? defaults.capacity;
+  const size = sizeOf(data);
+  const max = data.max ?? defaultMax(defaults.capacity, size);
   const before = problems.length;
   if (data.arrivals !== undefined) checkArrivals(data, valueAt(raw, ['target']), path, problems);
   if (data.min > max) problems.push(`${path}.min: expected min <= max (${max}), got ${data.min}`);
@@ -103,6 +105,7 @@ function parseService(
     onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
     stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
     ...(data.stopGracePeriod !== undefined ? { stopGracePeriodFrom: 'service' as const } : defaults.stopGracePeriodGiven ? { stopGracePeriodFrom: 'top-level' as const } : {}),
+    ...(size ? { size } : {}),
     engineOptions,
   };
 }
@@ -114,9 +117,11 @@ function crossChecks(config: MicroscaleConfig, problems: string[]): void {
     if (first !== undefined) problems.push(`services[${i}].name: "${s.name}" is already used by services[${first}]; names must be unique`);
     else seen.set(s.name, i);
   });
-  const mins = config.services.reduce((sum, s) => sum + s.min, 0);
-  if (mins > config.capacity) {
-    problems.push(`capacity: the services' mins add up to ${mins}, more than the pool of ${config.capacity}; raise capacity or lower the mins`);
+  if (typeof config.capacity === 'number') {
+    const mins = config.services.reduce((sum, s) => sum + s.min, 0);
+    if (mins > config.capacity) {
+      problems.push(`capacity: the services' mins add up to ${mins}, more than the pool of ${config.capacity}; raise capacity or lower the mins`);
+    }
   }
   if (config.metricTimeoutMs > config.intervalMs) {
     problems.push(`metricTimeout: expected at most the interval (${config.intervalMs}ms), got ${config.metricTimeoutMs}ms`);
@@ -144,7 +149,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   }
   const serviceSchema = z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict();
   const engineKeys = Object.keys(engineKind.serviceShape);
-  const capacity = top.success ? top.data.capacity : typeof raw.capacity === 'number' ? raw.capacity : Number.MAX_SAFE_INTEGER;
+  const capacity: CapacityConfig = top.success ? top.data.capacity : typeof raw.capacity === 'number' ? raw.capacity : Number.MAX_SAFE_INTEGER;
   const stopGracePeriodMs = top.success ? top.data.stopGracePeriod : 10_000;
   const servicesRaw = Array.isArray(raw.services) ? raw.services : [];
   const stopGracePeriodGiven = raw.stopGracePeriod !== undefined;
@@ -162,6 +167,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
     services: services.filter((s): s is ServiceConfig => s !== undefined),
   };
   crossChecks(config, problems);
+  checkPool(config, engineKind, problems);
   if (problems.length > 0) throw new ConfigError(problems, file);
   return config;
 }
@@ -210,5 +216,5 @@ export async function loadConfigWithOrigins(file: string, env: NodeJS.ProcessEnv
 /** One line: what the config sets up. */
 export function summarize(config: MicroscaleConfig): string {
   const priorities = [...new Set(config.services.map((s) => s.priority))].sort((a, b) => a - b);
-  return `valid: ${config.services.length} service${config.services.length === 1 ? '' : 's'} (priorities ${priorities.join(', ')}) on engine ${config.engine.kind}, capacity ${config.capacity}, interval ${config.intervalMs}ms`;
+  return `valid: ${config.services.length} service${config.services.length === 1 ? '' : 's'} (priorities ${priorities.join(', ')}) on engine ${config.engine.kind}, capacity ${describeCapacity(config.capacity)}, interval ${config.intervalMs}ms`;
 }

@@ -2,8 +2,9 @@
 // The engine kind decides which extra keys a service may carry, and each metric's `source` decides the
 // shape of its block, so a typo anywhere is an error with its YAML path.
 import { z } from 'zod';
+import type { Resources } from '../core/resources.js';
 import type { PidTuning, TargetSpec } from '../core/types.js';
-import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast } from './fields.js';
+import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
 import { imagesSchema, type ImagesConfig } from './images.js';
 
 export const TARGET_HELP = 'expected remainder, direct, {queueLength: N} or {perContainer: N}';
@@ -23,6 +24,34 @@ const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
     }
   }
   ctx.addIssue({ code: z.ZodIssueCode.custom, message: TARGET_HELP });
+  return z.NEVER;
+});
+
+/** The pool: a number of containers, amounts of resources, or (engines that know their nodes) `auto`. */
+export type CapacityConfig = number | { readonly kind: 'resources'; readonly amounts: Resources } | { readonly kind: 'auto' };
+
+export const CAPACITY_HELP = 'expected an integer >= 1 (containers), resources like {cpu: "8", memory: 16Gi}, or auto';
+
+const poolResourcesSchema = z
+  .object({ cpu: quantity('cpu', 'down').optional(), memory: quantity('memory', 'down').optional() })
+  .strict()
+  .refine((amounts) => amounts.cpu !== undefined || amounts.memory !== undefined, { message: 'expected cpu, memory or both, e.g. {cpu: "8", memory: 16Gi}' });
+
+const capacitySchema = z.unknown().transform((raw, ctx): CapacityConfig => {
+  if (raw === 'auto') return { kind: 'auto' };
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1) return raw;
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const result = poolResourcesSchema.safeParse(raw);
+    if (result.success) {
+      const amounts: Record<string, number> = {};
+      if (result.data.cpu !== undefined) amounts.cpu = result.data.cpu;
+      if (result.data.memory !== undefined) amounts.memory = result.data.memory;
+      return { kind: 'resources', amounts };
+    }
+    for (const issue of result.error.issues) ctx.addIssue(issue);
+    return z.NEVER;
+  }
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: raw === undefined ? `is required (${CAPACITY_HELP})` : CAPACITY_HELP });
   return z.NEVER;
 });
 
@@ -61,6 +90,9 @@ export const baseServiceShape = {
   arrivals: z.unknown().optional(),
   onMetricError: onMetricErrorSchema.default('hold'),
   stopGracePeriod: duration().optional(),
+  /** What one container takes, when capacity is in resources (engines that read it from the workload refuse these). */
+  cpu: quantity('cpu', 'up').optional(),
+  memory: quantity('memory', 'up').optional(),
   /** Take priority/min/max/target from the image's io.microscale.* labels where the file leaves them out (metadata/policy.ts). */
   labelsFrom: z
     .union([z.enum(['registry', 'engine']), z.object({ registry: nonEmptyString() }).strict(), z.object({ engine: nonEmptyString() }).strict()], {
@@ -79,7 +111,7 @@ const apiSchema = z
 export const topLevelSchema = z
   .object({
     engine: z.object({ kind: nonEmptyString('an engine kind') }).passthrough().default({ kind: 'sim' }),
-    capacity: intAtLeast(1),
+    capacity: capacitySchema,
     interval: duration().default('500ms'),
     minTickGap: duration().default('50ms'),
     metricTimeout: duration().optional(),
@@ -112,13 +144,15 @@ export interface ServiceConfig {
   readonly stopGracePeriodMs: number;
   /** Where stopGracePeriodMs came from: the service's own key, the top-level key; absent: the default (10 s). */
   readonly stopGracePeriodFrom?: 'service' | 'top-level';
+  /** What one container takes (`cpu:`/`memory:` keys, base units), when given. */
+  readonly size?: Resources;
   /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
   readonly engineOptions: Readonly<Record<string, unknown>>;
 }
 
 export interface MicroscaleConfig {
   readonly engine: { readonly kind: string } & Readonly<Record<string, unknown>>;
-  readonly capacity: number;
+  readonly capacity: CapacityConfig;
   readonly intervalMs: number;
   readonly minTickGapMs: number;
   readonly metricTimeoutMs: number;

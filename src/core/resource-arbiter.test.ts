@@ -25,23 +25,23 @@ describe('arbiter on a pool in resources', () => {
 
   it('gives P1 its 2-CPU containers and the 0.5-CPU remainder service what is left', () => {
     const plan = arbitrate([service('p1', 1, 2, big), service('p2', 2, 'remainder', small)], pool);
-    assert.equal(entryOf(plan, 'p1')?.target, 2);
-    assert.equal(entryOf(plan, 'p2')?.target, 8, '4 CPU left = 8 containers of 0.5 CPU');
+    assert.equal(entryOf(plan, 'p1')?.replicas, 2);
+    assert.equal(entryOf(plan, 'p2')?.replicas, 8, '4 CPU left = 8 containers of 0.5 CPU');
     assert.deepEqual(plan.resources?.planned, { cpu: 8000, memory: 10 * GI });
   });
 
   it('pre-empts as many 0.5-CPU P2 containers as one more 2-CPU P1 container needs, and no more', () => {
     // P1 runs 2 (4 CPU), P2 fills the rest with 8 (4 CPU). P1 wants 3: it needs 2 more CPU = 4 P2 containers.
     const full = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 8)], pool);
-    assert.equal(entryOf(full, 'p2')?.target, 4, 'p2 stops exactly 4');
-    assert.equal(entryOf(full, 'p1')?.target, 2, 'p1 waits: the stopping containers still hold their CPU');
+    assert.equal(entryOf(full, 'p2')?.replicas, 4, 'p2 stops exactly 4');
+    assert.equal(entryOf(full, 'p1')?.replicas, 2, 'p1 waits: the stopping containers still hold their CPU');
     assert.match(entryOf(full, 'p2')?.reason ?? '', /pre-empted/);
     const stopping = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4, { actual: { running: 4, starting: 0, stopping: 4 } })], pool);
-    assert.equal(entryOf(stopping, 'p1')?.target, 2);
+    assert.equal(entryOf(stopping, 'p1')?.replicas, 2);
     assert.match(entryOf(stopping, 'p1')?.reason ?? '', /waiting to start 1: the pool's cpu is taken/);
     const gone = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4)], pool);
-    assert.equal(entryOf(gone, 'p1')?.target, 3);
-    assert.equal(entryOf(gone, 'p2')?.target, 4);
+    assert.equal(entryOf(gone, 'p1')?.replicas, 3);
+    assert.equal(entryOf(gone, 'p2')?.replicas, 4);
   });
 
   it('is bound by whichever resource runs out first', () => {
@@ -115,7 +115,7 @@ describe('arbiter on a pool in resources: properties', () => {
         const plan = arbitrate(services, pool);
         for (const r of RESOURCES) {
           const before = total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping);
-          const after = total(services, r, (s) => s.actual.stopping + Math.max(entryOf(plan, s.name)?.target ?? 0, s.actual.running + s.actual.starting));
+          const after = total(services, r, (s) => s.actual.stopping + Math.max(entryOf(plan, s.name)?.replicas ?? 0, s.actual.running + s.actual.starting));
           assert.ok(after <= Math.max(pool[r], before), `${r}: ${after} taken after the plan, pool ${pool[r]} (was ${before})`);
           assert.ok(total(services, r, (s) => allocation(plan, s)) <= pool[r], `${r}: allocations exceed the pool`);
           assert.equal(plan.resources?.planned[r], after);
@@ -133,7 +133,7 @@ describe('arbiter on a pool in resources: properties', () => {
         for (const s of services) {
           const entry = entryOf(plan, s.name);
           assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
-          assert.ok(entry.target <= s.max);
+          assert.ok(entry.replicas <= s.max);
         }
       }),
       { numRuns: 500 },
@@ -187,11 +187,11 @@ describe('arbiter on a pool in resources: properties', () => {
         let current = services;
         for (let round = 0; round < 3; round++) {
           const plan = arbitrate(current, pool);
-          current = current.map((s) => ({ ...s, actual: { running: entryOf(plan, s.name)?.target ?? 0, starting: 0, stopping: 0 } }));
+          current = current.map((s) => ({ ...s, actual: { running: entryOf(plan, s.name)?.replicas ?? 0, starting: 0, stopping: 0 } }));
         }
         const settled = arbitrate(current, pool);
-        for (const entry of settled.entries) assert.equal(entry.target, entry.current, `${entry.name} still changing: ${entry.reason}`);
-        for (const entry of settled.entries) assert.equal(entry.target, entry.allocation);
+        for (const entry of settled.entries) assert.equal(entry.replicas, entry.current, `${entry.name} still changing: ${entry.reason}`);
+        for (const entry of settled.entries) assert.equal(entry.replicas, entry.allocation);
       }),
       { numRuns: 500 },
     );

@@ -209,7 +209,7 @@ export function arbitrateResources(services: readonly ArbiterService[], capacity
       add(usage.allocated, m.size, alloc);
       add(usage.planned, m.size, Math.max(target, liveOf(m.service)) + m.service.actual.stopping);
       add(usage.used, m.size, liveOf(m.service) + m.service.actual.stopping);
-      return { name: m.service.name, priority: m.service.priority, allocation: alloc, target, current: liveOf(m.service), reason: describe(m, alloc, target, free, names) };
+      return { name: m.service.name, priority: m.service.priority, allocation: alloc, replicas: target, current: liveOf(m.service), reason: describe(m, alloc, target, free, names) };
     }),
   );
   const byName = (vector: readonly number[]): Resources => Object.fromEntries(names.map((name, d) => [name, vector[d] ?? 0]));

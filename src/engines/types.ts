@@ -3,6 +3,7 @@
 // Each kind lives in engines/<kind>/ with a zod schema for its `engine:` block and for the extra keys
 // it needs on each service (image, deployment, ...), and is listed once in engines/index.ts.
 import type { z } from 'zod';
+import type { Resources } from '../core/resources.js';
 import type { ActualState } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { PluginStatus } from '../plugin-status.js';
@@ -35,6 +36,11 @@ export interface Engine {
    * they are: the engine stops reading and scaling them.
    */
   reconfigure?(services: readonly EngineService[]): Promise<void>;
+  /**
+   * For `capacity: auto` (engines whose kind has `autoCapacity`): the resources the pool may use now.
+   * Throws an EngineError when that cannot be known (a watch is down), so the agent holds.
+   */
+  poolCapacity?(): Resources;
   close(): Promise<void>;
 }
 
@@ -44,6 +50,12 @@ export type IgnorableKey = 'stopGracePeriod';
 export interface EngineContext {
   readonly log: Logger;
   readonly nowMs: () => number;
+  /**
+   * The resources the pool is counted in (`capacity: {cpu, memory}` or auto), if any. An engine that
+   * reads each service's size from its workload (`sizes: 'workload'`) refuses a workload that does not
+   * state them all.
+   */
+  readonly poolResources?: readonly string[];
 }
 
 export interface EngineKind<C extends { kind: string } = { kind: string }, S = Record<string, unknown>> {
@@ -59,6 +71,14 @@ export interface EngineKind<C extends { kind: string } = { kind: string }, S = R
    * sets one gets a warning at start (agent/wiring.ts), never silence.
    */
   readonly ignoredKeys?: Readonly<Partial<Record<IgnorableKey, string>>>;
+  /**
+   * Where a container's size comes from when the pool is in resources: the service's `cpu:`/`memory:`
+   * keys (the default), or the workload itself (Kubernetes: the pod template's requests, reported in
+   * ActualState.size), in which case those keys are refused.
+   */
+  readonly sizes?: 'config' | 'workload';
+  /** True when the engine can work out `capacity: auto` from the nodes it runs on (Engine.poolCapacity). */
+  readonly autoCapacity?: boolean;
   create(config: C, services: readonly EngineService<S>[], context: EngineContext): Engine | Promise<Engine>;
 }
 

@@ -80,7 +80,8 @@ export interface SimService {
 }
 
 export interface Scenario {
-  readonly config: MicroscaleConfig;
+  /** The simulator counts containers: a scenario's pool is a number. */
+  readonly config: MicroscaleConfig & { readonly capacity: number };
   readonly services: readonly SimService[];
 }
 
@@ -138,7 +139,11 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
     }
     return { ...result.data, column: result.data.column ?? name };
   });
-  if (problems.length > 0 || !config) throw new ConfigError(problems, file);
+  const capacity = config?.capacity;
+  if (config && typeof capacity !== 'number') {
+    problems.push(`capacity: the simulator counts containers, so a scenario's pool is an integer, got ${JSON.stringify(root.capacity)}; pools in resources (cpu, memory) and auto run live only`);
+  }
+  if (problems.length > 0 || !config || typeof capacity !== 'number') throw new ConfigError(problems, file);
   const engineConfig = config.engine;
   const services = config.services.map((service, i) => ({
     config: service,
@@ -147,7 +152,7 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
     startLatencyMs: optionalMs(service.engineOptions.startLatency, engineConfig.startLatency),
     stopLatencyMs: optionalMs(service.engineOptions.stopLatency, engineConfig.stopLatency),
   }));
-  return { config, services };
+  return { config: { ...config, capacity }, services };
 }
 
 function parseBackground(block: unknown, path: string, name: string, problems: string[]): Background | undefined {

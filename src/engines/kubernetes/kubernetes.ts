@@ -188,5 +188,7 @@ export const kubernetesEngine = defineEngine({
   schema: kubernetesSchema,
   ignoredKeys: { stopGracePeriod: "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. A pod being stopped keeps its place in the pool until it is gone" },
   serviceShape: kubernetesServiceShape,
+  sizes: 'workload',
+  autoCapacity: true,
   create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) => KubernetesEngine.create(config, services, context),
 });
