@@ -139,9 +139,9 @@ describe('baseline policies', () => {
     const hpa = hpaPolicy({ scenario: s, trace });
     const eight = { running: 8, starting: 0, stopping: 0 };
     let replicas = 8;
-    for (let t = 0; t <= 300; t += 0.5) replicas = hpa.decide(t, 0.5, view(s, 0, eight, 0.05)).get('orders') ?? -1;
+    for (let t = 0; t < 300; t += 0.5) replicas = hpa.decide(t, 0.5, view(s, 0, eight, 0.05)).get('orders') ?? -1;
     assert.equal(replicas, 8, 'scaled down inside the first 300 s');
-    for (let t = 300.5; t <= 315; t += 0.5) replicas = hpa.decide(t, 0.5, view(s, 0, eight, 0.05)).get('orders') ?? -1;
+    replicas = hpa.decide(300, 0.5, view(s, 0, eight, 0.05)).get('orders') ?? -1;
     assert.equal(replicas, 1, 'at 5 % CPU of 80 %: ceil(0.0625 × 8) = 1 once the initial recommendation has left the window');
   });
 });

@@ -48,8 +48,10 @@ describe('HPA without behavior (horizontal.go normalizeDesiredReplicas)', () => 
     // min 2, max 6, 5 replicas, the metric proposes 3: the initial recommendation (5) wins.
     const behavior = new HpaBehavior(2, 6);
     assert.equal(behavior.next(0, 5, 3), 5);
-    for (let t = 15; t <= 300; t += 15) assert.equal(behavior.next(t, 5, 3), 5, `scaled down at ${t} s, inside the first window`);
-    assert.equal(behavior.next(315, 5, 3), 3, 'the initial recommendation left the window');
+    for (let t = 15; t < 300; t += 15) assert.equal(behavior.next(t, 5, 3), 5, `scaled down at ${t} s, inside the first window`);
+    // 20 syncs later: a real sync starts 15 s after the previous one finished, so this sample is a
+    // little over 300 s old and has left the window (see hpa-rule.ts).
+    assert.equal(behavior.next(300, 5, 3), 3, 'the initial recommendation left the window');
   });
   it('takes the highest recommendation of the last 300 s (TestNormalizeDesiredReplicas)', () => {
     // "stabilize": 4 two minutes ago, 5 one minute ago, 3 now → 5.
@@ -62,6 +64,17 @@ describe('HPA without behavior (horizontal.go normalizeDesiredReplicas)', () => 
     old.next(0, 10, 10);
     old.next(60, 10, 9);
     assert.equal(old.next(600, 9, 3), 3);
+  });
+  it('moves towards the highest recommendation of the window even when the metric has dropped (stabilizeRecommendation returns the max)', () => {
+    // A burst proposed 20 while 1 ran; the metric now proposes 0: still up, by max(2 × current, 4) per sync.
+    const behavior = new HpaBehavior(1, 20);
+    behavior.next(0, 1, 1);
+    assert.equal(behavior.next(15, 1, 20), 4);
+    assert.equal(behavior.next(30, 4, 0), 8);
+    assert.equal(behavior.next(45, 8, 0), 16);
+    assert.equal(behavior.next(60, 16, 0), 20);
+    assert.equal(behavior.next(300, 20, 0), 20, 'the 20 is still in the window');
+    assert.equal(behavior.next(315, 20, 0), 1, 'the 20 left the window');
   });
   it('keeps within minReplicas and maxReplicas', () => {
     assert.equal(new HpaBehavior(2, 6).next(0, 4, 40), 6);

@@ -89,12 +89,15 @@ export class HpaBehavior {
     // reconcileAutoscaler: outside [min, max] the count is corrected without reading the metrics.
     if (current > this.max) return this.max;
     if (current < this.min) return this.min;
-    // stabilizeRecommendation: the highest recommendation not older than the window (a sample
-    // strictly before the cutoff no longer counts), the new one included.
+    // stabilizeRecommendation: the highest recommendation of the window, the new one included. Upstream
+    // drops a sample only when it is strictly before the cutoff, but a real sync starts 15 s after the
+    // previous one *finished* (the workqueue re-adds the key with the resync delay after processing),
+    // so the sample from 20 syncs ago is always some milliseconds more than 300 s old and drops out.
+    // On the simulator's exact 15 s grid it is exactly 300 s old: dropped here too.
     const cutoffS = tS - HPA_DEFAULTS.scaleDownStabilizationS;
     let stabilized = proposal;
-    for (const r of this.recommendations) if (r.tS >= cutoffS) stabilized = Math.max(stabilized, r.replicas);
-    while ((this.recommendations[0]?.tS ?? tS) < cutoffS) this.recommendations.shift();
+    for (const r of this.recommendations) if (r.tS > cutoffS) stabilized = Math.max(stabilized, r.replicas);
+    while ((this.recommendations[0]?.tS ?? tS) <= cutoffS) this.recommendations.shift();
     this.recommendations.push({ tS, replicas: proposal });
     return convertDesiredReplicasWithRules(current, stabilized, this.min, this.max);
   }
