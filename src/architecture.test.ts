@@ -1,66 +1,79 @@
-// Keeps src/ a picture of the architecture: the core does no I/O and imports nothing outside itself;
-// sources and engines never import each other, nor the agent; nothing imports in a circle.
+// Keeps src/ a picture of the architecture (docs/architecture.md): folders import only downward through the
+// layers, nothing imports in a circle, product code never imports test support, the core does no I/O and
+// config/ is a leaf. The graph is measured by scripts/import-graph.mjs (static imports, `export ... from`
+// and `import('...')`), the same command the numbers in docs/architecture.md come from.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 
 const root = new URL('.', import.meta.url).pathname;
+const script = new URL('../scripts/import-graph.mjs', import.meta.url).pathname;
 
-function files(dir: string): string[] {
+interface Measurement {
+  readonly upward: string[];
+  readonly cycles: string[];
+  readonly testSupportImports: string[];
+}
+
+function measure(): Measurement {
+  const run = spawnSync(process.execPath, [script, '--json'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  return JSON.parse(run.stdout) as Measurement;
+}
+
+function productFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name === 'client' ? [] : files(path);
+    if (statSync(path).isDirectory()) return name === 'testing' ? [] : productFiles(path);
     return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
   });
 }
 
-function importsOf(file: string): string[] {
+/** Every module specifier a file names: static, re-exported, side-effect or dynamic with a literal. */
+function specifiersOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm)].map((m) => m[1] ?? '');
+  return [
+    ...[...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'/gm)],
+    ...[...text.matchAll(/^\s*import\s+'([^']+)'/gm)],
+    ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)],
+  ].map((m) => m[1] ?? '');
 }
-
-function resolveLocal(file: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('.')) return undefined;
-  return resolve(dirname(file), specifier.replace(/\.js$/, '.ts'));
-}
-
-const area = (file: string): string => relative(root, file).split('/')[0] ?? '';
 
 describe('architecture', () => {
-  const all = files(root);
+  const measured = measure();
 
-  it('the core does no I/O and depends on nothing outside src/core', () => {
-    for (const file of all.filter((f) => area(f) === 'core')) {
-      for (const spec of importsOf(file)) {
-        assert.ok(!spec.startsWith('node:') && spec.startsWith('.'), `${relative(root, file)} imports ${spec}: the core must stay pure`);
-        assert.equal(area(resolveLocal(file, spec) ?? ''), 'core', `${relative(root, file)} imports ${spec} from outside the core`);
-      }
-    }
-  });
-
-  it('sources and engines never import each other, nor the agent, API or CLI', () => {
-    const forbidden: Record<string, string[]> = { sources: ['engines', 'agent', 'api', 'cli', 'dashboard'], engines: ['sources', 'agent', 'api', 'cli', 'dashboard'] };
-    for (const file of all) {
-      const banned = forbidden[area(file)];
-      if (!banned) continue;
-      for (const spec of importsOf(file)) {
-        const target = resolveLocal(file, spec);
-        if (target) assert.ok(!banned.includes(area(target)), `${relative(root, file)} imports ${spec}`);
-      }
-    }
+  it('no folder imports one on a higher layer, nor a sibling', () => {
+    assert.deepEqual(measured.upward, [], 'see the layers in docs/architecture.md');
   });
 
   it('has no circular imports', () => {
-    const graph = new Map(all.map((f) => [f, importsOf(f).map((s) => resolveLocal(f, s)).filter((t): t is string => t !== undefined)]));
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (file: string, path: string[]): void => {
-      if (state.get(file) === 'done') return;
-      assert.notEqual(state.get(file), 'visiting', `import cycle: ${[...path, file].map((f) => relative(root, f)).join(' → ')}`);
-      state.set(file, 'visiting');
-      for (const next of graph.get(file) ?? []) if (graph.has(next)) visit(next, [...path, file]);
-      state.set(file, 'done');
+    assert.deepEqual(measured.cycles, []);
+  });
+
+  it('product code never imports test support (*.test.ts, testing/)', () => {
+    assert.deepEqual(measured.testSupportImports, [], 'move what product code needs out of testing/ (util/, bench/), or the import into a test');
+  });
+
+  it('the core does no I/O and depends on nothing outside src/core', () => {
+    for (const file of productFiles(join(root, 'core'))) {
+      for (const spec of specifiersOf(file)) {
+        assert.ok(spec.startsWith('.'), `${relative(root, file)} imports ${spec}: the core must stay pure`);
+        assert.ok(!relative(join(root, 'core'), join(file, '..', spec)).startsWith('..'), `${relative(root, file)} imports ${spec} from outside the core`);
+      }
+    }
+  });
+
+  it('config/ is a leaf: no I/O, and only the core, errors.ts, zod and yaml', () => {
+    const allowed = (spec: string, file: string) => {
+      if (spec === 'zod' || spec === 'yaml') return true;
+      if (!spec.startsWith('.')) return false;
+      const target = relative(root, join(file, '..', spec));
+      return target.startsWith('config/') || target.startsWith('core/') || target === 'errors.js';
     };
-    for (const file of graph.keys()) visit(file, []);
+    for (const file of productFiles(join(root, 'config'))) {
+      for (const spec of specifiersOf(file)) assert.ok(allowed(spec, file), `${relative(root, file)} imports ${spec}: config/ must stay a leaf (pass what it needs in)`);
+    }
   });
 });

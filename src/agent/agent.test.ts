@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from './config-loader.js';
 import type { ActualState } from '../core/types.js';
 import { EngineError } from '../errors.js';
 import { SimEngine } from '../engines/sim/sim.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { pino } from 'pino';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from './config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import type { Source } from '../sources/types.js';
 import { Agent } from './agent.js';

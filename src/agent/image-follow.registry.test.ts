@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfigWithOrigins } from '../config/parse.js';
+import { loadConfigWithOrigins } from './config-loader.js';
 import { silentLogger } from '../log/logger.js';
 import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 import { eventually, needService } from '../testing/services.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from './config-loader.js';
 import { ConfigError } from '../errors.js';
 import { patchService } from './live-changes.js';
 

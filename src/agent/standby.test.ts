@@ -2,7 +2,7 @@
 // its ticks and decisions say so; once it may act, it applies on the next tick.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from './config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import { silentLogger } from '../log/logger.js';
 import { Agent } from './agent.js';

@@ -2,7 +2,7 @@
 // source wakes the agent (push, Redis keyspace notifications) versus when the agent only polls on its
 // 500 ms tick (the same source with its watch removed): the baseline, measured in the same run.
 import { Agent } from '../agent/agent.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from '../agent/config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import { silentLogger } from '../log/logger.js';
 import { findSourceKind } from '../sources/index.js';

@@ -1,7 +1,7 @@
 // `bench sources`, part 3: one agent tick with 100 services, each reading its own key/queue/consumer
 // in parallel over the shared connection, against the baseline of the same 100 reads one after another.
 import { Agent } from '../agent/agent.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from '../agent/config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import { silentLogger } from '../log/logger.js';
 import type { Source } from '../sources/types.js';

@@ -1,6 +1,9 @@
 // Secrets and settings from the environment: "${NAME}", "${NAME:-default}" and "${file:/path}" inside
 // any string value of the config, replaced before validation. Problems come back with the YAML path.
-import { readFileSync } from 'node:fs';
+// The file is read by the caller's `readSecretFile` (config/ itself does no I/O).
+
+/** Reads a `${file:/path}` secret; throws when it cannot. */
+export type ReadSecretFile = (path: string) => string;
 
 const REFERENCE = /\$\{([^}]+)\}/g;
 
@@ -9,12 +12,12 @@ export interface Substitution {
   readonly problems: string[];
 }
 
-function substituteString(text: string, path: string, env: NodeJS.ProcessEnv, problems: string[]): string {
+function substituteString(text: string, path: string, env: NodeJS.ProcessEnv, readSecretFile: ReadSecretFile, problems: string[]): string {
   return text.replace(REFERENCE, (whole, inner: string) => {
     if (inner.startsWith('file:')) {
       const file = inner.slice('file:'.length);
       try {
-        return readFileSync(file, 'utf8').trim();
+        return readSecretFile(file).trim();
       } catch {
         problems.push(`${path}: cannot read secret file ${file}; check the path and its permissions`);
         return whole;
@@ -38,14 +41,14 @@ export function joinPath(path: string, key: string | number): string {
   return path ? `${path}.${key}` : key;
 }
 
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv = process.env, path = '', problems: string[] = []): Substitution {
-  if (typeof value === 'string') return { value: substituteString(value, path || '(root)', env, problems), problems };
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, readSecretFile: ReadSecretFile, path = '', problems: string[] = []): Substitution {
+  if (typeof value === 'string') return { value: substituteString(value, path || '(root)', env, readSecretFile, problems), problems };
   if (Array.isArray(value)) {
-    return { value: value.map((item, i) => substituteEnv(item, env, joinPath(path, i), problems).value), problems };
+    return { value: value.map((item, i) => substituteEnv(item, env, readSecretFile, joinPath(path, i), problems).value), problems };
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = substituteEnv(item, env, joinPath(path, key), problems).value;
+    for (const [key, item] of Object.entries(value)) out[key] = substituteEnv(item, env, readSecretFile, joinPath(path, key), problems).value;
     return { value: out, problems };
   }
   return { value, problems };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfigText } from './parse.js';
+import { parseConfigText } from '../agent/config-loader.js';
 import { parseDurationMs } from './duration.js';
 import { configProblems } from '../testing/config-problems.js';
 

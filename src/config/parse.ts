@@ -1,50 +1,45 @@
 // Reads and validates a config: YAML → ${ENV} substitution → schema → cross-field checks. Every problem
 // is collected (not just the first), each with its YAML path, the bad value and what is expected.
-import { readFile } from 'node:fs/promises';
+// A leaf: no I/O, and it knows no engine, source or image by name. The kinds are passed in (the agent's
+// loader, agent/config-loader.ts, passes every registered kind, reads secret files and fills in image labels).
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { PidTuning, TargetSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
-import { findEngineKind, engineKinds } from '../engines/index.js';
-import { findSourceKind, sourceKinds } from '../sources/index.js';
-import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
-import { substituteEnv } from './env.js';
+import { substituteEnv, type ReadSecretFile } from './env.js';
 import { formatIssues, showValue, valueAt } from './issues.js';
+import { keysAt } from './keys.js';
 import { checkPool, defaultMax, describeCapacity, sizeOf } from './pool.js';
 import { baseServiceShape, topLevelSchema, type CapacityConfig, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
 
-function shapeKeys(schema: z.ZodTypeAny): string[] {
-  let inner: z.ZodTypeAny = schema;
-  while (inner instanceof z.ZodEffects || inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
-    inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
-  }
-  return inner instanceof z.ZodObject ? Object.keys(inner.shape as object) : [];
+/** What the parser needs to know of a source or engine kind: its name and the schema of its block. */
+export interface KindSchema {
+  readonly kind: string;
+  readonly schema: z.ZodTypeAny;
 }
 
-function keysAt(schema: z.ZodTypeAny, path: (string | number)[]): string[] {
-  let inner: z.ZodTypeAny = schema;
-  for (const key of path) {
-    while (inner instanceof z.ZodEffects || inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) {
-      inner = inner instanceof z.ZodEffects ? inner.innerType() : inner._def.innerType;
-    }
-    if (inner instanceof z.ZodObject && typeof key === 'string') inner = (inner.shape as Record<string, z.ZodTypeAny>)[key] ?? z.never();
-    else return [];
-  }
-  return shapeKeys(inner);
+/**
+ * What validation needs from outside config/: the kinds a config may name (the engines, with the extra keys
+ * each lets a service carry, and the sources), and how to read a `${file:/path}` secret.
+ */
+export interface ConfigContext {
+  readonly engines: readonly (KindSchema & { readonly serviceShape: z.ZodRawShape })[];
+  readonly sources: readonly KindSchema[];
+  readonly readSecretFile: ReadSecretFile;
 }
 
-function parseMetric(raw: unknown, path: string, problems: string[]): MetricConfig | undefined {
+function parseMetric(raw: unknown, path: string, problems: string[], sources: ConfigContext['sources']): MetricConfig | undefined {
   if (raw === undefined) return undefined;
   const kindName = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).source : undefined;
-  const kind = typeof kindName === 'string' ? findSourceKind(kindName) : undefined;
+  const kind = typeof kindName === 'string' ? sources.find((k) => k.kind === kindName) : undefined;
   if (!kind) {
-    const known = sourceKinds.map((k) => k.kind).join(', ');
+    const known = sources.map((k) => k.kind).join(', ');
     problems.push(`${path}.source: expected one of ${known}, got ${showValue(kindName)}`);
     return undefined;
   }
   const result = kind.schema.safeParse(raw);
   if (result.success) return result.data as MetricConfig;
-  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(kind.schema as z.ZodTypeAny, p)));
+  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(kind.schema, p)));
   return undefined;
 }
 
@@ -68,6 +63,7 @@ function parseService(
   engineKeys: readonly string[],
   defaults: { capacity: CapacityConfig; stopGracePeriodMs: number; stopGracePeriodGiven: boolean },
   problems: string[],
+  sources: ConfigContext['sources'],
 ): ServiceConfig | undefined {
   const path = `services[${index}]`;
   const result = serviceSchema.safeParse(raw);
@@ -76,8 +72,8 @@ function parseService(
     return undefined;
   }
   const data = result.data as z.infer<z.ZodObject<typeof baseServiceShape>> & Record<string, unknown>;
-  const metric = parseMetric(data.metric, `${path}.metric`, problems);
-  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, problems);
+  const metric = parseMetric(data.metric, `${path}.metric`, problems, sources);
+  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, problems, sources);
   const size = sizeOf(data);
   const max = data.max ?? defaultMax(defaults.capacity, size);
   const before = problems.length;
@@ -128,9 +124,9 @@ function crossChecks(config: MicroscaleConfig, problems: string[]): void {
   }
 }
 
-/** Validates an already-parsed document (an object). Throws ConfigError with every problem. */
-export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
-  const { value: input, problems } = substituteEnv(document, env);
+/** Validates an already-parsed document (an object) against the kinds given. Throws ConfigError with every problem. */
+export function validateConfig(document: unknown, kinds: ConfigContext, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
+  const { value: input, problems } = substituteEnv(document, env, kinds.readSecretFile);
   const top = topLevelSchema.safeParse(input);
   if (!top.success) problems.push(...formatIssues(top.error.issues, input, '', (p) => keysAt(topLevelSchema, p)));
   // Go on to the engine and the services even when the top level has problems, so every problem is
@@ -138,14 +134,14 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const engineRaw = top.success ? top.data.engine : (raw.engine ?? { kind: 'sim' });
   const engineName = engineRaw !== null && typeof engineRaw === 'object' ? (engineRaw as Record<string, unknown>).kind : undefined;
-  const engineKind = typeof engineName === 'string' ? findEngineKind(engineName) : undefined;
+  const engineKind = typeof engineName === 'string' ? kinds.engines.find((k) => k.kind === engineName) : undefined;
   if (!engineKind) {
-    if (typeof engineName === 'string') problems.push(`engine.kind: expected one of ${engineKinds.map((k) => k.kind).join(', ')}, got ${showValue(engineName)}`);
+    if (typeof engineName === 'string') problems.push(`engine.kind: expected one of ${kinds.engines.map((k) => k.kind).join(', ')}, got ${showValue(engineName)}`);
     throw new ConfigError(problems, file);
   }
   const engineResult = engineKind.schema.safeParse(engineRaw);
   if (!engineResult.success) {
-    problems.push(...formatIssues(engineResult.error.issues, engineRaw, 'engine', (p) => keysAt(engineKind.schema as z.ZodTypeAny, p)));
+    problems.push(...formatIssues(engineResult.error.issues, engineRaw, 'engine', (p) => keysAt(engineKind.schema, p)));
   }
   const serviceSchema = z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict();
   const engineKeys = Object.keys(engineKind.serviceShape);
@@ -153,7 +149,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   const stopGracePeriodMs = top.success ? top.data.stopGracePeriod : 10_000;
   const servicesRaw = Array.isArray(raw.services) ? raw.services : [];
   const stopGracePeriodGiven = raw.stopGracePeriod !== undefined;
-  const services = servicesRaw.map((service, i) => parseService(service, i, serviceSchema, engineKeys, { capacity, stopGracePeriodMs, stopGracePeriodGiven }, problems));
+  const services = servicesRaw.map((service, i) => parseService(service, i, serviceSchema, engineKeys, { capacity, stopGracePeriodMs, stopGracePeriodGiven }, problems, kinds.sources));
   if (!top.success || !engineResult.success || problems.length > 0) throw new ConfigError(problems, file);
   const config: MicroscaleConfig = {
     engine: engineResult.data,
@@ -172,8 +168,8 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.
   return config;
 }
 
-/** Parses YAML text; syntax errors come back with their line and column. */
-export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
+/** Parses YAML text into a document; syntax errors throw a ConfigError with their line and column. */
+export function parseYaml(text: string, file?: string): unknown {
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) {
     throw new ConfigError(
@@ -181,36 +177,7 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
       file,
     );
   }
-  return parseConfig(document.toJS(), env, file);
-}
-
-export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<MicroscaleConfig> {
-  return (await loadConfigWithOrigins(file, env)).config;
-}
-
-/** loadConfigFile, plus where each `labelsFrom` service's priority/min/max/target came from (metadata/policy.ts). */
-export async function loadConfigWithOrigins(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ config: MicroscaleConfig; services: readonly ServiceOrigins[] }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([code === 'ENOENT' ? `file not found; create it or pass another with -c` : `cannot read it (${code ?? 'error'})`], file);
-  }
-  const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) return { config: parseConfigText(text, env, file), services: [] }; // throws the syntax errors
-  // Image labels are filled in before validation, so a label value is checked exactly like a YAML value.
-  const labels = await applyImageLabels(document.toJS(), env);
-  let config: MicroscaleConfig | undefined;
-  let problems = [...labels.problems];
-  try {
-    config = parseConfig(labels.document, env, file);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    problems = [...problems, ...error.problems];
-  }
-  if (!config || problems.length > 0) throw new ConfigError(problems, file);
-  return { config, services: labels.services };
+  return document.toJS();
 }
 
 /** One line: what the config sets up. */

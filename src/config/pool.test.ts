@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig, summarize } from './parse.js';
+import { parseConfig } from '../agent/config-loader.js';
+import { summarize } from './parse.js';
 import { configProblems } from '../testing/config-problems.js';
 
 const GI = 2 ** 30;

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadConfigWithOrigins } from '../config/parse.js';
+import { loadConfigWithOrigins } from '../agent/config-loader.js';
 import { ConfigError } from '../errors.js';
 import { needService } from '../testing/services.js';
 import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from '../agent/config-loader.js';
 import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import { formatIssues, showValue } from '../config/issues.js';
 import { nonEmptyString, numberAbove, numberAtLeast } from '../config/fields.js';

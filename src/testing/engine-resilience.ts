@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { Agent } from '../agent/agent.js';
 import { createEngine } from '../agent/wiring.js';
-import { parseConfig } from '../config/parse.js';
+import { parseConfig } from '../agent/config-loader.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from './services.js';
 

@@ -1,7 +1,7 @@
 // A small agent for the API tests: the sim engine with a clock the test moves, and a source whose
 // value the test sets (and which takes pushed values, like `source: push`).
 import { Agent } from '../../agent/agent.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { SimEngine } from '../../engines/sim/sim.js';
 import { silentLogger } from '../../log/logger.js';
 import type { Source } from '../../sources/types.js';

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
 import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { DockerEngine } from '../../engines/docker/docker.js';
 import { LABEL, ownedLabels, poolFilter } from '../../engines/docker/labels.js';

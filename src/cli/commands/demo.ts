@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import type { TickRecord } from '../../agent/records.js';
 import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';

@@ -1,6 +1,7 @@
 // `microscale validate -c FILE`: every problem at once with its YAML path (exit 2), or a one-line summary.
 import type { Command } from 'commander';
-import { loadConfigWithOrigins, summarize } from '../../config/parse.js';
+import { loadConfigWithOrigins } from '../../agent/config-loader.js';
+import { summarize } from '../../config/parse.js';
 import { describeOrigins } from '../../metadata/policy.js';
 
 export function registerValidate(program: Command): void {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Agent } from '../../agent/agent.js';
 import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { silentLogger } from '../../log/logger.js';
 import type { Source } from '../../sources/types.js';
 import { eventually, needService } from '../../testing/services.js';

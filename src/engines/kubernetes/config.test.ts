@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { EngineError } from '../../errors.js';
 import { configProblems } from '../../testing/config-problems.js';
 import { toEngineError, withRetry } from './client.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { KubeConfig, KubernetesObjectApi, RbacAuthorizationV1Api, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Role } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { parseConfigText } from '../../config/parse.js';
+import { parseConfigText } from '../../agent/config-loader.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { clientsFor, statusOf, type KubeClients } from './client.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ListWatch, Watch, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Agent } from '../../agent/agent.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { KubernetesEngine } from './kubernetes.js';

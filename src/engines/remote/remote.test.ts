@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { configProblems } from '../../testing/config-problems.js';
 import { ServiceBackoff, parseRetryAfterMs } from './backoff.js';
 import { reconcile } from './reconcile.js';

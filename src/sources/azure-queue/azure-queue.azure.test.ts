@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../../errors.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { closedPort, startStub } from '../../bench/fakes/http-stub.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { ConfigError, SourceError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../testing/conformance.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Agent } from '../../agent/agent.js';
 import { createApiApp } from '../../api/app.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { SimEngine } from '../../engines/sim/sim.js';
 import { SourceError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { SimEngine } from '../../engines/sim/sim.js';
 import { SourceError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
