@@ -108,7 +108,10 @@ export function measure() {
 function longLines(width) {
   let count = 0;
   for (const dir of ['src', 'scripts']) {
-    for (const file of sourceFilesAll(join(repo, dir))) count += readFileSync(file, 'utf8').split('\n').filter((l) => l.length > width).length;
+    for (const file of sourceFilesAll(join(repo, dir)))
+      count += readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > width).length;
   }
   return count;
 }

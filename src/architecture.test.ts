@@ -53,14 +53,21 @@ describe('architecture', () => {
   });
 
   it('product code never imports test support (*.test.ts, testing/)', () => {
-    assert.deepEqual(measured.testSupportImports, [], 'move what product code needs out of testing/ (util/, bench/), or the import into a test');
+    assert.deepEqual(
+      measured.testSupportImports,
+      [],
+      'move what product code needs out of testing/ (util/, bench/), or the import into a test',
+    );
   });
 
   it('the core does no I/O and depends on nothing outside src/core', () => {
     for (const file of productFiles(join(root, 'core'))) {
       for (const spec of specifiersOf(file)) {
         assert.ok(spec.startsWith('.'), `${relative(root, file)} imports ${spec}: the core must stay pure`);
-        assert.ok(!relative(join(root, 'core'), join(file, '..', spec)).startsWith('..'), `${relative(root, file)} imports ${spec} from outside the core`);
+        assert.ok(
+          !relative(join(root, 'core'), join(file, '..', spec)).startsWith('..'),
+          `${relative(root, file)} imports ${spec} from outside the core`,
+        );
       }
     }
   });
@@ -73,7 +80,8 @@ describe('architecture', () => {
       return target.startsWith('config/') || target.startsWith('core/') || target === 'errors.js';
     };
     for (const file of productFiles(join(root, 'config'))) {
-      for (const spec of specifiersOf(file)) assert.ok(allowed(spec, file), `${relative(root, file)} imports ${spec}: config/ must stay a leaf (pass what it needs in)`);
+      for (const spec of specifiersOf(file))
+        assert.ok(allowed(spec, file), `${relative(root, file)} imports ${spec}: config/ must stay a leaf (pass what it needs in)`);
     }
   });
 });

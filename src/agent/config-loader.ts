@@ -12,7 +12,11 @@ import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
 import { sourceKinds } from '../sources/index.js';
 
 /** Every registered engine and source kind; `${file:/path}` secrets read from the local disk. */
-export const CONFIG_CONTEXT: ConfigContext = { engines: engineKinds, sources: sourceKinds, readSecretFile: (path) => readFileSync(path, 'utf8') };
+export const CONFIG_CONTEXT: ConfigContext = {
+  engines: engineKinds,
+  sources: sourceKinds,
+  readSecretFile: (path) => readFileSync(path, 'utf8'),
+};
 
 /** Validates an already-parsed document (an object). Throws ConfigError with every problem. */
 export function parseConfig(document: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
@@ -38,7 +42,10 @@ export async function loadConfigWithOrigins(
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([code === 'ENOENT' ? `file not found; create it or pass another with -c` : `cannot read it (${code ?? 'error'})`], file);
+    throw new ConfigError(
+      [code === 'ENOENT' ? `file not found; create it or pass another with -c` : `cannot read it (${code ?? 'error'})`],
+      file,
+    );
   }
   const document = parseDocument(text, { prettyErrors: true });
   if (document.errors.length > 0) return { config: parseConfigText(text, env, file), services: [] }; // throws the syntax errors
