@@ -1,6 +1,7 @@
 // Builds the live parts from a validated config: the engine, one source per service with a metric, and
 // one more per service with `arrivals:`.
 import { poolResourceNames } from '../config/pool.js';
+import type { EnginePool } from '../engines/types.js';
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
@@ -44,11 +45,18 @@ export function engineServicesOf(config: MicroscaleConfig): EngineService[] {
   return config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }));
 }
 
+/** What the engine is told of a pool in resources (nothing for a number of containers). */
+export function enginePoolOf(config: MicroscaleConfig): { pool?: EnginePool } {
+  const capacity = config.capacity;
+  if (typeof capacity === 'number') return {};
+  const resources = poolResourceNames(capacity);
+  return { pool: capacity.kind === 'auto' ? { resources, auto: true } : { resources, capacity: capacity.amounts, auto: false } };
+}
+
 export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
   const kind = findEngineKind(config.engine.kind);
   if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
-  const poolResources = poolResourceNames(config.capacity);
-  return kind.create(config.engine, engineServicesOf(config), poolResources.length > 0 ? { ...context, poolResources } : context);
+  return kind.create(config.engine, engineServicesOf(config), { ...context, ...enginePoolOf(config) });
 }
 
 /**

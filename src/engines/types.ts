@@ -47,15 +47,22 @@ export interface Engine {
 /** The common service keys an engine may not apply. */
 export type IgnorableKey = 'stopGracePeriod';
 
+export interface EnginePool {
+  readonly resources: readonly string[];
+  readonly capacity?: Resources;
+  readonly auto: boolean;
+}
+
 export interface EngineContext {
   readonly log: Logger;
   readonly nowMs: () => number;
   /**
-   * The resources the pool is counted in (`capacity: {cpu, memory}` or auto), if any. An engine that
-   * reads each service's size from its workload (`sizes: 'workload'`) refuses a workload that does not
-   * state them all.
+   * A pool in resources (`capacity: {cpu, memory}` or auto), when the config has one: its resources, its
+   * amounts (absent for auto), and whether the engine must work it out (Engine.poolCapacity). An engine
+   * that reads each service's size from its workload (`sizes: 'workload'`) refuses a workload that does
+   * not request them all, or requests more than the whole pool.
    */
-  readonly poolResources?: readonly string[];
+  readonly pool?: EnginePool;
 }
 
 export interface EngineKind<C extends { kind: string } = { kind: string }, S = Record<string, unknown>> {

@@ -10,6 +10,8 @@ import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import { describeWorkload, kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
+import { KubernetesPool } from './pool.js';
+import type { Resources } from '../../core/resources.js';
 
 const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
 
@@ -44,6 +46,9 @@ export class KubernetesEngine implements Engine {
   /** The last problem logged per service (pods not becoming Ready), so each is said once, and its end too. */
   private readonly problems = new Map<string, string>();
 
+  /** A pool in resources: sizes from the workloads, and the nodes for capacity auto. */
+  private resourcePool: KubernetesPool | undefined;
+
   private constructor(
     private readonly kube: KubeClients,
     private readonly namespace: string,
@@ -53,7 +58,13 @@ export class KubernetesEngine implements Engine {
   static async create(config: Omit<KubernetesConfig, 'conflictCheckInterval'> & { readonly conflictCheckInterval?: number }, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
     const kube = clients ?? connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: config.requestTimeout });
     const engine = new KubernetesEngine(kube, config.namespace ?? kube.contextNamespace, context.log);
-    await engine.reconfigure(services);
+    if (context.pool) engine.resourcePool = await KubernetesPool.open(kube, context.pool, context.log);
+    try {
+      await engine.reconfigure(services);
+    } catch (error) {
+      await engine.resourcePool?.close();
+      throw error;
+    }
     engine.conflictTimer = setInterval(() => void engine.checkConflicts(), config.conflictCheckInterval ?? 30_000);
     engine.conflictTimer.unref();
     return engine;
@@ -103,6 +114,11 @@ export class KubernetesEngine implements Engine {
       await Promise.all([...opened.values()].map((w) => w.close()));
       throw error;
     }
+    const sizeProblems = this.resourcePool?.problems([...opened.values()]) ?? [];
+    if (sizeProblems.length > 0) {
+      await Promise.all([...opened.values()].map((w) => w.close()));
+      throw new ConfigError(sizeProblems);
+    }
     const wanted = new Set(refs.map((ref) => ref.service));
     const closing: Promise<void>[] = [];
     for (const [service, workload] of this.workloads) {
@@ -122,7 +138,7 @@ export class KubernetesEngine implements Engine {
     const state = new Map<string, ActualState>();
     for (const [service, workload] of this.workloads) {
       const actual = workload.state();
-      state.set(service, actual);
+      state.set(service, this.resourcePool ? { ...actual, size: this.resourcePool.sizeOf(workload) } : actual);
       this.reportProblem(service, actual.problem);
     }
     return state;
@@ -167,6 +183,12 @@ export class KubernetesEngine implements Engine {
     this.log.warn({ event: 'unknown-service', service }, `kubernetes engine: service "${service}" has no watched workload; it is not in the config this engine was given`);
   }
 
+  /** capacity: auto: what the nodes the services' pods can run on have left after other pods' requests. */
+  poolCapacity(): Resources {
+    if (!this.resourcePool) throw new EngineError('refused', ENGINE, 'capacity is not auto; the engine was not told of a pool in resources');
+    return this.resourcePool.capacity([...this.workloads.values()]);
+  }
+
   watch(onChange: () => void): () => void {
     this.listener = onChange;
     return () => {
@@ -178,6 +200,7 @@ export class KubernetesEngine implements Engine {
     clearInterval(this.conflictTimer);
     this.listener = undefined;
     await Promise.all([...this.workloads.values()].map((w) => w.close()));
+    await this.resourcePool?.close();
   }
 }
 

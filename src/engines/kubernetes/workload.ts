@@ -1,6 +1,6 @@
 // One Deployment or StatefulSet that a service scales: its object and its pods, each kept by a watch,
 // and its replicas set through the `scale` subresource (the only write microscale makes to it).
-import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod, type V1StatefulSet } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod, type V1PodSpec, type V1StatefulSet } from '@kubernetes/client-node';
 import type { ActualState } from '../../core/types.js';
 import { EngineError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -107,6 +107,16 @@ export class WatchedWorkload {
     // Level-triggered: observe() reads the watch's cache, so wait (briefly) for the write to arrive there.
     const deadline = Date.now() + SEEN_TIMEOUT_MS;
     while (this.safeDeclared() !== replicas && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  /** The pod template's spec, as the watch last saw it. */
+  template(): V1PodSpec | undefined {
+    return this.object.get(this.ref.name, this.ref.namespace)?.spec?.template?.spec;
+  }
+
+  /** Its pods, as the watch last saw them. */
+  podList(): readonly V1Pod[] {
+    return this.pods.items();
   }
 
   private safeDeclared(): number | undefined {

@@ -1,0 +1,105 @@
+// A pool in resources on Kubernetes: each service's container size is its workload's pod requests
+// (requests.ts), checked against the pool when the workload is opened; with `capacity: auto` the nodes
+// and every pod in the cluster are kept by watches, and the pool is what the nodes the services' pods
+// can run on have left after the other pods' requests.
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { formatResources, type Resources } from '../../core/resources.js';
+import { EngineError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { EnginePool } from '../types.js';
+import { ENGINE, toEngineError, type KubeClients } from './client.js';
+import { autoPool, templateProblem, workloadSize } from './requests.js';
+import { describeWorkload } from './schema.js';
+import { WatchedList } from './watched-list.js';
+import type { WatchedWorkload } from './workload.js';
+
+/** The nodes and the live pods of the whole cluster, for `capacity: auto`. */
+interface ClusterWatch {
+  readonly nodes: WatchedList<V1Node>;
+  readonly pods: WatchedList<V1Pod>;
+}
+
+export class KubernetesPool {
+  private readonly lastGood = new Map<string, Resources>();
+  private readonly warned = new Set<string>();
+  private lastNodes = '';
+
+  private constructor(
+    readonly pool: EnginePool,
+    private readonly log: Logger,
+    private readonly cluster: ClusterWatch | undefined,
+  ) {}
+
+  /** With auto, lists and watches the nodes and every live pod (needs list/watch on both, cluster-wide). */
+  static async open(clients: KubeClients, pool: EnginePool, log: Logger): Promise<KubernetesPool> {
+    if (!pool.auto) return new KubernetesPool(pool, log, undefined);
+    const fieldSelector = 'status.phase!=Succeeded,status.phase!=Failed';
+    const quiet = (): void => {}; // the tick's interval picks these up: a busy cluster must not wake the agent on every pod
+    const nodes = new WatchedList<V1Node>({ kubeConfig: clients.kubeConfig, path: '/api/v1/nodes', list: () => clients.core.listNode(), onChange: quiet, log, what: 'the nodes (capacity: auto)' });
+    const pods = new WatchedList<V1Pod>({ kubeConfig: clients.kubeConfig, path: '/api/v1/pods', list: () => clients.core.listPodForAllNamespaces({ fieldSelector }), fieldSelector, onChange: quiet, log, what: 'the pods of every namespace (capacity: auto)' });
+    try {
+      await Promise.all([nodes.start(), pods.start()]);
+    } catch (error) {
+      await Promise.all([nodes.stop(), pods.stop()]);
+      const failure = toEngineError(error, 'capacity: auto needs to list and watch nodes and pods in every namespace');
+      throw new EngineError(failure.failure, ENGINE, `${failure.message}; grant them (deploy/kubernetes/auto-capacity.yaml), or give capacity as {cpu, memory}`);
+    }
+    return new KubernetesPool(pool, log, { nodes, pods });
+  }
+
+  /** Every workload among these whose pods cannot be counted in the pool, one line each with the fix. */
+  problems(workloads: readonly WatchedWorkload[]): string[] {
+    return workloads.flatMap((w) => {
+      const problem = templateProblem(`service "${w.ref.service}": ${describeWorkload(w.ref)}`, w.template(), this.pool.resources, this.pool.capacity);
+      return problem ? [problem] : [];
+    });
+  }
+
+  /**
+   * What one container of the workload takes now. Should its template lose a request the pool counts,
+   * the last good size holds (said once), so the pool is never counted without it.
+   */
+  sizeOf(workload: WatchedWorkload): Resources {
+    const service = workload.ref.service;
+    const size = workloadSize(workload.template(), workload.podList(), this.pool.resources);
+    const complete = this.pool.resources.every((name) => (size[name] ?? 0) > 0);
+    if (complete) {
+      this.lastGood.set(service, size);
+      this.warned.delete(service);
+      return size;
+    }
+    const last = this.lastGood.get(service);
+    const problem = templateProblem(describeWorkload(workload.ref), workload.template(), this.pool.resources) ?? 'its requests are incomplete';
+    if (!last) throw new EngineError('refused', ENGINE, problem, service);
+    if (!this.warned.has(service)) {
+      this.warned.add(service);
+      this.log.warn({ event: 'requests-missing', service }, `kubernetes engine: ${problem}; counting its pods at the last size it stated (${formatResources(last)})`);
+    }
+    return last;
+  }
+
+  /** capacity: auto, now. Throws while either watch is down. */
+  capacity(workloads: readonly WatchedWorkload[]): Resources {
+    if (!this.cluster) throw new EngineError('refused', ENGINE, 'capacity is not auto');
+    for (const list of [this.cluster.nodes, this.cluster.pods]) {
+      if (!list.healthy) throw new EngineError('unreachable', ENGINE, `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}`);
+    }
+    const own = new Set(workloads.flatMap((w) => w.podList().map((pod) => pod.metadata?.uid ?? '')));
+    const { capacity, nodes } = autoPool(
+      this.cluster.nodes.items(),
+      this.cluster.pods.items(),
+      workloads.map((w) => w.template()),
+      (pod) => own.has(pod.metadata?.uid ?? ''),
+    );
+    const seen = nodes.join(',');
+    if (seen !== this.lastNodes) {
+      this.lastNodes = seen;
+      this.log.info({ event: 'auto-capacity-nodes', nodes }, `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || 'none Ready that the services\' pods can run on'}): ${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`);
+    }
+    return capacity;
+  }
+
+  async close(): Promise<void> {
+    if (this.cluster) await Promise.all([this.cluster.nodes.stop(), this.cluster.pods.stop()]);
+  }
+}
