@@ -5,7 +5,7 @@ import type { EnginePool } from '../engines/types.js';
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
-import type { Engine, EngineContext, EngineService } from '../engines/types.js';
+import type { Engine, EngineContext, EngineService, LeaderElection } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
 import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
@@ -57,6 +57,11 @@ export async function createEngine(config: MicroscaleConfig, context: EngineCont
   const kind = findEngineKind(config.engine.kind);
   if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
   return kind.create(config.engine, engineServicesOf(config), { ...context, ...enginePoolOf(config) });
+}
+
+/** The engine kind's leader election when the config asks for one (Kubernetes' `leaderElection:`), else undefined. */
+export function createLeaderElection(config: MicroscaleConfig, log: Logger): LeaderElection | undefined {
+  return findEngineKind(config.engine.kind)?.leaderElection?.(config.engine, log);
 }
 
 /**

@@ -65,6 +65,16 @@ export interface EngineContext {
   readonly pool?: EnginePool;
 }
 
+/** Only the replica that holds the lead acts; the others observe and stand by. */
+export interface LeaderElection {
+  isLeader(): boolean;
+  /** Called with the new state each time this replica gains or loses the lead. */
+  on(event: 'change', listener: (leading: boolean) => void): unknown;
+  start(): void;
+  /** Stops campaigning and gives up the lead (if held) so another replica takes over at once. */
+  stop(): Promise<void>;
+}
+
 export interface EngineKind<C extends { kind: string } = { kind: string }, S = Record<string, unknown>> {
   readonly kind: string;
   readonly status: PluginStatus;
@@ -86,6 +96,11 @@ export interface EngineKind<C extends { kind: string } = { kind: string }, S = R
   readonly sizes?: 'config' | 'workload';
   /** True when the engine can work out `capacity: auto` from the nodes it runs on (Engine.poolCapacity). */
   readonly autoCapacity?: boolean;
+  /**
+   * Optional: leader election among replicas of the agent, offered by the kind (Kubernetes: a Lease). Returns
+   * undefined when the `engine:` block does not ask for it; then the agent always acts.
+   */
+  leaderElection?(config: C, log: Logger): LeaderElection | undefined;
   create(config: C, services: readonly EngineService<S>[], context: EngineContext): Engine | Promise<Engine>;
 }
 

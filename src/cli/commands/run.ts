@@ -2,7 +2,7 @@
 // that fails validation is reported and the running config stays in force.
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
-import { createEngine, pluginWarnings } from '../../agent/wiring.js';
+import { createEngine, createLeaderElection, pluginWarnings } from '../../agent/wiring.js';
 import { followImages, followedImages } from '../../agent/image-follow.js';
 import { loadConfigFile, loadConfigWithOrigins } from '../../agent/config-loader.js';
 import { imageRoutes } from '../../api/images.js';
@@ -10,7 +10,6 @@ import { summarize } from '../../config/parse.js';
 import { createImageWatch } from '../../metadata/watch/service.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
-import { leaderElectionFor } from '../../engines/kubernetes/leader.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption } from '../options.js';
 
@@ -27,7 +26,7 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const watch = config.images ? createImageWatch(config.images, { log, extraImages: [...followedImages(origins).keys()] }) : undefined;
   pluginWarnings(config, log);
   const engine = await createEngine(config, { log, nowMs: Date.now });
-  const leader = leaderElectionFor(config.engine, log);
+  const leader = createLeaderElection(config, log);
   const agent = new Agent(config, { engine, log, dryRun: options.dryRun ?? false, ...(leader ? { canAct: () => leader.isLeader() } : {}) });
   leader?.on('change', () => agent.wake());
   leader?.start();

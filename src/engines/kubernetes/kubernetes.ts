@@ -7,6 +7,7 @@ import type { ActualState } from '../../core/types.js';
 import { ConfigError, EngineError, errorMessage } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
+import { leaderElectionFor } from './leader.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import { describeWorkload, kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
@@ -213,5 +214,6 @@ export const kubernetesEngine = defineEngine({
   serviceShape: kubernetesServiceShape,
   sizes: 'workload',
   autoCapacity: true,
+  leaderElection: (config, log) => leaderElectionFor(config, log),
   create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) => KubernetesEngine.create(config, services, context),
 });

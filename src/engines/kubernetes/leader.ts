@@ -173,10 +173,7 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
 }
 
 /** The elector a config asks for (engine kubernetes with `leaderElection:`), not yet started; else undefined. */
-export function leaderElectionFor(engine: { readonly kind: string }, log: Logger): LeaseElector | undefined {
-  if (engine.kind !== 'kubernetes') return undefined;
-  // parseConfig validated the block with kubernetesSchema, so it has that type.
-  const config = engine as unknown as KubernetesConfig;
+export function leaderElectionFor(config: KubernetesConfig, log: Logger): LeaseElector | undefined {
   const election = config.leaderElection;
   if (!election?.enabled) return undefined;
   const clients = connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: Math.min(config.requestTimeout, election.retryPeriod * 2) });
