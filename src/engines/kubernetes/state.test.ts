@@ -69,6 +69,13 @@ describe('pods not becoming Ready, per service', () => {
     assert.equal(problem, '2 of 2 pods not Ready: CrashLoopBackOff x1 (back-off 10s restarting failed container; last exit code 127 (Error)); Unschedulable x1 (0/1 nodes are available)');
   });
 
+  it('does not hold the pool for a pod being deleted that never got a container running', () => {
+    const deleting = (p: V1Pod): V1Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date() } });
+    assert.deepEqual(actualState(0, [deleting(waiting('ErrImageNeverPull')), deleting(waiting('CrashLoopBackOff', 'back-off', 1))]), { running: 0, starting: 0, stopping: 0 });
+    // Still being created, or not reported on yet: it may be starting a container, so it holds its place.
+    assert.equal(actualState(0, [deleting(waiting('ContainerCreating')), deleting(pod('pending'))]).stopping, 2);
+  });
+
   it('says nothing of pods still being created, pods being deleted, or ready pods', () => {
     assert.equal(notReadyProblem([waiting('ContainerCreating'), pod('pending'), pod('deleting'), pod('ready')]), undefined);
     assert.equal('problem' in actualState(2, [waiting('ContainerCreating'), pod('ready')]), false);

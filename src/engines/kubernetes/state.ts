@@ -16,14 +16,18 @@ function isFinished(pod: V1Pod): boolean {
  * - running: ready pods, at most the declared replicas;
  * - starting: the rest of the declared replicas (pods not created yet, or not ready yet);
  * - stopping: pods being deleted, plus live pods beyond the declared replicas (about to be deleted).
+ *   A pod being deleted holds its place until it is gone (its containers run out their grace period),
+ *   except one that never got a container running (a missing image, a command that cannot start): it
+ *   holds nothing, and a kubelet can take a minute to remove it, which would wedge the pool meanwhile.
  */
 export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): ActualState {
   let live = 0;
   let ready = 0;
   let terminating = 0;
   for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp) terminating++;
-    else if (!isFinished(pod)) {
+    if (pod.metadata?.deletionTimestamp) {
+      if (!holdsNoContainer(pod)) terminating++;
+    } else if (!isFinished(pod)) {
       live++;
       if (isReady(pod)) ready++;
     }
@@ -40,6 +44,18 @@ export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): A
 
 /** Waiting reasons of a container that is on its way up: not a problem. */
 const STARTING_REASONS = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * True when the kubelet reports every container of the pod as waiting for a stuck reason (such as
+ * ErrImageNeverPull or CrashLoopBackOff): none runs, none is on its way up. A pod it has not reported on
+ * yet may be starting one, and one whose containers were running or just exited is still being torn
+ * down (its sandbox too): those hold their place until the pod is gone.
+ */
+function holdsNoContainer(pod: V1Pod): boolean {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  if (statuses.length === 0 || statuses.length < (pod.spec?.containers.length ?? 0)) return false;
+  return statuses.every((s) => s.state?.waiting?.reason !== undefined && !STARTING_REASONS.has(s.state.waiting.reason));
+}
 
 /** Why one live, not-Ready pod is stuck (the kubelet's or scheduler's reason and message), if it says. */
 function stuckReason(pod: V1Pod): { reason: string; message: string } | undefined {
