@@ -79,7 +79,6 @@ export class Notifier {
       this.timers.delete(delivery.id);
       void this.attempt(delivery.id);
     }, delayMs);
-    timer.unref?.();
     this.timers.set(delivery.id, timer);
   }
 

@@ -105,7 +105,6 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     this.timer = setTimeout(() => {
       void this.pollOnce('poll').finally(() => this.scheduleNext());
     }, this.options.intervalMs);
-    this.timer.unref?.();
   }
 
   /** One round: every registry at once, each with a few requests in flight. */

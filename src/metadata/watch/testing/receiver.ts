@@ -20,6 +20,8 @@ export class WebhookReceiver {
   delayMs = 0;
   /** Every request, whatever it was answered. */
   hits = 0;
+  /** The delivery id of every request, on arrival (before it is answered). */
+  readonly arrivals: string[] = [];
   readonly received: Received[] = [];
 
   constructor(private readonly secret: string) {}
@@ -32,6 +34,7 @@ export class WebhookReceiver {
   async start(port = this.port): Promise<this> {
     this.server = createServer((req, res) => {
       this.hits += 1;
+      this.arrivals.push(String(req.headers['x-microscale-delivery'] ?? ''));
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
