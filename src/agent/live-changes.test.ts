@@ -47,16 +47,17 @@ describe('live service changes', () => {
     assert.match(problemsOf({ target: 'remainder' }).join('\n'), /remainder service reads no metric/);
   });
 
-  it('keeps a service with arrivals on a queueLength target', () => {
+  it('keeps a service with arrivals on a queueLength or sla target', () => {
     const withArrivals = parseConfig({
       capacity: 6,
       services: [{ name: 'orders', metric: { source: 'push' }, arrivals: { source: 'push' }, controller: { ratePerContainer: 10 }, target: { queueLength: 50 } }],
     });
     assert.throws(
       () => patchService(withArrivals, 'orders', { target: { perContainer: 10 } }),
-      (error: unknown) => error instanceof ConfigError && /^services\[0\]\.target: only a \{queueLength: N\} target takes arrivals, and this service has push arrivals; remove arrivals in the config file first/.test(error.problems.join('\n')),
+      (error: unknown) => error instanceof ConfigError && /^services\[0\]\.target: only a \{queueLength: N\} or \{sla: \.\.\.\} target takes arrivals, and this service has push arrivals; remove arrivals in the config file first/.test(error.problems.join('\n')),
     );
     assert.deepEqual(patchService(withArrivals, 'orders', { target: { queueLength: 20 } }).services[0]?.target, { kind: 'queueLength', queueLength: 20 });
+    assert.deepEqual(patchService(withArrivals, 'orders', { target: { sla: { wait: '10s' } } }).services[0]?.target, { kind: 'sla', sla: { waitMs: 10_000 } });
   });
 
   it('refuses unknown services, non-objects and empty changes', () => {

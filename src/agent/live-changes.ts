@@ -30,8 +30,11 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
   if (service.target.kind === 'remainder' && service.metric !== undefined) {
     problems.push(`${path}.target: a remainder service reads no metric, but this one has a ${service.metric.source} metric; remove the metric in the config file first`);
   }
-  if (service.target.kind !== 'queueLength' && service.arrivals !== undefined) {
-    problems.push(`${path}.target: only a {queueLength: N} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength target`);
+  if (service.target.kind !== 'queueLength' && service.target.kind !== 'sla' && service.arrivals !== undefined) {
+    problems.push(`${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength or sla target`);
+  }
+  if (service.target.kind === 'sla' && service.pid.ratePerContainer === undefined && service.arrivals === undefined) {
+    problems.push(`${path}.target: {sla: ...} needs controller.ratePerContainer or an arrivals: block (to learn the rate from), and this service has neither; add one in the config file first`);
   }
   const capacity = config.capacity;
   if (typeof capacity === 'number') {

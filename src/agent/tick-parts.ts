@@ -2,6 +2,7 @@
 // agent's memory, and the tick's record (per-service lines and decisions with their reasons) from the plan.
 import type { MicroscaleConfig } from '../config/schema.js';
 import type { ControllerState } from '../core/controllers/index.js';
+import type { LatencyState } from '../core/latency.js';
 import type { StepInput, StepResult } from '../core/step.js';
 import { EMPTY_STATE, type ActualState, type Decision, type Observation } from '../core/types.js';
 import type { Reading } from './read-metrics.js';
@@ -13,6 +14,8 @@ export interface ServiceMemory {
   readonly controllerState: ControllerState;
   readonly lastDesired: number | undefined;
   readonly lastDecisionMs: number | undefined;
+  /** Start and stop latency measured so far (core/latency.ts). */
+  readonly latency?: LatencyState | undefined;
 }
 
 /** This tick's reads, by service: the metrics, and the arrivals of services with `arrivals:`. */
@@ -62,6 +65,8 @@ export function buildInputs(
       controllerState: remembered?.controllerState,
       lastDesired: remembered?.lastDesired,
       dtS: remembered?.lastDecisionMs === undefined ? 0 : (startMs - remembered.lastDecisionMs) / 1000,
+      latency: remembered?.latency,
+      atMs: startMs,
     };
   });
   return { inputs, sourceErrors, arrivalErrors };
@@ -86,7 +91,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
     const outcome = result.outcomes.get(entry.name);
     const state = input?.actual ?? EMPTY_STATE;
     const counted = outcome?.desired.kind === 'count' ? outcome.desired.count : undefined;
-    memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs });
+    memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs, latency: outcome?.latency });
     const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
     if (entry.replicas !== entry.current && engineRead) {
       const sign = entry.replicas > entry.current ? '+' : '';

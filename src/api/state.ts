@@ -76,6 +76,7 @@ export interface AgentState {
 export function targetValue(target: TargetSpec): number | null {
   if (target.kind === 'queueLength') return target.queueLength;
   if (target.kind === 'perContainer') return target.perContainer;
+  if (target.kind === 'sla' && 'queueLength' in target.sla) return target.sla.queueLength;
   return null;
 }
 

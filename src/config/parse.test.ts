@@ -69,7 +69,7 @@ services:
     target: sometimes
 `);
     assert.ok(problems.includes('services[1].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct, {queueLength: N} or {perContainer: N}')), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}')), problems.join('\n'));
   });
 
   it('treats unknown keys as errors and suggests the key meant', () => {
@@ -128,7 +128,7 @@ services:
   - {name: f, target: {queueLength: 50}, metric: {source: push}, arrivals: {source: kafka}, controller: {ratePerContainer: 10}}
 `);
     const offQueue = (i: number, target: string) =>
-      `services[${i}].arrivals: only a service with target {queueLength: N} takes arrivals (they are feed-forward for the queue controller), got target ${target}; remove arrivals, or use target: {queueLength: N}`;
+      `services[${i}].arrivals: only a service with target {queueLength: N} or {sla: ...} takes arrivals (they are feed-forward for the queue controller), got target ${target}; remove arrivals, or use target: {queueLength: N}`;
     assert.ok(problems.includes(offQueue(0, '"direct"')), problems.join('\n'));
     assert.ok(problems.includes(offQueue(1, '{"perContainer":5}')), problems.join('\n'));
     assert.ok(problems.includes(offQueue(2, '"remainder"')), problems.join('\n'));
@@ -192,4 +192,32 @@ describe('durations', () => {
   for (const text of ['500', 'fast', '3 s', '-1s', '']) {
     it(`"${text}" is not a duration`, () => assert.equal(parseDurationMs(text), undefined));
   }
+});
+
+describe('sla targets', () => {
+  const withTarget = (target: string, extra = '') => `
+capacity: 9
+services:
+  - name: orders
+    metric: {source: random, max: 9}
+    target: ${target}
+${extra}`;
+
+  it('parses {sla: {queueLength: N}} and {sla: {wait: DURATION}}', () => {
+    const byLength = parseConfigText(withTarget('{sla: {queueLength: 500}}', '    controller: {ratePerContainer: 20}'), {});
+    assert.deepEqual(byLength.services[0]?.target, { kind: 'sla', sla: { queueLength: 500 } });
+    const byWait = parseConfigText(withTarget('{sla: {wait: 30s}}', '    arrivals: {source: push}'), {});
+    assert.deepEqual(byWait.services[0]?.target, { kind: 'sla', sla: { waitMs: 30_000 } });
+  });
+
+  it('names the field, the value and the fix for a bad bound', () => {
+    assert.deepEqual(problemsOf(withTarget('{sla: {wait: soon}}', '    controller: {ratePerContainer: 20}')), [
+      'services[0].target.sla.wait: expected a duration > 0 like 500ms, 30s or 2m, got "soon"',
+    ]);
+    assert.match(problemsOf(withTarget('{sla: {latency: 3}}', '    controller: {ratePerContainer: 20}'))[0] ?? '', /^services\[0\]\.target\.sla: expected \{queueLength: N\} .* or \{wait: DURATION\}/);
+  });
+
+  it('needs the rate per container, or arrivals to learn it from', () => {
+    assert.match(problemsOf(withTarget('{sla: {queueLength: 500}}'))[0] ?? '', /^services\[0\]\.target: \{sla: \.\.\.\} needs the messages\/s one container handles: set controller: \{ratePerContainer: N\}, or add an arrivals: block/);
+  });
 });

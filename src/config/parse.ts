@@ -45,15 +45,24 @@ function parseMetric(raw: unknown, path: string, problems: string[], sources: Co
 
 /** `arrivals:` is feed-forward for the queue controller, in messages/s: it needs a queue target and a per-container rate. */
 function checkArrivals(data: { target: TargetSpec; controller: PidTuning }, rawTarget: unknown, path: string, problems: string[]): void {
+  if (data.target.kind === 'sla') return; // the sla controller takes arrivals, and learns the rate per container from them
   if (data.target.kind !== 'queueLength') {
     problems.push(
-      `${path}.arrivals: only a service with target {queueLength: N} takes arrivals (they are feed-forward for the queue controller), got target ${showValue(rawTarget)}; remove arrivals, or use target: {queueLength: N}`,
+      `${path}.arrivals: only a service with target {queueLength: N} or {sla: ...} takes arrivals (they are feed-forward for the queue controller), got target ${showValue(rawTarget)}; remove arrivals, or use target: {queueLength: N}`,
     );
   } else if (data.controller.ratePerContainer === undefined) {
     problems.push(
       `${path}.controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals`,
     );
   }
+}
+
+/** An sla target needs the rate per container, configured or learnt; learning it needs the arrivals. */
+function checkSla(data: { target: TargetSpec; controller: PidTuning; arrivals?: unknown }, path: string, problems: string[]): void {
+  if (data.target.kind !== 'sla' || data.controller.ratePerContainer !== undefined || data.arrivals !== undefined) return;
+  problems.push(
+    `${path}.target: {sla: ...} needs the messages/s one container handles: set controller: {ratePerContainer: N}, or add an arrivals: block (a publish rate) so microscale can learn it from the queue's drain`,
+  );
 }
 
 function parseService(
@@ -78,6 +87,7 @@ function parseService(
   const max = data.max ?? defaultMax(defaults.capacity, size);
   const before = problems.length;
   if (data.arrivals !== undefined) checkArrivals(data, valueAt(raw, ['target']), path, problems);
+  checkSla(data, path, problems);
   if (data.min > max) problems.push(`${path}.min: expected min <= max (${max}), got ${data.min}`);
   if (data.target.kind !== 'remainder' && data.metric === undefined) {
     problems.push(`${path}.metric: is required for target ${showValue(data.target.kind)}; add a metric block, or use target: remainder`);

@@ -3,11 +3,34 @@
 // shape of its block, so a typo anywhere is an error with its YAML path.
 import { z } from 'zod';
 import type { Resources } from '../core/resources.js';
-import type { PidTuning, TargetSpec } from '../core/types.js';
+import type { PidTuning, SlaBound, TargetSpec } from '../core/types.js';
+import { parseDurationMs } from './duration.js';
 import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
 import { imagesSchema, type ImagesConfig } from './images.js';
 
-export const TARGET_HELP = 'expected remainder, direct, {queueLength: N} or {perContainer: N}';
+export const TARGET_HELP = 'expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}';
+export const SLA_HELP = 'expected {queueLength: N} (the queue never longer than N) or {wait: DURATION} (a message never waits longer, e.g. 30s)';
+
+/** `{sla: {queueLength: N}}` or `{sla: {wait: 30s}}`: what the service promises (controllers/sla.ts). */
+function slaBound(raw: unknown, ctx: z.RefinementCtx): SlaBound | typeof z.NEVER {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const entries = Object.entries(raw);
+    const [key, value] = entries[0] ?? [];
+    if (entries.length === 1 && key === 'queueLength') {
+      if (typeof value === 'number' && value > 0) return { queueLength: value };
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a number > 0' });
+      return z.NEVER;
+    }
+    if (entries.length === 1 && key === 'wait') {
+      const ms = typeof value === 'string' ? parseDurationMs(value) : undefined;
+      if (ms !== undefined && ms > 0) return { waitMs: ms };
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a duration > 0 like 500ms, 30s or 2m' });
+      return z.NEVER;
+    }
+  }
+  ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla'], message: SLA_HELP });
+  return z.NEVER;
+}
 
 const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
   if (raw === 'remainder') return { kind: 'remainder' };
@@ -15,6 +38,10 @@ const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const entries = Object.entries(raw);
     const [key, value] = entries[0] ?? [];
+    if (entries.length === 1 && key === 'sla') {
+      const sla = slaBound(value, ctx);
+      return sla === z.NEVER ? z.NEVER : { kind: 'sla', sla };
+    }
     if (entries.length === 1 && (key === 'queueLength' || key === 'perContainer')) {
       if (typeof value === 'number' && value > 0) {
         return key === 'queueLength' ? { kind: 'queueLength', queueLength: value } : { kind: 'perContainer', perContainer: value };
@@ -138,7 +165,7 @@ export interface ServiceConfig {
   readonly tolerance: number;
   readonly pid: PidTuning;
   readonly metric: MetricConfig | undefined;
-  /** Where the arrival rate (messages/s) comes from; only on queueLength targets with a ratePerContainer. */
+  /** Where the arrival rate (messages/s) comes from; on queueLength targets (with a ratePerContainer) and sla targets. */
   readonly arrivals: MetricConfig | undefined;
   readonly onMetricError: OnMetricError;
   readonly stopGracePeriodMs: number;

@@ -1,9 +1,13 @@
 // One decision for the whole pool: every service's controller, then the arbiter. Pure, so the live
-// agent, the simulator and the tests run exactly the same code.
+// agent, the simulator and the tests run exactly the same code. Each service's start and stop latency
+// is measured here from the engine's state (latency.ts) and handed to its controller as the reaction
+// time, with the stop latency of what a start would pre-empt when the pool is full.
 import { arbitrate } from './arbiter.js';
-import { decide, type ControllerState } from './controllers/index.js';
+import { decide, type ControllerState, type Reaction } from './controllers/index.js';
+import { DEFAULT_REACTION } from './controllers/sla.js';
+import { INITIAL_LATENCY, observeLatency, plannedS, type LatencyState } from './latency.js';
 import type { Resources } from './resources.js';
-import type { ActualState, Capacity, Desired, Observation, Plan, ServicePolicy } from './types.js';
+import type { ActualState, Capacity, Desired, Observation, Plan, ServiceEstimates, ServicePolicy } from './types.js';
 
 export type MetricErrorPolicy = { readonly kind: 'hold' } | { readonly kind: 'fallback'; readonly count: number };
 
@@ -21,6 +25,10 @@ export interface StepInput {
   readonly dtS: number;
   /** What one container takes, when the pool is in resources (from the engine, else the config). */
   readonly size?: Resources | undefined;
+  /** What was learnt of the service's start and stop latency so far (the previous outcome's `latency`). */
+  readonly latency?: LatencyState | undefined;
+  /** When the engine state was read (ms); default the observation's time. Needed to measure latencies. */
+  readonly atMs?: number | undefined;
 }
 
 export interface StepOutcome {
@@ -28,6 +36,9 @@ export interface StepOutcome {
   readonly controllerState: ControllerState;
   /** The controller's reason ("queue 180 > target 50"), or why it held. */
   readonly reason: string;
+  readonly latency: LatencyState;
+  /** What is known of the service: measured arrivals and rate (sla targets), start and stop latency. */
+  readonly estimates: ServiceEstimates;
 }
 
 export interface StepResult {
@@ -35,22 +46,72 @@ export interface StepResult {
   readonly outcomes: ReadonlyMap<string, StepOutcome>;
 }
 
-function outcomeFor(input: StepInput): StepOutcome {
+function estimatesOf(latency: LatencyState, fromController: Partial<ServiceEstimates> | undefined, policy: ServicePolicy): ServiceEstimates {
+  const configured = policy.pid.ratePerContainer;
+  return {
+    arrivalRate: fromController?.arrivalRate ?? null,
+    arrivalRateStdDev: fromController?.arrivalRateStdDev ?? null,
+    ratePerContainer: fromController?.ratePerContainer ?? configured ?? null,
+    ratePerContainerLearned: fromController?.ratePerContainerLearned ?? false,
+    startLatencyS: latency.start?.meanS ?? null,
+    stopLatencyS: latency.stop?.meanS ?? null,
+  };
+}
+
+function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction): StepOutcome {
   const current = input.actual.running + input.actual.starting;
   if (input.stale) {
+    const estimates = estimatesOf(latency, undefined, input.policy);
     if (input.onMetricError.kind === 'fallback') {
-      return { desired: { kind: 'count', count: input.onMetricError.count }, controllerState: input.controllerState, reason: `metric unavailable: fallback to ${input.onMetricError.count}` };
+      return { desired: { kind: 'count', count: input.onMetricError.count }, controllerState: input.controllerState, reason: `metric unavailable: fallback to ${input.onMetricError.count}`, latency, estimates };
     }
     const held = input.lastDesired ?? current;
-    return { desired: { kind: 'count', count: held }, controllerState: input.controllerState, reason: `metric unavailable: holding ${held}` };
+    return { desired: { kind: 'count', count: held }, controllerState: input.controllerState, reason: `metric unavailable: holding ${held}`, latency, estimates };
   }
-  const { desired, state, reason } = decide({ policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS }, input.controllerState);
-  return { desired, controllerState: state, reason };
+  const { desired, state, reason, estimates } = decide(
+    { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction },
+    input.controllerState,
+  );
+  return { desired, controllerState: state, reason, latency, estimates: estimatesOf(latency, estimates, input.policy) };
+}
+
+/** Per priority: the longest (planned) stop of the services below it that hold containers a start could pre-empt. */
+function preemptionByPriority(inputs: readonly StepInput[], latencies: readonly LatencyState[]): (priority: number) => number {
+  const longestAt = new Map<number, number>();
+  inputs.forEach((input, i) => {
+    if (input.actual.running + input.actual.starting === 0) return;
+    const stopS = plannedS(latencies[i]?.stop ?? null, DEFAULT_REACTION.stopS);
+    longestAt.set(input.policy.priority, Math.max(longestAt.get(input.policy.priority) ?? 0, stopS));
+  });
+  const priorities = [...new Set(inputs.map((input) => input.policy.priority))].sort((a, b) => b - a);
+  // Walking from the least urgent up: the longest stop strictly below each priority.
+  const below = new Map<number, number>();
+  let longestS = 0;
+  for (const priority of priorities) {
+    below.set(priority, longestS);
+    longestS = Math.max(longestS, longestAt.get(priority) ?? 0);
+  }
+  return (priority) => below.get(priority) ?? 0;
 }
 
 export function step(inputs: readonly StepInput[], capacity: Capacity): StepResult {
+  const latencies = inputs.map((input) => {
+    const atMs = input.atMs ?? input.observation?.atMs;
+    return atMs === undefined ? (input.latency ?? INITIAL_LATENCY) : observeLatency(input.latency ?? INITIAL_LATENCY, input.actual, atMs);
+  });
+  // A start waits for a pre-emption unless the pool has a free slot now (a pool in resources: assume it must).
+  const occupied = inputs.reduce((sum, input) => sum + input.actual.running + input.actual.starting + input.actual.stopping, 0);
+  const preempt = typeof capacity === 'number' && occupied < capacity ? () => 0 : preemptionByPriority(inputs, latencies);
   const outcomes = new Map<string, StepOutcome>();
-  for (const input of inputs) outcomes.set(input.policy.name, outcomeFor(input));
+  inputs.forEach((input, i) => {
+    const latency = latencies[i] ?? INITIAL_LATENCY;
+    const reaction: Reaction = {
+      startS: plannedS(latency.start, DEFAULT_REACTION.startS),
+      stopS: plannedS(latency.stop, DEFAULT_REACTION.stopS),
+      preemptS: preempt(input.policy.priority),
+    };
+    outcomes.set(input.policy.name, outcomeFor(input, latency, reaction));
+  });
   const plan = arbitrate(
     inputs.map((input) => ({
       name: input.policy.name,

@@ -37,7 +37,25 @@ export type TargetSpec =
   | { readonly kind: 'queueLength'; readonly queueLength: number }
   | { readonly kind: 'perContainer'; readonly perContainer: number }
   | { readonly kind: 'direct' }
-  | { readonly kind: 'remainder' };
+  | { readonly kind: 'remainder' }
+  /** The service's promise: the fewest containers that keep the queue (or a message's wait) within it (controllers/sla.ts). */
+  | { readonly kind: 'sla'; readonly sla: SlaBound };
+
+/** What an SLA target promises: the queue never longer than N, or a message never waiting longer than waitMs (queue ÷ (running × rate)). */
+export type SlaBound = { readonly queueLength: number } | { readonly waitMs: number };
+
+/** What microscale has measured about a service (live and in the simulator alike); null where it has no figure yet. */
+export interface ServiceEstimates {
+  /** Messages/s arriving: the smoothed mean and its standard deviation. */
+  readonly arrivalRate: number | null;
+  readonly arrivalRateStdDev: number | null;
+  /** Messages/s one running container works through: configured, or learnt from the queue's drain. */
+  readonly ratePerContainer: number | null;
+  readonly ratePerContainerLearned: boolean;
+  /** Request → running, request → gone, as measured from the engine (s). */
+  readonly startLatencyS: number | null;
+  readonly stopLatencyS: number | null;
+}
 
 /** The PID controller's tuning; every field has a default (see controllers/pid.ts). */
 export interface PidTuning {

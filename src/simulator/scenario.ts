@@ -89,6 +89,19 @@ function optionalMs(value: unknown, fallback: unknown): number {
   return typeof value === 'number' ? value : typeof fallback === 'number' ? fallback : 0;
 }
 
+/**
+ * The simulation's rate per container is what a user would configure live (policies/microscale.ts
+ * passes it on), so an sla target, which needs a rate or arrivals to learn it from, is validated with it.
+ */
+function withSimulatedRate(service: Record<string, unknown>, simulation: unknown): Record<string, unknown> {
+  const target = service.target;
+  const rate = simulation !== null && typeof simulation === 'object' ? (simulation as Record<string, unknown>).ratePerContainer : undefined;
+  const isSla = target !== null && typeof target === 'object' && 'sla' in target;
+  const controller = service.controller ?? {};
+  if (!isSla || typeof rate !== 'number' || controller === null || typeof controller !== 'object' || 'ratePerContainer' in controller) return service;
+  return { ...service, controller: { ...controller, ratePerContainer: rate } };
+}
+
 /** Validates a scenario document. Throws ConfigError naming every problem by its YAML path. */
 export function parseScenario(document: unknown, file?: string, env: NodeJS.ProcessEnv = process.env): Scenario {
   const problems: string[] = [];
@@ -102,7 +115,8 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
     const { simulation, ...rest } = raw as Record<string, unknown>;
     blocks.push(simulation);
     // The simulator supplies the metric (the modelled queue), so a scenario need not name a source.
-    return rest.target !== 'remainder' && rest.metric === undefined ? { ...rest, metric: { source: 'random' } } : rest;
+    const withMetric = rest.target !== 'remainder' && rest.metric === undefined ? { ...rest, metric: { source: 'random' } } : rest;
+    return withSimulatedRate(withMetric, simulation);
   });
   let config: MicroscaleConfig | undefined;
   try {

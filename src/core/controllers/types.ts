@@ -1,5 +1,15 @@
 // The controller contract: a pure function of (observation, policy, its own state, dt) → desired count.
-import type { Desired, Observation, ServicePolicy } from '../types.js';
+import type { Desired, Observation, ServiceEstimates, ServicePolicy } from '../types.js';
+
+/** How long the service takes to react, as measured (core/latency.ts) or assumed until measured. */
+export interface Reaction {
+  /** Request → running for one of its containers (s). */
+  readonly startS: number;
+  /** Request → gone for one of its containers (s). */
+  readonly stopS: number;
+  /** What a start must first wait for: the stop of a lower-priority container when the pool is full, else 0 (s). */
+  readonly preemptS: number;
+}
 
 export interface ControllerInput {
   readonly policy: ServicePolicy;
@@ -11,6 +21,8 @@ export interface ControllerInput {
   readonly running?: number;
   /** Seconds since the previous decision for this service (0 on the first). */
   readonly dtS: number;
+  /** Start, stop and pre-emption latency; the controllers that plan ahead (sla) use it. */
+  readonly reaction?: Reaction | undefined;
 }
 
 export interface ControllerOutput<S> {
@@ -18,6 +30,8 @@ export interface ControllerOutput<S> {
   readonly state: S;
   /** Why, in words: "queue 180 > target 50". */
   readonly reason: string;
+  /** What the controller measured (arrivals, rate per container), when it measures anything. */
+  readonly estimates?: Partial<ServiceEstimates> | undefined;
 }
 
 export interface Controller<S> {

@@ -26,6 +26,8 @@ function targetText(s: ServiceTick): string {
       return `target ${s.target.perContainer} per container`;
     case 'direct':
       return 'target: demand = containers';
+    case 'sla':
+      return 'queueLength' in s.target.sla ? `SLA queue ≤ ${s.target.sla.queueLength}` : `SLA wait ≤ ${s.target.sla.waitMs / 1000}s`;
     default:
       return 'target: remainder';
   }

@@ -6,12 +6,14 @@
 import { policyOf } from '../../agent/wiring.js';
 import { step, type StepInput } from '../../core/step.js';
 import type { ControllerState } from '../../core/controllers/index.js';
+import type { LatencyState } from '../../core/latency.js';
 import type { ServicePolicy } from '../../core/types.js';
 import type { Policy, PolicyContext, ServiceView } from '../policy.js';
 
 interface Memory {
   controllerState: ControllerState;
   lastDesired: number | undefined;
+  latency: LatencyState;
 }
 
 function policyFor(view: ServiceView): ServicePolicy {
@@ -50,11 +52,13 @@ export function microscalePolicy(context: PolicyContext): Policy {
           controllerState: remembered?.controllerState,
           lastDesired: remembered?.lastDesired,
           dtS: remembered ? dtS : 0,
+          latency: remembered?.latency,
+          atMs: tS * 1000,
         };
       });
       const { plan, outcomes } = step(inputs, context.scenario.config.capacity);
       for (const [name, outcome] of outcomes) {
-        memory.set(name, { controllerState: outcome.controllerState, lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined });
+        memory.set(name, { controllerState: outcome.controllerState, lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined, latency: outcome.latency });
       }
       return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },

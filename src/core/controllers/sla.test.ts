@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PidTuning, ServicePolicy, SlaBound } from '../types.js';
+import { pidController, slaController, type PidState, type SlaState } from './index.js';
+
+const policyOf = (target: ServicePolicy['target'], pid: PidTuning = {}, max = 40): ServicePolicy => ({ name: 's', priority: 1, min: 1, max, target, tolerance: 0.1, pid });
+
+/**
+ * A closed loop: a queue fed at `arrivals(t)` msg/s, each running container working `rate` msg/s,
+ * containers starting `startS` after they are asked for; the arrival rate read one tick late, as a
+ * live publish-rate metric reads the last interval. Returns the queue and count over time.
+ */
+function run(policy: ServicePolicy, arrivals: (t: number) => number, options: { rate: number; seconds: number; startS?: number; measured?: boolean; initialQueue?: number }) {
+  const dt = 0.5;
+  const startS = options.startS ?? 1;
+  const controller = policy.target.kind === 'sla' ? slaController : pidController;
+  let state: SlaState | PidState = controller.initialState() as never;
+  let queue = options.initialQueue ?? 0;
+  let ready: number[] = [1, 1].map(() => -1);
+  let containerSeconds = 0;
+  const history: { t: number; queue: number; seen: number; running: number; live: number; reason: string; estimates: unknown }[] = [];
+  for (let t = 0; t < options.seconds; t += dt) {
+    const running = ready.filter((at) => at <= t).length;
+    const arrivalRate = options.measured === false ? undefined : arrivals(Math.max(0, t - dt));
+    const out = (controller.decide as (i: unknown, s: unknown) => { desired: { kind: string; count?: number }; state: unknown; reason: string; estimates?: unknown })(
+      { policy, observation: { value: queue, atMs: t * 1000, arrivalRate }, current: ready.length, running, dtS: t === 0 ? 0 : dt, reaction: { startS, stopS: 0.5, preemptS: 0 } },
+      state,
+    );
+    state = out.state as never;
+    const desired = out.desired.count ?? ready.length;
+    while (ready.length < desired) ready.push(t + startS);
+    if (ready.length > desired) ready = ready.slice(0, desired);
+    const working = ready.filter((at) => at <= t).length;
+    const seen = queue;
+    queue = Math.max(0, queue + (arrivals(t) - working * options.rate) * dt);
+    containerSeconds += ready.length * dt;
+    history.push({ t, queue, seen, running, live: ready.length, reason: out.reason, estimates: out.estimates });
+  }
+  return { history, containerSeconds, peak: Math.max(...history.map((h) => h.queue)) };
+}
+
+const sla = (bound: SlaBound, pid: PidTuning = { ratePerContainer: 20 }) => policyOf({ kind: 'sla', sla: bound }, pid);
+
+describe('sla controller', () => {
+  // 30 → 200 msg/s at t = 60 s, back to 30 at 240 s; 20 msg/s per container: 2 → 10 containers.
+  const step = (t: number): number => (t >= 60 && t < 240 ? 200 : 30);
+
+  it('holds the queue under its SLA through a step, with fewer container-seconds than {queueLength: 50}', () => {
+    const ours = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400 });
+    const pid = run(policyOf({ kind: 'queueLength', queueLength: 50 }, { ratePerContainer: 20 }), step, { rate: 20, seconds: 400 });
+    assert.ok(ours.peak <= 500, `queue peaked at ${ours.peak.toFixed(0)}, over the SLA of 500`);
+    assert.ok(ours.containerSeconds < pid.containerSeconds, `sla used ${ours.containerSeconds} container-seconds, {queueLength: 50} ${pid.containerSeconds}`);
+  });
+
+  it('lets the queue absorb a fractional need instead of holding an idle container', () => {
+    // 50 msg/s at 20 each is 2.5 containers: holding 3 idles half a container for ever.
+    const { history } = run(sla({ queueLength: 500 }), () => 50, { rate: 20, seconds: 600 });
+    const late = history.filter((h) => h.t >= 120);
+    const mean = late.reduce((sum, h) => sum + h.live, 0) / late.length;
+    assert.ok(mean < 2.9, `held ${mean.toFixed(2)} containers on average for a need of 2.5`);
+    assert.ok(Math.max(...late.map((h) => h.queue)) <= 500);
+  });
+
+  it('does not stop containers while the queue holds more than a tick of work for them', () => {
+    // A backlog of work and no new arrivals: every container is busy until it is gone.
+    const { history } = run(policyOf({ kind: 'sla', sla: { queueLength: 500 } }, { ratePerContainer: 20 }, 10), () => 0, { rate: 20, seconds: 90, initialQueue: 3000 });
+    // Whenever the controller saw more waiting than its running containers work through in a tick, it kept them all.
+    const busy = history.map((h, i) => ({ h, before: history[i - 1]?.live ?? 0 })).filter(({ h }) => h.t > 3 && h.seen > h.running * 20 * 0.5);
+    assert.ok(busy.length > 10, 'expected a backlog to drain');
+    for (const { h, before } of busy) assert.ok(h.live >= before, `t=${h.t}: went from ${before} to ${h.live} containers while ${h.seen.toFixed(0)} messages waited`);
+    assert.equal(history.at(-1)?.live, 1, 'ends at min once the queue is gone and nothing arrives');
+  });
+
+  it('keeps a wait SLA: queue ÷ (running × rate) stays under it', () => {
+    const { history } = run(sla({ waitMs: 5000 }), step, { rate: 20, seconds: 400 });
+    for (const h of history.filter((x) => x.t > 5)) {
+      const running = h.live;
+      assert.ok(h.queue / (running * 20) <= 5, `t=${h.t}: wait ${(h.queue / (running * 20)).toFixed(1)} s with ${running} running`);
+    }
+  });
+
+  it('learns the rate per container from the drain when it is not configured', () => {
+    const { history } = run(sla({ queueLength: 500 }, {}), (t) => 60 + 40 * Math.sin(t / 20), { rate: 20, seconds: 600 });
+    const last = history.at(-1);
+    const learned = (last?.estimates as { ratePerContainer: number } | undefined)?.ratePerContainer ?? 0;
+    assert.ok(Math.abs(learned - 20) <= 2, `learnt ${learned} msg/s per container, true 20`);
+    assert.match(last?.reason ?? '', /\/s each \(learnt\)/);
+    assert.ok(Math.max(...history.filter((h) => h.t > 60).map((h) => h.queue)) <= 500);
+  });
+
+  it('says why in words: arrivals, rate, start, needed and kept', () => {
+    const { history } = run(sla({ queueLength: 500 }), () => 47, { rate: 20, seconds: 30 });
+    assert.match(history.at(-1)?.reason ?? '', /^arrivals 47\/s \(±0\), 20\/s each, start 1s: 3 needed, keeping \d+ for the SLA \(queue ≤ 500, queue \d+/);
+  });
+
+  it('without measured arrivals estimates them from the queue and still holds the SLA', () => {
+    const { peak } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400, measured: false });
+    assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+  });
+});

@@ -1,0 +1,204 @@
+// `sla`: keep a promise (queue ≤ N, or a message's wait ≤ W) with the fewest containers.
+//
+// Queueing, not a setpoint. With arrivals λ (measured, or estimated from the queue's slope), μ
+// messages/s per running container and q waiting now, n containers move the queue at λ − n·μ.
+// A container asked for now works only after the reaction time L: the stop of a lower-priority
+// container it pre-empts when the pool is full, plus its own start, both measured (core/latency.ts).
+// - λ is planned at a level: the recent rate (1 s smoothing), or the latest reading where it stands
+//   out of the noise (a step). The noise is the smoothed size of successive differences, so a step
+//   is one large difference, not a long run of large deviations that would hold containers after it;
+//   Z noise deviations of the sum over a period are added to what the queue may take in.
+// - Up, at the latest safe moment: the queue expected once a container asked for now works (t + L),
+//   and a tick later, must stay under the high-water mark (HIGH_WATER of the SLA). When it would not,
+//   n is the fewest that bring it back under the mark within L + a tick.
+// - Down, only when it pays: a container costs nothing while there is a queue to work (it is busy),
+//   so the count comes down only once the queue is about to run dry, not within KEEP × (start + stop)
+//   of a rise, and then to the fewest that keep the queue under LOW_WATER of the mark for that long,
+//   with λ at the larger of the level and its 5 s mean. A container stopped and started again holds
+//   a slot doing no work for a stop and a start, twice over (it and the background container that
+//   takes its slot): one needed again sooner than that is cheaper to keep.
+// Between the two marks the count does not move: the queue is the buffer, so whole containers do not
+// chatter around a fractional need, and containers run busy rather than idle.
+// The rate per container is `controller.ratePerContainer` when set, else learnt from the queue's drain
+// and the measured arrivals (work done ÷ running container-seconds, on ticks the queue never ran dry).
+// Constants: tuned on many trace shapes (bursts, flash crowds, noisy waves, on/off, NASA per second
+// and compressed per minute) at several seeds; docs/simulator.md has the figures.
+import type { Observation, SlaBound } from '../types.js';
+import { formatNumber } from './direct.js';
+import type { Controller, ControllerInput, Reaction } from './types.js';
+import { clampCount } from './types.js';
+
+export interface SlaState {
+  /** Smoothed arrival rate (messages/s), over ARRIVALS_SMOOTHING_S and FAST_SMOOTHING_S, its noise, and the last reading. */
+  readonly arrivals: number | null;
+  readonly fastArrivals: number | null;
+  readonly noise: number;
+  readonly lastInstant: number | null;
+  /** The readings of the last horizon, and the smoothed size of the change across it. */
+  readonly recent: readonly number[];
+  readonly spread: number;
+  readonly lastQueue: number | null;
+  readonly lastRunning: number;
+  /** The rate per container learnt on busy ticks, and a floor from the others (work done never exceeds what the containers can do). */
+  readonly learnedRate: number | null;
+  readonly rateFloor: number;
+  readonly lastDesired: number | null;
+  /** When the count last went up (ms), and since when the queue has been empty (ms). */
+  readonly lastUpMs: number | null;
+  readonly emptySinceMs: number | null;
+}
+
+/** Time constants of the arrivals' mean (and of its noise), and of the recent rate (s). */
+export const ARRIVALS_SMOOTHING_S = 5;
+export const FAST_SMOOTHING_S = 1;
+/** Time constant of the drift: a property of the traffic, so remembered longer (s). */
+export const DRIFT_SMOOTHING_S = 30;
+/** Noise deviations above the level that the arrivals are planned for. */
+export const Z = 2;
+/** The queue may rise to this fraction of the SLA before containers are added. */
+export const HIGH_WATER = 0.4;
+/** Coming down must keep the queue under this fraction of the high-water mark. */
+export const LOW_WATER = 0.3;
+/** A count comes down only if it would hold for this many start + stop times. */
+export const KEEP = 3;
+/** Weight of one busy tick in the learnt rate per container. */
+const RATE_LEARNING = 0.1;
+/** Until measured (core/latency.ts): Docker-like latencies. */
+export const DEFAULT_REACTION: Reaction = { startS: 2, stopS: 1, preemptS: 1 };
+const EMPTY = 0.5;
+
+export const slaController: Controller<SlaState> = {
+  kind: 'sla',
+  initialState: () => ({ arrivals: null, fastArrivals: null, noise: 0, lastInstant: null, recent: [], spread: 0, lastQueue: null, lastRunning: 0, learnedRate: null, rateFloor: 0, lastDesired: null, lastUpMs: null, emptySinceMs: null }),
+  decide(input, state) {
+    const { policy, observation, current } = input;
+    const { target } = policy;
+    if (target.kind !== 'sla') throw new Error(`sla controller needs an sla target, got ${target.kind}`);
+    if (!observation) return { desired: { kind: 'count', count: current }, state, reason: 'no metric yet' };
+    return decideSla(input, state, target.sla, observation);
+  },
+};
+
+function measuredArrivals(observation: Observation): number | undefined {
+  const rate = observation.arrivalRate;
+  return rate !== undefined && Number.isFinite(rate) ? Math.max(0, rate) : undefined;
+}
+
+/** Learns μ from the last interval: work done = arrivals − the queue's growth, per running container-second. */
+function learnRate(state: SlaState, queue: number, measured: number | undefined, dtS: number): Pick<SlaState, 'learnedRate' | 'rateFloor'> {
+  const keep = { learnedRate: state.learnedRate, rateFloor: state.rateFloor };
+  if (measured === undefined || state.lastQueue === null || dtS <= 0 || state.lastRunning <= 0) return keep;
+  const sample = (measured * dtS - (queue - state.lastQueue)) / (state.lastRunning * dtS);
+  if (!Number.isFinite(sample) || sample <= 0) return keep;
+  if (state.lastQueue > EMPTY && queue > EMPTY) {
+    return { learnedRate: state.learnedRate === null ? sample : state.learnedRate + RATE_LEARNING * (sample - state.learnedRate), rateFloor: state.rateFloor };
+  }
+  return { learnedRate: state.learnedRate, rateFloor: Math.max(state.rateFloor, sample) };
+}
+
+/** The most the queue may hold with n containers, at `fraction` of the SLA. */
+function bound(sla: SlaBound, n: number, rate: number, fraction: number): number {
+  return 'queueLength' in sla ? fraction * sla.queueLength : (fraction * sla.waitMs * n * rate) / 1000;
+}
+
+/** The fewest n ≥ 0 with queue + (λ − n·μ)·T ≤ bound(n): linear in n, so solved, not searched. */
+function fewest(queue: number, arrivals: number, rate: number, horizonS: number, sla: SlaBound, fraction: number): number {
+  const perContainer = 'queueLength' in sla ? 0 : (fraction * sla.waitMs * rate) / 1000;
+  const fixed = 'queueLength' in sla ? fraction * sla.queueLength : 0;
+  const need = (queue + arrivals * horizonS - fixed) / (rate * horizonS + perContainer);
+  return Math.max(0, Math.ceil(need - 1e-9));
+}
+
+function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, observation: Observation) {
+  const { policy, current, dtS } = input;
+  const running = input.running ?? current;
+  const queue = Math.max(0, observation.value);
+  const nowMs = observation.atMs;
+  const measured = measuredArrivals(observation);
+  const learned = learnRate(state, queue, measured, dtS);
+  const configured = policy.pid.ratePerContainer;
+  const rate = configured ?? learned.learnedRate ?? (learned.rateFloor > 0 ? learned.rateFloor : undefined);
+  const held = clampCount(state.lastDesired ?? current, policy.min, policy.max);
+  const empty = queue <= EMPTY;
+  const emptySinceMs = empty ? (state.emptySinceMs ?? nowMs) : null;
+  const base = { ...state, ...learned, lastQueue: queue, lastRunning: running, emptySinceMs };
+  if (rate === undefined) {
+    return {
+      desired: { kind: 'count' as const, count: held },
+      state: { ...base, lastDesired: held },
+      reason: `learning the rate per container: holding ${held} until the queue has been worked with arrivals measured`,
+      estimates: { arrivalRate: measured ?? null, ratePerContainer: null, ratePerContainerLearned: true },
+    };
+  }
+
+  // The arrivals: measured, or the queue's growth plus what the running containers worked off. An
+  // empty queue hides how much of their capacity went unused, so then the estimate is not raised.
+  const tickS = dtS > 0 ? dtS : 0.5;
+  const slopeEstimate = state.lastQueue === null || dtS <= 0 ? running * rate : Math.max(0, (queue - state.lastQueue) / dtS + state.lastRunning * rate);
+  const instant = measured ?? (empty && state.arrivals !== null ? Math.min(state.arrivals, slopeEstimate) : slopeEstimate);
+  const first = state.arrivals === null;
+  const mean = first ? instant : ewma(state.arrivals ?? instant, instant, tickS, ARRIVALS_SMOOTHING_S);
+  const fast = first ? instant : ewma(state.fastArrivals ?? instant, instant, tickS, FAST_SMOOTHING_S);
+  // Noise from successive differences, not from the spread around the mean: a step is one large
+  // difference, not a long run of large deviations, so it does not hold containers for long after.
+  const noise = first ? 0 : ewma(state.noise, Math.abs(instant - (state.lastInstant ?? instant)), tickS, ARRIVALS_SMOOTHING_S);
+  // The level to plan with: the recent rate, or the latest reading where it stands out of the noise (a step).
+  const level = Math.max(fast, instant - Z * noise);
+  const reaction = input.reaction ?? DEFAULT_REACTION;
+  const leadS = reaction.preemptS + reaction.startS;
+  const horizonS = leadS + tickS;
+  // Drift: how far the rate moves over a horizon beyond what tick-to-tick noise explains (a random
+  // walk, per-minute jumps): the arrivals then stay up, and the queue takes it in for the whole period.
+  const recent = [...state.recent, instant].slice(-Math.max(2, Math.round(horizonS / tickS) + 1));
+  const span = first || recent.length < 2 ? 0 : Math.abs(instant - (recent[0] ?? instant));
+  const spread = first ? 0 : ewma(state.spread, span, tickS, DRIFT_SMOOTHING_S);
+  const drift = Math.sqrt(Math.max(0, spread ** 2 - (noise * Math.sqrt(2)) ** 2));
+  /** How far the arrivals over T seconds may run above the level: Z deviations of their sum, plus a drift held over T. */
+  const surge = (periodS: number) => Z * (noise * Math.sqrt(tickS * periodS) + (drift * periodS) / 2);
+
+  // Up: where the queue will be once a container asked for now is working.
+  const working = running + 0.5 * (current - running);
+  const atLead = Math.max(0, queue + (level - working * rate) * leadS + surge(leadS));
+  const atHorizon = Math.max(0, atLead + (level - held * rate) * tickS);
+  let count = held;
+  let why = '';
+  if (Math.max(atLead, atHorizon) > bound(sla, held, rate, HIGH_WATER)) {
+    const up = fewest(atLead, level, rate, horizonS, sla, HIGH_WATER);
+    if (up > held) {
+      count = up;
+      why = `queue ${formatNumber(round(atLead))} expected in ${formatNumber(round(leadS))}s`;
+    }
+  }
+  // Down: only as the queue runs dry, and only to a count that would hold for a while.
+  const keepS = Math.max(horizonS, KEEP * (reaction.startS + reaction.stopS + reaction.preemptS));
+  const lastUpMs = count > held ? nowMs : state.lastUpMs;
+  const dry = queue <= running * rate * tickS;
+  const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
+  if (count === held && dry && settled) {
+    const probing = measured === undefined && emptySinceMs !== null && nowMs - emptySinceMs >= keepS * 1000;
+    const down = probing ? held - 1 : fewest(queue + surge(keepS), Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
+    if (down < held) {
+      count = down;
+      why = probing ? `queue empty for ${Math.round((nowMs - (emptySinceMs ?? nowMs)) / 1000)}s: trying one fewer` : `${down} hold the queue for ${formatNumber(keepS)}s`;
+    }
+  }
+  count = clampCount(count, policy.min, policy.max);
+  const needed = Math.ceil(mean / rate - 1e-9);
+  const slaText = 'queueLength' in sla ? `queue ≤ ${sla.queueLength}` : `wait ≤ ${formatNumber(sla.waitMs / 1000)}s`;
+  const rateText = `${formatNumber(round(rate))}/s each${configured === undefined ? ' (learnt)' : ''}`;
+  const reason = `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${measured === undefined ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(reaction.startS))}s: ${needed} needed, ${count === held ? 'keeping' : count > held ? 'raising to' : 'lowering to'} ${count} for the SLA (${slaText}, queue ${formatNumber(round(queue))})${why ? `: ${why}` : ''}`;
+  return {
+    desired: { kind: 'count' as const, count },
+    state: { ...base, arrivals: mean, fastArrivals: fast, noise, lastInstant: instant, recent, spread, lastDesired: count, lastUpMs: count > held ? nowMs : state.lastUpMs, emptySinceMs: count < held ? null : emptySinceMs },
+    reason,
+    estimates: { arrivalRate: mean, arrivalRateStdDev: noise, ratePerContainer: rate, ratePerContainerLearned: configured === undefined },
+  };
+}
+
+function ewma(previous: number, sample: number, dtS: number, timeConstantS: number): number {
+  return previous + (1 - Math.exp(-dtS / timeConstantS)) * (sample - previous);
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,62 @@
+// Start and stop latency, measured per service from what the engine reports (request → running,
+// request → gone). Pure: fed the engine's state each tick with the time it was read.
+//
+// A rise in the live count (running + starting) between two reads is a start asked for at the first
+// of them; it is done when the engine no longer counts it as starting (oldest first). A fall is a stop
+// asked for then; it is done when the engine no longer counts it as stopping. Both are known to
+// within one tick; an engine that never reports `starting` (or `stopping`) gives one tick.
+import type { ActualState } from './types.js';
+
+export interface LatencyEstimate {
+  /** Smoothed mean (s) and mean absolute deviation (s). */
+  readonly meanS: number;
+  readonly deviationS: number;
+  readonly samples: number;
+}
+
+export interface LatencyState {
+  readonly lastAtMs: number | null;
+  readonly lastLive: number;
+  /** When the starts and stops still in flight were asked for (ms), oldest first. */
+  readonly pendingStarts: readonly number[];
+  readonly pendingStops: readonly number[];
+  readonly start: LatencyEstimate | null;
+  readonly stop: LatencyEstimate | null;
+}
+
+export const INITIAL_LATENCY: LatencyState = { lastAtMs: null, lastLive: 0, pendingStarts: [], pendingStops: [], start: null, stop: null };
+
+/** Weight of a new sample: recent behaviour matters (an image pulled once starts faster afterwards). */
+const LEARNING = 0.2;
+/** Never track more requests in flight than this (a restarted engine may report nonsense). */
+const MAX_PENDING = 1000;
+
+function learn(estimate: LatencyEstimate | null, sampleS: number): LatencyEstimate {
+  if (!estimate) return { meanS: sampleS, deviationS: 0, samples: 1 };
+  const meanS = estimate.meanS + LEARNING * (sampleS - estimate.meanS);
+  return { meanS, deviationS: estimate.deviationS + LEARNING * (Math.abs(sampleS - estimate.meanS) - estimate.deviationS), samples: estimate.samples + 1 };
+}
+
+function settle(pending: number[], inFlight: number, nowMs: number, estimate: LatencyEstimate | null): LatencyEstimate | null {
+  let next = estimate;
+  while (pending.length > Math.max(0, inFlight)) next = learn(next, Math.max(0, nowMs - (pending.shift() ?? nowMs)) / 1000);
+  return next;
+}
+
+export function observeLatency(state: LatencyState, actual: ActualState, atMs: number): LatencyState {
+  const live = actual.running + actual.starting;
+  if (state.lastAtMs === null || atMs < state.lastAtMs) return { ...INITIAL_LATENCY, start: state.start, stop: state.stop, lastAtMs: atMs, lastLive: live };
+  const pendingStarts = [...state.pendingStarts];
+  const pendingStops = [...state.pendingStops];
+  const change = live - state.lastLive;
+  for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);
+  for (let i = 0; i < -change && pendingStops.length < MAX_PENDING; i++) pendingStops.push(state.lastAtMs);
+  const start = settle(pendingStarts, actual.starting, atMs, state.start);
+  const stop = settle(pendingStops, actual.stopping, atMs, state.stop);
+  return { lastAtMs: atMs, lastLive: live, pendingStarts, pendingStops, start, stop };
+}
+
+/** A cautious figure for planning: the mean plus its deviation. */
+export function plannedS(estimate: LatencyEstimate | null, fallbackS: number): number {
+  return estimate ? estimate.meanS + estimate.deviationS : fallbackS;
+}
