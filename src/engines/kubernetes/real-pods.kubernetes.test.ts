@@ -10,12 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { Agent } from '../../agent/agent.js';
 import type { TickRecord } from '../../agent/records.js';
-import { parseConfig } from '../../config/parse.js';
+import { parseConfig } from '../../agent/config-loader.js';
 import { silentLogger } from '../../log/logger.js';
 import { eventually } from '../../testing/services.js';
 import { KubernetesEngine } from './kubernetes.js';
 import type { KubernetesConfig } from './schema.js';
-import { adminClients, createRealDeployment, dockerPodContainers, needNode, testNamespace } from './test-cluster.js';
+import { adminClients, createRealDeployment, dockerPodContainers, needNode, testNamespace } from './testing/cluster.js';
 
 const log = silentLogger();
 

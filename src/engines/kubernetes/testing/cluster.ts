@@ -15,7 +15,7 @@ import { clientsFor, type KubeClients } from '../client.js';
 export const KUBECONFIG_PATH = process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig';
 
 export function sharedDir(): string {
-  return process.env.MICROSCALE_SHARED ?? fileURLToPath(new URL('../../../../shared', import.meta.url));
+  return process.env.MICROSCALE_SHARED ?? fileURLToPath(new URL('../../../../../shared', import.meta.url));
 }
 
 /**
