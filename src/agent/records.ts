@@ -1,6 +1,6 @@
 // What the agent remembers of each tick: read by the CLI, the HTTP API, the dashboard and /metrics.
 import type { Resources } from '../core/resources.js';
-import type { Decision, PoolUsage, TargetSpec } from '../core/types.js';
+import type { Decision, PoolUsage, ServiceEstimates, TargetSpec } from '../core/types.js';
 
 export interface ServiceTick {
   readonly name: string;
@@ -25,6 +25,8 @@ export interface ServiceTick {
   readonly problem?: string;
   /** What one container takes (base units: millicores, bytes), when the pool is in resources. */
   readonly size?: Resources;
+  /** What microscale has measured of the service: arrivals, rate per container (sla targets), start and stop latency. */
+  readonly estimates?: ServiceEstimates;
   readonly reason: string;
 }
 

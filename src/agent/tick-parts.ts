@@ -113,6 +113,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       ...(state.nodes ? { nodes: state.nodes } : {}),
       ...(state.problem ? { problem: state.problem } : {}),
       ...(input?.size && result.plan.resources ? { size: input.size } : {}),
+      ...(outcome ? { estimates: outcome.estimates } : {}),
       reason,
     };
   });

@@ -14,7 +14,7 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
 
-function setup(token: string | null = TOKEN, options: { arrivals?: boolean } = {}) {
+function setup(token: string | null = TOKEN, options: { arrivals?: boolean; sla?: boolean } = {}) {
   const t = testAgent(options);
   stops.push(() => t.agent.stop());
   const app = createApiApp({ agent: t.agent, token: token ?? undefined, dashboardDir: '/nonexistent/dashboard' });
@@ -33,6 +33,26 @@ describe('GET /healthz and /readyz', () => {
     assert.match(((await before.json()) as { reason: string }).reason, /no successful tick/);
     await tickAt(startMs);
     assert.equal((await call('/readyz')).status, 200);
+  });
+});
+
+describe('what microscale measured (sla target)', () => {
+  it('shows the rate per container and the measured start latency in /api/state, /metrics and the reason', async () => {
+    const { call, source, tickAt, startMs } = setup(TOKEN, { sla: true });
+    source.value = 0;
+    await tickAt(startMs);
+    source.value = 2000; // a backlog: the controller must start containers (the sim starts them in 300 ms)
+    for (let i = 1; i <= 6; i++) await tickAt(startMs + i * 250);
+    const state = (await (await call('/api/state')).json()) as AgentState;
+    const orders = state.services[0];
+    assert.equal(orders?.estimates?.ratePerContainer, 10);
+    assert.equal(orders?.estimates?.ratePerContainerLearned, false);
+    const start = orders?.estimates?.startLatencyS ?? 0;
+    assert.ok(start >= 0.25 && start <= 0.5, `start latency ${start} s, the sim takes 0.3 s (ticks every 0.25 s)`);
+    assert.match(orders?.reason ?? '', /^arrivals [\d.]+\/s \(±[\d.]+\) from the queue, 10\/s each, start 0\.\d+s: \d+ needed, (keeping|raising to) \d+ for the SLA \(queue ≤ 500/);
+    const metrics = await (await call('/metrics')).text();
+    assert.match(metrics, /microscale_service_rate_per_container\{service="orders",priority="1"\} 10/);
+    assert.match(metrics, /microscale_service_start_latency_seconds\{service="orders",priority="1"\} 0\.\d+/);
   });
 });
 

@@ -24,6 +24,10 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
   const metric = gauge('microscale_service_metric', 'The service\'s metric value at the last tick (absent when unread)');
   const target = gauge('microscale_service_target', 'The service\'s target (queueLength or perContainer)');
   const arrivalRate = gauge('microscale_service_arrival_rate', 'The arrival rate (messages/s) given to the controller at the last tick (absent without arrivals: or when unread)');
+  const estimatedArrivals = gauge('microscale_service_estimated_arrival_rate', 'sla targets: the smoothed arrival rate (messages/s) the controller plans with');
+  const ratePerContainer = gauge('microscale_service_rate_per_container', 'Messages/s one running container works through: configured, or learnt from the queue\'s drain (sla targets)');
+  const startLatency = gauge('microscale_service_start_latency_seconds', 'Measured request-to-running time of the service\'s containers (absent until one started)');
+  const stopLatency = gauge('microscale_service_stop_latency_seconds', 'Measured request-to-gone time of the service\'s containers (absent until one stopped)');
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
   const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold (a pool in resources: the containers it allocates at their sizes)', registers: [registry] });
   const resourceLabels = ['resource', 'unit'] as const;
@@ -62,7 +66,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
 
   const setGauges = (): void => {
     const tick = agent.ticks.toArray().at(-1);
-    for (const g of [desired, running, starting, metric, arrivalRate, target, stale, resourceCapacity, resourceUsed, resourceAllocated, containerSize]) g.reset();
+    for (const g of [desired, running, starting, metric, arrivalRate, estimatedArrivals, ratePerContainer, startLatency, stopLatency, target, stale, resourceCapacity, resourceUsed, resourceAllocated, containerSize]) g.reset();
     const configured = agent.config.capacity;
     capacity.set(typeof configured === 'number' ? configured : (tick?.capacity ?? 0));
     for (const [resource, state] of Object.entries(tick?.resources ? resourceStates(tick.resources) : {})) {
@@ -81,6 +85,11 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       stale.set(labels, s.stale ? 1 : 0);
       if (s.demand !== null) metric.set(labels, s.demand);
       if (s.arrivalRate !== null) arrivalRate.set(labels, s.arrivalRate);
+      const known = s.estimates;
+      if (known?.arrivalRate != null) estimatedArrivals.set(labels, known.arrivalRate);
+      if (known?.ratePerContainer != null) ratePerContainer.set(labels, known.ratePerContainer);
+      if (known?.startLatencyS != null) startLatency.set(labels, known.startLatencyS);
+      if (known?.stopLatencyS != null) stopLatency.set(labels, known.stopLatencyS);
       for (const [resource, amount] of Object.entries(s.size ?? {})) containerSize.set({ ...labels, resource, unit: resource === 'cpu' ? 'cores' : 'bytes' }, inDisplayUnits(resource, amount));
       const value = targetValue(s.target);
       if (value !== null) target.set(labels, value);

@@ -5,7 +5,7 @@ import type { TickRecord } from '../agent/records.js';
 import { summarize } from '../config/parse.js';
 import type { CapacityConfig } from '../config/schema.js';
 import { inDisplayUnits, type Resources } from '../core/resources.js';
-import type { PoolUsage, TargetSpec } from '../core/types.js';
+import type { PoolUsage, ServiceEstimates, TargetSpec } from '../core/types.js';
 
 export interface ServiceState {
   readonly name: string;
@@ -31,6 +31,11 @@ export interface ServiceState {
   readonly problem: string | null;
   /** What one container takes when the pool is in resources (cpu in cores, memory in bytes); null otherwise. */
   readonly size: Readonly<Record<string, number>> | null;
+  /**
+   * What microscale measured: the smoothed arrival rate and its noise and the rate per container
+   * (configured, or learnt: `ratePerContainerLearned`) for sla targets; start and stop latency (s) from the engine.
+   */
+  readonly estimates: ServiceEstimates | null;
   readonly reason: string | null;
 }
 
@@ -109,6 +114,7 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
       nodes: seen?.nodes ?? null,
       problem: seen?.problem ?? null,
       size: seen?.size ? inDisplay(seen.size) : null,
+      estimates: seen?.estimates ?? null,
       reason: seen?.reason ?? null,
     };
   });

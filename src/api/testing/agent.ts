@@ -18,13 +18,15 @@ export class ManualSource implements Source {
 }
 
 /** With `arrivals`, orders also has `arrivals: {source: push}` (built from the config) and a ratePerContainer of 10. */
-export function testAgent(options: { arrivals?: boolean } = {}) {
+/** With `sla`, orders has target {sla: {queueLength: 500}} and a ratePerContainer of 10 instead. */
+export function testAgent(options: { arrivals?: boolean; sla?: boolean } = {}) {
   const feedForward = options.arrivals ? { arrivals: { source: 'push' }, controller: { ratePerContainer: 10 } } : {};
+  const target = options.sla ? { target: { sla: { queueLength: 500 } }, controller: { ratePerContainer: 10 } } : { target: { queueLength: 50 } };
   const config = parseConfig({
     capacity: 9,
     interval: '1h', // ticks are driven by hand
     services: [
-      { name: 'orders', priority: 1, max: 8, metric: { source: 'random' }, target: { queueLength: 50 }, ...feedForward },
+      { name: 'orders', priority: 1, max: 8, metric: { source: 'random' }, ...target, ...feedForward },
       { name: 'reports', priority: 2, target: 'remainder' },
     ],
   });
