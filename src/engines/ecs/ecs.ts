@@ -10,7 +10,7 @@ import { httpUrl } from '../remote/fields.js';
 import { EngineError } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
-import { RemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
+import { createRemoteEngine, type RemoteDriver, type RemoteEngine } from '../remote/remote-engine.js';
 import { ecsEngineError } from './errors.js';
 
 export const ecsSchema = z
@@ -176,13 +176,7 @@ export async function createEcsEngine(
   context: EngineContext,
   clientOverrides: Partial<ECSClientConfig> = {},
 ): Promise<RemoteEngine<EcsServiceOptions>> {
-  const driver = new EcsDriver(config, clientOverrides);
-  const engine = new RemoteEngine(driver, services, context);
-  await engine.preflight().catch(async (error: unknown) => {
-    await engine.close();
-    throw error;
-  });
-  return engine;
+  return createRemoteEngine(new EcsDriver(config, clientOverrides), services, context);
 }
 
 export const ecsEngine = defineEngine({

@@ -10,7 +10,7 @@ import { EngineError } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import { requestJson } from '../remote/http.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
-import { RemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
+import { createRemoteEngine, type RemoteDriver, type RemoteEngine } from '../remote/remote-engine.js';
 
 export const marathonSchema = z
   .object({
@@ -105,9 +105,7 @@ export class MarathonDriver implements RemoteDriver<MarathonServiceOptions> {
 }
 
 export async function createMarathonEngine(config: MarathonConfig, services: readonly EngineService<MarathonServiceOptions>[], context: EngineContext): Promise<RemoteEngine<MarathonServiceOptions>> {
-  const engine = new RemoteEngine(new MarathonDriver(config, context), services, context);
-  await engine.preflight();
-  return engine;
+  return createRemoteEngine(new MarathonDriver(config, context), services, context);
 }
 
 export const marathonEngine = defineEngine({

@@ -9,7 +9,7 @@ import { EngineError, type EngineFailure } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
 import { requestJson } from '../remote/http.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
-import { RemoteEngine, WatchedRemoteEngine, type RemoteDriver } from '../remote/remote-engine.js';
+import { createRemoteEngine, type RemoteDriver, type RemoteEngine } from '../remote/remote-engine.js';
 
 export const nomadSchema = z
   .object({
@@ -189,10 +189,7 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
 }
 
 export async function createNomadEngine(config: NomadConfig, services: readonly EngineService<NomadServiceOptions>[], context: EngineContext): Promise<RemoteEngine<NomadServiceOptions>> {
-  const driver = new NomadDriver(config, context);
-  const engine = config.watch ? new WatchedRemoteEngine(driver, services, context) : new RemoteEngine(driver, services, context);
-  await engine.preflight();
-  return engine;
+  return createRemoteEngine(new NomadDriver(config, context), services, context, { watch: config.watch });
 }
 
 export const nomadEngine = defineEngine({

@@ -2,15 +2,7 @@
 // one service wait (exponentially longer, or as long as the server's Retry-After says) while the other
 // services go on. Pure: time comes in as an argument.
 import type { EngineFailure } from '../../errors.js';
-
-export interface BackoffPolicy {
-  /** First wait after a failure (ms). */
-  readonly firstMs: number;
-  /** Longest wait (ms). */
-  readonly maxMs: number;
-}
-
-export const DEFAULT_BACKOFF: BackoffPolicy = { firstMs: 500, maxMs: 30_000 };
+import { API_RETRY_BACKOFF, exponentialMs, type BackoffPolicy } from '../../util/backoff.js';
 
 interface Entry {
   readonly failures: number;
@@ -20,7 +12,7 @@ interface Entry {
 export class ServiceBackoff {
   private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly policy: BackoffPolicy = DEFAULT_BACKOFF) {}
+  constructor(private readonly policy: BackoffPolicy = API_RETRY_BACKOFF) {}
 
   /** Ms left before `service` may be called again (0: call now). */
   waitMs(service: string, nowMs: number): number {
@@ -31,7 +23,7 @@ export class ServiceBackoff {
   /** Records a failure; returns how long the service now waits. A server's Retry-After wins when longer. */
   failed(service: string, nowMs: number, retryAfterMs?: number): number {
     const failures = (this.entries.get(service)?.failures ?? 0) + 1;
-    const exponential = Math.min(this.policy.maxMs, this.policy.firstMs * 2 ** (failures - 1));
+    const exponential = exponentialMs(failures, this.policy);
     const delay = Math.min(this.policy.maxMs, Math.max(exponential, retryAfterMs ?? 0));
     this.entries.set(service, { failures, retryAtMs: nowMs + delay });
     return delay;

@@ -10,7 +10,8 @@
 import type { ActualState } from '../../core/types.js';
 import { EngineError, errorMessage } from '../../errors.js';
 import type { ApplyTarget, Engine, EngineContext, EngineService } from '../types.js';
-import { DEFAULT_BACKOFF, isPermanent, ServiceBackoff, type BackoffPolicy } from './backoff.js';
+import { API_RETRY_BACKOFF, type BackoffPolicy } from '../../util/backoff.js';
+import { isPermanent, ServiceBackoff } from './backoff.js';
 import { HttpEngineError } from './http.js';
 import { reconcile, type ReportedCounts } from './reconcile.js';
 
@@ -54,7 +55,7 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
     protected readonly driver: RemoteDriver<S>,
     protected services: readonly EngineService<S>[],
     private readonly context: EngineContext,
-    backoff: BackoffPolicy = DEFAULT_BACKOFF,
+    backoff: BackoffPolicy = API_RETRY_BACKOFF,
   ) {
     this.byName = new Map(services.map((s) => [s.name, s]));
     this.readBackoff = new ServiceBackoff(backoff);
@@ -235,4 +236,25 @@ export class WatchedRemoteEngine<S extends ServiceKeys> extends RemoteEngine<S> 
     this.watches.set(service.name, stop);
     this.driver.watch(service, this.listener.onChange, AbortSignal.any([stop.signal, this.listener.signal]));
   }
+}
+
+/**
+ * The one way to start a remote engine (nomad, marathon, ecs): wraps the driver (watched when asked and the
+ * driver can watch), runs the preflight, and on a failed preflight closes the engine (its sockets, timers and
+ * watches) before the error goes up, so a refused start leaves nothing running.
+ */
+export async function createRemoteEngine<S extends ServiceKeys>(
+  driver: RemoteDriver<S>,
+  services: readonly EngineService<S>[],
+  context: EngineContext,
+  options: { readonly watch?: boolean } = {},
+): Promise<RemoteEngine<S>> {
+  const engine = options.watch ? new WatchedRemoteEngine(driver, services, context) : new RemoteEngine(driver, services, context);
+  try {
+    await engine.preflight();
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  return engine;
 }

@@ -3,7 +3,7 @@
 // and while it is disconnected reads fail fast as unreachable instead of waiting on the request timeout.
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type ConnectionOptions, type JetStreamManager, type NatsConnection } from 'nats';
-import { backoffMs } from '../shared/backoff.js';
+import { backoffMs } from '../../util/backoff.js';
 import { untilAborted } from '../shared/abort.js';
 import type { Closable } from '../shared/shared-connections.js';
 

@@ -2,7 +2,7 @@
 // failure, reads fail fast with the last error until the backoff delay has passed, then one attempt is
 // made for everyone. A dropped connection is forgotten, so the next read reconnects.
 import { connect, type ChannelModel, type Options } from 'amqplib';
-import { backoffMs } from '../shared/backoff.js';
+import { backoffMs } from '../../util/backoff.js';
 import { untilAborted } from '../shared/abort.js';
 import type { Closable } from '../shared/shared-connections.js';
 

@@ -2,7 +2,7 @@
 // plus, when some source watches, one subscriber client for keyspace notifications. ioredis reconnects
 // by itself; we give it our backoff and keep the last connection error so a read can say why it failed.
 import { Redis } from 'ioredis';
-import { backoffMs } from '../shared/backoff.js';
+import { backoffMs } from '../../util/backoff.js';
 import { untilAborted } from '../shared/abort.js';
 import type { Closable } from '../shared/shared-connections.js';
 
