@@ -11,7 +11,7 @@ import { leaderElectionFor } from './leader.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import { describeWorkload, kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
 import { WatchedWorkload } from './workload.js';
-import { KubernetesPool } from './pool.js';
+import { KubernetesPool } from './resource-pool.js';
 import type { Resources } from '../../core/resources.js';
 
 const keyOf = (ref: WorkloadRef): string => `${ref.kind}/${ref.namespace}/${ref.name}`;
