@@ -44,10 +44,21 @@ function summary(watch: ImageWatch, state: TagState) {
     layers: state.snapshot?.layers.length ?? null,
     platforms: state.snapshot?.platforms ?? [],
     labels: Object.keys(state.snapshot?.labels ?? {}).length,
-    seenAt: new Date(state.seenAtMs).toISOString(),
+    seenAt: state.seenAtMs > 0 ? new Date(state.seenAtMs).toISOString() : null,
     versions: state.history.length,
     problem: problem ? { failure: problem.failure, message: problem.message, at: new Date(problem.atMs).toISOString() } : null,
   };
+}
+
+/** Every tag seen, plus watched tags never read yet (their problem says why), by reference. */
+function allTags(watch: ImageWatch): TagState[] {
+  const tags = new Map(watch.store.tags);
+  for (const target of watch.watcher.targets) {
+    if (target.kind === 'tag' && !tags.has(target.key)) {
+      tags.set(target.key, { key: target.key, image: `${target.ref.registry}/${target.ref.repository}`, tag: target.ref.tag ?? 'latest', digest: null, snapshot: undefined, seenAtMs: 0, history: [] });
+    }
+  }
+  return [...tags.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
 
 function origin(c: Context): string {
@@ -98,7 +109,7 @@ export function imageRoutes(watch: ImageWatch): RouteRegistrar & ((app: Hono) =>
   return (app: Hono) => {
     app.get('/api/images', (c) =>
       c.json({
-        images: [...watch.store.tags.values()].sort((a, b) => a.key.localeCompare(b.key)).map((s) => summary(watch, s)),
+        images: allTags(watch).map((s) => summary(watch, s)),
         watching: watch.watcher.targets.map((t) => ({ reference: t.key, kind: t.kind, ...(t.kind === 'pattern' ? { matching: watch.watcher.patternTags.get(t.key) ?? [] } : {}), problem: watch.watcher.problems.get(t.key)?.message ?? null })),
         registries: Object.fromEntries([...watch.watcher.gates.entries()].map(([host, g]) => [host, { failures: g.failures, blockedUntil: g.blockedUntilMs > Date.now() ? new Date(g.blockedUntilMs).toISOString() : null, lastError: g.lastError ?? null }])),
         intervalMs: watch.config.interval,
@@ -109,7 +120,7 @@ export function imageRoutes(watch: ImageWatch): RouteRegistrar & ((app: Hono) =>
     );
     app.get('/api/images/:ref{.+}', (c) => {
       const ref = decodeURIComponent(c.req.param('ref'));
-      const state = watch.store.tags.get(ref) ?? [...watch.store.tags.values()].find((t) => t.key.endsWith(`/${ref}`) || `${t.image}:${t.tag}` === ref);
+      const state = allTags(watch).find((t) => t.key === ref) ?? allTags(watch).find((t) => t.key.endsWith(`/${ref}`) || `${t.image}:${t.tag}` === ref);
       if (!state) return c.json({ error: `${ref} is not a watched image tag; GET /api/images lists them (use the full reference, e.g. 127.0.0.1:5000/demo/app:v1)` }, 404);
       return c.json(detail(watch, state, origin(c)));
     });
