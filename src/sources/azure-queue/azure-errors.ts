@@ -2,7 +2,7 @@
 // the HTTP status and the storage error code (QueueNotFound, AuthenticationFailed, ...); socket failures
 // come through as RestError with the Node code (ECONNREFUSED) and no status.
 import type { SourceError } from '../../errors.js';
-import type { FailureReporter } from '../http/errors.js';
+import type { FailureReporter } from '../shared/http-errors.js';
 
 interface RestErrorShape {
   readonly statusCode?: unknown;

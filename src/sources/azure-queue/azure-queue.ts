@@ -5,7 +5,7 @@ import { QueueClient, QueueServiceClient, StorageSharedKeyCredential } from '@az
 import { z } from 'zod';
 import { nonEmptyString, url } from '../../config/fields.js';
 import { defineSource, type Source, type SourceContext } from '../types.js';
-import { FailureReporter } from '../http/errors.js';
+import { FailureReporter } from '../shared/http-errors.js';
 import { classifyAzureError } from './azure-errors.js';
 import { connectionStringProblem, connectionStringSecrets } from './connection-string.js';
 

@@ -4,10 +4,10 @@
 import { z } from 'zod';
 import { url } from '../../config/fields.js';
 import { defineSource, type Source, type SourceContext } from '../types.js';
-import { authHeaders, authSchema, headersSchema, secretsOf } from './auth.js';
-import { displayUrl, FailureReporter } from './errors.js';
-import { JsonHttpClient } from './json-client.js';
-import { asNumber, parsePath, pick, type PathStep } from './json-path.js';
+import { authHeaders, authSchema, headersSchema, secretsOf } from '../shared/http-auth.js';
+import { displayUrl, FailureReporter } from '../shared/http-errors.js';
+import { JsonHttpClient } from '../shared/json-client.js';
+import { asNumber, parsePath, pick, type PathStep } from '../shared/json-path.js';
 
 export const httpSchema = z
   .object({

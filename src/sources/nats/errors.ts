@@ -1,7 +1,7 @@
 // Sorts what nats.js throws into SourceError failures: NatsError codes for connection and auth, the
 // JetStream API's 404s (stream 10059, consumer 10014) for names that do not exist.
-import { SourceError, type SourceFailure, errorMessage } from '../../errors.js';
-import { redactUrl, scrub, urlSecrets } from '../shared/redact.js';
+import { errorMessage, type SourceError, type SourceFailure } from '../../errors.js';
+import { sourceErrorBuilder } from '../shared/source-error.js';
 import { NatsNotConnected, type NatsEndpoint } from './connection.js';
 
 const AUTH_CODES = new Set(['AUTHORIZATION_VIOLATION', 'BAD_AUTHENTICATION', 'AUTHENTICATION_EXPIRED', 'BAD_CREDS', 'PERMISSIONS_VIOLATION', 'ACCOUNT_EXPIRED', 'AUTHENTICATION_TIMEOUT']);
@@ -36,9 +36,8 @@ const HINTS: Record<SourceFailure, string> = {
   timeout: 'the server did not answer within the metric timeout',
 };
 
+const build = sourceErrorBuilder('nats', failureOf, HINTS);
+
 export function natsSourceError(error: unknown, endpoint: NatsEndpoint, service: string, what: string): SourceError {
-  if (error instanceof SourceError) return error;
-  const failure = failureOf(error);
-  const said = scrub(errorMessage(error), [...urlSecrets(endpoint.url), endpoint.password, endpoint.token]);
-  return new SourceError(failure, 'nats', service, `${what} on ${redactUrl(endpoint.url)}: ${said} (${HINTS[failure]})`);
+  return build(error, endpoint.url, [endpoint.password, endpoint.token], service, what);
 }

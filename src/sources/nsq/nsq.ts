@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import { nonEmptyString, url } from '../../config/fields.js';
 import { defineSource, type Source, type SourceContext } from '../types.js';
-import { displayUrl, FailureReporter } from '../http/errors.js';
-import { JsonHttpClient } from '../http/json-client.js';
-import { secretsOf } from '../http/auth.js';
+import { displayUrl, FailureReporter } from '../shared/http-errors.js';
+import { JsonHttpClient } from '../shared/json-client.js';
+import { secretsOf } from '../shared/http-auth.js';
 import { depthFromStats } from './stats.js';
 
 export const nsqSchema = z

@@ -3,7 +3,7 @@
 // Exactly one number or a clear reason why not: an empty vector (no series matched), several series
 // (aggregate them), NaN/Inf, a range or string result, or an error status.
 import type { SourceFailure } from '../../errors.js';
-import { asNumber } from '../http/json-path.js';
+import { asNumber } from '../shared/json-path.js';
 
 export type QueryOutcome = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly failure: SourceFailure; readonly reason: string };
 

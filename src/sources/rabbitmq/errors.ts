@@ -1,7 +1,7 @@
 // Sorts what amqplib throws into SourceError failures. amqplib reports refusals as AMQP reply codes
 // (403 ACCESS-REFUSED, 404 NOT-FOUND, 530 NOT-ALLOWED for a vhost) inside its messages.
-import { SourceError, type SourceFailure, errorMessage } from '../../errors.js';
-import { redactUrl, scrub, urlSecrets } from '../shared/redact.js';
+import { errorMessage, type SourceError, type SourceFailure } from '../../errors.js';
+import { sourceErrorBuilder } from '../shared/source-error.js';
 import { AmqpNotConnected, type AmqpEndpoint } from './connection.js';
 
 function failureOf(error: unknown): SourceFailure {
@@ -25,9 +25,8 @@ const HINTS: Record<SourceFailure, string> = {
   timeout: 'the broker did not answer within the metric timeout',
 };
 
+const build = sourceErrorBuilder('rabbitmq', failureOf, HINTS);
+
 export function amqpSourceError(error: unknown, endpoint: AmqpEndpoint, service: string, what: string): SourceError {
-  if (error instanceof SourceError) return error;
-  const failure = failureOf(error);
-  const said = scrub(errorMessage(error), [...urlSecrets(endpoint.url), endpoint.password]);
-  return new SourceError(failure, 'rabbitmq', service, `${what} on ${redactUrl(endpoint.url)}: ${said} (${HINTS[failure]})`);
+  return build(error, endpoint.url, [endpoint.password], service, what);
 }

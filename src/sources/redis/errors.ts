@@ -1,7 +1,7 @@
 // Sorts what ioredis throws into microscale's SourceError failures, so the log says "auth" or
 // "not-found" instead of a raw driver message. Secrets are scrubbed from anything the driver said.
-import { SourceError, type SourceFailure, errorMessage } from '../../errors.js';
-import { redactUrl, scrub, urlSecrets } from '../shared/redact.js';
+import { errorMessage, type SourceError, type SourceFailure } from '../../errors.js';
+import { sourceErrorBuilder } from '../shared/source-error.js';
 import { RedisNotReady, type RedisEndpoint } from './connection.js';
 
 const AUTH = /^(WRONGPASS|NOAUTH|NOPERM)|invalid (username-)?password|AUTH .* called without any password/i;
@@ -25,10 +25,9 @@ const HINTS: Record<SourceFailure, string> = {
   timeout: 'the server did not answer within the metric timeout',
 };
 
+const build = sourceErrorBuilder('redis', failureOf, HINTS);
+
 /** A SourceError for `service` naming the server (without credentials) and what to check. */
 export function redisSourceError(error: unknown, endpoint: RedisEndpoint, service: string, what: string): SourceError {
-  if (error instanceof SourceError) return error;
-  const failure = failureOf(error);
-  const said = scrub(errorMessage(error), [...urlSecrets(endpoint.url), endpoint.password, endpoint.username]);
-  return new SourceError(failure, 'redis', service, `${what} on ${redactUrl(endpoint.url)}: ${said} (${HINTS[failure]})`);
+  return build(error, endpoint.url, [endpoint.password, endpoint.username], service, what);
 }

@@ -2,7 +2,7 @@
 // (QueueDoesNotExist, InvalidClientTokenId, ...) and keeps the HTTP status in $metadata; network errors
 // come through as Node socket errors; a missing credential chain is a CredentialsProviderError.
 import type { SourceError } from '../../errors.js';
-import type { FailureReporter } from '../http/errors.js';
+import type { FailureReporter } from '../shared/http-errors.js';
 
 const NOT_FOUND = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'ResourceNotFoundException']);
 const AUTH = new Set([

@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient, type SQSClien
 import { z } from 'zod';
 import { nonEmptyString, url } from '../../config/fields.js';
 import { defineSource, type Source, type SourceContext } from '../types.js';
-import { displayUrl, FailureReporter } from '../http/errors.js';
+import { displayUrl, FailureReporter } from '../shared/http-errors.js';
 import { classifySqsError } from './sqs-errors.js';
 
 export const sqsSchema = z

@@ -6,7 +6,7 @@
 // error explanation in a 400/422/503 JSON body).
 import http from 'node:http';
 import https from 'node:https';
-import { displayUrl, type FailureReporter } from './errors.js';
+import { displayUrl, type FailureReporter } from './http-errors.js';
 
 export interface JsonResponse {
   readonly status: number;
