@@ -3,6 +3,7 @@
 // scripts/build-dashboard.mjs with uPlot into dist/dashboard/app.js; no network but the agent's own API.
 import type { TickRecord } from '../../agent/records.js';
 import type { AgentState } from '../../api/state.js';
+import { formatAmount } from '../../core/resources.js';
 import type { TimeView } from './chart-kit.js';
 import { DecisionLog } from './decision-log.js';
 import { DashboardModel, RING_TICKS } from './model.js';
@@ -38,6 +39,14 @@ function syncCards(): void {
 function renderHeader(tick: TickRecord): void {
   byId('pool-used').textContent = String(tick.used);
   byId('pool-capacity').textContent = String(tick.capacity);
+  const resources = byId('pool-resources');
+  resources.hidden = !tick.resources;
+  if (tick.resources) {
+    const usage = tick.resources;
+    resources.textContent = Object.keys(usage.capacity)
+      .map((name) => ` · ${name} ${formatAmount(name, usage.used[name] ?? 0)}/${formatAmount(name, usage.capacity[name] ?? 0)}`)
+      .join('');
+  }
   byId('tick-seq').textContent = String(tick.seq);
   byId('tick-time').textContent = new Date(tick.atMs).toLocaleTimeString([], { hour12: false });
   byId('paused').hidden = !tick.paused;
