@@ -42,3 +42,24 @@ export function smallestStaticMatch(scenario: Scenario, trace: Trace, microscale
     freedContainerHours: (low * durationS - microscale.containerSeconds) / 3600,
   };
 }
+
+/**
+ * The `static` baseline of bench control: the best fixed allocation that holds the SLA, i.e. the smallest
+ * count whose seconds over the SLA are no more than the service's max would give (0 s wherever any holds).
+ */
+export function bestStaticCount(scenario: Scenario, trace: Trace, service: string, durationS: number): number {
+  const config = scenario.services.find((s) => s.config.name === service)?.config;
+  if (!config) throw new Error(`no service ${service}`);
+  const options = { durationS };
+  const violation = (count: number) =>
+    simulate(scenario, trace, createPolicy('static', { scenario, trace, staticCounts: new Map([[service, count]]) }), options).score.services.find((s) => s.name === service)?.slaViolationS ?? Number.POSITIVE_INFINITY;
+  const best = violation(config.max);
+  let low = Math.max(1, config.min);
+  let high = config.max;
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (violation(mid) <= best) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
