@@ -22,10 +22,23 @@ export async function buildDashboard(outDir = join(root, 'dist', 'dashboard')) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  await build({
+    entryPoints: [join(root, 'src/dashboard/client/images.ts')],
+    outfile: join(outDir, 'images.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2022'],
+    minify: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
   const uplotCss = readFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8');
   const ours = readFileSync(join(root, 'src/dashboard/styles.css'), 'utf8');
   writeFileSync(join(outDir, 'app.css'), `${uplotCss}\n${ours}`);
   copyFileSync(join(root, 'src/dashboard/index.html'), join(outDir, 'index.html'));
+  copyFileSync(join(root, 'src/dashboard/images.html'), join(outDir, 'images.html'));
   return outDir;
 }
 

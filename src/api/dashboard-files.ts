@@ -13,6 +13,8 @@ const FILES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
+  'images.html': 'text/html; charset=utf-8',
+  'images.js': 'text/javascript; charset=utf-8',
 };
 
 function load(dir: string): Map<string, Buffer> | undefined {
@@ -34,5 +36,6 @@ export function registerDashboard(app: Hono, dir: string = DEFAULT_DASHBOARD_DIR
     return c.body(new Uint8Array(body), 200, { 'Content-Type': FILES[name] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
   };
   app.get('/', serve('index.html'));
+  app.get('/images', serve('images.html'));
   for (const name of Object.keys(FILES)) app.get(`/${name}`, serve(name));
 }
