@@ -17,12 +17,17 @@ const FILES: Record<string, string> = {
   'images.js': 'text/javascript; charset=utf-8',
 };
 
+/** Each file the build wrote; undefined when the main page is missing (the dashboard is not built). */
 function load(dir: string): Map<string, Buffer> | undefined {
-  try {
-    return new Map(Object.keys(FILES).map((name) => [name, readFileSync(join(dir, name))]));
-  } catch {
-    return undefined;
+  const files = new Map<string, Buffer>();
+  for (const name of Object.keys(FILES)) {
+    try {
+      files.set(name, readFileSync(join(dir, name)));
+    } catch {
+      // Not built (or an older build without the Images page): that file answers 503 with how to build it.
+    }
   }
+  return files.has('index.html') ? files : undefined;
 }
 
 export function registerDashboard(app: Hono, dir: string = DEFAULT_DASHBOARD_DIR): void {
