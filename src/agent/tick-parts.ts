@@ -7,7 +7,6 @@ import type { StepInput, StepResult } from '../core/step.js';
 import { EMPTY_STATE, type ActualState, type Decision, type Observation } from '../core/types.js';
 import type { Reading } from './read-metrics.js';
 import type { ServiceTick } from './records.js';
-import { policyOf } from './wiring.js';
 
 /** What the agent keeps of each service between ticks. */
 export interface ServiceMemory {
@@ -56,7 +55,7 @@ export function buildInputs(
     const state = actual.get(service.name) ?? EMPTY_STATE;
     const size = state.size ?? service.size;
     return {
-      policy: policyOf(service),
+      policy: service,
       onMetricError: service.onMetricError,
       observation: observationOf(reading, arrivals, startMs),
       stale: reading !== undefined && !reading.ok,

@@ -3,24 +3,11 @@
 import { poolResourceNames } from '../config/pool.js';
 import type { EnginePool } from '../engines/types.js';
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
-import type { ServicePolicy } from '../core/types.js';
 import { findEngineKind } from '../engines/index.js';
 import type { Engine, EngineContext, EngineService, LeaderElection } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
 import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
-
-export function policyOf(service: ServiceConfig): ServicePolicy {
-  return {
-    name: service.name,
-    priority: service.priority,
-    min: service.min,
-    max: service.max,
-    target: service.target,
-    tolerance: service.tolerance,
-    pid: service.pid,
-  };
-}
 
 /** The service's block for a role: its `metric:` or its `arrivals:`. */
 export function blockOf(service: ServiceConfig, role: SourceRole = 'metric'): MetricConfig | undefined {

@@ -5,14 +5,10 @@ import type { TickRecord } from '../agent/records.js';
 import { summarize } from '../config/parse.js';
 import type { CapacityConfig } from '../config/schema.js';
 import { inDisplayUnits, type Resources } from '../core/resources.js';
-import type { PoolUsage, ServiceEstimates, TargetSpec } from '../core/types.js';
+import type { PoolUsage, ServiceEstimates, ServicePolicy, TargetSpec } from '../core/types.js';
 
-export interface ServiceState {
-  readonly name: string;
-  readonly priority: number;
-  readonly min: number;
-  readonly max: number;
-  readonly target: TargetSpec;
+/** One service in GET /api/state: its policy's public fields, then what the last tick saw. */
+export interface ServiceState extends Pick<ServicePolicy, 'name' | 'priority' | 'min' | 'max' | 'target'> {
   /** The target as one number where it has one (queueLength, perContainer); null otherwise. */
   readonly targetValue: number | null;
   readonly metricSource: string | null;

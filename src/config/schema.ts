@@ -3,7 +3,7 @@
 // shape of its block, so a typo anywhere is an error with its YAML path.
 import { z } from 'zod';
 import type { Resources } from '../core/resources.js';
-import type { PidTuning, SlaBound, TargetSpec } from '../core/types.js';
+import type { PidTuning, ServicePolicy, SlaBound, TargetSpec } from '../core/types.js';
 import { parseDurationMs } from './duration.js';
 import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
 import { imagesSchema, type ImagesConfig } from './images.js';
@@ -156,14 +156,8 @@ export type OnMetricError = { readonly kind: 'hold' } | { readonly kind: 'fallba
 /** A metric block after validation: `source` plus the kind's own typed keys. */
 export type MetricConfig = { readonly source: string } & Readonly<Record<string, unknown>>;
 
-export interface ServiceConfig {
-  readonly name: string;
-  readonly priority: number;
-  readonly min: number;
-  readonly max: number;
-  readonly target: TargetSpec;
-  readonly tolerance: number;
-  readonly pid: PidTuning;
+/** One service as the agent runs it: the core's policy (name, priority, min, max, target, tolerance, pid) and the rest. */
+export interface ServiceConfig extends ServicePolicy {
   readonly metric: MetricConfig | undefined;
   /** Where the arrival rate (messages/s) comes from; on queueLength targets (with a ratePerContainer) and sla targets. */
   readonly arrivals: MetricConfig | undefined;

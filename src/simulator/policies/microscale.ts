@@ -3,7 +3,6 @@
 // service's per-container rate as the PID's `ratePerContainer` when the scenario does not set one,
 // which is what a user would configure live, and, for services with `simulation.arrivalsMetric`, the
 // arrival rate measured over the last tick, which is what a live `arrivals:` metric reads.
-import { policyOf } from '../../agent/wiring.js';
 import { step, type StepInput } from '../../core/step.js';
 import type { ControllerState } from '../../core/controllers/index.js';
 import type { LatencyState } from '../../core/latency.js';
@@ -17,7 +16,7 @@ interface Memory {
 }
 
 function policyFor(view: ServiceView): ServicePolicy {
-  const policy = policyOf(view.service.config);
+  const policy = view.service.config;
   const rate = view.service.simulation?.ratePerContainer;
   if (rate === undefined || policy.pid.ratePerContainer !== undefined) return policy;
   return { ...policy, pid: { ...policy.pid, ratePerContainer: rate } };
