@@ -74,7 +74,7 @@ function setup(options: { dryRun?: boolean } = {}) {
 
 describe('agent: the classic demo loop', () => {
   it('meets priority 1 demand as soon as containers can start, and keeps the pool full', async () => {
-    const { source, agent, tickAt, byName } = setup();
+    const { engine, source, agent, tickAt, byName } = setup();
     source.value = 5;
     let tick = await tickAt(0);
     assert.equal(byName(tick, 'urgent').starting, 5);
@@ -86,8 +86,13 @@ describe('agent: the classic demo loop', () => {
     tick = await tickAt(1000);
     assert.equal(byName(tick, 'background').stopping, 3);
     assert.equal(tick.used, 9, 'stopping containers still occupy the pool: never overcommitted');
-    tick = await tickAt(1300); // the stops are done: urgent starts
+    assert.equal(byName(tick, 'urgent').prepared, 3, 'the 3 starts that wait are prepared, outside the pool');
+    assert.deepEqual(engine.applied.at(-1)?.find((t) => t.name === 'urgent')?.prepare, { count: 3, afterExits: 0 });
+    const decided = agent.decisions.toArray().length;
+    tick = await tickAt(1200); // the stops are done: urgent started at the exits, before this tick
     assert.equal(byName(tick, 'urgent').starting, 3);
+    assert.equal(tick.used, 9);
+    assert.equal(agent.decisions.toArray().length, decided, 'the engine started them; the tick had nothing to decide');
     tick = await tickAt(1700);
     assert.equal(byName(tick, 'urgent').running, 8);
     assert.equal(byName(tick, 'background').running, 1);

@@ -256,7 +256,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     let after: Map<string, ActualState> | null = null;
     if (engineRead && decisions.length > 0 && acting) {
       try {
-        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas })));
+        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas, ...(e.prepare ? { prepare: e.prepare } : {}) })));
         after = await this.options.engine.observe();
         this.lastActual = after;
       } catch (error) {

@@ -20,6 +20,8 @@ export interface ServiceTick {
   readonly running: number;
   readonly starting: number;
   readonly stopping: number;
+  /** Starts prepared while they wait for room (created, not started): they hold no place in the pool, so not in `used`. */
+  readonly prepared?: number;
   readonly nodes?: Readonly<Record<string, number>>;
   /** Why some of its containers are not becoming ready, as the engine tells (e.g. an image that is missing). */
   readonly problem?: string;

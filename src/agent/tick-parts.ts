@@ -109,6 +109,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
       running: state.running,
       starting: state.starting,
       stopping: state.stopping,
+      ...(state.prepared ? { prepared: state.prepared } : {}),
       ...(state.nodes ? { nodes: state.nodes } : {}),
       ...(state.problem ? { problem: state.problem } : {}),
       ...(input?.size && result.plan.resources ? { size: input.size } : {}),
@@ -122,6 +123,6 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
 export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
   if (!actual) return tick;
-  const { nodes, problem, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, nodes: actual.nodes, problem: actual.problem };
-  return { ...rest, ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
+  const { nodes, problem, prepared, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, prepared: actual.prepared, nodes: actual.nodes, problem: actual.problem };
+  return { ...rest, ...(prepared ? { prepared } : {}), ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
 }

@@ -46,6 +46,15 @@ describe('arbiter: the classic demo', () => {
     assert.equal(allocOf(plan, 'p2'), 7);
     assert.equal(targetOf(plan, 'p2'), 2, 'p2 waits for p1 to finish stopping');
   });
+
+  it('hands the waiting starts to the engine as prepared starts, one per exit, in priority order', () => {
+    const full = arbitrate([service('p1', 1, 7, 5), service('p2', 2, 'remainder', 4)], 9);
+    assert.deepEqual(full.entries.find((e) => e.name === 'p1')?.prepare, { count: 2, afterExits: 0 });
+    assert.equal(full.entries.find((e) => e.name === 'p2')?.prepare, undefined, 'a service stopping down prepares nothing');
+    // The pool shrank to 7 while 9 are held: the first 2 exits free nothing, then p1's 1 start comes first.
+    const shrunk = arbitrate([service('p1', 1, 6, 5), service('p2', 2, 'remainder', 4)], 7);
+    assert.deepEqual(shrunk.entries.find((e) => e.name === 'p1')?.prepare, { count: 1, afterExits: 2 });
+  });
 });
 
 describe('arbiter: mins, maxes and fairness', () => {
@@ -159,6 +168,27 @@ describe('arbiter properties', () => {
         const allocated = plan.entries.reduce((sum, e) => sum + e.allocation, 0);
         const roomLeft = remainder.some((s) => (plan.entries.find((e) => e.name === s.name)?.allocation ?? 0) < s.max);
         if (remainder.length > 0 && roomLeft) assert.equal(allocated, capacity);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never overcommits when the prepared starts begin on exits, and uses the room the exits free', () => {
+    fc.assert(
+      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), (services, capacity, exits) => {
+        const plan = arbitrate(services, capacity);
+        const held = occupied(services) + plan.entries.reduce((sum, e) => sum + Math.max(0, e.replicas - e.current), 0);
+        // `exits` containers of the pool exit (stopping ones, or any that crash); each prepared start begins once its exit has come.
+        const gone = Math.min(exits, held);
+        const handedOff = plan.entries.reduce((sum, e) => {
+          const prepare = e.prepare ?? { count: 0, afterExits: 0 };
+          return sum + Math.max(0, Math.min(prepare.count, gone - prepare.afterExits));
+        }, 0);
+        const after = held - gone + handedOff;
+        assert.ok(after <= Math.max(capacity, held - gone), `pool holds ${after} of ${capacity} after ${gone} exits`);
+        if (held <= capacity) assert.ok(after <= capacity);
+        const waiting = plan.entries.reduce((sum, e) => sum + (e.prepare?.count ?? 0), 0);
+        if (gone >= held - capacity + waiting) assert.equal(handedOff, waiting, 'once enough room is freed, every waiting start has begun');
       }),
       { numRuns: 500 },
     );

@@ -8,6 +8,11 @@
 //    below it may start only into room that is free now. Containers starting or stopping occupy the
 //    pool, so a plan stops before it starts and never overcommits: an urgent service waits for what it
 //    pre-empts to finish stopping.
+// 3. Hand-off (what to do as room appears): each start that waits for room is handed to the engine as a
+//    prepared start (PlanEntry.prepare) with the number of pool exits it must wait for, in the order of
+//    the allocation. An engine that prepares (creates the container now) starts it on the exit event
+//    itself, one start per exit past the pool's overcommit, so the pool never holds more than before the
+//    exit: room is used the moment it appears, not at the next tick, and capacity is never exceeded.
 import { arbitrateResources } from './resource-arbiter.js';
 import type { ArbiterService, Capacity, Plan, PlanEntry } from './types.js';
 
@@ -106,7 +111,7 @@ function describe(service: ArbiterService, allocation: number, target: number, c
   }
   if (allocation > live) {
     const stopping = service.actual.stopping;
-    return `waiting to start ${allocation - live}: the pool of ${capacity} is full until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
+    return `waiting to start ${allocation - live}: the pool of ${capacity} is full until stopping containers exit${stopping ? ` (${stopping} of its own)` : ''}; prepared, they start as they exit`;
   }
   return allocation < want ? `holding ${live}: pool of ${capacity} is fully used` : `holding ${live}`;
 }
@@ -132,16 +137,23 @@ export function arbitrate(services: readonly ArbiterService[], capacity: Capacit
     });
   }
 
+  // `free` is now capacity minus what the pool holds after the plan (stops only move live to stopping).
+  // Below zero (the pool shrank), that many exits free nothing.
+  let promised = Math.max(0, -free);
   const entries: PlanEntry[] = groups.flatMap((group) =>
     group.members.map((s) => {
       const alloc = allocation.get(s.name) ?? 0;
       const target = targets.get(s.name) ?? liveOf(s);
+      const waiting = Math.max(0, alloc - target);
+      const prepare = waiting > 0 ? { count: waiting, afterExits: promised } : undefined;
+      promised += waiting;
       return {
         name: s.name,
         priority: s.priority,
         allocation: alloc,
         replicas: target,
         current: liveOf(s),
+        ...(prepare ? { prepare } : {}),
         reason: describe(s, alloc, target, capacity),
       };
     }),

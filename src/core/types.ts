@@ -28,6 +28,11 @@ export interface ActualState {
   readonly problem?: string;
   /** What one container takes, where the engine knows it (Kubernetes: the pod template's requests). */
   readonly size?: Resources;
+  /**
+   * Containers prepared for a start that waits for room (created, not started): they hold no place in
+   * the pool and are not counted in running, starting or stopping. Absent on engines that do not prepare.
+   */
+  readonly prepared?: number;
 }
 
 export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };
@@ -126,7 +131,21 @@ export interface PlanEntry {
   readonly replicas: number;
   /** running + starting before this plan. */
   readonly current: number;
+  /**
+   * Starts that wait for room (allocation - replicas), to be prepared now and started by the engine as
+   * containers of the pool exit: the n-th (from 1) may start once `afterExits + n` containers of the
+   * pool have exited since the plan was applied. `afterExits` counts the exits that free no room (the
+   * pool is over capacity) and those promised to services before this one. Only on a pool counted in
+   * containers (a freed slot fits any container); absent when the service waits for nothing.
+   */
+  readonly prepare?: PrepareStarts;
   readonly reason: string;
+}
+
+/** See PlanEntry.prepare. */
+export interface PrepareStarts {
+  readonly count: number;
+  readonly afterExits: number;
 }
 
 export interface Plan {

@@ -4,7 +4,7 @@
 // it needs on each service (image, deployment, ...), and is listed once in engines/index.ts.
 import type { z } from 'zod';
 import type { Resources } from '../core/resources.js';
-import type { ActualState } from '../core/types.js';
+import type { ActualState, PrepareStarts } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { PluginStatus } from '../plugin-status.js';
 
@@ -19,6 +19,15 @@ export interface ApplyTarget {
   readonly name: string;
   /** running + starting to drive to. */
   readonly replicas: number;
+  /**
+   * Starts that wait for room (the plan's PlanEntry.prepare). An engine that pipelines prepares them now
+   * (creates the containers, which hold no place in the pool) and starts the n-th the moment the
+   * `afterExits + n`-th container of the pool exits after this apply, without waiting for a tick; a later
+   * apply replaces them (cancelling those no longer wanted). While a prepared start has begun but the
+   * next plan does not know it yet, the service may hold up to `replicas + prepare.count`: such a
+   * container is not stopped. Engines that do not pipeline ignore it: the next tick starts into the room.
+   */
+  readonly prepare?: PrepareStarts;
 }
 
 export interface Engine {

@@ -11,6 +11,7 @@ import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption, integerOption } from '../options.js';
 import { runDockerDemo } from './demo-docker.js';
+import { scoreDemo, scoreLine } from './demo-score.js';
 
 export interface DemoOptions extends ApiFlags {
   readonly duration?: number;
@@ -18,11 +19,12 @@ export interface DemoOptions extends ApiFlags {
   readonly json?: boolean;
   readonly interval?: number;
   readonly verbose?: boolean;
+  readonly summary?: boolean;
 }
 
 export function demoConfig(options: Pick<DemoOptions, 'seed' | 'interval'>): MicroscaleConfig {
   return parseConfig({
-    engine: { kind: 'sim', startLatency: '300ms', stopLatency: '200ms' },
+    engine: { kind: 'sim', startLatency: '300ms', stopLatency: '50ms', removeLatency: '150ms' },
     capacity: 9,
     interval: `${options.interval ?? 500}ms`,
     services: [
@@ -54,6 +56,7 @@ export function tickJson(tick: TickRecord): string {
       running: s.running,
       starting: s.starting,
       stopping: s.stopping,
+      prepared: s.prepared ?? 0,
     })),
   });
 }
@@ -61,7 +64,7 @@ export function tickJson(tick: TickRecord): string {
 /** One compact line per tick: demand, P1 running/starting, P2 running, pool use. */
 export function tickLine(tick: TickRecord): string {
   const parts = tick.services.map((s) => {
-    const flight = `${s.starting ? ` +${s.starting} starting` : ''}${s.stopping ? ` -${s.stopping} stopping` : ''}`;
+    const flight = `${s.starting ? ` +${s.starting} starting` : ''}${s.stopping ? ` -${s.stopping} stopping` : ''}${s.prepared ? ` (${s.prepared} prepared)` : ''}`;
     const demand = s.demand === null ? '' : ` demand ${s.demand}`;
     return `P${s.priority} ${s.name}:${demand} running ${s.running}${flight}`;
   });
@@ -73,11 +76,16 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const log = options.verbose ? createLogger('info') : silentLogger();
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const agent = new Agent(config, { engine, log });
-  agent.on('tick', (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick)));
+  const ticks: TickRecord[] = [];
+  agent.on('tick', (tick) => {
+    if (options.summary) ticks.push(tick);
+    console.log(options.json ? tickJson(tick) : tickLine(tick));
+  });
   if (!options.json) console.error(`microscale demo: pool of ${config.capacity}, sim engine, tick every ${config.intervalMs}ms. Ctrl-C to stop.`);
   const api = await startApi(agent, config, options, log);
   if (api) console.error(`microscale demo: dashboard at ${api.url}`);
   await runUntilStopped(agent, options.duration, async () => api?.close());
+  if (options.summary) console.error(scoreLine(scoreDemo(ticks)));
 }
 
 function engineChoice(value: string): 'sim' | 'docker' {
@@ -94,6 +102,7 @@ export function registerDemo(program: Command): void {
     .option('--interval <time>', 'time between ticks', durationOption)
     .option('--json', 'print one JSON object per tick instead of a line')
     .option('--verbose', 'also write the agent\'s JSON logs to stderr')
+    .option('--summary', 'at the end, print the time-weighted score to stderr (P1 demand met, pool full, over capacity)')
     .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
     .option('--no-api', 'do not start the API and dashboard')
     .option('--engine <kind>', 'sim (default: simulated containers) or docker (real containers, a producer and Redis on 127.0.0.1:6379)', engineChoice, 'sim')

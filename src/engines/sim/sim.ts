@@ -1,5 +1,7 @@
-// `sim`: the embedded default. Containers are simulated with a start and stop latency, observed and
-// applied like a real engine, so the demo and tests run anywhere.
+// `sim`: the embedded default. Containers are simulated with a start, stop (until exit) and removal
+// latency, observed and applied like a real engine, so the demo and tests run anywhere. It pipelines like
+// the Docker engine: a start that waits for room is prepared and begins at the exit that frees the room
+// (cluster.ts), and the agent is woken at that moment.
 import { z } from 'zod';
 import type { ActualState } from '../../core/types.js';
 import { duration } from '../../config/fields.js';
@@ -11,6 +13,7 @@ export const simSchema = z
     kind: z.literal('sim'),
     startLatency: duration().default('300ms'),
     stopLatency: duration().default('200ms'),
+    removeLatency: duration().default('0ms'),
   })
   .strict();
 
@@ -19,11 +22,13 @@ export type SimConfig = z.infer<typeof simSchema>;
 const simServiceShape = {
   startLatency: duration().optional(),
   stopLatency: duration().optional(),
+  removeLatency: duration().optional(),
 };
 
 export interface SimServiceOptions {
   readonly startLatency?: number;
   readonly stopLatency?: number;
+  readonly removeLatency?: number;
 }
 
 export class SimEngine implements Engine {
@@ -34,7 +39,7 @@ export class SimEngine implements Engine {
   private byName: Map<string, SimServiceOptions>;
 
   constructor(
-    config: SimConfig,
+    config: Omit<SimConfig, 'removeLatency'> & { readonly removeLatency?: number },
     private services: readonly EngineService<SimServiceOptions>[],
     private readonly context: Pick<EngineContext, 'nowMs'>,
   ) {
@@ -42,6 +47,7 @@ export class SimEngine implements Engine {
     this.cluster = new SimCluster((name) => ({
       startLatencyMs: this.byName.get(name)?.startLatency ?? config.startLatency,
       stopLatencyMs: this.byName.get(name)?.stopLatency ?? config.stopLatency,
+      removeLatencyMs: this.byName.get(name)?.removeLatency ?? config.removeLatency ?? 0,
     }));
   }
 
@@ -58,11 +64,11 @@ export class SimEngine implements Engine {
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     const now = this.context.nowMs();
-    for (const { name, replicas } of targets) this.cluster.scaleTo(name, replicas, now);
+    this.cluster.apply(targets, now);
     this.armWake(now);
   }
 
-  /** Like a real engine's event stream: tells the agent when a container finishes starting or stopping. */
+  /** Like a real engine's event stream: tells the agent when a container finishes starting or exits (a prepared start begins then too). */
   watch(onChange: () => void): () => void {
     this.listener = onChange;
     return () => {
