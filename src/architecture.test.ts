@@ -84,4 +84,13 @@ describe('architecture', () => {
         assert.ok(allowed(spec, file), `${relative(root, file)} imports ${spec}: config/ must stay a leaf (pass what it needs in)`);
     }
   });
+
+  it('the CLI names no engine kind (it asks agent/wiring.ts), except the docker demo, which is about Docker', () => {
+    for (const file of productFiles(join(root, 'cli')).filter((f) => !f.endsWith('demo-docker.ts'))) {
+      for (const spec of specifiersOf(file)) {
+        const target = relative(root, join(file, '..', spec));
+        assert.ok(!/^engines\/[^/]+\//.test(target), `${relative(root, file)} imports ${spec}: reach engines through agent/wiring.ts`);
+      }
+    }
+  });
 });
