@@ -79,7 +79,8 @@ export class FakeEcs {
       return ecsError('UnknownOperationException', `unknown operation ${request.method} ${request.url.pathname} ${target}`);
     }
     const credential = /Credential=([^/]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
-    if (credential !== this.options.accessKeyId) return ecsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if (credential !== this.options.accessKeyId)
+      return ecsError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(request.body || '{}') as Record<string, unknown>;
@@ -103,7 +104,8 @@ export class FakeEcs {
     const { name: clusterName, services } = this.cluster(body);
     if (!services) return ecsError('ClusterNotFoundException', 'Cluster not found.');
     const wanted = Array.isArray(body.services) ? body.services.map(String) : [];
-    if (wanted.length === 0 || wanted.length > 10) return ecsError('InvalidParameterException', 'services must contain between 1 and 10 items.');
+    if (wanted.length === 0 || wanted.length > 10)
+      return ecsError('InvalidParameterException', 'services must contain between 1 and 10 items.');
     const now = Date.now();
     const found: unknown[] = [];
     const failures: unknown[] = [];
@@ -142,7 +144,8 @@ export class FakeEcs {
   private act(service: Service, now: number): void {
     for (const step of service.pending.filter((p) => p.atMs <= now)) {
       const live = service.tasks.filter((t) => t.stopMs === undefined);
-      for (let n = live.length; n < step.count; n++) service.tasks.push({ id: randomUUID().replaceAll('-', ''), startedMs: step.atMs, stopMs: undefined });
+      for (let n = live.length; n < step.count; n++)
+        service.tasks.push({ id: randomUUID().replaceAll('-', ''), startedMs: step.atMs, stopMs: undefined });
       for (const task of live.slice(step.count)) task.stopMs = step.atMs;
     }
     service.pending = service.pending.filter((p) => p.atMs > now);
@@ -182,7 +185,12 @@ export class FakeEcs {
         failures.push({ arn: this.taskArn(clusterName, id), reason: 'MISSING' });
         continue;
       }
-      tasks.push({ taskArn: this.taskArn(clusterName, id), group: `service:${owner.name}`, desiredStatus: task.stopMs === undefined ? 'RUNNING' : 'STOPPED', lastStatus: this.lastStatus(task, now) });
+      tasks.push({
+        taskArn: this.taskArn(clusterName, id),
+        group: `service:${owner.name}`,
+        desiredStatus: task.stopMs === undefined ? 'RUNNING' : 'STOPPED',
+        lastStatus: this.lastStatus(task, now),
+      });
     }
     return { status: 200, body: { tasks, failures }, headers: { 'content-type': 'application/x-amz-json-1.1' } };
   }

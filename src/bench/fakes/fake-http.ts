@@ -46,7 +46,12 @@ export class FakeHttpServer {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const request: FakeRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', 'http://fake'), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const request: FakeRequest = {
+          method: req.method ?? 'GET',
+          url: new URL(req.url ?? '/', 'http://fake'),
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         this.requests.push(request);
         const fault = this.takeFault(request);
         if (fault === 'hang') return; // never answers; stop() closes the socket
@@ -55,7 +60,10 @@ export class FakeHttpServer {
           .then((response) => {
             const json = typeof response.body !== 'string' && response.body !== undefined;
             const text = response.body === undefined ? '' : json ? JSON.stringify(response.body) : String(response.body);
-            res.writeHead(response.status, { 'content-type': json ? 'application/json' : 'text/plain; charset=utf-8', ...response.headers });
+            res.writeHead(response.status, {
+              'content-type': json ? 'application/json' : 'text/plain; charset=utf-8',
+              ...response.headers,
+            });
             res.end(text);
           });
       });
@@ -85,7 +93,10 @@ export class FakeHttpServer {
     const target = String(request.headers['x-amz-target'] ?? '');
     const hit = this.faults.find(
       ({ rule, left }) =>
-        left > 0 && (!rule.method || rule.method === request.method) && (!rule.path || rule.path.test(request.url.pathname)) && (!rule.target || rule.target.test(target)) &&
+        left > 0 &&
+        (!rule.method || rule.method === request.method) &&
+        (!rule.path || rule.path.test(request.url.pathname)) &&
+        (!rule.target || rule.target.test(target)) &&
         (!rule.body || rule.body.test(request.body)),
     );
     if (!hit) return undefined;

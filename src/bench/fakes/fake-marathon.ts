@@ -45,7 +45,15 @@ export class FakeMarathon {
 
   /** `deploymentMs`: how long each change keeps the app locked (a rolling deployment). */
   addApp(id: string, spec: { instances?: number; healthChecks?: boolean; deploymentMs?: number } = {}): void {
-    const app: App = { id, instances: 0, healthChecks: spec.healthChecks ?? false, deploymentMs: spec.deploymentMs ?? 0, tasks: [], deployment: undefined, pending: [] };
+    const app: App = {
+      id,
+      instances: 0,
+      healthChecks: spec.healthChecks ?? false,
+      deploymentMs: spec.deploymentMs ?? 0,
+      tasks: [],
+      deployment: undefined,
+      pending: [],
+    };
     this.apps.set(id, app);
     if (spec.instances) this.change(app, spec.instances, Date.now());
   }
@@ -67,7 +75,8 @@ export class FakeMarathon {
     const app = this.apps.get(id);
     const now = Date.now();
     if (app) this.act(app, now);
-    if (request.method === 'GET') return app ? { status: 200, body: { app: this.appJson(app, request.url.searchParams.getAll('embed'), now) } } : this.notFound(id);
+    if (request.method === 'GET')
+      return app ? { status: 200, body: { app: this.appJson(app, request.url.searchParams.getAll('embed'), now) } } : this.notFound(id);
     if (request.method === 'PUT') return this.put(app, id, request, now);
     return { status: 405, body: { message: 'Method not allowed' } };
   }
@@ -80,8 +89,17 @@ export class FakeMarathon {
     const { basic, token } = this.options;
     if (!basic && !token) return undefined;
     const header = String(request.headers.authorization ?? '');
-    const expected = [basic ? `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` : undefined, token ? `token=${token}` : undefined];
-    return expected.includes(header) ? undefined : { status: 401, body: { message: 'Invalid username or password.' }, headers: { 'WWW-Authenticate': 'Basic realm="Mesosphere Marathon"' } };
+    const expected = [
+      basic ? `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}` : undefined,
+      token ? `token=${token}` : undefined,
+    ];
+    return expected.includes(header)
+      ? undefined
+      : {
+          status: 401,
+          body: { message: 'Invalid username or password.' },
+          headers: { 'WWW-Authenticate': 'Basic realm="Mesosphere Marathon"' },
+        };
   }
 
   private put(app: App | undefined, id: string, request: FakeRequest, now: number): FakeResponse {
@@ -95,7 +113,13 @@ export class FakeMarathon {
     this.puts.push({ app: id, force, body });
     if (!app) {
       // PUT creates a missing app; {"instances": n} alone is not a valid app definition.
-      return { status: 422, body: { message: 'Object is not valid', details: [{ path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }] } };
+      return {
+        status: 422,
+        body: {
+          message: 'Object is not valid',
+          details: [{ path: '/', errors: ["AppDefinition must either contain one of 'cmd' or 'args', and/or a 'container'."] }],
+        },
+      };
     }
     if (typeof body.instances !== 'number' || !Number.isInteger(body.instances) || body.instances < 0) {
       return { status: 422, body: { message: 'Object is not valid', details: [{ path: '/instances', errors: ['error.min'] }] } };
@@ -110,7 +134,11 @@ export class FakeMarathon {
       };
     }
     const deploymentId = this.change(app, body.instances, now);
-    return { status: 200, body: { deploymentId, version: new Date(now).toISOString() }, headers: { 'Marathon-Deployment-Id': deploymentId } };
+    return {
+      status: 200,
+      body: { deploymentId, version: new Date(now).toISOString() },
+      headers: { 'Marathon-Deployment-Id': deploymentId },
+    };
   }
 
   private change(app: App, instances: number, now: number): string {
@@ -125,7 +153,8 @@ export class FakeMarathon {
   private act(app: App, now: number): void {
     for (const step of app.pending.filter((p) => p.atMs <= now)) {
       const live = app.tasks.filter((t) => t.killedMs === undefined);
-      for (let n = live.length; n < step.instances; n++) app.tasks.push({ id: `${app.id.slice(1).replaceAll('/', '_')}.${randomUUID()}`, launchedMs: step.atMs, killedMs: undefined });
+      for (let n = live.length; n < step.instances; n++)
+        app.tasks.push({ id: `${app.id.slice(1).replaceAll('/', '_')}.${randomUUID()}`, launchedMs: step.atMs, killedMs: undefined });
       for (const task of live.slice(step.instances)) task.killedMs = step.atMs;
     }
     app.pending = app.pending.filter((p) => p.atMs > now);
@@ -138,7 +167,11 @@ export class FakeMarathon {
   }
 
   private healthy(app: App, task: Task, now: number): boolean {
-    return app.healthChecks && this.state(task, now) === 'TASK_RUNNING' && now >= task.launchedMs + (this.options.startLatencyMs ?? 50) + (this.options.healthyLatencyMs ?? 50);
+    return (
+      app.healthChecks &&
+      this.state(task, now) === 'TASK_RUNNING' &&
+      now >= task.launchedMs + (this.options.startLatencyMs ?? 50) + (this.options.healthyLatencyMs ?? 50)
+    );
   }
 
   private appJson(app: App, embed: string[], now: number): unknown {
@@ -151,7 +184,19 @@ export class FakeMarathon {
       instances: app.instances,
       cpus: 0.1,
       mem: 32,
-      healthChecks: app.healthChecks ? [{ protocol: 'HTTP', path: '/health', portIndex: 0, gracePeriodSeconds: 300, intervalSeconds: 10, timeoutSeconds: 20, maxConsecutiveFailures: 3 }] : [],
+      healthChecks: app.healthChecks
+        ? [
+            {
+              protocol: 'HTTP',
+              path: '/health',
+              portIndex: 0,
+              gracePeriodSeconds: 300,
+              intervalSeconds: 10,
+              timeoutSeconds: 20,
+              maxConsecutiveFailures: 3,
+            },
+          ]
+        : [],
       version: new Date(now).toISOString(),
       // Counts are embedded by default (documented: "currently embedded by default").
       tasksStaged: states.filter((s) => s === 'TASK_STAGING').length,
@@ -167,7 +212,9 @@ export class FakeMarathon {
               host: 'agent-1.example',
               state: this.state(t, now),
               stagedAt: new Date(t.launchedMs).toISOString(),
-              ...(app.healthChecks ? { healthCheckResults: this.healthy(app, t, now) ? [{ alive: true, consecutiveFailures: 0, taskId: t.id }] : [] } : {}),
+              ...(app.healthChecks
+                ? { healthCheckResults: this.healthy(app, t, now) ? [{ alive: true, consecutiveFailures: 0, taskId: t.id }] : [] }
+                : {}),
             })),
           }
         : {}),

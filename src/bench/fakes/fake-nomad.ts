@@ -92,7 +92,8 @@ export class FakeNomad {
   /** Allocations of a group that are live (desired to run and not finished). */
   liveCount(jobId: string, group: string, namespace = 'default'): number {
     this.schedule(Date.now());
-    return this.allocs.filter((a) => a.job.id === jobId && a.job.namespace === namespace && a.group === group && a.stopMs === undefined).length;
+    return this.allocs.filter((a) => a.job.id === jobId && a.job.namespace === namespace && a.group === group && a.stopMs === undefined)
+      .length;
   }
 
   private route(request: FakeRequest): FakeResponse | Promise<FakeResponse> {
@@ -106,8 +107,10 @@ export class FakeNomad {
     const namespace = request.url.searchParams.get('namespace') ?? 'default';
     const job = this.jobs.get(`${namespace}/${jobId}`);
     const action = match[2];
-    if (request.method === 'GET' && action === undefined) return job ? { status: 200, body: this.jobJson(job), headers: this.indexHeader() } : { status: 404, body: 'job not found' };
-    if (request.method === 'GET' && action === '/allocations') return job ? this.allocations(job, request) : { status: 200, body: [], headers: this.indexHeader() };
+    if (request.method === 'GET' && action === undefined)
+      return job ? { status: 200, body: this.jobJson(job), headers: this.indexHeader() } : { status: 404, body: 'job not found' };
+    if (request.method === 'GET' && action === '/allocations')
+      return job ? this.allocations(job, request) : { status: 200, body: [], headers: this.indexHeader() };
     if (request.method === 'POST' && action === '/scale') return this.scale(job, jobId, namespace, request.body, now);
     return { status: 405, body: `method ${request.method} not allowed` };
   }
@@ -134,15 +137,28 @@ export class FakeNomad {
     const group = job.groups.find((g) => g.name === body.Target?.Group);
     if (!group) return { status: 400, body: `task group "${String(body.Target.Group)}" specified for scaling does not exist in job` };
     if (typeof body.Count === 'number') {
-      if (group.scaling && body.Count < group.scaling.Min) return { status: 400, body: `group count was less than scaling policy minimum: ${body.Count} < ${group.scaling.Min}` };
-      if (group.scaling && group.scaling.Max < body.Count) return { status: 400, body: `group count was greater than scaling policy maximum: ${body.Count} > ${group.scaling.Max}` };
+      if (group.scaling && body.Count < group.scaling.Min)
+        return { status: 400, body: `group count was less than scaling policy minimum: ${body.Count} < ${group.scaling.Min}` };
+      if (group.scaling && group.scaling.Max < body.Count)
+        return { status: 400, body: `group count was greater than scaling policy maximum: ${body.Count} > ${group.scaling.Max}` };
       if (job.deploymentUntilMs > now) return { status: 400, body: 'job scaling blocked due to active deployment' };
       group.count = body.Count;
       job.modifyIndex = ++this.index;
       if (job.deploymentMs > 0) job.deploymentUntilMs = now + job.deploymentMs;
       this.evals.push({ job, atMs: now + (this.options.evalDelayMs ?? 20) });
     }
-    return { status: 200, body: { EvalCreateIndex: this.index, EvalID: randomUUID(), Index: this.index, JobModifyIndex: job.modifyIndex, KnownLeader: false, LastContact: 0, Warnings: '' } };
+    return {
+      status: 200,
+      body: {
+        EvalCreateIndex: this.index,
+        EvalID: randomUUID(),
+        Index: this.index,
+        JobModifyIndex: job.modifyIndex,
+        KnownLeader: false,
+        LastContact: 0,
+        Warnings: '',
+      },
+    };
   }
 
   /** The index at which a job's allocations last changed (their statuses move with time, so it is computed). */
@@ -180,7 +196,14 @@ export class FakeNomad {
       for (const group of evaluation.job.groups) {
         const live = this.allocs.filter((a) => a.job === evaluation.job && a.group === group.name && a.stopMs === undefined);
         for (let n = live.length; n < group.count; n++) {
-          this.allocs.push({ id: randomUUID(), job: evaluation.job, group: group.name, index: ++this.index, createdMs: evaluation.atMs, stopMs: undefined });
+          this.allocs.push({
+            id: randomUUID(),
+            job: evaluation.job,
+            group: group.name,
+            index: ++this.index,
+            createdMs: evaluation.atMs,
+            stopMs: undefined,
+          });
         }
         for (const alloc of live.slice(group.count).reverse()) alloc.stopMs = evaluation.atMs;
       }
@@ -224,7 +247,15 @@ export class FakeNomad {
       TaskGroups: job.groups.map((g) => ({
         Name: g.name,
         Count: g.count,
-        Scaling: g.scaling ? { ID: randomUUID(), Type: 'horizontal', Target: { Namespace: job.namespace, Job: job.id, Group: g.name }, Policy: {}, ...g.scaling } : null,
+        Scaling: g.scaling
+          ? {
+              ID: randomUUID(),
+              Type: 'horizontal',
+              Target: { Namespace: job.namespace, Job: job.id, Group: g.name },
+              Policy: {},
+              ...g.scaling,
+            }
+          : null,
         Tasks: [{ Name: g.name, Driver: 'docker', Config: { image: 'example:1' } }],
       })),
       JobModifyIndex: job.modifyIndex,

@@ -89,9 +89,15 @@ export async function startFakeNsqd(version: FakeNsqdVersion = 'v1'): Promise<Fa
     if (req.method === 'GET' && url.pathname === '/ping') return void res.writeHead(200).end('OK');
     if (req.method !== 'GET' || url.pathname !== '/stats') return send(res, 404, { message: 'NOT_FOUND' }, true);
     if (state.override) return void res.writeHead(state.override.status, { 'content-type': 'application/json' }).end(state.override.body);
-    if (url.searchParams.get('format') !== 'json') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('nsqd v1.2.1 (fake)\n');
+    if (url.searchParams.get('format') !== 'json')
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end('nsqd v1.2.1 (fake)\n');
     const filtered = version !== 'legacy';
-    send(res, 200, statsBody(topics, filtered ? url.searchParams.get('topic') : null, filtered ? url.searchParams.get('channel') : null), v1);
+    send(
+      res,
+      200,
+      statsBody(topics, filtered ? url.searchParams.get('topic') : null, filtered ? url.searchParams.get('channel') : null),
+      v1,
+    );
   };
   const server: Server = createServer((req, res) => {
     if (state.delayMs > 0) setTimeout(() => handle(req, res), state.delayMs);

@@ -35,12 +35,30 @@ export async function fillQueue(queue: QueueClient, count: number): Promise<void
 export async function startAzurite(): Promise<Azurite> {
   const dir = await mkdtemp(join(tmpdir(), 'microscale-azurite-'));
   const port = await closedPort();
-  const args = ['--queueHost', '127.0.0.1', '--queuePort', String(port), '--location', dir, '--silent', '--disableTelemetry', '--skipApiVersionCheck'];
+  const args = [
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(port),
+    '--location',
+    dir,
+    '--silent',
+    '--disableTelemetry',
+    '--skipApiVersionCheck',
+  ];
   const child: ChildProcess = spawn(AZURITE, args, { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};QueueEndpoint=${endpoint};`;
   const service = QueueServiceClient.fromConnectionString(connectionString);
-  const up = await eventually(() => service.getProperties().then(() => true, () => false), 20_000, 200);
+  const up = await eventually(
+    () =>
+      service.getProperties().then(
+        () => true,
+        () => false,
+      ),
+    20_000,
+    200,
+  );
   const close = async (): Promise<void> => {
     const exited = new Promise((done) => child.once('exit', done));
     if (child.exitCode === null) child.kill('SIGTERM');

@@ -15,7 +15,10 @@ export interface Fauxqs {
 }
 
 export async function fauxqsInstalled(): Promise<boolean> {
-  return import('fauxqs').then(() => true, () => false);
+  return import('fauxqs').then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function startFauxqs(): Promise<Fauxqs> {

@@ -41,7 +41,11 @@ async function putBlob(base: string, repo: string, bytes: Buffer): Promise<strin
 }
 
 async function putManifest(base: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<void> {
-  const put = await fetch(`${base}/v2/${repo}/manifests/${reference}`, { method: 'PUT', body: new Uint8Array(body), headers: { 'content-type': mediaType } });
+  const put = await fetch(`${base}/v2/${repo}/manifests/${reference}`, {
+    method: 'PUT',
+    body: new Uint8Array(body),
+    headers: { 'content-type': mediaType },
+  });
   if (put.status !== 201) throw new Error(`manifest PUT ${reference} failed: ${put.status} ${await put.text()}`);
 }
 
@@ -55,37 +59,55 @@ export interface PlatformImage {
 async function pushPlatform(base: string, repo: string, image: PlatformImage) {
   const tar = tarOf('hello.txt', `${image.os}/${image.architecture}\n`);
   const layer = gzipSync(tar);
-  const config = Buffer.from(JSON.stringify({
-    architecture: image.architecture,
-    os: image.os,
-    ...(image.variant ? { variant: image.variant } : {}),
-    created: '2026-01-02T03:04:05Z',
-    config: { Labels: image.labels },
-    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: image.architecture,
+      os: image.os,
+      ...(image.variant ? { variant: image.variant } : {}),
+      created: '2026-01-02T03:04:05Z',
+      config: { Labels: image.labels },
+      rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+    }),
+  );
   const layerDigest = await putBlob(base, repo, layer);
   const configDigest = await putBlob(base, repo, config);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layerDigest, size: layer.length }],
+    }),
+  );
   const digest = sha256(manifest);
   await putManifest(base, repo, digest, OCI_MANIFEST, manifest);
   return { digest, size: manifest.length, layerDigest };
 }
 
 /** Pushes the index as REPO:TAG; returns its digest and each platform manifest's digest, in order. */
-export async function pushIndex(host: string, repo: string, tag: string, images: readonly PlatformImage[]): Promise<{ digest: string; manifests: string[] }> {
+export async function pushIndex(
+  host: string,
+  repo: string,
+  tag: string,
+  images: readonly PlatformImage[],
+): Promise<{ digest: string; manifests: string[] }> {
   const base = `http://${host}`;
   const entries = [];
   for (const image of images) {
     const pushed = await pushPlatform(base, repo, image);
-    entries.push({ mediaType: OCI_MANIFEST, digest: pushed.digest, size: pushed.size, platform: { architecture: image.architecture, os: image.os, ...(image.variant ? { variant: image.variant } : {}) } });
+    entries.push({
+      mediaType: OCI_MANIFEST,
+      digest: pushed.digest,
+      size: pushed.size,
+      platform: { architecture: image.architecture, os: image.os, ...(image.variant ? { variant: image.variant } : {}) },
+    });
   }
   // An attestation manifest as BuildKit writes one: platform unknown/unknown, pointing at the first image.
-  const attestation = await pushPlatform(base, repo, { os: 'unknown', architecture: 'unknown', labels: { 'attestation.should.not.be.read': 'yes' } });
+  const attestation = await pushPlatform(base, repo, {
+    os: 'unknown',
+    architecture: 'unknown',
+    labels: { 'attestation.should.not.be.read': 'yes' },
+  });
   entries.push({
     mediaType: OCI_MANIFEST,
     digest: attestation.digest,
@@ -93,7 +115,14 @@ export async function pushIndex(host: string, repo: string, tag: string, images:
     platform: { architecture: 'unknown', os: 'unknown' },
     annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': entries[0]?.digest ?? '' },
   });
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: entries, annotations: { 'org.opencontainers.image.source': 'https://example.com/acme/multi' } }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: entries,
+      annotations: { 'org.opencontainers.image.source': 'https://example.com/acme/multi' },
+    }),
+  );
   await putManifest(base, repo, tag, OCI_INDEX, index);
   return { digest: sha256(index), manifests: entries.slice(0, images.length).map((e) => e.digest) };
 }

@@ -40,7 +40,10 @@ async function waitReady(url: string, child: ChildProcess, headers: Record<strin
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`prometheus exited with code ${child.exitCode}`);
-    const ok = await fetch(`${url}/-/ready`, { headers }).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/-/ready`, { headers }).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -49,19 +52,28 @@ async function waitReady(url: string, child: ChildProcess, headers: Record<strin
 
 export async function startTestPrometheus(basicAuth?: { username: string; password: string }): Promise<TestPrometheus> {
   const metrics = new Map<string, number>();
-  const exporter = await startStub((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(metrics)));
+  const exporter = await startStub((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(metrics)),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'microscale-prom-'));
   const port = await closedPort();
   const config = `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: queue-exporter\n    static_configs: [{ targets: ["127.0.0.1:${exporter.port}"] }]\n`;
   await writeFile(join(dir, 'prom.yml'), config);
-  const args = [`--config.file=${join(dir, 'prom.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=error'];
+  const args = [
+    `--config.file=${join(dir, 'prom.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=error',
+  ];
   if (basicAuth) {
     await writeFile(join(dir, 'web.yml'), `basic_auth_users:\n  ${basicAuth.username}: '${bcrypt(basicAuth.password)}'\n`);
     args.push(`--web.config.file=${join(dir, 'web.yml')}`);
   }
   const child = spawn('prometheus', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = `http://127.0.0.1:${port}`;
-  const headers: Record<string, string> = basicAuth ? { authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}` } : {};
+  const headers: Record<string, string> = basicAuth
+    ? { authorization: `Basic ${Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64')}` }
+    : {};
   const close = async (): Promise<void> => {
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -20,7 +20,13 @@ export const rabbitmqCheck: ServiceCheck = {
 export const managementCheck: ServiceCheck = {
   what: `the RabbitMQ management API on ${MANAGEMENT_URL}`,
   howToStart: 'rabbitmq-plugins enable rabbitmq_management (../shared/tools/queue-servers up enables it)',
-  probe: async () => (await fetch(`${MANAGEMENT_URL}/api/overview`, { headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }, signal: AbortSignal.timeout(2000) })).ok,
+  probe: async () =>
+    (
+      await fetch(`${MANAGEMENT_URL}/api/overview`, {
+        headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+        signal: AbortSignal.timeout(2000),
+      })
+    ).ok,
 };
 
 export function uniqueQueue(prefix: string): string {

@@ -43,7 +43,8 @@ function authBlock(auth: 'none' | 'htpasswd' | 'token', dir: string, token: Toke
     writeFileSync(join(dir, 'htpasswd'), result.stdout);
     return `auth: {htpasswd: {realm: microscale-test, path: ${join(dir, 'htpasswd')}}}\n`;
   }
-  if (auth === 'token' && token) return `auth: {token: {realm: "${token.realm}", service: microscale-registry, issuer: microscale-test, rootcertbundle: ${token.certPath}}}\n`;
+  if (auth === 'token' && token)
+    return `auth: {token: {realm: "${token.realm}", service: microscale-registry, issuer: microscale-test, rootcertbundle: ${token.certPath}}}\n`;
   return '';
 }
 
@@ -51,7 +52,10 @@ async function waitForRegistry(host: string, child: ChildProcess, logs: () => st
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${logs()}`);
-    const ok = await fetch(`http://${host}/v2/`).then((r) => r.status === 200 || r.status === 401, () => false);
+    const ok = await fetch(`http://${host}/v2/`).then(
+      (r) => r.status === 200 || r.status === 401,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -62,7 +66,11 @@ async function waitForRegistry(host: string, child: ChildProcess, logs: () => st
  * `storage`: an existing data directory to serve (kept on stop), e.g. to push without auth, then serve it behind auth.
  * `extraConfig`: more top-level YAML, e.g. a `notifications:` block.
  */
-export async function startRegistry(auth: 'none' | 'htpasswd' | 'token' = 'none', storage?: string, extraConfig = ''): Promise<TestRegistry> {
+export async function startRegistry(
+  auth: 'none' | 'htpasswd' | 'token' = 'none',
+  storage?: string,
+  extraConfig = '',
+): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'microscale-registry-'));
   const dockerConfig = mkdtempSync(join(tmpdir(), 'microscale-dockercfg-'));
   const tokenServer = auth === 'token' ? await startTokenServer(dir, USER, 'microscale-registry', 'microscale-test') : undefined;
@@ -111,10 +119,19 @@ function docker(args: string[], registry: TestRegistry, input?: string): Promise
 }
 
 /** Builds FROM busybox:latest with these labels, tags it NAME:TAG on the registry and pushes it. */
-export async function buildAndPush(registry: TestRegistry, name: string, labels: Record<string, string>, options: { login?: boolean } = {}): Promise<string> {
+export async function buildAndPush(
+  registry: TestRegistry,
+  name: string,
+  labels: Record<string, string>,
+  options: { login?: boolean } = {},
+): Promise<string> {
   const image = `${registry.host}/${name}`;
   const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
-  await docker(['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'], registry, ['FROM busybox:latest', ...labelLines, ''].join('\n'));
+  await docker(
+    ['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'],
+    registry,
+    ['FROM busybox:latest', ...labelLines, ''].join('\n'),
+  );
   if (options.login) await docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
   await docker(['push', '-q', image], registry);
   return image;

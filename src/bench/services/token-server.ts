@@ -23,13 +23,22 @@ function makeCertificate(dir: string): { keyPem: string; certPath: string; certD
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   writeFileSync(keyPath, keyPem);
-  const result = spawnSync('openssl', ['req', '-x509', '-new', '-key', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=microscale-test'], { encoding: 'utf8' });
+  const result = spawnSync(
+    'openssl',
+    ['req', '-x509', '-new', '-key', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=microscale-test'],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) throw new Error(`openssl could not make a certificate: ${result.stderr}`);
   const certDer = new X509Certificate(readFileSync(certPath, 'utf8')).raw.toString('base64');
   return { keyPem, certPath, certDer };
 }
 
-export async function startTokenServer(dir: string, user: { username: string; password: string }, service: string, issuer: string): Promise<TokenServer> {
+export async function startTokenServer(
+  dir: string,
+  user: { username: string; password: string },
+  service: string,
+  issuer: string,
+): Promise<TokenServer> {
   const { keyPem, certPath, certDer } = makeCertificate(dir);
   const state = { requests: 0 };
   const server: Server = createServer((req, res) => {
@@ -49,7 +58,18 @@ export async function startTokenServer(dir: string, user: { username: string; pa
       : [];
     const now = Math.floor(Date.now() / 1000);
     const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', x5c: [certDer] }));
-    const claims = b64url(JSON.stringify({ iss: issuer, aud: service, sub: name ?? '', iat: now, nbf: now - 10, exp: now + 300, jti: String(Math.random()), access }));
+    const claims = b64url(
+      JSON.stringify({
+        iss: issuer,
+        aud: service,
+        sub: name ?? '',
+        iat: now,
+        nbf: now - 10,
+        exp: now + 300,
+        jti: String(Math.random()),
+        access,
+      }),
+    );
     const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(keyPem);
     const jwt = `${header}.${claims}.${b64url(signature)}`;
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: jwt, access_token: jwt, expires_in: 300 }));

@@ -18,7 +18,14 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startFake(latencies: Partial<FakeEcsOptions> = {}): Promise<{ fake: FakeEcs; endpoint: string }> {
-  const fake = new FakeEcs({ accessKeyId: 'AKIAFAKEMICROSCALE01', region: 'eu-west-1', actMs: 5, startLatencyMs: 20, stopLatencyMs: 20, ...latencies });
+  const fake = new FakeEcs({
+    accessKeyId: 'AKIAFAKEMICROSCALE01',
+    region: 'eu-west-1',
+    actMs: 5,
+    startLatencyMs: 20,
+    stopLatencyMs: 20,
+    ...latencies,
+  });
   return { fake, endpoint: (await fake.http.start()).origin };
 }
 
@@ -26,7 +33,12 @@ function services(...names: string[]): EngineService<EcsServiceOptions>[] {
   return names.map((name) => ({ name, stopGracePeriodMs: 1000, options: { ecsService: name } }));
 }
 
-async function create(endpoint: string, list: EngineService<EcsServiceOptions>[], overrides: Record<string, unknown> = {}, client: Record<string, unknown> = {}): Promise<Engine> {
+async function create(
+  endpoint: string,
+  list: EngineService<EcsServiceOptions>[],
+  overrides: Record<string, unknown> = {},
+  client: Record<string, unknown> = {},
+): Promise<Engine> {
   const config = ecsSchema.parse({ kind: 'ecs', cluster: 'prod', endpoint, timeout: '2s', maxAttempts: 1, ...overrides });
   return createEcsEngine(config, list, { log: silentLogger(), nowMs: Date.now }, client);
 }
@@ -67,7 +79,10 @@ describe('ecs engine against the documented API', () => {
     const update = fake.http.requests.at(-1)!;
     assert.equal(update.headers['x-amz-target'], 'AmazonEC2ContainerServiceV20141113.UpdateService');
     assert.equal(update.headers['content-type'], 'application/x-amz-json-1.1');
-    assert.match(String(update.headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKIAFAKEMICROSCALE01\/\d{8}\/eu-west-1\/ecs\/aws4_request/);
+    assert.match(
+      String(update.headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=AKIAFAKEMICROSCALE01\/\d{8}\/eu-west-1\/ecs\/aws4_request/,
+    );
     assert.deepEqual(JSON.parse(update.body), { cluster: 'prod', service: 'orders', desiredCount: 3 });
     await pause(10);
     assert.equal(fake.liveCount('prod', 'orders'), 3);
@@ -129,14 +144,20 @@ describe('ecs engine against the documented API', () => {
     const cluster = await engineRejection(create(endpoint, services('exists'), { cluster: 'nope' }));
     assert.equal(cluster.failure, 'not-found');
     assert.match(cluster.message, /ClusterNotFoundException/);
-    const auth = await engineRejection(create(endpoint, services('exists'), {}, { credentials: { accessKeyId: 'AKIAWRONG', secretAccessKey: 'x' } }));
+    const auth = await engineRejection(
+      create(endpoint, services('exists'), {}, { credentials: { accessKeyId: 'AKIAWRONG', secretAccessKey: 'x' } }),
+    );
     assert.equal(auth.failure, 'auth');
     assert.match(auth.message, /UnrecognizedClientException/);
   });
 
   const updateFaults: [string, ReturnType<typeof ecsError> | 'hang', EngineError['failure']][] = [
     ['ServiceNotFoundException', ecsError('ServiceNotFoundException', 'Service not found.'), 'not-found'],
-    ['AccessDeniedException', ecsError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/ms is not authorized to perform: ecs:UpdateService'), 'auth'],
+    [
+      'AccessDeniedException',
+      ecsError('AccessDeniedException', 'User: arn:aws:iam::123456789012:user/ms is not authorized to perform: ecs:UpdateService'),
+      'auth',
+    ],
     ['ThrottlingException', ecsError('ThrottlingException', 'Rate exceeded'), 'throttled'],
     ['a hung request', 'hang', 'timeout'],
   ];
@@ -180,7 +201,13 @@ describe('ecs engine under the agent', () => {
         engine: { kind: 'ecs', cluster: 'prod', endpoint, timeout: '2s', maxAttempts: 1 },
         serviceKeys: (name) => ({ ecsService: name }),
         live: (name) => fake.liveCount('prod', name),
-        breakB: () => fake.http.fail({ target: /UpdateService/, path: /^\/$/, body: /"service":"b"/, fault: ecsError('ThrottlingException', 'Rate exceeded') }),
+        breakB: () =>
+          fake.http.fail({
+            target: /UpdateService/,
+            path: /^\/$/,
+            body: /"service":"b"/,
+            fault: ecsError('ThrottlingException', 'Rate exceeded'),
+          }),
       });
     } finally {
       await fake.http.stop();

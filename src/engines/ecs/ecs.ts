@@ -3,7 +3,15 @@
 // call per cluster per tick for up to 10 services). Credentials and region come the AWS SDK's usual way
 // (environment, shared config/profile, container or instance role); `endpoint` points it elsewhere (a
 // proxy, or the test fake). Tested against a fake of the documented API (src/bench/fakes/fake-ecs.ts), not real AWS.
-import { DescribeServicesCommand, DescribeTasksCommand, ECSClient, ListTasksCommand, UpdateServiceCommand, type ECSClientConfig, type Service } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  UpdateServiceCommand,
+  type ECSClientConfig,
+  type Service,
+} from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { duration, intAtLeast, nonEmptyString } from '../../config/fields.js';
 import { httpUrl } from '../remote/fields.js';
@@ -81,7 +89,12 @@ export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
   }
 
   /** Runs one SDK call under the timeout; failures come back as EngineErrors for `service`. */
-  private async send<T>(operation: string, service: string, signal: AbortSignal, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  private async send<T>(
+    operation: string,
+    service: string,
+    signal: AbortSignal,
+    call: (abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const timeout = AbortSignal.timeout(this.config.timeout);
     try {
       return await call(AbortSignal.any([timeout, signal]));
@@ -93,13 +106,25 @@ export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
   async read(service: EngineService<EcsServiceOptions>, signal: AbortSignal): Promise<ReportedCounts> {
     const cluster = this.cluster(service);
     const operation = `DescribeServices (cluster "${cluster}")`;
-    const found = await this.send(operation, service.name, signal, (abortSignal) => this.describe(cluster, service.options.ecsService, abortSignal));
+    const found = await this.send(operation, service.name, signal, (abortSignal) =>
+      this.describe(cluster, service.options.ecsService, abortSignal),
+    );
     const ecs = found.service;
     if (!ecs) {
-      throw new EngineError('not-found', this.engine, `DescribeServices: service "${service.options.ecsService}" in cluster "${cluster}": ${found.reason ?? 'MISSING'} (check ecsService and cluster, and the region)`, service.name);
+      throw new EngineError(
+        'not-found',
+        this.engine,
+        `DescribeServices: service "${service.options.ecsService}" in cluster "${cluster}": ${found.reason ?? 'MISSING'} (check ecsService and cluster, and the region)`,
+        service.name,
+      );
     }
     if (ecs.status !== 'ACTIVE') {
-      throw new EngineError('not-found', this.engine, `service "${service.options.ecsService}" in cluster "${cluster}" is ${ecs.status ?? 'not active'}; it cannot be scaled`, service.name);
+      throw new EngineError(
+        'not-found',
+        this.engine,
+        `service "${service.options.ecsService}" in cluster "${cluster}" is ${ecs.status ?? 'not active'}; it cannot be scaled`,
+        service.name,
+      );
     }
     // ECS counts a task being stopped in neither runningCount nor pendingCount; until the scheduler acts
     // on a lower desiredCount, reconcile() counts the excess as stopping; after that only ListTasks sees them.
@@ -114,14 +139,18 @@ export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
     let nextToken: string | undefined;
     do {
       const input = { cluster, serviceName, desiredStatus: 'STOPPED' as const, maxResults: 100, ...(nextToken ? { nextToken } : {}) };
-      const page = await this.send(`ListTasks (service "${serviceName}")`, service.name, signal, (abortSignal) => this.client.send(new ListTasksCommand(input), { abortSignal }));
+      const page = await this.send(`ListTasks (service "${serviceName}")`, service.name, signal, (abortSignal) =>
+        this.client.send(new ListTasksCommand(input), { abortSignal }),
+      );
       arns.push(...(page.taskArns ?? []));
       nextToken = page.nextToken;
     } while (nextToken && arns.length < MAX_STOPPED_TASKS);
     let stopping = 0;
     for (let i = 0; i < arns.length; i += 100) {
       const tasks = arns.slice(i, i + 100);
-      const out = await this.send(`DescribeTasks (cluster "${cluster}")`, service.name, signal, (abortSignal) => this.client.send(new DescribeTasksCommand({ cluster, tasks }), { abortSignal }));
+      const out = await this.send(`DescribeTasks (cluster "${cluster}")`, service.name, signal, (abortSignal) =>
+        this.client.send(new DescribeTasksCommand({ cluster, tasks }), { abortSignal }),
+      );
       stopping += (out.tasks ?? []).filter((t) => STOPPING_STATUSES.has(t.lastStatus ?? '')).length;
     }
     return stopping;

@@ -29,19 +29,28 @@ const HINTS: Partial<Record<EngineFailure, string>> = {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ETIMEDOUT', 'EPIPE']);
 
-export function ecsEngineError(error: unknown, context: { operation: string; service: string; timedOut: boolean; timeoutMs: number }): EngineError {
+export function ecsEngineError(
+  error: unknown,
+  context: { operation: string; service: string; timedOut: boolean; timeoutMs: number },
+): EngineError {
   const { operation, service } = context;
   if (context.timedOut) return new EngineError('timeout', 'ecs', `${operation} gave no answer within ${context.timeoutMs}ms`, service);
   const name = error instanceof Error ? error.name : '';
   const code = (error as { code?: unknown } | null)?.code;
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   // A batched read is cut by the first reader's timer, so the others see the abort before their own fires.
-  if (name === 'AbortError' || name === 'TimeoutError') return new EngineError('timeout', 'ecs', `${operation} gave no answer within ${context.timeoutMs}ms`, service);
+  if (name === 'AbortError' || name === 'TimeoutError')
+    return new EngineError('timeout', 'ecs', `${operation} gave no answer within ${context.timeoutMs}ms`, service);
   let failure: EngineFailure | undefined = BY_NAME[name];
   if (!failure && typeof code === 'string' && NETWORK_CODES.has(code)) failure = 'unreachable';
   if (!failure && status !== undefined && status >= 500) failure = 'unreachable';
   if (!failure && status === undefined && !(name.endsWith('Exception') || name.endsWith('Error'))) failure = 'unreachable';
   failure ??= 'refused';
   const hint = HINTS[failure];
-  return new EngineError(failure, 'ecs', `${operation}: ${name && name !== 'Error' ? `${name}: ` : ''}${errorMessage(error)}${hint ? ` (${hint})` : ''}`, service);
+  return new EngineError(
+    failure,
+    'ecs',
+    `${operation}: ${name && name !== 'Error' ? `${name}: ` : ''}${errorMessage(error)}${hint ? ` (${hint})` : ''}`,
+    service,
+  );
 }

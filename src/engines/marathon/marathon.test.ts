@@ -20,7 +20,11 @@ function services(...apps: string[]): EngineService<MarathonServiceOptions>[] {
   return apps.map((app) => ({ name: app.replace(/^\//, '').replaceAll('/', '-'), stopGracePeriodMs: 1000, options: { app } }));
 }
 
-async function create(url: string, list: EngineService<MarathonServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
+async function create(
+  url: string,
+  list: EngineService<MarathonServiceOptions>[],
+  overrides: Record<string, unknown> = {},
+): Promise<Engine> {
   const config = marathonSchema.parse({ kind: 'marathon', url, ...BASIC, timeout: '2s', ...overrides });
   return createMarathonEngine(config, list, { log: silentLogger(), nowMs: Date.now });
 }
@@ -115,7 +119,10 @@ describe('marathon engine against the documented API', () => {
     fake.addApp('/forced', { instances: 1, deploymentMs: 5000 });
     const engine = await create(url, services('/forced'), { force: true });
     await engine.apply([{ name: 'forced', replicas: 2 }]);
-    assert.deepEqual(fake.puts.slice(-2).map((p) => p.force), [false, true]);
+    assert.deepEqual(
+      fake.puts.slice(-2).map((p) => p.force),
+      [false, true],
+    );
     await pause(20);
     assert.equal(fake.liveCount('/forced'), 2);
   });
@@ -134,9 +141,19 @@ describe('marathon engine against the documented API', () => {
     fake.addApp('/edge', { instances: 1 });
     fake.addApp('/other', { instances: 1 });
     const engine = await create(url, services('/edge', '/other'), { timeout: '300ms' });
-    fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/edge$/, fault: { status: 403, body: { message: 'Not Authorized to perform this action!' } }, times: 1 });
+    fake.http.fail({
+      method: 'PUT',
+      path: /^\/v2\/apps\/edge$/,
+      fault: { status: 403, body: { message: 'Not Authorized to perform this action!' } },
+      times: 1,
+    });
     assert.equal((await engineRejection(engine.apply([{ name: 'edge', replicas: 2 }]))).failure, 'auth');
-    fake.http.fail({ method: 'PUT', path: /^\/v2\/apps\/other$/, fault: { status: 429, body: '<html>429 Too Many Requests</html>', headers: { 'Retry-After': '2' } }, times: 1 });
+    fake.http.fail({
+      method: 'PUT',
+      path: /^\/v2\/apps\/other$/,
+      fault: { status: 429, body: '<html>429 Too Many Requests</html>', headers: { 'Retry-After': '2' } },
+      times: 1,
+    });
     assert.equal((await engineRejection(engine.apply([{ name: 'other', replicas: 2 }]))).failure, 'throttled');
     fake.http.fail({ method: 'GET', fault: 'hang' });
     await pause(600); // both services are past their first backoff
@@ -161,7 +178,14 @@ describe('marathon engine under the agent', () => {
           fake.http.fail({
             method: 'PUT',
             path: /^\/v2\/apps\/b$/,
-            fault: { status: 409, body: { message: "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.", deployments: [{ id: 'stuck' }] } },
+            fault: {
+              status: 409,
+              body: {
+                message:
+                  "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+                deployments: [{ id: 'stuck' }],
+              },
+            },
           }),
       });
     } finally {

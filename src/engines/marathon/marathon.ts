@@ -26,15 +26,24 @@ export const marathonSchema = z
     timeout: duration().default('5s'),
   })
   .strict()
-  .refine((c) => (c.username === undefined) === (c.password === undefined), { message: 'username and password go together; give both or neither', path: ['password'] })
-  .refine((c) => !(c.token && c.username), { message: 'give either token (DC/OS) or username and password (basic auth), not both', path: ['token'] });
+  .refine((c) => (c.username === undefined) === (c.password === undefined), {
+    message: 'username and password go together; give both or neither',
+    path: ['password'],
+  })
+  .refine((c) => !(c.token && c.username), {
+    message: 'give either token (DC/OS) or username and password (basic auth), not both',
+    path: ['token'],
+  });
 
 export type MarathonConfig = z.infer<typeof marathonSchema>;
 
 const APP_ID = /^\/?[a-z0-9]([a-z0-9.-]*[a-z0-9])?(\/[a-z0-9]([a-z0-9.-]*[a-z0-9])?)*$/;
 
 const marathonServiceShape = {
-  app: nonEmptyString('a Marathon app id like /prod/orders').regex(APP_ID, 'expected a Marathon app id like /prod/orders (lowercase letters, digits, "-" and ".", groups separated by "/")'),
+  app: nonEmptyString('a Marathon app id like /prod/orders').regex(
+    APP_ID,
+    'expected a Marathon app id like /prod/orders (lowercase letters, digits, "-" and ".", groups separated by "/")',
+  ),
 };
 
 // A type, not an interface, so RemoteEngine.reconfigure takes it typed (see ServiceKeys in remote-engine.ts).
@@ -77,9 +86,18 @@ export class MarathonDriver implements RemoteDriver<MarathonServiceOptions> {
   async read(service: EngineService<MarathonServiceOptions>, signal: AbortSignal): Promise<ReportedCounts> {
     const url = this.url(service.options.app);
     for (const embed of ['app.tasks', 'app.counts', 'app.deployments']) url.searchParams.append('embed', embed);
-    const { body } = await requestJson({ engine: this.engine, service: service.name, method: 'GET', url, headers: this.headers(), timeoutMs: this.config.timeout, signal });
+    const { body } = await requestJson({
+      engine: this.engine,
+      service: service.name,
+      method: 'GET',
+      url,
+      headers: this.headers(),
+      timeoutMs: this.config.timeout,
+      signal,
+    });
     const app = (body as { app?: AppJson } | undefined)?.app;
-    if (!app || typeof app.instances !== 'number') throw new EngineError('refused', this.engine, `GET ${url.pathname} answered without an app and its instances`, service.name);
+    if (!app || typeof app.instances !== 'number')
+      throw new EngineError('refused', this.engine, `GET ${url.pathname} answered without an app and its instances`, service.name);
     const running = app.tasksRunning ?? 0;
     // With health checks, a task counts as running once it passes them; until then it is still starting.
     const ready = (app.healthChecks?.length ?? 0) > 0 ? Math.min(running, app.tasksHealthy ?? 0) : running;
@@ -93,18 +111,34 @@ export class MarathonDriver implements RemoteDriver<MarathonServiceOptions> {
 
   async scale(service: EngineService<MarathonServiceOptions>, count: number, signal: AbortSignal): Promise<void> {
     const put = (force: boolean) =>
-      requestJson({ engine: this.engine, service: service.name, method: 'PUT', url: this.url(service.options.app, force), headers: this.headers(), body: { instances: count }, timeoutMs: this.config.timeout, signal });
+      requestJson({
+        engine: this.engine,
+        service: service.name,
+        method: 'PUT',
+        url: this.url(service.options.app, force),
+        headers: this.headers(),
+        body: { instances: count },
+        timeoutMs: this.config.timeout,
+        signal,
+      });
     try {
       await put(false);
     } catch (error) {
       if (!(error instanceof EngineError) || error.failure !== 'conflict' || !this.config.force) throw error;
-      this.context.log.warn({ event: 'marathon-forced', service: service.name }, `marathon: app "${service.options.app}" is locked by a deployment; overriding it with ?force=true (force: true)`);
+      this.context.log.warn(
+        { event: 'marathon-forced', service: service.name },
+        `marathon: app "${service.options.app}" is locked by a deployment; overriding it with ?force=true (force: true)`,
+      );
       await put(true);
     }
   }
 }
 
-export async function createMarathonEngine(config: MarathonConfig, services: readonly EngineService<MarathonServiceOptions>[], context: EngineContext): Promise<RemoteEngine<MarathonServiceOptions>> {
+export async function createMarathonEngine(
+  config: MarathonConfig,
+  services: readonly EngineService<MarathonServiceOptions>[],
+  context: EngineContext,
+): Promise<RemoteEngine<MarathonServiceOptions>> {
   return createRemoteEngine(new MarathonDriver(config, context), services, context);
 }
 

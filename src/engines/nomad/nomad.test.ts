@@ -28,7 +28,9 @@ describe('nomad engine against the documented API', () => {
 
   it('sends the documented scale request: Count, Target.Group, Message, the token header and the namespace', async () => {
     fake.addJob({ id: 'api', namespace: 'apps', groups: [{ name: 'http', count: 1 }] });
-    const engine = await create(address, [{ name: 'api', stopGracePeriodMs: 0, options: { job: 'api', group: 'http' } }], { namespace: 'apps' });
+    const engine = await create(address, [{ name: 'api', stopGracePeriodMs: 0, options: { job: 'api', group: 'http' } }], {
+      namespace: 'apps',
+    });
     await engine.observe();
     await engine.apply([{ name: 'api', replicas: 3 }]);
     const last = fake.http.requests.at(-1)!;
@@ -76,7 +78,7 @@ describe('nomad engine against the documented API', () => {
     assert.match(error.message, /enabled scaling policy.*Nomad Autoscaler/);
   });
 
-  it('keeps counts within a disabled scaling block\'s min and max (Nomad refuses them otherwise)', async () => {
+  it("keeps counts within a disabled scaling block's min and max (Nomad refuses them otherwise)", async () => {
     fake.addJob({ id: 'bounded', groups: [{ name: 'g', count: 1, scaling: { Enabled: false, Min: 1, Max: 2 } }] });
     const engine = await create(address, services('bounded'));
     await engine.apply([{ name: 'bounded', replicas: 5 }]);
@@ -106,7 +108,16 @@ describe('nomad engine against the documented API', () => {
   it('reads 429 as throttled and waits as long as Retry-After says', async () => {
     fake.addJob({ id: 'busy', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('busy'));
-    fake.http.fail({ method: 'POST', path: /\/v1\/job\/busy\/scale$/, fault: { status: 429, body: 'Your IP is issuing too many concurrent connections, please rate limit your calls', headers: { 'Retry-After': '1' } }, times: 1 });
+    fake.http.fail({
+      method: 'POST',
+      path: /\/v1\/job\/busy\/scale$/,
+      fault: {
+        status: 429,
+        body: 'Your IP is issuing too many concurrent connections, please rate limit your calls',
+        headers: { 'Retry-After': '1' },
+      },
+      times: 1,
+    });
     const throttled = await engineRejection(engine.apply([{ name: 'busy', replicas: 1 }]));
     assert.equal(throttled.failure, 'throttled');
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -146,11 +157,19 @@ describe('nomad engine against the documented API', () => {
     try {
       await pause(100);
       assert.equal(changes, 0, 'no change, no wake-up');
-      const blocking = fake.http.requests.filter((r) => r.url.pathname === '/v1/job/watched/allocations' && r.url.searchParams.get('wait') === '30s');
-      assert.ok(blocking.some((r) => Number(r.url.searchParams.get('index')) > 0), 'a blocking query with the last X-Nomad-Index is waiting');
+      const blocking = fake.http.requests.filter(
+        (r) => r.url.pathname === '/v1/job/watched/allocations' && r.url.searchParams.get('wait') === '30s',
+      );
+      assert.ok(
+        blocking.some((r) => Number(r.url.searchParams.get('index')) > 0),
+        'a blocking query with the last X-Nomad-Index is waiting',
+      );
       await engine.observe();
       await engine.apply([{ name: 'watched', replicas: 1 }]);
-      assert.ok(await eventually(() => changes >= 2, 2000), `woken as the allocation is placed and again when it runs (woken ${changes} times)`);
+      assert.ok(
+        await eventually(() => changes >= 2, 2000),
+        `woken as the allocation is placed and again when it runs (woken ${changes} times)`,
+      );
     } finally {
       unwatch();
       await engine.close();
@@ -162,7 +181,12 @@ describe('nomad engine against the documented API', () => {
     fake.addJob({ id: 'open', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('locked', 'open'));
     fake.http.fail({ method: 'POST', path: /\/v1\/job\/locked\/scale$/, fault: { status: 403, body: 'Permission denied' } });
-    const error = await engineRejection(engine.apply([{ name: 'locked', replicas: 2 }, { name: 'open', replicas: 2 }]));
+    const error = await engineRejection(
+      engine.apply([
+        { name: 'locked', replicas: 2 },
+        { name: 'open', replicas: 2 },
+      ]),
+    );
     assert.equal(error.failure, 'auth');
     assert.equal(error.service, 'locked');
     await fake.settled();

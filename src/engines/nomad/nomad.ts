@@ -86,7 +86,13 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     return this.config.token ? { 'X-Nomad-Token': this.config.token } : {};
   }
 
-  private request(service: EngineService<NomadServiceOptions>, method: 'GET' | 'POST', suffix: string, signal: AbortSignal, body?: unknown) {
+  private request(
+    service: EngineService<NomadServiceOptions>,
+    method: 'GET' | 'POST',
+    suffix: string,
+    signal: AbortSignal,
+    body?: unknown,
+  ) {
     return requestJson({
       engine: this.engine,
       service: service.name,
@@ -101,9 +107,17 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
   }
 
   async read(service: EngineService<NomadServiceOptions>, signal: AbortSignal): Promise<ReportedCounts> {
-    const [job, allocs] = await Promise.all([this.request(service, 'GET', '', signal), this.request(service, 'GET', '/allocations', signal)]);
+    const [job, allocs] = await Promise.all([
+      this.request(service, 'GET', '', signal),
+      this.request(service, 'GET', '/allocations', signal),
+    ]);
     if ((job.body as { Stop?: boolean } | undefined)?.Stop === true) {
-      throw new EngineError('refused', this.engine, `job "${service.options.job}" is stopped; start it (nomad job run) before microscale can scale it`, service.name);
+      throw new EngineError(
+        'refused',
+        this.engine,
+        `job "${service.options.job}" is stopped; start it (nomad job run) before microscale can scale it`,
+        service.name,
+      );
     }
     const group = this.group(service, job.body);
     if (group.Scaling?.Enabled) {
@@ -114,7 +128,11 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
         service.name,
       );
     }
-    this.groups.set(this.groupKey(service), { name: group.Name!, min: group.Scaling?.Min ?? 0, max: group.Scaling?.Max ?? Number.POSITIVE_INFINITY });
+    this.groups.set(this.groupKey(service), {
+      name: group.Name!,
+      min: group.Scaling?.Min ?? 0,
+      max: group.Scaling?.Max ?? Number.POSITIVE_INFINITY,
+    });
     const counts = { declared: group.Count ?? 0, running: 0, starting: 0, stopping: 0 };
     for (const alloc of Array.isArray(allocs.body) ? (allocs.body as AllocJson[]) : []) {
       if (alloc.TaskGroup !== group.Name) continue;
@@ -153,7 +171,15 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
         url.searchParams.set('index', String(index));
         url.searchParams.set('wait', `${WATCH_WAIT_S}s`);
         const timeoutMs = Math.ceil((WATCH_WAIT_S * 1000 * 17) / 16) + this.config.timeout;
-        const { headers } = await requestJson({ engine: this.engine, service: service.name, method: 'GET', url, headers: this.headers(), timeoutMs, signal });
+        const { headers } = await requestJson({
+          engine: this.engine,
+          service: service.name,
+          method: 'GET',
+          url,
+          headers: this.headers(),
+          timeoutMs,
+          signal,
+        });
         const next = Number(headers.get('x-nomad-index'));
         // A blocking query may return without a change (the docs say so): only a new index is one.
         if (index > 0 && next !== index) onChange();
@@ -163,7 +189,10 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
       } catch (error) {
         if (signal.aborted) return;
         failures++;
-        this.context.log.debug({ event: 'nomad-watch-error', service: service.name }, `nomad: watching job "${service.options.job}": ${String(error)}`);
+        this.context.log.debug(
+          { event: 'nomad-watch-error', service: service.name },
+          `nomad: watching job "${service.options.job}": ${String(error)}`,
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)).unref());
       }
     }
@@ -171,7 +200,11 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
 
   async scale(service: EngineService<NomadServiceOptions>, count: number, signal: AbortSignal): Promise<void> {
     // apply() runs only on services read this tick, so the group is known.
-    const bounds = this.groups.get(this.groupKey(service)) ?? { name: service.options.group ?? service.options.job, min: 0, max: Number.POSITIVE_INFINITY };
+    const bounds = this.groups.get(this.groupKey(service)) ?? {
+      name: service.options.group ?? service.options.job,
+      min: 0,
+      max: Number.POSITIVE_INFINITY,
+    };
     const clamped = Math.min(bounds.max, Math.max(bounds.min, count));
     if (clamped !== count) {
       this.context.log.warn(
@@ -188,7 +221,11 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
   }
 }
 
-export async function createNomadEngine(config: NomadConfig, services: readonly EngineService<NomadServiceOptions>[], context: EngineContext): Promise<RemoteEngine<NomadServiceOptions>> {
+export async function createNomadEngine(
+  config: NomadConfig,
+  services: readonly EngineService<NomadServiceOptions>[],
+  context: EngineContext,
+): Promise<RemoteEngine<NomadServiceOptions>> {
   return createRemoteEngine(new NomadDriver(config, context), services, context, { watch: config.watch });
 }
 

@@ -19,8 +19,13 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
 
   /** Scales a job behind the engine's back, as another operator would. */
   const scaleDirectly = (job: string, count: number) =>
-    fetch(`${address}/v1/job/${job}/scale`, { method: 'POST', headers: { 'X-Nomad-Token': TOKEN }, body: JSON.stringify({ Count: count, Target: { Group: 'g' } }) });
-  const allocationQueries = (job: string) => fake.http.requests.filter((r) => r.url.pathname === `/v1/job/${job}/allocations` && r.url.searchParams.has('wait')).length;
+    fetch(`${address}/v1/job/${job}/scale`, {
+      method: 'POST',
+      headers: { 'X-Nomad-Token': TOKEN },
+      body: JSON.stringify({ Count: count, Target: { Group: 'g' } }),
+    });
+  const allocationQueries = (job: string) =>
+    fake.http.requests.filter((r) => r.url.pathname === `/v1/job/${job}/allocations` && r.url.searchParams.has('wait')).length;
 
   it('reads, scales and watches an added job; a removed one is no longer read, scaled or watched', async () => {
     fake.addJob({ id: 'first', groups: [{ name: 'g', count: 0 }] });
@@ -69,17 +74,29 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
     await engine.close();
   });
 
-  it('keeps a staying service\'s backoff across a reload', async () => {
+  it("keeps a staying service's backoff across a reload", async () => {
     fake.addJob({ id: 'busy', groups: [{ name: 'g', count: 0 }] });
     fake.addJob({ id: 'extra', groups: [{ name: 'g', count: 0 }] });
     const engine = await create(address, services('busy'));
-    fake.http.fail({ method: 'POST', path: /\/v1\/job\/busy\/scale$/, fault: { status: 429, body: 'rate limit your calls', headers: { 'Retry-After': '5' } }, times: 1 });
+    fake.http.fail({
+      method: 'POST',
+      path: /\/v1\/job\/busy\/scale$/,
+      fault: { status: 429, body: 'rate limit your calls', headers: { 'Retry-After': '5' } },
+      times: 1,
+    });
     assert.equal((await engineRejection(engine.apply([{ name: 'busy', replicas: 1 }]))).failure, 'throttled');
     await engine.reconfigure!(services('busy', 'extra'));
     const sent = fake.scaleRequests.length;
     await engine.observe();
-    await engine.apply([{ name: 'busy', replicas: 1 }, { name: 'extra', replicas: 1 }]);
-    assert.deepEqual(fake.scaleRequests.slice(sent).map((r) => r.job), ['extra'], 'busy still waits out its Retry-After; extra is scaled');
+    await engine.apply([
+      { name: 'busy', replicas: 1 },
+      { name: 'extra', replicas: 1 },
+    ]);
+    assert.deepEqual(
+      fake.scaleRequests.slice(sent).map((r) => r.job),
+      ['extra'],
+      'busy still waits out its Retry-After; extra is scaled',
+    );
     await engine.close();
   });
 
@@ -88,10 +105,7 @@ describe('nomad engine: a reload adds, removes and changes services', () => {
     fake.addJob({ id: 'owned', groups: [{ name: 'g', count: 1, scaling: { Enabled: true, Min: 1, Max: 5 } }] });
     const engine = await create(address, services('steady'));
     const refused = await engineRejection(
-      engine.reconfigure!([
-        { name: 'steady', stopGracePeriodMs: 1000, options: { job: 'nowhere' } },
-        ...services('owned'),
-      ]),
+      engine.reconfigure!([{ name: 'steady', stopGracePeriodMs: 1000, options: { job: 'nowhere' } }, ...services('owned')]),
     );
     assert.match(refused.message, /cannot serve the new services/);
     assert.match(refused.message, /service "steady"\): not-found: .*job not found/);

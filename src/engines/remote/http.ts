@@ -71,7 +71,11 @@ export async function requestJson(request: JsonRequest): Promise<{ body: unknown
   try {
     response = await fetch(url, {
       method,
-      headers: { accept: 'application/json', ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+      headers: {
+        accept: 'application/json',
+        ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...request.headers,
+      },
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       signal,
     });
@@ -85,13 +89,20 @@ export async function requestJson(request: JsonRequest): Promise<{ body: unknown
     const failure = request.classify?.(response.status, message) ?? failureForStatus(response.status);
     const hint = HINTS[failure];
     const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), Date.now());
-    throw new HttpEngineError(failure, engine, `${where} answered ${response.status}: ${message}${hint ? ` (${hint})` : ''}`, service, retryAfterMs);
+    throw new HttpEngineError(
+      failure,
+      engine,
+      `${where} answered ${response.status}: ${message}${hint ? ` (${hint})` : ''}`,
+      service,
+      retryAfterMs,
+    );
   }
   try {
     const text = await response.text();
     return { body: text ? (JSON.parse(text) as unknown) : undefined, headers: response.headers };
   } catch {
-    if (timeout.aborted) throw new EngineError('timeout', engine, `${where} did not finish its answer within ${request.timeoutMs}ms`, service);
+    if (timeout.aborted)
+      throw new EngineError('timeout', engine, `${where} did not finish its answer within ${request.timeoutMs}ms`, service);
     throw new EngineError('refused', engine, `${where} answered ${response.status} with a body that is not JSON`, service);
   }
 }

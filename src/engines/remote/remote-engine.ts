@@ -86,7 +86,11 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
     const reads = await Promise.all(entering.map((service) => this.firstRead(service)));
     const permanent = reads.flatMap((read) => ('error' in read && isPermanent(read.error.failure) ? [read.error] : []));
     if (permanent.length > 0) {
-      throw new EngineError(permanent[0]!.failure, this.driver.engine, `cannot serve the new services; the running ones are kept:\n  ${permanent.map((e) => e.message).join('\n  ')}`);
+      throw new EngineError(
+        permanent[0]!.failure,
+        this.driver.engine,
+        `cannot serve the new services; the running ones are kept:\n  ${permanent.map((e) => e.message).join('\n  ')}`,
+      );
     }
     const next = new Map(services.map((s) => [s.name, s]));
     const leaving = [...this.byName.values()].filter((s) => !sameWorkload(next.get(s.name), s)).map((s) => s.name);
@@ -139,7 +143,11 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
           this.known.set(service.name, counts);
           fresh.add(service.name);
           this.lastError.delete(service.name);
-          if (this.readBackoff.succeeded(service.name)) this.context.log.info({ event: 'engine-service-recovered', service: service.name }, `${this.driver.engine}: service "${service.name}" readable again`);
+          if (this.readBackoff.succeeded(service.name))
+            this.context.log.info(
+              { event: 'engine-service-recovered', service: service.name },
+              `${this.driver.engine}: service "${service.name}" readable again`,
+            );
         } catch (error) {
           if (this.serves(service)) this.recordFailure('read', service.name, error, this.readBackoff);
         }
@@ -166,7 +174,8 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
         if (!service || !known || known.declared === replicas) return;
         if (!this.fresh.has(name)) return this.skip(name, 'its state could not be read this tick; holding it');
         const waitMs = this.writeBackoff.waitMs(name, now);
-        if (waitMs > 0) return this.skip(name, `backing off after "${this.lastError.get(name)?.failure ?? 'an error'}" for ${waitMs}ms more`);
+        if (waitMs > 0)
+          return this.skip(name, `backing off after "${this.lastError.get(name)?.failure ?? 'an error'}" for ${waitMs}ms more`);
         try {
           await this.driver.scale(service, replicas, this.closing.signal);
           this.known.set(name, { ...known, declared: replicas });
@@ -177,7 +186,12 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
       }),
     );
     if (failures.length === 1) throw failures[0]!;
-    if (failures.length > 1) throw new EngineError(failures[0]!.failure, this.driver.engine, `${failures.length} services failed: ${failures.map((f) => f.message).join('; ')}`);
+    if (failures.length > 1)
+      throw new EngineError(
+        failures[0]!.failure,
+        this.driver.engine,
+        `${failures.length} services failed: ${failures.map((f) => f.message).join('; ')}`,
+      );
   }
 
   async close(): Promise<void> {

@@ -8,16 +8,32 @@ import { reconcile } from './reconcile.js';
 describe('reconcile: reported counts read against the declared count', () => {
   const cases: [string, Parameters<typeof reconcile>[0], ReturnType<typeof reconcile>][] = [
     ['settled', { declared: 3, running: 3, starting: 0, stopping: 0 }, { running: 3, starting: 0, stopping: 0 }],
-    ['scaled up, not placed yet: the missing ones are starting', { declared: 5, running: 3, starting: 0, stopping: 0 }, { running: 3, starting: 2, stopping: 0 }],
-    ['scaled down, scheduler not acted yet: the excess is stopping', { declared: 1, running: 3, starting: 0, stopping: 0 }, { running: 1, starting: 0, stopping: 2 }],
-    ['scaled down while some start: starting ones go first', { declared: 2, running: 2, starting: 2, stopping: 1 }, { running: 2, starting: 0, stopping: 3 }],
+    [
+      'scaled up, not placed yet: the missing ones are starting',
+      { declared: 5, running: 3, starting: 0, stopping: 0 },
+      { running: 3, starting: 2, stopping: 0 },
+    ],
+    [
+      'scaled down, scheduler not acted yet: the excess is stopping',
+      { declared: 1, running: 3, starting: 0, stopping: 0 },
+      { running: 1, starting: 0, stopping: 2 },
+    ],
+    [
+      'scaled down while some start: starting ones go first',
+      { declared: 2, running: 2, starting: 2, stopping: 1 },
+      { running: 2, starting: 0, stopping: 3 },
+    ],
     ['to zero', { declared: 0, running: 2, starting: 1, stopping: 0 }, { running: 0, starting: 0, stopping: 3 }],
   ];
   for (const [name, input, expected] of cases) {
     it(name, () => {
       const out = reconcile(input);
       assert.deepEqual(out, expected);
-      assert.equal(out.running + out.starting + out.stopping, Math.max(input.declared, input.running + input.starting) + input.stopping, 'no task is lost or counted twice');
+      assert.equal(
+        out.running + out.starting + out.stopping,
+        Math.max(input.declared, input.running + input.starting) + input.stopping,
+        'no task is lost or counted twice',
+      );
     });
   }
 });
@@ -25,7 +41,10 @@ describe('reconcile: reported counts read against the declared count', () => {
 describe('per-service backoff', () => {
   it('doubles from the first wait up to the cap, per service, and clears on success', () => {
     const backoff = new ServiceBackoff({ firstMs: 100, maxMs: 350 });
-    assert.deepEqual([backoff.failed('a', 0), backoff.failed('a', 0), backoff.failed('a', 0), backoff.failed('a', 0)], [100, 200, 350, 350]);
+    assert.deepEqual(
+      [backoff.failed('a', 0), backoff.failed('a', 0), backoff.failed('a', 0), backoff.failed('a', 0)],
+      [100, 200, 350, 350],
+    );
     assert.equal(backoff.waitMs('a', 300), 50);
     assert.equal(backoff.waitMs('b', 300), 0, 'another service is not held back');
     assert.equal(backoff.succeeded('a'), true);
@@ -47,19 +66,37 @@ describe('engine blocks and service keys in the config', () => {
 
   it('nomad: a service needs its job; the address must be a URL', () => {
     const found = problems({ engine: { kind: 'nomad', address: 'nomad:4646x y' }, capacity: 3, services: service({}) });
-    assert.ok(found.some((p) => p.startsWith('engine.address')), found.join('\n'));
-    assert.ok(found.some((p) => p.startsWith('services[0].job')), found.join('\n'));
+    assert.ok(
+      found.some((p) => p.startsWith('engine.address')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith('services[0].job')),
+      found.join('\n'),
+    );
   });
 
   it('marathon: username without password, and an app id that is not one', () => {
     const found = problems({ engine: { kind: 'marathon', username: 'ops' }, capacity: 3, services: service({ app: 'Orders App' }) });
-    assert.ok(found.some((p) => p.startsWith('engine.password') && p.includes('go together')), found.join('\n'));
-    assert.ok(found.some((p) => p.startsWith('services[0].app') && p.includes('/prod/orders')), found.join('\n'));
+    assert.ok(
+      found.some((p) => p.startsWith('engine.password') && p.includes('go together')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((p) => p.startsWith('services[0].app') && p.includes('/prod/orders')),
+      found.join('\n'),
+    );
   });
 
   it('ecs: unknown keys are refused (credentials never go in the file)', () => {
     const found = problems({ engine: { kind: 'ecs', accessKeyId: 'AKIA...' }, capacity: 3, services: service({ ecsService: 'orders' }) });
-    assert.ok(found.some((p) => p.startsWith('engine')), found.join('\n'));
-    assert.deepEqual(problems({ engine: { kind: 'ecs', cluster: 'prod', region: 'eu-west-1' }, capacity: 3, services: service({ ecsService: 'orders' }) }), []);
+    assert.ok(
+      found.some((p) => p.startsWith('engine')),
+      found.join('\n'),
+    );
+    assert.deepEqual(
+      problems({ engine: { kind: 'ecs', cluster: 'prod', region: 'eu-west-1' }, capacity: 3, services: service({ ecsService: 'orders' }) }),
+      [],
+    );
   });
 });

@@ -4,7 +4,15 @@ import { errorMessage, type SourceError, type SourceFailure } from '../../errors
 import { sourceErrorBuilder } from '../shared/source-error.js';
 import { NatsNotConnected, type NatsEndpoint } from './connection.js';
 
-const AUTH_CODES = new Set(['AUTHORIZATION_VIOLATION', 'BAD_AUTHENTICATION', 'AUTHENTICATION_EXPIRED', 'BAD_CREDS', 'PERMISSIONS_VIOLATION', 'ACCOUNT_EXPIRED', 'AUTHENTICATION_TIMEOUT']);
+const AUTH_CODES = new Set([
+  'AUTHORIZATION_VIOLATION',
+  'BAD_AUTHENTICATION',
+  'AUTHENTICATION_EXPIRED',
+  'BAD_CREDS',
+  'PERMISSIONS_VIOLATION',
+  'ACCOUNT_EXPIRED',
+  'AUTHENTICATION_TIMEOUT',
+]);
 
 function codeOf(error: unknown): string | undefined {
   const inner = error instanceof NatsNotConnected ? error.cause : error;

@@ -13,7 +13,8 @@ function failureOf(error: unknown): SourceFailure {
   if (/Expected ConnectionOpenOk/.test(message)) return 'not-found';
   if (code === 403 || /ACCESS[-_]REFUSED|\b403\b|\b530\b|NOT[-_]ALLOWED/.test(message)) return 'auth';
   if (error instanceof AmqpNotConnected) return error.timedOut ? 'timeout' : 'unreachable';
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|Connection closed|Channel ended/i.test(message)) return 'unreachable';
+  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|Connection closed|Channel ended/i.test(message))
+    return 'unreachable';
   return 'bad-response';
 }
 

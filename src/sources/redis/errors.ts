@@ -5,7 +5,8 @@ import { sourceErrorBuilder } from '../shared/source-error.js';
 import { RedisNotReady, type RedisEndpoint } from './connection.js';
 
 const AUTH = /^(WRONGPASS|NOAUTH|NOPERM)|invalid (username-)?password|AUTH .* called without any password/i;
-const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|Connection is closed|Stream isn't writeable|connect ETIMEDOUT/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN|Connection is closed|Stream isn't writeable|connect ETIMEDOUT/i;
 
 function failureOf(error: unknown): SourceFailure {
   const message = errorMessage(error);

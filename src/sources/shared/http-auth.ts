@@ -7,7 +7,9 @@ import { nonEmptyString } from '../../config/fields.js';
 const bearerSchema = z.object({ bearer: nonEmptyString('a token, e.g. ${API_TOKEN}') }).strict();
 const basicSchema = z
   .object({
-    basic: z.object({ username: nonEmptyString('a user name'), password: z.string({ invalid_type_error: 'expected a password string' }) }).strict(),
+    basic: z
+      .object({ username: nonEmptyString('a user name'), password: z.string({ invalid_type_error: 'expected a password string' }) })
+      .strict(),
   })
   .strict();
 
@@ -25,7 +27,8 @@ export type AuthConfig = z.infer<typeof authSchema>;
 export function authHeaders(auth: AuthConfig | undefined, headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (auth && 'bearer' in auth) out.authorization = `Bearer ${auth.bearer}`;
-  if (auth && 'basic' in auth) out.authorization = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
+  if (auth && 'basic' in auth)
+    out.authorization = `Basic ${Buffer.from(`${auth.basic.username}:${auth.basic.password}`).toString('base64')}`;
   for (const [name, value] of Object.entries(headers ?? {})) out[name.toLowerCase()] = value;
   return out;
 }

@@ -48,7 +48,10 @@ export class JsonHttpClient {
       return { status: raw.status, body: JSON.parse(raw.text) as unknown };
     } catch {
       const start = raw.text.slice(0, 80).replace(/\s+/g, ' ');
-      throw this.report.error('bad-response', `${where} answered HTTP ${raw.status} with ${raw.contentType || 'no content type'}, not JSON: "${start}"`);
+      throw this.report.error(
+        'bad-response',
+        `${where} answered HTTP ${raw.status} with ${raw.contentType || 'no content type'}, not JSON: "${start}"`,
+      );
     }
   }
 
@@ -64,7 +67,12 @@ export class JsonHttpClient {
     return new Promise((resolve, reject) => {
       const req = request(
         url,
-        { method: 'GET', agent: secure ? this.httpsAgent : this.httpAgent, signal, headers: { accept: 'application/json', ...this.options.headers } },
+        {
+          method: 'GET',
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          signal,
+          headers: { accept: 'application/json', ...this.options.headers },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
@@ -76,7 +84,13 @@ export class JsonHttpClient {
             }
             chunks.push(chunk);
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              contentType: String(res.headers['content-type'] ?? ''),
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
           res.on('error', reject);
         },
       );

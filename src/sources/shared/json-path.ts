@@ -40,7 +40,9 @@ function parseDotted(path: string): PathStep[] | string {
   return steps;
 }
 
-export type PickResult = { readonly found: true; readonly value: unknown } | { readonly found: false; readonly missingAt: string; readonly available: string };
+export type PickResult =
+  | { readonly found: true; readonly value: unknown }
+  | { readonly found: false; readonly missingAt: string; readonly available: string };
 
 /** Walks `steps` into `document`; when a step is missing, says where and what was there instead. */
 export function pick(document: unknown, steps: readonly PathStep[]): PickResult {

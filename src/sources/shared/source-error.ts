@@ -5,9 +5,19 @@ import { SourceError, type SourceFailure, errorMessage } from '../../errors.js';
 import { redactUrl, scrub, urlSecrets } from './redact.js';
 
 /** Builds a source's SourceError: `url` is the server's, `secrets` what must never be printed. */
-export type SourceErrorBuilder = (error: unknown, url: string, secrets: readonly (string | undefined)[], service: string, what: string) => SourceError;
+export type SourceErrorBuilder = (
+  error: unknown,
+  url: string,
+  secrets: readonly (string | undefined)[],
+  service: string,
+  what: string,
+) => SourceError;
 
-export function sourceErrorBuilder(kind: string, failureOf: (error: unknown) => SourceFailure, hints: Readonly<Record<SourceFailure, string>>): SourceErrorBuilder {
+export function sourceErrorBuilder(
+  kind: string,
+  failureOf: (error: unknown) => SourceFailure,
+  hints: Readonly<Record<SourceFailure, string>>,
+): SourceErrorBuilder {
   return (error, url, secrets, service, what) => {
     if (error instanceof SourceError) return error;
     const failure = failureOf(error);

@@ -17,7 +17,11 @@ export function services(...jobs: string[]): EngineService<NomadServiceOptions>[
   return jobs.map((job) => ({ name: job, stopGracePeriodMs: 1000, options: { job } }));
 }
 
-export async function create(address: string, list: EngineService<NomadServiceOptions>[], overrides: Record<string, unknown> = {}): Promise<Engine> {
+export async function create(
+  address: string,
+  list: EngineService<NomadServiceOptions>[],
+  overrides: Record<string, unknown> = {},
+): Promise<Engine> {
   const config = nomadSchema.parse({ kind: 'nomad', address, token: TOKEN, timeout: '2s', ...overrides });
   return createNomadEngine(config, list, { log: silentLogger(), nowMs: Date.now });
 }
