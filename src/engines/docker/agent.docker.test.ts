@@ -43,8 +43,9 @@ describe('agent on the docker engine', () => {
     const running = (name: string): number | undefined => latest.get(name);
     let most = 0;
     const sampler = setInterval(() => {
+      // On the daemon a place is held from a container's start to its exit: created (prepared) and exited ones hold none.
       void poolContainers(pool).then((found) => {
-        most = Math.max(most, found.length);
+        most = Math.max(most, found.filter((c) => c.State === 'running' || c.State === 'restarting' || c.State === 'paused').length);
       });
     }, 100);
     try {
@@ -55,7 +56,7 @@ describe('agent on the docker engine', () => {
       assert.ok(await eventually(() => running('urgent') === 2, 20_000), 'urgent gets the pool');
       const tookMs = Date.now() - demandAtMs;
       assert.ok(tookMs >= graceMs, `urgent ran after ${tookMs}ms: it cannot have waited for the ${graceMs}ms grace of the containers it replaced`);
-      assert.ok(most <= 2, `up to ${most} containers existed at once in a pool of 2`);
+      assert.ok(most <= 2, `up to ${most} containers ran at once in a pool of 2`);
       assert.ok(agent.ticks.toArray().every((tick) => tick.used <= 2), 'every tick saw the pool within capacity');
       const left = await poolContainers(pool);
       assert.deepEqual(left.map((c) => c.Labels['io.microscale.service']).sort(), ['urgent', 'urgent'], 'the killed containers were removed, not left stopped');

@@ -19,7 +19,12 @@ export interface ContainerEntry {
   readonly createdMs: number;
   /** When this entry last changed here (ms), so a slower full list does not undo a newer event. */
   updatedMs: number;
+  /** Created ahead of its start (LABEL.prepared): while `created` it holds no place in the pool. */
+  readonly prepared?: boolean;
 }
+
+/** A container event as the cache saw it: the entry after it, the action, and the daemon state before it. */
+export type CacheListener = (entry: ContainerEntry | undefined, action: string, stateBefore: string | undefined) => void;
 
 interface DockerEvent {
   readonly Type?: string;
@@ -47,7 +52,7 @@ export class ContainerCache {
   private lastConnectMs = 0;
   private lastListMs = 0;
   private closed = false;
-  private readonly listeners = new Set<(entry: ContainerEntry | undefined, action: string) => void>();
+  private readonly listeners = new Set<CacheListener>();
 
   constructor(
     private readonly docker: Docker,
@@ -59,7 +64,7 @@ export class ContainerCache {
     private readonly hasHealthcheck: (service: string) => boolean,
   ) {}
 
-  onEvent(listener: (entry: ContainerEntry | undefined, action: string) => void): () => void {
+  onEvent(listener: CacheListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -71,8 +76,8 @@ export class ContainerCache {
   }
 
   /** Records a container we have just created, before its event arrives. */
-  add(id: string, service: string): void {
-    if (!this.entries.has(id)) this.entries.set(id, { id, service, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() });
+  add(id: string, service: string, prepared = false): void {
+    if (!this.entries.has(id)) this.entries.set(id, { id, service, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now(), ...(prepared ? { prepared } : {}) });
   }
 
   forget(id: string): void {
@@ -95,7 +100,8 @@ export class ContainerCache {
       seen.add(info.Id);
       const existing = this.entries.get(info.Id);
       if (existing && existing.updatedMs >= startedMs) continue;
-      this.entries.set(info.Id, { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs });
+      const prepared = info.Labels[LABEL.prepared] === 'true';
+      this.entries.set(info.Id, { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs, ...(prepared ? { prepared } : {}) });
     }
     for (const [id, entry] of this.entries) if (!seen.has(id) && entry.updatedMs < startedMs) this.entries.delete(id);
     this.lastListMs = startedMs;
@@ -143,8 +149,10 @@ export class ContainerCache {
     if (!id || !service) return;
     const now = Date.now();
     let entry = this.entries.get(id);
+    const stateBefore = entry?.state;
     if (!entry && action !== 'destroy') {
-      entry = { id, service, state: 'created', health: 'none', createdMs: (event.time ?? now / 1000) * 1000, updatedMs: now };
+      const prepared = event.Actor?.Attributes?.[LABEL.prepared] === 'true';
+      entry = { id, service, state: 'created', health: 'none', createdMs: (event.time ?? now / 1000) * 1000, updatedMs: now, ...(prepared ? { prepared } : {}) };
       this.entries.set(id, entry);
     }
     if (action === 'start' && entry) Object.assign(entry, { state: 'running', health: this.hasHealthcheck(service) ? 'starting' : 'none' });
@@ -154,7 +162,7 @@ export class ContainerCache {
     else if (action === 'unpause' && entry) entry.state = 'running';
     else if (action === 'destroy') this.entries.delete(id);
     if (entry) entry.updatedMs = now;
-    for (const listener of this.listeners) listener(this.entries.get(id), action);
+    for (const listener of this.listeners) listener(this.entries.get(id), action, stateBefore);
   }
 
   close(): void {

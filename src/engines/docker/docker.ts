@@ -2,6 +2,8 @@
 // socket, or DOCKER_HOST). Containers carry microscale's labels (managed, pool, service) and nothing
 // else is ever touched. Level-triggered: observe() reads the daemon (events + periodic full list), and
 // apply() drives each service toward its target from that; a restarted agent adopts what it finds.
+// An exited container holds no place in the pool, removed or not (removal goes on in the background);
+// a start that waits for room is created at once and started on the `die` that frees it (prepared.ts).
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { ActualState } from '../../core/types.js';
@@ -10,13 +12,18 @@ import type { Logger } from '../../log/logger.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { ContainerCache, type ContainerEntry } from './cache.js';
 import { connect, engineError } from './connection.js';
+import { LABEL } from './labels.js';
 import { containerSpec, stopAndRemove } from './lifecycle.js';
+import { PreparedStarts } from './prepared.js';
 import { dockerSchema, dockerServiceShape, type DockerConfig, type DockerServiceOptions } from './schema.js';
 import { StartQueue } from './start-queue.js';
 import { actualStates, phaseOf, stopOrder } from './state.js';
 
 /** A created container that has not started within this long was left by a crash: remove it. */
 const STALE_CREATED_MS = 60_000;
+/** A prepared container (LABEL.prepared) this engine did not make is another run's leftover: removed after this long. */
+const ORPHAN_PREPARED_MS = 10_000;
+const GONE_STATES = new Set(['exited', 'dead', 'removing']);
 const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom']);
 
 interface ImageFacts {
@@ -27,6 +34,7 @@ export class DockerEngine implements Engine {
   private readonly docker: Docker;
   private readonly cache: ContainerCache;
   private readonly queue: StartQueue;
+  private readonly prepared: PreparedStarts;
   private byName: Map<string, EngineService<DockerServiceOptions>>;
   private readonly images = new Map<string, ImageFacts>();
   /** Containers we are stopping: SIGTERM sent, waiting for exit or the grace period, then removal. */
@@ -49,6 +57,18 @@ export class DockerEngine implements Engine {
     this.byName = new Map(services.map((s) => [s.name, s]));
     this.queue = new StartQueue(config.startConcurrency);
     this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, this.log, (service) => this.hasHealthcheck(service));
+    this.prepared = new PreparedStarts(
+      this.docker,
+      {
+        create: async (service) => (await this.docker.createContainer(this.preparedSpec(service))).id,
+        onCreated: (service, id) => this.cache.add(id, service, true),
+        onStartFailed: (service, id, error) => this.startFailed(service, id, error),
+      },
+      this.log,
+    );
+    this.cache.onEvent((entry, action, stateBefore) => {
+      if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.prepared.exited();
+    });
     this.node = config.host && !config.host.startsWith('unix://') ? new URL(config.host.replace(/^tcp:/, 'http:')).hostname : hostname();
   }
 
@@ -76,17 +96,26 @@ export class DockerEngine implements Engine {
       this.services.map((s) => s.name),
       this.cache.entries.values(),
       (id) => this.stopping.has(id),
-      (service) => this.queue.pendingFor(service),
+      (service) => this.queue.pendingFor(service) + this.prepared.startingFor(service),
       this.node,
+      (id) => this.prepared.isStartRequested(id),
+      (service) => this.prepared.creatingFor(service),
     );
+  }
+
+  /** Whether a container that just died was holding a place in the pool (so its exit frees one). */
+  private heldPlace(entry: ContainerEntry, stateBefore: string | undefined): boolean {
+    if (!this.byName.has(entry.service) || stateBefore === undefined || GONE_STATES.has(stateBefore)) return false;
+    return !(entry.prepared && stateBefore === 'created' && !this.prepared.isStartRequested(entry.id));
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     await this.cache.refresh(); // drive from what the daemon runs, even when apply comes without an observe
     const errors: EngineError[] = [];
-    for (const { name, replicas } of targets) {
+    const previous = this.prepared.beginPlan();
+    for (const { name, replicas, prepare } of targets) {
       try {
-        await this.applyOne(name, replicas);
+        await this.applyOne(name, replicas, prepare, previous);
       } catch (error) {
         errors.push(error instanceof EngineError ? error : engineError('docker', this.config.host, 'scale', error, name));
       }
@@ -94,26 +123,55 @@ export class DockerEngine implements Engine {
       if (failed) errors.push(failed);
       this.startErrors.delete(name);
     }
+    this.prepared.endPlan(previous);
     const [first, ...rest] = errors;
     if (first) throw rest.length === 0 ? first : new EngineError(first.failure, 'docker', errors.map((e) => e.message).join('; '));
   }
 
+  /** Running or starting: holding a place and not asked to stop. */
   private liveContainers(service: string): ContainerEntry[] {
-    return [...this.cache.entries.values()].filter((e) => e.service === service && !this.stopping.has(e.id) && phaseOf(e, false) !== 'stopping');
+    return [...this.cache.entries.values()].filter((e) => {
+      if (e.service !== service || this.stopping.has(e.id)) return false;
+      const phase = phaseOf(e, false, this.prepared.isStartRequested(e.id));
+      return phase === 'running' || phase === 'starting';
+    });
   }
 
-  private async applyOne(name: string, target: number): Promise<void> {
+  /**
+   * Drives running + starting toward `target`, keeping up to `target + prepare.count` when prepared
+   * starts began since the plan was read, and prepares the starts that still wait for room.
+   */
+  private async applyOne(name: string, target: number, prepare: ApplyTarget['prepare'], previous: Parameters<PreparedStarts['want']>[3]): Promise<void> {
     const service = this.byName.get(name);
     if (!service) throw new EngineError('not-found', 'docker', `service "${name}" is not configured on this engine`);
     const live = this.liveContainers(name);
-    const current = live.length + this.queue.pendingFor(name);
-    if (target > current) {
-      await this.ensureImage(service);
-      for (let i = current; i < target; i++) this.queue.push(name, (created) => this.startOne(name, created));
-    } else if (target < current) {
-      const excess = current - target - this.queue.cancel(name, current - target);
-      for (const victim of stopOrder(live).slice(0, excess)) this.requestStop(victim, service.stopGracePeriodMs);
+    const current = live.length + this.queue.pendingFor(name) + this.prepared.startingFor(name);
+    const waiting = prepare?.count ?? 0;
+    const keep = Math.max(target, Math.min(current, target + waiting));
+    if (keep > current || waiting > 0) await this.ensureImage(service);
+    if (keep > current) {
+      for (let i = current; i < keep; i++) this.queue.push(name, (created) => this.startOne(name, created));
+    } else if (keep < current) {
+      const excess = current - keep - this.queue.cancel(name, current - keep);
+      for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess)) this.requestStop(victim, service.stopGracePeriodMs);
     }
+    const toPrepare = target + waiting - keep;
+    if (toPrepare > 0) this.prepared.want(name, toPrepare, prepare?.afterExits ?? 0, previous);
+  }
+
+  private preparedSpec(name: string): Docker.ContainerCreateOptions {
+    const service = this.byName.get(name);
+    if (!service) throw new EngineError('not-found', 'docker', `service "${name}" is not configured on this engine`);
+    const spec = containerSpec(this.config.pool, service.name, service.options);
+    return { ...spec, Labels: { ...spec.Labels, [LABEL.prepared]: 'true' } };
+  }
+
+  private startFailed(name: string, id: string, error: unknown): void {
+    const image = this.byName.get(name)?.options.image ?? 'its image';
+    const wrapped = engineError('docker', this.config.host, `start a container of ${image}`, error, name);
+    this.startErrors.set(name, wrapped);
+    this.log.error({ event: 'docker-start-failed', service: name }, wrapped.message);
+    this.requestStop({ id, service: name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
   }
 
   /** Takes the service's keys when the start begins, so a reload between queueing and starting counts. */
@@ -154,12 +212,13 @@ export class DockerEngine implements Engine {
     this.stopping.set(entry.id, done);
   }
 
-  /** Removes what nobody will: crashed containers, and created ones a crashed agent never started. */
+  /** Removes what nobody will: crashed containers, created ones a crashed agent never started, and prepared ones not ours. */
   private reap(): void {
     const now = Date.now();
     for (const entry of this.cache.entries.values()) {
       if (this.stopping.has(entry.id) || !this.byName.has(entry.service)) continue;
-      const orphanCreated = entry.state === 'created' && !this.inFlight.has(entry.id) && now - entry.createdMs > STALE_CREATED_MS;
+      const ours = this.prepared.owns(entry.id);
+      const orphanCreated = entry.state === 'created' && !this.inFlight.has(entry.id) && !ours && now - entry.createdMs > (entry.prepared ? ORPHAN_PREPARED_MS : STALE_CREATED_MS);
       if (entry.state === 'exited' || entry.state === 'dead' || orphanCreated) this.requestStop(entry, 0);
     }
   }
@@ -193,6 +252,7 @@ export class DockerEngine implements Engine {
   /** Finishes starts and stops in flight (containers are left running: a restarted agent adopts them). */
   async close(): Promise<void> {
     await this.queue.drain();
+    await this.prepared.close(); // prepared containers not started are removed: no plan wants them any more
     await Promise.all(this.stopping.values());
     this.cache.close();
   }

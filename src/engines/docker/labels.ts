@@ -5,6 +5,12 @@ export const LABEL = {
   managed: 'io.microscale.managed',
   service: 'io.microscale.service',
   pool: 'io.microscale.pool',
+  /**
+   * 'true' on a container created ahead of its start (a start that waits for room, prepared.ts). While
+   * it is `created` it holds no place in the pool and belongs to the agent that made it: another agent
+   * (or the same one restarted) must not start it, only remove it. Once started it is like any other.
+   */
+  prepared: 'io.microscale.prepared',
 } as const;
 
 export function ownedLabels(pool: string, service: string): Record<string, string> {

@@ -1,0 +1,103 @@
+// Pipelined starts on a real Docker Engine: a start that waits for room is created while the container
+// it replaces stops, started on that container's `die` (no further apply), and removed when the plan no
+// longer wants it; an exited container holds no place though it is not removed yet.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import Docker from 'dockerode';
+import { eventually, needService } from '../../testing/services.js';
+import { LABEL, ownedLabels } from './labels.js';
+import { dockerCheck, dockerEngineFor, dockerService, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
+
+// sh ignores TERM (tini passes it on, sh drops it): the container dies only when killed after its grace.
+const stubborn = { image: 'busybox:latest', command: 'trap "" TERM; while true; do sleep 1; done' };
+const GRACE_MS = 1500;
+
+const inspect = (id: string) => new Docker().getContainer(id).inspect();
+const ms = (iso: string) => Date.parse(iso);
+
+describe('docker engine: prepared starts on a real daemon', () => {
+  const pools: string[] = [];
+  after(async () => {
+    for (const pool of pools) await removePool(pool);
+  });
+
+  it('creates the waiting start while the pre-empted container stops, and starts it on its die with no further apply', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('prep');
+    pools.push(pool);
+    const engine = dockerEngineFor(pool, [dockerService('urgent'), dockerService('background', stubborn, GRACE_MS)]);
+    let most = 0;
+    const sampler = setInterval(() => {
+      void poolContainers(pool).then((found) => {
+        most = Math.max(most, found.filter((c) => c.State === 'running').length);
+      });
+    }, 50);
+    try {
+      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 1 }]);
+      assert.ok(await eventually(async () => (await engine.observe()).get('background')?.running === 1, 15_000), 'background runs');
+      const [old] = await poolContainers(pool);
+      // The plan of a pool of 1 when urgent wants 1: background stops, urgent's start waits for its exit.
+      await engine.apply([{ name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } }, { name: 'background', replicas: 0 }]);
+      assert.ok(await eventually(async () => (await engine.observe()).get('urgent')?.prepared === 1, 5_000), 'the start is prepared while background stops');
+      const state = await engine.observe();
+      assert.equal((state.get('urgent')?.running ?? 0) + (state.get('urgent')?.starting ?? 0) + (state.get('background')?.running ?? 0) + (state.get('background')?.stopping ?? 0), 1, 'the prepared container holds no place');
+      assert.ok(await eventually(async () => (await engine.observe()).get('urgent')?.running === 1, 20_000), 'urgent runs without another apply');
+      const urgent = (await poolContainers(pool)).find((c) => c.Labels[LABEL.service] === 'urgent');
+      assert.ok(urgent && old);
+      const [started, stopped] = await Promise.all([inspect(urgent.Id), inspect(old.Id).catch(() => undefined)]);
+      assert.equal(started.Config.Labels[LABEL.prepared], 'true');
+      if (stopped) {
+        assert.ok(ms(started.Created) < ms(stopped.State.FinishedAt), 'created before the pre-empted container exited');
+        assert.ok(ms(started.State.StartedAt) >= ms(stopped.State.FinishedAt), 'started only after it exited');
+      }
+      assert.ok(most <= 1, `${most} containers ran at once in a pool of 1`);
+    } finally {
+      clearInterval(sampler);
+      await engine.close();
+    }
+  });
+
+  it('removes a prepared container the next plan does not want, and starts nothing on the exit', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('prep-cancel');
+    pools.push(pool);
+    const engine = dockerEngineFor(pool, [dockerService('urgent'), dockerService('background', stubborn, GRACE_MS)]);
+    try {
+      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 1 }]);
+      assert.ok(await eventually(async () => (await engine.observe()).get('background')?.running === 1, 15_000));
+      await engine.apply([{ name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } }, { name: 'background', replicas: 0 }]);
+      assert.ok(await eventually(async () => (await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 5_000), 'prepared');
+      // Demand fell again before the room came: urgent no longer waits.
+      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 0 }]);
+      assert.ok(await eventually(async () => !(await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 10_000), 'the prepared container is removed');
+      assert.ok(await eventually(async () => (await poolContainers(pool)).length === 0, 20_000), 'background is killed and removed');
+      assert.equal((await engine.observe()).get('urgent')?.running ?? 0, 0, 'nothing started on the exit');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('counts an exited container nowhere, though it is not removed yet, and removes a prepared container another run left', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('prep-exited');
+    pools.push(pool);
+    const docker = new Docker();
+    const exited = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['true'], Labels: ownedLabels(pool, 'worker') });
+    await exited.start();
+    await exited.wait();
+    const leftover = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sleep', '3600'], Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' } });
+    const engine = dockerEngineFor(pool, [dockerService('worker', sleeper)]);
+    try {
+      const state = (await engine.observe()).get('worker');
+      assert.deepEqual([state?.running, state?.starting, state?.stopping], [0, 0, 0], 'neither the exited nor the prepared container holds a place');
+      assert.equal(state?.prepared, 1);
+      // Not this run's: removed once it is older than the 10 s a create can take to be recorded.
+      assert.ok(await eventually(async () => {
+        await engine.observe();
+        return !(await poolContainers(pool)).some((c) => c.Id === leftover.id);
+      }, 30_000), 'the leftover prepared container is removed, not started');
+    } finally {
+      await engine.close();
+    }
+  });
+});
