@@ -4,6 +4,7 @@
 // stops acting the moment renewDeadline passes without a successful renewal, before anyone may take over.
 // Written here because @kubernetes/client-node has no leader election.
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import { errorMessage } from '../../errors.js';
@@ -22,8 +23,13 @@ export interface LeaseElectorOptions {
   readonly log: Logger;
 }
 
+/**
+ * One identity per process: $POD_NAME (or the hostname) plus a random suffix. A container the kubelet
+ * restarts in the same pod is then a new candidate that waits out the Lease like any other, instead of
+ * resuming a leadership it cannot know it still has.
+ */
 export function defaultIdentity(): string {
-  return process.env.POD_NAME || `${hostname()}-${process.pid}`;
+  return process.env.POD_NAME ? `${process.env.POD_NAME}_${randomBytes(3).toString('hex')}` : `${hostname()}-${process.pid}`;
 }
 
 export class LeaseElector extends EventEmitter<{ change: [boolean] }> {

@@ -20,7 +20,7 @@ const deployDir = fileURLToPath(new URL('../../../deploy/kubernetes/', import.me
 
 /** Every object in deploy/kubernetes/, moved from namespace "microscale" to `namespace`. */
 function manifests(namespace: string): KubernetesObject[] {
-  const files = readdirSync(deployDir).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(deployDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
   const text = files.map((f) => readFileSync(deployDir + f, 'utf8')).join('\n---\n');
   const moved = text.replace(/namespace: microscale\b/g, `namespace: ${namespace}`);
   return parseAllDocuments(moved).map((d) => d.toJS() as KubernetesObject).filter((o) => o?.kind);

@@ -17,7 +17,7 @@ const leaderElectionSchema = z
     /** Where the Lease lives; default: the engine's namespace. */
     namespace: kubeName('a namespace').optional(),
     name: kubeName('a Lease name').default('microscale-leader'),
-    /** Who this replica is; default: $POD_NAME, else hostname-pid. */
+    /** Who this replica is; default: $POD_NAME_<random per process>, else hostname-pid. */
     identity: nonEmptyString('an identity').optional(),
     leaseDuration: duration().default('8s'),
     renewDeadline: duration().default('5s'),
