@@ -7,6 +7,8 @@ import type { z } from 'zod';
 
 interface Unwrappable {
   readonly shape?: unknown;
+  /** zod 4: the input side of a transform (a pipe). */
+  readonly in?: unknown;
   innerType?(): unknown;
   removeDefault?(): unknown;
   unwrap?(): unknown;
@@ -17,7 +19,7 @@ function unwrapped(schema: unknown): Unwrappable | undefined {
   let inner = schema as Unwrappable | undefined;
   for (let depth = 0; inner && depth < 16; depth++) {
     if (inner.shape !== undefined && typeof inner.shape === 'object') return inner;
-    const next = inner.innerType?.() ?? inner.removeDefault?.() ?? inner.unwrap?.();
+    const next = inner.innerType?.() ?? inner.removeDefault?.() ?? inner.unwrap?.() ?? inner.in;
     if (next === undefined || next === inner) return inner;
     inner = next as Unwrappable;
   }
