@@ -8,5 +8,6 @@ import { scaleBenchmark } from './scale.js';
 import { dockerBenchmark } from './docker.js';
 import { sourcesBenchmark } from './sources.js';
 import { registryBenchmark } from './registry.js';
+import { watchBenchmark } from './watch.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark];

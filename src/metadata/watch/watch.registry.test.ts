@@ -151,6 +151,15 @@ describe('image watch, push path (registry notifications → POST /api/registry/
     const url = `${h.url}api/registry/events`;
     const event = JSON.stringify({ events: [{ action: 'push', target: { repository: 'push/app', tag: 'v1', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' } }] });
     const journal = () => h?.watch.store.tags.get(`${registry?.host}/push/app:v1`)?.seenAtMs;
+    // Let the registry's notifications of the previous push (and the re-reads they cause) finish first.
+    let last = -1;
+    assert.ok(await eventually(async () => {
+      const now = h?.watch.watcher.requests.head ?? 0;
+      const quiet = now === last;
+      last = now;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return quiet;
+    }, 15_000));
     const seenBefore = journal();
     const checksBefore = h.watch.watcher.requests.head;
     for (const headers of [{}, { 'X-Microscale-Secret': 'wrong-secret-wrong-secret' }, { Authorization: `Bearer ${EVENTS_SECRET}` }]) {

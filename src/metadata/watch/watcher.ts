@@ -79,6 +79,8 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
   private stopped = false;
   /** Requests sent, by kind, for the bench and /api/images. */
   readonly requests = { head: 0, get: 0, list: 0 };
+  /** Poll rounds finished (the first, at start, included). */
+  rounds = 0;
 
   constructor(private readonly options: WatcherOptions) {
     super();
@@ -111,7 +113,9 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
   async pollOnce(via: Via): Promise<void> {
     const byRegistry = new Map<string, WatchTarget[]>();
     for (const target of this.targets) byRegistry.set(target.ref.registry, [...(byRegistry.get(target.ref.registry) ?? []), target]);
-    this.round = Promise.all([...byRegistry.entries()].map(([registry, targets]) => this.pollRegistry(registry, targets, via))).then(() => undefined);
+    this.round = Promise.all([...byRegistry.entries()].map(([registry, targets]) => this.pollRegistry(registry, targets, via))).then(() => {
+      this.rounds += 1;
+    });
     await this.round;
   }
 
@@ -273,6 +277,22 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     this.options.log.warn({ event: 'registry-backoff', registry: ref.registry, failure, waitMs }, `${message}; not asking ${ref.registry} again for ${Math.round(waitMs / 1000)} s`);
   }
 
+  /**
+   * docker-registry sends a tagged manifest's push event before it moves the tag (the tag link is written
+   * after the manifest is stored), so a read right away can still see the old digest. When the event names
+   * a tag and a digest, the tag is read again, a few times over about 3 s, until it shows that digest. The
+   * event only says when to look; what is recorded is always what the registry answers.
+   */
+  private async checkUntil(ref: ImageReference, key: string, event: RegistryEvent, newTagIsChange: boolean): Promise<void> {
+    await this.check(ref, key, 'push', newTagIsChange);
+    if (event.action !== 'push' || event.tag === undefined || event.digest === undefined) return;
+    for (let attempt = 0; attempt < 7 && !this.stopped; attempt += 1) {
+      if (this.options.store.tags.get(key)?.digest === event.digest) return;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      await this.check(ref, key, 'push', newTagIsChange);
+    }
+  }
+
   /** What the registry's notification said, as a hint: the watched tags it may concern are re-read. */
   async onRegistryEvents(events: readonly RegistryEvent[]): Promise<{ checked: number; ignored: number }> {
     const checks: Promise<void>[] = [];
@@ -286,10 +306,10 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
       }
       for (const target of matching) {
         if (target.kind === 'tag') {
-          if (event.tag === undefined || event.tag === target.ref.tag) checks.push(this.check(target.ref, target.key, 'push', false));
+          if (event.tag === undefined || event.tag === target.ref.tag) checks.push(this.checkUntil(target.ref, target.key, event, false));
         } else if (event.tag !== undefined && target.match(event.tag)) {
           const ref = { ...target.ref, tag: event.tag, original: `${imageOf(target.ref)}:${event.tag}` };
-          checks.push(this.check(ref, canonicalName(ref), 'push', this.options.store.baselines.has(target.key)));
+          checks.push(this.checkUntil(ref, canonicalName(ref), event, this.options.store.baselines.has(target.key)));
         } else if (event.action === 'delete') {
           checks.push(this.pollPattern(target, 'push'));
         }
