@@ -4,6 +4,10 @@ import { parseConfig } from '../../agent/config-loader.js';
 import { configProblems } from '../../testing/config-problems.js';
 import { ServiceBackoff, parseRetryAfterMs } from './backoff.js';
 import { reconcile } from './reconcile.js';
+import { createRemoteEngine, type RemoteDriver } from './remote-engine.js';
+import { EngineError, type EngineFailure } from '../../errors.js';
+import { silentLogger } from '../../log/logger.js';
+import type { Engine } from '../types.js';
 
 describe('reconcile: reported counts read against the declared count', () => {
   const cases: [string, Parameters<typeof reconcile>[0], ReturnType<typeof reconcile>][] = [
@@ -98,5 +102,48 @@ describe('engine blocks and service keys in the config', () => {
       problems({ engine: { kind: 'ecs', cluster: 'prod', region: 'eu-west-1' }, capacity: 3, services: service({ ecsService: 'orders' }) }),
       [],
     );
+  });
+});
+
+describe('createRemoteEngine: the one start of nomad, marathon and ecs', () => {
+  const context = { log: silentLogger(), nowMs: Date.now };
+  const services = [{ name: 'orders', stopGracePeriodMs: 0, options: { job: 'orders' } }];
+  /** A driver whose reads fail with `failure` (or succeed without one), recording whether it was closed. */
+  const driver = (failure?: EngineFailure) => {
+    const calls = { closed: 0 };
+    const d: RemoteDriver<{ job: string }> = {
+      engine: 'test',
+      read: async () => {
+        if (failure) throw new EngineError(failure, 'test', `read failed: ${failure}`, 'orders');
+        return { declared: 1, running: 1, starting: 0, stopping: 0 };
+      },
+      scale: async () => undefined,
+      watch: () => undefined,
+      close: () => {
+        calls.closed++;
+      },
+    };
+    return { d, calls };
+  };
+
+  it('refuses to start on a problem only a person can fix, and closes the engine first', async () => {
+    const { d, calls } = driver('not-found');
+    await assert.rejects(createRemoteEngine(d, services, context), (error: unknown) => error instanceof EngineError && error.failure === 'not-found');
+    assert.equal(calls.closed, 1);
+  });
+
+  it('starts through passing trouble (the ticks retry it), and leaves the engine open', async () => {
+    const { d, calls } = driver('unreachable');
+    const engine = await createRemoteEngine(d, services, context);
+    assert.equal(calls.closed, 0);
+    await engine.close();
+    assert.equal(calls.closed, 1);
+  });
+
+  it('watches only when asked', async () => {
+    const plain: Engine = await createRemoteEngine(driver().d, services, context);
+    const watched: Engine = await createRemoteEngine(driver().d, services, context, { watch: true });
+    assert.equal(plain.watch, undefined);
+    assert.equal(typeof watched.watch, 'function');
   });
 });
