@@ -35,7 +35,11 @@ export interface DockerDemoOptions extends ApiFlags {
   readonly queue?: string;
 }
 
-export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue'>, pool = DEMO_POOL): MicroscaleConfig {
+/** The consumers' target: the demo holds the queue near 20 by default; `{sla: {queueLength: N}}` keeps it under N with the fewest consumers. */
+export type DemoTarget = { readonly queueLength: number } | { readonly sla: { readonly queueLength: number } | { readonly wait: string } };
+
+/** `pushedArrivals`: the consumers also take `arrivals: {source: push}` (the producer's rate, POSTed to the API). */
+export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue'> & { readonly target?: DemoTarget; readonly pushedArrivals?: boolean }, pool = DEMO_POOL): MicroscaleConfig {
   const queue = options.queue ?? 'microscale:demo:queue';
   const url = new URL(options.redisUrl ?? 'redis://127.0.0.1:6379');
   const env = { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue };
@@ -50,8 +54,9 @@ export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | '
         priority: 1,
         max: 9,
         metric: { source: 'redis', url: url.toString(), key: queue },
-        target: { queueLength: 20 },
-        controller: { ratePerContainer: 5 }, // each consumer works 5 items/s: lets the PID meet a rising queue early
+        target: options.target ?? { queueLength: 20 },
+        controller: { ratePerContainer: 5 }, // each consumer works 5 items/s: lets the controller meet a rising queue early
+        ...(options.pushedArrivals ? { arrivals: { source: 'push' } } : {}),
         stopGracePeriod: '3s',
         command: ['sh', '/demo/consumer.sh'],
         ...image,

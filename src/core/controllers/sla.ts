@@ -61,6 +61,8 @@ export const HIGH_WATER = 0.4;
 export const LOW_WATER = 0.3;
 /** A count comes down only if it would hold for this many start + stop times. */
 export const KEEP = 3;
+/** Above this fraction of the SLA, the queue is brought back under the high-water mark within the horizon, not over KEEP. */
+export const URGENT = 0.7;
 /** Weight of one busy tick in the learnt rate per container. */
 const RATE_LEARNING = 0.1;
 /** Until measured (core/latency.ts): Docker-like latencies. */
@@ -162,15 +164,18 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const atHorizon = Math.max(0, atLead + (level - held * rate) * tickS);
   let count = held;
   let why = '';
+  const keepS = Math.max(horizonS, KEEP * (reaction.startS + reaction.stopS + reaction.preemptS));
   if (Math.max(atLead, atHorizon) > bound(sla, held, rate, HIGH_WATER)) {
-    const up = fewest(atLead, level, rate, horizonS, sla, HIGH_WATER);
+    // Back under the mark within the horizon when the SLA itself is at risk; otherwise within the time
+    // the count will be held anyway, which asks for fewer containers than draining at once.
+    const urgent = atLead > bound(sla, held, rate, URGENT);
+    const up = fewest(atLead, level, rate, urgent ? horizonS : keepS, sla, HIGH_WATER);
     if (up > held) {
       count = up;
       why = `queue ${formatNumber(round(atLead))} expected in ${formatNumber(round(leadS))}s`;
     }
   }
   // Down: only as the queue runs dry, and only to a count that would hold for a while.
-  const keepS = Math.max(horizonS, KEEP * (reaction.startS + reaction.stopS + reaction.preemptS));
   const lastUpMs = count > held ? nowMs : state.lastUpMs;
   const dry = queue <= running * rate * tickS;
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
