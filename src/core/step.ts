@@ -120,7 +120,7 @@ export function step(inputs: readonly StepInput[], capacity: Capacity): StepResu
       max: input.policy.max,
       desired: outcomes.get(input.policy.name)?.desired ?? { kind: 'count', count: 0 },
       actual: input.actual,
-      ...(input.size ? { size: input.size } : {}),
+      size: input.size,
     })),
     capacity,
   );

@@ -104,7 +104,7 @@ export interface ArbiterService {
   readonly desired: Desired;
   readonly actual: ActualState;
   /** What one container takes; required (in every resource of the pool) when the pool is in resources. */
-  readonly size?: Resources;
+  readonly size?: Resources | undefined;
 }
 
 /** The pool: a number of containers, or amounts of resources (resources.ts) that every container takes from. */
