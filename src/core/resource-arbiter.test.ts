@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { arbitrate } from './arbiter.js';
+import { fillFairly, type Member } from './resource-arbiter.js';
 import type { Resources } from './resources.js';
 import type { ArbiterService, Plan } from './types.js';
 
@@ -207,6 +208,55 @@ describe('arbiter on a pool in resources: properties', () => {
           counted.entries.map(({ reason: _r, ...e }) => e),
         );
       }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('fillFairly: the fast path and the level jump give exactly what one container at a time gives', () => {
+  /** The definition: one container at a time to the smallest dominant share, ties to the earlier member; a member that no longer fits is done. */
+  function oneAtATime(members: readonly Member[], needs: readonly number[], free: number[]): number[] {
+    const grants = needs.map(() => 0);
+    const done = needs.map((need) => need <= 0);
+    for (;;) {
+      let next = -1;
+      members.forEach((m, i) => {
+        if (done[i]) return;
+        const share = (grants[i] ?? 0) === 0 ? 0 : (grants[i] ?? 0) * m.weight;
+        const best = next < 0 ? Infinity : (grants[next] ?? 0) === 0 ? 0 : (grants[next] ?? 0) * (members[next]?.weight ?? 0);
+        if (next < 0 || share < best) next = i;
+      });
+      if (next < 0) return grants;
+      const size = members[next]?.size ?? [];
+      if (size.some((amount, d) => amount > (free[d] ?? 0))) {
+        done[next] = true;
+        continue;
+      }
+      size.forEach((amount, d) => (free[d] = (free[d] ?? 0) - amount));
+      grants[next] = (grants[next] ?? 0) + 1;
+      if ((grants[next] ?? 0) >= (needs[next] ?? 0)) done[next] = true;
+    }
+  }
+
+  it('matches the definition on many shapes, including large needs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ cpu: fc.integer({ min: 1, max: 2000 }), memory: fc.integer({ min: 1, max: 4096 }), need: fc.integer({ min: 0, max: 300 }) }), { minLength: 1, maxLength: 12 }),
+        fc.record({ cpu: fc.integer({ min: 0, max: 200_000 }), memory: fc.integer({ min: 0, max: 400_000 }) }),
+        (rows, pool) => {
+          const total = [pool.cpu, pool.memory];
+          const members: Member[] = rows.map((r, i) => ({
+            service: service(`s${i}`, 1, r.need, { cpu: r.cpu, memory: r.memory }),
+            size: [r.cpu, r.memory],
+            weight: Math.max(pool.cpu > 0 ? r.cpu / pool.cpu : Infinity, pool.memory > 0 ? r.memory / pool.memory : Infinity),
+          }));
+          const needs = rows.map((r) => r.need);
+          const fastFree = [...total];
+          const slowFree = [...total];
+          assert.deepEqual(fillFairly(members, needs, fastFree), oneAtATime(members, needs, slowFree));
+          assert.deepEqual(fastFree, slowFree);
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -12,7 +12,7 @@
 import type { ArbiterService, Plan, PlanEntry, PoolUsage } from './types.js';
 import { formatAmount, formatResources, type Resources } from './resources.js';
 
-interface Member {
+export interface Member {
   readonly service: ArbiterService;
   /** The size in the pool's resources, in the order of `names`. */
   readonly size: readonly number[];
@@ -46,72 +46,119 @@ function take(free: number[], size: readonly number[], count: number): void {
 
 const add = (sum: number[], size: readonly number[], count: number): void => take(sum, size, -count);
 
-/** A binary heap of member indexes, by (containers granted × weight, index): the next in line for a container. */
+/** A binary heap of member indexes by (key, index): the member next in line for a container. */
 class FairQueue {
   private readonly heap: number[] = [];
-  constructor(private readonly key: (index: number) => number) {}
+  constructor(private readonly keys: Float64Array) {}
   private less(a: number, b: number): boolean {
-    const ka = this.key(a);
-    const kb = this.key(b);
+    const ka = this.keys[a] ?? 0;
+    const kb = this.keys[b] ?? 0;
     return ka < kb || (ka === kb && a < b);
   }
   push(index: number): void {
     const heap = this.heap;
+    let at = heap.length;
     heap.push(index);
-    let at = heap.length - 1;
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (!this.less(heap[at] ?? 0, heap[parent] ?? 0)) break;
-      [heap[at], heap[parent]] = [heap[parent] ?? 0, heap[at] ?? 0];
+      const above = heap[parent] ?? 0;
+      if (!this.less(index, above)) break;
+      heap[at] = above;
       at = parent;
     }
+    heap[at] = index;
   }
   pop(): number | undefined {
     const heap = this.heap;
     const top = heap[0];
     const last = heap.pop();
-    if (heap.length > 0 && last !== undefined) {
-      heap[0] = last;
-      let at = 0;
-      for (;;) {
-        const left = 2 * at + 1;
-        const right = left + 1;
-        let least = at;
-        if (left < heap.length && this.less(heap[left] ?? 0, heap[least] ?? 0)) least = left;
-        if (right < heap.length && this.less(heap[right] ?? 0, heap[least] ?? 0)) least = right;
-        if (least === at) break;
-        [heap[at], heap[least]] = [heap[least] ?? 0, heap[at] ?? 0];
-        at = least;
-      }
+    if (heap.length === 0 || last === undefined) return top;
+    let at = 0;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child = right < heap.length && this.less(heap[right] ?? 0, heap[left] ?? 0) ? right : left;
+      const below = heap[child] ?? 0;
+      if (!this.less(below, last)) break;
+      heap[at] = below;
+      at = child;
     }
+    heap[at] = last;
     return top;
   }
 }
 
+/** A member's dominant share after `count` containers: the queue's key (0 for none, even at an infinite weight). */
+const shareOf = (count: number, weight: number): number => (count === 0 ? 0 : count * weight);
+
+/** How many containers a member has when everything below the share `level` is granted: #{g >= 0 : share(g) < level}, at most `need`. */
+function countBelow(level: number, weight: number, need: number): number {
+  if (level <= 0) return 0;
+  let count = Math.min(need, Number.isFinite(weight) ? Math.max(1, Math.ceil(level / weight)) : 1);
+  // Settle float rounding with the very product the queue compares.
+  while (count > 0 && shareOf(count - 1, weight) >= level) count--;
+  while (count < need && shareOf(count, weight) < level) count++;
+  return count;
+}
+
+function fitsAll(members: readonly Member[], counts: readonly number[], free: readonly number[]): boolean {
+  for (let d = 0; d < free.length; d++) {
+    let used = 0;
+    for (let i = 0; i < members.length; i++) used += (counts[i] ?? 0) * (members[i]?.size[d] ?? 0);
+    if (used > (free[d] ?? 0)) return false;
+  }
+  return true;
+}
+
 /**
- * Grants containers to members (at most each one's need) out of `free`, one at a time to the member with
- * the smallest dominant share granted so far, and takes them from `free`. A member whose next container
- * does not fit is done: `free` only shrinks. Deterministic: ties go to the earlier member.
+ * Grants containers to members (at most each one's need) out of `free`, and takes them from `free`:
+ * progressive filling, one container at a time to the member with the smallest dominant share so far
+ * (ties to the earlier member); a member whose next container does not fit is done, as `free` only
+ * shrinks. The same grants, faster: when every need fits they are granted at once; otherwise the share
+ * level up to which everything fits is found by bisection and granted in one step (the one-at-a-time
+ * process passes exactly through that state), and only the rest goes one container at a time.
  */
 export function fillFairly(members: readonly Member[], needs: readonly number[], free: number[]): number[] {
-  const grants = needs.map(() => 0);
-  // A group of one (the common case) needs no queue.
-  if (members.length === 1) {
+  const n = members.length;
+  let grants = needs.map((need) => Math.max(0, need));
+  if (fitsAll(members, grants, free)) {
+    members.forEach((m, i) => take(free, m.size, grants[i] ?? 0));
+    return grants;
+  }
+  if (n === 1) {
     const member = members[0];
-    if (member) grants[0] = Math.min(needs[0] ?? 0, fitCount(member.size, free));
+    grants = [member ? Math.min(needs[0] ?? 0, fitCount(member.size, free)) : 0];
     if (member) take(free, member.size, grants[0] ?? 0);
     return grants;
   }
-  const queue = new FairQueue((i) => (grants[i] ?? 0) * (members[i]?.weight ?? 0));
-  members.forEach((_, i) => {
-    if ((needs[i] ?? 0) > 0) queue.push(i);
-  });
+  // Bisection on the share level; 30 halvings leave at most about one container per member to the queue.
+  let low = 0;
+  let high = Math.max(...members.map((m, i) => shareOf(needs[i] ?? 0, m.weight)));
+  if (!Number.isFinite(high)) high = Number.MAX_VALUE;
+  const counts = new Array<number>(n).fill(0);
+  const at = (level: number): number[] => {
+    for (let i = 0; i < n; i++) counts[i] = countBelow(level, members[i]?.weight ?? 0, needs[i] ?? 0);
+    return counts;
+  };
+  for (let round = 0; round < 30 && high > low; round++) {
+    const middle = low + (high - low) / 2;
+    if (fitsAll(members, at(middle), free)) low = middle;
+    else high = middle;
+  }
+  grants = [...at(low)];
+  members.forEach((m, i) => take(free, m.size, grants[i] ?? 0));
+  const keys = Float64Array.from(members, (m, i) => shareOf(grants[i] ?? 0, m.weight));
+  const queue = new FairQueue(keys);
+  for (let i = 0; i < n; i++) if ((grants[i] ?? 0) < (needs[i] ?? 0)) queue.push(i);
   for (let i = queue.pop(); i !== undefined; i = queue.pop()) {
-    const size = members[i]?.size ?? [];
-    if (fitCount(size, free) < 1) continue;
-    take(free, size, 1);
-    grants[i] = (grants[i] ?? 0) + 1;
-    if ((grants[i] ?? 0) < (needs[i] ?? 0)) queue.push(i);
+    const member = members[i];
+    if (!member || fitCount(member.size, free) < 1) continue;
+    take(free, member.size, 1);
+    const granted = (grants[i] ?? 0) + 1;
+    grants[i] = granted;
+    keys[i] = shareOf(granted, member.weight);
+    if (granted < (needs[i] ?? 0)) queue.push(i);
   }
   return grants;
 }
@@ -124,7 +171,10 @@ function groupsOf(services: readonly ArbiterService[], names: readonly string[],
       if (amount === undefined || !(amount > 0)) throw new RangeError(`service ${service.name}: no ${name} size in a pool counted in ${name}`);
       return amount;
     });
-    const weight = Math.max(...size.map((amount, d) => amount / (capacity[names[d] ?? ''] ?? 1)));
+    const weight = Math.max(...size.map((amount, d) => {
+      const total = capacity[names[d] ?? ''] ?? 0;
+      return total > 0 ? amount / total : Number.POSITIVE_INFINITY;
+    }));
     const key = `${service.desired.kind === 'remainder' ? 1 : 0}:${service.priority}`;
     const list = byKey.get(key) ?? [];
     list.push({ service, size, weight });
@@ -167,9 +217,9 @@ function describe(member: Member, allocation: number, target: number, free: read
   const s = member.service;
   const live = liveOf(s);
   const want = wantOf(s);
-  const each = names.map((name, d) => `${formatAmount(name, member.size[d] ?? 0)} ${name}`).join(', ');
+  const each = (): string => names.map((name, d) => `${formatAmount(name, member.size[d] ?? 0)} ${name}`).join(', ');
   const wanted = s.desired.kind === 'remainder' ? 'the rest of the pool' : `${want}`;
-  if (target > live) return `start ${target - live} (${each} each): wants ${wanted}, the pool has room`;
+  if (target > live) return `start ${target - live} (${each()} each): wants ${wanted}, the pool has room`;
   if (target < live) {
     if (allocation < want) return `stop ${live - target}: pre-empted, the pool's resources go to higher priorities`;
     return `stop ${live - target}: wants ${wanted}`;
@@ -178,7 +228,7 @@ function describe(member: Member, allocation: number, target: number, free: read
     const stopping = s.actual.stopping;
     return `waiting to start ${allocation - live}: the pool's ${short(member.size, free, names)} is taken until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
   }
-  return allocation < want ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each} more` : `holding ${live}`;
+  return allocation < want ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each()} more` : `holding ${live}`;
 }
 
 /** The arbiter on a pool in resources. Every service must carry a size in every resource of the pool. */
