@@ -2,7 +2,8 @@
 // diffs, retry delays, the registry event envelope, the `images:` block's errors, and a journal whose
 // last line was torn by a crash.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -66,6 +67,21 @@ describe('image watch parts', () => {
       assert.match(error.problems[2] ?? '', /^images\.watch\[2\]: .* names a digest, which never changes/);
       return true;
     });
+  });
+
+  it('validate checks the watched references as run does, and says what is watched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-validate-images-'));
+    const file = join(dir, 'microscale.yaml');
+    const main = new URL('../../cli/main.ts', import.meta.url).pathname;
+    const validate = () => spawnSync(process.execPath, ['--import', 'tsx', main, 'validate', '-c', file], { encoding: 'utf8' });
+    writeFileSync(file, `capacity: 2\nimages: {stateDir: ${dir}/s, watch: ["Bad/Ref:v1", "127.0.0.1:5000/a/b:v1"]}\nservices: [{name: a, target: remainder}]\n`);
+    const bad = validate();
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /images\.watch\[0\]: invalid reference format: repository name "Bad\/Ref" must be lowercase/);
+    writeFileSync(file, `capacity: 2\nimages: {stateDir: ${dir}/s, watch: ["127.0.0.1:5000/a/b:v1"]}\nservices: [{name: a, target: remainder}]\n`);
+    const good = validate();
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /images: 1 tag or pattern every 60 s, 0 webhooks, registry push off, state in /);
   });
 
   it('the journal drops a line torn by a crash and keeps everything before it', () => {
