@@ -7,6 +7,7 @@ import { duration, nonEmptyString } from '../../config/fields.js';
 import { httpUrl } from '../remote/fields.js';
 import { EngineError, type EngineFailure } from '../../errors.js';
 import { defineEngine, type EngineContext, type EngineService } from '../types.js';
+import { API_RETRY_BACKOFF, exponentialMs } from '../../util/backoff.js';
 import { requestJson } from '../remote/http.js';
 import type { ReportedCounts } from '../remote/reconcile.js';
 import { createRemoteEngine, type RemoteDriver, type RemoteEngine } from '../remote/remote-engine.js';
@@ -193,7 +194,7 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
           { event: 'nomad-watch-error', service: service.name },
           `nomad: watching job "${service.options.job}": ${String(error)}`,
         );
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** failures)).unref());
+        await new Promise((resolve) => setTimeout(resolve, exponentialMs(failures + 1, API_RETRY_BACKOFF)).unref());
       }
     }
   }

@@ -8,6 +8,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../../config/images.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { exponentialMs } from '../../util/backoff.js';
 import type { Delivery, WatchStore } from './store.js';
 
 export const SIGNATURE_HEADER = 'X-Hub-Signature-256';
@@ -28,7 +29,7 @@ export interface NotifierOptions {
 
 /** Delay before retry number `attempt` (1 = first retry): full jitter over base·2^(attempt-1), capped. */
 export function retryDelayMs(target: Pick<WebhookConfig, 'retryBase' | 'retryMax'>, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(target.retryMax, target.retryBase * 2 ** Math.max(0, attempt - 1));
+  const ceiling = exponentialMs(attempt, { firstMs: target.retryBase, maxMs: target.retryMax });
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 

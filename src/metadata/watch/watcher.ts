@@ -8,6 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { exponentialMs, type BackoffPolicy } from '../../util/backoff.js';
 import { RegistryError } from '../errors.js';
 import { inspectRegistryImage } from '../image.js';
 import { canonicalName, type ImageReference } from '../reference.js';
@@ -58,7 +59,8 @@ export interface WatcherOptions {
   readonly concurrency?: number;
 }
 
-const MAX_BACKOFF_MS = 5 * 60_000;
+/** A registry that failed is not asked again for 1 s, doubling per failure up to 5 min (or its Retry-After). */
+const REGISTRY_BACKOFF: BackoffPolicy = { firstMs: 1000, maxMs: 5 * 60_000 };
 const GATING: ReadonlySet<string> = new Set(['rate-limited', 'unreachable', 'timeout', 'bad-response']);
 
 export function snapshotOf(metadata: { digest: string; mediaType: string; platform: string; platforms: readonly string[]; created: string | undefined; size: number; layers: ImageSnapshot['layers']; labels: ImageSnapshot['labels']; annotations: ImageSnapshot['annotations'] }): ImageSnapshot {
@@ -271,7 +273,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     const gate = this.gate(ref.registry);
     gate.failures += 1;
     gate.lastError = message;
-    const backoffMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (gate.failures - 1));
+    const backoffMs = exponentialMs(gate.failures, REGISTRY_BACKOFF);
     const waitMs = error instanceof RegistryError && error.failure === 'rate-limited' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs;
     gate.blockedUntilMs = Math.max(gate.blockedUntilMs, this.nowMs() + waitMs);
     this.options.log.warn({ event: 'registry-backoff', registry: ref.registry, failure, waitMs }, `${message}; not asking ${ref.registry} again for ${Math.round(waitMs / 1000)} s`);
