@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EngineError } from '../../errors.js';
 import { silentLogger } from '../../log/logger.js';
-import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
+import { agentKeepsOtherServicesRight } from '../../agent/testing/engine-resilience.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../testing/conformance.js';
 import type { Engine, EngineService } from '../types.js';

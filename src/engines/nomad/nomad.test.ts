@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../../testing/services.js';
 import { engineRejection } from '../../testing/engine-rejection.js';
 import { engineConformance } from '../testing/conformance.js';
-import { agentKeepsOtherServicesRight } from '../../testing/engine-resilience.js';
+import { agentKeepsOtherServicesRight } from '../../agent/testing/engine-resilience.js';
 import type { FakeNomad } from '../../bench/fakes/fake-nomad.js';
 import { create, services, startFake, TOKEN } from './testing/nomad.js';
 

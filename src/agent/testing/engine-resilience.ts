@@ -3,11 +3,11 @@
 // agent must go on ticking and bring service "a" to its target. Engines never import the agent (see
 // architecture.test.ts), so this kit lives here, outside engines/.
 import assert from 'node:assert/strict';
-import { Agent } from '../agent/agent.js';
-import { createEngine } from '../agent/wiring.js';
-import { parseConfig } from '../agent/config-loader.js';
-import { silentLogger } from '../log/logger.js';
-import { eventually } from './services.js';
+import { Agent } from '../agent.js';
+import { createEngine } from '../wiring.js';
+import { parseConfig } from '../config-loader.js';
+import { silentLogger } from '../../log/logger.js';
+import { eventually } from '../../testing/services.js';
 
 export interface ResilienceCase {
   /** The `engine:` block pointing at the fake. */
