@@ -13,7 +13,8 @@ import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
 import { Ring } from './ring.js';
 import { readAll } from './read-metrics.js';
-import { blockOf, engineServicesOf } from './wiring.js';
+import { blockOf, enginePoolOf, engineServicesOf } from './wiring.js';
+import { describeCapacity } from '../config/pool.js';
 import { SourceSet } from './source-set.js';
 import type { TickRecord } from './records.js';
 import { EngineGuard } from './engine-guard.js';
@@ -179,6 +180,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       throw new Error('engine: the engine block changed; restart microscale to change engines');
     }
     const previous = this.configValue;
+    const poolShape = (config: MicroscaleConfig): string => JSON.stringify(enginePoolOf(config).pool ? { ...enginePoolOf(config).pool, capacity: undefined } : null);
+    if (poolShape(next) !== poolShape(previous)) {
+      throw new Error(`capacity: changing the pool from ${describeCapacity(previous.capacity)} to ${describeCapacity(next.capacity)} (between containers, resources and auto, or which resources it counts) needs a restart; new amounts of the same resources can be reloaded`);
+    }
     const services = engineServicesOf(next);
     if (JSON.stringify(services) !== JSON.stringify(engineServicesOf(previous))) {
       const engine = this.options.engine;

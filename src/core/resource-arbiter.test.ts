@@ -205,7 +205,8 @@ describe('arbiter on a pool in resources: properties', () => {
         const asResources = arbitrate(services.map((s) => ({ ...s, size: { slots: 1 } })), { slots: capacity });
         assert.deepEqual(
           asResources.entries.map(({ reason: _r, ...e }) => e),
-          counted.entries.map(({ reason: _r, ...e }) => e),
+          // Prepared starts (PlanEntry.prepare) exist only on a pool counted in containers, where a freed slot fits any container.
+          counted.entries.map(({ reason: _r, prepare: _p, ...e }) => e),
         );
       }),
       { numRuns: 500 },
@@ -259,5 +260,17 @@ describe('fillFairly: the fast path and the level jump give exactly what one con
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('arbiter on a pool in resources: a service whose size is not known', () => {
+  it('is held where it is and never grown, and the others divide the pool', () => {
+    const plan = arbitrate(
+      [service('known', 1, 'remainder', { cpu: 1000, memory: GI }), { ...service('new', 1, 5, { cpu: 1000 }), size: { cpu: 1000 } }],
+      { cpu: 4000, memory: 8 * GI },
+    );
+    assert.equal(entryOf(plan, 'new')?.replicas, 0);
+    assert.match(entryOf(plan, 'new')?.reason ?? '', /not known yet/);
+    assert.equal(entryOf(plan, 'known')?.allocation, 4);
   });
 });

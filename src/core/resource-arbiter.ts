@@ -18,6 +18,8 @@ export interface Member {
   readonly size: readonly number[];
   /** Share of the whole pool that one container takes in its scarcest resource (DRF's dominant share). */
   readonly weight: number;
+  /** No size in some resource of the pool: held where it is, nothing started for it, counted as taking nothing. */
+  readonly unsized?: boolean;
 }
 
 interface Group {
@@ -166,18 +168,19 @@ export function fillFairly(members: readonly Member[], needs: readonly number[],
 function groupsOf(services: readonly ArbiterService[], names: readonly string[], capacity: Resources): Group[] {
   const byKey = new Map<string, Member[]>();
   for (const service of services) {
-    const size = names.map((name) => {
-      const amount = service.size?.[name];
-      if (amount === undefined || !(amount > 0)) throw new RangeError(`service ${service.name}: no ${name} size in a pool counted in ${name}`);
-      return amount;
-    });
-    const weight = Math.max(...size.map((amount, d) => {
-      const total = capacity[names[d] ?? ''] ?? 0;
-      return total > 0 ? amount / total : Number.POSITIVE_INFINITY;
-    }));
+    const unsized = names.some((name) => !((service.size?.[name] ?? 0) > 0));
+    const size = names.map((name) => (unsized ? 0 : (service.size?.[name] ?? 0)));
+    const weight = unsized
+      ? 0
+      : Math.max(
+          ...size.map((amount, d) => {
+            const total = capacity[names[d] ?? ''] ?? 0;
+            return total > 0 ? amount / total : Number.POSITIVE_INFINITY;
+          }),
+        );
     const key = `${service.desired.kind === 'remainder' ? 1 : 0}:${service.priority}`;
     const list = byKey.get(key) ?? [];
-    list.push({ service, size, weight });
+    list.push(unsized ? { service, size, weight, unsized } : { service, size, weight });
     byKey.set(key, list);
   }
   return [...byKey.values()]
@@ -194,13 +197,13 @@ function allocate(groups: readonly Group[], total: readonly number[]): Map<strin
   const left = [...total];
   for (const group of groups) {
     for (const member of group.members) {
-      const granted = Math.min(member.service.min, fitCount(member.size, left));
+      const granted = member.unsized ? liveOf(member.service) : Math.min(member.service.min, fitCount(member.size, left));
       take(left, member.size, granted);
       allocation.set(member.service.name, granted);
     }
   }
   for (const group of groups) {
-    const needs = group.members.map((m) => Math.max(0, wantOf(m.service) - (allocation.get(m.service.name) ?? 0)));
+    const needs = group.members.map((m) => (m.unsized ? 0 : Math.max(0, wantOf(m.service) - (allocation.get(m.service.name) ?? 0))));
     const grants = fillFairly(group.members, needs, left);
     group.members.forEach((m, i) => allocation.set(m.service.name, (allocation.get(m.service.name) ?? 0) + (grants[i] ?? 0)));
   }
@@ -219,6 +222,7 @@ function describe(member: Member, allocation: number, target: number, free: read
   const want = wantOf(s);
   const each = (): string => names.map((name, d) => `${formatAmount(name, member.size[d] ?? 0)} ${name}`).join(', ');
   const wanted = s.desired.kind === 'remainder' ? 'the rest of the pool' : `${want}`;
+  if (member.unsized) return `holding ${live}: what one container takes in ${names.join(' and ')} is not known yet, so nothing is started for it`;
   if (target > live) return `start ${target - live} (${each()} each): wants ${wanted}, the pool has room`;
   if (target < live) {
     if (allocation < want) return `stop ${live - target}: pre-empted, the pool's resources go to higher priorities`;
@@ -231,7 +235,10 @@ function describe(member: Member, allocation: number, target: number, free: read
   return allocation < want ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each()} more` : `holding ${live}`;
 }
 
-/** The arbiter on a pool in resources. Every service must carry a size in every resource of the pool. */
+/**
+ * The arbiter on a pool in resources. Every service should carry a size in every resource of the pool;
+ * one that does not (a workload whose requests were never read) is held where it is and never grown.
+ */
 export function arbitrateResources(services: readonly ArbiterService[], capacity: Resources): Plan {
   const names = Object.keys(capacity).sort();
   const total = names.map((name) => capacity[name] ?? 0);
