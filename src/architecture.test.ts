@@ -93,4 +93,12 @@ describe('architecture', () => {
       }
     }
   });
+
+  it('test support has one home: a testing/ folder (the fakes the bench drives, which ship, in bench/fakes/)', () => {
+    const looksLikeTestSupport = /(^|\/)(fixture|testing|conformance|test-[^/]*|[^/]*\.test-helpers|fake-[^/]*)\.ts$/;
+    const astray = productFiles(root)
+      .map((f) => relative(root, f))
+      .filter((f) => looksLikeTestSupport.test(f) && !f.startsWith('bench/fakes/'));
+    assert.deepEqual(astray, [], 'move these into the testing/ folder of their area (docs/architecture.md)');
+  });
 });
