@@ -1,7 +1,10 @@
 // The agent: the loop that ties sources, the pure core and an engine together. One tick every
 // `interval` (sooner when a source or the engine says something changed, but never closer than
 // `minTickGap`), never two at once. Keeps a bounded history for the API and dashboard, logs one JSON
-// line per decision, and holds (never scales to zero) through metric or engine outages.
+// line per decision, and holds (never scales to zero) through metric or engine outages. A failing
+// source or engine is logged as an incident (a line when it starts, a summary a minute while it lasts,
+// a `recovered` line when it ends), not once per tick. Pushed values are kept in the state file
+// (push-memory.ts) so a restarted agent decides from the last push at once.
 import { EventEmitter } from 'node:events';
 import type { MicroscaleConfig } from '../config/schema.js';
 import type { ActualState, Capacity, Decision } from '../core/types.js';
@@ -18,6 +21,9 @@ import { describeCapacity } from '../config/pool.js';
 import { SourceSet } from './source-set.js';
 import type { TickRecord } from './records.js';
 import { EngineGuard } from './engine-guard.js';
+import { Incidents } from '../log/incidents.js';
+import { PushMemory } from './push-memory.js';
+import type { Reading } from './read-metrics.js';
 import { buildInputs, describeTick, withActual, type ServiceMemory } from './tick-parts.js';
 
 export interface AgentOptions {
@@ -33,6 +39,8 @@ export interface AgentOptions {
   readonly arrivalSources?: ReadonlyMap<string, Source>;
   /** With leader election: false while this replica is a standby, which decides but does not act. */
   readonly canAct?: () => boolean;
+  /** Where pushed values are kept across restarts (see push-memory.ts); none when omitted. */
+  readonly stateFile?: string | undefined;
 }
 
 export interface AgentEvents {
@@ -63,6 +71,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly causes = new Map<string, string>();
   /** With `capacity: auto`: the pool the engine last reported, held through a failed read. */
   private lastAutoPool: Resources | undefined;
+  private readonly incidents: Incidents;
+  private readonly pushMemory: PushMemory;
 
   constructor(
     config: MicroscaleConfig,
@@ -77,6 +87,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.metricSources = new SourceSet('metric', sourceContext, config, options.sources);
     this.arrivalSources = new SourceSet('arrivals', sourceContext, config, options.arrivalSources);
     this.engineGuard = new EngineGuard(options.engine, options.log);
+    this.incidents = new Incidents(options.log);
+    this.pushMemory = new PushMemory(options.stateFile, options.log);
   }
 
   get config(): MicroscaleConfig {
@@ -91,13 +103,29 @@ export class Agent extends EventEmitter<AgentEvents> {
     return this.options.dryRun ?? false;
   }
 
-  /** Starts ticking. Resolves after the first tick. */
+  /** Starts ticking: restores pushed values, then ticks at once. Resolves after the first tick. */
   async start(): Promise<void> {
-    // Sources that report changes at once wake the agent.
+    await this.restorePushed();
+    // Sources that report changes at once wake the agent; an engine that reports a change (or its own
+    // return after an outage) also ends the engine backoff.
     this.metricSources.watch(() => this.wake());
     this.arrivalSources.watch(() => this.wake());
-    this.engineUnwatch = this.options.engine.watch?.(() => this.wake());
+    this.engineUnwatch = this.options.engine.watch?.(() => {
+      this.engineGuard.retryNow();
+      this.wake();
+    });
     await this.tickNow();
+  }
+
+  /** Hands each push source the value pushed before the restart (maxAge still counts from that push). */
+  private async restorePushed(): Promise<void> {
+    await this.pushMemory.load();
+    for (const [role, set] of [['metric', this.metricSources], ['arrivals', this.arrivalSources]] as const) {
+      for (const [service, source] of set.all) {
+        const pushed = this.pushMemory.get(role, service);
+        if (pushed && source.restore) source.restore(pushed.value, pushed.atMs);
+      }
+    }
   }
 
   /** Ask for a tick as soon as the minimum gap allows (events from sources and engines). */
@@ -156,6 +184,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       throw new Error(`service "${service}" does not take pushed ${role === 'metric' ? 'metrics' : 'arrivals'} (${has}); give it ${role}: {source: push}`);
     }
     source.accept(value);
+    this.pushMemory.record(role, service, value, this.nowMs());
   }
 
   pause(): void {
@@ -227,6 +256,18 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
   }
 
+  /** One line when a service's reads start failing, a summary while they fail, one when they work again. */
+  private reportReads(role: 'metric' | 'arrivals', readings: ReadonlyMap<string, Reading>, nowMs: number): void {
+    const event = `${role}-error`;
+    const consequence = role === 'metric' ? 'service held' : 'deciding from the queue alone';
+    for (const [service, reading] of readings) {
+      const key = `${role}/${service}`;
+      if (reading.ok) this.incidents.ok(key, { event, service }, `${role} for service "${service}" read again`, nowMs);
+      else this.incidents.fail(key, { event, service }, `${reading.message}; ${consequence}`, nowMs, 'warn');
+    }
+    this.incidents.retain((key) => !key.startsWith(`${role}/`) || readings.has(key.slice(role.length + 1)));
+  }
+
   private async tick(): Promise<void> {
     const config = this.configValue;
     const causes = new Map(this.causes);
@@ -241,8 +282,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (observed.actual) this.lastActual = observed.actual;
 
     const { inputs, sourceErrors, arrivalErrors } = buildInputs(config, { metrics, arrivals }, actual, this.memory, startMs);
-    for (const { service, message } of sourceErrors) this.options.log.warn({ event: 'metric-error', service }, `${message}; service held`);
-    for (const { service, message } of arrivalErrors) this.options.log.warn({ event: 'arrivals-error', service }, `${message}; deciding from the queue alone`);
+    this.reportReads('metric', metrics, startMs);
+    this.reportReads('arrivals', arrivals, startMs);
     const pool = this.poolNow();
     const result = step(inputs, pool.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
@@ -264,9 +305,10 @@ export class Agent extends EventEmitter<AgentEvents> {
         await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas, ...(e.prepare ? { prepare: e.prepare } : {}) })));
         after = await this.options.engine.observe();
         this.lastActual = after;
+        this.incidents.ok('apply', { event: 'apply-error' }, 'the engine carries out changes again', startMs);
       } catch (error) {
         engineError = errorMessage(error);
-        this.options.log.error({ event: 'apply-error' }, engineError);
+        this.incidents.fail('apply', { event: 'apply-error' }, engineError, startMs);
       }
     }
     const shown = after ? services.map((s) => withActual(s, after.get(s.name))) : services;

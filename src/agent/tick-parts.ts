@@ -91,7 +91,7 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
     const state = input?.actual ?? EMPTY_STATE;
     const counted = outcome?.desired.kind === 'count' ? outcome.desired.count : undefined;
     memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs, latency: outcome?.latency });
-    const reason = `${outcome?.reason ?? ''}; ${entry.reason}`;
+    const reason = joinReasons(outcome?.reason ?? '', entry.reason);
     if (entry.replicas !== entry.current && engineRead) {
       const sign = entry.replicas > entry.current ? '+' : '';
       decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.replicas, reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${reason}`, dryRun: notActing });
@@ -118,6 +118,16 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
     };
   });
   return { services, decisions, memory };
+}
+
+/**
+ * The controller's reason, then the arbiter's, each once: "metric unavailable: holding 6" and the
+ * arbiter's "holding 6" make one "metric unavailable: holding 6", not "...: holding 6; holding 6".
+ */
+export function joinReasons(controller: string, arbiter: string): string {
+  if (!controller) return arbiter;
+  if (!arbiter || controller.endsWith(arbiter)) return controller;
+  return `${controller}; ${arbiter}`;
 }
 
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */

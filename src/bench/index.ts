@@ -9,5 +9,6 @@ import { dockerBenchmark } from './docker.js';
 import { sourcesBenchmark } from './sources.js';
 import { registryBenchmark } from './registry.js';
 import { watchBenchmark } from './watch.js';
+import { faultsBenchmark } from './faults.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark];

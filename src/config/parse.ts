@@ -170,6 +170,7 @@ export function validateConfig(document: unknown, kinds: ConfigContext, env: Nod
     api: top.data.api,
     logLevel: top.data.logLevel,
     ...(top.data.images ? { images: top.data.images } : {}),
+    stateFile: top.data.stateFile,
     services: services.filter((s): s is ServiceConfig => s !== undefined),
   };
   crossChecks(config, problems);

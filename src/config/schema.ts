@@ -147,6 +147,8 @@ export const topLevelSchema = z
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** Image tags to watch and notify about (src/watch/). */
     images: imagesSchema.optional(),
+    /** Where `run` keeps pushed values across restarts: a path (relative to the config file), or off. */
+    stateFile: z.union([z.literal('off'), nonEmptyString('a file path, or off')], { errorMap: () => ({ message: 'expected a file path, or off' }) }).optional(),
     services: z.array(z.unknown(), { invalid_type_error: 'expected a list of services' }).min(1, 'expected at least one service'),
   })
   .strict();
@@ -181,5 +183,7 @@ export interface MicroscaleConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The image watcher's block; undefined when nothing is watched. */
   readonly images?: ImagesConfig | undefined;
+  /** `stateFile:` as written (a path, or off); `run` picks the default when it is absent. */
+  readonly stateFile?: string | undefined;
   readonly services: readonly ServiceConfig[];
 }

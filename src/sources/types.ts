@@ -11,6 +11,8 @@ export interface Source {
   watch?(onChange: () => void): () => void;
   /** Sources fed from outside (the `push` kind) take a value here; the API calls it through the agent. */
   accept?(value: number): void;
+  /** Push sources: takes back the value pushed before a restart, with when it was pushed (ms), unless one came since. */
+  restore?(value: number, atMs: number): void;
   close(): Promise<void>;
 }
 

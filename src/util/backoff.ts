@@ -8,8 +8,13 @@ export interface BackoffPolicy {
   readonly maxMs: number;
 }
 
-/** A source reconnecting to a queue server it lost (redis, rabbitmq, nats): soon, and never more than 5 s apart. */
-export const RECONNECT_BACKOFF: BackoffPolicy = { firstMs: 100, maxMs: 5000 };
+/**
+ * A source reconnecting to a queue server it lost (redis, rabbitmq, nats): never more than 400 ms apart
+ * (480 with jitter), below one tick at the default 500 ms, so a server that is back is read at the next
+ * tick, not seconds later. A refused connection costs next to nothing, and one to an unreachable host
+ * waits out its connect timeout first, so the short cap never floods a server.
+ */
+export const RECONNECT_BACKOFF: BackoffPolicy = { firstMs: 100, maxMs: 400 };
 
 /** An engine calling an orchestrator API again for one service after a failure: gentler, up to 30 s, so a throttled API is not hammered. */
 export const API_RETRY_BACKOFF: BackoffPolicy = { firstMs: 500, maxMs: 30_000 };

@@ -1,5 +1,6 @@
 // `microscale run -c FILE [--dry-run]`: the agent on a config file. SIGHUP re-reads the file; a file
 // that fails validation is reported and the running config stays in force.
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { createEngine, createLeaderElection, pluginWarnings } from '../../agent/wiring.js';
@@ -8,6 +9,8 @@ import { loadConfigFile, loadConfigWithOrigins } from '../../agent/config-loader
 import { imageRoutes } from '../../api/images.js';
 import { summarize } from '../../config/parse.js';
 import { createImageWatch } from '../../metadata/watch/service.js';
+import { defaultStateFile } from '../../agent/push-memory.js';
+import type { MicroscaleConfig } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
@@ -19,6 +22,12 @@ interface RunOptions extends ApiFlags {
   readonly duration?: number;
 }
 
+/** The state file: `stateFile:` (relative to the config file), none with `off`, else the default. */
+export function stateFileFor(config: MicroscaleConfig, configPath: string): string | undefined {
+  if (config.stateFile === 'off') return undefined;
+  return config.stateFile === undefined ? defaultStateFile(configPath) : resolve(dirname(configPath), config.stateFile);
+}
+
 export async function runAgent(options: RunOptions): Promise<void> {
   const { config, services: origins } = await loadConfigWithOrigins(options.config);
   const log = createLogger(config.logLevel);
@@ -27,10 +36,11 @@ export async function runAgent(options: RunOptions): Promise<void> {
   pluginWarnings(config, log);
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const leader = createLeaderElection(config, log);
-  const agent = new Agent(config, { engine, log, dryRun: options.dryRun ?? false, ...(leader ? { canAct: () => leader.isLeader() } : {}) });
+  const stateFile = stateFileFor(config, options.config);
+  const agent = new Agent(config, { engine, log, stateFile, dryRun: options.dryRun ?? false, ...(leader ? { canAct: () => leader.isLeader() } : {}) });
   leader?.on('change', () => agent.wake());
   leader?.start();
-  log.info({ event: 'started', dryRun: options.dryRun ?? false }, `${options.config}: ${summarize(config)}`);
+  log.info({ event: 'started', dryRun: options.dryRun ?? false, stateFile: stateFile ?? 'off' }, `${options.config}: ${summarize(config)}`);
   const reload = (): void => {
     loadConfigFile(options.config)
       .then((next) => agent.reconfigure(next))

@@ -2,10 +2,16 @@
 // labels) and a full list now and then. observe() reads it; nothing here is our own belief that the
 // daemon could contradict: every entry comes from a list or an event, and a full list replaces it.
 // When the stream is down, every read is a full list, so an unreachable daemon is seen at once.
+// Once the daemon is known to be down (a call failed to reach it, or the stream ended), the events
+// stream is dropped and every read fails at once, and `/_ping` is probed every PROBE_EVERY_MS on a new
+// connection: a daemon shutting down has closed its listener but still serves (and accepts creates on)
+// the connections it has, events stream included. The probe's first answer reconnects and tells the
+// listeners `reconnected`, so the agent acts again at once instead of waiting out its backoff.
 import type Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 import { LABEL, poolFilter } from './labels.js';
-import { engineError, withTimeout } from './connection.js';
+import { EngineError } from '../../errors.js';
+import { engineAddress, engineError, pingFresh, withTimeout } from './connection.js';
 
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
 
@@ -36,6 +42,8 @@ interface DockerEvent {
 
 const LIST_TIMEOUT_MS = 10_000;
 const RECONNECT_GAP_MS = 1000;
+const PROBE_EVERY_MS = 200;
+const PROBE_TIMEOUT_MS = 1000;
 
 /** "Up 3 seconds (health: starting)" → starting; the list API gives health only in this text. */
 export function healthFromStatus(status: string): Health {
@@ -52,6 +60,7 @@ export class ContainerCache {
   private lastConnectMs = 0;
   private lastListMs = 0;
   private closed = false;
+  private probe: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<CacheListener>();
 
   constructor(
@@ -71,8 +80,46 @@ export class ContainerCache {
 
   /** Fresh entries: from the cache while the stream is up and a list is recent, else a full list now. */
   async refresh(): Promise<void> {
+    if (this.probe) throw new EngineError('unreachable', 'docker', `the Docker Engine at ${engineAddress(this.host)} does not answer /_ping on a new connection (stopped, or shutting down); changing nothing until it does`);
     if (!this.streaming && Date.now() - this.lastConnectMs >= RECONNECT_GAP_MS) await this.connectEvents();
     if (!this.streaming || Date.now() - this.lastListMs >= this.resyncMs) await this.list();
+  }
+
+  /** Whether the daemon is known to be down (and /_ping is being probed). */
+  get down(): boolean {
+    return this.probe !== undefined;
+  }
+
+  /**
+   * A call could not reach the daemon: drop the stream, fail every read at once, and probe /_ping on a
+   * new connection until it answers; then tell the listeners `reconnected`.
+   */
+  markDown(): void {
+    if (this.closed) return;
+    this.streaming = false;
+    if (this.stream) destroy(this.stream);
+    this.stream = undefined;
+    if (this.probe) return;
+    const tryPing = (): void => {
+      pingFresh(this.host, PROBE_TIMEOUT_MS)
+        .then(() => {
+          this.probe = undefined;
+          if (this.closed) return;
+          this.lastConnectMs = 0;
+          this.log.info({ event: 'docker-reachable' }, 'the Docker Engine answers /_ping again');
+          for (const listener of this.listeners) listener(undefined, 'reconnected', undefined);
+        })
+        .catch(() => {
+          if (!this.closed && this.probe) this.probe = setTimeout(tryPing, PROBE_EVERY_MS);
+        });
+    };
+    this.probe = setTimeout(tryPing, PROBE_EVERY_MS);
+  }
+
+  /** Records a start the daemon has just confirmed, before its event arrives (health as for a `start` event). */
+  started(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry?.state === 'created') Object.assign(entry, { state: 'running', health: this.hasHealthcheck(entry.service) ? 'starting' : 'none', updatedMs: Date.now() });
   }
 
   /** Records a container we have just created, before its event arrives. */
@@ -91,7 +138,9 @@ export class ContainerCache {
     try {
       found = await withTimeout(this.docker.listContainers({ all: true, filters: { label: poolFilter(this.pool) } }), LIST_TIMEOUT_MS, 'docker', 'list containers');
     } catch (error) {
-      throw engineError('docker', this.host, 'list containers', error);
+      const wrapped = engineError('docker', this.host, 'list containers', error);
+      if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.markDown();
+      throw wrapped;
     }
     const seen = new Set<string>();
     for (const info of found) {
@@ -131,7 +180,9 @@ export class ContainerCache {
         if (this.stream !== stream) return;
         this.streaming = false;
         this.stream = undefined;
-        if (!this.closed) this.log.warn({ event: 'docker-events-down' }, 'Docker events stream ended; observing by full list until it is back');
+        if (this.closed) return;
+        this.log.warn({ event: 'docker-events-down' }, 'Docker events stream ended; observing by full list until it is back');
+        this.markDown(); // a ping tells at once whether the daemon went (and when it is back)
       };
       stream.on('end', down);
       stream.on('error', down);
@@ -167,6 +218,8 @@ export class ContainerCache {
 
   close(): void {
     this.closed = true;
+    clearTimeout(this.probe);
+    this.probe = undefined;
     this.streaming = false;
     if (this.stream) destroy(this.stream);
     this.stream = undefined;

@@ -1,5 +1,7 @@
 // Connects to a Docker Engine (the `host` of the engine block, else DOCKER_HOST, else the local socket)
 // and turns dockerode's errors into EngineErrors a person can act on. Shared by `docker` and `swarm`.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import Docker from 'dockerode';
 import { EngineError, errorMessage, type EngineFailure } from '../../errors.js';
 
@@ -66,4 +68,34 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, kind: 'doc
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * GET /_ping over a new connection, never a kept-alive one: a daemon shutting down has closed its
+ * listener (so it is going) but still answers on the connections it has, and happily takes creates there.
+ */
+export async function pingFresh(host: string | undefined, timeoutMs: number): Promise<void> {
+  const address = engineAddress(host);
+  const unix = address.startsWith('unix://');
+  const url = unix ? undefined : new URL(address.replace(/^tcp:/, 'http:'));
+  const request = url?.protocol === 'https:' ? httpsRequest : httpRequest;
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      {
+        ...(unix ? { socketPath: address.slice('unix://'.length) } : { host: url?.hostname, port: Number(url?.port || 2375) }),
+        path: '/_ping',
+        method: 'GET',
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (response) => {
+        response.resume();
+        if (response.statusCode === 200) resolve();
+        else reject(Object.assign(new Error(`/_ping answered ${response.statusCode}`), { statusCode: response.statusCode }));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer to /_ping within ${timeoutMs}ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end();
+  });
 }

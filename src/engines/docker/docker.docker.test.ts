@@ -2,11 +2,13 @@
 // engine, health checks, missing images. Skips loudly when no engine is running.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import Docker from 'dockerode';
 import { after, describe, it } from 'node:test';
 import { engineConformance } from '../testing/conformance.js';
 import { EngineError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
-import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, testPool } from './testing/docker.js';
+import { containerSpec } from './lifecycle.js';
+import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
 
 engineConformance('docker', {
   settleMs: 20_000,
@@ -54,6 +56,54 @@ describe('docker engine on a real daemon', () => {
       assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 15_000), 'the adopted extras are stopped and removed');
     } finally {
       await second.close();
+    }
+  });
+
+  it('starts at once a container a killed agent created but never started, or removes it when not wanted', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('orphan');
+    pools.push(pool);
+    const docker = new Docker();
+    // What an agent killed between create and start leaves: created containers carrying the pool's labels.
+    const leftBehind = async (): Promise<string> => (await docker.createContainer({ ...containerSpec(pool, 'worker', sleeper), HostConfig: { Init: true } })).id;
+    const [wanted, extra] = [await leftBehind(), await leftBehind()];
+    const engine = engineFor(pool, [service('worker')]);
+    try {
+      const first = await engine.observe();
+      assert.equal(first.get('worker')?.starting, 2, 'both count as starting: the agent that created them wanted them');
+      assert.ok(await eventually(async () => (await docker.getContainer(wanted).inspect()).State.Running, 5000), 'started at once, not after a timeout');
+      await engine.apply([{ name: 'worker', replicas: 1 }]);
+      assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 10_000), 'the one not wanted is removed');
+      const third = await leftBehind();
+      // Target 1 is known and met: a new orphan is an extra, removed at the first observe that sees it.
+      const removed = await eventually(async () => {
+        await engine.observe();
+        return !(await poolContainers(pool)).some((c) => c.Id === third);
+      }, 5000);
+      assert.ok(removed, 'an orphan beyond the target is removed at once');
+      const left = await poolContainers(pool);
+      assert.ok(left.length === 1 && [wanted, extra].includes(left[0]?.Id ?? '') && left[0]?.State === 'running', 'the one kept is one of those left behind, running');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('does not count a crashed (exited) container, and removes it', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('gone');
+    pools.push(pool);
+    const docker = new Docker();
+    // A container that exited on its own (a crash) holds no process: it is reaped and never counted.
+    const crashed = await docker.createContainer({ ...containerSpec(pool, 'worker', { image: 'busybox:latest', command: ['true'] }), HostConfig: { Init: true } });
+    await crashed.start();
+    await crashed.wait();
+    const engine = engineFor(pool, [service('worker')]);
+    try {
+      const seen = await engine.observe();
+      assert.deepEqual(seen.get('worker'), { running: 0, starting: 0, stopping: 0 }, 'an exited container takes no room in the pool');
+      assert.ok(await eventually(async () => (await poolContainers(pool)).length === 0, 5000), 'and it is removed');
+    } finally {
+      await engine.close();
     }
   });
 

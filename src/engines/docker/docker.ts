@@ -4,14 +4,27 @@
 // apply() drives each service toward its target from that; a restarted agent adopts what it finds.
 // An exited container holds no place in the pool, removed or not (removal goes on in the background);
 // a start that waits for room is created at once and started on the `die` that frees it (prepared.ts).
+//
+// Adoption (a restart after a crash or kill -9): a `created` container that no start of ours is working
+// on was left by an agent that died between create and start. observe() starts it at once when its
+// service wants it (no target known yet counts as wanting it: the agent that created it did; a plan that
+// wants fewer stops it on the next apply), else removes it at once; a prepared one another run left is
+// removed at once (the plan prepares its own). Exited, dead and "removal in progress" containers are
+// removed, and a removal that fails (a 409 included) is retried with backoff and reported as an incident.
+//
+// Outages: any call that cannot reach the daemon marks it down (cache.ts): the events stream is
+// dropped, every read fails (the agent holds and changes nothing), waiting starts are dropped, and
+// apply() pings /_ping on a new connection before it creates anything, so a daemon that is shutting
+// down never sees a create storm. /_ping is probed meanwhile; its first answer wakes the agent (watch).
 import { hostname } from 'node:os';
 import type Docker from 'dockerode';
 import type { ActualState } from '../../core/types.js';
 import { EngineError } from '../../errors.js';
+import { Incidents } from '../../log/incidents.js';
 import type { Logger } from '../../log/logger.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { ContainerCache, type ContainerEntry } from './cache.js';
-import { connect, engineError } from './connection.js';
+import { connect, engineError, pingFresh } from './connection.js';
 import { LABEL } from './labels.js';
 import { containerSpec, stopAndRemove } from './lifecycle.js';
 import { PreparedStarts } from './prepared.js';
@@ -19,12 +32,10 @@ import { dockerSchema, dockerServiceShape, type DockerConfig, type DockerService
 import { StartQueue } from './start-queue.js';
 import { actualStates, phaseOf, stopOrder } from './state.js';
 
-/** A created container that has not started within this long was left by a crash: remove it. */
-const STALE_CREATED_MS = 60_000;
-/** A prepared container (LABEL.prepared) this engine did not make is another run's leftover: removed after this long. */
-const ORPHAN_PREPARED_MS = 10_000;
 const GONE_STATES = new Set(['exited', 'dead', 'removing']);
-const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom']);
+const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom', 'reconnected']);
+/** Retries of a removal that failed: from `first`, doubling up to `max`. */
+const REMOVE_RETRY_MS = { first: 1000, max: 30_000 };
 
 interface ImageFacts {
   readonly healthcheck: boolean;
@@ -43,6 +54,13 @@ export class DockerEngine implements Engine {
   private readonly inFlight = new Set<string>();
   /** A start that failed after apply() returned; the next apply() reports it. */
   private readonly startErrors = new Map<string, EngineError>();
+  /** Creates in flight per service: their container may be on the daemon before we know its id. */
+  private readonly creating = new Map<string, number>();
+  /** The last target apply() was given per service: what adoption measures a found container against. */
+  private readonly targets = new Map<string, number>();
+  /** Removals that failed: when to try again. */
+  private readonly removeRetries = new Map<string, { attempts: number; nextAtMs: number }>();
+  private readonly incidents: Incidents;
   private readonly node: string;
   private readonly log: Logger;
 
@@ -53,6 +71,7 @@ export class DockerEngine implements Engine {
     docker?: Docker,
   ) {
     this.log = context.log;
+    this.incidents = new Incidents(context.log);
     this.docker = docker ?? connect(config.host);
     this.byName = new Map(services.map((s) => [s.name, s]));
     this.queue = new StartQueue(config.startConcurrency);
@@ -62,7 +81,7 @@ export class DockerEngine implements Engine {
       {
         create: async (service) => (await this.docker.createContainer(this.preparedSpec(service))).id,
         onCreated: (service, id) => this.cache.add(id, service, true),
-        onStartFailed: (service, id, error) => this.startFailed(service, id, error),
+        onStartFailed: (service, id, error) => this.startFailed(service, error, id),
       },
       this.log,
     );
@@ -84,6 +103,7 @@ export class DockerEngine implements Engine {
       if (byName.has(name)) continue;
       this.queue.cancel(name, Number.POSITIVE_INFINITY);
       this.startErrors.delete(name);
+      this.targets.delete(name);
     }
     this.services = services;
     this.byName = byName;
@@ -92,6 +112,7 @@ export class DockerEngine implements Engine {
   async observe(): Promise<Map<string, ActualState>> {
     await this.cache.refresh();
     this.reap();
+    this.adopt();
     return actualStates(
       this.services.map((s) => s.name),
       this.cache.entries.values(),
@@ -111,6 +132,8 @@ export class DockerEngine implements Engine {
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
     await this.cache.refresh(); // drive from what the daemon runs, even when apply comes without an observe
+    // Never create into a daemon that is going: a new connection tells (cache.ts).
+    if (targets.some((t) => t.replicas > this.current(t.name) || (t.prepare?.count ?? 0) > 0)) await this.ping();
     const errors: EngineError[] = [];
     const previous = this.prepared.beginPlan();
     for (const { name, replicas, prepare } of targets) {
@@ -137,6 +160,20 @@ export class DockerEngine implements Engine {
     });
   }
 
+  private current(service: string): number {
+    return this.liveContainers(service).length + this.queue.pendingFor(service) + this.prepared.startingFor(service);
+  }
+
+  private async ping(): Promise<void> {
+    try {
+      await pingFresh(this.config.host, 2000);
+    } catch (error) {
+      const wrapped = engineError('docker', this.config.host, 'ping before starting containers', error);
+      if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.cache.markDown();
+      throw wrapped;
+    }
+  }
+
   /**
    * Drives running + starting toward `target`, keeping up to `target + prepare.count` when prepared
    * starts began since the plan was read, and prepares the starts that still wait for room.
@@ -144,6 +181,7 @@ export class DockerEngine implements Engine {
   private async applyOne(name: string, target: number, prepare: ApplyTarget['prepare'], previous: Parameters<PreparedStarts['want']>[3]): Promise<void> {
     const service = this.byName.get(name);
     if (!service) throw new EngineError('not-found', 'docker', `service "${name}" is not configured on this engine`);
+    this.targets.set(name, target);
     const live = this.liveContainers(name);
     const current = live.length + this.queue.pendingFor(name) + this.prepared.startingFor(name);
     const waiting = prepare?.count ?? 0;
@@ -166,12 +204,67 @@ export class DockerEngine implements Engine {
     return { ...spec, Labels: { ...spec.Labels, [LABEL.prepared]: 'true' } };
   }
 
-  private startFailed(name: string, id: string, error: unknown): void {
+  /**
+   * A create or start failed: reported (once per incident) by the next apply; the container, if any,
+   * removed. When the daemon cannot be reached, the starts still waiting are dropped: the agent asks
+   * again once it answers, from what it then finds.
+   */
+  private startFailed(name: string, error: unknown, id: string | undefined): void {
     const image = this.byName.get(name)?.options.image ?? 'its image';
     const wrapped = engineError('docker', this.config.host, `start a container of ${image}`, error, name);
     this.startErrors.set(name, wrapped);
-    this.log.error({ event: 'docker-start-failed', service: name }, wrapped.message);
-    this.requestStop({ id, service: name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
+    this.incidents.fail(`start/${name}`, { event: 'docker-start-failed', service: name }, wrapped.message, Date.now());
+    if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') {
+      this.cache.markDown();
+      for (const service of this.byName.keys()) this.queue.cancel(service, Number.POSITIVE_INFINITY);
+    }
+    if (id) this.requestStop({ id, service: name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
+  }
+
+  /** Starts a container an earlier agent created but never started (see adopt). */
+  private adoptStart(entry: ContainerEntry): void {
+    this.inFlight.add(entry.id);
+    this.log.info({ event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12) }, `starting container ${entry.id.slice(0, 12)} of ${entry.service}: created by an earlier agent that stopped before starting it`);
+    this.docker
+      .getContainer(entry.id)
+      .start()
+      .then(() => this.cache.started(entry.id))
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: unknown }).statusCode !== 304) this.startFailed(entry.service, error, entry.id);
+      })
+      .finally(() => this.inFlight.delete(entry.id));
+  }
+
+  /**
+   * `created` containers nobody is starting (their agent died between create and start): started when
+   * the service wants them, removed when it has more than its target; prepared ones another run left
+   * are removed (they wait for room this plan knows nothing of). Skips a service while a create of ours
+   * is in flight, as its container may be listed before the create answers with its id.
+   */
+  private adopt(): void {
+    const orphans = new Map<string, ContainerEntry[]>();
+    for (const entry of this.cache.entries.values()) {
+      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.stopping.has(entry.id) || !this.byName.has(entry.service)) continue;
+      if ((this.creating.get(entry.service) ?? 0) > 0 || this.prepared.owns(entry.id) || this.prepared.creatingFor(entry.service) > 0) continue;
+      if (entry.prepared) {
+        this.log.info({ event: 'docker-orphan-removed', service: entry.service, container: entry.id.slice(0, 12) }, `removing prepared container ${entry.id.slice(0, 12)} of ${entry.service}: left by an earlier agent`);
+        this.requestStop(entry, 0);
+        continue;
+      }
+      orphans.set(entry.service, [...(orphans.get(entry.service) ?? []), entry]);
+    }
+    for (const [service, found] of orphans) {
+      const target = this.targets.get(service);
+      let excess = target === undefined ? 0 : Math.max(0, this.current(service) - target);
+      for (const entry of found) {
+        if (excess-- > 0) {
+          this.log.info({ event: 'docker-orphan-removed', service, container: entry.id.slice(0, 12) }, `removing container ${entry.id.slice(0, 12)} of ${service}: created by an earlier agent, never started, not wanted now`);
+          this.requestStop(entry, 0);
+        } else {
+          this.adoptStart(entry);
+        }
+      }
+    }
   }
 
   /** Takes the service's keys when the start begins, so a reload between queueing and starting counts. */
@@ -179,18 +272,23 @@ export class DockerEngine implements Engine {
     const service = this.byName.get(name);
     if (!service) return; // not reached: a reload that removes a service cancels its waiting starts
     let id: string | undefined;
+    this.creating.set(name, (this.creating.get(name) ?? 0) + 1);
     try {
-      const container = await this.docker.createContainer(containerSpec(this.config.pool, service.name, service.options));
+      let container: Docker.Container;
+      try {
+        container = await this.docker.createContainer(containerSpec(this.config.pool, service.name, service.options));
+      } finally {
+        this.creating.set(name, (this.creating.get(name) ?? 1) - 1); // in the same turn as inFlight.add: adopt() never sees it unowned
+      }
       id = container.id;
       this.inFlight.add(id);
       this.cache.add(id, service.name);
       created();
       await container.start();
+      this.cache.started(id); // before it leaves inFlight: adopt() must never take it for an orphan
+      this.incidents.ok(`start/${name}`, { event: 'docker-start-failed', service: name }, `containers of ${name} start again`, Date.now());
     } catch (error) {
-      const wrapped = engineError('docker', this.config.host, `start a container of ${service.options.image}`, error, service.name);
-      this.startErrors.set(service.name, wrapped);
-      this.log.error({ event: 'docker-start-failed', service: service.name }, wrapped.message);
-      if (id) this.requestStop({ id, service: service.name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
+      this.startFailed(name, error, id);
     } finally {
       if (id) this.inFlight.delete(id);
     }
@@ -199,28 +297,42 @@ export class DockerEngine implements Engine {
   private requestStop(entry: ContainerEntry, graceMs: number): void {
     if (this.stopping.has(entry.id)) return;
     const wasRunning = entry.state === 'running' || entry.state === 'paused' || entry.state === 'restarting';
+    const container = entry.id.slice(0, 12);
     const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning)
       .then((how) => {
         this.cache.forget(entry.id);
-        this.log.debug({ event: 'docker-stopped', service: entry.service, container: entry.id.slice(0, 12), how }, `container ${how}`);
-        if (how === 'killed') this.log.info({ event: 'docker-killed', service: entry.service, container: entry.id.slice(0, 12), graceMs }, `container ignored SIGTERM for ${graceMs}ms and was killed`);
+        this.removeRetries.delete(entry.id);
+        this.incidents.ok(`remove/${entry.id}`, { event: 'docker-remove-failed', service: entry.service, container }, `container ${container} of ${entry.service} removed`, Date.now());
+        this.log.debug({ event: 'docker-stopped', service: entry.service, container, how }, `container ${how}`);
+        if (how === 'killed') this.log.info({ event: 'docker-killed', service: entry.service, container, graceMs }, `container ignored SIGTERM for ${graceMs}ms and was killed`);
       })
-      .catch((error: unknown) => {
-        this.log.error({ event: 'docker-stop-failed', service: entry.service }, engineError('docker', this.config.host, 'stop a container', error, entry.service).message);
-      })
+      .catch((error: unknown) => this.removeFailed(entry, error))
       .finally(() => this.stopping.delete(entry.id));
     this.stopping.set(entry.id, done);
   }
 
-  /** Removes what nobody will: crashed containers, created ones a crashed agent never started, and prepared ones not ours. */
+  /** A stop or removal failed: tried again later (doubling), reported from the second failure on. */
+  private removeFailed(entry: ContainerEntry, error: unknown): void {
+    const wrapped = engineError('docker', this.config.host, `remove container ${entry.id.slice(0, 12)}`, error, entry.service);
+    if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.cache.markDown();
+    const attempts = (this.removeRetries.get(entry.id)?.attempts ?? 0) + 1;
+    const delayMs = Math.min(REMOVE_RETRY_MS.max, REMOVE_RETRY_MS.first * 2 ** (attempts - 1));
+    this.removeRetries.set(entry.id, { attempts, nextAtMs: Date.now() + delayMs });
+    // A single 409 is usually a removal the daemon is finishing; a second one is a container stuck there.
+    if (attempts >= 2 || wrapped.failure !== 'conflict') {
+      this.incidents.fail(`remove/${entry.id}`, { event: 'docker-remove-failed', service: entry.service, container: entry.id.slice(0, 12) }, `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`, Date.now(), 'warn');
+    }
+  }
+
+  /** Removes what nobody will: crashed (exited, dead) containers and those stuck in removal, with retries. Created ones: adopt(). */
   private reap(): void {
     const now = Date.now();
     for (const entry of this.cache.entries.values()) {
-      if (this.stopping.has(entry.id) || !this.byName.has(entry.service)) continue;
-      const ours = this.prepared.owns(entry.id);
-      const orphanCreated = entry.state === 'created' && !this.inFlight.has(entry.id) && !ours && now - entry.createdMs > (entry.prepared ? ORPHAN_PREPARED_MS : STALE_CREATED_MS);
-      if (entry.state === 'exited' || entry.state === 'dead' || orphanCreated) this.requestStop(entry, 0);
+      if (this.stopping.has(entry.id) || !this.byName.has(entry.service) || !GONE_STATES.has(entry.state)) continue;
+      if (now < (this.removeRetries.get(entry.id)?.nextAtMs ?? 0)) continue;
+      this.requestStop(entry, 0);
     }
+    for (const id of this.removeRetries.keys()) if (!this.cache.entries.has(id)) this.removeRetries.delete(id);
   }
 
   private hasHealthcheck(service: string): boolean {

@@ -26,7 +26,7 @@ function statusOf(error: unknown): unknown {
   return (error as { statusCode?: unknown } | null)?.statusCode;
 }
 
-/** 404 (already gone) and 304/409 (already stopped, removal in progress) mean the job is done. */
+/** For the SIGTERM: 404 (gone), 304 (already stopped) and 409 (not running) mean the job is done. */
 function isAlreadyDone(error: unknown): boolean {
   const status = statusOf(error);
   return status === 404 || status === 304 || status === 409;
@@ -60,7 +60,9 @@ export async function stopAndRemove(docker: Docker, id: string, graceMs: number,
   try {
     await container.remove({ force: true });
   } catch (error) {
-    if (!isAlreadyDone(error)) throw error;
+    // Only 404 (gone) means removed: a 409 (removal already in progress) may never finish, e.g. when the
+    // daemon restarted meanwhile, so the caller retries until the container is gone.
+    if (statusOf(error) !== 404) throw error;
   }
   return exited ? 'exited' : 'killed';
 }

@@ -1,6 +1,7 @@
 // `push`: the value is pushed to microscale (POST /api/services/{name}/metric → agent.pushMetric →
 // accept, or /arrivals → agent.pushArrivals for an `arrivals:` block) instead of polled. Each push wakes the agent for a tick at once; a value older than
 // `maxAge` counts as an outage (the pusher has stopped), so the service holds rather than acting on it.
+// The agent keeps the last push in its state file and hands it back through `restore` after a restart.
 import { z } from 'zod';
 import { duration, numberAtLeast } from '../../config/fields.js';
 import { SourceError } from '../../errors.js';
@@ -21,6 +22,7 @@ export type PushConfig = z.output<typeof pushSchema>;
 export class PushSource implements Source {
   private value: number | undefined;
   private atMs: number;
+  private pushed = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -38,7 +40,15 @@ export class PushSource implements Source {
     }
     this.value = value;
     this.atMs = this.context.nowMs();
+    this.pushed = true;
     for (const listener of this.listeners) listener();
+  }
+
+  /** The value pushed before a restart (agent/push-memory.ts); maxAge counts from `atMs`, the push. */
+  restore(value: number, atMs: number): void {
+    if (this.pushed || !Number.isFinite(value) || value < 0) return;
+    this.value = value;
+    this.atMs = atMs;
   }
 
   async read(): Promise<number> {

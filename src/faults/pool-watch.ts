@@ -1,0 +1,77 @@
+// Watches a pool from outside, as an operator's `docker ps` would: every 100 ms a list of the pool's
+// containers, kept with its time. "Holding" a place in the pool: created, running, paused or
+// restarting (an exited, dead or being-removed container runs nothing).
+import type Docker from 'dockerode';
+import { poolFilter, LABEL } from '../engines/docker/labels.js';
+
+export interface PoolSample {
+  readonly atMs: number;
+  /** Containers holding a place, by service. */
+  readonly holding: ReadonlyMap<string, number>;
+  /** Running containers by service. */
+  readonly running: ReadonlyMap<string, number>;
+  /** Every container of the pool, in any state. */
+  readonly all: number;
+}
+
+const HOLDING = new Set(['created', 'running', 'paused', 'restarting']);
+
+export async function samplePool(docker: Docker, pool: string): Promise<PoolSample> {
+  const atMs = Date.now();
+  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
+  const holding = new Map<string, number>();
+  const running = new Map<string, number>();
+  for (const c of found) {
+    const service = c.Labels[LABEL.service] ?? '?';
+    if (HOLDING.has(c.State)) holding.set(service, (holding.get(service) ?? 0) + 1);
+    if (c.State === 'running') running.set(service, (running.get(service) ?? 0) + 1);
+  }
+  return { atMs, holding, running, all: found.length };
+}
+
+const total = (counts: ReadonlyMap<string, number>): number => [...counts.values()].reduce((a, b) => a + b, 0);
+
+/** Whether the pool is exactly `expected` running, with nothing else in it (no orphan, no duplicate). */
+export function exactly(sample: PoolSample, expected: Readonly<Record<string, number>>): boolean {
+  const want = Object.values(expected).reduce((a, b) => a + b, 0);
+  return sample.all === want && Object.entries(expected).every(([service, count]) => (sample.running.get(service) ?? 0) === count);
+}
+
+export class PoolWatch {
+  readonly samples: PoolSample[] = [];
+  readonly errors: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly pool: string,
+    private readonly everyMs = 100,
+  ) {}
+
+  start(): void {
+    const tick = (): void => {
+      samplePool(this.docker, this.pool)
+        .then((sample) => this.samples.push(sample))
+        .catch((error: unknown) => this.errors.push(String(error)))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, this.everyMs);
+        });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The most containers holding a place at once, over the samples since `sinceMs`. */
+  mostHolding(sinceMs = 0): number {
+    return Math.max(0, ...this.samples.filter((s) => s.atMs >= sinceMs).map((s) => total(s.holding)));
+  }
+
+  /** The first sample at or after `sinceMs` where the pool is exactly `expected`. */
+  firstExactly(sinceMs: number, expected: Readonly<Record<string, number>>): PoolSample | undefined {
+    return this.samples.find((s) => s.atMs >= sinceMs && exactly(s, expected));
+  }
+}
