@@ -1,6 +1,8 @@
 // Watches a pool from outside, as an operator's `docker ps` would: every 100 ms a list of the pool's
-// containers, kept with its time. "Holding" a place in the pool: created, running, paused or
-// restarting (an exited, dead or being-removed container runs nothing).
+// containers, kept with its time. "Holding" a place in the pool: running, paused or
+// restarting: a place is held from a container's start to its exit. A `created` container runs nothing
+// (the docker engine creates a waiting start ahead of the exit that makes room: prepared.ts), and an
+// exited, dead or being-removed one runs nothing any more.
 import type Docker from 'dockerode';
 import { poolFilter, LABEL } from '../engines/docker/labels.js';
 
@@ -14,7 +16,7 @@ export interface PoolSample {
   readonly all: number;
 }
 
-const HOLDING = new Set(['created', 'running', 'paused', 'restarting']);
+const HOLDING = new Set(['running', 'paused', 'restarting']);
 
 export async function samplePool(docker: Docker, pool: string): Promise<PoolSample> {
   const atMs = Date.now();

@@ -58,6 +58,8 @@ export class DockerEngine implements Engine {
   private readonly creating = new Map<string, number>();
   /** The last target apply() was given per service: what adoption measures a found container against. */
   private readonly targets = new Map<string, number>();
+  /** Containers being removed that were not running when asked (created, exited): they hold no place meanwhile. */
+  private readonly removalOnly = new Set<string>();
   /** Removals that failed: when to try again. */
   private readonly removeRetries = new Map<string, { attempts: number; nextAtMs: number }>();
   private readonly incidents: Incidents;
@@ -116,7 +118,7 @@ export class DockerEngine implements Engine {
     return actualStates(
       this.services.map((s) => s.name),
       this.cache.entries.values(),
-      (id) => this.stopping.has(id),
+      (id) => this.stopping.has(id) && !this.removalOnly.has(id),
       (service) => this.queue.pendingFor(service) + this.prepared.startingFor(service),
       this.node,
       (id) => this.prepared.isStartRequested(id),
@@ -298,6 +300,7 @@ export class DockerEngine implements Engine {
     if (this.stopping.has(entry.id)) return;
     const wasRunning = entry.state === 'running' || entry.state === 'paused' || entry.state === 'restarting';
     const container = entry.id.slice(0, 12);
+    if (!wasRunning) this.removalOnly.add(entry.id);
     const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning)
       .then((how) => {
         this.cache.forget(entry.id);
@@ -307,7 +310,10 @@ export class DockerEngine implements Engine {
         if (how === 'killed') this.log.info({ event: 'docker-killed', service: entry.service, container, graceMs }, `container ignored SIGTERM for ${graceMs}ms and was killed`);
       })
       .catch((error: unknown) => this.removeFailed(entry, error))
-      .finally(() => this.stopping.delete(entry.id));
+      .finally(() => {
+        this.stopping.delete(entry.id);
+        this.removalOnly.delete(entry.id);
+      });
     this.stopping.set(entry.id, done);
   }
 

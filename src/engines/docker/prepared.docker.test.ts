@@ -91,7 +91,7 @@ describe('docker engine: prepared starts on a real daemon', () => {
       const state = (await engine.observe()).get('worker');
       assert.deepEqual([state?.running, state?.starting, state?.stopping], [0, 0, 0], 'neither the exited nor the prepared container holds a place');
       assert.equal(state?.prepared, 1);
-      // Not this run's: removed once it is older than the 10 s a create can take to be recorded.
+      // Not this run's: removed at once (adoption), never started.
       assert.ok(await eventually(async () => {
         await engine.observe();
         return !(await poolContainers(pool)).some((c) => c.Id === leftover.id);
