@@ -2,10 +2,11 @@
 // Push path: an image pushed (the index PUT answered) -> the signed webhook received, through the
 // registry's own notifications to POST /api/registry/events; baseline in the same run: the same pushes
 // noticed by polling every second. Poll path: 1,000 watched tags on one registry at a 60 s interval
-// (10 s with --quick), steady state after the first round: HTTP requests per minute (counted at fetch,
-// so token requests and fallbacks would count too) and CPU of this process as % of one core; baseline in
+// (10 s with --quick), steady state after the first round: HTTP requests per minute (counted on the wire
+// through node:http's and undici's diagnostics channels, token requests and fallbacks included) and CPU of this process as % of one core; baseline in
 // the same run: polling that reads each manifest and config per round (what `image inspect` per tag does).
 import { spawnSync } from 'node:child_process';
+import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -102,19 +103,23 @@ async function manyTags(registry: TestRegistry, count: number): Promise<string[]
   return tags.map((tag) => `${registry.host}/bench/many:${tag}`);
 }
 
-/** Counts HTTP requests sent by this process (global fetch) by method, while `run` runs. */
+/**
+ * Counts HTTP requests this process sends, by method, while `run` runs: through the diagnostics channels of
+ * node:http (HEAD) and undici (fetch: GET), so every request on the wire is counted, token requests included.
+ */
 async function counted<T>(run: () => Promise<T>): Promise<{ result: T; requests: Record<string, number> }> {
-  const original = globalThis.fetch;
   const requests: Record<string, number> = {};
-  globalThis.fetch = (input, init) => {
-    const method = init?.method ?? 'GET';
+  const count = (message: unknown) => {
+    const method = String((message as { request?: { method?: string } }).request?.method ?? 'GET');
     requests[method] = (requests[method] ?? 0) + 1;
-    return original(input, init);
   };
+  diagnostics.subscribe('http.client.request.start', count);
+  diagnostics.subscribe('undici:request:create', count);
   try {
     return { result: await run(), requests };
   } finally {
-    globalThis.fetch = original;
+    diagnostics.unsubscribe('http.client.request.start', count);
+    diagnostics.unsubscribe('undici:request:create', count);
   }
 }
 
@@ -175,7 +180,7 @@ export const watchBenchmark: Benchmark = {
     }
     const notes = [
       `push rows: ${pushes} pushes each, at uneven times; a push is one index PUT after its blobs and manifests`,
-      `poll rows: requests counted at fetch in this process over one steady-state interval (end of one round to the end of the next), scaled to a minute; CPU is this process (the registry is another) over the same window`,
+      `poll rows: requests counted through the http/undici diagnostics channels of this process over one steady-state interval (end of one round to the end of the next), scaled to a minute; CPU is this process (the registry is another) over the same window`,
     ];
     if (push.length < pushes || poll.length < pushes) notes.push(`missed: ${pushes - push.length} push-path and ${pushes - poll.length} poll-path webhooks did not arrive within 15 s`);
     return { name: 'watch', summary, rows, notes };
