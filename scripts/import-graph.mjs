@@ -20,7 +20,7 @@ export const FLOORS = [
   ['config'],
   ['sources', 'engines', 'metadata'],
   ['agent'],
-  ['simulator', 'api'],
+  ['simulator', 'api', 'faults'],
   ['bench'],
   ['cli', 'dashboard'],
 ];
