@@ -79,7 +79,12 @@ export function measure() {
       folderEdges.set(`${from} → ${to}`, (folderEdges.get(`${from} → ${to}`) ?? 0) + 1);
       const [a, b] = [floorOf(from), floorOf(to)];
       const allowed = a > b || (a === b && (SIBLINGS[from] ?? []).includes(to));
-      if (a < 0 || b < 0 || !allowed) upward.push(`${rel(file)} → ${rel(target)}`);
+      if (a < 0 || b < 0 || !allowed) {
+        const unplaced = [from, to].filter((folder) => floorOf(folder) < 0);
+        const note =
+          unplaced.length > 0 ? ` (${unplaced.join(', ')} is on no floor: add it to FLOORS here and to docs/architecture.md)` : '';
+        upward.push(`${rel(file)} → ${rel(target)}${note}`);
+      }
     }
   }
   const cycles = [];
