@@ -48,7 +48,7 @@ class StartClock {
   }
 }
 
-function percentile(values: readonly number[], p: number): number | null {
+export function percentile(values: readonly number[], p: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? null;
@@ -79,7 +79,7 @@ async function dockerRunOnce(pool: string, name: string): Promise<void> {
 }
 
 /** Keyspace notifications on for lists (K + l) for the duration of `body`, then the server's setting back. */
-async function withKeyspaceEvents<T>(redis: Redis, body: () => Promise<T>): Promise<T> {
+export async function withKeyspaceEvents<T>(redis: Redis, body: () => Promise<T>): Promise<T> {
   const [, before = ''] = (await redis.config('GET', 'notify-keyspace-events')) as string[];
   const flags = [...new Set([...before, 'K', 'l'])].join('');
   await redis.config('SET', 'notify-keyspace-events', flags);

@@ -6,9 +6,10 @@ import { remoteEnginesBenchmark } from './remote-engines.js';
 import { controlBenchmark } from './control.js';
 import { scaleBenchmark } from './scale.js';
 import { dockerBenchmark } from './docker.js';
+import { kubernetesBenchmark } from './kubernetes.js';
 import { sourcesBenchmark } from './sources.js';
 import { registryBenchmark } from './registry.js';
 import { watchBenchmark } from './watch.js';
 import { faultsBenchmark } from './faults.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, kubernetesBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark];

@@ -10,30 +10,13 @@ import Docker from 'dockerode';
 import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
 import { needService } from '../../../testing/services.js';
 import { TcpProxy } from '../../../testing/tcp-proxy.js';
-import { clientsFor, type KubeClients } from '../client.js';
+import type { KubeClients } from '../client.js';
+import { adminClients, KUBECONFIG_PATH, NODE_NAME } from '../../../bench/services/kubernetes.js';
 
-export const KUBECONFIG_PATH = process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig';
+export { adminClients, createRealDeployment, KUBECONFIG_PATH, NODE_NAME, NODE_SCHEDULER, realDeploymentSpec, testNamespace, type RealPodOptions } from '../../../bench/services/kubernetes.js';
 
 export function sharedDir(): string {
   return process.env.MICROSCALE_SHARED ?? fileURLToPath(new URL('../../../../../shared', import.meta.url));
-}
-
-/**
- * Clients with the admin credentials. Without a kubeconfig (no control plane on this machine) they point
- * at the default address and fail on use, so a test file still loads and needKubernetes() skips it loudly.
- */
-export function adminClients(): KubeClients {
-  const kubeConfig = new KubeConfig();
-  if (existsSync(KUBECONFIG_PATH)) kubeConfig.loadFromFile(KUBECONFIG_PATH);
-  else {
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'absent', server: `https://127.0.0.1:${process.env.K8S_APISERVER_PORT ?? 6443}`, skipTLSVerify: true }],
-      users: [{ name: 'absent' }],
-      contexts: [{ name: 'absent', cluster: 'absent', user: 'absent' }],
-      currentContext: 'absent',
-    });
-  }
-  return clientsFor(kubeConfig, 10_000);
 }
 
 /** True when the API server answers; otherwise skips loudly (fails under MICROSCALE_REQUIRE_SERVICES=1). */
@@ -48,10 +31,6 @@ export async function needKubernetes(t: TestContext | undefined): Promise<boolea
     },
   });
 }
-
-/** The node k8s-node registers, and the scheduler name its pods opt in with. */
-export const NODE_NAME = process.env.K8S_NODE_NAME ?? 'microscale-node';
-export const NODE_SCHEDULER = process.env.K8S_NODE_SCHEDULER_NAME ?? 'microscale-node';
 
 /**
  * True when the real node is Ready (its kubelet runs pods as containers on the local Docker Engine);
@@ -72,42 +51,6 @@ export async function needNode(t: TestContext | undefined): Promise<boolean> {
   });
 }
 
-export interface RealPodOptions {
-  readonly replicas?: number;
-  readonly image?: string;
-  readonly command?: readonly string[];
-  readonly terminationGracePeriodSeconds?: number;
-}
-
-/**
- * A Deployment whose pods run on the real node: schedulerName microscale-node, a local image
- * (busybox:latest, never pulled), `sleep` by default. busybox's sleep (PID 1) ignores TERM, so a pod
- * being deleted holds its container for exactly terminationGracePeriodSeconds.
- */
-export function realDeploymentSpec(name: string, options: RealPodOptions = {}): V1Deployment {
-  return {
-    metadata: { name, labels: { app: name } },
-    spec: {
-      replicas: options.replicas ?? 0,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name } },
-        spec: {
-          schedulerName: NODE_SCHEDULER,
-          terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 1,
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          containers: [{ name: 'worker', image: options.image ?? 'busybox:latest', imagePullPolicy: 'Never', command: [...(options.command ?? ['sleep', '3600'])] }],
-        },
-      },
-    },
-  };
-}
-
-export async function createRealDeployment(clients: KubeClients, namespace: string, name: string, options: RealPodOptions = {}): Promise<void> {
-  await clients.apps.createNamespacedDeployment({ namespace, body: realDeploymentSpec(name, options) });
-}
-
 /**
  * The application containers (not the pods' infra containers) the Docker Engine runs for a namespace,
  * as the kubelet's dockershim labels them: one entry per container, with its Deployment's app label.
@@ -118,22 +61,6 @@ export async function dockerPodContainers(namespace: string, docker = new Docker
     filters: { label: [`io.kubernetes.pod.namespace=${namespace}`, 'io.kubernetes.docker.type=container'] },
   });
   return found.map((c) => ({ id: c.Id, pod: c.Labels['io.kubernetes.pod.name'] ?? '', state: c.State }));
-}
-
-/** A fresh namespace named prefix-<random>; delete it with the returned function. */
-export async function testNamespace(clients: KubeClients, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
-  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
-  await clients.core.createNamespace({ body: { metadata: { name, labels: { 'microscale-test': 'true' } } } });
-  // The namespace's default ServiceAccount must exist before pods can be created in it.
-  for (let i = 0; i < 100; i++) {
-    try {
-      await clients.core.readNamespacedServiceAccount({ name: 'default', namespace: name });
-      break;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  return { name, remove: async () => void (await clients.core.deleteNamespace({ name }).catch(() => undefined)) };
 }
 
 export function deploymentSpec(name: string, replicas = 0): V1Deployment {

@@ -1,0 +1,82 @@
+// Shared by the kubernetes tests and `bench kubernetes`: admin clients for the real control plane
+// (../shared/tools/k8s-control-plane), a throwaway namespace, and Deployments whose pods run on the real
+// node (../shared/tools/k8s-node) as real containers.
+import { existsSync } from 'node:fs';
+import { KubeConfig, type V1Deployment } from '@kubernetes/client-node';
+import { clientsFor, type KubeClients } from '../../engines/kubernetes/client.js';
+
+export const KUBECONFIG_PATH = process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig';
+
+/**
+ * Clients with the admin credentials. Without a kubeconfig (no control plane on this machine) they point
+ * at the default address and fail on use, so a test file still loads and needKubernetes() skips it loudly.
+ */
+export function adminClients(): KubeClients {
+  const kubeConfig = new KubeConfig();
+  if (existsSync(KUBECONFIG_PATH)) kubeConfig.loadFromFile(KUBECONFIG_PATH);
+  else {
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'absent', server: `https://127.0.0.1:${process.env.K8S_APISERVER_PORT ?? 6443}`, skipTLSVerify: true }],
+      users: [{ name: 'absent' }],
+      contexts: [{ name: 'absent', cluster: 'absent', user: 'absent' }],
+      currentContext: 'absent',
+    });
+  }
+  return clientsFor(kubeConfig, 10_000);
+}
+
+/** The node k8s-node registers, and the scheduler name its pods opt in with. */
+export const NODE_NAME = process.env.K8S_NODE_NAME ?? 'microscale-node';
+export const NODE_SCHEDULER = process.env.K8S_NODE_SCHEDULER_NAME ?? 'microscale-node';
+
+export interface RealPodOptions {
+  readonly replicas?: number;
+  readonly image?: string;
+  readonly command?: readonly string[];
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/**
+ * A Deployment whose pods run on the real node: schedulerName microscale-node, a local image
+ * (busybox:latest, never pulled), `sleep` by default. busybox's sleep (PID 1) ignores TERM, so a pod
+ * being deleted holds its container for exactly terminationGracePeriodSeconds.
+ */
+export function realDeploymentSpec(name: string, options: RealPodOptions = {}): V1Deployment {
+  return {
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas: options.replicas ?? 0,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: {
+          schedulerName: NODE_SCHEDULER,
+          terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 1,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          containers: [{ name: 'worker', image: options.image ?? 'busybox:latest', imagePullPolicy: 'Never', command: [...(options.command ?? ['sleep', '3600'])] }],
+        },
+      },
+    },
+  };
+}
+
+export async function createRealDeployment(clients: KubeClients, namespace: string, name: string, options: RealPodOptions = {}): Promise<void> {
+  await clients.apps.createNamespacedDeployment({ namespace, body: realDeploymentSpec(name, options) });
+}
+
+/** A fresh namespace named prefix-<random>; delete it with the returned function. */
+export async function testNamespace(clients: KubeClients, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+  await clients.core.createNamespace({ body: { metadata: { name, labels: { 'microscale-test': 'true' } } } });
+  // The namespace's default ServiceAccount must exist before pods can be created in it.
+  for (let i = 0; i < 100; i++) {
+    try {
+      await clients.core.readNamespacedServiceAccount({ name: 'default', namespace: name });
+      break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return { name, remove: async () => void (await clients.core.deleteNamespace({ name }).catch(() => undefined)) };
+}
