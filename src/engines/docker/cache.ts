@@ -43,6 +43,12 @@ interface DockerEvent {
 const LIST_TIMEOUT_MS = 10_000;
 const RECONNECT_GAP_MS = 1000;
 const PROBE_EVERY_MS = 200;
+/**
+ * A second full list this soon after the stream (re)connects: Docker's list can show a container
+ * `running` for a moment after its `die`, and a die from before the stream was up is never sent again.
+ */
+const RELIST_AFTER_CONNECT_MS = 1000;
+const LIVE_STATES = new Set(['created', 'running', 'paused', 'restarting']);
 const PROBE_TIMEOUT_MS = 1000;
 
 /** "Up 3 seconds (health: starting)" → starting; the list API gives health only in this text. */
@@ -59,6 +65,7 @@ export class ContainerCache {
   private streaming = false;
   private lastConnectMs = 0;
   private lastListMs = 0;
+  private relistAtMs = Number.POSITIVE_INFINITY;
   private closed = false;
   private probe: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<CacheListener>();
@@ -82,7 +89,7 @@ export class ContainerCache {
   async refresh(): Promise<void> {
     if (this.probe) throw new EngineError('unreachable', 'docker', `the Docker Engine at ${engineAddress(this.host)} does not answer /_ping on a new connection (stopped, or shutting down); changing nothing until it does`);
     if (!this.streaming && Date.now() - this.lastConnectMs >= RECONNECT_GAP_MS) await this.connectEvents();
-    if (!this.streaming || Date.now() - this.lastListMs >= this.resyncMs) await this.list();
+    if (!this.streaming || Date.now() - this.lastListMs >= this.resyncMs || Date.now() >= this.relistAtMs) await this.list();
   }
 
   /** Whether the daemon is known to be down (and /_ping is being probed). */
@@ -150,10 +157,14 @@ export class ContainerCache {
       const existing = this.entries.get(info.Id);
       if (existing && existing.updatedMs >= startedMs) continue;
       const prepared = info.Labels[LABEL.prepared] === 'true';
-      this.entries.set(info.Id, { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs, ...(prepared ? { prepared } : {}) });
+      const entry = { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs, ...(prepared ? { prepared } : {}) };
+      this.entries.set(info.Id, entry);
+      // An exit the stream did not tell (it was down, or the die came before it connected): tell it now.
+      if (existing && LIVE_STATES.has(existing.state) && !LIVE_STATES.has(info.State)) for (const listener of this.listeners) listener(entry, 'die', existing.state);
     }
     for (const [id, entry] of this.entries) if (!seen.has(id) && entry.updatedMs < startedMs) this.entries.delete(id);
     this.lastListMs = startedMs;
+    if (startedMs >= this.relistAtMs) this.relistAtMs = Number.POSITIVE_INFINITY;
   }
 
   private async connectEvents(): Promise<void> {
@@ -169,6 +180,7 @@ export class ContainerCache {
       this.stream = stream;
       this.streaming = true;
       this.lastListMs = 0; // events may have been missed while the stream was down
+      this.relistAtMs = Date.now() + RELIST_AFTER_CONNECT_MS;
       let buffered = '';
       stream.on('data', (chunk: Buffer) => {
         buffered += chunk.toString('utf8');
