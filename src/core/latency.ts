@@ -46,9 +46,11 @@ function settle(pending: number[], inFlight: number, nowMs: number, estimate: La
 export function observeLatency(state: LatencyState, actual: ActualState, atMs: number): LatencyState {
   const live = actual.running + actual.starting;
   if (state.lastAtMs === null || atMs < state.lastAtMs) return { ...INITIAL_LATENCY, start: state.start, stop: state.stop, lastAtMs: atMs, lastLive: live };
+  const change = live - state.lastLive;
+  // Nothing asked for and nothing finished: keep the arrays (10,000 services tick this every interval).
+  if (change === 0 && state.pendingStarts.length <= actual.starting && state.pendingStops.length <= actual.stopping) return { ...state, lastAtMs: atMs };
   const pendingStarts = [...state.pendingStarts];
   const pendingStops = [...state.pendingStops];
-  const change = live - state.lastLive;
   for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);
   for (let i = 0; i < -change && pendingStops.length < MAX_PENDING; i++) pendingStops.push(state.lastAtMs);
   const start = settle(pendingStarts, actual.starting, atMs, state.start);
