@@ -179,9 +179,10 @@ export const kubernetesBenchmark: Benchmark = {
         rows: [
           row('step-to-replicas-written (tick)', tick.written, [], trials, 'p95 <= 600 ms'),
           row('step-to-replicas-written (keyspace watch)', watched.written, [], trials, 'p95 <= 150 ms'),
-          row('step-to-first-pod-Ready (tick)', tick.ready, floor, trials, 'p50 <= floor + 300 ms'),
-          row('step-to-first-pod-Ready (keyspace watch)', watched.ready, floor, trials, 'p50 <= floor + 300 ms'),
-          row(`floor: scale patch 0 -> ${MESSAGES / 50} -> first pod Ready`, floor, floor, trials * 2, '-'),
+          // Each mode beside the floor measured between its own trials (the node's load drifts over a run).
+          row('step-to-first-pod-Ready (tick)', tick.ready, tick.floor, trials, 'p50 <= floor + 300 ms'),
+          row('step-to-first-pod-Ready (keyspace watch)', watched.ready, watched.floor, trials, 'p50 <= floor + 300 ms'),
+          row(`floor: scale patch 0 -> ${MESSAGES / 50} -> first pod Ready (both modes)`, floor, floor, trials * 2, '-'),
         ],
         notes: [
           `step: ${MESSAGES} messages pushed at once onto a Redis list; consumer target perContainer 50 => 0 -> ${MESSAGES / 50} replicas; pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
