@@ -11,5 +11,6 @@ import { sourcesBenchmark } from './sources.js';
 import { registryBenchmark } from './registry.js';
 import { watchBenchmark } from './watch.js';
 import { faultsBenchmark } from './faults.js';
+import { demoBenchmark } from './demo.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, kubernetesBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark];
+export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, kubernetesBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark, demoBenchmark];

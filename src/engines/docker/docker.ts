@@ -138,9 +138,11 @@ export class DockerEngine implements Engine {
     if (targets.some((t) => t.replicas > this.current(t.name) || (t.prepare?.count ?? 0) > 0)) await this.ping();
     const errors: EngineError[] = [];
     const previous = this.prepared.beginPlan();
+    const prepares: (() => void)[] = [];
     for (const { name, replicas, prepare } of targets) {
       try {
-        await this.applyOne(name, replicas, prepare, previous);
+        const prepareStarts = await this.applyOne(name, replicas, prepare, previous);
+        if (prepareStarts) prepares.push(prepareStarts);
       } catch (error) {
         errors.push(error instanceof EngineError ? error : engineError('docker', this.config.host, 'scale', error, name));
       }
@@ -148,6 +150,8 @@ export class DockerEngine implements Engine {
       if (failed) errors.push(failed);
       this.startErrors.delete(name);
     }
+    // Creates go out after every stop has been sent: on a busy daemon the exit they wait for comes first.
+    for (const prepareStarts of prepares) prepareStarts();
     this.prepared.endPlan(previous);
     const [first, ...rest] = errors;
     if (first) throw rest.length === 0 ? first : new EngineError(first.failure, 'docker', errors.map((e) => e.message).join('; '));
@@ -178,9 +182,10 @@ export class DockerEngine implements Engine {
 
   /**
    * Drives running + starting toward `target`, keeping up to `target + prepare.count` when prepared
-   * starts began since the plan was read, and prepares the starts that still wait for room.
+   * starts began since the plan was read. Returns how to prepare the starts that still wait for room
+   * (apply() does it once every service's stops are sent).
    */
-  private async applyOne(name: string, target: number, prepare: ApplyTarget['prepare'], previous: Parameters<PreparedStarts['want']>[3]): Promise<void> {
+  private async applyOne(name: string, target: number, prepare: ApplyTarget['prepare'], previous: Parameters<PreparedStarts['want']>[3]): Promise<(() => void) | undefined> {
     const service = this.byName.get(name);
     if (!service) throw new EngineError('not-found', 'docker', `service "${name}" is not configured on this engine`);
     this.targets.set(name, target);
@@ -196,7 +201,7 @@ export class DockerEngine implements Engine {
       for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess)) this.requestStop(victim, service.stopGracePeriodMs);
     }
     const toPrepare = target + waiting - keep;
-    if (toPrepare > 0) this.prepared.want(name, toPrepare, prepare?.afterExits ?? 0, previous);
+    return toPrepare > 0 ? () => this.prepared.want(name, toPrepare, prepare?.afterExits ?? 0, previous) : undefined;
   }
 
   private preparedSpec(name: string): Docker.ContainerCreateOptions {

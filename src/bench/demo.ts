@@ -1,0 +1,195 @@
+// `bench demo`: the classic demo's demand replayed on the real Docker Engine, scored exactly from the
+// daemon's `start`/`die` events (the comparison of issue 15 with the 2016 Microscaling agent). A pool of
+// 9: P1's demand moves by -3..+3 every 3 s within 0..9 (a seeded random walk, the sequence printed), P2
+// fills the rest. Each run: case A (containers exit at once on SIGTERM) through `push` and through a
+// polled `http` source (500 ms), case B (containers ignore SIGTERM, grace 1 s) through `http`. Beside
+// them, the one-container start floor of the same run (create + start through the Engine API, alone).
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Docker from 'dockerode';
+import { Agent } from '../agent/agent.js';
+import { createEngine } from '../agent/wiring.js';
+import { parseConfig } from '../agent/config-loader.js';
+import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
+import { silentLogger } from '../log/logger.js';
+import { eventually } from '../util/eventually.js';
+import { randomInt, seededRandom } from '../util/random.js';
+import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
+import type { BenchRow, Benchmark, BenchOptions } from './types.js';
+
+const IMAGE = 'busybox:latest';
+const CAPACITY = 9;
+const STEP_MS = 3000;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The demo's random walk: start 5, then one step in [-3, 3] every 3 s, kept within 0..9. */
+export function demandWalk(seed: number, steps: number): number[] {
+  const random = seededRandom(seed);
+  const values = [5];
+  for (let i = 1; i < steps; i++) values.push(Math.min(9, Math.max(0, (values[i - 1] ?? 5) + randomInt(random, -3, 3))));
+  return values;
+}
+
+interface Case {
+  readonly id: string;
+  readonly name: string;
+  readonly source: 'push' | 'http';
+  /** Containers ignore SIGTERM (killed after the 1 s grace). */
+  readonly stubborn: boolean;
+  /** Ablation: the plan's prepared starts are not passed to the engine (starts wait for the tick after the exit). */
+  readonly noPrepare?: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { id: 'a-push-noprep', name: 'A, push, no prepared starts (ablation)', source: 'push', stubborn: false, noPrepare: true },
+  { id: 'a-push', name: 'A, push', source: 'push', stubborn: false },
+  { id: 'a-http', name: 'A, http (500 ms)', source: 'http', stubborn: false },
+  { id: 'b-http', name: 'B, http (500 ms)', source: 'http', stubborn: true },
+];
+
+/** Container starts and deaths of a pool, with the daemon's timestamps. */
+class EventLog {
+  readonly changes: ContainerChange[] = [];
+  private stream: NodeJS.ReadableStream | undefined;
+  constructor(
+    private readonly docker: Docker,
+    private readonly pool: string,
+  ) {}
+  async open(): Promise<void> {
+    this.stream = await this.docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'], label: poolFilter(this.pool) } });
+    let buffered = '';
+    this.stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as { Action?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+        const service = event.Actor?.Attributes?.[LABEL.service];
+        if ((service !== 'p1' && service !== 'p2') || event.timeNano === undefined) continue;
+        this.changes.push({ atMs: event.timeNano / 1e6, service, delta: event.Action === 'start' ? 1 : -1 });
+      }
+    });
+  }
+  running(service: 'p1' | 'p2', beforeMs: number): number {
+    return this.changes.filter((c) => c.service === service && c.atMs < beforeMs).reduce((sum, c) => sum + c.delta, 0);
+  }
+  close(): void {
+    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+  }
+}
+
+async function removePool(docker: Docker, pool: string): Promise<void> {
+  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
+  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+}
+
+async function startFloorMs(docker: Docker, pool: string): Promise<number> {
+  const startedMs = Date.now();
+  const container = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } });
+  await container.start();
+  const tookMs = Date.now() - startedMs;
+  await container.remove({ force: true });
+  return tookMs;
+}
+
+async function serveDemand(read: () => number): Promise<{ server: Server; url: string }> {
+  const server = createServer((_, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ demand: read() }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/demand` };
+}
+
+async function runCase(docker: Docker, testCase: Case, walk: readonly number[], index: number): Promise<BenchRow> {
+  const pool = `bench-demo-${process.pid}-${index}`;
+  let demand = walk[0] ?? 5;
+  const http = testCase.source === 'http' ? await serveDemand(() => demand) : undefined;
+  const command = testCase.stubborn ? 'trap "" TERM; while true; do sleep 1; done' : ['sleep', '3600'];
+  const config = parseConfig({
+    engine: { kind: 'docker', pool },
+    capacity: CAPACITY,
+    interval: '500ms',
+    logLevel: 'silent',
+    services: [
+      { name: 'p1', priority: 1, min: 0, max: 9, target: 'direct', stopGracePeriod: '1s', image: IMAGE, command, metric: http ? { source: 'http', url: http.url, path: 'demand' } : { source: 'push', maxAge: 'off' } },
+      { name: 'p2', priority: 2, min: 0, max: 9, target: 'remainder', stopGracePeriod: '1s', image: IMAGE, command },
+    ],
+  });
+  const log = new EventLog(docker, pool);
+  await log.open();
+  const engine = await createEngine(config, { log: silentLogger(), nowMs: Date.now });
+  const apply = engine.apply.bind(engine);
+  if (testCase.noPrepare) engine.apply = (targets) => apply(targets.map(({ name, replicas }) => ({ name, replicas })));
+  const agent = new Agent(config, { engine, log: silentLogger() });
+  try {
+    if (!http) agent.pushMetric('p1', demand);
+    await agent.start();
+    const settled = await eventually(() => log.running('p1', Date.now() + 1) === demand && log.running('p2', Date.now() + 1) === CAPACITY - demand, 60_000, 100);
+    if (!settled) throw new Error(`case ${testCase.name}: the pool did not fill within 60 s`);
+    const fromMs = Date.now();
+    const replayed: DemandChange[] = [{ atMs: fromMs, demand }];
+    for (let i = 1; i < walk.length; i++) {
+      await sleep(fromMs + i * STEP_MS - Date.now());
+      demand = walk[i] ?? demand;
+      replayed.push({ atMs: Date.now(), demand });
+      if (!http) agent.pushMetric('p1', demand);
+    }
+    const untilMs = fromMs + walk.length * STEP_MS;
+    await sleep(untilMs - Date.now() + 500); // the last events arrive
+    const score = scoreDemoRun(CAPACITY, replayed, log.changes, { p1: log.running('p1', fromMs), p2: log.running('p2', fromMs) }, fromMs, untilMs);
+    const fixed = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
+    return {
+      case: testCase.name,
+      'P1 >= demand': fixed(score.p1Met, 3),
+      'both at demand': fixed(score.bothAtDemand, 3),
+      'pool full': fixed(score.poolFull, 3),
+      'over 9 (max)': `${(100 * score.over).toFixed(1)} % (${score.maxRunning})`,
+      'change -> both, median / p90 / max s': `${fixed(percentileS(score.changeToBoth, 50))} / ${fixed(percentileS(score.changeToBoth, 90))} / ${fixed(percentileS(score.changeToBoth, 100))}`,
+      'P1 up -> P1 at demand, median s': fixed(percentileS(score.increaseToP1, 50)),
+      'exit -> start in its place, median s': fixed(percentileS(score.exitToStart, 50)),
+      changes: `${score.changeToBoth.length} (${score.changeToBoth.filter((v) => v === null).length} not reached)`,
+    };
+  } finally {
+    await agent.stop();
+    log.close();
+    http?.server.close();
+    await removePool(docker, pool);
+  }
+}
+
+export const demoBenchmark: Benchmark = {
+  name: 'demo',
+  description: 'the demo on real Docker: random-walk demand replayed through push and http, SIGTERM obeyed and ignored, scored from Docker events',
+  async run(options: BenchOptions) {
+    const docker = new Docker();
+    try {
+      await docker.ping();
+      await docker.getImage(IMAGE).inspect();
+    } catch (error) {
+      return { name: 'demo', summary: 'SKIPPED', rows: [], notes: [`Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`] };
+    }
+    const durationMs = typeof options.args.duration === 'string' ? Number(options.args.duration) : options.quick ? 30_000 : 60_000;
+    const seed = typeof options.args.seed === 'string' ? Number(options.args.seed) : 1;
+    const walk = demandWalk(seed, Math.max(2, Math.round(durationMs / STEP_MS)));
+    const floors: number[] = [];
+    const rows: BenchRow[] = [];
+    const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : CASES.map((c) => c.id);
+    const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
+    if (unknown.length > 0) throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
+    const chosen = wanted.map((id) => CASES.find((c) => c.id === id)).filter((c): c is Case => c !== undefined);
+    for (const [index, testCase] of chosen.entries()) {
+      floors.push(await startFloorMs(docker, `bench-demo-${process.pid}-floor`));
+      rows.push(await runCase(docker, testCase, walk, index));
+    }
+    floors.push(await startFloorMs(docker, `bench-demo-${process.pid}-floor`));
+    const sorted = [...floors].sort((a, b) => a - b);
+    return {
+      name: 'demo',
+      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; start floor (one container created + started through the Engine API, alone, this run): median ${((sorted[Math.floor(sorted.length / 2)] ?? 0) / 1000).toFixed(2)} s of ${floors.length}`,
+      rows,
+      notes: [`demand sequence: ${walk.join(' ')}`, `start floor samples (s): ${floors.map((f) => (f / 1000).toFixed(2)).join(' ')}`, `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`],
+    };
+  },
+};
