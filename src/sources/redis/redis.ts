@@ -49,13 +49,21 @@ export class RedisSource implements Source {
   }
 
   watch(onChange: () => void): () => void {
-    if (!this.config.watch) return () => undefined;
+    // A reconnect after an outage wakes the agent: the service is fresh at once, not at the next tick.
+    const client = this.connection.client;
+    const onReady = (): void => onChange();
+    client.on('ready', onReady);
+    const stopReady = (): void => {
+      client.off('ready', onReady);
+    };
+    if (!this.config.watch) return stopReady;
     const target = this.config.target;
     const key = target.kind === 'list' ? target.key : target.stream;
     const unsubscribe = this.connection.watchKey(key, onChange);
     this.unwatchers.add(unsubscribe);
     void this.checkKeyspaceEvents();
     return () => {
+      stopReady();
       this.unwatchers.delete(unsubscribe);
       unsubscribe();
     };
