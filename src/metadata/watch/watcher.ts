@@ -282,15 +282,18 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
   /**
    * docker-registry sends a tagged manifest's push event before it moves the tag (the tag link is written
    * after the manifest is stored), so a read right away can still see the old digest. When the event names
-   * a tag and a digest, the tag is read again, a few times over about 3 s, until it shows that digest. The
+   * a tag and a digest, the tag is read again, every 25 ms for up to 3 s, until it shows that digest. The
    * event only says when to look; what is recorded is always what the registry answers.
    */
   private async checkUntil(ref: ImageReference, key: string, event: RegistryEvent, newTagIsChange: boolean): Promise<void> {
     await this.check(ref, key, 'push', newTagIsChange);
     if (event.action !== 'push' || event.tag === undefined || event.digest === undefined) return;
-    for (let attempt = 0; attempt < 7 && !this.stopped; attempt += 1) {
+    // Every 25 ms (a HEAD each) for up to 3 s: the tag usually moves within milliseconds of the event, and a
+    // doubling backoff would add its gaps (up to ~800 ms) to the push path's latency.
+    const deadline = this.nowMs() + 3000;
+    while (!this.stopped && this.nowMs() < deadline) {
       if (this.options.store.tags.get(key)?.digest === event.digest) return;
-      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      await new Promise((resolve) => setTimeout(resolve, 25));
       await this.check(ref, key, 'push', newTagIsChange);
     }
   }
