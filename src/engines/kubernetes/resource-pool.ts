@@ -42,7 +42,7 @@ export class KubernetesPool {
     } catch (error) {
       await Promise.all([nodes.stop(), pods.stop()]);
       const failure = toEngineError(error, 'capacity: auto needs to list and watch nodes and pods in every namespace');
-      throw new EngineError(failure.failure, ENGINE, `${failure.message}; grant them (deploy/kubernetes/auto-capacity.yaml), or give capacity as {cpu, memory}`);
+      throw new EngineError(failure.failure, ENGINE, `${failure.message}; grant them (deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}`);
     }
     return new KubernetesPool(pool, log, { nodes, pods });
   }
