@@ -33,13 +33,15 @@ export interface DockerDemoOptions extends ApiFlags {
   readonly verbose?: boolean;
   readonly redisUrl?: string;
   readonly queue?: string;
+  /** `--sla N`: the consumers keep the queue under N with the fewest containers instead of holding it near 20. */
+  readonly sla?: number;
 }
 
 /** The consumers' target: the demo holds the queue near 20 by default; `{sla: {queueLength: N}}` keeps it under N with the fewest consumers. */
 export type DemoTarget = { readonly queueLength: number } | { readonly sla: { readonly queueLength: number } | { readonly wait: string } };
 
 /** `pushedArrivals`: the consumers also take `arrivals: {source: push}` (the producer's rate, POSTed to the API). */
-export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue'> & { readonly target?: DemoTarget; readonly pushedArrivals?: boolean }, pool = DEMO_POOL): MicroscaleConfig {
+export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue' | 'sla'> & { readonly target?: DemoTarget; readonly pushedArrivals?: boolean }, pool = DEMO_POOL): MicroscaleConfig {
   const queue = options.queue ?? 'microscale:demo:queue';
   const url = new URL(options.redisUrl ?? 'redis://127.0.0.1:6379');
   const env = { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue };
@@ -54,7 +56,7 @@ export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | '
         priority: 1,
         max: 9,
         metric: { source: 'redis', url: url.toString(), key: queue },
-        target: options.target ?? { queueLength: 20 },
+        target: options.target ?? (options.sla === undefined ? { queueLength: 20 } : { sla: { queueLength: options.sla } }),
         controller: { ratePerContainer: 5 }, // each consumer works 5 items/s: lets the controller meet a rising queue early
         ...(options.pushedArrivals ? { arrivals: { source: 'push' } } : {}),
         stopGracePeriod: '3s',
@@ -140,7 +142,7 @@ export async function runDockerDemo(options: DockerDemoOptions, print: (tick: Ti
   const agent = new Agent(config, { engine, log });
   agent.on('tick', print);
   await startProducer(docker, { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue });
-  if (!options.json) say(`pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); a producer fills Redis list ${queue}, consumers (P1) hold it near 20, fillers (P2) take the rest. Ctrl-C to stop.`);
+  if (!options.json) say(`pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); a producer fills Redis list ${queue}, consumers (P1) ${options.sla === undefined ? 'hold it near 20' : `keep it under ${options.sla} with the fewest containers (target {sla: {queueLength: ${options.sla}}})`}, fillers (P2) take the rest. Ctrl-C to stop.`);
   const api = await startApi(agent, config, options, log);
   if (api) say(`dashboard at ${api.url}`);
   await runUntilStopped(agent, options.duration, async () => {

@@ -11,6 +11,7 @@ import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
 import { durationOption, integerOption } from '../options.js';
 import { runDockerDemo } from './demo-docker.js';
+import { UsageError } from '../exit.js';
 import { scoreDemo, scoreLine } from './demo-score.js';
 
 export interface DemoOptions extends ApiFlags {
@@ -106,8 +107,10 @@ export function registerDemo(program: Command): void {
     .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
     .option('--no-api', 'do not start the API and dashboard')
     .option('--engine <kind>', 'sim (default: simulated containers) or docker (real containers, a producer and Redis on 127.0.0.1:6379)', engineChoice, 'sim')
-    .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json')
-    .action(async (options: DemoOptions & { engine: 'sim' | 'docker' }) =>
-      options.engine === 'docker' ? runDockerDemo(options, (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick))) : runDemo(options),
-    );
+    .option('--sla <n>', 'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) instead of holding it near 20', integerOption)
+    .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json\n  microscale demo --engine docker --sla 100')
+    .action(async (options: DemoOptions & { engine: 'sim' | 'docker'; sla?: number }) => {
+      if (options.sla !== undefined && options.engine !== 'docker') throw new UsageError('--sla is for --engine docker (the sim demo reads its demand in containers, not a queue); add --engine docker or drop --sla');
+      return options.engine === 'docker' ? runDockerDemo(options, (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick))) : runDemo(options);
+    });
 }
