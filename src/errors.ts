@@ -4,14 +4,17 @@ export class MicroscaleError extends Error {
   override readonly name: string = 'MicroscaleError';
 }
 
-/** A config that failed validation: every problem at once, each with its YAML path. */
+/** A config that failed validation: every problem at once, each with its YAML path (and its line, when read from a file). */
 export class ConfigError extends MicroscaleError {
   override readonly name = 'ConfigError';
   constructor(
     readonly problems: readonly string[],
     readonly file?: string,
+    /** The line of each problem in the file, by index, where known. */
+    readonly lines: readonly (number | undefined)[] = [],
   ) {
-    super(`${file ? `${file}: ` : ''}${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${problems.join('\n  ')}`);
+    const shown = problems.map((problem, i) => (lines[i] === undefined ? problem : `line ${lines[i]}: ${problem}`));
+    super(`${file ? `${file}: ` : ''}${problems.length} problem${problems.length === 1 ? '' : 's'}:\n  ${shown.join('\n  ')}`);
   }
 }
 

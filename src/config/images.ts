@@ -27,7 +27,7 @@ export const imagesSchema = z
     stateDir: nonEmptyString('a directory path for the watcher state'),
     interval: duration().default('60s'),
     timeout: duration().default('10s'),
-    maxManifestBytes: intAtLeast(1024).default(4 * 1024 * 1024),
+    maxManifestBytes: intAtLeast(1024, 64 * 1024 * 1024, ' (64 MiB; a manifest is a few KiB)').default(4 * 1024 * 1024),
     /** The shared secret the registry sends in X-Microscale-Secret to POST /api/registry/events; without it the route is off. */
     eventsSecret: nonEmptyString('a shared secret (use ${ENV_VAR})').min(16, 'expected a secret of at least 16 characters').optional(),
     watch: z.array(watchEntry, { invalid_type_error: 'expected a list of image references' }).default([]),

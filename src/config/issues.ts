@@ -18,16 +18,50 @@ export function valueAt(root: unknown, path: readonly (string | number)[]): unkn
 
 /** Keys whose values are credentials: never echoed back in a config error. */
 const SECRET_KEY = /password|secret|token|accountkey|api[-_]?key|connectionstring|credentials|authorization|bearer/i;
+const SHOWN_CHARS = 60;
 
-function hideSecrets(key: string, value: unknown): unknown {
-  if (SECRET_KEY.test(key) && value !== null && value !== undefined) return '(hidden)';
-  return typeof value === 'string' ? value.replace(/\/\/[^/@\s]*@/g, '//(hidden)@') : value; // user:password@ in URLs
+/** Where a shown value sits, so values put in by `${ENV}` / `${file:}` (env.ts) are never shown. */
+export interface ShownAt {
+  readonly path?: string;
+  /** YAML path → the reference substituted there. */
+  readonly substituted?: ReadonlyMap<string, string>;
 }
 
-export function showValue(value: unknown, key = ''): string {
+/** JSON-like text of a value, cut once long enough: secrets and substituted values replaced, user:password@ in URLs hidden. */
+function render(value: unknown, key: string, path: string | undefined, substituted: ReadonlyMap<string, string> | undefined, out: string[], budget: { left: number }): void {
+  if (budget.left <= 0) return;
+  const push = (text: string): void => {
+    out.push(text);
+    budget.left -= text.length;
+  };
+  const reference = path === undefined ? undefined : substituted?.get(path);
+  if (reference !== undefined) return push(`(from ${reference}, not shown)`);
+  if (SECRET_KEY.test(key) && value !== null && value !== undefined) return push('"(hidden)"');
+  if (typeof value === 'string') return push(JSON.stringify(value.length > SHOWN_CHARS * 2 ? value.slice(0, SHOWN_CHARS * 2) : value).replace(/\/\/[^/@\s]*@/g, '//(hidden)@'));
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return push(JSON.stringify(value));
+  if (typeof value !== 'object') return push(String(value));
+  const isList = Array.isArray(value);
+  push(isList ? '[' : '{');
+  let first = true;
+  for (const [childKey, child] of Object.entries(value)) {
+    if (budget.left <= 0) return;
+    if (!first) push(',');
+    first = false;
+    const childPath = path === undefined ? undefined : joinPath(path, isList ? Number(childKey) : childKey);
+    if (!isList) push(`${JSON.stringify(childKey)}:`);
+    render(child, isList ? key : childKey, childPath, substituted, out, budget);
+  }
+  push(isList ? ']' : '}');
+}
+
+export function showValue(value: unknown, key = '', at: ShownAt = {}): string {
   if (value === undefined) return 'nothing';
-  const text = SECRET_KEY.test(key) ? '(hidden)' : JSON.stringify(value, hideSecrets);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  if (SECRET_KEY.test(key) && value !== null) return '(hidden)';
+  const out: string[] = [];
+  render(value, key, at.path, at.substituted, out, { left: SHOWN_CHARS + 1 });
+  const text = out.join('');
+  if (text.startsWith('(from ')) return text;
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 3)}...` : text;
 }
 
 function editDistance(a: string, b: string): number {
@@ -61,7 +95,13 @@ export function closest(word: string, candidates: readonly string[]): string | u
 const SCENARIO_HINT = '; this is a simulator scenario (traces/scenario.yaml): run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
 
 /** Lines for the issues of one parse; `input` is what was parsed, `prefix` its YAML path. */
-export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix = '', knownKeys: (path: (string | number)[]) => readonly string[] = () => []): string[] {
+export function formatIssues(
+  issues: readonly ZodIssue[],
+  input: unknown,
+  prefix = '',
+  knownKeys: (path: (string | number)[]) => readonly string[] = () => [],
+  substituted?: ReadonlyMap<string, string>,
+): string[] {
   const lines: string[] = [];
   for (const issue of issues) {
     const path = formatPath(issue.path, prefix) || '(root)';
@@ -79,10 +119,10 @@ export function formatIssues(issues: readonly ZodIssue[], input: unknown, prefix
       continue;
     }
     if (issue.code === 'invalid_union_discriminator') {
-      lines.push(`${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value)}`);
+      lines.push(`${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value, '', { path, ...(substituted ? { substituted } : {}) })}`);
       continue;
     }
-    lines.push(`${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''))}`);
+    lines.push(`${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`);
   }
   return lines;
 }

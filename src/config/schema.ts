@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Resources } from '../core/resources.js';
 import type { PidTuning, ServicePolicy, SlaBound, TargetSpec } from '../core/types.js';
 import { parseDurationMs } from './duration.js';
-import { duration, intAtLeast, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
+import { containerCount, duration, intAtLeast, MAX_CONTAINERS, MAX_DURATION_MS, MAX_NUMBER, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
 import { imagesSchema, type ImagesConfig } from './images.js';
 
 export const TARGET_HELP = 'expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}';
@@ -17,14 +17,14 @@ function slaBound(raw: unknown, ctx: z.RefinementCtx): SlaBound | typeof z.NEVER
     const entries = Object.entries(raw);
     const [key, value] = entries[0] ?? [];
     if (entries.length === 1 && key === 'queueLength') {
-      if (typeof value === 'number' && value > 0) return { queueLength: value };
+      if (typeof value === 'number' && value > 0 && value <= MAX_NUMBER) return { queueLength: value };
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a number > 0' });
       return z.NEVER;
     }
     if (entries.length === 1 && key === 'wait') {
       const ms = typeof value === 'string' ? parseDurationMs(value) : undefined;
-      if (ms !== undefined && ms > 0) return { waitMs: ms };
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a duration > 0 like 500ms, 30s or 2m' });
+      if (ms !== undefined && ms > 0 && ms <= MAX_DURATION_MS) return { waitMs: ms };
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a duration > 0 like 500ms, 30s or 2m, at most 596h' });
       return z.NEVER;
     }
   }
@@ -66,6 +66,10 @@ const poolResourcesSchema = z
 
 const capacitySchema = z.unknown().transform((raw, ctx): CapacityConfig => {
   if (raw === 'auto') return { kind: 'auto' };
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_CONTAINERS) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected at most ${MAX_CONTAINERS} containers (a pool holds at most ${MAX_CONTAINERS}), or resources like {cpu: "8", memory: 16Gi}` });
+    return z.NEVER;
+  }
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1) return raw;
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const result = poolResourcesSchema.safeParse(raw);
@@ -88,15 +92,15 @@ const pidTuningSchema = z
     ki: numberAtLeast(0).optional(),
     kd: numberAtLeast(0).optional(),
     deadband: numberAtLeast(0).optional(),
-    maxStepUp: intAtLeast(1).optional(),
-    maxStepDown: intAtLeast(1).optional(),
+    maxStepUp: containerCount(1).optional(),
+    maxStepDown: containerCount(1).optional(),
     ratePerContainer: numberAbove(0).optional(),
     scaleDownDelay: duration().optional(),
   })
   .strict()
   .transform(({ scaleDownDelay, ...rest }): PidTuning => ({ ...rest, ...(scaleDownDelay === undefined ? {} : { scaleDownDelayMs: scaleDownDelay }) }));
 
-const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: intAtLeast(0) }).strict()], {
+const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: containerCount(0) }).strict()], {
   errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
 });
 
@@ -107,8 +111,8 @@ export const baseServiceShape = {
     'expected a name of lowercase letters, digits, "-", "_" or "." starting with a letter or digit',
   ),
   priority: intAtLeast(1).default(1),
-  min: intAtLeast(0).default(0),
-  max: intAtLeast(0).optional(),
+  min: containerCount(0).default(0),
+  max: containerCount(0).optional(),
   target: targetSchema,
   tolerance: numberAtLeast(0).default(0.1),
   controller: pidTuningSchema.default({}),
@@ -137,9 +141,13 @@ const apiSchema = z
 
 export const topLevelSchema = z
   .object({
-    engine: z.object({ kind: nonEmptyString('an engine kind') }).passthrough().default({ kind: 'sim' }),
+    engine: z
+      .object({ kind: nonEmptyString('an engine kind') }, { invalid_type_error: 'expected a block with the engine kind, e.g. engine: {kind: docker}' })
+      .passthrough()
+      .default({ kind: 'sim' }),
     capacity: capacitySchema,
-    interval: duration().default('500ms'),
+    // Shorter would spin: each tick schedules the next one `interval` after it ends.
+    interval: duration(10).default('500ms'),
     minTickGap: duration().default('50ms'),
     metricTimeout: duration().optional(),
     stopGracePeriod: duration().default('10s'),

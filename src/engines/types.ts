@@ -111,6 +111,12 @@ export interface EngineKind<C extends { kind: string } = { kind: string }, S = R
    */
   leaderElection?(config: C, log: Logger): LeaderElection | undefined;
   create(config: C, services: readonly EngineService<S>[], context: EngineContext): Engine | Promise<Engine>;
+  /**
+   * Checks across the services that only this engine knows (two services on one workload, say), run by
+   * validate: problem lines with their YAML paths. Whatever `create` would refuse for the config belongs
+   * here, so `run` refuses exactly what `validate` refuses.
+   */
+  checkServices?(config: C, services: readonly EngineService<S>[]): string[];
 }
 
 export function defineEngine<C extends { kind: string }, S>(kind: EngineKind<C, S>): EngineKind {

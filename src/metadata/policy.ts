@@ -4,7 +4,7 @@
 //   labelsFrom: registry              the service's `image`, read from its registry
 //   labelsFrom: engine                the service's `image`, read from the local Docker Engine
 //   labelsFrom: {registry: acme/app:1.4}   an explicit image, for engines whose services have no `image` key
-import { readFileSync } from 'node:fs';
+import { readSecretFile } from '../util/read-file.js';
 import type { MicroscaleConfig } from '../config/schema.js';
 import { substituteEnv } from '../config/env.js';
 import { errorMessage } from '../errors.js';
@@ -35,7 +35,7 @@ type ReadLabels = (image: string, from: 'registry' | 'engine') => Promise<Readon
 /** Where to read which image from, or undefined when the service does not opt in (or opts in wrongly: the schema says so). */
 function optIn(service: RawService, env: NodeJS.ProcessEnv): { from: 'registry' | 'engine'; image: string | undefined } | undefined {
   const spec = service.labelsFrom;
-  const substitute = (value: unknown) => (typeof value === 'string' ? String(substituteEnv(value, env, (path) => readFileSync(path, 'utf8')).value) : undefined);
+  const substitute = (value: unknown) => (typeof value === 'string' ? String(substituteEnv(value, env, readSecretFile).value) : undefined);
   if (spec === 'registry' || spec === 'engine') return { from: spec, image: substitute(service.image) };
   if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) {
     const entries = Object.entries(spec);

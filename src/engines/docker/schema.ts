@@ -18,7 +18,7 @@ export const dockerSchema = z
     /** Written as a label on every container, so two agents with different pools share one daemon. */
     pool: poolField.default('default'),
     /** Containers created and started at once. */
-    startConcurrency: intAtLeast(1).default(8),
+    startConcurrency: intAtLeast(1, 1000).default(8),
     /** A full list now and then, besides the events stream. */
     resync: duration().default('5s'),
   })

@@ -30,7 +30,7 @@ export const ecsSchema = z
     endpoint: httpUrl('https://ecs.eu-west-1.amazonaws.com').optional(),
     timeout: duration().default('5s'),
     /** Attempts the SDK makes per call before microscale's own per-service backoff takes over. */
-    maxAttempts: intAtLeast(1).default(2),
+    maxAttempts: intAtLeast(1, 10).default(2),
     /**
      * Also count tasks being stopped (ECS reports them in neither runningCount nor pendingCount): one
      * ListTasks per service and DescribeTasks per 100 stopped tasks, each tick. Off by default for the

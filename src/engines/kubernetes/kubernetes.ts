@@ -26,12 +26,12 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
     return { service: service.name, kind, namespace: namespace ?? defaultNamespace, name: statefulSet ?? deployment ?? service.name };
   });
   const seen = new Map<string, string>();
-  for (const ref of refs) {
+  refs.forEach((ref, i) => {
     const key = keyOf(ref);
     const other = seen.get(key);
-    if (other) problems.push(`services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`);
+    if (other) problems.push(`services[${i}]: services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`);
     seen.set(key, ref.service);
-  }
+  });
   if (problems.length > 0) throw new ConfigError(problems);
   return refs;
 }
@@ -216,4 +216,16 @@ export const kubernetesEngine = defineEngine({
   autoCapacity: true,
   leaderElection: (config, log) => leaderElectionFor(config, log),
   create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) => KubernetesEngine.create(config, services, context),
+  // The context's namespace is known only at start; services that leave it out share it all the same.
+  checkServices: (config, services: readonly EngineService<KubernetesServiceOptions>[]) => configProblems(() => workloadRefs(services, config.namespace ?? '(the context namespace)')),
 });
+
+function configProblems(check: () => unknown): string[] {
+  try {
+    check();
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+}

@@ -204,11 +204,17 @@ export class SwarmEngine implements Engine {
 }
 
 /** Each service sets image (microscale creates the Swarm service) or service (an existing one): one of them. */
+function serviceProblems(services: readonly EngineService<SwarmServiceOptions>[]): string[] {
+  return services.flatMap((s, i) =>
+    (s.options.image === undefined) === (s.options.service === undefined)
+      ? [`services[${i}]: services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`]
+      : [],
+  );
+}
+
 function checkServices(services: readonly EngineService<SwarmServiceOptions>[]): void {
-  const wrong = services.filter((s) => (s.options.image === undefined) === (s.options.service === undefined));
-  if (wrong.length > 0) {
-    throw new ConfigError(wrong.map((s) => `services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`));
-  }
+  const problems = serviceProblems(services);
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 export const swarmEngine = defineEngine({
@@ -218,4 +224,5 @@ export const swarmEngine = defineEngine({
   schema: swarmSchema,
   serviceShape: swarmServiceShape,
   create: (config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[], context) => new SwarmEngine(config, services, context),
+  checkServices: (_config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[]) => serviceProblems(services),
 });
