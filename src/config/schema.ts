@@ -43,10 +43,10 @@ const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
       return sla === z.NEVER ? z.NEVER : { kind: 'sla', sla };
     }
     if (entries.length === 1 && (key === 'queueLength' || key === 'perContainer')) {
-      if (typeof value === 'number' && value > 0) {
+      if (typeof value === 'number' && value > 0 && value <= MAX_NUMBER) {
         return key === 'queueLength' ? { kind: 'queueLength', queueLength: value } : { kind: 'perContainer', perContainer: value };
       }
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'expected a number > 0' });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: typeof value === 'number' && value > MAX_NUMBER ? `expected a number <= ${MAX_NUMBER}` : 'expected a number > 0' });
       return z.NEVER;
     }
   }

@@ -118,7 +118,7 @@ export function readYaml(text: string): YamlSource {
   if (doc.errors.length > 0) {
     return fail(
       doc.errors.map((e) => ({
-        line: e.linePos?.[0].line,
+        line: e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line,
         message: /call stack/i.test(e.message) ? `nested too deep to read; a config needs far fewer than ${MAX_DEPTH} levels` : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
       })),
     );
