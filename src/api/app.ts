@@ -8,6 +8,7 @@ import { requireToken } from './auth.js';
 import { registerControl } from './control.js';
 import { registerDashboard } from './dashboard-files.js';
 import { registerEvents, type EventsOptions } from './events.js';
+import { allowedHostsGuard, requestBodyLimit, securityHeaders } from './guards.js';
 import { createAgentMetrics } from './metrics.js';
 import { buildState, ticksSince } from './state.js';
 
@@ -29,6 +30,10 @@ export interface ApiAppOptions {
   /** Where the dashboard bundle is (default dist/dashboard/). */
   readonly dashboardDir?: string;
   readonly events?: EventsOptions;
+  /** Host names served besides loopback names and IP addresses (api.allowedHosts; guards.ts). */
+  readonly allowedHosts?: readonly string[];
+  /** Largest request body, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
 }
 
 const MAX_HISTORY = 100_000;
@@ -46,6 +51,8 @@ export function createApiApp(options: ApiAppOptions): Hono {
   const isReady = (): boolean => ready;
   const metrics = createAgentMetrics(agent);
 
+  // First, so every route (the dashboard, the API, and the routes other parts add) passes them.
+  app.use('*', securityHeaders(), allowedHostsGuard(options.allowedHosts ?? []), requestBodyLimit(options.maxBodyBytes));
   app.onError((error, c) => {
     options.log?.error({ event: 'api-error', path: c.req.path }, errorMessage(error));
     return c.json({ error: errorMessage(error) }, 500);

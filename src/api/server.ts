@@ -52,7 +52,8 @@ export async function startApiServer(options: StartApiOptions): Promise<ApiServe
     options.log.warn({ event: 'api-exposed', listen: options.listen }, line);
     console.error(line);
   }
-  const app = createApiApp(options);
+  // The name it listens on is one the user chose: served too.
+  const app = createApiApp({ ...options, allowedHosts: [...(options.allowedHosts ?? []), ...(host && host !== '0.0.0.0' && host !== '::' ? [host] : [])] });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {

@@ -49,7 +49,7 @@ export async function startApi(agent: Agent, config: MicroscaleConfig, flags: Ap
   if (flags.api === false || (!config.api.enabled && flags.listen === undefined)) return undefined;
   const listen = flags.listen ?? config.api.listen;
   try {
-    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes(), ...routes] });
+    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes(), ...routes], allowedHosts: config.api.allowedHosts ?? [] });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? `${listen} is already in use` : code === 'EADDRNOTAVAIL' ? `${listen} is not an address of this machine` : (error as Error).message;

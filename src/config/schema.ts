@@ -24,7 +24,7 @@ function slaBound(raw: unknown, ctx: z.RefinementCtx): SlaBound | typeof z.NEVER
     if (entries.length === 1 && key === 'wait') {
       const ms = typeof value === 'string' ? parseDurationMs(value) : undefined;
       if (ms !== undefined && ms > 0 && ms <= MAX_DURATION_MS) return { waitMs: ms };
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: 'expected a duration > 0 like 500ms, 30s or 2m, at most 596h' });
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: ms !== undefined && ms > MAX_DURATION_MS ? 'expected a duration of at most 596h (the longest a timer can wait)' : 'expected a duration > 0 like 500ms, 30s or 2m' });
       return z.NEVER;
     }
   }
@@ -136,6 +136,13 @@ const apiSchema = z
   .object({
     enabled: z.boolean({ invalid_type_error: 'expected true or false' }).default(true),
     listen: nonEmptyString('host:port').regex(/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8321').default('127.0.0.1:8321'),
+    /** Host names the API answers besides loopback names and IP addresses: "agent.example.com", ".example.com", "*". */
+    allowedHosts: z
+      .array(nonEmptyString('a host name').regex(/^(\*|\.?[A-Za-z0-9_.-]+)$/, 'expected a host name like agent.example.com, .example.com (and its subdomains) or *'), {
+        invalid_type_error: 'expected a list of host names',
+      })
+      .max(100, 'expected at most 100 host names')
+      .default([]),
   })
   .strict();
 
@@ -187,7 +194,7 @@ export interface MicroscaleConfig {
   readonly intervalMs: number;
   readonly minTickGapMs: number;
   readonly metricTimeoutMs: number;
-  readonly api: { readonly enabled: boolean; readonly listen: string };
+  readonly api: { readonly enabled: boolean; readonly listen: string; readonly allowedHosts?: readonly string[] };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** The image watcher's block; undefined when nothing is watched. */
   readonly images?: ImagesConfig | undefined;
