@@ -1,10 +1,10 @@
 // The HTTP API and dashboard as one Hono app, built from an agent. Other parts add routes through
 // `routes` (each a function given the app and the agent), so they never edit this file.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Agent } from '../agent/agent.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
-import { requireToken } from './auth.js';
+import { hasToken, requireToken } from './auth.js';
 import { registerControl } from './control.js';
 import { registerDashboard } from './dashboard-files.js';
 import { registerEvents, type EventsOptions } from './events.js';
@@ -16,6 +16,8 @@ export interface RouteContext {
   readonly agent: Agent;
   /** Middleware that passes only requests with the API token: put it before any mutating handler. */
   readonly requireToken: ReturnType<typeof requireToken>;
+  /** Whether a request carries the API token (for routes that do more for one that does). */
+  readonly hasToken: (c: Context) => boolean;
 }
 
 /** Adds routes to the app, e.g. `(app, {agent}) => app.get('/api/images', ...)`. */
@@ -73,7 +75,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.registry.contentType }));
   registerEvents(app, agent, options.events);
   registerControl(app, agent, token, isReady);
-  const context: RouteContext = { agent, requireToken: requireToken(token) };
+  const context: RouteContext = { agent, requireToken: requireToken(token), hasToken: (c) => hasToken(c, token) };
   for (const register of options.routes ?? []) register(app, context);
   registerDashboard(app, options.dashboardDir);
   return app;

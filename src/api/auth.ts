@@ -1,7 +1,7 @@
 // Bearer-token check for the API's mutating routes. Without a configured token every mutation is
 // refused: an agent that changes scaling for anyone who can reach its port is not a safe default.
 import { timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 
 export const TOKEN_ENV = 'MICROSCALE_API_TOKEN';
 
@@ -28,4 +28,10 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
     }
     await next();
   };
+}
+
+/** Whether the request carries the right `Authorization: Bearer <token>` (never, when no token is set). */
+export function hasToken(c: Context, token: string | undefined): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '');
+  return Boolean(token && match?.[1] && sameToken(match[1].trim(), token));
 }

@@ -3,13 +3,16 @@
 // The last case reads a real image from a real docker-registry.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import sax from 'sax';
+import { parseConfig } from '../agent/config-loader.js';
 import { RegistryError } from '../metadata/errors.js';
 import type { ImageMetadata } from '../metadata/image.js';
+import { renderSvg } from '../metadata/badge.js';
 import { parseReference } from '../metadata/reference.js';
 import { buildAndPush, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 import { needService } from '../testing/services.js';
 import { createApiApp } from './app.js';
-import { badgeRoutes, type BadgeRouteOptions } from './badges.js';
+import { badgeRoutes, configuredRegistries, type BadgeRouteOptions } from './badges.js';
 import { testAgent } from './testing/agent.js';
 
 const stops: (() => Promise<void>)[] = [];
@@ -21,10 +24,30 @@ function image(labels: Record<string, string>): ImageMetadata {
   return { reference: 'r', name: 'reg.example/acme/app:2.1', source: 'registry', digest: 'sha256:1', manifestDigest: 'sha256:1', mediaType: 'm', platform: 'linux/amd64', platforms: ['linux/amd64'], created: undefined, size: 2048, layers: [], labels, annotations: {} };
 }
 
-function app(options: BadgeRouteOptions) {
+const TOKEN = 'badge-test-token';
+
+/** The API with badges; requests carry the token (the test agent's config names no registry: sim has no images). */
+function app(options: BadgeRouteOptions, withToken = true) {
   const { agent } = testAgent();
   stops.push(() => agent.stop());
-  return createApiApp({ agent, routes: [badgeRoutes(options)] });
+  const api = createApiApp({ agent, token: TOKEN, routes: [badgeRoutes(options)] });
+  return { request: (path: string) => api.request(path, withToken ? { headers: { authorization: `Bearer ${TOKEN}` } } : {}) };
+}
+
+/** XML 1.0's Char production: every character a well-formed document may hold. */
+const XML_CHARS = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
+
+/** Whether an SVG is well-formed XML: parsed by sax in strict mode (structure), every character allowed by XML 1.0. */
+function wellFormed(svg: string): { ok: boolean; why: string } {
+  if (!XML_CHARS.test(svg)) return { ok: false, why: 'a character XML 1.0 does not allow' };
+  const errors: string[] = [];
+  const parser = sax.parser(true);
+  parser.onerror = (error) => {
+    errors.push(error.message);
+    parser.resume();
+  };
+  parser.write(svg).close();
+  return { ok: errors.length === 0, why: errors.join('; ') };
 }
 
 describe('badges over the API', () => {
@@ -45,6 +68,30 @@ describe('badges over the API', () => {
     const body = await (await api.request('/badges/license/acme/app.svg')).text();
     assert.ok(!body.includes('<script>'));
     assert.match(body, /&lt;\/text&gt;&lt;script&gt;/);
+  });
+
+  it('strips control characters from badge text, so the SVG stays well-formed XML', async () => {
+    const api = app({ read: async () => image({ 'org.opencontainers.image.licenses': 'MIT\u0000\u0001\u001b[31m\u0007\u007f\u0085\ud800 & <ok>\ttab\uffff' }) });
+    const body = await (await api.request('/badges/license/acme/app.svg')).text();
+    assert.equal(wellFormed(renderSvg({ label: 'a\u0001', message: 'b', color: '4c1', isError: false }).replace('a', 'a\u0001')).ok, false, 'the check itself catches a control character');
+    const parsed = wellFormed(body);
+    assert.ok(parsed.ok, `not well-formed: ${parsed.why}\n${body}`);
+    assert.match(body, /<text[^>]*>MIT\[31m &amp; &lt;ok&gt; tab<\/text>/);
+    const json = (await (await api.request('/badges/license/acme/app.json')).json()) as { message: string };
+    assert.equal(json.message, 'MIT[31m & <ok> tab');
+  });
+
+  it('reads only registries the config names, unless the request carries the token (no port probe for anyone)', async () => {
+    const seen: string[] = [];
+    const api = app({ read: async (ref) => (seen.push(ref), image({})) }, false);
+    const probe = await api.request('/badges/image/10.0.0.1:22/x/y:1.svg');
+    assert.equal(probe.status, 403);
+    assert.match(await probe.text(), /registry not in config/);
+    assert.equal(seen.length, 0, 'the agent did not connect anywhere');
+    const withToken = app({ read: async (ref) => (seen.push(ref), image({})) });
+    assert.equal((await withToken.request('/badges/image/10.0.0.1:22/x/y:1.svg')).status, 200);
+    const config = parseConfig({ engine: { kind: 'docker' }, capacity: 3, services: [{ name: 'a', image: 'registry.example:5000/acme/app:1', target: 'remainder' }, { name: 'b', image: 'busybox:latest', target: 'remainder' }] }, {});
+    assert.deepEqual([...configuredRegistries(config)].sort(), ['docker.io', 'registry.example:5000']);
   });
 
   it('answers a bad reference, an unknown kind and a missing image with an error badge and a 4xx', async () => {

@@ -3,12 +3,15 @@
 // `microscale image` and cached briefly, since README viewers fetch a badge on every page view. A bad
 // reference or a registry failure answers an error badge with a 4xx/5xx status, never a crash.
 import type { Context, Hono } from 'hono';
+import type { Agent } from '../agent/agent.js';
 import { BADGE_KINDS, badgeFor, errorBadge, isBadgeKind, renderSvg, shieldsEndpoint, type Badge } from '../metadata/badge.js';
 import { RegistryError, type RegistryFailure } from '../metadata/errors.js';
 import type { ImageMetadata } from '../metadata/image.js';
 import { parsePlatform, type Platform } from '../metadata/platform.js';
 import { readImage } from '../metadata/read.js';
 import { RegistryClient } from '../metadata/registry-client.js';
+import { parseReference } from '../metadata/reference.js';
+import type { MicroscaleConfig } from '../config/schema.js';
 import type { RouteRegistrar } from './app.js';
 
 type ReadFn = (reference: string, platform: Platform | undefined) => Promise<ImageMetadata>;
@@ -48,6 +51,25 @@ const SHORT: Readonly<Record<RegistryFailure, string>> = {
 
 const MAX_CACHED = 500;
 
+function registryOf(reference: string): string | undefined {
+  try {
+    return parseReference(reference).registry;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The registries the config names: the services' images and the watched images (images:). A badge for any other registry needs the API token, so the agent is not a port probe for
+ * whoever can reach it.
+ */
+export function configuredRegistries(config: MicroscaleConfig): Set<string> {
+  const images: unknown[] = [];
+  for (const service of config.services) images.push(service.engineOptions.image);
+  for (const entry of config.images?.watch ?? []) images.push(typeof entry === 'string' ? entry : entry.image);
+  return new Set(images.flatMap((image) => (typeof image === 'string' ? [registryOf(image)] : [])).filter((r): r is string => r !== undefined));
+}
+
 function send(c: Context, format: 'svg' | 'json', badge: Badge, status: 200 | 400 | 403 | 404 | 429 | 500 | 502 | 504) {
   const cache = status === 200 ? 'public, max-age=300' : 'no-cache';
   if (format === 'json') return c.json(shieldsEndpoint(badge), status, { 'Cache-Control': cache });
@@ -72,10 +94,14 @@ export function badgeRoutes(options: BadgeRouteOptions = {}): RouteRegistrar {
     return entry.image;
   };
 
-  const handle = async (c: Context, format: 'svg' | 'json') => {
+  const handle = async (c: Context, format: 'svg' | 'json', agent: Agent, hasToken: (c: Context) => boolean) => {
     const kind = c.req.param('kind') ?? '';
     const reference = (c.req.param('ref') ?? '').replace(/\.(svg|json)$/, '');
     if (!isBadgeKind(kind)) return send(c, format, errorBadge('badge', `unknown kind; use ${BADGE_KINDS.join(', ')}`), 404);
+    const registry = registryOf(reference);
+    if (registry !== undefined && !configuredRegistries(agent.config).has(registry) && !hasToken(c)) {
+      return send(c, format, errorBadge(kind, 'registry not in config'), 403);
+    }
     const platformText = c.req.query('platform');
     const platform = platformText === undefined ? undefined : parsePlatform(platformText);
     if (platformText !== undefined && !platform) return send(c, format, errorBadge(kind, 'bad platform'), 400);
@@ -87,8 +113,8 @@ export function badgeRoutes(options: BadgeRouteOptions = {}): RouteRegistrar {
     }
   };
 
-  return (app: Hono) => {
-    app.get('/badges/:kind/:ref{.+\\.svg}', (c) => handle(c, 'svg'));
-    app.get('/badges/:kind/:ref{.+\\.json}', (c) => handle(c, 'json'));
+  return (app: Hono, { agent, hasToken }) => {
+    app.get('/badges/:kind/:ref{.+\\.svg}', (c) => handle(c, 'svg', agent, hasToken));
+    app.get('/badges/:kind/:ref{.+\\.json}', (c) => handle(c, 'json', agent, hasToken));
   };
 }

@@ -34,9 +34,33 @@ function writer(stream: SSEStreamingApi, maxQueued: number) {
   };
 }
 
+/**
+ * One listener on the agent for all streams (not one per client, which past 10 clients trips Node's
+ * MaxListenersExceededWarning and grows the agent's listener list with every open tab).
+ */
+function fanOut(agent: Agent) {
+  const clients = new Set<{ tick(tick: TickRecord): void; decision(decision: Decision): void }>();
+  const onTick = (tick: TickRecord): void => clients.forEach((client) => client.tick(tick));
+  const onDecision = (decision: Decision): void => clients.forEach((client) => client.decision(decision));
+  return (client: { tick(tick: TickRecord): void; decision(decision: Decision): void }): (() => void) => {
+    if (clients.size === 0) {
+      agent.on('tick', onTick);
+      agent.on('decision', onDecision);
+    }
+    clients.add(client);
+    return () => {
+      clients.delete(client);
+      if (clients.size > 0) return;
+      agent.off('tick', onTick);
+      agent.off('decision', onDecision);
+    };
+  };
+}
+
 export function registerEvents(app: Hono, agent: Agent, options: EventsOptions = {}): void {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const maxQueued = options.maxQueued ?? 256;
+  const subscribe = fanOut(agent);
   app.get('/api/events', (c) => {
     const lastId = Number(c.req.header('last-event-id') ?? c.req.query('since'));
     return streamSSE(c, async (stream) => {
@@ -45,16 +69,14 @@ export function registerEvents(app: Hono, agent: Agent, options: EventsOptions =
       const sendDecision = (decision: Decision): void => send(() => stream.writeSSE({ event: 'decision', data: JSON.stringify(decision) }));
       send(() => stream.write(': microscale events\nretry: 2000\n\n'));
       if (Number.isFinite(lastId) && lastId > 0) for (const tick of ticksSince(agent, lastId, agent.ticks.size)) sendTick(tick);
-      agent.on('tick', sendTick);
-      agent.on('decision', sendDecision);
+      const unsubscribe = subscribe({ tick: sendTick, decision: sendDecision });
       const heartbeat = setInterval(() => send(() => stream.write(`: heartbeat ${Date.now()}\n\n`)), heartbeatMs);
       await new Promise<void>((resolve) => {
         if (stream.aborted) resolve();
         stream.onAbort(resolve);
       });
       clearInterval(heartbeat);
-      agent.off('tick', sendTick);
-      agent.off('decision', sendDecision);
+      unsubscribe();
     });
   });
 }

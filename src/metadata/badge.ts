@@ -68,8 +68,22 @@ function textWidth(text: string): number {
   return Math.ceil(width);
 }
 
+/**
+ * Badge text without what XML 1.0 forbids or a reader cannot see: control characters (C0 and C1; tabs
+ * and newlines become spaces), lone surrogates and U+FFFE/U+FFFF. Labels come from whoever built the image.
+ */
+export function printable(text: string): string {
+  return text
+    .replace(/[\t\n\r]/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
+}
+
 function clip(text: string, max = 60): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const shown = printable(text);
+  if (shown.length <= max) return shown;
+  // Never cut a surrogate pair in two.
+  const cut = /[\ud800-\udbff]/.test(shown[max - 2] ?? '') ? max - 2 : max - 1;
+  return `${shown.slice(0, cut)}…`;
 }
 
 export function renderSvg(badge: Badge): string {
@@ -97,5 +111,5 @@ export function renderSvg(badge: Badge): string {
 
 /** shields.io endpoint JSON: https://img.shields.io/endpoint?url=<this URL> renders it. */
 export function shieldsEndpoint(badge: Badge): { schemaVersion: 1; label: string; message: string; color: string; isError: boolean } {
-  return { schemaVersion: 1, label: badge.label, message: badge.message, color: badge.color, isError: badge.isError };
+  return { schemaVersion: 1, label: printable(badge.label), message: printable(badge.message), color: badge.color, isError: badge.isError };
 }
