@@ -14,7 +14,8 @@ export { eventually } from '../util/eventually.js';
  */
 export async function needService(t: TestContext | undefined, check: ServiceCheck): Promise<boolean> {
   if (await serviceAvailable(check)) return true;
-  const line = `SKIPPED: ${check.what} is not running; start it with: ${check.howToStart}`;
+  const detail = await check.missing?.().catch(() => undefined);
+  const line = `SKIPPED: ${detail ?? `${check.what} is not running`}; start it with: ${check.howToStart}`;
   if (REQUIRE_SERVICES) throw new Error(`${line} (MICROSCALE_REQUIRE_SERVICES=1: a missing service is a failure)`);
   console.error(line);
   t?.skip(line);

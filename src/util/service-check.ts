@@ -8,6 +8,8 @@ export interface ServiceCheck {
   readonly howToStart: string;
   /** Resolves true when the service answers. */
   readonly probe: () => Promise<boolean>;
+  /** For a check of several things: which of them are absent, in words ("htpasswd is not installed"). */
+  readonly missing?: () => Promise<string | undefined>;
 }
 
 const cache = new Map<string, Promise<boolean>>();

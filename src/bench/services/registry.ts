@@ -14,11 +14,19 @@ export const USER = { username: 'alice', password: 's3cret' };
 export const registryCheck: ServiceCheck = {
   what: "Debian's docker-registry and the Docker Engine (docker CLI, busybox:latest)",
   howToStart: 'flock /tmp/apt.lock apt-get install -y docker-registry apache2-utils openssl && ../shared/tools/docker-engine up',
-  probe: async () =>
-    spawnSync('docker-registry', ['--version']).status === 0 &&
-    spawnSync('htpasswd', ['-h']).error === undefined &&
-    spawnSync('docker', ['image', 'inspect', 'busybox:latest'], { stdio: 'ignore' }).status === 0,
+  probe: async () => registryParts().length === 0,
+  // Each part said for what it is: a missing htpasswd is not "docker-registry is not running".
+  missing: async () => (registryParts().length > 0 ? `${registryParts().join('; ')} (for ${"Debian's docker-registry"})` : undefined),
 };
+
+/** What the registry tests need that is absent, in words. */
+function registryParts(): string[] {
+  const parts: string[] = [];
+  if (spawnSync('docker-registry', ['--version']).status !== 0) parts.push('docker-registry is not installed');
+  if (spawnSync('htpasswd', ['-h']).error !== undefined) parts.push('htpasswd (apache2-utils) is not installed');
+  if (spawnSync('docker', ['image', 'inspect', 'busybox:latest'], { stdio: 'ignore' }).status !== 0) parts.push('the Docker Engine is not running or has no busybox:latest');
+  return parts;
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
