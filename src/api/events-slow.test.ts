@@ -15,7 +15,7 @@ describe('GET /api/events with a client that stops reading', () => {
     const streams = () => agent.listenerCount('decision');
     const socket = connect(server.port, '127.0.0.1');
     socket.on('error', () => undefined);
-    socket.write('GET /api/events HTTP/1.1\r\nHost: x\r\n\r\n');
+    socket.write('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     try {
       assert.ok(await eventually(() => streams() === 1, 3000));
       socket.pause(); // a tab that hangs: connected, never reads
