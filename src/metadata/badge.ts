@@ -75,6 +75,7 @@ function textWidth(text: string): number {
 export function printable(text: string): string {
   return text
     .replace(/[\t\n\r]/g, ' ')
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
 }
 
