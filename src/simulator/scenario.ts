@@ -3,10 +3,9 @@
 // and optionally on a remainder service (its background work's own arrival column and rate).
 // The block is taken off before the ordinary config parser sees the file, so plain configs are
 // untouched and a scenario is still a config `microscale validate` understands once it is removed.
-import { readFile } from 'node:fs/promises';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseConfig } from '../agent/config-loader.js';
+import { parseConfig, readConfigText } from '../agent/config-loader.js';
+import { parseYaml, withLines } from '../config/parse.js';
 import type { MicroscaleConfig, ServiceConfig } from '../config/schema.js';
 import { formatIssues, showValue } from '../config/issues.js';
 import { nonEmptyString, numberAbove, numberAtLeast } from '../config/fields.js';
@@ -184,19 +183,25 @@ function parseBackground(block: unknown, path: string, name: string, problems: s
   return { ...result.data, column: result.data.column ?? name };
 }
 
+/** Parses a scenario's YAML with the config's limits (aliases, nesting, binary data); every problem with its line. */
 export function parseScenarioText(text: string, file?: string): Scenario {
-  const document = parseDocument(text, { prettyErrors: true });
-  if (document.errors.length > 0) throw new ConfigError(document.errors.map((e) => `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`), file);
-  return parseScenario(document.toJS(), file);
+  const source = parseYaml(text, file);
+  try {
+    return parseScenario(source.value, file);
+  } catch (error) {
+    throw error instanceof ConfigError ? withLines(error, source) : error;
+  }
 }
 
 export async function loadScenario(file: string): Promise<Scenario> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readConfigText(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([code === 'ENOENT' ? 'file not found; see traces/scenario.yaml for an example' : `cannot read it (${code ?? 'error'})`], file);
+    if (error instanceof ConfigError && error.problems[0]?.startsWith('file not found')) {
+      throw new ConfigError(['file not found; see traces/scenario.yaml for an example'], file);
+    }
+    throw error;
   }
   return parseScenarioText(text, file);
 }
