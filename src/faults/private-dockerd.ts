@@ -6,7 +6,7 @@
 // `dockerd` (Debian's docker.io).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -89,6 +89,25 @@ export class PrivateDockerd {
       await Promise.all(all.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
     }
     await this.stop();
+    await this.killLeftovers();
     await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  /**
+   * A container a shutting-down daemon did not stop keeps its containerd shim (whose command line
+   * names this directory) after the daemon is gone: those, and only those, are killed.
+   */
+  private async killLeftovers(): Promise<void> {
+    for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+      if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+      const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+      if (command.includes(`${this.dir}/`)) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   }
 }
