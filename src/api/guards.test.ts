@@ -11,7 +11,11 @@ import { testAgent } from './testing/agent.js';
 const TOKEN = 'guards-test-token';
 
 /** A request; with `declaredLength`, it announces that many bytes, sends only `body`, and waits for the answer. */
-function send(server: ApiServer, path: string, options: { method?: string; host?: string; body?: Buffer; headers?: Record<string, string>; declaredLength?: number } = {}) {
+function send(
+  server: ApiServer,
+  path: string,
+  options: { method?: string; host?: string; body?: Buffer; headers?: Record<string, string>; declaredLength?: number; chunked?: boolean } = {},
+) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port: server.port, path, method: options.method ?? 'GET', headers: { host: options.host ?? `127.0.0.1:${server.port}`, ...options.headers } },
@@ -25,7 +29,8 @@ function send(server: ApiServer, path: string, options: { method?: string; host?
       },
     );
     req.on('error', reject);
-    if (options.declaredLength === undefined) req.end(options.body);
+    if (options.chunked) req.write(options.body ?? Buffer.alloc(0)); // no length: the server counts as it reads
+    else if (options.declaredLength === undefined) req.end(options.body);
     else {
       req.setHeader('content-length', options.declaredLength);
       req.write(options.body ?? Buffer.alloc(0));
@@ -52,6 +57,9 @@ describe('API guards', () => {
       const big = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.alloc(64 * 1024, 0x20), declaredLength: 10_000_000 });
       assert.equal(big.status, 413);
       assert.match(big.body, /larger than 1048576 bytes/);
+      // No Content-Length (chunked): refused once the bytes read pass the limit.
+      const streamed = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.alloc(1100 * 1024, 0x20), chunked: true });
+      assert.equal(streamed.status, 413);
       const small = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.from('{"value": 3}') });
       assert.equal(small.status, 200, small.body);
     });
