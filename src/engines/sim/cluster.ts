@@ -43,7 +43,10 @@ export interface SimTarget {
 }
 
 export class SimCluster {
-  private containers: SimContainer[] = [];
+  /** Containers not yet removed, per service, in creation order (a service's reads and plans touch only its own). */
+  private readonly containers = new Map<string, SimContainer[]>();
+  /** Containers asked to stop and not yet removed: the only ones `advance` has to look at. */
+  private stopped: SimContainer[] = [];
   private nextId = 1;
   private prepared: PreparedStart[] = [];
   /** Exits of pool containers since the last plan (apply). */
@@ -58,7 +61,8 @@ export class SimCluster {
    * that exit's moment. Then forgets the removed containers.
    */
   private advance(nowMs: number): void {
-    const exits = this.containers.filter((c) => c.exitAtMs !== undefined && c.exitAtMs <= nowMs && !c.exitCounted).sort((a, b) => (a.exitAtMs ?? 0) - (b.exitAtMs ?? 0) || a.id - b.id);
+    if (this.stopped.length === 0) return;
+    const exits = this.stopped.filter((c) => c.exitAtMs !== undefined && c.exitAtMs <= nowMs && !c.exitCounted).sort((a, b) => (a.exitAtMs ?? 0) - (b.exitAtMs ?? 0) || a.id - b.id);
     for (const exited of exits) {
       exited.exitCounted = true;
       this.exitsSincePlan++;
@@ -67,22 +71,35 @@ export class SimCluster {
       this.prepared = this.prepared.filter((p) => p.needExits > this.exitsSincePlan);
       for (const start of due) this.start(start.service, exited.exitAtMs ?? nowMs);
     }
-    if (this.containers.some((c) => c.goneAtMs !== undefined && c.goneAtMs <= nowMs)) {
-      this.containers = this.containers.filter((c) => c.goneAtMs === undefined || c.goneAtMs > nowMs);
+    const kept = (c: SimContainer): boolean => c.goneAtMs === undefined || c.goneAtMs > nowMs;
+    if (this.stopped.every(kept)) return;
+    const services = new Set(this.stopped.filter((c) => !kept(c)).map((c) => c.service));
+    this.stopped = this.stopped.filter(kept);
+    for (const service of services) this.containers.set(service, this.listOf(service).filter(kept));
+  }
+
+  private listOf(service: string): SimContainer[] {
+    let list = this.containers.get(service);
+    if (!list) {
+      list = [];
+      this.containers.set(service, list);
     }
+    return list;
   }
 
   private start(service: string, atMs: number): void {
-    this.containers.push({ id: this.nextId++, service, readyAtMs: atMs + this.latency(service).startLatencyMs });
+    this.listOf(service).push({ id: this.nextId++, service, readyAtMs: atMs + this.latency(service).startLatencyMs });
     this.started.set(service, (this.started.get(service) ?? 0) + 1);
   }
 
   /** The next moment a container finishes starting or exits, if any (removal changes no count in the pool). */
   nextTransitionMs(nowMs: number): number | undefined {
     let next: number | undefined;
-    for (const c of this.containers) {
-      const at = c.exitAtMs ?? c.readyAtMs;
-      if (at > nowMs && (next === undefined || at < next)) next = at;
+    for (const list of this.containers.values()) {
+      for (const c of list) {
+        const at = c.exitAtMs ?? c.readyAtMs;
+        if (at > nowMs && (next === undefined || at < next)) next = at;
+      }
     }
     return next;
   }
@@ -92,14 +109,13 @@ export class SimCluster {
     let running = 0;
     let starting = 0;
     let stopping = 0;
-    for (const c of this.containers) {
-      if (c.service !== service) continue;
+    for (const c of this.containers.get(service) ?? []) {
       if (c.exitAtMs !== undefined) {
         if (c.exitAtMs > nowMs) stopping++;
       } else if (c.readyAtMs <= nowMs) running++;
       else starting++;
     }
-    const prepared = this.prepared.filter((p) => p.service === service).length;
+    const prepared = this.prepared.length === 0 ? 0 : this.prepared.filter((p) => p.service === service).length;
     return { running, starting, stopping, nodes: { sim: running + starting + stopping }, ...(prepared > 0 ? { prepared } : {}) };
   }
 
@@ -114,7 +130,7 @@ export class SimCluster {
     this.prepared = [];
     this.exitsSincePlan = 0;
     for (const target of targets) {
-      const live = this.containers.filter((c) => c.service === target.name && c.exitAtMs === undefined);
+      const live = this.listOf(target.name).filter((c) => c.exitAtMs === undefined);
       const waiting = target.prepare?.count ?? 0;
       const keep = Math.max(target.replicas, Math.min(live.length, target.replicas + waiting));
       if (keep > live.length) for (let i = live.length; i < keep; i++) this.start(target.name, nowMs);
@@ -128,7 +144,7 @@ export class SimCluster {
   scaleTo(service: string, target: number, nowMs: number): void {
     this.advance(nowMs);
     this.prepared = this.prepared.filter((p) => p.service !== service);
-    const live = this.containers.filter((c) => c.service === service && c.exitAtMs === undefined);
+    const live = this.listOf(service).filter((c) => c.exitAtMs === undefined);
     if (target > live.length) for (let i = live.length; i < target; i++) this.start(service, nowMs);
     else if (target < live.length) this.stop(live, live.length - target, nowMs);
   }
@@ -139,6 +155,7 @@ export class SimCluster {
       const { stopLatencyMs, removeLatencyMs = 0 } = this.latency(victim.service);
       victim.exitAtMs = nowMs + stopLatencyMs;
       victim.goneAtMs = victim.exitAtMs + removeLatencyMs;
+      this.stopped.push(victim);
     }
   }
 }
