@@ -188,6 +188,11 @@ async function missing(docker: Docker): Promise<string | undefined> {
   } catch (error) {
     return `Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`;
   }
+  return redisProblem();
+}
+
+/** Why the benches' Redis cannot be used, or undefined when it answers. */
+export async function redisProblem(): Promise<string | undefined> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     await redis.connect();

@@ -17,7 +17,7 @@ import type { KubernetesConfig } from '../engines/kubernetes/schema.js';
 import { adminClients, createRealDeployment, NODE_NAME, testNamespace } from './services/kubernetes.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
-import { percentile, withKeyspaceEvents } from './docker.js';
+import { percentile, redisProblem, withKeyspaceEvents } from './docker.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const REDIS_URL = process.env.MICROSCALE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -142,16 +142,7 @@ async function missing(): Promise<string | undefined> {
   } catch (error) {
     return `no Kubernetes node ${NODE_NAME} (${String(error).split('\n')[0]}); start ../shared/tools/k8s-control-plane up, then ../shared/tools/k8s-node up`;
   }
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    return `Redis not reachable at ${REDIS_URL} (${String(error)}); start it (../shared/tools/queue-servers up) or set MICROSCALE_BENCH_REDIS_URL`;
-  } finally {
-    redis.disconnect();
-  }
-  return undefined;
+  return redisProblem();
 }
 
 export const kubernetesBenchmark: Benchmark = {

@@ -1,21 +1,14 @@
 // What the watcher knows, kept in memory and mirrored to the journal: per watched tag the last digest
 // seen (with the image's metadata and a short history of digests), and every webhook delivery with its
 // attempts and outcome. Every change goes to the journal (fsynced) before it is acted on.
-import type { LayerInfo } from '../image.js';
+import type { ImageMetadata } from '../image.js';
 import { Journal } from './journal.js';
 
 /** The parts of an image's metadata the watcher keeps per digest. */
-export interface ImageSnapshot {
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly platform: string;
-  readonly platforms: readonly string[];
-  readonly created: string | undefined;
-  readonly size: number;
-  readonly layers: readonly LayerInfo[];
-  readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
-}
+export type ImageSnapshot = Pick<
+  ImageMetadata,
+  'digest' | 'mediaType' | 'platform' | 'platforms' | 'created' | 'size' | 'layers' | 'labels' | 'annotations'
+>;
 
 export type Via = 'start' | 'poll' | 'push';
 

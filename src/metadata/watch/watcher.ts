@@ -65,7 +65,7 @@ export interface WatcherOptions {
 const REGISTRY_BACKOFF: BackoffPolicy = { firstMs: 100, maxMs: 5 * 60_000 };
 const GATING: ReadonlySet<string> = new Set(['rate-limited', 'unreachable', 'timeout', 'bad-response']);
 
-export function snapshotOf(metadata: { digest: string; mediaType: string; platform: string; platforms: readonly string[]; created: string | undefined; size: number; layers: ImageSnapshot['layers']; labels: ImageSnapshot['labels']; annotations: ImageSnapshot['annotations'] }): ImageSnapshot {
+export function snapshotOf(metadata: ImageSnapshot): ImageSnapshot {
   const { digest, mediaType, platform, platforms, created, size, layers, labels, annotations } = metadata;
   return { digest, mediaType, platform, platforms, created, size, layers, labels, annotations };
 }
