@@ -6,27 +6,110 @@
 // wave, 10-30 min period), onoff (on/off periods of 30-270 s), nasa2d (the NASA per-minute trace
 // compressed to 2 s rows, SEED = multiplier), nasasec (the NASA per-second trace, SEED = multiplier).
 import { writeFileSync } from 'node:fs';
-function rng(seed){ let s = seed>>>0 || 1; return () => { s ^= s << 13; s >>>= 0; s ^= s >> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; }; }
-function poisson(r, lam){ if (lam > 30) { const u1=r(),u2=r(); return Math.max(0, Math.round(lam + Math.sqrt(lam)*Math.sqrt(-2*Math.log(u1+1e-12))*Math.cos(2*Math.PI*u2))); } let L=Math.exp(-lam),k=0,p=1; do{k++;p*=r();}while(p>L); return k-1; }
-function write(name, rows){ writeFileSync(name, 't_s,orders\n' + rows.map(([t,v])=>`${t},${v.toFixed(3)}`).join('\n') + '\n'); }
-const [,, kind, seedS, out] = process.argv; const seed = Number(seedS); const r = rng(seed * 7919 + 13);
+function rng(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+function poisson(r, lam) {
+  if (lam > 30) {
+    const u1 = r(),
+      u2 = r();
+    return Math.max(0, Math.round(lam + Math.sqrt(lam) * Math.sqrt(-2 * Math.log(u1 + 1e-12)) * Math.cos(2 * Math.PI * u2)));
+  }
+  let L = Math.exp(-lam),
+    k = 0,
+    p = 1;
+  do {
+    k++;
+    p *= r();
+  } while (p > L);
+  return k - 1;
+}
+function write(name, rows) {
+  writeFileSync(name, 't_s,orders\n' + rows.map(([t, v]) => `${t},${v.toFixed(3)}`).join('\n') + '\n');
+}
+const [, , kind, seedS, out] = process.argv;
+const seed = Number(seedS);
+const r = rng(seed * 7919 + 13);
 const rows = [];
-if (kind === 'bursts') { // base ~1-2 containers, bursts of 5-40 s to 5-12x base
-  const base = 20 + r()*20; let t; let burstEnd = -1, level = base;
-  for (t = 0; t < 1800; t++) { if (t >= burstEnd) { level = base; if (r() < 1/45) { burstEnd = t + 5 + Math.floor(r()*35); level = base * (Number(process.env.BLO ?? 4) + r()*Number(process.env.BSPAN ?? 8)); } } rows.push([t, poisson(r, level)]); }
-} else if (kind === 'flash') { // flat, then flash crowd: sudden ramp to high, decaying
-  const base = 30 + r()*40, peak = 300 + r()*250, at = 400 + Math.floor(r()*600), decay = 120 + r()*400;
-  for (let t = 0; t < 1800; t++) { const lvl = t < at ? base : base + (peak - base) * Math.exp(-(t-at)/decay) * Math.min(1, (t-at+1)/ (2 + r()*0)); rows.push([t, poisson(r, lvl)]); }
-} else if (kind === 'poisson-sine') { // noisy per-second over a slow wave
-  const lo = 20 + r()*40, hi = 200 + r()*250, per = 600 + r()*1200;
-  for (let t = 0; t < 3600; t++) rows.push([t, poisson(r, lo + (hi-lo)*(1-Math.cos(2*Math.PI*t/per))/2)]);
-} else if (kind === 'onoff') { // on/off periods of minutes
-  let t=0; while (t < 3600) { const on = r() < 0.5; const len = 30 + Math.floor(r()*240); const lvl = on ? 150 + r()*300 : 10 + r()*30; for (let i=0;i<len&&t<3600;i++,t++) rows.push([t, poisson(r, lvl)]); }
-} else if (kind === 'nasa2d') { // NASA 2 days per-minute compressed: each minute -> 2 s
-  const lines = (await import('node:fs')).readFileSync((process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/traces/trace-nasa-http-1995-07-05-per-minute.csv','utf8').trim().split('\n').slice(1);
-  const mult = Number(seedS); lines.forEach((l,i)=>{ const v = Number(l.split(',')[1]); rows.push([i*2, v*mult]); });
+if (kind === 'bursts') {
+  // base ~1-2 containers, bursts of 5-40 s to 5-12x base
+  const base = 20 + r() * 20;
+  let t;
+  let burstEnd = -1,
+    level = base;
+  for (t = 0; t < 1800; t++) {
+    if (t >= burstEnd) {
+      level = base;
+      if (r() < 1 / 45) {
+        burstEnd = t + 5 + Math.floor(r() * 35);
+        level = base * (Number(process.env.BLO ?? 4) + r() * Number(process.env.BSPAN ?? 8));
+      }
+    }
+    rows.push([t, poisson(r, level)]);
+  }
+} else if (kind === 'flash') {
+  // flat, then flash crowd: sudden ramp to high, decaying
+  const base = 30 + r() * 40,
+    peak = 300 + r() * 250,
+    at = 400 + Math.floor(r() * 600),
+    decay = 120 + r() * 400;
+  for (let t = 0; t < 1800; t++) {
+    const lvl = t < at ? base : base + (peak - base) * Math.exp(-(t - at) / decay) * Math.min(1, (t - at + 1) / (2 + r() * 0));
+    rows.push([t, poisson(r, lvl)]);
+  }
+} else if (kind === 'poisson-sine') {
+  // noisy per-second over a slow wave
+  const lo = 20 + r() * 40,
+    hi = 200 + r() * 250,
+    per = 600 + r() * 1200;
+  for (let t = 0; t < 3600; t++) rows.push([t, poisson(r, lo + ((hi - lo) * (1 - Math.cos((2 * Math.PI * t) / per))) / 2)]);
+} else if (kind === 'onoff') {
+  // on/off periods of minutes
+  let t = 0;
+  while (t < 3600) {
+    const on = r() < 0.5;
+    const len = 30 + Math.floor(r() * 240);
+    const lvl = on ? 150 + r() * 300 : 10 + r() * 30;
+    for (let i = 0; i < len && t < 3600; i++, t++) rows.push([t, poisson(r, lvl)]);
+  }
+} else if (kind === 'nasa2d') {
+  // NASA 2 days per-minute compressed: each minute -> 2 s
+  const lines = (await import('node:fs'))
+    .readFileSync(
+      (process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) +
+        '/traces/trace-nasa-http-1995-07-05-per-minute.csv',
+      'utf8',
+    )
+    .trim()
+    .split('\n')
+    .slice(1);
+  const mult = Number(seedS);
+  lines.forEach((l, i) => {
+    const v = Number(l.split(',')[1]);
+    rows.push([i * 2, v * mult]);
+  });
 } else if (kind === 'nasasec') {
-  const lines = (await import('node:fs')).readFileSync((process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/traces/trace-nasa-http-1995-07-busiest30min-per-second.csv','utf8').trim().split('\n').slice(1);
-  const mult = Number(seedS); lines.forEach((l,i)=>{ const v = Number(l.split(',')[1]); rows.push([i, v*mult]); });
+  const lines = (await import('node:fs'))
+    .readFileSync(
+      (process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) +
+        '/traces/trace-nasa-http-1995-07-busiest30min-per-second.csv',
+      'utf8',
+    )
+    .trim()
+    .split('\n')
+    .slice(1);
+  const mult = Number(seedS);
+  lines.forEach((l, i) => {
+    const v = Number(l.split(',')[1]);
+    rows.push([i, v * mult]);
+  });
 }
 write(out, rows);

@@ -37,10 +37,14 @@ class TestEngine implements Engine {
   now = 0;
   down = false;
   applied: ApplyTarget[][] = [];
-  inner = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, [
-    { name: 'urgent', stopGracePeriodMs: 0, options: {} },
-    { name: 'background', stopGracePeriodMs: 0, options: {} },
-  ], { nowMs: () => this.now });
+  inner = new SimEngine(
+    { kind: 'sim', startLatency: 300, stopLatency: 200 },
+    [
+      { name: 'urgent', stopGracePeriodMs: 0, options: {} },
+      { name: 'background', stopGracePeriodMs: 0, options: {} },
+    ],
+    { nowMs: () => this.now },
+  );
   async observe(): Promise<Map<string, ActualState>> {
     if (this.down) throw new EngineError('unreachable', 'test', 'connection refused');
     return this.inner.observe();
@@ -62,7 +66,13 @@ class TestEngine implements Engine {
 function setup(options: { dryRun?: boolean } = {}) {
   const engine = new TestEngine();
   const source = new ManualSource();
-  const agent = new Agent(config(), { engine, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', source]]), dryRun: options.dryRun ?? false });
+  const agent = new Agent(config(), {
+    engine,
+    log: silentLogger(),
+    nowMs: () => engine.now,
+    sources: new Map([['urgent', source]]),
+    dryRun: options.dryRun ?? false,
+  });
   const tickAt = async (ms: number) => {
     engine.now = ms;
     await agent.tickNow();
@@ -122,10 +132,21 @@ describe('agent: outages never scale to zero', () => {
     const engine = new TestEngine();
     const source = new ManualSource();
     source.fail = true;
-    const cfg = config({ services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct', onMetricError: { fallback: 3 } }, { name: 'background', priority: 2, target: 'remainder' }] });
+    const cfg = config({
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct', onMetricError: { fallback: 3 } },
+        { name: 'background', priority: 2, target: 'remainder' },
+      ],
+    });
     const agent = new Agent(cfg, { engine, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', source]]) });
     await agent.tickNow();
-    assert.equal(agent.ticks.toArray().at(-1)?.services.find((s) => s.name === 'urgent')?.planned, 3);
+    assert.equal(
+      agent.ticks
+        .toArray()
+        .at(-1)
+        ?.services.find((s) => s.name === 'urgent')?.planned,
+      3,
+    );
     await agent.stop();
   });
 
@@ -214,7 +235,11 @@ describe('agent: control', () => {
     });
     engine.refuseServices = true;
     await assert.rejects(agent.reconfigure(withBatch), /"batch" does not exist/);
-    assert.deepEqual(agent.config.services.map((s) => s.name), ['urgent', 'background'], 'a refused reload changed the config');
+    assert.deepEqual(
+      agent.config.services.map((s) => s.name),
+      ['urgent', 'background'],
+      'a refused reload changed the config',
+    );
     engine.refuseServices = false;
     await agent.reconfigure(withBatch);
     assert.deepEqual(engine.told, [['urgent', 'background', 'batch']]);
@@ -229,8 +254,17 @@ describe('agent: control', () => {
   it('refuses to add services on an engine that cannot change them while running, and says to restart', async () => {
     const engine = new TestEngine();
     const fixed: Engine = { observe: () => engine.observe(), apply: (t) => engine.apply(t), close: () => engine.close() };
-    const agent = new Agent(config(), { engine: fixed, log: silentLogger(), nowMs: () => engine.now, sources: new Map([['urgent', new ManualSource()]]) });
-    const more = parseConfig({ capacity: 9, interval: '1h', services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' }] });
+    const agent = new Agent(config(), {
+      engine: fixed,
+      log: silentLogger(),
+      nowMs: () => engine.now,
+      sources: new Map([['urgent', new ManualSource()]]),
+    });
+    const more = parseConfig({
+      capacity: 9,
+      interval: '1h',
+      services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' }],
+    });
     await assert.rejects(agent.reconfigure(more), /cannot change its services while running; restart microscale/);
     assert.equal(agent.config.services.length, 2);
     await agent.reconfigure(config({ capacity: 7 }));
@@ -263,7 +297,12 @@ describe('agent: event-driven wake-ups survive a reconfigure', () => {
     await agent.start();
     assert.deepEqual([...watched], ['first']);
     // A new metric block for "urgent": the agent builds a new source from the config and must watch it.
-    const next = config({ services: [{ name: 'urgent', priority: 1, metric: { source: 'random', start: 4 }, target: 'direct' }, { name: 'background', priority: 2, target: 'remainder' }] });
+    const next = config({
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random', start: 4 }, target: 'direct' },
+        { name: 'background', priority: 2, target: 'remainder' },
+      ],
+    });
     await agent.reconfigure(next);
     assert.ok(!watched.has('first'), 'the replaced source is still watched');
     await agent.stop();
@@ -282,7 +321,15 @@ describe('agent: wake-ups', () => {
       },
       close: async () => {},
     };
-    const cfg = parseConfig({ capacity: 9, interval: '100ms', minTickGap: '20ms', services: [{ name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' }, { name: 'background', priority: 2, target: 'remainder' }] });
+    const cfg = parseConfig({
+      capacity: 9,
+      interval: '100ms',
+      minTickGap: '20ms',
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' },
+        { name: 'background', priority: 2, target: 'remainder' },
+      ],
+    });
     const agent = new Agent(cfg, { engine, log: silentLogger(), sources: new Map([['urgent', stormy]]) });
     await agent.start();
     const storms = [setInterval(() => wakeAgent(), 1), setInterval(() => wakeAgent(), 1), setInterval(() => wakeAgent(), 0)];

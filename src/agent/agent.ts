@@ -120,7 +120,10 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Hands each push source the value pushed before the restart (maxAge still counts from that push). */
   private async restorePushed(): Promise<void> {
     await this.pushMemory.load();
-    for (const [role, set] of [['metric', this.metricSources], ['arrivals', this.arrivalSources]] as const) {
+    for (const [role, set] of [
+      ['metric', this.metricSources],
+      ['arrivals', this.arrivalSources],
+    ] as const) {
       for (const [service, source] of set.all) {
         const pushed = this.pushMemory.get(role, service);
         if (pushed && source.restore) source.restore(pushed.value, pushed.atMs);
@@ -176,12 +179,15 @@ export class Agent extends EventEmitter<AgentEvents> {
   /** Throws an Error for a service that takes no pushes here, a RangeError (from the source) for a bad value. */
   private push(service: string, value: number, role: SourceRole): void {
     const configured = this.configValue.services.find((s) => s.name === service);
-    if (!configured) throw new Error(`service "${service}" is not configured; known: ${this.configValue.services.map((s) => s.name).join(', ')}`);
+    if (!configured)
+      throw new Error(`service "${service}" is not configured; known: ${this.configValue.services.map((s) => s.name).join(', ')}`);
     const source = (role === 'metric' ? this.metricSources : this.arrivalSources).get(service);
     if (!source?.accept) {
       const block = blockOf(configured, role);
       const has = block ? `its ${role} source is ${block.source}` : `it has no ${role}: block`;
-      throw new Error(`service "${service}" does not take pushed ${role === 'metric' ? 'metrics' : 'arrivals'} (${has}); give it ${role}: {source: push}`);
+      throw new Error(
+        `service "${service}" does not take pushed ${role === 'metric' ? 'metrics' : 'arrivals'} (${has}); give it ${role}: {source: push}`,
+      );
     }
     source.accept(value);
     this.pushMemory.record(role, service, value, this.nowMs());
@@ -209,21 +215,30 @@ export class Agent extends EventEmitter<AgentEvents> {
       throw new Error('engine: the engine block changed; restart microscale to change engines');
     }
     const previous = this.configValue;
-    const poolShape = (config: MicroscaleConfig): string => JSON.stringify(enginePoolOf(config).pool ? { ...enginePoolOf(config).pool, capacity: undefined } : null);
+    const poolShape = (config: MicroscaleConfig): string =>
+      JSON.stringify(enginePoolOf(config).pool ? { ...enginePoolOf(config).pool, capacity: undefined } : null);
     if (poolShape(next) !== poolShape(previous)) {
-      throw new Error(`capacity: changing the pool from ${describeCapacity(previous.capacity)} to ${describeCapacity(next.capacity)} (between containers, resources and auto, or which resources it counts) needs a restart; new amounts of the same resources can be reloaded`);
+      throw new Error(
+        `capacity: changing the pool from ${describeCapacity(previous.capacity)} to ${describeCapacity(next.capacity)} (between containers, resources and auto, or which resources it counts) needs a restart; new amounts of the same resources can be reloaded`,
+      );
     }
     const services = engineServicesOf(next);
     if (JSON.stringify(services) !== JSON.stringify(engineServicesOf(previous))) {
       const engine = this.options.engine;
-      if (!engine.reconfigure) throw new Error(`services: the ${next.engine.kind} engine cannot change its services while running; restart microscale to add or remove services`);
+      if (!engine.reconfigure)
+        throw new Error(
+          `services: the ${next.engine.kind} engine cannot change its services while running; restart microscale to add or remove services`,
+        );
       await engine.reconfigure(services);
     }
     const closing = [this.metricSources.reconfigure(previous, next), this.arrivalSources.reconfigure(previous, next)];
     this.configValue = next;
     await Promise.all(closing);
     for (const service of cause?.services ?? []) this.causes.set(service, cause?.reason ?? '');
-    this.options.log.info({ event: 'reconfigured', services: next.services.length, ...(cause ? { cause: cause.reason } : {}) }, cause ? `new config in force: ${cause.reason}` : 'new config in force');
+    this.options.log.info(
+      { event: 'reconfigured', services: next.services.length, ...(cause ? { cause: cause.reason } : {}) },
+      cause ? `new config in force: ${cause.reason}` : 'new config in force',
+    );
     this.wake();
   }
 
@@ -247,7 +262,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (typeof configured === 'number') return { capacity: configured, error: null };
     if (configured.kind === 'resources') return { capacity: configured.amounts, error: null };
     try {
-      if (!this.options.engine.poolCapacity) throw new Error(`capacity: auto, but the ${this.configValue.engine.kind} engine cannot tell what its nodes hold`);
+      if (!this.options.engine.poolCapacity)
+        throw new Error(`capacity: auto, but the ${this.configValue.engine.kind} engine cannot tell what its nodes hold`);
       this.lastAutoPool = this.options.engine.poolCapacity();
       return { capacity: this.lastAutoPool, error: null };
     } catch (error) {
@@ -302,7 +318,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     let after: Map<string, ActualState> | null = null;
     if (engineRead && decisions.length > 0 && acting) {
       try {
-        await this.options.engine.apply(result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas, ...(e.prepare ? { prepare: e.prepare } : {}) })));
+        await this.options.engine.apply(
+          result.plan.entries.map((e) => ({ name: e.name, replicas: e.replicas, ...(e.prepare ? { prepare: e.prepare } : {}) })),
+        );
         after = await this.options.engine.observe();
         this.lastActual = after;
         this.incidents.ok('apply', { event: 'apply-error' }, 'the engine carries out changes again', startMs);
@@ -313,7 +331,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     const shown = after ? services.map((s) => withActual(s, after.get(s.name))) : services;
     for (const decision of decisions) {
-      this.options.log.info({ event: 'decision', service: decision.service, from: decision.from, to: decision.to, dryRun: decision.dryRun }, decision.reason);
+      this.options.log.info(
+        { event: 'decision', service: decision.service, from: decision.from, to: decision.to, dryRun: decision.dryRun },
+        decision.reason,
+      );
       this.decisions.push(decision);
       this.emit('decision', decision);
     }

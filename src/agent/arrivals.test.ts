@@ -16,7 +16,15 @@ function config(arrivals: Record<string, unknown> | null = { source: 'push' }, e
     capacity: 9,
     interval: '1h', // ticks are driven by hand
     services: [
-      { name: 'orders', priority: 1, metric: { source: 'push' }, target: { queueLength: QUEUE_TARGET }, controller: { ratePerContainer: 10 }, ...(arrivals ? { arrivals } : {}), ...extra },
+      {
+        name: 'orders',
+        priority: 1,
+        metric: { source: 'push' },
+        target: { queueLength: QUEUE_TARGET },
+        controller: { ratePerContainer: 10 },
+        ...(arrivals ? { arrivals } : {}),
+        ...extra,
+      },
       { name: 'reports', priority: 2, target: 'remainder' },
     ],
   });
@@ -40,7 +48,11 @@ function setup(cfg = config(), options: { arrivalSources?: ReadonlyMap<string, S
   let now = 0;
   const lines: LogLine[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) });
-  const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, cfg.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })), { nowMs: () => now });
+  const engine = new SimEngine(
+    { kind: 'sim', startLatency: 300, stopLatency: 200 },
+    cfg.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: () => now },
+  );
   const agent = new Agent(cfg, { engine, log, nowMs: () => now, ...options });
   stops.push(() => agent.stop());
   const tickAt = async (ms: number) => {
@@ -95,11 +107,18 @@ describe('agent: arrivals as feed-forward', () => {
     assert.equal(orders.arrivalRate, null);
     assert.ok(orders.desired >= 1, `a queue of 100 over a target of ${QUEUE_TARGET} still asks for containers`);
     assert.deepEqual(tick.sourceErrors, [], 'the metric itself was read');
-    assert.deepEqual(tick.arrivalErrors.map((e) => e.service), ['orders'], 'the tick record (API, dashboard) shows the failed arrivals read');
+    assert.deepEqual(
+      tick.arrivalErrors.map((e) => e.service),
+      ['orders'],
+      'the tick record (API, dashboard) shows the failed arrivals read',
+    );
     const lines = warnings('arrivals-error');
     assert.equal(lines.length, 1);
     assert.equal(lines[0]?.service, 'orders');
-    assert.match(lines[0]?.msg ?? '', /push source for service "orders": not-found: nothing pushed yet; POST \{"value": N\} to \/api\/services\/orders\/arrivals/);
+    assert.match(
+      lines[0]?.msg ?? '',
+      /push source for service "orders": not-found: nothing pushed yet; POST \{"value": N\} to \/api\/services\/orders\/arrivals/,
+    );
     assert.equal(warnings('metric-error').length, 0);
 
     agent.pushArrivals('orders', 30);
@@ -109,24 +128,36 @@ describe('agent: arrivals as feed-forward', () => {
     assert.equal(warnings('arrivals-error').length, 1, 'no new error once the arrivals read again');
   });
 
-  for (const [what, value] of [['a negative rate', -5], ['a non-finite rate', Number.NaN]] as const) {
+  for (const [what, value] of [
+    ['a negative rate', -5],
+    ['a non-finite rate', Number.NaN],
+  ] as const) {
     it(`treats ${what} as a failed arrivals read`, async () => {
       const { agent, tickAt, warnings } = setup(config(), { arrivalSources: new Map([['orders', new ManualSource(value)]]) });
       agent.pushMetric('orders', 0);
       const { orders } = await tickAt(0);
       assert.equal(orders.arrivalRate, null);
       assert.equal(orders.stale, false);
-      assert.match(warnings('arrivals-error')[0]?.msg ?? '', /arrivals for service "orders": bad-response: (a negative arrival rate \(-5\)|not a finite number \(NaN\))/);
+      assert.match(
+        warnings('arrivals-error')[0]?.msg ?? '',
+        /arrivals for service "orders": bad-response: (a negative arrival rate \(-5\)|not a finite number \(NaN\))/,
+      );
     });
   }
 
   it('refuses pushed arrivals for a service without arrivals: {source: push}, and bad values', async () => {
     const { agent } = setup(config({ source: 'prometheus', query: 'sum(rate(orders_published_total[15s]))' }));
-    assert.throws(() => agent.pushArrivals('orders', 5), /service "orders" does not take pushed arrivals \(its arrivals source is prometheus\); give it arrivals: \{source: push\}/);
+    assert.throws(
+      () => agent.pushArrivals('orders', 5),
+      /service "orders" does not take pushed arrivals \(its arrivals source is prometheus\); give it arrivals: \{source: push\}/,
+    );
     assert.throws(() => agent.pushArrivals('reports', 5), /service "reports" does not take pushed arrivals \(it has no arrivals: block\)/);
     assert.throws(() => agent.pushArrivals('nosuch', 5), /not configured/);
     const pushed = setup();
-    assert.throws(() => pushed.agent.pushArrivals('orders', -1), (error: unknown) => error instanceof RangeError && /arrivals for service "orders": expected a finite number >= 0/.test(error.message));
+    assert.throws(
+      () => pushed.agent.pushArrivals('orders', -1),
+      (error: unknown) => error instanceof RangeError && /arrivals for service "orders": expected a finite number >= 0/.test(error.message),
+    );
   });
 
   it('wakes the agent for a tick when arrivals are pushed', async () => {

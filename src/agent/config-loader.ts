@@ -22,7 +22,10 @@ export function readConfigText(file: string): string {
     case 'not-a-file':
       throw new ConfigError([`is ${result.kind}, not a config file; pass a YAML file with -c`], file);
     case 'too-large':
-      throw new ConfigError([`is larger than ${formatSize(MAX_CONFIG_BYTES)}; a config file is far smaller, check that -c names the right file`], file);
+      throw new ConfigError(
+        [`is larger than ${formatSize(MAX_CONFIG_BYTES)}; a config file is far smaller, check that -c names the right file`],
+        file,
+      );
     case 'unreadable':
       throw new ConfigError([`cannot read it (${result.code}); check its permissions`], file);
   }

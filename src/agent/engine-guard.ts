@@ -42,7 +42,8 @@ export class EngineGuard {
   }
 
   async observe(nowMs: number): Promise<Observed> {
-    if (nowMs < this.retryAtMs) return { actual: null, error: `${this.lastError}; retrying in ${Math.ceil((this.retryAtMs - nowMs) / 1000)}s` };
+    if (nowMs < this.retryAtMs)
+      return { actual: null, error: `${this.lastError}; retrying in ${Math.ceil((this.retryAtMs - nowMs) / 1000)}s` };
     try {
       const actual = await this.engine.observe();
       this.incidents.ok(KEY, { event: 'engine-error' }, 'engine reachable again; resuming', nowMs);
@@ -52,7 +53,12 @@ export class EngineGuard {
       this.backoffMs = Math.min(BACKOFF_MS.max, this.backoffMs ? this.backoffMs * 2 : BACKOFF_MS.first);
       this.retryAtMs = nowMs + this.backoffMs;
       this.lastError = errorMessage(error);
-      this.incidents.fail(KEY, { event: 'engine-error', retryInMs: this.backoffMs }, `${this.lastError}; holding every service as it is, changing nothing until the engine answers`, nowMs);
+      this.incidents.fail(
+        KEY,
+        { event: 'engine-error', retryInMs: this.backoffMs },
+        `${this.lastError}; holding every service as it is, changing nothing until the engine answers`,
+        nowMs,
+      );
       return { actual: null, error: this.lastError };
     }
   }

@@ -39,13 +39,16 @@ describe('the scaler follows image label changes (real docker-registry, sim engi
     const dir = mkdtempSync(join(tmpdir(), 'microscale-follow-'));
     const file = join(dir, 'microscale.yaml');
     const image = `${registry.host}/follow/web:v1`;
-    writeFileSync(file, `engine: {kind: sim, startLatency: 50ms, stopLatency: 50ms}
+    writeFileSync(
+      file,
+      `engine: {kind: sim, startLatency: 50ms, stopLatency: 50ms}
 capacity: 10
 interval: 200ms
 images: {stateDir: ${join(dir, 'state')}, interval: 300ms}
 services:
   - {name: web, labelsFrom: {registry: "${image}"}, target: remainder}
-`);
+`,
+    );
     const log = silentLogger();
     const { config, services } = await loadConfigWithOrigins(file);
     assert.equal(config.services[0]?.max, 2);
@@ -62,12 +65,18 @@ services:
     assert.ok(await eventually(() => agent?.config.services[0]?.max === 5, 15_000), 'the new max label was not put in force');
     assert.ok(await eventually(() => agent?.decisions.toArray().some((d) => d.to === 5) ?? false, 5000));
     const decision = agent.decisions.toArray().find((d) => d.to === 5);
-    assert.match(decision?.reason ?? '', new RegExp(`image ${image.replace(/[.]/g, '\\.')} changed \\([0-9a-f]{12} -> [0-9a-f]{12}\\): policy re-read`));
+    assert.match(
+      decision?.reason ?? '',
+      new RegExp(`image ${image.replace(/[.]/g, '\\.')} changed \\([0-9a-f]{12} -> [0-9a-f]{12}\\): policy re-read`),
+    );
     assert.equal(watch.policyEvents.at(-1)?.outcome, 'applied');
 
     images.push(await buildAndPush(registry, 'follow/web:v1', { 'io.microscale.priority': 'high', 'io.microscale.max': '9' }));
     assert.ok(await eventually(() => watch?.policyEvents.at(-1)?.outcome === 'refused', 15_000), 'the bad label was not refused');
-    assert.match(watch.policyEvents.at(-1)?.message ?? '', /for service web, but its new policy is refused: .*label io\.microscale\.priority: expected an integer >= 1, got "high".*keeping the running policy/);
+    assert.match(
+      watch.policyEvents.at(-1)?.message ?? '',
+      /for service web, but its new policy is refused: .*label io\.microscale\.priority: expected an integer >= 1, got "high".*keeping the running policy/,
+    );
     assert.equal(agent.config.services[0]?.max, 5, 'the running policy stays');
     assert.equal(agent.config.services[0]?.priority, 2);
   });

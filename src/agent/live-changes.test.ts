@@ -32,12 +32,18 @@ describe('live service changes', () => {
     assert.equal(config.services[0]?.priority, 1, 'the config passed in is not modified');
   });
 
-  it('reports every field problem with the YAML path and value, in the config file\'s words', () => {
+  it("reports every field problem with the YAML path and value, in the config file's words", () => {
     const problems = problemsOf({ priority: 'high', max: -1, target: { queueLength: 0 }, replicas: 3 });
     assert.ok(problems.includes('services[0].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
     assert.ok(problems.includes('services[0].max: expected an integer >= 0, got -1'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[0].target.queueLength: expected a number > 0')), problems.join('\n'));
-    assert.ok(problems.some((p) => /^services\[0\]\.replicas: unknown key.*live changes take priority, min, max, target/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('services[0].target.queueLength: expected a number > 0')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^services\[0\]\.replicas: unknown key.*live changes take priority, min, max, target/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('runs the cross-field checks of the config file', () => {
@@ -50,14 +56,32 @@ describe('live service changes', () => {
   it('keeps a service with arrivals on a queueLength or sla target', () => {
     const withArrivals = parseConfig({
       capacity: 6,
-      services: [{ name: 'orders', metric: { source: 'push' }, arrivals: { source: 'push' }, controller: { ratePerContainer: 10 }, target: { queueLength: 50 } }],
+      services: [
+        {
+          name: 'orders',
+          metric: { source: 'push' },
+          arrivals: { source: 'push' },
+          controller: { ratePerContainer: 10 },
+          target: { queueLength: 50 },
+        },
+      ],
     });
     assert.throws(
       () => patchService(withArrivals, 'orders', { target: { perContainer: 10 } }),
-      (error: unknown) => error instanceof ConfigError && /^services\[0\]\.target: only a \{queueLength: N\} or \{sla: \.\.\.\} target takes arrivals, and this service has push arrivals; remove arrivals in the config file first/.test(error.problems.join('\n')),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /^services\[0\]\.target: only a \{queueLength: N\} or \{sla: \.\.\.\} target takes arrivals, and this service has push arrivals; remove arrivals in the config file first/.test(
+          error.problems.join('\n'),
+        ),
     );
-    assert.deepEqual(patchService(withArrivals, 'orders', { target: { queueLength: 20 } }).services[0]?.target, { kind: 'queueLength', queueLength: 20 });
-    assert.deepEqual(patchService(withArrivals, 'orders', { target: { sla: { wait: '10s' } } }).services[0]?.target, { kind: 'sla', sla: { waitMs: 10_000 } });
+    assert.deepEqual(patchService(withArrivals, 'orders', { target: { queueLength: 20 } }).services[0]?.target, {
+      kind: 'queueLength',
+      queueLength: 20,
+    });
+    assert.deepEqual(patchService(withArrivals, 'orders', { target: { sla: { wait: '10s' } } }).services[0]?.target, {
+      kind: 'sla',
+      sla: { waitMs: 10_000 },
+    });
   });
 
   it('refuses unknown services, non-objects and empty changes', () => {

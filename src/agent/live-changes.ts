@@ -25,26 +25,38 @@ export type ServicePatch = Partial<Pick<ServiceConfig, 'priority' | 'min' | 'max
 function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: string, problems: string[]): void {
   if (service.min > service.max) problems.push(`${path}.min: expected min <= max (${service.max}), got ${service.min}`);
   if (service.target.kind !== 'remainder' && service.metric === undefined) {
-    problems.push(`${path}.target: ${showValue(service.target.kind)} needs a metric and this service has none; give it a metric in the config file, or keep target: remainder`);
+    problems.push(
+      `${path}.target: ${showValue(service.target.kind)} needs a metric and this service has none; give it a metric in the config file, or keep target: remainder`,
+    );
   }
   if (service.target.kind === 'remainder' && service.metric !== undefined) {
-    problems.push(`${path}.target: a remainder service reads no metric, but this one has a ${service.metric.source} metric; remove the metric in the config file first`);
+    problems.push(
+      `${path}.target: a remainder service reads no metric, but this one has a ${service.metric.source} metric; remove the metric in the config file first`,
+    );
   }
   if (service.target.kind !== 'queueLength' && service.target.kind !== 'sla' && service.arrivals !== undefined) {
-    problems.push(`${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength or sla target`);
+    problems.push(
+      `${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength or sla target`,
+    );
   }
   if (service.target.kind === 'sla' && service.pid.ratePerContainer === undefined && service.arrivals === undefined) {
-    problems.push(`${path}.target: {sla: ...} needs controller.ratePerContainer or an arrivals: block (to learn the rate from), and this service has neither; add one in the config file first`);
+    problems.push(
+      `${path}.target: {sla: ...} needs controller.ratePerContainer or an arrivals: block (to learn the rate from), and this service has neither; add one in the config file first`,
+    );
   }
   const capacity = config.capacity;
   if (typeof capacity === 'number') {
     const mins = config.services.reduce((sum, s) => sum + s.min, 0);
-    if (mins > capacity) problems.push(`${path}.min: the services' mins would add up to ${mins}, more than the pool of ${capacity}; lower a min`);
+    if (mins > capacity)
+      problems.push(`${path}.min: the services' mins would add up to ${mins}, more than the pool of ${capacity}; lower a min`);
   } else if (capacity.kind === 'resources') {
     // Sizes known from the config (cpu/memory keys); sizes read from a workload are checked by the arbiter's mins-first rule.
     for (const [resource, total] of Object.entries(capacity.amounts)) {
       const mins = config.services.reduce((sum, s) => sum + s.min * (s.size?.[resource] ?? 0), 0);
-      if (mins > total) problems.push(`${path}.min: the services' mins would need ${formatAmount(resource, mins)} ${resource}, more than the pool of ${formatAmount(resource, total)}; lower a min`);
+      if (mins > total)
+        problems.push(
+          `${path}.min: the services' mins would need ${formatAmount(resource, mins)} ${resource}, more than the pool of ${formatAmount(resource, total)}; lower a min`,
+        );
     }
   }
 }
@@ -64,9 +76,11 @@ export function patchService(config: MicroscaleConfig, name: string, patch: unkn
   }
   const parsed = patchSchema.safeParse(patch);
   if (!parsed.success) {
-    throw new ConfigError(formatIssues(parsed.error.issues, patch, path, () => [...LIVE_KEYS]).map((line) =>
-      line.includes('unknown key') ? `${line} (live changes take ${LIVE_KEYS.join(', ')}; change the rest in the config file)` : line,
-    ));
+    throw new ConfigError(
+      formatIssues(parsed.error.issues, patch, path, () => [...LIVE_KEYS]).map((line) =>
+        line.includes('unknown key') ? `${line} (live changes take ${LIVE_KEYS.join(', ')}; change the rest in the config file)` : line,
+      ),
+    );
   }
   if (Object.keys(parsed.data).length === 0) throw new ConfigError([`${path}: nothing to change; give any of ${LIVE_KEYS.join(', ')}`]);
   const before = config.services[index] as ServiceConfig;

@@ -34,7 +34,9 @@ const keyOf = (role: SourceRole, service: string): string => `${role}/${service}
  */
 export function defaultStateFile(configPath: string, env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME || join(homedir(), '.local', 'state');
-  const name = resolve(configPath).replace(/^\/+/, '').replace(/[^a-zA-Z0-9._-]+/g, '_');
+  const name = resolve(configPath)
+    .replace(/^\/+/, '')
+    .replace(/[^a-zA-Z0-9._-]+/g, '_');
   return join(base, 'microscale', `${name}.state.json`);
 }
 
@@ -66,7 +68,8 @@ export class PushMemory {
     }
     try {
       const parsed = JSON.parse(text) as Partial<StateFile>;
-      for (const [key, value] of Object.entries(parsed.pushed ?? {})) if (isPushed(value)) this.values.set(key, { value: value.value, atMs: value.atMs });
+      for (const [key, value] of Object.entries(parsed.pushed ?? {}))
+        if (isPushed(value)) this.values.set(key, { value: value.value, atMs: value.atMs });
     } catch (error) {
       this.warnOnce('read', error);
     }

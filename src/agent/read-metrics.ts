@@ -36,7 +36,11 @@ export async function readWithTimeout(source: Source, timeoutMs: number, service
   }
 }
 
-export async function readAll(sources: ReadonlyMap<string, Source>, timeoutMs: number, role: SourceRole = 'metric'): Promise<Map<string, Reading>> {
+export async function readAll(
+  sources: ReadonlyMap<string, Source>,
+  timeoutMs: number,
+  role: SourceRole = 'metric',
+): Promise<Map<string, Reading>> {
   const entries = await Promise.all(
     [...sources].map(async ([service, source]) => [service, await readWithTimeout(source, timeoutMs, service, role)] as const),
   );

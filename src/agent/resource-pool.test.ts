@@ -17,12 +17,18 @@ afterEach(async () => {
 const document = (capacity: unknown) => ({
   capacity,
   interval: '1h',
-  services: [{ name: 'batch', priority: 1, target: 'remainder', ...(typeof capacity === 'number' ? {} : { cpu: '500m', memory: '256Mi' }) }],
+  services: [
+    { name: 'batch', priority: 1, target: 'remainder', ...(typeof capacity === 'number' ? {} : { cpu: '500m', memory: '256Mi' }) },
+  ],
 });
 
 function agentOn(config: MicroscaleConfig, poolCapacity?: () => Resources) {
   let now = 1_800_000_000_000;
-  const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })), { nowMs: () => now });
+  const engine = new SimEngine(
+    { kind: 'sim', startLatency: 300, stopLatency: 200 },
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: () => now },
+  );
   if (poolCapacity) Object.assign(engine, { poolCapacity });
   const agent = new Agent(config, { engine, log: silentLogger(), nowMs: () => now });
   stops.push(() => agent.stop());
@@ -40,7 +46,10 @@ describe('the agent with a pool in resources', () => {
     assert.equal((await tickAt(startMs))?.services[0]?.planned, 4, '2 CPU / 500m');
     await agent.reconfigure(parseConfig(document({ cpu: 3, memory: '4Gi' }), {}));
     assert.equal((await tickAt(startMs + 1000))?.services[0]?.planned, 6);
-    await assert.rejects(agent.reconfigure(parseConfig(document(9), {})), /capacity: changing the pool from cpu 3, memory 4Gi to 9 .* needs a restart/);
+    await assert.rejects(
+      agent.reconfigure(parseConfig(document(9), {})),
+      /capacity: changing the pool from cpu 3, memory 4Gi to 9 .* needs a restart/,
+    );
     await assert.rejects(agent.reconfigure(parseConfig(document({ cpu: 3 }), {})), /needs a restart/);
     assert.deepEqual(agent.config.capacity, { kind: 'resources', amounts: { cpu: 3000, memory: 4 * 2 ** 30 } }, 'the running config stays');
   });

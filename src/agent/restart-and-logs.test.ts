@@ -41,7 +41,11 @@ const pushConfig = (maxAge = '1m') =>
   });
 
 function simEngine(clock: { now: number }): SimEngine {
-  return new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, ['urgent', 'background'].map((name) => ({ name, stopGracePeriodMs: 0, options: {} })), { nowMs: () => clock.now });
+  return new SimEngine(
+    { kind: 'sim', startLatency: 0, stopLatency: 0 },
+    ['urgent', 'background'].map((name) => ({ name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: () => clock.now },
+  );
 }
 
 describe('agent restart: pushed values survive it', { timeout: 30_000 }, () => {
@@ -68,7 +72,11 @@ describe('agent restart: pushed values survive it', { timeout: 30_000 }, () => {
       clock.now += 25_000; // 35 s after the push: older than maxAge 30s
       const third = new Agent(pushConfig('30s'), { engine: simEngine(clock), log: silentLogger(), nowMs: () => clock.now, stateFile });
       await third.start();
-      assert.equal(third.ticks.toArray()[0]?.services.find((s) => s.name === 'urgent')?.stale, true, 'a value older than maxAge is not used, restart or not');
+      assert.equal(
+        third.ticks.toArray()[0]?.services.find((s) => s.name === 'urgent')?.stale,
+        true,
+        'a value older than maxAge is not used, restart or not',
+      );
       await third.stop();
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -78,7 +86,10 @@ describe('agent restart: pushed values survive it', { timeout: 30_000 }, () => {
   it('without a remembered value, holds the count it finds until the first push', async () => {
     const clock = { now: 0 };
     const engine = simEngine(clock);
-    await engine.apply([{ name: 'urgent', replicas: 4 }, { name: 'background', replicas: 6 }]);
+    await engine.apply([
+      { name: 'urgent', replicas: 4 },
+      { name: 'background', replicas: 6 },
+    ]);
     const agent = new Agent(pushConfig(), { engine, log: silentLogger(), nowMs: () => clock.now });
     await agent.start();
     const tick = agent.ticks.toArray()[0];
@@ -105,7 +116,10 @@ describe('agent restart: pushed values survive it', { timeout: 30_000 }, () => {
   });
 
   it('keeps one state file per config file under XDG_STATE_HOME by default', () => {
-    assert.equal(defaultStateFile('/etc/microscale/prod.yaml', { XDG_STATE_HOME: '/var/lib/x' }), '/var/lib/x/microscale/etc_microscale_prod.yaml.state.json');
+    assert.equal(
+      defaultStateFile('/etc/microscale/prod.yaml', { XDG_STATE_HOME: '/var/lib/x' }),
+      '/var/lib/x/microscale/etc_microscale_prod.yaml.state.json',
+    );
     assert.notEqual(defaultStateFile('/a/microscale.yaml', {}), defaultStateFile('/b/microscale.yaml', {}));
   });
 });
@@ -124,8 +138,16 @@ describe('agent logs: an outage is an incident, not a line per tick', { timeout:
     const { log, events } = capture();
     const clock = { now: 0 };
     const source = new FlakySource();
-    const config = parseConfig({ capacity: 10, interval: '1h', services: [{ name: 'urgent', metric: { source: 'random' }, target: 'direct' }] });
-    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'urgent', stopGracePeriodMs: 0, options: {} }], { nowMs: () => clock.now });
+    const config = parseConfig({
+      capacity: 10,
+      interval: '1h',
+      services: [{ name: 'urgent', metric: { source: 'random' }, target: 'direct' }],
+    });
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 0, stopLatency: 0 },
+      [{ name: 'urgent', stopGracePeriodMs: 0, options: {} }],
+      { nowMs: () => clock.now },
+    );
     const agent = new Agent(config, { engine, log, nowMs: () => clock.now, sources: new Map([['urgent', source]]) });
     await agent.start();
     source.fail = true;
@@ -144,7 +166,10 @@ describe('agent logs: an outage is an incident, not a line per tick', { timeout:
     await agent.tickNow();
     assert.equal(agent.ticks.toArray().at(-1)?.services[0]?.stale, false, 'fresh at the first tick after the source is back');
     assert.equal(events('metric-error-recovered').length, 1);
-    assert.match(events('metric-error-recovered')[0]?.msg ?? '', /recovered: metric for service "urgent" read again after 65\.0s \(130 failures\)/);
+    assert.match(
+      events('metric-error-recovered')[0]?.msg ?? '',
+      /recovered: metric for service "urgent" read again after 65\.0s \(130 failures\)/,
+    );
     assert.equal(events('metric-error').length, 1);
     await agent.stop();
     assert.equal(SUMMARY_EVERY_MS, 60_000);

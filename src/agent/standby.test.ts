@@ -10,7 +10,9 @@ import { Agent } from './agent.js';
 describe('agent standby (leader election)', () => {
   it('decides but does not act while canAct is false, then acts once it is true', async (t) => {
     const config = parseConfig({ capacity: 4, interval: '1h', services: [{ name: 'fill', target: 'remainder' }] });
-    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'fill', stopGracePeriodMs: 0, options: {} }], { nowMs: Date.now });
+    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'fill', stopGracePeriodMs: 0, options: {} }], {
+      nowMs: Date.now,
+    });
     let leader = false;
     const agent = new Agent(config, { engine, log: silentLogger(), canAct: () => leader });
     t.after(() => agent.stop());

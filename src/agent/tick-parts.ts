@@ -81,7 +81,13 @@ export interface TickOutcome {
  * The record of a decided tick. Decisions are made only when the engine was read this tick (`engineRead`);
  * `notActing` marks them as not carried out (dry run, paused, standby).
  */
-export function describeTick(result: StepResult, inputs: readonly StepInput[], startMs: number, engineRead: boolean, notActing: boolean): TickOutcome {
+export function describeTick(
+  result: StepResult,
+  inputs: readonly StepInput[],
+  startMs: number,
+  engineRead: boolean,
+  notActing: boolean,
+): TickOutcome {
   const inputByName = new Map(inputs.map((i) => [i.policy.name, i]));
   const decisions: Decision[] = [];
   const memory = new Map<string, ServiceMemory>();
@@ -90,11 +96,23 @@ export function describeTick(result: StepResult, inputs: readonly StepInput[], s
     const outcome = result.outcomes.get(entry.name);
     const state = input?.actual ?? EMPTY_STATE;
     const counted = outcome?.desired.kind === 'count' ? outcome.desired.count : undefined;
-    memory.set(entry.name, { controllerState: outcome?.controllerState, lastDesired: counted, lastDecisionMs: startMs, latency: outcome?.latency });
+    memory.set(entry.name, {
+      controllerState: outcome?.controllerState,
+      lastDesired: counted,
+      lastDecisionMs: startMs,
+      latency: outcome?.latency,
+    });
     const reason = joinReasons(outcome?.reason ?? '', entry.reason);
     if (entry.replicas !== entry.current && engineRead) {
       const sign = entry.replicas > entry.current ? '+' : '';
-      decisions.push({ atMs: startMs, service: entry.name, from: entry.current, to: entry.replicas, reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${reason}`, dryRun: notActing });
+      decisions.push({
+        atMs: startMs,
+        service: entry.name,
+        from: entry.current,
+        to: entry.replicas,
+        reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${reason}`,
+        dryRun: notActing,
+      });
     }
     return {
       name: entry.name,
@@ -133,6 +151,14 @@ export function joinReasons(controller: string, arbiter: string): string {
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
 export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
   if (!actual) return tick;
-  const { nodes, problem, prepared, ...rest } = { ...tick, running: actual.running, starting: actual.starting, stopping: actual.stopping, prepared: actual.prepared, nodes: actual.nodes, problem: actual.problem };
+  const { nodes, problem, prepared, ...rest } = {
+    ...tick,
+    running: actual.running,
+    starting: actual.starting,
+    stopping: actual.stopping,
+    prepared: actual.prepared,
+    nodes: actual.nodes,
+    problem: actual.problem,
+  };
   return { ...rest, ...(prepared ? { prepared } : {}), ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
 }

@@ -19,7 +19,11 @@ export function sourceKindOf(service: ServiceConfig, role: SourceRole = 'metric'
   return block ? findSourceKind(block.source) : undefined;
 }
 
-export function createSource(service: ServiceConfig, context: Omit<SourceContext, 'service'>, role: SourceRole = 'metric'): Source | undefined {
+export function createSource(
+  service: ServiceConfig,
+  context: Omit<SourceContext, 'service'>,
+  role: SourceRole = 'metric',
+): Source | undefined {
   const kind = sourceKindOf(service, role);
   const block = blockOf(service, role);
   if (!kind || !block) return undefined;
@@ -61,7 +65,8 @@ export function ignoredKeyWarnings(config: MicroscaleConfig, log: Logger): strin
   if (!engine || !why) return [];
   const lines: string[] = [];
   const perService = config.services.flatMap((s, i) => (s.stopGracePeriodFrom === 'service' ? [`services[${i}] (${s.name})`] : []));
-  if (config.services.some((s) => s.stopGracePeriodFrom === 'top-level')) lines.push(`stopGracePeriod: ignored by the ${engine.kind} engine: ${why}`);
+  if (config.services.some((s) => s.stopGracePeriodFrom === 'top-level'))
+    lines.push(`stopGracePeriod: ignored by the ${engine.kind} engine: ${why}`);
   if (perService.length > 0) lines.push(`${perService.join(', ')}: stopGracePeriod is ignored by the ${engine.kind} engine: ${why}`);
   for (const line of lines) log.warn({ event: 'config-key-ignored', engine: engine.kind, key: 'stopGracePeriod' }, line);
   return lines;
@@ -72,13 +77,19 @@ export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
   ignoredKeyWarnings(config, log);
   const engine = findEngineKind(config.engine.kind);
   if (engine?.status === 'documented-api' || engine?.status === 'experimental') {
-    log.warn({ engine: engine.kind, status: engine.status }, `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`);
+    log.warn(
+      { engine: engine.kind, status: engine.status },
+      `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`,
+    );
   }
   for (const service of config.services) {
     for (const role of ['metric', 'arrivals'] as const) {
       const kind = sourceKindOf(service, role);
       if (kind?.status === 'documented-api' || kind?.status === 'experimental') {
-        log.warn({ service: service.name, source: kind.kind, role, status: kind.status }, `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`);
+        log.warn(
+          { service: service.name, source: kind.kind, role, status: kind.status },
+          `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`,
+        );
       }
     }
   }

@@ -20,7 +20,11 @@ function setup(token: string | null = TOKEN, options: { arrivals?: boolean; sla?
   const app = createApiApp({ agent: t.agent, token: token ?? undefined, dashboardDir: '/nonexistent/dashboard' });
   const call = (path: string, init: RequestInit = {}) => Promise.resolve(app.request(path, init));
   const send = (method: string, path: string, body?: unknown, auth: string | null = `Bearer ${TOKEN}`) =>
-    call(path, { method, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    call(path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   return { ...t, app, call, send };
 }
 
@@ -49,7 +53,10 @@ describe('what microscale measured (sla target)', () => {
     assert.equal(orders?.estimates?.ratePerContainerLearned, false);
     const start = orders?.estimates?.startLatencyS ?? 0;
     assert.ok(start >= 0.25 && start <= 0.5, `start latency ${start} s, the sim takes 0.3 s (ticks every 0.25 s)`);
-    assert.match(orders?.reason ?? '', /^arrivals [\d.]+\/s \(±[\d.]+\) from the queue, 10\/s each, start 0\.\d+s: \d+ needed, (keeping|raising to) \d+ for the SLA \(queue ≤ 500/);
+    assert.match(
+      orders?.reason ?? '',
+      /^arrivals [\d.]+\/s \(±[\d.]+\) from the queue, 10\/s each, start 0\.\d+s: \d+ needed, (keeping|raising to) \d+ for the SLA \(queue ≤ 500/,
+    );
     const metrics = await (await call('/metrics')).text();
     assert.match(metrics, /microscale_service_rate_per_container\{service="orders",priority="1"\} 10/);
     assert.match(metrics, /microscale_service_start_latency_seconds\{service="orders",priority="1"\} 0\.\d+/);
@@ -88,11 +95,20 @@ describe('GET /api/history', () => {
     const { call, tickAt, startMs } = setup();
     for (let i = 0; i < 5; i++) await tickAt(startMs + i * 500);
     const bySeq = (await (await call('/api/history?since=2')).json()) as { ticks: TickRecord[] };
-    assert.deepEqual(bySeq.ticks.map((t) => t.seq), [3, 4, 5]);
+    assert.deepEqual(
+      bySeq.ticks.map((t) => t.seq),
+      [3, 4, 5],
+    );
     const byTime = (await (await call(`/api/history?since=${startMs + 1000}`)).json()) as { ticks: TickRecord[] };
-    assert.deepEqual(byTime.ticks.map((t) => t.seq), [3, 4, 5]);
+    assert.deepEqual(
+      byTime.ticks.map((t) => t.seq),
+      [3, 4, 5],
+    );
     const limited = (await (await call('/api/history?limit=2')).json()) as { ticks: TickRecord[] };
-    assert.deepEqual(limited.ticks.map((t) => t.seq), [4, 5]);
+    assert.deepEqual(
+      limited.ticks.map((t) => t.seq),
+      [4, 5],
+    );
     assert.equal((await call('/api/history?since=yesterday')).status, 400);
   });
 });
@@ -157,7 +173,8 @@ describe('mutations need the token', () => {
 
   it('takes no pushed arrivals without the right token', async () => {
     const { call, send, tickAt, startMs } = setup(TOKEN, { arrivals: true });
-    for (const auth of [null, 'Bearer wrong-token']) assert.equal((await send('POST', '/api/services/orders/arrivals', { value: 50 }, auth)).status, 401);
+    for (const auth of [null, 'Bearer wrong-token'])
+      assert.equal((await send('POST', '/api/services/orders/arrivals', { value: 50 }, auth)).status, 401);
     await tickAt(startMs);
     const orders = ((await (await call('/api/state')).json()) as AgentState).services[0];
     assert.equal(orders?.arrivalsSource, 'push');
@@ -193,9 +210,18 @@ describe('mutations with the token', () => {
     const response = await send('PATCH', '/api/services/orders', { priority: 0, min: 'two', image: 'x' });
     assert.equal(response.status, 400);
     const { problems } = (await response.json()) as { problems: string[] };
-    assert.ok(problems.some((p) => /^services\[0\]\.priority: expected an integer >= 1, got 0/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^services\[0\]\.min: expected an integer >= 0, got "two"/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^services\[0\]\.image: unknown key/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /^services\[0\]\.priority: expected an integer >= 1, got 0/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^services\[0\]\.min: expected an integer >= 0, got "two"/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^services\[0\]\.image: unknown key/.test(p)),
+      problems.join('\n'),
+    );
     const crossField = await send('PATCH', '/api/services/orders', { min: 5, max: 2 });
     assert.equal(crossField.status, 400);
     assert.match(((await crossField.json()) as { error: string }).error, /min: expected min <= max \(2\), got 5/);
@@ -221,7 +247,7 @@ describe('mutations with the token', () => {
 });
 
 describe('POST /api/services/{name}/arrivals', () => {
-  it('hands the arrival rate to the service\'s push source; the state shows it and the controller acts on it', async () => {
+  it("hands the arrival rate to the service's push source; the state shows it and the controller acts on it", async () => {
     const { call, send, source, tickAt, startMs } = setup(TOKEN, { arrivals: true });
     source.value = 0; // an empty queue: only the arrivals can ask for containers
     const response = await send('POST', '/api/services/orders/arrivals', { value: 50 });
@@ -244,7 +270,10 @@ describe('POST /api/services/{name}/arrivals', () => {
     const { call, tickAt, startMs } = setup(TOKEN, { arrivals: true });
     await tickAt(startMs); // nothing pushed to /arrivals yet: the read fails, the service goes on from its queue
     const history = (await (await call('/api/history')).json()) as { ticks: TickRecord[] };
-    assert.deepEqual(history.ticks.at(-1)?.arrivalErrors.map((e) => e.service), ['orders']);
+    assert.deepEqual(
+      history.ticks.at(-1)?.arrivalErrors.map((e) => e.service),
+      ['orders'],
+    );
     assert.match(await (await call('/metrics')).text(), /microscale_arrivals_errors_total\{service="orders",source="push"\} 1/);
   });
 
@@ -252,11 +281,17 @@ describe('POST /api/services/{name}/arrivals', () => {
     const { send } = setup(TOKEN, { arrivals: true });
     const conflict = await send('POST', '/api/services/reports/arrivals', { value: 1 });
     assert.equal(conflict.status, 409);
-    assert.match(((await conflict.json()) as { error: string }).error, /does not take pushed arrivals \(it has no arrivals: block\); give it arrivals: \{source: push\}/);
+    assert.match(
+      ((await conflict.json()) as { error: string }).error,
+      /does not take pushed arrivals \(it has no arrivals: block\); give it arrivals: \{source: push\}/,
+    );
     assert.equal((await send('POST', '/api/services/nope/arrivals', { value: 1 })).status, 404);
     const negative = await send('POST', '/api/services/orders/arrivals', { value: -3 });
     assert.equal(negative.status, 400);
-    assert.match(((await negative.json()) as { error: string }).error, /arrivals for service "orders": expected a finite number >= 0, got -3/);
+    assert.match(
+      ((await negative.json()) as { error: string }).error,
+      /arrivals for service "orders": expected a finite number >= 0, got -3/,
+    );
     assert.equal((await send('POST', '/api/services/orders/arrivals', { rate: 3 })).status, 400);
   });
 });

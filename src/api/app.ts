@@ -62,7 +62,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see docs/dashboard.md for the API` }, 404));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
-  app.get('/readyz', (c) => (ready ? c.json({ ready: true }) : c.json({ ready: false, reason: 'no successful tick yet (the engine has not been read)' }, 503)));
+  app.get('/readyz', (c) =>
+    ready ? c.json({ ready: true }) : c.json({ ready: false, reason: 'no successful tick yet (the engine has not been read)' }, 503),
+  );
   app.get('/api/state', (c) => c.json(buildState(agent, ready)));
   app.get('/api/history', (c) => {
     const since = Number(c.req.query('since') ?? 0);

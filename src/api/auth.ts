@@ -16,7 +16,9 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
     if (!token) {
       return c.json(
-        { error: `changes are disabled: no API token is set. Start microscale with ${TOKEN_ENV}=<a long random string> in its environment and send it as "Authorization: Bearer <token>"` },
+        {
+          error: `changes are disabled: no API token is set. Start microscale with ${TOKEN_ENV}=<a long random string> in its environment and send it as "Authorization: Bearer <token>"`,
+        },
         403,
       );
     }
@@ -24,7 +26,12 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match?.[1] || !sameToken(match[1].trim(), token)) {
       c.header('WWW-Authenticate', 'Bearer realm="microscale"');
-      return c.json({ error: `${header ? 'wrong token' : 'no token'}: send "Authorization: Bearer <token>" with the value of ${TOKEN_ENV} the agent was started with` }, 401);
+      return c.json(
+        {
+          error: `${header ? 'wrong token' : 'no token'}: send "Authorization: Bearer <token>" with the value of ${TOKEN_ENV} the agent was started with`,
+        },
+        401,
+      );
     }
     await next();
   };

@@ -21,7 +21,21 @@ after(async () => {
 });
 
 function image(labels: Record<string, string>): ImageMetadata {
-  return { reference: 'r', name: 'reg.example/acme/app:2.1', source: 'registry', digest: 'sha256:1', manifestDigest: 'sha256:1', mediaType: 'm', platform: 'linux/amd64', platforms: ['linux/amd64'], created: undefined, size: 2048, layers: [], labels, annotations: {} };
+  return {
+    reference: 'r',
+    name: 'reg.example/acme/app:2.1',
+    source: 'registry',
+    digest: 'sha256:1',
+    manifestDigest: 'sha256:1',
+    mediaType: 'm',
+    platform: 'linux/amd64',
+    platforms: ['linux/amd64'],
+    created: undefined,
+    size: 2048,
+    layers: [],
+    labels,
+    annotations: {},
+  };
 }
 
 const TOKEN = 'badge-test-token';
@@ -71,9 +85,16 @@ describe('badges over the API', () => {
   });
 
   it('strips control characters from badge text, so the SVG stays well-formed XML', async () => {
-    const api = app({ read: async () => image({ 'org.opencontainers.image.licenses': 'MIT\u0000\u0001\u001b[31m\u0007\u007f\u0085\ud800 & <ok>\ttab\uffff' }) });
+    const api = app({
+      read: async () =>
+        image({ 'org.opencontainers.image.licenses': 'MIT\u0000\u0001\u001b[31m\u0007\u007f\u0085\ud800 & <ok>\ttab\uffff' }),
+    });
     const body = await (await api.request('/badges/license/acme/app.svg')).text();
-    assert.equal(wellFormed(renderSvg({ label: 'a\u0001', message: 'b', color: '4c1', isError: false }).replace('a', 'a\u0001')).ok, false, 'the check itself catches a control character');
+    assert.equal(
+      wellFormed(renderSvg({ label: 'a\u0001', message: 'b', color: '4c1', isError: false }).replace('a', 'a\u0001')).ok,
+      false,
+      'the check itself catches a control character',
+    );
     const parsed = wellFormed(body);
     assert.ok(parsed.ok, `not well-formed: ${parsed.why}\n${body}`);
     assert.match(body, /<text[^>]*>MIT\[31m &amp; &lt;ok&gt; tab<\/text>/);
@@ -90,7 +111,17 @@ describe('badges over the API', () => {
     assert.equal(seen.length, 0, 'the agent did not connect anywhere');
     const withToken = app({ read: async (ref) => (seen.push(ref), image({})) });
     assert.equal((await withToken.request('/badges/image/10.0.0.1:22/x/y:1.svg')).status, 200);
-    const config = parseConfig({ engine: { kind: 'docker' }, capacity: 3, services: [{ name: 'a', image: 'registry.example:5000/acme/app:1', target: 'remainder' }, { name: 'b', image: 'busybox:latest', target: 'remainder' }] }, {});
+    const config = parseConfig(
+      {
+        engine: { kind: 'docker' },
+        capacity: 3,
+        services: [
+          { name: 'a', image: 'registry.example:5000/acme/app:1', target: 'remainder' },
+          { name: 'b', image: 'busybox:latest', target: 'remainder' },
+        ],
+      },
+      {},
+    );
     assert.deepEqual([...configuredRegistries(config)].sort(), ['docker.io', 'registry.example:5000']);
   });
 
@@ -118,7 +149,10 @@ describe('badges over the API', () => {
     if (!(await needService(t, registryCheck))) return;
     const registry: TestRegistry = await startRegistry('none');
     stops.push(() => registry.stop());
-    const pushed = await buildAndPush(registry, 'badges/app:v3', { 'org.opencontainers.image.revision': 'f00dfacecafe', 'org.opencontainers.image.version': '3.0.1' });
+    const pushed = await buildAndPush(registry, 'badges/app:v3', {
+      'org.opencontainers.image.revision': 'f00dfacecafe',
+      'org.opencontainers.image.version': '3.0.1',
+    });
     stops.push(async () => removeLocalImage(registry, pushed));
     const api = app({});
     const commit = await api.request(`/badges/commit/${registry.host}/badges/app:v3.json`);

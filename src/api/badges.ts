@@ -67,7 +67,9 @@ export function configuredRegistries(config: MicroscaleConfig): Set<string> {
   const images: unknown[] = [];
   for (const service of config.services) images.push(service.engineOptions.image);
   for (const entry of config.images?.watch ?? []) images.push(typeof entry === 'string' ? entry : entry.image);
-  return new Set(images.flatMap((image) => (typeof image === 'string' ? [registryOf(image)] : [])).filter((r): r is string => r !== undefined));
+  return new Set(
+    images.flatMap((image) => (typeof image === 'string' ? [registryOf(image)] : [])).filter((r): r is string => r !== undefined),
+  );
 }
 
 function send(c: Context, format: 'svg' | 'json', badge: Badge, status: 200 | 400 | 403 | 404 | 429 | 500 | 502 | 504) {

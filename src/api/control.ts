@@ -8,13 +8,22 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { requireToken } from './auth.js';
 import { buildState } from './state.js';
 
-const metricBody = z.object({ value: z.number({ invalid_type_error: 'expected a number', required_error: 'is required (a number)' }).finite('expected a finite number') }).strict();
+const metricBody = z
+  .object({
+    value: z
+      .number({ invalid_type_error: 'expected a number', required_error: 'is required (a number)' })
+      .finite('expected a finite number'),
+  })
+  .strict();
 
 async function jsonBody(c: Context): Promise<{ ok: true; body: unknown } | { ok: false; response: Response }> {
   try {
     return { ok: true, body: await c.req.json() };
   } catch {
-    return { ok: false, response: c.json({ error: 'the request body is not JSON; send a JSON object with Content-Type: application/json' }, 400) };
+    return {
+      ok: false,
+      response: c.json({ error: 'the request body is not JSON; send a JSON object with Content-Type: application/json' }, 400),
+    };
   }
 }
 
@@ -74,6 +83,14 @@ export function registerControl(app: Hono, agent: Agent, token: string | undefin
     return c.json({ service: serviceState(agent, ready, name) });
   });
 
-  app.post('/api/services/:name/metric', auth, pushHandler(agent, (name, value) => agent.pushMetric(name, value)));
-  app.post('/api/services/:name/arrivals', auth, pushHandler(agent, (name, value) => agent.pushArrivals(name, value)));
+  app.post(
+    '/api/services/:name/metric',
+    auth,
+    pushHandler(agent, (name, value) => agent.pushMetric(name, value)),
+  );
+  app.post(
+    '/api/services/:name/arrivals',
+    auth,
+    pushHandler(agent, (name, value) => agent.pushArrivals(name, value)),
+  );
 }

@@ -36,7 +36,10 @@ export function registerDashboard(app: Hono, dir: string = DEFAULT_DASHBOARD_DIR
     files ??= load(dir);
     const body = files?.get(name);
     if (!body) {
-      return c.text(`The dashboard is not built (looked in ${dir}). Run \`npm run build\` (or \`node scripts/build-dashboard.mjs\`); the API under /api still works.\n`, 503);
+      return c.text(
+        `The dashboard is not built (looked in ${dir}). Run \`npm run build\` (or \`node scripts/build-dashboard.mjs\`); the API under /api still works.\n`,
+        503,
+      );
     }
     return c.body(new Uint8Array(body), 200, { 'Content-Type': FILES[name] ?? 'application/octet-stream', 'Cache-Control': 'no-cache' });
   };

@@ -10,7 +10,12 @@ import { testAgent } from './testing/agent.js';
 describe('GET /api/events with a client that stops reading', () => {
   it('drops it once too many writes are queued, instead of buffering without end', async () => {
     const { agent, tickAt, startMs } = testAgent();
-    const server = await startApiServer({ agent, listen: '127.0.0.1:0', log: silentLogger(), events: { heartbeatMs: 60_000, maxQueued: 8 } });
+    const server = await startApiServer({
+      agent,
+      listen: '127.0.0.1:0',
+      log: silentLogger(),
+      events: { heartbeatMs: 60_000, maxQueued: 8 },
+    });
     // Only event streams listen for decisions (the readiness check listens for ticks, then stops).
     const streams = () => agent.listenerCount('decision');
     const socket = connect(server.port, '127.0.0.1');

@@ -14,7 +14,10 @@ afterEach(async () => {
 async function serve(events = { heartbeatMs: 60_000 }) {
   const t = testAgent();
   const server: ApiServer = await startApiServer({ agent: t.agent, listen: '127.0.0.1:0', log: silentLogger(), events });
-  cleanups.push(() => t.agent.stop(), () => server.close());
+  cleanups.push(
+    () => t.agent.stop(),
+    () => server.close(),
+  );
   return { ...t, server };
 }
 
@@ -36,7 +39,11 @@ function listen(port: number, headers: Record<string, string> = {}) {
     text: () => text,
     status: () => status,
     contentType: () => contentType,
-    events: (name: string) => [...text.matchAll(new RegExp(`event: ${name}\\ndata: (.*)\\n(?:id: (\\d+)\\n)?`, 'g'))].map((m) => ({ data: JSON.parse(m[1] ?? 'null') as Record<string, unknown>, id: m[2] })),
+    events: (name: string) =>
+      [...text.matchAll(new RegExp(`event: ${name}\\ndata: (.*)\\n(?:id: (\\d+)\\n)?`, 'g'))].map((m) => ({
+        data: JSON.parse(m[1] ?? 'null') as Record<string, unknown>,
+        id: m[2],
+      })),
     close: (): void => {
       req.destroy();
     },
@@ -66,7 +73,10 @@ describe('GET /api/events', () => {
     const client = listen(server.port, { 'last-event-id': '2' });
     cleanups.push(async () => client.close());
     assert.ok(await eventually(() => client.events('tick').length === 2, 3000), client.text());
-    assert.deepEqual(client.events('tick').map((t) => t.id), ['3', '4']);
+    assert.deepEqual(
+      client.events('tick').map((t) => t.id),
+      ['3', '4'],
+    );
   });
 
   it('sends heartbeat comments while nothing happens', async () => {
@@ -82,7 +92,10 @@ describe('GET /api/events', () => {
     const client = listen(server.port);
     assert.ok(await eventually(() => agent.listenerCount('tick') === baseline + 1, 3000));
     client.close();
-    assert.ok(await eventually(() => agent.listenerCount('tick') === baseline && agent.listenerCount('decision') === 0, 3000), `still ${agent.listenerCount('tick')} tick listeners`);
+    assert.ok(
+      await eventually(() => agent.listenerCount('tick') === baseline && agent.listenerCount('decision') === 0, 3000),
+      `still ${agent.listenerCount('tick')} tick listeners`,
+    );
     await tickAt(startMs); // ticking with the client gone must not throw
   });
 

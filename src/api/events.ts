@@ -65,7 +65,8 @@ export function registerEvents(app: Hono, agent: Agent, options: EventsOptions =
     const lastId = Number(c.req.header('last-event-id') ?? c.req.query('since'));
     return streamSSE(c, async (stream) => {
       const send = writer(stream, maxQueued);
-      const sendTick = (tick: TickRecord): void => send(() => stream.writeSSE({ event: 'tick', id: String(tick.seq), data: JSON.stringify(tick) }));
+      const sendTick = (tick: TickRecord): void =>
+        send(() => stream.writeSSE({ event: 'tick', id: String(tick.seq), data: JSON.stringify(tick) }));
       const sendDecision = (decision: Decision): void => send(() => stream.writeSSE({ event: 'decision', data: JSON.stringify(decision) }));
       send(() => stream.write(': microscale events\nretry: 2000\n\n'));
       if (Number.isFinite(lastId) && lastId > 0) for (const tick of ticksSince(agent, lastId, agent.ticks.size)) sendTick(tick);

@@ -14,11 +14,24 @@ const TOKEN = 'guards-test-token';
 function send(
   server: ApiServer,
   path: string,
-  options: { method?: string; host?: string; body?: Buffer; headers?: Record<string, string>; declaredLength?: number; chunked?: boolean } = {},
+  options: {
+    method?: string;
+    host?: string;
+    body?: Buffer;
+    headers?: Record<string, string>;
+    declaredLength?: number;
+    chunked?: boolean;
+  } = {},
 ) {
   return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: server.port, path, method: options.method ?? 'GET', headers: { host: options.host ?? `127.0.0.1:${server.port}`, ...options.headers } },
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        path,
+        method: options.method ?? 'GET',
+        headers: { host: options.host ?? `127.0.0.1:${server.port}`, ...options.headers },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
@@ -29,7 +42,8 @@ function send(
       },
     );
     req.on('error', reject);
-    if (options.chunked) req.write(options.body ?? Buffer.alloc(0)); // no length: the server counts as it reads
+    if (options.chunked)
+      req.write(options.body ?? Buffer.alloc(0)); // no length: the server counts as it reads
     else if (options.declaredLength === undefined) req.end(options.body);
     else {
       req.setHeader('content-length', options.declaredLength);
@@ -54,11 +68,21 @@ describe('API guards', () => {
     await withServer([], async (server) => {
       const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
       // 10 MB announced, 64 KiB sent: the answer comes without the rest being read.
-      const big = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.alloc(64 * 1024, 0x20), declaredLength: 10_000_000 });
+      const big = await send(server, '/api/services/orders/metric', {
+        method: 'POST',
+        headers: auth,
+        body: Buffer.alloc(64 * 1024, 0x20),
+        declaredLength: 10_000_000,
+      });
       assert.equal(big.status, 413);
       assert.match(big.body, /larger than 1048576 bytes/);
       // No Content-Length (chunked): refused once the bytes read pass the limit.
-      const streamed = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.alloc(1100 * 1024, 0x20), chunked: true });
+      const streamed = await send(server, '/api/services/orders/metric', {
+        method: 'POST',
+        headers: auth,
+        body: Buffer.alloc(1100 * 1024, 0x20),
+        chunked: true,
+      });
       assert.equal(streamed.status, 413);
       const small = await send(server, '/api/services/orders/metric', { method: 'POST', headers: auth, body: Buffer.from('{"value": 3}') });
       assert.equal(small.status, 200, small.body);
@@ -68,7 +92,15 @@ describe('API guards', () => {
   it('serves loopback names, IP addresses and the allowed hosts; refuses any other Host (DNS rebinding) naming the fix', async () => {
     await withServer(['.example.com', 'agent.internal'], async (server) => {
       const port = server.port;
-      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `10.1.2.3:${port}`, `agent.example.com:${port}`, `example.com:${port}`, `agent.internal:${port}`]) {
+      for (const host of [
+        `localhost:${port}`,
+        `127.0.0.1:${port}`,
+        `[::1]:${port}`,
+        `10.1.2.3:${port}`,
+        `agent.example.com:${port}`,
+        `example.com:${port}`,
+        `agent.internal:${port}`,
+      ]) {
         assert.equal((await send(server, '/api/state', { host })).status, 200, host);
       }
       const rebound = await send(server, '/api/state', { host: `evil.attacker.test:${port}` });
@@ -103,7 +135,10 @@ describe('API guards', () => {
       assert.ok(responses.every((r) => r.status === 200));
       assert.equal(agent.listenerCount('tick'), before + 1, 'one listener for all streams');
       await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.deepEqual(warnings.map((w) => w.name).filter((n) => n === 'MaxListenersExceededWarning'), []);
+      assert.deepEqual(
+        warnings.map((w) => w.name).filter((n) => n === 'MaxListenersExceededWarning'),
+        [],
+      );
     } finally {
       streams.forEach((abort) => abort.abort());
       process.off('warning', onWarning);

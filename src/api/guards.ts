@@ -49,7 +49,9 @@ export function allowedHostsGuard(allowed: readonly string[]): MiddlewareHandler
   return async (c, next) => {
     const header = c.req.header('host');
     if (header !== undefined && !hostAllowed(hostName(header), allowed)) {
-      const host = hostName(header).replace(/[^\w.:-]/g, '?').slice(0, 100);
+      const host = hostName(header)
+        .replace(/[^\w.:-]/g, '?')
+        .slice(0, 100);
       return c.json(
         {
           error: `Host "${host}" is not allowed (a guard against DNS rebinding). Open the API at 127.0.0.1 or localhost, or add "${host}" to api.allowedHosts in the config`,

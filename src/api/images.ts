@@ -23,10 +23,21 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export function groupLabels(labels: Readonly<Record<string, string>>): Record<'oci' | 'labelSchema' | 'microscale' | 'other', Record<string, string>> {
-  const groups = { oci: {}, labelSchema: {}, microscale: {}, other: {} } as Record<'oci' | 'labelSchema' | 'microscale' | 'other', Record<string, string>>;
+export function groupLabels(
+  labels: Readonly<Record<string, string>>,
+): Record<'oci' | 'labelSchema' | 'microscale' | 'other', Record<string, string>> {
+  const groups = { oci: {}, labelSchema: {}, microscale: {}, other: {} } as Record<
+    'oci' | 'labelSchema' | 'microscale' | 'other',
+    Record<string, string>
+  >;
   for (const [key, value] of Object.entries(labels).sort(([a], [b]) => a.localeCompare(b))) {
-    const group = key.startsWith(OCI_PREFIX) ? 'oci' : key.startsWith(LABEL_SCHEMA_PREFIX) ? 'labelSchema' : key.startsWith('io.microscale.') ? 'microscale' : 'other';
+    const group = key.startsWith(OCI_PREFIX)
+      ? 'oci'
+      : key.startsWith(LABEL_SCHEMA_PREFIX)
+        ? 'labelSchema'
+        : key.startsWith('io.microscale.')
+          ? 'microscale'
+          : 'other';
     groups[group][key] = value;
   }
   return groups;
@@ -55,7 +66,15 @@ function allTags(watch: ImageWatch): TagState[] {
   const tags = new Map(watch.store.tags);
   for (const target of watch.watcher.targets) {
     if (target.kind === 'tag' && !tags.has(target.key)) {
-      tags.set(target.key, { key: target.key, image: `${target.ref.registry}/${target.ref.repository}`, tag: target.ref.tag ?? 'latest', digest: null, snapshot: undefined, seenAtMs: 0, history: [] });
+      tags.set(target.key, {
+        key: target.key,
+        image: `${target.ref.registry}/${target.ref.repository}`,
+        tag: target.ref.tag ?? 'latest',
+        digest: null,
+        snapshot: undefined,
+        seenAtMs: 0,
+        history: [],
+      });
     }
   }
   return [...tags.values()].sort((a, b) => a.key.localeCompare(b.key));
@@ -69,10 +88,18 @@ function origin(c: Context): string {
 function detail(watch: ImageWatch, state: TagState, base: string) {
   const labels = state.snapshot?.labels ?? {};
   const ref = encodeURIComponent(state.key);
-  const badges = ['version', 'commit', 'image', 'license'].map((kind) => `[![${kind}](${base}badges/${kind}/${state.key}.svg)](${base}api/images/${ref})`);
+  const badges = ['version', 'commit', 'image', 'license'].map(
+    (kind) => `[![${kind}](${base}badges/${kind}/${state.key}.svg)](${base}api/images/${ref})`,
+  );
   const history = state.history.map((entry, i) => {
     const before = state.history[i - 1];
-    return { digest: entry.digest, at: new Date(entry.atMs).toISOString(), via: entry.via, created: entry.created ?? null, labels: before ? diffLabels(before.labels, entry.labels) : null };
+    return {
+      digest: entry.digest,
+      at: new Date(entry.atMs).toISOString(),
+      via: entry.via,
+      created: entry.created ?? null,
+      labels: before ? diffLabels(before.labels, entry.labels) : null,
+    };
   });
   return {
     ...summary(watch, state),
@@ -100,7 +127,12 @@ function deliveries(watch: ImageWatch) {
       outcome: d.outcome,
       reason: d.reason ?? null,
       doneAt: d.doneAtMs === undefined ? null : new Date(d.doneAtMs).toISOString(),
-      attempts: d.attempts.map((a) => ({ at: new Date(a.atMs).toISOString(), durationMs: a.durationMs, status: a.status ?? null, error: a.error ?? null })),
+      attempts: d.attempts.map((a) => ({
+        at: new Date(a.atMs).toISOString(),
+        durationMs: a.durationMs,
+        status: a.status ?? null,
+        error: a.error ?? null,
+      })),
     }));
 }
 
@@ -110,30 +142,67 @@ export function imageRoutes(watch: ImageWatch): RouteRegistrar & ((app: Hono) =>
     app.get('/api/images', (c) =>
       c.json({
         images: allTags(watch).map((s) => summary(watch, s)),
-        watching: watch.watcher.targets.map((t) => ({ reference: t.key, kind: t.kind, ...(t.kind === 'pattern' ? { matching: watch.watcher.patternTags.get(t.key) ?? [] } : {}), problem: watch.watcher.problems.get(t.key)?.message ?? null })),
-        registries: Object.fromEntries([...watch.watcher.gates.entries()].map(([host, g]) => [host, { failures: g.failures, blockedUntil: g.blockedUntilMs > Date.now() ? new Date(g.blockedUntilMs).toISOString() : null, lastError: g.lastError ?? null }])),
+        watching: watch.watcher.targets.map((t) => ({
+          reference: t.key,
+          kind: t.kind,
+          ...(t.kind === 'pattern' ? { matching: watch.watcher.patternTags.get(t.key) ?? [] } : {}),
+          problem: watch.watcher.problems.get(t.key)?.message ?? null,
+        })),
+        registries: Object.fromEntries(
+          [...watch.watcher.gates.entries()].map(([host, g]) => [
+            host,
+            {
+              failures: g.failures,
+              blockedUntil: g.blockedUntilMs > Date.now() ? new Date(g.blockedUntilMs).toISOString() : null,
+              lastError: g.lastError ?? null,
+            },
+          ]),
+        ),
         intervalMs: watch.config.interval,
         push: watch.config.eventsSecret !== undefined,
         policy: watch.policyEvents.map((e) => ({ ...e, at: new Date(e.atMs).toISOString() })).reverse(),
-        deliveries: { pending: watch.store.pending().length, failed: [...watch.store.deliveries.values()].filter((d) => d.outcome === 'failed').length },
+        deliveries: {
+          pending: watch.store.pending().length,
+          failed: [...watch.store.deliveries.values()].filter((d) => d.outcome === 'failed').length,
+        },
       }),
     );
     app.get('/api/images/:ref{.+}', (c) => {
       const ref = decodeURIComponent(c.req.param('ref'));
-      const state = allTags(watch).find((t) => t.key === ref) ?? allTags(watch).find((t) => t.key.endsWith(`/${ref}`) || `${t.image}:${t.tag}` === ref);
-      if (!state) return c.json({ error: `${ref} is not a watched image tag; GET /api/images lists them (use the full reference, e.g. 127.0.0.1:5000/demo/app:v1)` }, 404);
+      const state =
+        allTags(watch).find((t) => t.key === ref) ?? allTags(watch).find((t) => t.key.endsWith(`/${ref}`) || `${t.image}:${t.tag}` === ref);
+      if (!state)
+        return c.json(
+          {
+            error: `${ref} is not a watched image tag; GET /api/images lists them (use the full reference, e.g. 127.0.0.1:5000/demo/app:v1)`,
+          },
+          404,
+        );
       return c.json(detail(watch, state, origin(c)));
     });
     app.get('/api/deliveries', (c) => c.json({ deliveries: deliveries(watch) }));
     app.post('/api/registry/events', async (c) => {
       const secret = watch.config.eventsSecret;
-      if (!secret) return c.json({ error: 'registry notifications are off: set images.eventsSecret in the config and the same value in the registry endpoint headers (X-Microscale-Secret)' }, 403);
+      if (!secret)
+        return c.json(
+          {
+            error:
+              'registry notifications are off: set images.eventsSecret in the config and the same value in the registry endpoint headers (X-Microscale-Secret)',
+          },
+          403,
+        );
       const given = c.req.header(EVENTS_SECRET_HEADER);
       if (!given || !sameSecret(given, secret)) {
-        return c.json({ error: `${given ? 'wrong' : 'no'} secret: the registry's notifications endpoint must send header ${EVENTS_SECRET_HEADER} with the value of images.eventsSecret` }, 401);
+        return c.json(
+          {
+            error: `${given ? 'wrong' : 'no'} secret: the registry's notifications endpoint must send header ${EVENTS_SECRET_HEADER} with the value of images.eventsSecret`,
+          },
+          401,
+        );
       }
       const text = await c.req.text();
-      if (text.length > MAX_EVENTS_BODY) return c.json({ error: `body of ${text.length} bytes is over the ${MAX_EVENTS_BODY} byte limit` }, 413);
+      if (text.length > MAX_EVENTS_BODY)
+        return c.json({ error: `body of ${text.length} bytes is over the ${MAX_EVENTS_BODY} byte limit` }, 413);
       let body: unknown;
       try {
         body = JSON.parse(text);

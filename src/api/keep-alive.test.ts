@@ -21,7 +21,11 @@ function push(url: string, agent: HttpAgent, value: number): Promise<PushResult>
   return new Promise((resolve, reject) => {
     const req = request(
       `${url}api/services/orders/metric`,
-      { method: 'POST', agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, reusedSocket: req.reusedSocket, localPort: req.socket?.localPort }));
@@ -52,10 +56,17 @@ describe('API keep-alive', () => {
         results.push(await push(server.url, client, i + 2));
         assert.equal(source.value, i + 2, `push ${i + 2} after ${gap} ms idle did not reach the agent`);
       }
-      assert.deepEqual(results.map((r) => r.status), results.map(() => 200), 'every push accepted');
+      assert.deepEqual(
+        results.map((r) => r.status),
+        results.map(() => 200),
+        'every push accepted',
+      );
       const ports = new Set(results.map((r) => r.localPort));
       assert.equal(ports.size, 1, `the server closed the idle connection; the client had to reconnect (${ports.size} sockets)`);
-      assert.ok(results.slice(1).every((r) => r.reusedSocket), 'every push after the first reused the kept-alive socket');
+      assert.ok(
+        results.slice(1).every((r) => r.reusedSocket),
+        'every push after the first reused the kept-alive socket',
+      );
     } finally {
       client.destroy();
       await server.close();

@@ -21,33 +21,86 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
   const desired = gauge('microscale_service_desired', 'Containers the controller asked for (remainder services: their share of the pool)');
   const running = gauge('microscale_service_running', 'Containers running, as the engine last reported');
   const starting = gauge('microscale_service_starting', 'Containers starting, as the engine last reported');
-  const metric = gauge('microscale_service_metric', 'The service\'s metric value at the last tick (absent when unread)');
-  const target = gauge('microscale_service_target', 'The service\'s target (queueLength or perContainer)');
-  const arrivalRate = gauge('microscale_service_arrival_rate', 'The arrival rate (messages/s) given to the controller at the last tick (absent without arrivals: or when unread)');
-  const estimatedArrivals = gauge('microscale_service_estimated_arrival_rate', 'sla targets: the smoothed arrival rate (messages/s) the controller plans with');
-  const ratePerContainer = gauge('microscale_service_rate_per_container', 'Messages/s one running container works through: configured, or learnt from the queue\'s drain (sla targets)');
-  const startLatency = gauge('microscale_service_start_latency_seconds', 'Measured request-to-running time of the service\'s containers (absent until one started)');
-  const stopLatency = gauge('microscale_service_stop_latency_seconds', 'Measured request-to-gone time of the service\'s containers (absent until one stopped)');
+  const metric = gauge('microscale_service_metric', "The service's metric value at the last tick (absent when unread)");
+  const target = gauge('microscale_service_target', "The service's target (queueLength or perContainer)");
+  const arrivalRate = gauge(
+    'microscale_service_arrival_rate',
+    'The arrival rate (messages/s) given to the controller at the last tick (absent without arrivals: or when unread)',
+  );
+  const estimatedArrivals = gauge(
+    'microscale_service_estimated_arrival_rate',
+    'sla targets: the smoothed arrival rate (messages/s) the controller plans with',
+  );
+  const ratePerContainer = gauge(
+    'microscale_service_rate_per_container',
+    "Messages/s one running container works through: configured, or learnt from the queue's drain (sla targets)",
+  );
+  const startLatency = gauge(
+    'microscale_service_start_latency_seconds',
+    "Measured request-to-running time of the service's containers (absent until one started)",
+  );
+  const stopLatency = gauge(
+    'microscale_service_stop_latency_seconds',
+    "Measured request-to-gone time of the service's containers (absent until one stopped)",
+  );
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
-  const capacity = new Gauge({ name: 'microscale_pool_capacity', help: 'Containers the pool may hold (a pool in resources: the containers it allocates at their sizes)', registers: [registry] });
+  const capacity = new Gauge({
+    name: 'microscale_pool_capacity',
+    help: 'Containers the pool may hold (a pool in resources: the containers it allocates at their sizes)',
+    registers: [registry],
+  });
   const resourceLabels = ['resource', 'unit'] as const;
   const resourceGauge = (name: string, help: string) => new Gauge({ name, help, labelNames: resourceLabels, registers: [registry] });
-  const resourceCapacity = resourceGauge('microscale_pool_resource_capacity', 'A pool in resources: what it holds of each resource (cpu in cores, memory in bytes)');
-  const resourceUsed = resourceGauge('microscale_pool_resource_used', 'A pool in resources: what containers running, starting or stopping hold of each resource');
-  const resourceAllocated = resourceGauge('microscale_pool_resource_allocated', 'A pool in resources: what every service at its allocation would hold of each resource');
-  const containerSize = new Gauge({ name: 'microscale_service_container_resource', help: 'A pool in resources: what one container of the service takes (cpu in cores, memory in bytes)', labelNames: ['service', 'priority', 'resource', 'unit'], registers: [registry] });
+  const resourceCapacity = resourceGauge(
+    'microscale_pool_resource_capacity',
+    'A pool in resources: what it holds of each resource (cpu in cores, memory in bytes)',
+  );
+  const resourceUsed = resourceGauge(
+    'microscale_pool_resource_used',
+    'A pool in resources: what containers running, starting or stopping hold of each resource',
+  );
+  const resourceAllocated = resourceGauge(
+    'microscale_pool_resource_allocated',
+    'A pool in resources: what every service at its allocation would hold of each resource',
+  );
+  const containerSize = new Gauge({
+    name: 'microscale_service_container_resource',
+    help: 'A pool in resources: what one container of the service takes (cpu in cores, memory in bytes)',
+    labelNames: ['service', 'priority', 'resource', 'unit'],
+    registers: [registry],
+  });
   const used = new Gauge({ name: 'microscale_pool_used', help: 'Containers running, starting or stopping', registers: [registry] });
   const paused = new Gauge({ name: 'microscale_paused', help: '1 while scaling is paused', registers: [registry] });
-  const decisions = new Counter({ name: 'microscale_decisions_total', help: 'Scaling decisions, by service and direction', labelNames: ['service', 'direction'], registers: [registry] });
+  const decisions = new Counter({
+    name: 'microscale_decisions_total',
+    help: 'Scaling decisions, by service and direction',
+    labelNames: ['service', 'direction'],
+    registers: [registry],
+  });
   const ticks = new Histogram({
     name: 'microscale_tick_duration_seconds',
     help: 'Time one tick took: read metrics, observe, decide, apply',
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const sourceErrors = new Counter({ name: 'microscale_source_errors_total', help: 'Failed metric reads, by service and source', labelNames: ['service', 'source'], registers: [registry] });
-  const arrivalErrors = new Counter({ name: 'microscale_arrivals_errors_total', help: 'Failed arrivals: reads (the service decided from its queue alone), by service and source', labelNames: ['service', 'source'], registers: [registry] });
-  const engineErrors = new Counter({ name: 'microscale_engine_errors_total', help: 'Ticks where the engine could not be read or refused a change', labelNames: ['engine'], registers: [registry] });
+  const sourceErrors = new Counter({
+    name: 'microscale_source_errors_total',
+    help: 'Failed metric reads, by service and source',
+    labelNames: ['service', 'source'],
+    registers: [registry],
+  });
+  const arrivalErrors = new Counter({
+    name: 'microscale_arrivals_errors_total',
+    help: 'Failed arrivals: reads (the service decided from its queue alone), by service and source',
+    labelNames: ['service', 'source'],
+    registers: [registry],
+  });
+  const engineErrors = new Counter({
+    name: 'microscale_engine_errors_total',
+    help: 'Ticks where the engine could not be read or refused a change',
+    labelNames: ['engine'],
+    registers: [registry],
+  });
   let lastSeq = 0;
 
   const countNewTicks = (): void => {
@@ -59,14 +112,32 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       ticks.observe(tick.durationMs / 1000);
       for (const d of tick.decisions) decisions.inc({ service: d.service, direction: d.to > d.from ? 'up' : 'down' });
       for (const e of tick.sourceErrors) sourceErrors.inc({ service: e.service, source: sourceOf.get(e.service) ?? 'unknown' });
-      for (const e of tick.arrivalErrors ?? []) arrivalErrors.inc({ service: e.service, source: arrivalsSourceOf.get(e.service) ?? 'unknown' });
+      for (const e of tick.arrivalErrors ?? [])
+        arrivalErrors.inc({ service: e.service, source: arrivalsSourceOf.get(e.service) ?? 'unknown' });
       if (tick.engineError) engineErrors.inc({ engine: agent.config.engine.kind });
     }
   };
 
   const setGauges = (): void => {
     const tick = agent.ticks.toArray().at(-1);
-    for (const g of [desired, running, starting, metric, arrivalRate, estimatedArrivals, ratePerContainer, startLatency, stopLatency, target, stale, resourceCapacity, resourceUsed, resourceAllocated, containerSize]) g.reset();
+    for (const g of [
+      desired,
+      running,
+      starting,
+      metric,
+      arrivalRate,
+      estimatedArrivals,
+      ratePerContainer,
+      startLatency,
+      stopLatency,
+      target,
+      stale,
+      resourceCapacity,
+      resourceUsed,
+      resourceAllocated,
+      containerSize,
+    ])
+      g.reset();
     const configured = agent.config.capacity;
     capacity.set(typeof configured === 'number' ? configured : (tick?.capacity ?? 0));
     for (const [resource, state] of Object.entries(tick?.resources ? resourceStates(tick.resources) : {})) {
@@ -90,7 +161,8 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       if (known?.ratePerContainer != null) ratePerContainer.set(labels, known.ratePerContainer);
       if (known?.startLatencyS != null) startLatency.set(labels, known.startLatencyS);
       if (known?.stopLatencyS != null) stopLatency.set(labels, known.stopLatencyS);
-      for (const [resource, amount] of Object.entries(s.size ?? {})) containerSize.set({ ...labels, resource, unit: resource === 'cpu' ? 'cores' : 'bytes' }, inDisplayUnits(resource, amount));
+      for (const [resource, amount] of Object.entries(s.size ?? {}))
+        containerSize.set({ ...labels, resource, unit: resource === 'cpu' ? 'cores' : 'bytes' }, inDisplayUnits(resource, amount));
       const value = targetValue(s.target);
       if (value !== null) target.set(labels, value);
     }

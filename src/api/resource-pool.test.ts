@@ -26,7 +26,11 @@ function setup() {
     ],
   });
   let now = 1_800_000_000_000;
-  const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })), { nowMs: () => now });
+  const engine = new SimEngine(
+    { kind: 'sim', startLatency: 300, stopLatency: 200 },
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: () => now },
+  );
   const source = new ManualSource();
   const agent = new Agent(config, { engine, log: silentLogger(), nowMs: () => now, sources: new Map([['orders', source]]) });
   stops.push(() => agent.stop());
@@ -40,7 +44,7 @@ function setup() {
 }
 
 describe('a pool in resources in /api/state and /metrics', () => {
-  it('shows each resource\'s capacity, use and allocation, and each service\'s container size', async () => {
+  it("shows each resource's capacity, use and allocation, and each service's container size", async () => {
     const { source, call, tickAt, startMs } = setup();
     source.value = 2;
     await tickAt(startMs);

@@ -11,7 +11,8 @@ describe('--listen', () => {
     assert.deepEqual(parseListen('127.0.0.1:8321'), { host: '127.0.0.1', port: 8321 });
     assert.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
     assert.deepEqual(parseListen('0.0.0.0:80'), { host: '0.0.0.0', port: 80 });
-    for (const bad of ['8321', '127.0.0.1', 'host:99999', '::1:80']) assert.throws(() => parseListen(bad), /expected host:port like 127\.0\.0\.1:8321/);
+    for (const bad of ['8321', '127.0.0.1', 'host:99999', '::1:80'])
+      assert.throws(() => parseListen(bad), /expected host:port like 127\.0\.0\.1:8321/);
   });
 
   it('knows loopback addresses', () => {
@@ -20,7 +21,7 @@ describe('--listen', () => {
   });
 });
 
-describe('startApi (the CLI\'s API lifecycle)', () => {
+describe("startApi (the CLI's API lifecycle)", () => {
   it('warns loudly when listening beyond loopback without a token, and serves anyway', async (t) => {
     const { agent } = testAgent();
     const lines: string[] = [];
@@ -65,7 +66,10 @@ describe('startApi (the CLI\'s API lifecycle)', () => {
     try {
       assert.equal(await startApi(agent, config, {}, silentLogger(), {}), undefined);
       assert.match(lines.join('\n'), new RegExp(`API and dashboard not started: 127\\.0\\.0\\.1:${port} is already in use`));
-      await assert.rejects(startApi(agent, config, { listen: `127.0.0.1:${port}` }, silentLogger(), {}), /--listen: 127\.0\.0\.1:\d+ is already in use; pick another address/);
+      await assert.rejects(
+        startApi(agent, config, { listen: `127.0.0.1:${port}` }, silentLogger(), {}),
+        /--listen: 127\.0\.0\.1:\d+ is already in use; pick another address/,
+      );
     } finally {
       blocker.close();
       await agent.stop();

@@ -53,7 +53,10 @@ export async function startApiServer(options: StartApiOptions): Promise<ApiServe
     console.error(line);
   }
   // The name it listens on is one the user chose: served too.
-  const app = createApiApp({ ...options, allowedHosts: [...(options.allowedHosts ?? []), ...(host && host !== '0.0.0.0' && host !== '::' ? [host] : [])] });
+  const app = createApiApp({
+    ...options,
+    allowedHosts: [...(options.allowedHosts ?? []), ...(host && host !== '0.0.0.0' && host !== '::' ? [host] : [])],
+  });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {

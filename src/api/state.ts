@@ -140,13 +140,27 @@ function inDisplay(amounts: Resources): Record<string, number> {
 export function resourceStates(usage: PoolUsage): Record<string, ResourceState> {
   const at = (amounts: Resources, name: string): number => inDisplayUnits(name, amounts[name] ?? 0);
   return Object.fromEntries(
-    Object.keys(usage.capacity).map((name) => [name, { unit: unitOf(name), capacity: at(usage.capacity, name), used: at(usage.used, name), allocated: at(usage.allocated, name), planned: at(usage.planned, name) }]),
+    Object.keys(usage.capacity).map((name) => [
+      name,
+      {
+        unit: unitOf(name),
+        capacity: at(usage.capacity, name),
+        used: at(usage.used, name),
+        allocated: at(usage.allocated, name),
+        planned: at(usage.planned, name),
+      },
+    ]),
   );
 }
 
 function poolState(capacity: CapacityConfig, tick: TickRecord | undefined): PoolState {
   if (typeof capacity === 'number') return { kind: 'containers', capacity, used: tick?.used ?? 0 };
-  return { kind: 'resources', capacity: tick?.capacity ?? 0, used: tick?.used ?? 0, ...(tick?.resources ? { resources: resourceStates(tick.resources) } : {}) };
+  return {
+    kind: 'resources',
+    capacity: tick?.capacity ?? 0,
+    used: tick?.used ?? 0,
+    ...(tick?.resources ? { resources: resourceStates(tick.resources) } : {}),
+  };
 }
 
 /** Tick sequence numbers are small; anything this large is a time in ms since the epoch. */

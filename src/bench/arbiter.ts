@@ -9,7 +9,10 @@ const MI = 2 ** 20;
 
 /** The same services with containers of mixed sizes (0.25-1 CPU, 256Mi-1Gi) and a pool of cpu and memory for about as many containers. */
 function inResources(count: number): { batch: ReturnType<typeof decisionInputs>; pool: { cpu: number; memory: number } } {
-  const batch = decisionInputs(count).map((input, i) => ({ ...input, size: { cpu: 250 * (1 + (i % 4)), memory: 256 * MI * (1 + (i % 3)) } }));
+  const batch = decisionInputs(count).map((input, i) => ({
+    ...input,
+    size: { cpu: 250 * (1 + (i % 4)), memory: 256 * MI * (1 + (i % 3)) },
+  }));
   return { batch, pool: { cpu: count * 2 * 500, memory: count * 2 * 512 * MI } };
 }
 
@@ -50,6 +53,14 @@ export const arbiterBenchmark: Benchmark = {
         'cpu+memory / containers': inPool / ours,
       });
     }
-    return { name: 'arbiter', summary: 'median time of one full decision', rows, notes: ['naive baseline skipped above 1,000 services (quadratic)', 'pool in cpu+memory: the same services with containers of 0.25-1 CPU and 256Mi-1Gi, a pool of 1 CPU and 1Gi per service'] };
+    return {
+      name: 'arbiter',
+      summary: 'median time of one full decision',
+      rows,
+      notes: [
+        'naive baseline skipped above 1,000 services (quadratic)',
+        'pool in cpu+memory: the same services with containers of 0.25-1 CPU and 256Mi-1Gi, a pool of 1 CPU and 1Gi per service',
+      ],
+    };
   },
 };

@@ -31,37 +31,79 @@ const VALUE = 37;
 async function sqsSubject(): Promise<CloudSubject> {
   const fauxqs = await startFauxqs();
   await fauxqs.fill(await fauxqs.createQueue('jobs'), VALUE);
-  const source = new SqsQueueSource(sqsSchema.parse({ source: 'sqs', queue: 'jobs', endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: FAUXQS_CREDENTIALS }), context);
-  return { kind: 'sqs', server: 'fauxqs 1.9.2 (in-process)', source, expected: VALUE, close: async () => (await source.close(), await fauxqs.close()) };
+  const source = new SqsQueueSource(
+    sqsSchema.parse({ source: 'sqs', queue: 'jobs', endpoint: fauxqs.endpoint, region: 'us-east-1', credentials: FAUXQS_CREDENTIALS }),
+    context,
+  );
+  return {
+    kind: 'sqs',
+    server: 'fauxqs 1.9.2 (in-process)',
+    source,
+    expected: VALUE,
+    close: async () => (await source.close(), await fauxqs.close()),
+  };
 }
 
 async function azureSubject(): Promise<CloudSubject> {
   const azurite = await startAzurite();
   await fillQueue(await azurite.queue('jobs'), VALUE);
-  const source = new AzureQueueSource(azureQueueSchema.parse({ source: 'azure-queue', queue: 'jobs', connectionString: azurite.connectionString }), context);
-  return { kind: 'azure-queue', server: 'Azurite 3.35 (child process)', source, expected: VALUE, close: async () => (await source.close(), await azurite.close()) };
+  const source = new AzureQueueSource(
+    azureQueueSchema.parse({ source: 'azure-queue', queue: 'jobs', connectionString: azurite.connectionString }),
+    context,
+  );
+  return {
+    kind: 'azure-queue',
+    server: 'Azurite 3.35 (child process)',
+    source,
+    expected: VALUE,
+    close: async () => (await source.close(), await azurite.close()),
+  };
 }
 
 async function nsqSubject(): Promise<CloudSubject> {
   const nsqd = await startFakeNsqd('v1');
   nsqd.setTopic('jobs', 0, { workers: { depth: VALUE } });
   const source = new NsqDepthSource(nsqSchema.parse({ source: 'nsq', url: nsqd.url, topic: 'jobs', channel: 'workers' }), context);
-  return { kind: 'nsq', server: 'fake nsqd (documented API only)', source, expected: VALUE, close: async () => (await source.close(), await nsqd.close()) };
+  return {
+    kind: 'nsq',
+    server: 'fake nsqd (documented API only)',
+    source,
+    expected: VALUE,
+    close: async () => (await source.close(), await nsqd.close()),
+  };
 }
 
 async function prometheusSubject(): Promise<CloudSubject> {
   const prom = await startTestPrometheus();
   prom.metrics.set('queue_depth{queue="jobs"}', VALUE);
-  const source = new PrometheusQuerySource(prometheusSchema.parse({ source: 'prometheus', url: prom.url, query: 'sum(queue_depth{queue="jobs"})' }), context);
+  const source = new PrometheusQuerySource(
+    prometheusSchema.parse({ source: 'prometheus', url: prom.url, query: 'sum(queue_depth{queue="jobs"})' }),
+    context,
+  );
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline && (await source.read(AbortSignal.timeout(2000)).catch(() => -1)) !== VALUE) await new Promise((r) => setTimeout(r, 250));
-  return { kind: 'prometheus', server: 'prometheus 2.42 (Debian, child process)', source, expected: VALUE, close: async () => (await source.close(), await prom.close()) };
+  while (Date.now() < deadline && (await source.read(AbortSignal.timeout(2000)).catch(() => -1)) !== VALUE)
+    await new Promise((r) => setTimeout(r, 250));
+  return {
+    kind: 'prometheus',
+    server: 'prometheus 2.42 (Debian, child process)',
+    source,
+    expected: VALUE,
+    close: async () => (await source.close(), await prom.close()),
+  };
 }
 
 async function httpSubject(): Promise<CloudSubject> {
-  const server = await startStub((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ queue: { depth: VALUE } })));
+  const server = await startStub((_req, res) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ queue: { depth: VALUE } })),
+  );
   const source = new HttpJsonSource(httpSchema.parse({ source: 'http', url: server.url, path: 'queue.depth' }), context);
-  return { kind: 'http', server: 'Node JSON server (loopback)', source, expected: VALUE, close: async () => (await source.close(), await server.close()) };
+  return {
+    kind: 'http',
+    server: 'Node JSON server (loopback)',
+    source,
+    expected: VALUE,
+    close: async () => (await source.close(), await server.close()),
+  };
 }
 
 /** Starts every subject whose server is available here; reports the ones it skipped. */
@@ -98,7 +140,9 @@ async function main(reads: number): Promise<void> {
       if (value !== subject.expected) throw new Error(`${subject.kind} read ${value}, expected ${subject.expected}`);
     }
     timings.sort((a, b) => a - b);
-    console.log(`${subject.kind.padEnd(12)}  ${percentile(timings, 0.5).toFixed(2).padStart(6)}  ${percentile(timings, 0.99).toFixed(2).padStart(6)}  ${String(reads).padStart(5)}  ${subject.server}`);
+    console.log(
+      `${subject.kind.padEnd(12)}  ${percentile(timings, 0.5).toFixed(2).padStart(6)}  ${percentile(timings, 0.99).toFixed(2).padStart(6)}  ${String(reads).padStart(5)}  ${subject.server}`,
+    );
     await subject.close();
   }
   if (skipped.length > 0) console.log(`SKIPPED (server not installed): ${skipped.join(', ')}`);

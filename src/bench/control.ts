@@ -29,7 +29,8 @@ const QUICK_S = 1800;
 
 export const controlBenchmark: Benchmark = {
   name: 'control',
-  description: 'control quality: microscale vs hpa, keda, kpa, static and oracle on every shipped trace + NASA, two scenarios (--out DIR for plots)',
+  description:
+    'control quality: microscale vs hpa, keda, kpa, static and oracle on every shipped trace + NASA, two scenarios (--out DIR for plots)',
   async run({ quick, args }): Promise<BenchResult> {
     const rows: BenchRow[] = [];
     const notes: string[] = [];
@@ -39,19 +40,26 @@ export const controlBenchmark: Benchmark = {
       const p1 = [...scenario.services].filter((s) => s.simulation).sort((a, b) => a.config.priority - b.config.priority)[0];
       if (!p1?.simulation) throw new Error(`traces/${file} has no service with a queue`);
       const traces: { name: string; trace: Trace }[] = [];
-      for (const shipped of SHIPPED) traces.push({ name: shipped.file.replace('.csv', ''), trace: await loadTrace(join(TRACES_DIR, shipped.file)) });
+      for (const shipped of SHIPPED)
+        traces.push({ name: shipped.file.replace('.csv', ''), trace: await loadTrace(join(TRACES_DIR, shipped.file)) });
       // Scaled so the busiest moment needs 90 % of what the urgent service may have.
       const nasa = await loadNasaTraces(p1.simulation.column, 0.9 * p1.config.max * p1.simulation.ratePerContainer);
       traces.push(...nasa.traces.map((t) => ({ name: `nasa-${t.name}`, trace: t.trace })));
-      for (const path of nasa.missing) notes.push(`SKIPPED NASA trace: ${path} not found (set MICROSCALE_SHARED or put ../shared beside the repo)`);
+      for (const path of nasa.missing)
+        notes.push(`SKIPPED NASA trace: ${path} not found (set MICROSCALE_SHARED or put ../shared beside the repo)`);
       const variants = scenarioVariants(scenario);
       for (const { name: traceName, trace } of traces) {
         const name = `${prefix}${traceName}`;
         const durationS = quick ? Math.min(QUICK_S, trace.durationS) : trace.durationS;
         const plot = name === PLOTTED_TRACE;
         const staticCount = bestStaticCount(scenario, trace, p1.config.name, durationS);
-        const comparison = compareAll(scenario, trace, { durationS, staticCounts: new Map([[p1.config.name, staticCount]]), ...(plot ? { sampleEveryS: Math.max(0.5, durationS / 1500) } : {}) });
-        const at = (policy: (typeof POLICY_NAMES)[number]) => urgentOf(comparison.get(policy)?.score ?? { policy, durationS, capacity: 0, services: [], utilization: 0 });
+        const comparison = compareAll(scenario, trace, {
+          durationS,
+          staticCounts: new Map([[p1.config.name, staticCount]]),
+          ...(plot ? { sampleEveryS: Math.max(0.5, durationS / 1500) } : {}),
+        });
+        const at = (policy: (typeof POLICY_NAMES)[number]) =>
+          urgentOf(comparison.get(policy)?.score ?? { policy, durationS, capacity: 0, services: [], utilization: 0 });
         const hpa = at('hpa');
         const oracle = at('oracle');
         for (const policy of POLICY_NAMES) {
@@ -66,7 +74,9 @@ export const controlBenchmark: Benchmark = {
         }
         let judged: Score | undefined = p1.config.target.kind === 'sla' ? comparison.get('microscale')?.score : undefined;
         for (const variant of variants) {
-          const result = simulate(variant.scenario, trace, createPolicy('microscale', { scenario: variant.scenario, trace }), { durationS });
+          const result = simulate(variant.scenario, trace, createPolicy('microscale', { scenario: variant.scenario, trace }), {
+            durationS,
+          });
           rows.push(scoreRow(name, variant.label, result.score, hpa, oracle));
           if (variant.label === SLA_VARIANT) judged = result.score;
         }
@@ -80,13 +90,17 @@ export const controlBenchmark: Benchmark = {
             'freed ctr-h': match.freedContainerHours ?? null,
           });
         }
-        if (judged) notes.push(goalLine(name, p1.config.target.kind === 'sla' ? 'microscale' : SLA_VARIANT, checkGoals(comparison, figuresOf(judged))));
+        if (judged)
+          notes.push(
+            goalLine(name, p1.config.target.kind === 'sla' ? 'microscale' : SLA_VARIANT, checkGoals(comparison, figuresOf(judged))),
+          );
       }
     }
     if (quick) notes.push(`--quick: every trace cut to its first ${QUICK_S} s`);
     return {
       name: 'control',
-      summary: 'urgent service (P1) per trace and policy, all in the same run; static n=K: the best fixed allocation holding the SLA; "sla/" rows: traces/scenario-sla.yaml; goals (issue 16) judged for the sla target in the notes',
+      summary:
+        'urgent service (P1) per trace and policy, all in the same run; static n=K: the best fixed allocation holding the SLA; "sla/" rows: traces/scenario-sla.yaml; goals (issue 16) judged for the sla target in the notes',
       rows,
       notes,
     };
@@ -133,7 +147,10 @@ function scenarioVariants(scenario: Scenario): { label: string; scenario: Scenar
   });
   const variants: { label: string; scenario: Scenario }[] = [];
   if (scenario.services.some((s) => s.simulation?.arrivalsMetric)) {
-    variants.push({ label: 'microscale, queue only', scenario: mapQueued((s) => ({ ...s, simulation: s.simulation && { ...s.simulation, arrivalsMetric: false } })) });
+    variants.push({
+      label: 'microscale, queue only',
+      scenario: mapQueued((s) => ({ ...s, simulation: s.simulation && { ...s.simulation, arrivalsMetric: false } })),
+    });
   }
   if (scenario.services.some((s) => s.config.target.kind === 'queueLength')) {
     const delayed = mapQueued((s) => ({ ...s, config: { ...s.config, pid: { ...s.config.pid, scaleDownDelayMs: 300_000 } } }));
@@ -141,7 +158,10 @@ function scenarioVariants(scenario: Scenario): { label: string; scenario: Scenar
     const sla = mapQueued((s) => {
       const bound = s.simulation?.sla;
       if (!bound) return s;
-      const target = { kind: 'sla' as const, sla: 'queueLength' in bound ? { queueLength: bound.queueLength } : { waitMs: bound.waitS * 1000 } };
+      const target = {
+        kind: 'sla' as const,
+        sla: 'queueLength' in bound ? { queueLength: bound.queueLength } : { waitMs: bound.waitS * 1000 },
+      };
       return { ...s, config: { ...s.config, target } };
     });
     variants.push({ label: SLA_VARIANT, scenario: sla });

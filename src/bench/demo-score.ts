@@ -39,7 +39,14 @@ export interface DemoRunScore {
  * change's reaction time ends at the first moment the condition holds, or is null if the next change
  * (or the end) comes first.
  */
-export function scoreDemoRun(capacity: number, demand: readonly DemandChange[], changes: readonly ContainerChange[], initial: { p1: number; p2: number }, fromMs: number, untilMs: number): DemoRunScore {
+export function scoreDemoRun(
+  capacity: number,
+  demand: readonly DemandChange[],
+  changes: readonly ContainerChange[],
+  initial: { p1: number; p2: number },
+  fromMs: number,
+  untilMs: number,
+): DemoRunScore {
   type Point = { atMs: number; kind: 'demand'; demand: number } | { atMs: number; kind: 'container'; change: ContainerChange };
   const points: Point[] = [
     ...demand.map((d): Point => ({ atMs: d.atMs, kind: 'demand', demand: d.demand })),

@@ -81,12 +81,24 @@ class EventLog {
 
 async function removePool(docker: Docker, pool: string): Promise<void> {
   const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 async function startFloorMs(docker: Docker, pool: string): Promise<number> {
   const startedMs = Date.now();
-  const container = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } });
+  const container = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: ['sleep', '3600'],
+    Labels: ownedLabels(pool, 'floor'),
+    HostConfig: { Init: true },
+  });
   await container.start();
   const tookMs = Date.now() - startedMs;
   await container.remove({ force: true });
@@ -113,7 +125,17 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
     interval: '500ms',
     logLevel: 'silent',
     services: [
-      { name: 'p1', priority: 1, min: 0, max: 9, target: 'direct', stopGracePeriod: '1s', image: IMAGE, command, metric: http ? { source: 'http', url: http.url, path: 'demand' } : { source: 'push', maxAge: 'off' } },
+      {
+        name: 'p1',
+        priority: 1,
+        min: 0,
+        max: 9,
+        target: 'direct',
+        stopGracePeriod: '1s',
+        image: IMAGE,
+        command,
+        metric: http ? { source: 'http', url: http.url, path: 'demand' } : { source: 'push', maxAge: 'off' },
+      },
       { name: 'p2', priority: 2, min: 0, max: 9, target: 'remainder', stopGracePeriod: '1s', image: IMAGE, command },
     ],
   });
@@ -126,7 +148,11 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
   try {
     if (!http) agent.pushMetric('p1', demand);
     await agent.start();
-    const settled = await eventually(() => log.running('p1', Date.now() + 1) === demand && log.running('p2', Date.now() + 1) === CAPACITY - demand, 60_000, 100);
+    const settled = await eventually(
+      () => log.running('p1', Date.now() + 1) === demand && log.running('p2', Date.now() + 1) === CAPACITY - demand,
+      60_000,
+      100,
+    );
     if (!settled) throw new Error(`case ${testCase.name}: the pool did not fill within 60 s`);
     const fromMs = Date.now();
     const replayed: DemandChange[] = [{ atMs: fromMs, demand }];
@@ -138,7 +164,14 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
     }
     const untilMs = fromMs + walk.length * STEP_MS;
     await sleep(untilMs - Date.now() + 500); // the last events arrive
-    const score = scoreDemoRun(CAPACITY, replayed, log.changes, { p1: log.running('p1', fromMs), p2: log.running('p2', fromMs) }, fromMs, untilMs);
+    const score = scoreDemoRun(
+      CAPACITY,
+      replayed,
+      log.changes,
+      { p1: log.running('p1', fromMs), p2: log.running('p2', fromMs) },
+      fromMs,
+      untilMs,
+    );
     const fixed = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
     return {
       case: testCase.name,
@@ -161,14 +194,20 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
 
 export const demoBenchmark: Benchmark = {
   name: 'demo',
-  description: 'the demo on real Docker: random-walk demand replayed through push and http, SIGTERM obeyed and ignored, scored from Docker events',
+  description:
+    'the demo on real Docker: random-walk demand replayed through push and http, SIGTERM obeyed and ignored, scored from Docker events',
   async run(options: BenchOptions) {
     const docker = new Docker();
     try {
       await docker.ping();
       await docker.getImage(IMAGE).inspect();
     } catch (error) {
-      return { name: 'demo', summary: 'SKIPPED', rows: [], notes: [`Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`] };
+      return {
+        name: 'demo',
+        summary: 'SKIPPED',
+        rows: [],
+        notes: [`Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`],
+      };
     }
     const durationMs = typeof options.args.duration === 'string' ? Number(options.args.duration) : options.quick ? 30_000 : 60_000;
     const seed = typeof options.args.seed === 'string' ? Number(options.args.seed) : 1;
@@ -177,7 +216,8 @@ export const demoBenchmark: Benchmark = {
     const rows: BenchRow[] = [];
     const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : CASES.map((c) => c.id);
     const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
-    if (unknown.length > 0) throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
+    if (unknown.length > 0)
+      throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
     const chosen = wanted.map((id) => CASES.find((c) => c.id === id)).filter((c): c is Case => c !== undefined);
     for (const [index, testCase] of chosen.entries()) {
       floors.push(await startFloorMs(docker, `bench-demo-${process.pid}-floor`));
@@ -189,7 +229,11 @@ export const demoBenchmark: Benchmark = {
       name: 'demo',
       summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; start floor (one container created + started through the Engine API, alone, this run): median ${((sorted[Math.floor(sorted.length / 2)] ?? 0) / 1000).toFixed(2)} s of ${floors.length}`,
       rows,
-      notes: [`demand sequence: ${walk.join(' ')}`, `start floor samples (s): ${floors.map((f) => (f / 1000).toFixed(2)).join(' ')}`, `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`],
+      notes: [
+        `demand sequence: ${walk.join(' ')}`,
+        `start floor samples (s): ${floors.map((f) => (f / 1000).toFixed(2)).join(' ')}`,
+        `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
+      ],
     };
   },
 };

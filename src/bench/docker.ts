@@ -30,7 +30,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 class StartClock {
   readonly starts: number[] = [];
   private stream: NodeJS.ReadableStream | undefined;
-  constructor(private readonly docker: Docker, private readonly pool: string) {}
+  constructor(
+    private readonly docker: Docker,
+    private readonly pool: string,
+  ) {}
   async open(): Promise<void> {
     this.stream = await this.docker.getEvents({ filters: { type: ['container'], event: ['start'], label: poolFilter(this.pool) } });
     this.stream.on('data', (chunk: Buffer) => {
@@ -70,7 +73,14 @@ function row(metric: string, ours: readonly number[], baselineName: string, base
 
 async function removeAll(docker: Docker, pool: string): Promise<void> {
   const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 async function dockerRunOnce(pool: string, name: string): Promise<void> {
@@ -98,7 +108,12 @@ interface StepResult {
 
 /** The floor: one container created and started through the Engine API, as the engine itself does. */
 async function startOneByApi(docker: Docker, pool: string): Promise<void> {
-  const container = await docker.createContainer({ Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } });
+  const container = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: ['sleep', '3600'],
+    Labels: ownedLabels(pool, 'floor'),
+    HostConfig: { Init: true },
+  });
   await container.start();
 }
 
@@ -110,7 +125,17 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
     capacity: 10,
     interval: '500ms',
     logLevel: 'silent',
-    services: [{ name: 'consumer', priority: 1, metric: { source: 'redis', url: REDIS_URL, key }, target: { perContainer: 50 }, stopGracePeriod: '1s', image: IMAGE, command: ['sleep', '3600'] }],
+    services: [
+      {
+        name: 'consumer',
+        priority: 1,
+        metric: { source: 'redis', url: REDIS_URL, key },
+        target: { perContainer: 50 },
+        stopGracePeriod: '1s',
+        image: IMAGE,
+        command: ['sleep', '3600'],
+      },
+    ],
   });
   const redis = new Redis(REDIS_URL);
   const clock = new StartClock(docker, pool);
@@ -123,7 +148,11 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
     await redis.del(key);
     await agent.start();
     for (let i = 0; i < trials; i++) {
-      await eventually(async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0, 30_000, 100);
+      await eventually(
+        async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0,
+        30_000,
+        100,
+      );
       // The floor, on the same quiet daemon the trial gets (not while the last trial's containers stop).
       const floorStart = Date.now();
       await startOneByApi(docker, `${pool}-floor`);
@@ -156,7 +185,11 @@ async function start100Trials(docker: Docker, trials: number): Promise<{ ours: n
   await clock.open();
   const ours: number[] = [];
   const sequential: number[] = [];
-  const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool }), [{ name: 'worker', stopGracePeriodMs: 1000, options: { image: IMAGE, command: ['sleep', '3600'] } }], { log: silentLogger() });
+  const engine = new DockerEngine(
+    dockerSchema.parse({ kind: 'docker', pool }),
+    [{ name: 'worker', stopGracePeriodMs: 1000, options: { image: IMAGE, command: ['sleep', '3600'] } }],
+    { log: silentLogger() },
+  );
   try {
     for (let i = 0; i < trials; i++) {
       await engine.observe();
@@ -165,7 +198,11 @@ async function start100Trials(docker: Docker, trials: number): Promise<{ ours: n
       const tookMs = await clock.nth(100, startedMs, 180_000);
       if (tookMs !== null) ours.push(tookMs);
       await engine.apply([{ name: 'worker', replicas: 0 }]);
-      await eventually(async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0, 120_000, 200);
+      await eventually(
+        async () => (await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } })).length === 0,
+        120_000,
+        200,
+      );
 
       const baseStartMs = Date.now();
       for (let n = 0; n < 100; n++) await dockerRunOnce(basePool, 'worker');

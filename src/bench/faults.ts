@@ -22,7 +22,10 @@ export const faultsBenchmark: Benchmark = {
   async run({ quick }): Promise<BenchResult> {
     const rows: BenchRow[] = [];
     const notes: string[] = [];
-    const dockerUp = await new Docker().ping().then(() => true, () => false);
+    const dockerUp = await new Docker().ping().then(
+      () => true,
+      () => false,
+    );
     if (dockerUp) {
       const points = quick ? KILL_POINTS_MS.filter((_, i) => i % 2 === 0) : KILL_POINTS_MS;
       const kill = await killDuringScaling(points);
@@ -33,45 +36,107 @@ export const faultsBenchmark: Benchmark = {
       };
       const met = (t: (typeof kill.trials)[number]): boolean => {
         const bound = boundOf(t.change);
-        return bound !== null && t.convergedAfterFirstTickMs !== null && t.convergedAfterFirstTickMs <= bound && t.orphans === 0 && t.duplicates === 0;
+        return (
+          bound !== null &&
+          t.convergedAfterFirstTickMs !== null &&
+          t.convergedAfterFirstTickMs <= bound &&
+          t.orphans === 0 &&
+          t.duplicates === 0
+        );
       };
       for (const [change, ms] of Object.entries(kill.baselineMs)) {
-        rows.push({ fault: `baseline: ${change} without a kill`, figure: ms === null ? 'never' : `${ms}ms push to all running`, bound: '-', met: '-' });
+        rows.push({
+          fault: `baseline: ${change} without a kill`,
+          figure: ms === null ? 'never' : `${ms}ms push to all running`,
+          bound: '-',
+          met: '-',
+        });
       }
       for (const trial of kill.trials) {
         rows.push({
           fault: `kill -9 ${trial.killAfterMs}ms into ${trial.change}`,
-          figure: trial.convergedAfterFirstTickMs === null ? 'never' : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); 1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
+          figure:
+            trial.convergedAfterFirstTickMs === null
+              ? 'never'
+              : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); 1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
           bound: `<= baseline + 2 ticks (${boundOf(trial.change) ?? '?'} ms)`,
           met: met(trial) ? 'yes' : `NO (orphans ${trial.orphans}, duplicates ${trial.duplicates})`,
         });
       }
       const allMet = kill.trials.filter(met).length;
-      rows.push({ fault: `kill -9, all ${kill.trials.length} points`, figure: `${allMet}/${kill.trials.length} within 2 ticks, median ${median(converged)}ms; orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`, bound: 'all', met: allMet === kill.trials.length ? 'yes' : 'NO' });
-      rows.push({ fault: 'kill -9: pool sampled every 100 ms', figure: `most ${kill.mostHolding} of ${kill.capacity} in ${kill.samples} samples`, bound: `<= ${kill.capacity}`, met: kill.mostHolding <= kill.capacity ? 'yes' : 'NO' });
+      rows.push({
+        fault: `kill -9, all ${kill.trials.length} points`,
+        figure: `${allMet}/${kill.trials.length} within 2 ticks, median ${median(converged)}ms; orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
+        bound: 'all',
+        met: allMet === kill.trials.length ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'kill -9: pool sampled every 100 ms',
+        figure: `most ${kill.mostHolding} of ${kill.capacity} in ${kill.samples} samples`,
+        bound: `<= ${kill.capacity}`,
+        met: kill.mostHolding <= kill.capacity ? 'yes' : 'NO',
+      });
     } else {
       notes.push('kill -9: skipped, no Docker Engine on /var/run/docker.sock (../shared/tools/docker-engine up)');
     }
     if (dockerUp && PrivateDockerd.available()) {
       const outage = await dockerdOutage(15_000);
-      rows.push({ fault: `dockerd stopped ${(outage.downMs / 1000).toFixed(1)}s: agent alive`, figure: `${outage.ticksWhileDown} ticks while down`, bound: '> 0', met: outage.ticksWhileDown > 0 ? 'yes' : 'NO' });
-      rows.push({ fault: 'dockerd stopped: creates while down', figure: String(outage.createsWhileDown), bound: '0', met: outage.createsWhileDown === 0 ? 'yes' : 'NO' });
-      rows.push({ fault: 'dockerd stopped: converged after it is back', figure: outage.convergedAfterBackMs === null ? 'never' : `${outage.convergedAfterBackMs}ms`, bound: '<= 3000 ms', met: outage.convergedAfterBackMs !== null && outage.convergedAfterBackMs <= 3000 ? 'yes' : 'NO' });
-      rows.push({ fault: 'dockerd stopped: log lines', figure: `${outage.engineErrorLines} error, ${outage.recoveredLines} recovered; most ${outage.mostHolding} of ${outage.capacity}`, bound: '1 + 1', met: outage.engineErrorLines === 1 && outage.recoveredLines === 1 ? 'yes' : 'NO' });
+      rows.push({
+        fault: `dockerd stopped ${(outage.downMs / 1000).toFixed(1)}s: agent alive`,
+        figure: `${outage.ticksWhileDown} ticks while down`,
+        bound: '> 0',
+        met: outage.ticksWhileDown > 0 ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'dockerd stopped: creates while down',
+        figure: String(outage.createsWhileDown),
+        bound: '0',
+        met: outage.createsWhileDown === 0 ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'dockerd stopped: converged after it is back',
+        figure: outage.convergedAfterBackMs === null ? 'never' : `${outage.convergedAfterBackMs}ms`,
+        bound: '<= 3000 ms',
+        met: outage.convergedAfterBackMs !== null && outage.convergedAfterBackMs <= 3000 ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'dockerd stopped: log lines',
+        figure: `${outage.engineErrorLines} error, ${outage.recoveredLines} recovered; most ${outage.mostHolding} of ${outage.capacity}`,
+        bound: '1 + 1',
+        met: outage.engineErrorLines === 1 && outage.recoveredLines === 1 ? 'yes' : 'NO',
+      });
     } else {
-      notes.push('dockerd outage: skipped, needs the Docker Engine, root, unshare and dockerd (a private dockerd is stopped, never the shared one)');
+      notes.push(
+        'dockerd outage: skipped, needs the Docker Engine, root, unshare and dockerd (a private dockerd is stopped, never the shared one)',
+      );
     }
     if (existsSync('/usr/bin/redis-server')) {
       const source = await sourceOutage(20_000);
-      rows.push({ fault: `Redis down ${(source.downMs / 1000).toFixed(1)}s: held`, figure: `held at ${source.heldAt}, least ${source.leastPlannedWhileDown} while down`, bound: 'never 0', met: source.leastPlannedWhileDown > 0 ? 'yes' : 'NO' });
-      rows.push({ fault: 'Redis down: log lines', figure: `${source.errorLines} error, ${source.recoveredLines} recovered`, bound: '1 + 1', met: source.errorLines === 1 && source.recoveredLines === 1 ? 'yes' : 'NO' });
-      rows.push({ fault: 'Redis down: fresh after it is back', figure: source.freshAfterBackMs === null ? 'never' : `${source.freshAfterBackMs}ms (tick ${source.freshTick} after)`, bound: '<= 1 tick after the source reconnects (<= 480 ms)', met: source.freshAfterBackMs !== null && source.freshAfterBackMs <= 500 + 480 ? 'yes' : 'NO' });
+      rows.push({
+        fault: `Redis down ${(source.downMs / 1000).toFixed(1)}s: held`,
+        figure: `held at ${source.heldAt}, least ${source.leastPlannedWhileDown} while down`,
+        bound: 'never 0',
+        met: source.leastPlannedWhileDown > 0 ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'Redis down: log lines',
+        figure: `${source.errorLines} error, ${source.recoveredLines} recovered`,
+        bound: '1 + 1',
+        met: source.errorLines === 1 && source.recoveredLines === 1 ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'Redis down: fresh after it is back',
+        figure: source.freshAfterBackMs === null ? 'never' : `${source.freshAfterBackMs}ms (tick ${source.freshTick} after)`,
+        bound: '<= 1 tick after the source reconnects (<= 480 ms)',
+        met: source.freshAfterBackMs !== null && source.freshAfterBackMs <= 500 + 480 ? 'yes' : 'NO',
+      });
     } else {
       notes.push('Redis outage: skipped, no redis-server binary (apt-get install redis-server)');
     }
     return {
       name: 'faults',
-      summary: 'Each fault injected for real, each figure beside its bound (issue 17). Tick 500 ms; pool 6 (kill), 4 (dockerd), 10 (Redis, sim engine).',
+      summary:
+        'Each fault injected for real, each figure beside its bound (issue 17). Tick 500 ms; pool 6 (kill), 4 (dockerd), 10 (Redis, sim engine).',
       rows,
       notes,
     };

@@ -13,4 +13,16 @@ import { watchBenchmark } from './watch.js';
 import { faultsBenchmark } from './faults.js';
 import { demoBenchmark } from './demo.js';
 
-export const benchmarks: readonly Benchmark[] = [arbiterBenchmark, controlBenchmark, scaleBenchmark, dockerBenchmark, kubernetesBenchmark, sourcesBenchmark, remoteEnginesBenchmark, registryBenchmark, watchBenchmark, faultsBenchmark, demoBenchmark];
+export const benchmarks: readonly Benchmark[] = [
+  arbiterBenchmark,
+  controlBenchmark,
+  scaleBenchmark,
+  dockerBenchmark,
+  kubernetesBenchmark,
+  sourcesBenchmark,
+  remoteEnginesBenchmark,
+  registryBenchmark,
+  watchBenchmark,
+  faultsBenchmark,
+  demoBenchmark,
+];

@@ -35,9 +35,21 @@ class Clock {
 
   async open(namespace: string): Promise<void> {
     const clients = adminClients();
-    const deployments = new ListWatch<V1Deployment>(`/apis/apps/v1/namespaces/${namespace}/deployments`, new Watch(clients.kubeConfig), () => clients.apps.listNamespacedDeployment({ namespace }), false);
-    deployments.on('update', (d) => this.replicasAt.push({ name: d.metadata?.name ?? '', replicas: d.spec?.replicas ?? -1, atMs: Date.now() }));
-    const pods = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(clients.kubeConfig), () => clients.core.listNamespacedPod({ namespace }), false);
+    const deployments = new ListWatch<V1Deployment>(
+      `/apis/apps/v1/namespaces/${namespace}/deployments`,
+      new Watch(clients.kubeConfig),
+      () => clients.apps.listNamespacedDeployment({ namespace }),
+      false,
+    );
+    deployments.on('update', (d) =>
+      this.replicasAt.push({ name: d.metadata?.name ?? '', replicas: d.spec?.replicas ?? -1, atMs: Date.now() }),
+    );
+    const pods = new ListWatch<V1Pod>(
+      `/api/v1/namespaces/${namespace}/pods`,
+      new Watch(clients.kubeConfig),
+      () => clients.core.listNamespacedPod({ namespace }),
+      false,
+    );
     const onPod = (pod: V1Pod): void => {
       const name = pod.metadata?.name ?? '';
       if (!isReady(pod) || this.seenReady.has(name)) return;
@@ -51,7 +63,8 @@ class Clock {
   }
 
   async written(name: string, replicas: number, sinceMs: number, timeoutMs: number): Promise<number | null> {
-    const find = (): number | undefined => this.replicasAt.find((r) => r.name === name && r.replicas === replicas && r.atMs >= sinceMs)?.atMs;
+    const find = (): number | undefined =>
+      this.replicasAt.find((r) => r.name === name && r.replicas === replicas && r.atMs >= sinceMs)?.atMs;
     return (await eventually(() => find() !== undefined, timeoutMs, 5)) ? (find() ?? sinceMs) - sinceMs : null;
   }
 
@@ -87,7 +100,11 @@ interface Trials {
 
 async function podsGone(namespace: string, app: string): Promise<boolean> {
   const clients = adminClients();
-  return eventually(async () => (await clients.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items.length === 0, 60_000, 100);
+  return eventually(
+    async () => (await clients.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items.length === 0,
+    60_000,
+    100,
+  );
 }
 
 /** One mode (tick or keyspace watch): `trials` queue steps, each preceded by one floor measurement. */
@@ -99,11 +116,24 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
     capacity: 4,
     interval: '500ms',
     logLevel: 'silent',
-    services: [{ name: 'consumer', priority: 1, deployment: 'consumer', metric: { source: 'redis', url: REDIS_URL, key, watch }, target: { perContainer: 50 } }],
+    services: [
+      {
+        name: 'consumer',
+        priority: 1,
+        deployment: 'consumer',
+        metric: { source: 'redis', url: REDIS_URL, key, watch },
+        target: { perContainer: 50 },
+      },
+    ],
   });
   const redis = new Redis(REDIS_URL);
   await redis.del(key);
-  const engine = await KubernetesEngine.create(config.engine as unknown as KubernetesConfig, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions })), { log: silentLogger(), nowMs: Date.now }, clients);
+  const engine = await KubernetesEngine.create(
+    config.engine as unknown as KubernetesConfig,
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions })),
+    { log: silentLogger(), nowMs: Date.now },
+    clients,
+  );
   const agent = new Agent(config, { engine, log: silentLogger() });
   const result: Trials = { written: [], ready: [], floor: [] };
   try {
@@ -112,7 +142,10 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
       await podsGone(namespace, 'consumer');
       // The floor, on the same quiet node the trial gets.
       const floorStart = Date.now();
-      await clients.apps.patchNamespacedDeploymentScale({ name: 'floor', namespace, body: { spec: { replicas: MESSAGES / 50 } } }, mergePatch);
+      await clients.apps.patchNamespacedDeploymentScale(
+        { name: 'floor', namespace, body: { spec: { replicas: MESSAGES / 50 } } },
+        mergePatch,
+      );
       const floorMs = await clock.firstReady('floor', floorStart, 60_000);
       if (floorMs !== null) result.floor.push(floorMs);
       await clients.apps.patchNamespacedDeploymentScale({ name: 'floor', namespace, body: { spec: { replicas: 0 } } }, mergePatch);
@@ -138,7 +171,8 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
 async function missing(): Promise<string | undefined> {
   try {
     const node = await adminClients().core.readNode({ name: NODE_NAME });
-    if (!node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return `node ${NODE_NAME} is not Ready; start it with ../shared/tools/k8s-node up`;
+    if (!node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      return `node ${NODE_NAME} is not Ready; start it with ../shared/tools/k8s-node up`;
   } catch (error) {
     return `no Kubernetes node ${NODE_NAME} (${String(error).split('\n')[0]}); start ../shared/tools/k8s-control-plane up, then ../shared/tools/k8s-node up`;
   }
@@ -178,7 +212,7 @@ export const kubernetesBenchmark: Benchmark = {
         notes: [
           `step: ${MESSAGES} messages pushed at once onto a Redis list; consumer target perContainer 50 => 0 -> ${MESSAGES / 50} replicas; pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
           '(tick): keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
-          'written and Ready are when this process\'s watches saw them (the same watch delay for microscale and the floor)',
+          "written and Ready are when this process's watches saw them (the same watch delay for microscale and the floor)",
           `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: a shared machine makes every figure, floor included, slower`,
         ],
       };

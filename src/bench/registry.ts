@@ -35,24 +35,45 @@ export const registryBenchmark: Benchmark = {
   async run({ quick }) {
     const summary = 'median/p90 ms of one `image inspect` (index → manifest → config blob) on loopback; baseline: a fresh client per read';
     if (spawnSync('docker-registry', ['--version']).status !== 0 || spawnSync('openssl', ['version']).status !== 0) {
-      return { name: 'registry', summary, rows: [], notes: ['SKIPPED: needs Debian\'s docker-registry and openssl: apt-get install -y docker-registry openssl'] };
+      return {
+        name: 'registry',
+        summary,
+        rows: [],
+        notes: ["SKIPPED: needs Debian's docker-registry and openssl: apt-get install -y docker-registry openssl"],
+      };
     }
     const storage = mkdtempSync(join(tmpdir(), 'microscale-bench-registry-'));
     const trials = quick ? 20 : 200;
     const open = await startRegistry('none', storage).catch(() => undefined);
-    if (!open) return { name: 'registry', summary, rows: [], notes: ['SKIPPED: docker-registry could not start; install it with apt-get install docker-registry'] };
+    if (!open)
+      return {
+        name: 'registry',
+        summary,
+        rows: [],
+        notes: ['SKIPPED: docker-registry could not start; install it with apt-get install docker-registry'],
+      };
     try {
       await pushIndex(open.host, 'bench/app', 'v1', [{ os: 'linux', architecture: 'amd64', labels: { 'io.microscale.priority': '1' } }]);
       const secured = await startRegistry('token', storage);
       try {
-        const env = { MICROSCALE_REGISTRY_USERNAME: USER.username, MICROSCALE_REGISTRY_PASSWORD: USER.password, DOCKER_CONFIG: '/nonexistent' };
+        const env = {
+          MICROSCALE_REGISTRY_USERNAME: USER.username,
+          MICROSCALE_REGISTRY_PASSWORD: USER.password,
+          DOCKER_CONFIG: '/nonexistent',
+        };
         const tokenRef = parseReference(`${secured.host}/bench/app:v1`);
         const openRef = parseReference(`${open.host}/bench/app:v1`);
         const shared = new RegistryClient({ env });
         const baseline = await measure(trials, () => inspectRegistryImage(new RegistryClient({ env }), tokenRef));
         const rows: BenchRow[] = [];
         const row = (what: string, result: { medianMs: number; p90Ms: number }) =>
-          rows.push({ what, trials, 'median ms': result.medianMs, 'p90 ms': result.p90Ms, 'vs baseline': Number((baseline.medianMs / result.medianMs).toFixed(2)) });
+          rows.push({
+            what,
+            trials,
+            'median ms': result.medianMs,
+            'p90 ms': result.p90Ms,
+            'vs baseline': Number((baseline.medianMs / result.medianMs).toFixed(2)),
+          });
         row('token auth, fresh client per read (baseline)', baseline);
         row('token auth, cached token (one client)', await measure(trials, () => inspectRegistryImage(shared, tokenRef)));
         row('token auth, HEAD for the digest only', await measure(trials, () => shared.headDigest(tokenRef)));

@@ -25,7 +25,14 @@ const names = (n: number) => Array.from({ length: n }, (_, i) => `svc-${i}`);
 async function subject(kind: string, n: number, timeoutMs: number): Promise<Subject> {
   const timeout = `${timeoutMs}ms`;
   if (kind === 'sim') {
-    return { engine: new SimEngine({ kind: 'sim', startLatency: 20, stopLatency: 20 }, names(n).map((name) => ({ name, stopGracePeriodMs: 0, options: {} })), context), http: undefined };
+    return {
+      engine: new SimEngine(
+        { kind: 'sim', startLatency: 20, stopLatency: 20 },
+        names(n).map((name) => ({ name, stopGracePeriodMs: 0, options: {} })),
+        context,
+      ),
+      http: undefined,
+    };
   }
   if (kind === 'nomad') {
     const fake = new FakeNomad({ evalDelayMs: 5, startLatencyMs: 20, stopLatencyMs: 20 });
@@ -46,7 +53,10 @@ async function subject(kind: string, n: number, timeoutMs: number): Promise<Subj
   for (const name of names(n)) fake.addService('default', name, 1);
   const services = names(n).map((name) => ({ name, stopGracePeriodMs: 0, options: { ecsService: name } }));
   const client = { region: 'us-east-1', credentials: { accessKeyId: 'AKIABENCH', secretAccessKey: 'bench' } };
-  return { engine: await createEcsEngine(ecsSchema.parse({ kind, endpoint, timeout, maxAttempts: 1 }), services, context, client), http: fake.http };
+  return {
+    engine: await createEcsEngine(ecsSchema.parse({ kind, endpoint, timeout, maxAttempts: 1 }), services, context, client),
+    http: fake.http,
+  };
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -75,11 +85,25 @@ export const remoteEnginesBenchmark: Benchmark = {
     for (const n of quick ? [10] : [10, 50]) {
       const sim = await subject('sim', n, 1000);
       const baseline = quantile((await ticks(sim, n, rounds, 0)).ms, 0.5);
-      rows.push({ engine: 'sim (baseline)', services: n, 'tick ms p50': baseline, 'tick ms p95': null, 'requests/tick': 0, 'p50 / sim': 1 });
+      rows.push({
+        engine: 'sim (baseline)',
+        services: n,
+        'tick ms p50': baseline,
+        'tick ms p95': null,
+        'requests/tick': 0,
+        'p50 / sim': 1,
+      });
       for (const kind of ['nomad', 'marathon', 'ecs']) {
         const s = await subject(kind, n, 1000);
         const { ms, requests } = await ticks(s, n, rounds, 0);
-        rows.push({ engine: kind, services: n, 'tick ms p50': quantile(ms, 0.5), 'tick ms p95': quantile(ms, 0.95), 'requests/tick': requests, 'p50 / sim': quantile(ms, 0.5) / Math.max(baseline, 0.001) });
+        rows.push({
+          engine: kind,
+          services: n,
+          'tick ms p50': quantile(ms, 0.5),
+          'tick ms p95': quantile(ms, 0.95),
+          'requests/tick': requests,
+          'p50 / sim': quantile(ms, 0.5) / Math.max(baseline, 0.001),
+        });
         await s.engine.close();
         await s.http?.stop();
       }
@@ -87,11 +111,17 @@ export const remoteEnginesBenchmark: Benchmark = {
     for (const kind of ['nomad', 'marathon', 'ecs']) {
       const s = await subject(kind, 10, 200);
       // ECS reads a cluster's services in one call, so the hung call there is svc-0's UpdateService.
-      s.http?.fail(kind === 'ecs' ? { target: /UpdateService/, body: /"service":"svc-0"/, fault: 'hang' } : { method: 'GET', path: /svc-0/, fault: 'hang' });
+      s.http?.fail(
+        kind === 'ecs'
+          ? { target: /UpdateService/, body: /"service":"svc-0"/, fault: 'hang' }
+          : { method: 'GET', path: /svc-0/, fault: 'hang' },
+      );
       const hungRounds = quick ? 10 : 30;
       const { ms } = await ticks(s, 10, hungRounds, 100);
       const hungCalls = (s.http?.requests ?? []).filter((r) =>
-        kind === 'ecs' ? String(r.headers['x-amz-target']).endsWith('UpdateService') && r.body.includes('"svc-0"') : r.method === 'GET' && r.url.pathname.includes('svc-0'),
+        kind === 'ecs'
+          ? String(r.headers['x-amz-target']).endsWith('UpdateService') && r.body.includes('"svc-0"')
+          : r.method === 'GET' && r.url.pathname.includes('svc-0'),
       ).length;
       rows.push({
         engine: `${kind}, 1 of 10 hung (${kind === 'ecs' ? 'its UpdateService' : 'its reads'}; timeout 200ms, ticks 100ms apart)`,

@@ -62,8 +62,8 @@ function decisionRows(): BenchRow[] {
     if (count === 1000) smallMs = cpuMs;
     rows.push({
       measure: `one decision, ${count.toLocaleString('en')} services`,
-      'wall': wallMs,
-      'cpu': cpuMs,
+      wall: wallMs,
+      cpu: cpuMs,
       unit: 'ms (median of 7)',
       goal: count === 10_000 ? '< 50 ms' : '-',
       'cpu vs 1,000 services': count === 1000 ? '1.00' : (cpuMs / smallMs).toFixed(2),
@@ -83,7 +83,13 @@ export function scaleScenario(services: number, hours: number): { scenario: Retu
     interval: '500ms',
     services: Array.from({ length: services }, (_, i) =>
       i < queued
-        ? { name: `q${i}`, priority: 1 + (i % 3), max: 40, target: { queueLength: 50 }, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } }
+        ? {
+            name: `q${i}`,
+            priority: 1 + (i % 3),
+            max: 40,
+            target: { queueLength: 50 },
+            simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
+          }
         : { name: `bg${i}`, priority: 4, target: 'remainder' },
     ),
   };
@@ -94,7 +100,10 @@ export function scaleScenario(services: number, hours: number): { scenario: Retu
   const columns = new Map<string, Float64Array>();
   for (let i = 0; i < queued; i++) {
     const phase = (i / queued) * 2 * Math.PI;
-    columns.set(`q${i}`, timesS.map((t) => 20 + 50 * (1 - Math.cos((2 * Math.PI * t) / 86_400 + phase))));
+    columns.set(
+      `q${i}`,
+      timesS.map((t) => 20 + 50 * (1 - Math.cos((2 * Math.PI * t) / 86_400 + phase))),
+    );
   }
   return { scenario, trace: { timesS, columns, durationS: rows * rowS } };
 }
@@ -131,11 +140,12 @@ export const scaleBenchmark: Benchmark = {
     const hours = quick ? 1 : 24;
     return {
       name: 'scale',
-      summary: 'decision time and memory for 10,000 services (vs 1,000), and simulation speed for 100 services (microscale vs the hpa baseline)',
+      summary:
+        'decision time and memory for 10,000 services (vs 1,000), and simulation speed for 100 services (microscale vs the hpa baseline)',
       rows: [...decisionRows(), ...simulationRows(hours)],
       notes: [
         'rss is the whole process (node itself is ~50 MB); heap +MB is what the decision allocated and kept',
-        'cpu is this process\'s CPU time; on a shared machine wall > cpu by the time other processes had the core',
+        "cpu is this process's CPU time; on a shared machine wall > cpu by the time other processes had the core",
         ...(quick ? ['--quick: 1 h of trace instead of 24 h'] : []),
       ],
     };

@@ -58,7 +58,9 @@ export async function measureReaction(subject: ReactionSubject, watched: boolean
   const kind = findSourceKind(service.metric!.source)!;
   const built = kind.create(service.metric!, { service: SERVICE, log: silentLogger(), nowMs: Date.now });
   const source = watched ? built : pollOnly(built);
-  const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: SERVICE, stopGracePeriodMs: 0, options: {} }], { nowMs: Date.now });
+  const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: SERVICE, stopGracePeriodMs: 0, options: {} }], {
+    nowMs: Date.now,
+  });
   const agent = new Agent(config, { engine, log: silentLogger(), sources: new Map([[SERVICE, source]]) });
   const samples: number[] = [];
   try {

@@ -36,7 +36,11 @@ async function redisSubject(): Promise<QueueSubject> {
       await Promise.all(keys.slice(0, count).map((key) => fillList(admin, key, value)));
     },
     setValue: async (value) => {
-      await admin.multi().del(`${prefix}:0`).rpush(`${prefix}:0`, ...Array.from({ length: value }, () => 'job')).exec();
+      await admin
+        .multi()
+        .del(`${prefix}:0`)
+        .rpush(`${prefix}:0`, ...Array.from({ length: value }, () => 'job'))
+        .exec();
     },
     rawRead: () => admin.llen(`${prefix}:0`),
     rawName: 'ioredis LLEN',

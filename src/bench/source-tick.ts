@@ -15,7 +15,11 @@ export interface TickTimes {
   readonly failedReads: number;
 }
 
-export async function measureTicks(metricFor: (index: number) => Record<string, unknown>, services: number, ticks: number): Promise<TickTimes> {
+export async function measureTicks(
+  metricFor: (index: number) => Record<string, unknown>,
+  services: number,
+  ticks: number,
+): Promise<TickTimes> {
   const names = Array.from({ length: services }, (_, i) => `svc-${i}`);
   const config = parseConfig({
     capacity: services * 2,
@@ -24,7 +28,11 @@ export async function measureTicks(metricFor: (index: number) => Record<string, 
     engine: { kind: 'sim', startLatency: '0ms', stopLatency: '0ms' },
     services: names.map((name, i) => ({ name, metric: metricFor(i), target: { perContainer: 10 }, max: 2 })),
   });
-  const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, names.map((name) => ({ name, stopGracePeriodMs: 0, options: {} })), { nowMs: Date.now });
+  const engine = new SimEngine(
+    { kind: 'sim', startLatency: 0, stopLatency: 0 },
+    names.map((name) => ({ name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: Date.now },
+  );
   const sources = new Map<string, Source>();
   for (const service of config.services) {
     const source = createSource(service, { log: silentLogger(), nowMs: Date.now });
@@ -37,7 +45,10 @@ export async function measureTicks(metricFor: (index: number) => Record<string, 
       for (const source of sources.values()) await source.read(AbortSignal.timeout(1000));
     };
     const [tickMs, sequentialMs] = await timeInterleaved(() => agent.tickNow(), sequential, ticks, 3);
-    const failedReads = agent.ticks.toArray().slice(-ticks).reduce((sum, tick) => sum + tick.sourceErrors.length, 0);
+    const failedReads = agent.ticks
+      .toArray()
+      .slice(-ticks)
+      .reduce((sum, tick) => sum + tick.sourceErrors.length, 0);
     return { tickMs, sequentialMs, failedReads };
   } finally {
     await agent.stop();

@@ -25,12 +25,25 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
  * Times `ours` and `baseline` alternately, `times` each (after `warmup` untimed rounds), so both see the
  * same load on a shared machine; returns each one's durations in ms.
  */
-export async function timeInterleaved(ours: () => Promise<unknown>, baseline: () => Promise<unknown>, times: number, warmup = 10): Promise<[number[], number[]]> {
+export async function timeInterleaved(
+  ours: () => Promise<unknown>,
+  baseline: () => Promise<unknown>,
+  times: number,
+  warmup = 10,
+): Promise<[number[], number[]]> {
   for (let i = 0; i < warmup; i++) await Promise.all([ours(), baseline()]);
   const oursMs: number[] = [];
   const baselineMs: number[] = [];
   for (let i = 0; i < times; i++) {
-    for (const [work, samples] of i % 2 === 0 ? ([[ours, oursMs], [baseline, baselineMs]] as const) : ([[baseline, baselineMs], [ours, oursMs]] as const)) {
+    for (const [work, samples] of i % 2 === 0
+      ? ([
+          [ours, oursMs],
+          [baseline, baselineMs],
+        ] as const)
+      : ([
+          [baseline, baselineMs],
+          [ours, oursMs],
+        ] as const)) {
       const started = performance.now();
       await work();
       samples.push(performance.now() - started);

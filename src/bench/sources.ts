@@ -40,7 +40,10 @@ function build(metric: Record<string, unknown>): Source {
 async function reactionRows(subject: ReactionSubject, trials: number): Promise<BenchRow> {
   const polled = await measureReaction(subject, false, trials);
   const watched = await measureReaction(subject, true, trials);
-  return row('change → decision', `${subject.name} (wakes the agent)`, watched, { name: 'same source, polled every 500 ms', samples: polled });
+  return row('change → decision', `${subject.name} (wakes the agent)`, watched, {
+    name: 'same source, polled every 500 ms',
+    samples: polled,
+  });
 }
 
 async function redisReaction(redis: QueueSubject, trials: number): Promise<BenchRow> {
@@ -57,7 +60,12 @@ async function redisReaction(redis: QueueSubject, trials: number): Promise<Bench
   }
 }
 
-async function readRow(name: string, source: Source, reads: number, raw?: { name: string; read: () => Promise<number> }): Promise<BenchRow> {
+async function readRow(
+  name: string,
+  source: Source,
+  reads: number,
+  raw?: { name: string; read: () => Promise<number> },
+): Promise<BenchRow> {
   try {
     const read = () => source.read(AbortSignal.timeout(2000));
     if (!raw) return row('read', name, await timeEach(read, reads));
@@ -74,7 +82,9 @@ async function cloudReadRows(reads: number, notes: string[]): Promise<BenchRow[]
   try {
     cloud = await import('./cloud-subjects.js');
   } catch (error) {
-    notes.push(`sqs, azure-queue, nsq, prometheus, http read latency not measured: ${error instanceof Error ? error.message : String(error)}`);
+    notes.push(
+      `sqs, azure-queue, nsq, prometheus, http read latency not measured: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return [];
   }
   const { subjects, skipped } = await cloud.startCloudSubjects();
@@ -104,7 +114,12 @@ export const sourcesBenchmark: Benchmark = {
     const { subjects, skipped } = await startQueueSubjects();
     notes.push(...skipped.map((s) => `SKIPPED: ${s}`));
     try {
-      rows.push(await reactionRows({ name: 'push', metric: { source: 'push', initial: 20 }, change: async (value, agent) => agent.pushMetric('bench', value) }, trials));
+      rows.push(
+        await reactionRows(
+          { name: 'push', metric: { source: 'push', initial: 20 }, change: async (value, agent) => agent.pushMetric('bench', value) },
+          trials,
+        ),
+      );
       const redis = subjects.find((s) => s.name.startsWith('redis'));
       if (redis) rows.push(await redisReaction(redis, trials));
 
@@ -118,7 +133,12 @@ export const sourcesBenchmark: Benchmark = {
       rows.push(...(await cloudReadRows(reads, notes)));
 
       const floor = await measureTicks(() => ({ source: 'push', initial: 5 }), 100, ticks);
-      rows.push(row('tick, 100 services', 'push (in memory: the agent\'s own cost)', floor.tickMs, { name: '100 reads one by one', samples: floor.sequentialMs }));
+      rows.push(
+        row('tick, 100 services', "push (in memory: the agent's own cost)", floor.tickMs, {
+          name: '100 reads one by one',
+          samples: floor.sequentialMs,
+        }),
+      );
       for (const subject of subjects) {
         await subject.prepare(100, 5);
         const times = await measureTicks(subject.metricFor, 100, ticks);
@@ -129,7 +149,14 @@ export const sourcesBenchmark: Benchmark = {
       await Promise.all(subjects.map((s) => s.cleanup().catch(() => undefined)));
     }
     notes.push('change → decision: sim engine, interval 500ms, minTickGap 50ms; each change at a random phase of the tick timer');
-    notes.push('NATS reaction not measured: a watched NATS source wakes on each publish, so a burst of messages is seen part-way; its reads and ticks are measured');
-    return { name: 'sources', summary: 'metric sources on loopback: reaction, read latency and tick time, each against its baseline', rows, notes };
+    notes.push(
+      'NATS reaction not measured: a watched NATS source wakes on each publish, so a burst of messages is seen part-way; its reads and ticks are measured',
+    );
+    return {
+      name: 'sources',
+      summary: 'metric sources on loopback: reaction, read latency and tick time, each against its baseline',
+      rows,
+      notes,
+    };
   },
 };

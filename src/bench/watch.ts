@@ -61,11 +61,20 @@ async function latencies(mode: 'push' | 'poll', pushes: number): Promise<number[
   const hooks = receiver();
   const hookPort = await listen(hooks.server);
   const apiPort = await freePort();
-  const notifications = mode === 'push' ? `notifications: {endpoints: [{name: bench, url: "http://127.0.0.1:${apiPort}/api/registry/events", headers: {X-Microscale-Secret: [${SECRET}]}, timeout: 2s, threshold: 3, backoff: 1s}]}` : '';
+  const notifications =
+    mode === 'push'
+      ? `notifications: {endpoints: [{name: bench, url: "http://127.0.0.1:${apiPort}/api/registry/events", headers: {X-Microscale-Secret: [${SECRET}]}, timeout: 2s, threshold: 3, backoff: 1s}]}`
+      : '';
   const registry = await startRegistry('none', undefined, notifications);
   const ref = `${registry.host}/bench/pushed:v1`;
   await pushIndex(registry.host, 'bench/pushed', 'v1', platform(0));
-  const config = imagesSchema.parse({ stateDir, interval: mode === 'push' ? '1h' : '1s', ...(mode === 'push' ? { eventsSecret: SECRET } : {}), watch: [ref], notify: [{ webhook: `http://127.0.0.1:${hookPort}/`, secret: SECRET }] });
+  const config = imagesSchema.parse({
+    stateDir,
+    interval: mode === 'push' ? '1h' : '1s',
+    ...(mode === 'push' ? { eventsSecret: SECRET } : {}),
+    watch: [ref],
+    notify: [{ webhook: `http://127.0.0.1:${hookPort}/`, secret: SECRET }],
+  });
   const watch = createImageWatch(config, { log: silentLogger() });
   const app = new Hono();
   imageRoutes(watch)(app);
@@ -95,10 +104,18 @@ async function latencies(mode: 'push' | 'poll', pushes: number): Promise<number[
 async function manyTags(registry: TestRegistry, count: number): Promise<string[]> {
   const index = await pushIndex(registry.host, 'bench/many', 't0', platform(0));
   const accept = 'application/vnd.oci.image.index.v1+json';
-  const body = new Uint8Array(await (await fetch(`http://${registry.host}/v2/bench/many/manifests/${index.digest}`, { headers: { Accept: accept } })).arrayBuffer());
+  const body = new Uint8Array(
+    await (await fetch(`http://${registry.host}/v2/bench/many/manifests/${index.digest}`, { headers: { Accept: accept } })).arrayBuffer(),
+  );
   const tags = Array.from({ length: count }, (_, i) => `t${i}`);
   for (let i = 1; i < count; i += 25) {
-    await Promise.all(tags.slice(i, i + 25).map((tag) => fetch(`http://${registry.host}/v2/bench/many/manifests/${tag}`, { method: 'PUT', body, headers: { 'Content-Type': accept } })));
+    await Promise.all(
+      tags
+        .slice(i, i + 25)
+        .map((tag) =>
+          fetch(`http://${registry.host}/v2/bench/many/manifests/${tag}`, { method: 'PUT', body, headers: { 'Content-Type': accept } }),
+        ),
+    );
   }
   return tags.map((tag) => `${registry.host}/bench/many:${tag}`);
 }
@@ -139,14 +156,23 @@ const until = async (condition: () => boolean) => {
 
 export const watchBenchmark: Benchmark = {
   name: 'watch',
-  description: 'image watch on a real docker-registry: push -> webhook latency vs polling; 1,000 tags polled: requests/min and CPU vs full reads',
+  description:
+    'image watch on a real docker-registry: push -> webhook latency vs polling; 1,000 tags polled: requests/min and CPU vs full reads',
   async run({ quick }) {
     const summary = 'push path: index PUT answered -> signed webhook received (ms); poll path: 1,000 tags on one registry, steady state';
-    if (spawnSync('docker-registry', ['--version']).status !== 0) return { name: 'watch', summary, rows: [], notes: ["SKIPPED: needs Debian's docker-registry: apt-get install -y docker-registry"] };
+    if (spawnSync('docker-registry', ['--version']).status !== 0)
+      return { name: 'watch', summary, rows: [], notes: ["SKIPPED: needs Debian's docker-registry: apt-get install -y docker-registry"] };
     const pushes = quick ? 10 : 20;
     const rows: BenchRow[] = [];
     const pushRow = (what: string, times: number[]) =>
-      rows.push({ what, n: times.length, 'p50 ms': Math.round(pct(times, 0.5)), 'p95 ms': Math.round(pct(times, 0.95)), 'max ms': Math.round(times.at(-1) ?? 0), goal: 'p95 <= 1000 ms' });
+      rows.push({
+        what,
+        n: times.length,
+        'p50 ms': Math.round(pct(times, 0.5)),
+        'p95 ms': Math.round(pct(times, 0.95)),
+        'max ms': Math.round(times.at(-1) ?? 0),
+        goal: 'p95 <= 1000 ms',
+      });
     const poll = await latencies('poll', pushes);
     const push = await latencies('push', pushes);
     pushRow('push path: registry notification (microscale)', push);
@@ -164,16 +190,32 @@ export const watchBenchmark: Benchmark = {
       const rounds = watch.watcher.rounds;
       const ours = await window(() => until(() => watch.watcher.rounds > rounds));
       await watch.stop();
-      const perMinute = (requests: Record<string, number>, ms: number) => Math.round((Object.values(requests).reduce((a, b) => a + b, 0) * 60_000) / ms);
-      rows.push({ what: `microscale poll: ${tagCount} tags every ${intervalMs / 1000} s`, 'requests/min': perMinute(ours.requests, ours.wallMs), HEAD: ours.requests.HEAD ?? 0, GET: ours.requests.GET ?? 0, 'CPU % of a core': Number(ours.cpuPercent.toFixed(2)), goal: `${tagCount} HEAD/interval, < 2 %` });
+      const perMinute = (requests: Record<string, number>, ms: number) =>
+        Math.round((Object.values(requests).reduce((a, b) => a + b, 0) * 60_000) / ms);
+      rows.push({
+        what: `microscale poll: ${tagCount} tags every ${intervalMs / 1000} s`,
+        'requests/min': perMinute(ours.requests, ours.wallMs),
+        HEAD: ours.requests.HEAD ?? 0,
+        GET: ours.requests.GET ?? 0,
+        'CPU % of a core': Number(ours.cpuPercent.toFixed(2)),
+        goal: `${tagCount} HEAD/interval, < 2 %`,
+      });
       const client = new RegistryClient();
       const parsed = refs.map((r) => parseReference(r));
       const naive = await window(async () => {
         const started = performance.now();
-        for (let i = 0; i < parsed.length; i += 8) await Promise.all(parsed.slice(i, i + 8).map((ref) => inspectRegistryImage(client, ref)));
+        for (let i = 0; i < parsed.length; i += 8)
+          await Promise.all(parsed.slice(i, i + 8).map((ref) => inspectRegistryImage(client, ref)));
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, intervalMs - (performance.now() - started))));
       });
-      rows.push({ what: 'full read per tag per interval (baseline)', 'requests/min': perMinute(naive.requests, naive.wallMs), HEAD: naive.requests.HEAD ?? 0, GET: naive.requests.GET ?? 0, 'CPU % of a core': Number(naive.cpuPercent.toFixed(2)), goal: '-' });
+      rows.push({
+        what: 'full read per tag per interval (baseline)',
+        'requests/min': perMinute(naive.requests, naive.wallMs),
+        HEAD: naive.requests.HEAD ?? 0,
+        GET: naive.requests.GET ?? 0,
+        'CPU % of a core': Number(naive.cpuPercent.toFixed(2)),
+        goal: '-',
+      });
     } finally {
       await registry.stop();
       rmSync(stateDir, { recursive: true, force: true });
@@ -182,7 +224,8 @@ export const watchBenchmark: Benchmark = {
       `push rows: ${pushes} pushes each, at uneven times; a push is one index PUT after its blobs and manifests`,
       `poll rows: requests counted through the http/undici diagnostics channels of this process over one steady-state interval (end of one round to the end of the next), scaled to a minute; CPU is this process (the registry is another) over the same window`,
     ];
-    if (push.length < pushes || poll.length < pushes) notes.push(`missed: ${pushes - push.length} push-path and ${pushes - poll.length} poll-path webhooks did not arrive within 15 s`);
+    if (push.length < pushes || poll.length < pushes)
+      notes.push(`missed: ${pushes - push.length} push-path and ${pushes - poll.length} poll-path webhooks did not arrive within 15 s`);
     return { name: 'watch', summary, rows, notes };
   },
 };

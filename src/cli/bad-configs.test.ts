@@ -21,7 +21,8 @@ const validateMany = new URL('./testing/validate-many.ts', import.meta.url).path
 const env = { ...process.env, FUZZ_CANARY: CANARY, FUZZ_GOOD_NAME: 'orders', NO_COLOR: '1' };
 
 /** zod's own messages, which must never reach a user. */
-const ZOD_DEFAULT = /Expected \w+, received|^Required$|: Required|Invalid input|Invalid enum value|must contain at|must be (greater|less) than|Invalid (literal|type|string|url)/;
+const ZOD_DEFAULT =
+  /Expected \w+, received|^Required$|: Required|Invalid input|Invalid enum value|must contain at|must be (greater|less) than|Invalid (literal|type|string|url)/;
 /** A problem that starts with its YAML path: "services[0].metric.max: ...", "(root): ...". */
 const YAML_PATH = /^(\(root\)|[A-Za-z_$][\w$-]*(\[\d+\]|\.[^\s.:[\]]+)*): /;
 /** A problem with the file itself (not a regular file, too large, missing): the message names the file. */
@@ -48,10 +49,13 @@ function validateInProcess(paths: readonly string[]): Promise<Outcome[]> {
     const arm = (): void => {
       clearTimeout(watchdog);
       // The first file also waits for the child to start (tsx compiles the loader), so it gets longer.
-      watchdog = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`hang: ${paths[outcomes.length]} took longer than ${HANG_MS} ms`));
-      }, outcomes.length === 0 ? 60_000 : HANG_MS);
+      watchdog = setTimeout(
+        () => {
+          child.kill('SIGKILL');
+          reject(new Error(`hang: ${paths[outcomes.length]} took longer than ${HANG_MS} ms`));
+        },
+        outcomes.length === 0 ? 60_000 : HANG_MS,
+      );
     };
     arm();
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -65,7 +69,8 @@ function validateInProcess(paths: readonly string[]): Promise<Outcome[]> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('exit', (code, signal) => {
       clearTimeout(watchdog);
-      if (outcomes.length < paths.length) reject(new Error(`crash: the validating process ended (${signal ?? code}) at ${paths[outcomes.length]}:\n${stderr}`));
+      if (outcomes.length < paths.length)
+        reject(new Error(`crash: the validating process ended (${signal ?? code}) at ${paths[outcomes.length]}:\n${stderr}`));
       else resolve(outcomes);
     });
   });
@@ -116,7 +121,10 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
       const problems = result.problems ?? [];
       if (problems.length === 0) fail('refused with no problem listed');
       problems.forEach((problem, p) => {
-        const located = (result.lines?.[p] ?? null) !== null || YAML_PATH.test(problem) || (FILE_PROBLEM.test(problem) && result.message?.startsWith(`${config.path}: `));
+        const located =
+          (result.lines?.[p] ?? null) !== null ||
+          YAML_PATH.test(problem) ||
+          (FILE_PROBLEM.test(problem) && result.message?.startsWith(`${config.path}: `));
         if (!located) fail(`a problem with neither a YAML path nor a line: ${problem}`);
         if (ZOD_DEFAULT.test(problem)) fail(`zod's words: ${problem}`);
       });
@@ -124,7 +132,8 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
     });
     good.forEach((config, i) => {
       const result = outcomes[bad.length + i] as Outcome;
-      if (result.outcome !== 'accepted') failures.push(`good config ${config.name} was ${result.outcome}: ${result.message ?? result.error}`);
+      if (result.outcome !== 'accepted')
+        failures.push(`good config ${config.name} was ${result.outcome}: ${result.message ?? result.error}`);
     });
     t.diagnostic(`kinds: ${[...byKind].map(([kind, s]) => `${kind} ${s.count} (max ${s.maxMs} ms)`).join(', ')}`);
     t.diagnostic(`slowest: ${Math.max(...outcomes.map((o) => o.ms))} ms; total ${outcomes.reduce((sum, o) => sum + o.ms, 0)} ms`);
@@ -143,14 +152,24 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
     for (const { config, validate, run } of refusals) {
       assert.equal(validate.code, 2, `validate ${config.name} (${config.kind}): ${validate.stderr}`);
       assert.equal(run.code, 2, `run ${config.name} (${config.kind}): ${run.stderr}`);
-      assert.ok(validate.stderr.trim().length > 0 && run.stderr.includes(validate.stderr.trim()), `run and validate say different things for ${config.name}:\n${validate.stderr}\n---\n${run.stderr}`);
-      assert.ok(!validate.stderr.includes(CANARY) && !run.stderr.includes(CANARY) && !run.stdout.includes(CANARY), `${config.name} shows a substituted secret`);
+      assert.ok(
+        validate.stderr.trim().length > 0 && run.stderr.includes(validate.stderr.trim()),
+        `run and validate say different things for ${config.name}:\n${validate.stderr}\n---\n${run.stderr}`,
+      );
+      assert.ok(
+        !validate.stderr.includes(CANARY) && !run.stderr.includes(CANARY) && !run.stdout.includes(CANARY),
+        `${config.name} shows a substituted secret`,
+      );
     }
-    const accepted = await inBatches(good.filter((c) => ['base', 'largest-pool'].includes(c.name)), 3, async (config) => ({
-      config,
-      validate: await cli(['validate', '-c', config.path]),
-      run: await cli(['run', '-c', config.path, '--dry-run', '--duration', '200ms', '--no-api']),
-    }));
+    const accepted = await inBatches(
+      good.filter((c) => ['base', 'largest-pool'].includes(c.name)),
+      3,
+      async (config) => ({
+        config,
+        validate: await cli(['validate', '-c', config.path]),
+        run: await cli(['run', '-c', config.path, '--dry-run', '--duration', '200ms', '--no-api']),
+      }),
+    );
     for (const { config, validate, run } of accepted) {
       assert.equal(validate.code, 0, `validate ${config.name}: ${validate.stderr}`);
       assert.equal(run.code, 0, `run ${config.name}: ${run.stderr}`);

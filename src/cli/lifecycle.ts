@@ -10,7 +10,11 @@ import type { MicroscaleConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { UsageError } from './exit.js';
 
-export async function runUntilStopped(agent: Agent, durationMs: number | undefined, onStop: () => Promise<void> = async () => {}): Promise<void> {
+export async function runUntilStopped(
+  agent: Agent,
+  durationMs: number | undefined,
+  onStop: () => Promise<void> = async () => {},
+): Promise<void> {
   await new Promise<void>((resolve) => {
     let stopping = false;
     const stop = (): void => {
@@ -19,10 +23,7 @@ export async function runUntilStopped(agent: Agent, durationMs: number | undefin
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (timer) clearTimeout(timer);
-      void agent
-        .stop()
-        .then(onStop)
-        .finally(resolve);
+      void agent.stop().then(onStop).finally(resolve);
     };
     const timer = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
     process.on('SIGINT', stop);
@@ -45,15 +46,35 @@ export interface ApiFlags {
  * When the address comes from the config (not `--listen`) and is taken, it warns and goes on without
  * the API, so a second demo on the same machine still runs; an explicit `--listen` that fails is an error.
  */
-export async function startApi(agent: Agent, config: MicroscaleConfig, flags: ApiFlags, log: Logger, env: NodeJS.ProcessEnv = process.env, routes: readonly RouteRegistrar[] = []): Promise<ApiServer | undefined> {
+export async function startApi(
+  agent: Agent,
+  config: MicroscaleConfig,
+  flags: ApiFlags,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  routes: readonly RouteRegistrar[] = [],
+): Promise<ApiServer | undefined> {
   if (flags.api === false || (!config.api.enabled && flags.listen === undefined)) return undefined;
   const listen = flags.listen ?? config.api.listen;
   try {
-    return await startApiServer({ agent, listen, token: env[TOKEN_ENV] || undefined, log, routes: [badgeRoutes(), ...routes], allowedHosts: config.api.allowedHosts ?? [] });
+    return await startApiServer({
+      agent,
+      listen,
+      token: env[TOKEN_ENV] || undefined,
+      log,
+      routes: [badgeRoutes(), ...routes],
+      allowedHosts: config.api.allowedHosts ?? [],
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? `${listen} is already in use` : code === 'EADDRNOTAVAIL' ? `${listen} is not an address of this machine` : (error as Error).message;
-    if (flags.listen !== undefined) throw new UsageError(`--listen: ${why}; pick another address, e.g. --listen 127.0.0.1:0 for any free port`);
+    const why =
+      code === 'EADDRINUSE'
+        ? `${listen} is already in use`
+        : code === 'EADDRNOTAVAIL'
+          ? `${listen} is not an address of this machine`
+          : (error as Error).message;
+    if (flags.listen !== undefined)
+      throw new UsageError(`--listen: ${why}; pick another address, e.g. --listen 127.0.0.1:0 for any free port`);
     const line = `WARNING: API and dashboard not started: ${why} (api.listen). Pass --listen 127.0.0.1:0 for any free port, or --no-api.`;
     log.warn({ event: 'api-not-started', listen }, line);
     console.error(line);

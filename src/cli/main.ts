@@ -20,8 +20,12 @@ export function buildProgram(): Command {
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : 2);
     })
-    .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale validate -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run');
-  for (const register of [registerDemo, registerRun, registerValidate, registerBench, registerImage, registerSimulate, registerTrace]) register(program);
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale demo\n  microscale validate -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run',
+    );
+  for (const register of [registerDemo, registerRun, registerValidate, registerBench, registerImage, registerSimulate, registerTrace])
+    register(program);
   return program;
 }
 

@@ -31,13 +31,17 @@ function substituteString(
         substituted.set(path, whole);
         return text;
       } catch (error) {
-        problems.push(`${path}: secret file ${file} ${error instanceof Error && error.message ? error.message : 'cannot be read; check the path and its permissions'}`);
+        problems.push(
+          `${path}: secret file ${file} ${error instanceof Error && error.message ? error.message : 'cannot be read; check the path and its permissions'}`,
+        );
         return whole;
       }
     }
     const [name = '', fallback] = inner.split(':-', 2);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      problems.push(`${path}: "\${${inner.length > 40 ? `${inner.slice(0, 37)}...` : inner}}" is not a valid reference; use \${NAME}, \${NAME:-default} or \${file:/path}`);
+      problems.push(
+        `${path}: "\${${inner.length > 40 ? `${inner.slice(0, 37)}...` : inner}}" is not a valid reference; use \${NAME}, \${NAME:-default} or \${file:/path}`,
+      );
       return whole;
     }
     const value = env[name];
@@ -65,7 +69,8 @@ export function substituteEnv(
   substituted = new Map<string, string>(),
 ): Substitution {
   const at = (item: unknown, itemPath: string): unknown => substituteEnv(item, env, readSecretFile, itemPath, problems, substituted).value;
-  if (typeof value === 'string') return { value: substituteString(value, path || '(root)', env, readSecretFile, problems, substituted), problems, substituted };
+  if (typeof value === 'string')
+    return { value: substituteString(value, path || '(root)', env, readSecretFile, problems, substituted), problems, substituted };
   if (Array.isArray(value)) return { value: value.map((item, i) => at(item, joinPath(path, i))), problems, substituted };
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

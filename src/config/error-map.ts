@@ -42,14 +42,23 @@ export const projectErrorMap: ZodErrorMap = (issue) => {
     case z.ZodIssueCode.unrecognized_keys:
       return { message: `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.join(', ')}` };
     case z.ZodIssueCode.invalid_string:
-      return { message: typeof issue.validation === 'string' ? `expected ${issue.validation === 'url' ? 'a URL' : `text in ${issue.validation} form`}` : 'expected text in another form' };
+      return {
+        message:
+          typeof issue.validation === 'string'
+            ? `expected ${issue.validation === 'url' ? 'a URL' : `text in ${issue.validation} form`}`
+            : 'expected text in another form',
+      };
     case z.ZodIssueCode.too_small:
-      if (issue.type === 'array' || issue.type === 'set') return { message: `expected a list of ${bound(issue, true)} ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` };
-      if (issue.type === 'string') return { message: `expected text of ${bound(issue, true)} ${String(issue.minimum)} character${issue.minimum === 1 ? '' : 's'}` };
+      if (issue.type === 'array' || issue.type === 'set')
+        return { message: `expected a list of ${bound(issue, true)} ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` };
+      if (issue.type === 'string')
+        return { message: `expected text of ${bound(issue, true)} ${String(issue.minimum)} character${issue.minimum === 1 ? '' : 's'}` };
       return { message: `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}` };
     case z.ZodIssueCode.too_big:
-      if (issue.type === 'array' || issue.type === 'set') return { message: `expected a list of ${bound(issue, false)} ${String(issue.maximum)} item${issue.maximum === 1 ? '' : 's'}` };
-      if (issue.type === 'string') return { message: `expected text of ${bound(issue, false)} ${String(issue.maximum)} character${issue.maximum === 1 ? '' : 's'}` };
+      if (issue.type === 'array' || issue.type === 'set')
+        return { message: `expected a list of ${bound(issue, false)} ${String(issue.maximum)} item${issue.maximum === 1 ? '' : 's'}` };
+      if (issue.type === 'string')
+        return { message: `expected text of ${bound(issue, false)} ${String(issue.maximum)} character${issue.maximum === 1 ? '' : 's'}` };
       return { message: `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}` };
     case z.ZodIssueCode.not_multiple_of:
       return { message: `expected a multiple of ${String(issue.multipleOf)}` };

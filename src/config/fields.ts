@@ -57,31 +57,35 @@ export function nonEmptyString(what = 'a non-empty string') {
 /** A duration string ("500ms", "3s", "2m") → milliseconds, from `minMs` to MAX_DURATION_MS. */
 export function duration(minMs = 0) {
   const message = 'expected a duration like 500ms, 3s or 2m';
-  return z
-    .string({ invalid_type_error: message })
-    .transform((text, ctx) => {
-      const ms = parseDurationMs(text);
-      if (ms === undefined) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message });
-        return z.NEVER;
-      }
-      if (ms > MAX_DURATION_MS) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration of at most ${formatDurationMs(MAX_DURATION_MS)} (the longest a timer can wait)` });
-        return z.NEVER;
-      }
-      if (ms < minMs) {
-        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration of at least ${formatDurationMs(minMs)}` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  return z.string({ invalid_type_error: message }).transform((text, ctx) => {
+    const ms = parseDurationMs(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+      return z.NEVER;
+    }
+    if (ms > MAX_DURATION_MS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: `expected a duration of at most ${formatDurationMs(MAX_DURATION_MS)} (the longest a timer can wait)`,
+      });
+      return z.NEVER;
+    }
+    if (ms < minMs) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a duration of at least ${formatDurationMs(minMs)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 }
 
 export function url(what = 'a URL') {
   return nonEmptyString(what).refine((text) => URL.canParse(text), `expected ${what}`);
 }
 
-const QUANTITY_EXAMPLES: Readonly<Record<string, string>> = { cpu: 'a CPU quantity like 500m, 0.5 or 2 (cores)', memory: 'a memory quantity like 256Mi, 1.5Gi or 16Gi' };
+const QUANTITY_EXAMPLES: Readonly<Record<string, string>> = {
+  cpu: 'a CPU quantity like 500m, 0.5 or 2 (cores)',
+  memory: 'a memory quantity like 256Mi, 1.5Gi or 16Gi',
+};
 
 /**
  * A Kubernetes quantity of one resource (cpu or memory), as a string or a YAML number, > 0 → whole
@@ -96,7 +100,10 @@ export function quantity(resource: 'cpu' | 'memory', round: 'up' | 'down') {
       return z.NEVER;
     }
     if (amount === undefined || amount <= 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: amount === undefined ? message : `${message}, more than 0${resource === 'cpu' ? ' (at least 1m)' : ''}` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        message: amount === undefined ? message : `${message}, more than 0${resource === 'cpu' ? ' (at least 1m)' : ''}`,
+      });
       return z.NEVER;
     }
     return amount;

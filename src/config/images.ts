@@ -3,9 +3,15 @@
 import { z } from 'zod';
 import { duration, intAtLeast, nonEmptyString, url } from './fields.js';
 
-const watchEntry = z.union([nonEmptyString('an image reference'), z.object({ image: nonEmptyString('an image reference without a tag'), tags: nonEmptyString('a tag pattern like v* or 1.?') }).strict()], {
-  errorMap: () => ({ message: 'expected an image reference (REGISTRY/NAME:TAG) or {image: REGISTRY/NAME, tags: PATTERN}' }),
-});
+const watchEntry = z.union(
+  [
+    nonEmptyString('an image reference'),
+    z.object({ image: nonEmptyString('an image reference without a tag'), tags: nonEmptyString('a tag pattern like v* or 1.?') }).strict(),
+  ],
+  {
+    errorMap: () => ({ message: 'expected an image reference (REGISTRY/NAME:TAG) or {image: REGISTRY/NAME, tags: PATTERN}' }),
+  },
+);
 
 const webhookSchema = z
   .object({

@@ -28,7 +28,14 @@ export interface ShownAt {
 }
 
 /** JSON-like text of a value, cut once long enough: secrets and substituted values replaced, user:password@ in URLs hidden. */
-function render(value: unknown, key: string, path: string | undefined, substituted: ReadonlyMap<string, string> | undefined, out: string[], budget: { left: number }): void {
+function render(
+  value: unknown,
+  key: string,
+  path: string | undefined,
+  substituted: ReadonlyMap<string, string> | undefined,
+  out: string[],
+  budget: { left: number },
+): void {
   if (budget.left <= 0) return;
   const push = (text: string): void => {
     out.push(text);
@@ -37,7 +44,10 @@ function render(value: unknown, key: string, path: string | undefined, substitut
   const reference = path === undefined ? undefined : substituted?.get(path);
   if (reference !== undefined) return push(`(from ${reference}, not shown)`);
   if (SECRET_KEY.test(key) && value !== null && value !== undefined) return push('"(hidden)"');
-  if (typeof value === 'string') return push(JSON.stringify(value.length > SHOWN_CHARS * 2 ? value.slice(0, SHOWN_CHARS * 2) : value).replace(/\/\/[^/@\s]*@/g, '//(hidden)@'));
+  if (typeof value === 'string')
+    return push(
+      JSON.stringify(value.length > SHOWN_CHARS * 2 ? value.slice(0, SHOWN_CHARS * 2) : value).replace(/\/\/[^/@\s]*@/g, '//(hidden)@'),
+    );
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return push(JSON.stringify(value));
   if (typeof value !== 'object') return push(String(value));
   const isList = Array.isArray(value);
@@ -92,7 +102,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
 }
 
 /** A service's `simulation:` block belongs to simulator scenarios, which the agent's parser never sees. */
-const SCENARIO_HINT = '; this is a simulator scenario (traces/scenario.yaml): run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
+const SCENARIO_HINT =
+  '; this is a simulator scenario (traces/scenario.yaml): run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
 
 /** Lines for the issues of one parse; `input` is what was parsed, `prefix` its YAML path. */
 export function formatIssues(
@@ -108,7 +119,8 @@ export function formatIssues(
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
         const suggestion = closest(key, knownKeys(issue.path));
-        const fix = key === 'simulation' ? SCENARIO_HINT : suggestion ? `; did you mean "${suggestion}"?` : '; remove it or check the spelling';
+        const fix =
+          key === 'simulation' ? SCENARIO_HINT : suggestion ? `; did you mean "${suggestion}"?` : '; remove it or check the spelling';
         lines.push(`${formatPath([...issue.path, key], prefix)}: unknown key${fix}`);
       }
       continue;
@@ -119,10 +131,14 @@ export function formatIssues(
       continue;
     }
     if (issue.code === 'invalid_union_discriminator') {
-      lines.push(`${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value, '', { path, ...(substituted ? { substituted } : {}) })}`);
+      lines.push(
+        `${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value, '', { path, ...(substituted ? { substituted } : {}) })}`,
+      );
       continue;
     }
-    lines.push(`${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`);
+    lines.push(
+      `${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`,
+    );
   }
   return lines;
 }

@@ -14,12 +14,16 @@ describe('unknown keys', () => {
   });
 
   it('suggests the key of a refined engine block', () => {
-    const problems = configProblems(() => parseConfig({ engine: { kind: 'marathon', usrname: 'a' }, services: [{ ...service, app: '/orders' }] }, {}));
+    const problems = configProblems(() =>
+      parseConfig({ engine: { kind: 'marathon', usrname: 'a' }, services: [{ ...service, app: '/orders' }] }, {}),
+    );
     assert.ok(problems.includes('engine.usrname: unknown key; did you mean "username"?'), problems.join('\n'));
   });
 
   it('suggests the key of a refined metric block', () => {
-    const problems = configProblems(() => parseConfig({ services: [{ ...service, metric: { source: 'redis', url: 'redis://127.0.0.1:6379', kye: 'jobs' } }] }, {}));
+    const problems = configProblems(() =>
+      parseConfig({ services: [{ ...service, metric: { source: 'redis', url: 'redis://127.0.0.1:6379', kye: 'jobs' } }] }, {}),
+    );
     assert.ok(problems.includes('services[0].metric.kye: unknown key; did you mean "key"?'), problems.join('\n'));
   });
 });

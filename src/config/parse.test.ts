@@ -48,12 +48,21 @@ services:
   - name: Reports!
     target: sometimes
 `);
-    assert.ok(problems.includes('capacity: expected an integer >= 1 (containers), resources like {cpu: "8", memory: 16Gi}, or auto, got "nine"'), problems.join('\n'));
+    assert.ok(
+      problems.includes('capacity: expected an integer >= 1 (containers), resources like {cpu: "8", memory: 16Gi}, or auto, got "nine"'),
+      problems.join('\n'),
+    );
     assert.ok(problems.includes('interval: expected a duration like 500ms, 3s or 2m, got "fast"'), problems.join('\n'));
     assert.ok(problems.includes('services[0].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
     assert.ok(problems.includes('services[0].target.queueLength: expected a number > 0, got -5'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].name: expected a name of lowercase letters')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('services[1].name: expected a name of lowercase letters')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('services[1].target: expected remainder, direct')),
+      problems.join('\n'),
+    );
   });
 
   it('names the service path for bad service fields', () => {
@@ -69,7 +78,14 @@ services:
     target: sometimes
 `);
     assert.ok(problems.includes('services[1].priority: expected an integer >= 1, got "high"'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].target: expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) =>
+        p.startsWith(
+          'services[1].target: expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}',
+        ),
+      ),
+      problems.join('\n'),
+    );
   });
 
   it('treats unknown keys as errors and suggests the key meant', () => {
@@ -80,17 +96,34 @@ services:
 
   it('points a simulator scenario given to the agent at microscale simulate', () => {
     const problems = problemsOf(good.replace('priority: 2', 'priority: 2\n    simulation: {ratePerContainer: 10}'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].simulation: unknown key; this is a simulator scenario') && p.includes('microscale simulate -c FILE')), problems.join('\n'));
+    assert.ok(
+      problems.some(
+        (p) =>
+          p.startsWith('services[1].simulation: unknown key; this is a simulator scenario') && p.includes('microscale simulate -c FILE'),
+      ),
+      problems.join('\n'),
+    );
   });
 
   it('checks the metric block against its source kind', () => {
-    const problems = problemsOf(good.replace('{source: random, max: 9}', '{source: random, mx: 9}').replace('target: remainder', 'target: remainder\n    metric: {source: nosuch}'));
-    assert.ok(problems.some((p) => p.startsWith('services[0].metric.mx: unknown key')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[1].metric.source: expected one of random')), problems.join('\n'));
+    const problems = problemsOf(
+      good
+        .replace('{source: random, max: 9}', '{source: random, mx: 9}')
+        .replace('target: remainder', 'target: remainder\n    metric: {source: nosuch}'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('services[0].metric.mx: unknown key')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('services[1].metric.source: expected one of random')),
+      problems.join('\n'),
+    );
   });
 
   it('takes an arrivals block of any source kind on a queueLength service with a ratePerContainer', () => {
-    const config = parseConfigText(`
+    const config = parseConfigText(
+      `
 capacity: 9
 services:
   - name: orders
@@ -106,7 +139,9 @@ services:
   - name: reports
     metric: {source: push}
     target: {queueLength: 20}
-`, {});
+`,
+      {},
+    );
     const [orders, invoices, reports] = config.services;
     assert.equal(orders?.arrivals?.source, 'prometheus');
     assert.equal(orders.arrivals.query, 'sum(rate(orders_published_total[15s]))');
@@ -138,8 +173,14 @@ services:
       ),
       problems.join('\n'),
     );
-    assert.ok(problems.includes('services[4].arrivals.query: is required (a PromQL query, e.g. sum(queue_depth{queue="jobs"}))'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[5].arrivals.source: expected one of random,') && p.endsWith('got "kafka"')), problems.join('\n'));
+    assert.ok(
+      problems.includes('services[4].arrivals.query: is required (a PromQL query, e.g. sum(queue_depth{queue="jobs"}))'),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith('services[5].arrivals.source: expected one of random,') && p.endsWith('got "kafka"')),
+      problems.join('\n'),
+    );
   });
 
   it('refuses an unknown engine kind with the list of known ones', () => {
@@ -156,7 +197,10 @@ services:
   - {name: b, target: {queueLength: 50}}
 `);
     assert.ok(problems.includes('services[0].min: expected min <= max (1), got 2'), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('services[2].metric: is required')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('services[2].metric: is required')),
+      problems.join('\n'),
+    );
   });
 
   it('refuses duplicate names and mins that overcommit the pool', () => {
@@ -166,8 +210,14 @@ services:
   - {name: a, min: 2, target: direct, metric: {source: random}}
   - {name: a, min: 2, target: remainder}
 `);
-    assert.ok(problems.some((p) => p.startsWith('services[1].name: "a" is already used by services[0]')), problems.join('\n'));
-    assert.ok(problems.some((p) => p.startsWith('capacity: the services\' mins add up to 4')), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => p.startsWith('services[1].name: "a" is already used by services[0]')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith("capacity: the services' mins add up to 4")),
+      problems.join('\n'),
+    );
   });
 
   it('substitutes ${ENV} references and reports the ones that are not set', () => {
@@ -176,7 +226,10 @@ services:
     assert.equal(config.logLevel, 'warn');
     assert.equal(config.services[1]?.name, 'reports');
     const problems = problemsOf(text, {});
-    assert.ok(problems.includes('logLevel: environment variable LEVEL is not set; export it or give a default as ${LEVEL:-value}'), problems.join('\n'));
+    assert.ok(
+      problems.includes('logLevel: environment variable LEVEL is not set; export it or give a default as ${LEVEL:-value}'),
+      problems.join('\n'),
+    );
   });
 
   it('reports YAML syntax errors with their position', () => {
@@ -186,7 +239,14 @@ services:
 });
 
 describe('durations', () => {
-  for (const [text, ms] of [['500ms', 500], ['3s', 3000], ['2m', 120_000], ['1h', 3_600_000], ['1m30s', 90_000], ['0.5s', 500]] as const) {
+  for (const [text, ms] of [
+    ['500ms', 500],
+    ['3s', 3000],
+    ['2m', 120_000],
+    ['1h', 3_600_000],
+    ['1m30s', 90_000],
+    ['0.5s', 500],
+  ] as const) {
     it(`${text} = ${ms} ms`, () => assert.equal(parseDurationMs(text), ms));
   }
   for (const text of ['500', 'fast', '3 s', '-1s', '']) {
@@ -214,10 +274,16 @@ ${extra}`;
     assert.deepEqual(problemsOf(withTarget('{sla: {wait: soon}}', '    controller: {ratePerContainer: 20}')), [
       'services[0].target.sla.wait: expected a duration > 0 like 500ms, 30s or 2m, got "soon"',
     ]);
-    assert.match(problemsOf(withTarget('{sla: {latency: 3}}', '    controller: {ratePerContainer: 20}'))[0] ?? '', /^services\[0\]\.target\.sla: expected \{queueLength: N\} .* or \{wait: DURATION\}/);
+    assert.match(
+      problemsOf(withTarget('{sla: {latency: 3}}', '    controller: {ratePerContainer: 20}'))[0] ?? '',
+      /^services\[0\]\.target\.sla: expected \{queueLength: N\} .* or \{wait: DURATION\}/,
+    );
   });
 
   it('needs the rate per container, or arrivals to learn it from', () => {
-    assert.match(problemsOf(withTarget('{sla: {queueLength: 500}}'))[0] ?? '', /^services\[0\]\.target: \{sla: \.\.\.\} needs the messages\/s one container handles: set controller: \{ratePerContainer: N\}, or add an arrivals: block/);
+    assert.match(
+      problemsOf(withTarget('{sla: {queueLength: 500}}'))[0] ?? '',
+      /^services\[0\]\.target: \{sla: \.\.\.\} needs the messages\/s one container handles: set controller: \{ratePerContainer: N\}, or add an arrivals: block/,
+    );
   });
 });

@@ -11,7 +11,14 @@ import { closest, formatIssues, showValue, valueAt } from './issues.js';
 import { keysAt } from './keys.js';
 import { checkPool, defaultMax, describeCapacity, sizeOf } from './pool.js';
 import { readYaml, type YamlSource } from './yaml.js';
-import { baseServiceShape, topLevelSchema, type CapacityConfig, type MetricConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
+import {
+  baseServiceShape,
+  topLevelSchema,
+  type CapacityConfig,
+  type MetricConfig,
+  type MicroscaleConfig,
+  type ServiceConfig,
+} from './schema.js';
 
 /** What the parser needs to know of a source or engine kind: its name and the schema of its block. */
 export interface KindSchema {
@@ -29,7 +36,10 @@ export interface ConfigContext {
     readonly sizes?: 'config' | 'workload';
     readonly autoCapacity?: boolean;
     /** Checks across the services only the engine knows (engines/types.ts EngineKind.checkServices). */
-    readonly checkServices?: (config: { kind: string }, services: readonly { name: string; stopGracePeriodMs: number; options: Readonly<Record<string, unknown>> }[]) => string[];
+    readonly checkServices?: (
+      config: { kind: string },
+      services: readonly { name: string; stopGracePeriodMs: number; options: Readonly<Record<string, unknown>> }[],
+    ) => string[];
   })[];
   readonly sources: readonly KindSchema[];
   readonly readSecretFile: ReadSecretFile;
@@ -141,7 +151,11 @@ function parseService(
     arrivals,
     onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
     stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
-    ...(data.stopGracePeriod !== undefined ? { stopGracePeriodFrom: 'service' as const } : defaults.stopGracePeriodGiven ? { stopGracePeriodFrom: 'top-level' as const } : {}),
+    ...(data.stopGracePeriod !== undefined
+      ? { stopGracePeriodFrom: 'service' as const }
+      : defaults.stopGracePeriodGiven
+        ? { stopGracePeriodFrom: 'top-level' as const }
+        : {}),
     ...(size ? { size } : {}),
     engineOptions,
   };
@@ -162,7 +176,8 @@ function crossChecks(
     if (typeof min === 'number' && Number.isFinite(min) && min > 0) mins += min;
     if (typeof name !== 'string') return;
     const first = seen.get(name);
-    if (first !== undefined) problems.push(`services[${i}].name: ${showValue(name)} is already used by services[${first}]; names must be unique`);
+    if (first !== undefined)
+      problems.push(`services[${i}].name: ${showValue(name)} is already used by services[${first}]; names must be unique`);
     else seen.set(name, i);
   });
   if (typeof capacity === 'number' && mins > capacity) {
@@ -185,7 +200,12 @@ function unknownToEveryEngine(raw: unknown, path: string, engines: ConfigContext
 }
 
 /** Validates an already-parsed document (an object) against the kinds given. Throws ConfigError with every problem. */
-export function validateConfig(document: unknown, kinds: ConfigContext, env: NodeJS.ProcessEnv = process.env, file?: string): MicroscaleConfig {
+export function validateConfig(
+  document: unknown,
+  kinds: ConfigContext,
+  env: NodeJS.ProcessEnv = process.env,
+  file?: string,
+): MicroscaleConfig {
   const { value: input, problems, substituted } = substituteEnv(document, env, kinds.readSecretFile);
   const context: ParseContext = { problems, substituted, sources: kinds.sources };
   const top = topLevelSchema.safeParse(input);
@@ -197,14 +217,18 @@ export function validateConfig(document: unknown, kinds: ConfigContext, env: Nod
   const engineName = field(engineRaw, 'kind');
   const engineKind = typeof engineName === 'string' ? kinds.engines.find((k) => k.kind === engineName) : undefined;
   if (!engineKind && typeof engineName === 'string') {
-    problems.push(`engine.kind: expected one of ${kinds.engines.map((k) => k.kind).join(', ')}, got ${shown(engineName, 'engine.kind', context)}`);
+    problems.push(
+      `engine.kind: expected one of ${kinds.engines.map((k) => k.kind).join(', ')}, got ${shown(engineName, 'engine.kind', context)}`,
+    );
   }
   const engineResult = engineKind?.schema.safeParse(engineRaw);
   if (engineKind && engineResult && !engineResult.success) {
     problems.push(...formatIssues(engineResult.error.issues, engineRaw, 'engine', (p) => keysAt(engineKind.schema, p), substituted));
   }
   // With an unknown engine every service is still checked, against the keys all engines share.
-  const serviceSchema = engineKind ? z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict() : z.object(baseServiceShape).passthrough();
+  const serviceSchema = engineKind
+    ? z.object({ ...baseServiceShape, ...engineKind.serviceShape }).strict()
+    : z.object(baseServiceShape).passthrough();
   const engineKeys = engineKind ? Object.keys(engineKind.serviceShape) : [];
   const capacity: CapacityConfig = top.success ? top.data.capacity : typeof raw.capacity === 'number' ? raw.capacity : MAX_CONTAINERS;
   const stopGracePeriodMs = top.success ? top.data.stopGracePeriod : 10_000;
@@ -231,7 +255,12 @@ export function validateConfig(document: unknown, kinds: ConfigContext, env: Nod
   };
   checkPool(config, engineKind, problems);
   if (engineKind.checkServices && services.every((s) => s !== undefined)) {
-    problems.push(...engineKind.checkServices(engineResult.data, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }))));
+    problems.push(
+      ...engineKind.checkServices(
+        engineResult.data,
+        config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions })),
+      ),
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems, file);
   return config;

@@ -46,15 +46,22 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
     for (const name of Object.keys(service.size ?? {})) {
       const shown = formatAmount(name, service.size?.[name] ?? 0);
       if (typeof capacity === 'number') {
-        problems.push(`${path}.${name}: ${shown} counts only when the pool is in resources, but capacity is ${capacity} containers; give capacity: {cpu: "8", memory: 16Gi}, or remove ${name}`);
+        problems.push(
+          `${path}.${name}: ${shown} counts only when the pool is in resources, but capacity is ${capacity} containers; give capacity: {cpu: "8", memory: 16Gi}, or remove ${name}`,
+        );
       } else if (fromWorkload) {
-        problems.push(`${path}.${name}: on ${engine.kind} a container's size is its pod template's resources.requests, not a config key; remove ${name} and set resources.requests.${name} in the workload`);
+        problems.push(
+          `${path}.${name}: on ${engine.kind} a container's size is its pod template's resources.requests, not a config key; remove ${name} and set resources.requests.${name} in the workload`,
+        );
       }
     }
   });
   if (typeof capacity === 'number') return;
   if (capacity.kind === 'auto') {
-    if (!engine.autoCapacity) problems.push(`capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is ${engine.kind}; give a number of containers or resources like {cpu: "8", memory: 16Gi}`);
+    if (!engine.autoCapacity)
+      problems.push(
+        `capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is ${engine.kind}; give a number of containers or resources like {cpu: "8", memory: 16Gi}`,
+      );
     return;
   }
   if (fromWorkload) return; // the engine checks each workload's requests when it opens it
@@ -62,10 +69,13 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
   config.services.forEach((service, i) => {
     for (const name of Object.keys(pool)) {
       if (service.size?.[name] === undefined) {
-        problems.push(`services[${i}].${name}: is required when capacity counts ${name} (what one container of "${service.name}" takes), e.g. ${name}: ${example(name)}`);
+        problems.push(
+          `services[${i}].${name}: is required when capacity counts ${name} (what one container of "${service.name}" takes), e.g. ${name}: ${example(name)}`,
+        );
       }
     }
-    const problem = service.size && Object.keys(pool).every((name) => service.size?.[name] !== undefined) ? sizeProblem(service.size, pool) : undefined;
+    const problem =
+      service.size && Object.keys(pool).every((name) => service.size?.[name] !== undefined) ? sizeProblem(service.size, pool) : undefined;
     if (problem) {
       const name = Object.keys(pool).find((n) => (service.size?.[n] ?? 0) > (pool[n] ?? 0)) ?? 'cpu';
       problems.push(`services[${i}].${name}: ${problem}, so not one would ever start; lower ${name} or raise capacity.${name}`);
@@ -74,7 +84,9 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
   for (const name of Object.keys(pool)) {
     const mins = config.services.reduce((sum, s) => sum + s.min * (s.size?.[name] ?? 0), 0);
     if (mins > (pool[name] ?? 0)) {
-      problems.push(`capacity.${name}: the services' mins need ${formatAmount(name, mins)} ${name}, more than the pool of ${formatAmount(name, pool[name] ?? 0)}; raise capacity.${name} or lower the mins`);
+      problems.push(
+        `capacity.${name}: the services' mins need ${formatAmount(name, mins)} ${name}, more than the pool of ${formatAmount(name, pool[name] ?? 0)}; raise capacity.${name} or lower the mins`,
+      );
     }
   }
 }

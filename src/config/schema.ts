@@ -5,11 +5,24 @@ import { z } from 'zod';
 import type { Resources } from '../core/resources.js';
 import type { PidTuning, ServicePolicy, SlaBound, TargetSpec } from '../core/types.js';
 import { parseDurationMs } from './duration.js';
-import { containerCount, duration, intAtLeast, MAX_CONTAINERS, MAX_DURATION_MS, MAX_NUMBER, nonEmptyString, numberAbove, numberAtLeast, quantity } from './fields.js';
+import {
+  containerCount,
+  duration,
+  intAtLeast,
+  MAX_CONTAINERS,
+  MAX_DURATION_MS,
+  MAX_NUMBER,
+  nonEmptyString,
+  numberAbove,
+  numberAtLeast,
+  quantity,
+} from './fields.js';
 import { imagesSchema, type ImagesConfig } from './images.js';
 
-export const TARGET_HELP = 'expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}';
-export const SLA_HELP = 'expected {queueLength: N} (the queue never longer than N) or {wait: DURATION} (a message never waits longer, e.g. 30s)';
+export const TARGET_HELP =
+  'expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}';
+export const SLA_HELP =
+  'expected {queueLength: N} (the queue never longer than N) or {wait: DURATION} (a message never waits longer, e.g. 30s)';
 
 /** `{sla: {queueLength: N}}` or `{sla: {wait: 30s}}`: what the service promises (controllers/sla.ts). */
 function slaBound(raw: unknown, ctx: z.RefinementCtx): SlaBound | typeof z.NEVER {
@@ -24,7 +37,14 @@ function slaBound(raw: unknown, ctx: z.RefinementCtx): SlaBound | typeof z.NEVER
     if (entries.length === 1 && key === 'wait') {
       const ms = typeof value === 'string' ? parseDurationMs(value) : undefined;
       if (ms !== undefined && ms > 0 && ms <= MAX_DURATION_MS) return { waitMs: ms };
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['sla', key], message: ms !== undefined && ms > MAX_DURATION_MS ? 'expected a duration of at most 596h (the longest a timer can wait)' : 'expected a duration > 0 like 500ms, 30s or 2m' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['sla', key],
+        message:
+          ms !== undefined && ms > MAX_DURATION_MS
+            ? 'expected a duration of at most 596h (the longest a timer can wait)'
+            : 'expected a duration > 0 like 500ms, 30s or 2m',
+      });
       return z.NEVER;
     }
   }
@@ -46,7 +66,11 @@ const targetSchema = z.unknown().transform((raw, ctx): TargetSpec => {
       if (typeof value === 'number' && value > 0 && value <= MAX_NUMBER) {
         return key === 'queueLength' ? { kind: 'queueLength', queueLength: value } : { kind: 'perContainer', perContainer: value };
       }
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: typeof value === 'number' && value > MAX_NUMBER ? `expected a number <= ${MAX_NUMBER}` : 'expected a number > 0' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [key],
+        message: typeof value === 'number' && value > MAX_NUMBER ? `expected a number <= ${MAX_NUMBER}` : 'expected a number > 0',
+      });
       return z.NEVER;
     }
   }
@@ -62,12 +86,17 @@ export const CAPACITY_HELP = 'expected an integer >= 1 (containers), resources l
 const poolResourcesSchema = z
   .object({ cpu: quantity('cpu', 'down').optional(), memory: quantity('memory', 'down').optional() })
   .strict()
-  .refine((amounts) => amounts.cpu !== undefined || amounts.memory !== undefined, { message: 'expected cpu, memory or both, e.g. {cpu: "8", memory: 16Gi}' });
+  .refine((amounts) => amounts.cpu !== undefined || amounts.memory !== undefined, {
+    message: 'expected cpu, memory or both, e.g. {cpu: "8", memory: 16Gi}',
+  });
 
 const capacitySchema = z.unknown().transform((raw, ctx): CapacityConfig => {
   if (raw === 'auto') return { kind: 'auto' };
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_CONTAINERS) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected at most ${MAX_CONTAINERS} containers (a pool holds at most ${MAX_CONTAINERS}), or resources like {cpu: "8", memory: 16Gi}` });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `expected at most ${MAX_CONTAINERS} containers (a pool holds at most ${MAX_CONTAINERS}), or resources like {cpu: "8", memory: 16Gi}`,
+    });
     return z.NEVER;
   }
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 1) return raw;
@@ -98,7 +127,12 @@ const pidTuningSchema = z
     scaleDownDelay: duration().optional(),
   })
   .strict()
-  .transform(({ scaleDownDelay, ...rest }): PidTuning => ({ ...rest, ...(scaleDownDelay === undefined ? {} : { scaleDownDelayMs: scaleDownDelay }) }));
+  .transform(
+    ({ scaleDownDelay, ...rest }): PidTuning => ({
+      ...rest,
+      ...(scaleDownDelay === undefined ? {} : { scaleDownDelayMs: scaleDownDelay }),
+    }),
+  );
 
 const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: containerCount(0) }).strict()], {
   errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
@@ -126,21 +160,32 @@ export const baseServiceShape = {
   memory: quantity('memory', 'up').optional(),
   /** Take priority/min/max/target from the image's io.microscale.* labels where the file leaves them out (metadata/policy.ts). */
   labelsFrom: z
-    .union([z.enum(['registry', 'engine']), z.object({ registry: nonEmptyString() }).strict(), z.object({ engine: nonEmptyString() }).strict()], {
-      errorMap: () => ({ message: 'expected registry, engine, {registry: IMAGE} or {engine: IMAGE}' }),
-    })
+    .union(
+      [z.enum(['registry', 'engine']), z.object({ registry: nonEmptyString() }).strict(), z.object({ engine: nonEmptyString() }).strict()],
+      {
+        errorMap: () => ({ message: 'expected registry, engine, {registry: IMAGE} or {engine: IMAGE}' }),
+      },
+    )
     .optional(),
 };
 
 const apiSchema = z
   .object({
     enabled: z.boolean({ invalid_type_error: 'expected true or false' }).default(true),
-    listen: nonEmptyString('host:port').regex(/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8321').default('127.0.0.1:8321'),
+    listen: nonEmptyString('host:port')
+      .regex(/^(\[[0-9a-fA-F:]+\]|[^:]+):\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:8321')
+      .default('127.0.0.1:8321'),
     /** Host names the API answers besides loopback names and IP addresses: "agent.example.com", ".example.com", "*". */
     allowedHosts: z
-      .array(nonEmptyString('a host name').regex(/^(\*|\.?[A-Za-z0-9_.-]+)$/, 'expected a host name like agent.example.com, .example.com (and its subdomains) or *'), {
-        invalid_type_error: 'expected a list of host names',
-      })
+      .array(
+        nonEmptyString('a host name').regex(
+          /^(\*|\.?[A-Za-z0-9_.-]+)$/,
+          'expected a host name like agent.example.com, .example.com (and its subdomains) or *',
+        ),
+        {
+          invalid_type_error: 'expected a list of host names',
+        },
+      )
       .max(100, 'expected at most 100 host names')
       .default([]),
   })
@@ -149,7 +194,10 @@ const apiSchema = z
 export const topLevelSchema = z
   .object({
     engine: z
-      .object({ kind: nonEmptyString('an engine kind') }, { invalid_type_error: 'expected a block with the engine kind, e.g. engine: {kind: docker}' })
+      .object(
+        { kind: nonEmptyString('an engine kind') },
+        { invalid_type_error: 'expected a block with the engine kind, e.g. engine: {kind: docker}' },
+      )
       .passthrough()
       .default({ kind: 'sim' }),
     capacity: capacitySchema,
@@ -163,7 +211,9 @@ export const topLevelSchema = z
     /** Image tags to watch and notify about (src/watch/). */
     images: imagesSchema.optional(),
     /** Where `run` keeps pushed values across restarts: a path (relative to the config file), or off. */
-    stateFile: z.union([z.literal('off'), nonEmptyString('a file path, or off')], { errorMap: () => ({ message: 'expected a file path, or off' }) }).optional(),
+    stateFile: z
+      .union([z.literal('off'), nonEmptyString('a file path, or off')], { errorMap: () => ({ message: 'expected a file path, or off' }) })
+      .optional(),
     services: z.array(z.unknown(), { invalid_type_error: 'expected a list of services' }).min(1, 'expected at least one service'),
   })
   .strict();

@@ -83,9 +83,10 @@ export function readYaml(text: string): YamlSource {
   const deep = tooDeepAt(text);
   const nul = text.indexOf('\u0000');
   if (deep !== undefined || nul >= 0) {
-    const problem = deep !== undefined
-      ? { line: lineOfOffset(text, deep), message: `nested more than ${MAX_DEPTH} levels deep; a config needs far fewer` }
-      : { line: lineOfOffset(text, nul), message: 'the file holds binary data (a NUL byte); a config is YAML text' };
+    const problem =
+      deep !== undefined
+        ? { line: lineOfOffset(text, deep), message: `nested more than ${MAX_DEPTH} levels deep; a config needs far fewer` }
+        : { line: lineOfOffset(text, nul), message: 'the file holds binary data (a NUL byte); a config is YAML text' };
     return { value: undefined, problems: [problem], lineOf: () => undefined };
   }
   const lines = new LineCounter();
@@ -99,7 +100,9 @@ export function readYaml(text: string): YamlSource {
       let next: unknown;
       let keyLine: number | undefined;
       if (isMap(node)) {
-        const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key || String(isScalar(p.key) ? p.key.value : p.key) === String(key));
+        const pair = node.items.find(
+          (p) => (isScalar(p.key) ? p.key.value : p.key) === key || String(isScalar(p.key) ? p.key.value : p.key) === String(key),
+        );
         if (pair) {
           keyLine = lineAt((pair.key as Node | null)?.range?.[0]);
           next = pair.value;
@@ -119,7 +122,9 @@ export function readYaml(text: string): YamlSource {
     return fail(
       doc.errors.map((e) => ({
         line: e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line,
-        message: /call stack/i.test(e.message) ? `nested too deep to read; a config needs far fewer than ${MAX_DEPTH} levels` : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
+        message: /call stack/i.test(e.message)
+          ? `nested too deep to read; a config needs far fewer than ${MAX_DEPTH} levels`
+          : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
       })),
     );
   }
@@ -127,15 +132,22 @@ export function readYaml(text: string): YamlSource {
   visit(doc, (_key, node, path) => {
     const depth = path.filter((p) => isCollection(p)).length;
     if (depth > MAX_DEPTH) {
-      problems.push({ line: lineAt((node as Node).range?.[0]), message: `nested more than ${MAX_DEPTH} levels deep; a config needs far fewer` });
+      problems.push({
+        line: lineAt((node as Node).range?.[0]),
+        message: `nested more than ${MAX_DEPTH} levels deep; a config needs far fewer`,
+      });
       return visit.BREAK;
     }
     if (isAlias(node)) {
       const target = node.resolve(doc);
       const line = lineAt(node.range?.[0]);
-      if (!target) problems.push({ line, message: `alias *${node.source} has no anchor &${node.source} before it; define the anchor first` });
+      if (!target)
+        problems.push({ line, message: `alias *${node.source} has no anchor &${node.source} before it; define the anchor first` });
       else if (path.some((p) => p === target || (isPair(p) && (p.key === target || p.value === target)))) {
-        problems.push({ line, message: `alias *${node.source} refers to a block that contains it (a recursive alias); a config cannot refer to itself` });
+        problems.push({
+          line,
+          message: `alias *${node.source} refers to a block that contains it (a recursive alias); a config cannot refer to itself`,
+        });
       }
       return visit.SKIP;
     }
@@ -148,7 +160,9 @@ export function readYaml(text: string): YamlSource {
     // toJS throws a ReferenceError for an alias bomb; anything else it throws is reported the same way.
     const firstAlias = text.search(/(^|[\s[{,])\*[^\s,\]}]+/m);
     const line = firstAlias >= 0 ? lines.linePos(firstAlias).line : undefined;
-    const why = /alias count/i.test((error as Error).message) ? `aliases expand to more than ${MAX_ALIAS_COUNT} times their size (an alias bomb); write the values out, or use fewer aliases` : `cannot be read as data: ${(error as Error).message}`;
+    const why = /alias count/i.test((error as Error).message)
+      ? `aliases expand to more than ${MAX_ALIAS_COUNT} times their size (an alias bomb); write the values out, or use fewer aliases`
+      : `cannot be read as data: ${(error as Error).message}`;
     return fail([{ line, message: why }]);
   }
 }

@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { arbitrate, shareFairly } from './arbiter.js';
 import type { ArbiterService } from './types.js';
 
-const service = (name: string, priority: number, desired: number | 'remainder', running = 0, extra: Partial<ArbiterService> = {}): ArbiterService => ({
+const service = (
+  name: string,
+  priority: number,
+  desired: number | 'remainder',
+  running = 0,
+  extra: Partial<ArbiterService> = {},
+): ArbiterService => ({
   name,
   priority,
   min: 0,
@@ -14,8 +20,10 @@ const service = (name: string, priority: number, desired: number | 'remainder', 
   ...extra,
 });
 
-const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.replicas;
-const allocOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined => plan.entries.find((e) => e.name === name)?.allocation;
+const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined =>
+  plan.entries.find((e) => e.name === name)?.replicas;
+const allocOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined =>
+  plan.entries.find((e) => e.name === name)?.allocation;
 
 describe('arbiter: the classic demo', () => {
   it('gives priority 1 its demand and the remainder service the rest of the pool', () => {
@@ -31,7 +39,10 @@ describe('arbiter: the classic demo', () => {
     assert.equal(targetOf(full, 'p1'), 5, 'p1 waits: the 2 stopping containers still occupy the pool');
     assert.match(full.entries.find((e) => e.name === 'p2')?.reason ?? '', /pre-empted/);
     // Next tick: the two are stopping.
-    const stopping = arbitrate([service('p1', 1, 7, 5), service('p2', 2, 'remainder', 2, { actual: { running: 2, starting: 0, stopping: 2 } })], 9);
+    const stopping = arbitrate(
+      [service('p1', 1, 7, 5), service('p2', 2, 'remainder', 2, { actual: { running: 2, starting: 0, stopping: 2 } })],
+      9,
+    );
     assert.equal(targetOf(stopping, 'p1'), 5);
     assert.match(stopping.entries.find((e) => e.name === 'p1')?.reason ?? '', /waiting to start 2/);
     // Then they are gone.
@@ -66,7 +77,14 @@ describe('arbiter: mins, maxes and fairness', () => {
 
   it('shares fairly and deterministically between services of the same priority', () => {
     const plan = arbitrate([service('b', 1, 9), service('a', 1, 9), service('c', 1, 9)], 10);
-    assert.deepEqual(plan.entries.map((e) => [e.name, e.allocation]), [['a', 4], ['b', 3], ['c', 3]]);
+    assert.deepEqual(
+      plan.entries.map((e) => [e.name, e.allocation]),
+      [
+        ['a', 4],
+        ['b', 3],
+        ['c', 3],
+      ],
+    );
   });
 
   it('shareFairly gives the small needs in full and splits the rest', () => {
@@ -104,7 +122,8 @@ const arbitraryServices = fc
     ),
   );
 
-const occupied = (services: readonly ArbiterService[]): number => services.reduce((sum, s) => sum + s.actual.running + s.actual.starting + s.actual.stopping, 0);
+const occupied = (services: readonly ArbiterService[]): number =>
+  services.reduce((sum, s) => sum + s.actual.running + s.actual.starting + s.actual.stopping, 0);
 
 describe('arbiter properties', () => {
   it('never plans past the pool: starts only into room that is free now', () => {
@@ -133,7 +152,10 @@ describe('arbiter properties', () => {
         const plan = arbitrate(services, capacity);
         for (const s of services) {
           const entry = plan.entries.find((e) => e.name === s.name);
-          assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
+          assert.ok(
+            entry && entry.allocation >= s.min && entry.allocation <= s.max,
+            `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`,
+          );
           assert.ok(entry.replicas <= s.max);
         }
       }),
@@ -213,7 +235,10 @@ describe('arbiter properties', () => {
         // Carry plans out (containers start and stop instantly) until nothing changes; it must settle fast.
         for (let round = 0; round < 3; round++) {
           const plan = arbitrate(current, capacity);
-          current = current.map((s) => ({ ...s, actual: { running: plan.entries.find((e) => e.name === s.name)?.replicas ?? 0, starting: 0, stopping: 0 } }));
+          current = current.map((s) => ({
+            ...s,
+            actual: { running: plan.entries.find((e) => e.name === s.name)?.replicas ?? 0, starting: 0, stopping: 0 },
+          }));
         }
         const settled = arbitrate(current, capacity);
         for (const entry of settled.entries) assert.equal(entry.replicas, entry.current, `${entry.name} still changing: ${entry.reason}`);

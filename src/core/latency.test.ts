@@ -29,7 +29,11 @@ describe('start and stop latency, measured from the engine state', () => {
   });
 
   it('knows nothing before anything started or stopped', () => {
-    const state = observeLatency(observeLatency(INITIAL_LATENCY, { running: 2, starting: 0, stopping: 0 }, 0), { running: 2, starting: 0, stopping: 0 }, 500);
+    const state = observeLatency(
+      observeLatency(INITIAL_LATENCY, { running: 2, starting: 0, stopping: 0 }, 0),
+      { running: 2, starting: 0, stopping: 0 },
+      500,
+    );
     assert.equal(state.start, null);
     assert.equal(state.stop, null);
   });

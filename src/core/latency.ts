@@ -34,7 +34,11 @@ const MAX_PENDING = 1000;
 function learn(estimate: LatencyEstimate | null, sampleS: number): LatencyEstimate {
   if (!estimate) return { meanS: sampleS, deviationS: 0, samples: 1 };
   const meanS = estimate.meanS + LEARNING * (sampleS - estimate.meanS);
-  return { meanS, deviationS: estimate.deviationS + LEARNING * (Math.abs(sampleS - estimate.meanS) - estimate.deviationS), samples: estimate.samples + 1 };
+  return {
+    meanS,
+    deviationS: estimate.deviationS + LEARNING * (Math.abs(sampleS - estimate.meanS) - estimate.deviationS),
+    samples: estimate.samples + 1,
+  };
 }
 
 function settle(pending: number[], inFlight: number, nowMs: number, estimate: LatencyEstimate | null): LatencyEstimate | null {
@@ -45,10 +49,12 @@ function settle(pending: number[], inFlight: number, nowMs: number, estimate: La
 
 export function observeLatency(state: LatencyState, actual: ActualState, atMs: number): LatencyState {
   const live = actual.running + actual.starting;
-  if (state.lastAtMs === null || atMs < state.lastAtMs) return { ...INITIAL_LATENCY, start: state.start, stop: state.stop, lastAtMs: atMs, lastLive: live };
+  if (state.lastAtMs === null || atMs < state.lastAtMs)
+    return { ...INITIAL_LATENCY, start: state.start, stop: state.stop, lastAtMs: atMs, lastLive: live };
   const change = live - state.lastLive;
   // Nothing asked for and nothing finished: keep the arrays (10,000 services tick this every interval).
-  if (change === 0 && state.pendingStarts.length <= actual.starting && state.pendingStops.length <= actual.stopping) return { ...state, lastAtMs: atMs };
+  if (change === 0 && state.pendingStarts.length <= actual.starting && state.pendingStops.length <= actual.stopping)
+    return { ...state, lastAtMs: atMs };
   const pendingStarts = [...state.pendingStarts];
   const pendingStops = [...state.pendingStops];
   for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);

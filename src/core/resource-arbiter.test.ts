@@ -7,7 +7,14 @@ import type { Resources } from './resources.js';
 import type { ArbiterService, Plan } from './types.js';
 
 const GI = 2 ** 30;
-const service = (name: string, priority: number, desired: number | 'remainder', size: Resources, running = 0, extra: Partial<ArbiterService> = {}): ArbiterService => ({
+const service = (
+  name: string,
+  priority: number,
+  desired: number | 'remainder',
+  size: Resources,
+  running = 0,
+  extra: Partial<ArbiterService> = {},
+): ArbiterService => ({
   name,
   priority,
   min: 0,
@@ -37,7 +44,10 @@ describe('arbiter on a pool in resources', () => {
     assert.equal(entryOf(full, 'p2')?.replicas, 4, 'p2 stops exactly 4');
     assert.equal(entryOf(full, 'p1')?.replicas, 2, 'p1 waits: the stopping containers still hold their CPU');
     assert.match(entryOf(full, 'p2')?.reason ?? '', /pre-empted/);
-    const stopping = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4, { actual: { running: 4, starting: 0, stopping: 4 } })], pool);
+    const stopping = arbitrate(
+      [service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4, { actual: { running: 4, starting: 0, stopping: 4 } })],
+      pool,
+    );
     assert.equal(entryOf(stopping, 'p1')?.replicas, 2);
     assert.match(entryOf(stopping, 'p1')?.reason ?? '', /waiting to start 1: the pool's cpu is taken/);
     const gone = arbitrate([service('p1', 1, 3, big, 2), service('p2', 2, 'remainder', small, 4)], pool);
@@ -59,7 +69,10 @@ describe('arbiter on a pool in resources', () => {
   });
 
   it('shares one priority by dominant resource: a CPU-heavy and a memory-heavy service get equal shares of their scarce resource', () => {
-    const plan = arbitrate([service('cpu-heavy', 1, 100, { cpu: 1000, memory: GI / 4 }), service('mem-heavy', 1, 100, { cpu: 125, memory: 2 * GI })], pool);
+    const plan = arbitrate(
+      [service('cpu-heavy', 1, 100, { cpu: 1000, memory: GI / 4 }), service('mem-heavy', 1, 100, { cpu: 125, memory: 2 * GI })],
+      pool,
+    );
     // DRF: each container takes 1/8 of its scarce resource, so they alternate: 7 each (7/8 of the CPU for
     // one, 7/8 of the memory for the other) until the next 1-CPU container no longer fits (7.875 CPU used).
     assert.equal(entryOf(plan, 'cpu-heavy')?.allocation, 7);
@@ -69,7 +82,10 @@ describe('arbiter on a pool in resources', () => {
 });
 
 const RESOURCES = ['cpu', 'memory'] as const;
-const arbitrarySize = fc.record({ cpu: fc.integer({ min: 1, max: 8 }).map((n) => n * 250), memory: fc.integer({ min: 1, max: 8 }).map((n) => n * 512) });
+const arbitrarySize = fc.record({
+  cpu: fc.integer({ min: 1, max: 8 }).map((n) => n * 250),
+  memory: fc.integer({ min: 1, max: 8 }).map((n) => n * 512),
+});
 const arbitraryPool = fc.record({ cpu: fc.integer({ min: 250, max: 16_000 }), memory: fc.integer({ min: 512, max: 32_768 }) });
 const arbitraryServices = fc
   .uniqueArray(
@@ -101,11 +117,14 @@ const arbitraryServices = fc
   );
 
 /** Σ count(s) × size(s), in one resource. */
-const total = (services: readonly ArbiterService[], resource: string, count: (s: ArbiterService) => number): number => services.reduce((sum, s) => sum + count(s) * (s.size?.[resource] ?? 0), 0);
+const total = (services: readonly ArbiterService[], resource: string, count: (s: ArbiterService) => number): number =>
+  services.reduce((sum, s) => sum + count(s) * (s.size?.[resource] ?? 0), 0);
 const wantOf = (s: ArbiterService): number => Math.min(s.max, Math.max(s.min, s.desired.kind === 'remainder' ? s.max : s.desired.count));
-const fitsOneMore = (s: ArbiterService, free: Readonly<Record<string, number>>): boolean => RESOURCES.every((r) => (s.size?.[r] ?? 0) <= (free[r] ?? 0));
+const fitsOneMore = (s: ArbiterService, free: Readonly<Record<string, number>>): boolean =>
+  RESOURCES.every((r) => (s.size?.[r] ?? 0) <= (free[r] ?? 0));
 const allocation = (plan: Plan, s: ArbiterService): number => entryOf(plan, s.name)?.allocation ?? 0;
-const minsFit = (services: readonly ArbiterService[], pool: Resources): boolean => RESOURCES.every((r) => total(services, r, (s) => s.min) <= (pool[r] ?? 0));
+const minsFit = (services: readonly ArbiterService[], pool: Resources): boolean =>
+  RESOURCES.every((r) => total(services, r, (s) => s.min) <= (pool[r] ?? 0));
 /** Orders services as the arbiter serves them: count targets by priority, then remainder services by priority. */
 const rank = (s: ArbiterService): number => (s.desired.kind === 'remainder' ? 100 : 0) + s.priority;
 
@@ -116,7 +135,11 @@ describe('arbiter on a pool in resources: properties', () => {
         const plan = arbitrate(services, pool);
         for (const r of RESOURCES) {
           const before = total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping);
-          const after = total(services, r, (s) => s.actual.stopping + Math.max(entryOf(plan, s.name)?.replicas ?? 0, s.actual.running + s.actual.starting));
+          const after = total(
+            services,
+            r,
+            (s) => s.actual.stopping + Math.max(entryOf(plan, s.name)?.replicas ?? 0, s.actual.running + s.actual.starting),
+          );
           assert.ok(after <= Math.max(pool[r], before), `${r}: ${after} taken after the plan, pool ${pool[r]} (was ${before})`);
           assert.ok(total(services, r, (s) => allocation(plan, s)) <= pool[r], `${r}: allocations exceed the pool`);
           assert.equal(plan.resources?.planned[r], after);
@@ -133,7 +156,10 @@ describe('arbiter on a pool in resources: properties', () => {
         const plan = arbitrate(services, pool);
         for (const s of services) {
           const entry = entryOf(plan, s.name);
-          assert.ok(entry && entry.allocation >= s.min && entry.allocation <= s.max, `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`);
+          assert.ok(
+            entry && entry.allocation >= s.min && entry.allocation <= s.max,
+            `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`,
+          );
           assert.ok(entry.replicas <= s.max);
         }
       }),
@@ -148,8 +174,13 @@ describe('arbiter on a pool in resources: properties', () => {
         const plan = arbitrate(services, pool);
         for (const s of services.filter((x) => allocation(plan, x) < wantOf(x))) {
           // Give every service served after s only its min: the pool left must still not fit one more of s.
-          const free = Object.fromEntries(RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => (rank(x) <= rank(s) ? allocation(plan, x) : x.min))]));
-          assert.ok(!fitsOneMore(s, free), `${s.name} (P${s.priority}) is short of ${wantOf(s)} at ${allocation(plan, s)}, yet lower priorities hold room for one more`);
+          const free = Object.fromEntries(
+            RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => (rank(x) <= rank(s) ? allocation(plan, x) : x.min))]),
+          );
+          assert.ok(
+            !fitsOneMore(s, free),
+            `${s.name} (P${s.priority}) is short of ${wantOf(s)} at ${allocation(plan, s)}, yet lower priorities hold room for one more`,
+          );
         }
       }),
       { numRuns: 500 },
@@ -163,7 +194,11 @@ describe('arbiter on a pool in resources: properties', () => {
         const plan = arbitrate(services, pool);
         const free = Object.fromEntries(RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => allocation(plan, x))]));
         for (const s of services) {
-          if (allocation(plan, s) < wantOf(s)) assert.ok(!fitsOneMore(s, free), `${s.name} could grow into ${JSON.stringify(free)} but was given ${allocation(plan, s)} of ${wantOf(s)}`);
+          if (allocation(plan, s) < wantOf(s))
+            assert.ok(
+              !fitsOneMore(s, free),
+              `${s.name} could grow into ${JSON.stringify(free)} but was given ${allocation(plan, s)} of ${wantOf(s)}`,
+            );
         }
       }),
       { numRuns: 500 },
@@ -201,8 +236,14 @@ describe('arbiter on a pool in resources: properties', () => {
   it('is the integer arbiter when every container takes one unit of one resource', () => {
     fc.assert(
       fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
-        const counted = arbitrate(services.map(({ size: _size, ...rest }) => rest), capacity);
-        const asResources = arbitrate(services.map((s) => ({ ...s, size: { slots: 1 } })), { slots: capacity });
+        const counted = arbitrate(
+          services.map(({ size: _size, ...rest }) => rest),
+          capacity,
+        );
+        const asResources = arbitrate(
+          services.map((s) => ({ ...s, size: { slots: 1 } })),
+          { slots: capacity },
+        );
         assert.deepEqual(
           asResources.entries.map(({ reason: _r, ...e }) => e),
           // Prepared starts (PlanEntry.prepare) exist only on a pool counted in containers, where a freed slot fits any container.
@@ -242,7 +283,14 @@ describe('fillFairly: the fast path and the level jump give exactly what one con
   it('matches the definition on many shapes, including large needs', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ cpu: fc.integer({ min: 1, max: 2000 }), memory: fc.integer({ min: 1, max: 4096 }), need: fc.integer({ min: 0, max: 300 }) }), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.record({
+            cpu: fc.integer({ min: 1, max: 2000 }),
+            memory: fc.integer({ min: 1, max: 4096 }),
+            need: fc.integer({ min: 0, max: 300 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
         fc.record({ cpu: fc.integer({ min: 0, max: 200_000 }), memory: fc.integer({ min: 0, max: 400_000 }) }),
         (rows, pool) => {
           const total = [pool.cpu, pool.memory];

@@ -222,7 +222,8 @@ function describe(member: Member, allocation: number, target: number, free: read
   const want = wantOf(s);
   const each = (): string => names.map((name, d) => `${formatAmount(name, member.size[d] ?? 0)} ${name}`).join(', ');
   const wanted = s.desired.kind === 'remainder' ? 'the rest of the pool' : `${want}`;
-  if (member.unsized) return `holding ${live}: what one container takes in ${names.join(' and ')} is not known yet, so nothing is started for it`;
+  if (member.unsized)
+    return `holding ${live}: what one container takes in ${names.join(' and ')} is not known yet, so nothing is started for it`;
   if (target > live) return `start ${target - live} (${each()} each): wants ${wanted}, the pool has room`;
   if (target < live) {
     if (allocation < want) return `stop ${live - target}: pre-empted, the pool's resources go to higher priorities`;
@@ -232,7 +233,9 @@ function describe(member: Member, allocation: number, target: number, free: read
     const stopping = s.actual.stopping;
     return `waiting to start ${allocation - live}: the pool's ${short(member.size, free, names)} is taken until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
   }
-  return allocation < want ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each()} more` : `holding ${live}`;
+  return allocation < want
+    ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each()} more`
+    : `holding ${live}`;
 }
 
 /**
@@ -266,11 +269,23 @@ export function arbitrateResources(services: readonly ArbiterService[], capacity
       add(usage.allocated, m.size, alloc);
       add(usage.planned, m.size, Math.max(target, liveOf(m.service)) + m.service.actual.stopping);
       add(usage.used, m.size, liveOf(m.service) + m.service.actual.stopping);
-      return { name: m.service.name, priority: m.service.priority, allocation: alloc, replicas: target, current: liveOf(m.service), reason: describe(m, alloc, target, free, names) };
+      return {
+        name: m.service.name,
+        priority: m.service.priority,
+        allocation: alloc,
+        replicas: target,
+        current: liveOf(m.service),
+        reason: describe(m, alloc, target, free, names),
+      };
     }),
   );
   const byName = (vector: readonly number[]): Resources => Object.fromEntries(names.map((name, d) => [name, vector[d] ?? 0]));
-  const resources: PoolUsage = { capacity: byName(total), used: byName(usage.used), allocated: byName(usage.allocated), planned: byName(usage.planned) };
+  const resources: PoolUsage = {
+    capacity: byName(total),
+    used: byName(usage.used),
+    allocated: byName(usage.allocated),
+    planned: byName(usage.planned),
+  };
   // In containers, the pool holds what it allocates at the current sizes.
   return { capacity: entries.reduce((sum, e) => sum + e.allocation, 0), entries, resources };
 }

@@ -51,7 +51,11 @@ export function toBaseUnits(resource: string, raw: string | number, round: 'up' 
 export function formatAmount(resource: string, amount: number): string {
   if (resource === 'cpu') return `${Number((amount / 1000).toFixed(3))}`;
   if (resource === 'memory') {
-    for (const [suffix, bits] of [['Gi', 30], ['Mi', 20], ['Ki', 10]] as const) {
+    for (const [suffix, bits] of [
+      ['Gi', 30],
+      ['Mi', 20],
+      ['Ki', 10],
+    ] as const) {
       if (Math.abs(amount) >= 2 ** bits) return `${Number((amount / 2 ** bits).toFixed(2))}${suffix}`;
     }
   }
@@ -90,7 +94,8 @@ export function sizeProblem(size: Resources, capacity: Resources): string | unde
   for (const [name, total] of Object.entries(capacity)) {
     const amount = size[name];
     if (amount === undefined || !(amount > 0)) return `requests no ${name}, but the pool is counted in ${name}`;
-    if (amount > total) return `needs ${formatAmount(name, amount)} ${name} per container, more than the whole pool (${formatAmount(name, total)})`;
+    if (amount > total)
+      return `needs ${formatAmount(name, amount)} ${name} per container, more than the whole pool (${formatAmount(name, total)})`;
   }
   return undefined;
 }

@@ -46,7 +46,11 @@ export interface StepResult {
   readonly outcomes: ReadonlyMap<string, StepOutcome>;
 }
 
-function estimatesOf(latency: LatencyState, fromController: Partial<ServiceEstimates> | undefined, policy: ServicePolicy): ServiceEstimates {
+function estimatesOf(
+  latency: LatencyState,
+  fromController: Partial<ServiceEstimates> | undefined,
+  policy: ServicePolicy,
+): ServiceEstimates {
   const configured = policy.pid.ratePerContainer;
   return {
     arrivalRate: fromController?.arrivalRate ?? null,
@@ -63,10 +67,22 @@ function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction)
   if (input.stale) {
     const estimates = estimatesOf(latency, undefined, input.policy);
     if (input.onMetricError.kind === 'fallback') {
-      return { desired: { kind: 'count', count: input.onMetricError.count }, controllerState: input.controllerState, reason: `metric unavailable: fallback to ${input.onMetricError.count}`, latency, estimates };
+      return {
+        desired: { kind: 'count', count: input.onMetricError.count },
+        controllerState: input.controllerState,
+        reason: `metric unavailable: fallback to ${input.onMetricError.count}`,
+        latency,
+        estimates,
+      };
     }
     const held = input.lastDesired ?? current;
-    return { desired: { kind: 'count', count: held }, controllerState: input.controllerState, reason: `metric unavailable: holding ${held}`, latency, estimates };
+    return {
+      desired: { kind: 'count', count: held },
+      controllerState: input.controllerState,
+      reason: `metric unavailable: holding ${held}`,
+      latency,
+      estimates,
+    };
   }
   const { desired, state, reason, estimates } = decide(
     { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction },

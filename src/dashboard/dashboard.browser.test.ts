@@ -13,7 +13,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { eventually, needService } from '../testing/services.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 const root = new URL('../../', import.meta.url).pathname;
 /** Where the screenshot goes; MICROSCALE_SCREENSHOT=docs/screenshot.png also waits for a fuller picture. */
 const SHOT = process.env.MICROSCALE_SCREENSHOT ? resolve(process.env.MICROSCALE_SCREENSHOT) : join(tmpdir(), 'microscale-dashboard.png');
@@ -36,11 +43,22 @@ services:
 `;
 
 /** Starts the CLI with `args` and resolves the URL it serves once `urlOf` finds it in its stderr. */
-async function startAgent(args: string[], urlOf: (stderr: string) => string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+async function startAgent(
+  args: string[],
+  urlOf: (stderr: string) => string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  assert.ok(await eventually(() => urlOf(stderr) !== undefined, 30_000), `microscale ${args[0] ?? ''} did not say where it listens:\n${stderr}`);
+  assert.ok(
+    await eventually(() => urlOf(stderr) !== undefined, 30_000),
+    `microscale ${args[0] ?? ''} did not say where it listens:\n${stderr}`,
+  );
   return { child, url: urlOf(stderr) ?? '' };
 }
 
@@ -79,10 +97,20 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (!(await needService(undefined, { what: `Debian's chromium at ${CHROMIUM}`, howToStart: 'apt-get install -y chromium', probe: async () => existsSync(CHROMIUM) }))) return;
+    if (
+      !(await needService(undefined, {
+        what: `Debian's chromium at ${CHROMIUM}`,
+        howToStart: 'apt-get install -y chromium',
+        probe: async () => existsSync(CHROMIUM),
+      }))
+    )
+      return;
     const built = spawnSync(process.execPath, [join(root, 'scripts/build-dashboard.mjs')], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
-    ({ child: demo, url } = await startAgent(['demo', '--listen', '127.0.0.1:0', '--seed', '11'], (stderr) => /dashboard at (http:\S+)/.exec(stderr)?.[1]));
+    ({ child: demo, url } = await startAgent(
+      ['demo', '--listen', '127.0.0.1:0', '--seed', '11'],
+      (stderr) => /dashboard at (http:\S+)/.exec(stderr)?.[1],
+    ));
     configDir = mkdtempSync(join(tmpdir(), 'microscale-arrivals-'));
     writeFileSync(join(configDir, 'microscale.yaml'), ARRIVALS_CONFIG);
     ({ child: arrivalsAgent, url: arrivalsUrl } = await startAgent(
@@ -91,7 +119,12 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
       { ...process.env, MICROSCALE_API_TOKEN: TOKEN },
     ));
     userDataDir = mkdtempSync(join(tmpdir(), 'microscale-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1440, height: 1000 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (request) => requests.push(request.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -130,11 +163,13 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
   it('fills the decision log with reasons, newest first', async (t) => {
     if (!url) return t.skip(`SKIPPED: no chromium at ${CHROMIUM}; apt-get install -y chromium`);
     assert.ok(await eventually(async () => (await page.$$('#decisions li')).length >= 4, 20_000), 'fewer than 4 decisions after 20 s');
-    const rows = await page.$$eval('#decisions li', (items) => items.map((li) => ({ time: li.querySelector('time')?.textContent ?? '', why: li.querySelector('.why')?.textContent ?? '' })));
+    const rows = await page.$$eval('#decisions li', (items) =>
+      items.map((li) => ({ time: li.querySelector('time')?.textContent ?? '', why: li.querySelector('.why')?.textContent ?? '' })),
+    );
     for (const row of rows) assert.ok(row.why.length > 5, `a decision without a reason: ${JSON.stringify(row)}`);
     const times = rows.map((r) => r.time);
     assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
-    assert.match(await page.textContent('#nodes') ?? '', /sim/, 'the sim engine reports one host, "sim"');
+    assert.match((await page.textContent('#nodes')) ?? '', /sim/, 'the sim engine reports one host, "sim"');
     assert.deepEqual(pageErrors, []);
   });
 
@@ -149,26 +184,47 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
   it('charts the arrival rate of a service with arrivals, and leaves the others as they were', async (t) => {
     if (!url || !context) return t.skip(`SKIPPED: no chromium at ${CHROMIUM}; apt-get install -y chromium`);
     const push = async (value: number) => {
-      const response = await fetch(`${arrivalsUrl}api/services/orders/arrivals`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+      const response = await fetch(`${arrivalsUrl}api/services/orders/arrivals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ value }),
+      });
       assert.equal(response.status, 200, await response.text());
     };
     const arrivalsPage = await context.newPage();
     arrivalsPage.on('pageerror', (error) => pageErrors.push(error.message));
     await arrivalsPage.goto(arrivalsUrl);
     await arrivalsPage.waitForSelector('body[data-ready="1"]', { timeout: 15_000 });
-    const figures = (service: string) => arrivalsPage.$$eval(`[data-service="${service}"] .figure`, (nodes) => nodes.map((n) => `${n.querySelector('.label')?.textContent ?? ''} ${n.querySelector('.value')?.textContent ?? ''}`));
-    const charts = (service: string) => arrivalsPage.$$eval(`[data-service="${service}"] .chart`, (nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+    const figures = (service: string) =>
+      arrivalsPage.$$eval(`[data-service="${service}"] .figure`, (nodes) =>
+        nodes.map((n) => `${n.querySelector('.label')?.textContent ?? ''} ${n.querySelector('.value')?.textContent ?? ''}`),
+      );
+    const charts = (service: string) =>
+      arrivalsPage.$$eval(`[data-service="${service}"] .chart`, (nodes) => nodes.map((n) => n.getAttribute('aria-label')));
     assert.ok((await figures('orders')).includes('arrivals –'), `before any push, a dash: ${JSON.stringify(await figures('orders'))}`);
     await push(20);
     await new Promise((done) => setTimeout(done, 1500));
     await push(47);
-    assert.ok(await eventually(async () => (await figures('orders')).includes('arrivals 47/s'), 5000), `no "arrivals 47/s" readout: ${JSON.stringify(await figures('orders'))}`);
+    assert.ok(
+      await eventually(async () => (await figures('orders')).includes('arrivals 47/s'), 5000),
+      `no "arrivals 47/s" readout: ${JSON.stringify(await figures('orders'))}`,
+    );
     assert.deepEqual(await charts('orders'), ['orders: metric vs target', 'orders: arrivals (msg/s)', 'orders: containers']);
-    assert.match(await arrivalsPage.textContent('[data-service="orders"] .chart[aria-label="orders: arrivals (msg/s)"] .u-legend') ?? '', /arrivals \(msg\/s\)\s*47/);
+    assert.match(
+      (await arrivalsPage.textContent('[data-service="orders"] .chart[aria-label="orders: arrivals (msg/s)"] .u-legend')) ?? '',
+      /arrivals \(msg\/s\)\s*47/,
+    );
     const arrivalsInk = (await inkPerCanvas(arrivalsPage)).find((c) => c.label === 'orders: arrivals (msg/s)');
     assert.ok((arrivalsInk?.ink ?? 0) > 0.01, `the arrivals chart is blank: ${JSON.stringify(arrivalsInk)}`);
-    assert.deepEqual(await charts('reports'), ['reports: metric vs target', 'reports: containers'], 'a service without arrivals: no arrivals chart');
-    assert.ok(!(await figures('reports')).some((f) => f.startsWith('arrivals')), `a service without arrivals shows no arrivals figure: ${JSON.stringify(await figures('reports'))}`);
+    assert.deepEqual(
+      await charts('reports'),
+      ['reports: metric vs target', 'reports: containers'],
+      'a service without arrivals: no arrivals chart',
+    );
+    assert.ok(
+      !(await figures('reports')).some((f) => f.startsWith('arrivals')),
+      `a service without arrivals shows no arrivals figure: ${JSON.stringify(await figures('reports'))}`,
+    );
     assert.deepEqual(pageErrors, []);
     await arrivalsPage.close();
   });

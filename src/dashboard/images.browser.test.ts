@@ -15,9 +15,20 @@ import { registryCheck, startRegistry, type TestRegistry } from '../bench/servic
 import { eventually, needService } from '../testing/services.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 const root = new URL('../../', import.meta.url).pathname;
-const chromiumCheck = { what: `Debian's chromium at ${CHROMIUM}`, howToStart: 'apt-get install -y chromium', probe: async () => existsSync(CHROMIUM) };
+const chromiumCheck = {
+  what: `Debian's chromium at ${CHROMIUM}`,
+  howToStart: 'apt-get install -y chromium',
+  probe: async () => existsSync(CHROMIUM),
+};
 
 const HOSTILE = {
   'org.opencontainers.image.title': '<script>window.__pwned = "title"</script>',
@@ -43,20 +54,40 @@ describe('Images page in chromium (microscale run, real docker-registry)', { tim
     await pushIndex(registry.host, 'browse/app', 'v1', [{ os: 'linux', architecture: 'amd64', labels: HOSTILE }]);
     ref = `${registry.host}/browse/app:v1`;
     dir = mkdtempSync(join(tmpdir(), 'microscale-images-page-'));
-    writeFileSync(join(dir, 'microscale.yaml'), `engine: {kind: sim}
+    writeFileSync(
+      join(dir, 'microscale.yaml'),
+      `engine: {kind: sim}
 capacity: 4
 images: {stateDir: ${join(dir, 'state')}, interval: 300ms, watch: ["${ref}"]}
 services:
   - {name: web, target: remainder}
-`);
-    agent = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', '-c', join(dir, 'microscale.yaml'), '--listen', '127.0.0.1:0'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+`,
+    );
+    agent = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', '-c', join(dir, 'microscale.yaml'), '--listen', '127.0.0.1:0'],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     agent.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     assert.ok(await eventually(() => /API and dashboard on (http:\/\/[^"\s]+)/.test(stderr), 60_000), `run did not start:\n${stderr}`);
     url = /API and dashboard on (http:\/\/[^"\s]+)/.exec(stderr)?.[1] ?? '';
-    assert.ok(await eventually(async () => ((await (await fetch(`${url}api/images`)).json()) as { images: { digest: string | null }[] }).images[0]?.digest != null, 20_000));
-    await pushIndex(registry.host, 'browse/app', 'v1', [{ os: 'linux', architecture: 'amd64', labels: { ...HOSTILE, 'org.opencontainers.image.version': '1.1' } }]);
-    assert.ok(await eventually(async () => ((await (await fetch(`${url}api/images`)).json()) as { images: { versions: number }[] }).images[0]?.versions === 2, 20_000), 'the second version was not seen');
+    assert.ok(
+      await eventually(
+        async () => ((await (await fetch(`${url}api/images`)).json()) as { images: { digest: string | null }[] }).images[0]?.digest != null,
+        20_000,
+      ),
+    );
+    await pushIndex(registry.host, 'browse/app', 'v1', [
+      { os: 'linux', architecture: 'amd64', labels: { ...HOSTILE, 'org.opencontainers.image.version': '1.1' } },
+    ]);
+    assert.ok(
+      await eventually(
+        async () => ((await (await fetch(`${url}api/images`)).json()) as { images: { versions: number }[] }).images[0]?.versions === 2,
+        20_000,
+      ),
+      'the second version was not seen',
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
   });
   after(async () => {
@@ -79,17 +110,29 @@ services:
     await page.goto(`${url}images`);
     await page.waitForSelector('body[data-ready="1"]');
     await page.waitForSelector('#detail:not([hidden])');
-    assert.match(await page.textContent('#images') ?? '', new RegExp(ref.replace(/[.]/g, '\\.')));
+    assert.match((await page.textContent('#images')) ?? '', new RegExp(ref.replace(/[.]/g, '\\.')));
     const labels = (await page.textContent('#labels')) ?? '';
     for (const value of Object.values(HOSTILE).slice(0, 3)) assert.ok(labels.includes(value), `label value not shown as text: ${value}`);
     assert.match(labels, /OCI \(2\)[\s\S]*label-schema \(1\)[\s\S]*io\.microscale \(1\)[\s\S]*Other \(1\)/);
-    assert.equal(await page.evaluate(() => document.querySelectorAll('#labels script, #labels svg, #labels img, #history script, #history svg').length), 0, 'hostile markup became elements');
+    assert.equal(
+      await page.evaluate(
+        () => document.querySelectorAll('#labels script, #labels svg, #labels img, #history script, #history svg').length,
+      ),
+      0,
+      'hostile markup became elements',
+    );
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: string }).__pwned), undefined, 'a hostile label ran');
-    assert.match(await page.inputValue('#badge-markdown'), /\[!\[version\]\(http:\/\/127\.0\.0\.1:\d+\/badges\/version\/.*browse\/app:v1\.svg\)\]/);
-    const detail = (await (await fetch(`${url}api/images/${encodeURIComponent(ref)}`)).json()) as { lint: { key: string; message: string }[] };
+    assert.match(
+      await page.inputValue('#badge-markdown'),
+      /\[!\[version\]\(http:\/\/127\.0\.0\.1:\d+\/badges\/version\/.*browse\/app:v1\.svg\)\]/,
+    );
+    const detail = (await (await fetch(`${url}api/images/${encodeURIComponent(ref)}`)).json()) as {
+      lint: { key: string; message: string }[];
+    };
     const lintText = (await page.textContent('#lint')) ?? '';
     assert.ok(detail.lint.length > 0, 'these labels have lint findings (no label-schema version, ...)');
-    for (const finding of detail.lint) assert.ok(lintText.includes(`${finding.key}: ${finding.message}`), `lint finding not shown: ${finding.key}`);
+    for (const finding of detail.lint)
+      assert.ok(lintText.includes(`${finding.key}: ${finding.message}`), `lint finding not shown: ${finding.key}`);
     const historyText = (await page.textContent('#history')) ?? '';
     assert.match(historyText, /~ org\.opencontainers\.image\.version: 1\.0 → 1\.1/);
     assert.match(historyText, /first version seen/);

@@ -8,7 +8,15 @@ import { dockerEngine } from './docker/docker.js';
 import { swarmEngine } from './swarm/swarm.js';
 import { kubernetesEngine } from './kubernetes/kubernetes.js';
 
-export const engineKinds: readonly EngineKind[] = [simEngine, dockerEngine, swarmEngine, kubernetesEngine, nomadEngine, marathonEngine, ecsEngine];
+export const engineKinds: readonly EngineKind[] = [
+  simEngine,
+  dockerEngine,
+  swarmEngine,
+  kubernetesEngine,
+  nomadEngine,
+  marathonEngine,
+  ecsEngine,
+];
 
 export function findEngineKind(kind: string): EngineKind | undefined {
   return engineKinds.find((k) => k.kind === kind);

@@ -39,7 +39,10 @@ describe('faults', { timeout: 600_000 }, () => {
       assert.ok(typeof baseline === 'number', `the same change without a kill converged (${JSON.stringify(figures.baselineMs)})`);
       assert.notEqual(trial.convergedAfterFirstTickMs, null, `${at}: never converged`);
       const bound = baseline + 2 * INTERVAL_MS;
-      assert.ok((trial.convergedAfterFirstTickMs ?? Infinity) <= bound, `${at}: converged ${trial.convergedAfterFirstTickMs}ms after the first tick; the same change without a kill took ${baseline}ms, bound ${bound}ms`);
+      assert.ok(
+        (trial.convergedAfterFirstTickMs ?? Infinity) <= bound,
+        `${at}: converged ${trial.convergedAfterFirstTickMs}ms after the first tick; the same change without a kill took ${baseline}ms, bound ${bound}ms`,
+      );
       assert.equal(trial.orphans, 0, `${at}: containers left behind`);
       assert.equal(trial.duplicates, 0, `${at}: more containers than the plan`);
     }
@@ -51,10 +54,16 @@ describe('faults', { timeout: 600_000 }, () => {
     if (!(await needService(t, privateDockerdCheck))) return;
     const figures = await dockerdOutage(15_000);
     t.diagnostic(JSON.stringify(figures));
-    assert.ok(figures.ticksWhileDown >= 15_000 / INTERVAL_MS / 2, `the agent ticked ${figures.ticksWhileDown} times while dockerd was down`);
+    assert.ok(
+      figures.ticksWhileDown >= 15_000 / INTERVAL_MS / 2,
+      `the agent ticked ${figures.ticksWhileDown} times while dockerd was down`,
+    );
     assert.equal(figures.createsWhileDown, 0, 'no create while dockerd was shutting down or down');
     assert.notEqual(figures.convergedAfterBackMs, null, 'never converged after dockerd came back');
-    assert.ok((figures.convergedAfterBackMs ?? Infinity) <= 3000, `converged ${figures.convergedAfterBackMs}ms after dockerd answered again`);
+    assert.ok(
+      (figures.convergedAfterBackMs ?? Infinity) <= 3000,
+      `converged ${figures.convergedAfterBackMs}ms after dockerd answered again`,
+    );
     assert.equal(figures.engineErrorLines, 1, 'one error line for the outage');
     assert.equal(figures.recoveredLines, 1, 'one recovered line');
     assert.ok(figures.mostHolding <= figures.capacity, `${figures.mostHolding} containers at once in a pool of ${figures.capacity}`);
@@ -69,7 +78,10 @@ describe('faults', { timeout: 600_000 }, () => {
     assert.equal(figures.errorLines, 1, 'one error line for the outage');
     assert.equal(figures.recoveredLines, 1, 'one recovered line');
     // The source reconnects within 480 ms (util/backoff.ts), so a tick at most one interval later reads it.
-    assert.ok((figures.freshAfterBackMs ?? Infinity) <= INTERVAL_MS + 480 + 200, `fresh ${figures.freshAfterBackMs}ms after redis was back (tick ${figures.freshTick})`);
+    assert.ok(
+      (figures.freshAfterBackMs ?? Infinity) <= INTERVAL_MS + 480 + 200,
+      `fresh ${figures.freshAfterBackMs}ms after redis was back (tick ${figures.freshTick})`,
+    );
     assert.ok((figures.freshTick ?? 99) <= 2, `fresh at tick ${figures.freshTick} after redis was back`);
   });
 });

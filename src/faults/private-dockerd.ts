@@ -32,7 +32,9 @@ export class PrivateDockerd {
 
   /** Whether this machine can run one (root, unshare, dockerd). */
   static available(): boolean {
-    return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && (existsSync('/usr/sbin/dockerd') || existsSync('/usr/bin/dockerd'));
+    return (
+      process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && (existsSync('/usr/sbin/dockerd') || existsSync('/usr/bin/dockerd'))
+    );
   }
 
   static async create(): Promise<PrivateDockerd> {
@@ -47,7 +49,26 @@ export class PrivateDockerd {
   /** Starts the daemon (again, on the same directories) and resolves once /_ping answers. */
   async start(timeoutMs = 30_000): Promise<void> {
     const d = this.dir;
-    const args = ['--net', '--', 'dockerd', '--host', this.host, '--data-root', join(d, 'data'), '--exec-root', join(d, 'exec'), '--pidfile', join(d, 'd.pid'), '--config-file', join(d, 'daemon.json'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'];
+    const args = [
+      '--net',
+      '--',
+      'dockerd',
+      '--host',
+      this.host,
+      '--data-root',
+      join(d, 'data'),
+      '--exec-root',
+      join(d, 'exec'),
+      '--pidfile',
+      join(d, 'd.pid'),
+      '--config-file',
+      join(d, 'daemon.json'),
+      '--bridge',
+      'none',
+      '--iptables=false',
+      '--ip6tables=false',
+      '--ip-masq=false',
+    ];
     this.child = spawn('unshare', args, { stdio: 'ignore' });
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
@@ -86,7 +107,14 @@ export class PrivateDockerd {
   async destroy(): Promise<void> {
     if (this.child && (await this.answers())) {
       const all = await this.docker.listContainers({ all: true }).catch(() => []);
-      await Promise.all(all.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+      await Promise.all(
+        all.map((c) =>
+          this.docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => undefined),
+        ),
+      );
     }
     await this.stop();
     await this.killLeftovers();

@@ -114,7 +114,11 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
     await agent.firstTick();
     let urgent = 1;
     await agent.push('urgent', urgent);
-    const settled = await until(() => watch.firstExactly(Date.now() - 200, { urgent, background: capacity - urgent }) !== undefined, 30_000, 100);
+    const settled = await until(
+      () => watch.firstExactly(Date.now() - 200, { urgent, background: capacity - urgent }) !== undefined,
+      30_000,
+      100,
+    );
     if (!settled) throw new Error('the pool never settled before the first kill');
     const baselineMs: Record<string, number | null> = {};
     for (const to of [capacity - 2, 1]) {
@@ -157,7 +161,14 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
     watch.stop();
     await agent.kill9();
     const left = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -210,12 +221,18 @@ export async function dockerdOutage(downMs = 15_000, capacity = 4): Promise<Engi
   const watch = new PoolWatch(daemon.docker, pool);
   let agent: Agent | undefined;
   try {
-    const engine = new DockerEngine(config.engine as DockerConfig, engineServicesOf(config) as EngineService<DockerServiceOptions>[], { log }, client);
+    const engine = new DockerEngine(
+      config.engine as DockerConfig,
+      engineServicesOf(config) as EngineService<DockerServiceOptions>[],
+      { log },
+      client,
+    );
     agent = new Agent(config, { engine, log, sources: new Map([['urgent', new FixedDemand(2)]]) });
     await agent.start();
     const ticks = agent.ticks;
     watch.start();
-    if (!(await until(() => watch.firstExactly(0, expected) !== undefined, 30_000, 100))) throw new Error('the pool never settled on the private dockerd');
+    if (!(await until(() => watch.firstExactly(0, expected) !== undefined, 30_000, 100)))
+      throw new Error('the pool never settled on the private dockerd');
     const downAtMs = Date.now();
     await daemon.stop();
     await sleep(Math.max(0, downMs - (Date.now() - downAtMs)));
@@ -258,7 +275,20 @@ export async function sourceOutage(downMs = 20_000): Promise<SourceOutageFigures
   const dir = await mkdtemp(join(tmpdir(), 'microscale-faults-redis-'));
   const port = await freePort();
   // appendfsync always: the list is on disk, so the restarted server has it (a real outage, not data loss).
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--dir',
+    dir,
+  ];
   let server: ChildProcess | undefined;
   /** Starts redis-server; resolves with the time it first answers. */
   const startServer = async (): Promise<number> => {
@@ -278,7 +308,12 @@ export async function sourceOutage(downMs = 20_000): Promise<SourceOutageFigures
     capacity: 10,
     interval: `${INTERVAL_MS}ms`,
     services: [
-      { name: 'urgent', priority: 1, metric: { source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }, target: { perContainer: 10 } },
+      {
+        name: 'urgent',
+        priority: 1,
+        metric: { source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' },
+        target: { perContainer: 10 },
+      },
       { name: 'background', priority: 2, target: 'remainder' },
     ],
   });
@@ -292,7 +327,11 @@ export async function sourceOutage(downMs = 20_000): Promise<SourceOutageFigures
     agent = new Agent(config, { engine, log });
     await agent.start();
     const current = agent;
-    const urgentOf = (index = -1) => current.ticks.toArray().at(index)?.services.find((s) => s.name === 'urgent');
+    const urgentOf = (index = -1) =>
+      current.ticks
+        .toArray()
+        .at(index)
+        ?.services.find((s) => s.name === 'urgent');
     await until(() => urgentOf()?.running === 3, 10_000);
     const heldAt = urgentOf()?.planned ?? 0;
     const downAtMs = Date.now();
@@ -302,7 +341,10 @@ export async function sourceOutage(downMs = 20_000): Promise<SourceOutageFigures
     });
     await sleep(downMs);
     const backAtMs = await startServer();
-    await until(() => current.ticks.toArray().some((t) => t.atMs > backAtMs && t.services.some((s) => s.name === 'urgent' && !s.stale)), 10_000);
+    await until(
+      () => current.ticks.toArray().some((t) => t.atMs > backAtMs && t.services.some((s) => s.name === 'urgent' && !s.stale)),
+      10_000,
+    );
     const during = current.ticks.toArray().filter((t) => t.atMs > downAtMs && t.atMs < backAtMs);
     const after = current.ticks.toArray().filter((t) => t.atMs > backAtMs);
     const freshIndex = after.findIndex((t) => t.services.some((s) => s.name === 'urgent' && !s.stale));

@@ -29,7 +29,13 @@ export class Incidents {
    * One more failure of `key`. The first is logged as is (`fields.event`), then at most one summary
    * per `summaryEveryMs`, with how many failures it stands for and the latest message.
    */
-  fail(key: string, fields: { readonly event: string } & Record<string, unknown>, message: string, nowMs: number, level: IncidentLevel = 'error'): void {
+  fail(
+    key: string,
+    fields: { readonly event: string } & Record<string, unknown>,
+    message: string,
+    nowMs: number,
+    level: IncidentLevel = 'error',
+  ): void {
     const open = this.open.get(key);
     if (!open) {
       this.open.set(key, { sinceMs: nowMs, count: 0, total: 1, lastLoggedMs: nowMs, lastMessage: message });
@@ -55,7 +61,10 @@ export class Incidents {
     if (!open) return false;
     this.open.delete(key);
     const forS = ((nowMs - open.sinceMs) / 1000).toFixed(1);
-    this.log.info({ ...fields, event: `${fields.event}-recovered`, failures: open.total, downMs: nowMs - open.sinceMs }, `recovered: ${what} after ${forS}s (${open.total} failures)`);
+    this.log.info(
+      { ...fields, event: `${fields.event}-recovered`, failures: open.total, downMs: nowMs - open.sinceMs },
+      `recovered: ${what} after ${forS}s (${open.total} failures)`,
+    );
     return true;
   }
 

@@ -56,7 +56,11 @@ for (const mode of ['htpasswd', 'token'] as const) {
 
     it('reads the image with credentials from the environment', async (t) => {
       if (!(await needService(t, registryCheck)) || !registry) return;
-      const env = { DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'microscale-empty-')), MICROSCALE_REGISTRY_USERNAME: USER.username, MICROSCALE_REGISTRY_PASSWORD: USER.password };
+      const env = {
+        DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'microscale-empty-')),
+        MICROSCALE_REGISTRY_USERNAME: USER.username,
+        MICROSCALE_REGISTRY_PASSWORD: USER.password,
+      };
       const metadata = await inspectRegistryImage(new RegistryClient({ env }), parseReference(image));
       assert.equal(metadata.labels['org.opencontainers.image.title'], `behind-${mode}`);
     });

@@ -64,7 +64,18 @@ export function escapeXml(text: string): string {
 function textWidth(text: string): number {
   let width = 0;
   // Erring wide: a badge a few pixels too roomy looks fine, clipped text does not (DejaVu is wider).
-  for (const char of text) width += /[il.,:;|!'I1]/.test(char) ? 4 : char === ' ' ? 4.5 : /[mwMW@%]/.test(char) ? 11.5 : /[A-Z]/.test(char) ? 8.8 : /[0-9]/.test(char) ? 7.6 : 7;
+  for (const char of text)
+    width += /[il.,:;|!'I1]/.test(char)
+      ? 4
+      : char === ' '
+        ? 4.5
+        : /[mwMW@%]/.test(char)
+          ? 11.5
+          : /[A-Z]/.test(char)
+            ? 8.8
+            : /[0-9]/.test(char)
+              ? 7.6
+              : 7;
   return Math.ceil(width);
 }
 
@@ -73,10 +84,12 @@ function textWidth(text: string): number {
  * and newlines become spaces), lone surrogates and U+FFFE/U+FFFF. Labels come from whoever built the image.
  */
 export function printable(text: string): string {
-  return text
-    .replace(/[\t\n\r]/g, ' ')
-    // eslint-disable-next-line no-control-regex -- matching control characters is the point
-    .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '');
+  return (
+    text
+      .replace(/[\t\n\r]/g, ' ')
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
+      .replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+  );
 }
 
 function clip(text: string, max = 60): string {

@@ -31,7 +31,20 @@ export const CONVENTION_PAIRS: readonly ConventionPair[] = [
 ];
 
 /** label-schema 1.0 keys with no OCI counterpart (run hints for docker and rkt). */
-export const LABEL_SCHEMA_EXTRA = ['docker.cmd', 'docker.cmd.devel', 'docker.cmd.test', 'docker.cmd.debug', 'docker.cmd.help', 'docker.params', 'rkt.cmd', 'rkt.cmd.devel', 'rkt.cmd.test', 'rkt.cmd.debug', 'rkt.cmd.help', 'rkt.params'].map((k) => `${LS}${k}`);
+export const LABEL_SCHEMA_EXTRA = [
+  'docker.cmd',
+  'docker.cmd.devel',
+  'docker.cmd.test',
+  'docker.cmd.debug',
+  'docker.cmd.help',
+  'docker.params',
+  'rkt.cmd',
+  'rkt.cmd.devel',
+  'rkt.cmd.test',
+  'rkt.cmd.debug',
+  'rkt.cmd.help',
+  'rkt.params',
+].map((k) => `${LS}${k}`);
 
 export const OCI_KEYS = CONVENTION_PAIRS.flatMap((p) => (p.oci ? [p.oci] : []));
 export const LABEL_SCHEMA_KEYS = [...CONVENTION_PAIRS.flatMap((p) => (p.labelSchema ? [p.labelSchema] : [])), ...LABEL_SCHEMA_EXTRA];
@@ -61,7 +74,11 @@ export function sideBySide(labels: Readonly<Record<string, string>>, annotations
 }
 
 /** The first value either convention gives for a field (OCI first, as the newer one). */
-export function conventionValue(field: string, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>> = {}): string | undefined {
+export function conventionValue(
+  field: string,
+  labels: Readonly<Record<string, string>>,
+  annotations: Readonly<Record<string, string>> = {},
+): string | undefined {
   const pair = CONVENTION_PAIRS.find((p) => p.field === field);
   if (!pair) return undefined;
   return (pair.oci ? (labels[pair.oci] ?? annotations[pair.oci]) : undefined) ?? (pair.labelSchema ? labels[pair.labelSchema] : undefined);

@@ -24,9 +24,14 @@ export async function inspectEngineImage(ref: ImageReference, docker: Docker = n
     info = (await docker.getImage(name).inspect()) as unknown as InspectInfo;
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
-    if (status === 404) throw new RegistryError('not-found', ref.original, `no image "${name}" in the local Docker Engine; build or pull it first`);
+    if (status === 404)
+      throw new RegistryError('not-found', ref.original, `no image "${name}" in the local Docker Engine; build or pull it first`);
     const code = (error as { code?: string }).code;
-    throw new RegistryError('unreachable', ref.original, `cannot ask the local Docker Engine (${code ?? (error instanceof Error ? error.message : String(error))}); is it running (DOCKER_HOST or /var/run/docker.sock)?`);
+    throw new RegistryError(
+      'unreachable',
+      ref.original,
+      `cannot ask the local Docker Engine (${code ?? (error instanceof Error ? error.message : String(error))}); is it running (DOCKER_HOST or /var/run/docker.sock)?`,
+    );
   }
   const platform = [info.Os, info.Architecture, info.Variant].filter(Boolean).join('/') || 'unknown';
   const repoDigest = (info.RepoDigests ?? [])[0]?.split('@')[1];

@@ -21,7 +21,10 @@ describe('images only in the local Docker Engine', { timeout: 120_000 }, () => {
     // A registry host nobody listens on: the image can only be found in the engine.
     name = `127.0.0.1:${await freePort()}/local/only:v1`;
     const dockerfile = 'FROM busybox:latest\nLABEL org.opencontainers.image.title=local-only io.microscale.priority=3\n';
-    const built = spawnSync('docker', ['build', '-q', '--label', 'microscale.test=metadata', '-t', name, '-'], { input: dockerfile, encoding: 'utf8' });
+    const built = spawnSync('docker', ['build', '-q', '--label', 'microscale.test=metadata', '-t', name, '-'], {
+      input: dockerfile,
+      encoding: 'utf8',
+    });
     assert.equal(built.status, 0, built.stderr);
   });
   after(() => {
@@ -49,7 +52,10 @@ describe('images only in the local Docker Engine', { timeout: 120_000 }, () => {
   it('an image in neither place is a not-found/unreachable error naming the reference', async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const missing = name.replace('only:v1', 'nothere:v1');
-    await assert.rejects(readImage(missing, { from: 'engine' }), (error: RegistryError) => error.failure === 'not-found' && error.message.startsWith(`${missing}: not-found: no image`));
+    await assert.rejects(
+      readImage(missing, { from: 'engine' }),
+      (error: RegistryError) => error.failure === 'not-found' && error.message.startsWith(`${missing}: not-found: no image`),
+    );
     await assert.rejects(readImage(missing, { from: 'auto' }), /unreachable: .*and the local Docker Engine has no such image either/);
   });
 });

@@ -12,13 +12,23 @@ const main = new URL('../cli/main.ts', import.meta.url).pathname;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', main, ...args], { timeout: 240_000, env: { ...process.env, DOCKER_CONFIG: '/nonexistent' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', main, ...args],
+      { timeout: 240_000, env: { ...process.env, DOCKER_CONFIG: '/nonexistent' } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
-const manifest = JSON.stringify({ schemaVersion: 2, mediaType: DOCKER_MANIFEST, config: { digest: 'sha256:' + '0'.repeat(64), size: 2 }, layers: [] });
+const manifest = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: DOCKER_MANIFEST,
+  config: { digest: 'sha256:' + '0'.repeat(64), size: 2 },
+  layers: [],
+});
 const wrongDigest = `sha256:${createHash('sha256').update(`${manifest} `).digest('hex')}`;
 
 function fakeRegistry(): Server {
@@ -30,7 +40,9 @@ function fakeRegistry(): Server {
       return;
     }
     if (path.startsWith('/v2/locked/')) {
-      res.writeHead(401, { 'www-authenticate': 'Basic realm="fake"', 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      res
+        .writeHead(401, { 'www-authenticate': 'Basic realm="fake"', 'content-type': 'application/json' })
+        .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
       return;
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
@@ -98,7 +110,10 @@ describe('microscale image: bad references and misbehaving registries', { timeou
   it('a manifest whose content does not hash to its digest is refused', async () => {
     const { code, stderr } = await run('tampered');
     assert.equal(code, 1);
-    assert.match(stderr, new RegExp(`tampered/app:v1: digest-mismatch: manifest v1: the registry said ${wrongDigest} but the content hashes to sha256:`));
+    assert.match(
+      stderr,
+      new RegExp(`tampered/app:v1: digest-mismatch: manifest v1: the registry said ${wrongDigest} but the content hashes to sha256:`),
+    );
   });
 
   it('an unknown --platform or --kind is bad input', async () => {

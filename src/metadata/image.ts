@@ -57,15 +57,28 @@ async function resolvePlatform(client: RegistryClient, ref: ImageReference, top:
   const platforms = availablePlatforms(entries);
   const chosen = choosePlatform(entries, wanted);
   if (!chosen) {
-    throw new RegistryError('no-platform', ref.original, `no ${formatPlatform(wanted)} image in the index; it has ${platforms.join(', ') || 'no platforms'}; pick one with --platform`);
+    throw new RegistryError(
+      'no-platform',
+      ref.original,
+      `no ${formatPlatform(wanted)} image in the index; it has ${platforms.join(', ') || 'no platforms'}; pick one with --platform`,
+    );
   }
   const manifest = await client.getManifest(ref, chosen.digest, signal);
-  if (manifest.kind !== 'manifest') throw new RegistryError('bad-response', ref.original, `index entry ${chosen.digest} is itself an index; nested indexes are not followed`);
+  if (manifest.kind !== 'manifest')
+    throw new RegistryError(
+      'bad-response',
+      ref.original,
+      `index entry ${chosen.digest} is itself an index; nested indexes are not followed`,
+    );
   return { manifest, platforms };
 }
 
 /** Reads an image from its registry: index → platform manifest → config blob, every piece digest-checked. */
-export async function inspectRegistryImage(client: RegistryClient, ref: ImageReference, options: { platform?: Platform; signal?: AbortSignal } = {}): Promise<ImageMetadata> {
+export async function inspectRegistryImage(
+  client: RegistryClient,
+  ref: ImageReference,
+  options: { platform?: Platform; signal?: AbortSignal } = {},
+): Promise<ImageMetadata> {
   const wanted = options.platform ?? DEFAULT_PLATFORM;
   const top = await client.getManifest(ref, undefined, options.signal);
   const { manifest, platforms } = await resolvePlatform(client, ref, top, wanted, options.signal);
@@ -79,8 +92,14 @@ export async function inspectRegistryImage(client: RegistryClient, ref: ImageRef
   } catch {
     throw new RegistryError('bad-response', ref.original, `config blob ${configDigest} is not JSON`);
   }
-  const layers = (json.layers ?? []).map((l) => ({ digest: String(l.digest ?? ''), size: Number(l.size ?? 0), mediaType: String(l.mediaType ?? '') }));
-  const platform = formatPlatform(config.os && config.architecture ? { os: config.os, architecture: config.architecture, variant: config.variant } : undefined);
+  const layers = (json.layers ?? []).map((l) => ({
+    digest: String(l.digest ?? ''),
+    size: Number(l.size ?? 0),
+    mediaType: String(l.mediaType ?? ''),
+  }));
+  const platform = formatPlatform(
+    config.os && config.architecture ? { os: config.os, architecture: config.architecture, variant: config.variant } : undefined,
+  );
   return {
     reference: ref.original,
     name: canonicalName(ref),

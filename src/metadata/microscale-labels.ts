@@ -60,7 +60,10 @@ export function readPolicyLabels(labels: Readonly<Record<string, string>>): Labe
     else if (!result.success) {
       const hint = key === 'target' ? ' (as a label: remainder, direct, queueLength=N or perContainer=N)' : '';
       for (const line of formatIssues(result.error.issues, value)) {
-        problems.push({ label, message: `${line.replace(/^\(root\): /, '').replace(/, got .*$/, '')}, got ${JSON.stringify(text)}${hint}` });
+        problems.push({
+          label,
+          message: `${line.replace(/^\(root\): /, '').replace(/, got .*$/, '')}, got ${JSON.stringify(text)}${hint}`,
+        });
       }
     }
   }

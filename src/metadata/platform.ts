@@ -31,7 +31,10 @@ export function formatPlatform(platform: Platform | undefined): string {
 }
 
 export function isAttestation(entry: IndexEntry): boolean {
-  return entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
+  return (
+    entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
+    (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown')
+  );
 }
 
 /** The entry for `wanted`: exact variant when one is asked for, else the first os/arch match. */

@@ -27,8 +27,17 @@ describe('policy from image labels (real docker-registry)', { timeout: 400_000 }
   before(async () => {
     if (!(await needService(undefined, registryCheck))) return;
     registry = await startRegistry('none');
-    images.push(await buildAndPush(registry, 'policy/orders:v1', { 'io.microscale.priority': '2', 'io.microscale.min': '1', 'io.microscale.max': '7', 'io.microscale.target': 'queueLength=50' }));
-    images.push(await buildAndPush(registry, 'policy/bad:v1', { 'io.microscale.priority': 'high', 'io.microscale.target': 'queueLength=0' }));
+    images.push(
+      await buildAndPush(registry, 'policy/orders:v1', {
+        'io.microscale.priority': '2',
+        'io.microscale.min': '1',
+        'io.microscale.max': '7',
+        'io.microscale.target': 'queueLength=50',
+      }),
+    );
+    images.push(
+      await buildAndPush(registry, 'policy/bad:v1', { 'io.microscale.priority': 'high', 'io.microscale.target': 'queueLength=0' }),
+    );
   });
   after(async () => {
     for (const image of images) if (registry) removeLocalImage(registry, image);
@@ -52,16 +61,24 @@ services:
     assert.deepEqual(services[1]?.origins, { priority: 'config', min: 'default', max: 'default', target: 'config' });
     const run = spawnSync(process.execPath, ['--import', 'tsx', main, 'validate', '-c', path], { encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /orders \[labels from .*policy\/orders:v1\]: priority 2 \(image label io\.microscale\.priority\), min 1 \(image label io\.microscale\.min\), max 5 \(config\), target queueLength=50 \(image label io\.microscale\.target\)/);
+    assert.match(
+      run.stdout,
+      /orders \[labels from .*policy\/orders:v1\]: priority 2 \(image label io\.microscale\.priority\), min 1 \(image label io\.microscale\.min\), max 5 \(config\), target queueLength=50 \(image label io\.microscale\.target\)/,
+    );
   });
 
   it('rejects bad label values with the service path, the image, the label and the value', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
-    const path = configFile(`capacity: 9\nservices:\n  - {name: bad, labelsFrom: {registry: "${registry.host}/policy/bad:v1"}, metric: {source: random}}\n`);
+    const path = configFile(
+      `capacity: 9\nservices:\n  - {name: bad, labelsFrom: {registry: "${registry.host}/policy/bad:v1"}, metric: {source: random}}\n`,
+    );
     await assert.rejects(loadConfigWithOrigins(path), (error: ConfigError) => {
       assert.ok(error instanceof ConfigError);
       const text = error.problems.join('\n');
-      assert.match(text, /services\[0\]\.labelsFrom: image .*policy\/bad:v1 label io\.microscale\.priority: expected an integer >= 1, got "high"/);
+      assert.match(
+        text,
+        /services\[0\]\.labelsFrom: image .*policy\/bad:v1 label io\.microscale\.priority: expected an integer >= 1, got "high"/,
+      );
       assert.match(text, /label io\.microscale\.target: .*expected a number > 0, got "queueLength=0"/);
       return true;
     });
@@ -71,11 +88,17 @@ services:
     if (!(await needService(t, registryCheck))) return;
     const host = `127.0.0.1:${await freePort()}`;
     const path = configFile(`capacity: 9\nservices:\n  - {name: gone, labelsFrom: {registry: "${host}/x/y:v1"}, target: remainder}\n`);
-    await assert.rejects(loadConfigWithOrigins(path), /services\[0\]\.labelsFrom: cannot read the labels of 127\.0\.0\.1:\d+\/x\/y:v1: unreachable: cannot reach/);
+    await assert.rejects(
+      loadConfigWithOrigins(path),
+      /services\[0\]\.labelsFrom: cannot read the labels of 127\.0\.0\.1:\d+\/x\/y:v1: unreachable: cannot reach/,
+    );
   });
 
   it('a service that opts in without an image is told how to name one', async () => {
     const path = configFile('capacity: 9\nservices:\n  - {name: a, labelsFrom: registry, target: remainder}\n');
-    await assert.rejects(loadConfigWithOrigins(path), /services\[0\]\.labelsFrom: needs an image; add image: REF to the service or write labelsFrom: \{registry: REF\}/);
+    await assert.rejects(
+      loadConfigWithOrigins(path),
+      /services\[0\]\.labelsFrom: needs an image; add image: REF to the service or write labelsFrom: \{registry: REF\}/,
+    );
   });
 });

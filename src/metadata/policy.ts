@@ -52,15 +52,28 @@ async function defaultReader(): Promise<ReadLabels> {
   return async (image, from) => (await readImage(image, { from, client })).labels;
 }
 
-async function resolveService(raw: unknown, index: number, env: NodeJS.ProcessEnv, read: () => Promise<ReadLabels>): Promise<{ service: unknown; origins: ServiceOrigins | undefined; problems: string[] }> {
+async function resolveService(
+  raw: unknown,
+  index: number,
+  env: NodeJS.ProcessEnv,
+  read: () => Promise<ReadLabels>,
+): Promise<{ service: unknown; origins: ServiceOrigins | undefined; problems: string[] }> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { service: raw, origins: undefined, problems: [] };
   const service = raw as RawService;
   const name = typeof service.name === 'string' ? service.name : `services[${index}]`;
   const wanted = optIn(service, env);
-  const origins = Object.fromEntries(POLICY_KEYS.map((key) => [key, key in service ? 'config' : 'default'])) as Record<PolicyKey, ValueOrigin>;
+  const origins = Object.fromEntries(POLICY_KEYS.map((key) => [key, key in service ? 'config' : 'default'])) as Record<
+    PolicyKey,
+    ValueOrigin
+  >;
   if (!wanted) return { service, origins: { service: name, image: undefined, origins }, problems: [] };
   const path = `services[${index}].labelsFrom`;
-  if (!wanted.image) return { service, origins: undefined, problems: [`${path}: needs an image; add image: REF to the service or write labelsFrom: {${wanted.from}: REF}`] };
+  if (!wanted.image)
+    return {
+      service,
+      origins: undefined,
+      problems: [`${path}: needs an image; add image: REF to the service or write labelsFrom: {${wanted.from}: REF}`],
+    };
   let labels: Readonly<Record<string, string>>;
   try {
     labels = await (await read())(wanted.image, wanted.from);
@@ -79,8 +92,13 @@ async function resolveService(raw: unknown, index: number, env: NodeJS.ProcessEn
 }
 
 /** Fills in label values for every service that opts in; reads all images at once. */
-export async function applyImageLabels(document: unknown, env: NodeJS.ProcessEnv = process.env, reader?: ReadLabels): Promise<LabelResolution> {
-  const root = document !== null && typeof document === 'object' && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
+export async function applyImageLabels(
+  document: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  reader?: ReadLabels,
+): Promise<LabelResolution> {
+  const root =
+    document !== null && typeof document === 'object' && !Array.isArray(document) ? (document as Record<string, unknown>) : undefined;
   const services = Array.isArray(root?.services) ? (root.services as unknown[]) : undefined;
   if (!root || !services) return { document, services: [], problems: [] };
   let shared: Promise<ReadLabels> | undefined;
@@ -99,8 +117,18 @@ export function describeOrigins(config: MicroscaleConfig, services: readonly Ser
   for (const entry of services) {
     const service = config.services.find((s) => s.name === entry.service);
     if (!service || !entry.image) continue;
-    const target = service.target.kind === 'queueLength' ? `queueLength=${service.target.queueLength}` : service.target.kind === 'perContainer' ? `perContainer=${service.target.perContainer}` : service.target.kind;
-    const values: Record<PolicyKey, string> = { priority: String(service.priority), min: String(service.min), max: String(service.max), target };
+    const target =
+      service.target.kind === 'queueLength'
+        ? `queueLength=${service.target.queueLength}`
+        : service.target.kind === 'perContainer'
+          ? `perContainer=${service.target.perContainer}`
+          : service.target.kind;
+    const values: Record<PolicyKey, string> = {
+      priority: String(service.priority),
+      min: String(service.min),
+      max: String(service.max),
+      target,
+    };
     const parts = POLICY_KEYS.map((key) => {
       const origin = entry.origins[key];
       return `${key} ${values[key]} (${origin === 'image label' ? `image label ${MICROSCALE_LABELS[key]}` : origin})`;

@@ -20,8 +20,12 @@ export function describeImage(image: ImageMetadata): string {
     `size:      ${formatBytes(image.size)} in ${image.layers.length} layer${image.layers.length === 1 ? '' : 's'}`,
   ];
   const layers = image.layers.map((l) => `${l.digest}  ${l.size > 0 ? formatBytes(l.size) : ''}`.trimEnd());
-  const labels = Object.entries(image.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
-  const annotations = Object.entries(image.annotations).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`);
+  const labels = Object.entries(image.labels)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
+  const annotations = Object.entries(image.annotations)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`);
   const rows = sideBySide(image.labels, image.annotations);
   const width = Math.max(0, ...rows.map((r) => r.field.length));
   const pairs = rows.map((r) => {

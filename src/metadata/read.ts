@@ -27,7 +27,10 @@ export async function readImage(text: string, options: ReadImageOptions = {}): P
   const from = options.from ?? 'auto';
   if (from === 'engine') return inspectEngineImage(ref, options.docker);
   const client = options.client ?? new RegistryClient();
-  const registryOptions = { ...(options.platform ? { platform: options.platform } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  const registryOptions = {
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
   if (from === 'registry') return inspectRegistryImage(client, ref, registryOptions);
   try {
     return await inspectRegistryImage(client, ref, registryOptions);
@@ -36,7 +39,10 @@ export async function readImage(text: string, options: ReadImageOptions = {}): P
     try {
       return await inspectEngineImage(ref, options.docker);
     } catch (engineError) {
-      const engine = engineError instanceof RegistryError && engineError.failure === 'not-found' ? 'has no such image either' : 'could not be asked either';
+      const engine =
+        engineError instanceof RegistryError && engineError.failure === 'not-found'
+          ? 'has no such image either'
+          : 'could not be asked either';
       throw new RegistryError(error.failure, error.reference, `${error.detail} (and the local Docker Engine ${engine})`);
     }
   }

@@ -20,7 +20,10 @@ describe('parseReference (as docker pull reads a name)', () => {
   for (const [text, registry, repository, tag, digest] of cases) {
     it(text, () => {
       const ref = parseReference(text);
-      assert.deepEqual({ registry: ref.registry, repository: ref.repository, tag: ref.tag, digest: ref.digest }, { registry, repository, tag, digest });
+      assert.deepEqual(
+        { registry: ref.registry, repository: ref.repository, tag: ref.tag, digest: ref.digest },
+        { registry, repository, tag, digest },
+      );
     });
   }
 
@@ -39,13 +42,16 @@ describe('parseReference (as docker pull reads a name)', () => {
   ];
   for (const [text, message] of bad) {
     it(`rejects ${JSON.stringify(text.slice(0, 30))}`, () => {
-      assert.throws(() => parseReference(text), (error: RegistryError) => {
-        assert.ok(error instanceof RegistryError);
-        assert.equal(error.failure, 'bad-reference');
-        assert.equal(error.reference, text);
-        assert.match(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => parseReference(text),
+        (error: RegistryError) => {
+          assert.ok(error instanceof RegistryError);
+          assert.equal(error.failure, 'bad-reference');
+          assert.equal(error.reference, text);
+          assert.match(error.message, message);
+          return true;
+        },
+      );
     });
   }
 
@@ -55,6 +61,9 @@ describe('parseReference (as docker pull reads a name)', () => {
     assert.equal(registryBaseUrl(parseReference('busybox')), 'https://registry-1.docker.io');
     assert.equal(registryBaseUrl(parseReference('127.0.0.1:5000/a')), 'http://127.0.0.1:5000');
     assert.equal(registryBaseUrl(parseReference('reg.lan:5000/a')), 'https://reg.lan:5000');
-    assert.equal(registryBaseUrl(parseReference('reg.lan:5000/a'), { MICROSCALE_INSECURE_REGISTRIES: 'reg.lan:5000' }), 'http://reg.lan:5000');
+    assert.equal(
+      registryBaseUrl(parseReference('reg.lan:5000/a'), { MICROSCALE_INSECURE_REGISTRIES: 'reg.lan:5000' }),
+      'http://reg.lan:5000',
+    );
   });
 });

@@ -21,7 +21,8 @@ const NAME = new RegExp(`^${component}(?:/${component})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
-const DOMAIN = /^(?:localhost|\[[0-9a-fA-F:]+\]|(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*)(?::\d{1,5})?$/;
+const DOMAIN =
+  /^(?:localhost|\[[0-9a-fA-F:]+\]|(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*)(?::\d{1,5})?$/;
 
 function bad(original: string, detail: string): RegistryError {
   return new RegistryError('bad-reference', original, `invalid reference format: ${detail}`);
@@ -48,7 +49,8 @@ export function parseReference(text: string): ImageReference {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     if (!DIGEST.test(digest)) throw bad(original, `"${digest}" is not a digest; expected algorithm:hex, e.g. sha256:<64 hex digits>`);
-    if (digest.startsWith('sha256:') && !SHA256.test(digest)) throw bad(original, `"${digest}" is not a sha256 digest (64 lowercase hex digits)`);
+    if (digest.startsWith('sha256:') && !SHA256.test(digest))
+      throw bad(original, `"${digest}" is not a sha256 digest (64 lowercase hex digits)`);
   }
   let tag: string | undefined;
   const lastSlash = rest.lastIndexOf('/');
@@ -64,7 +66,8 @@ export function parseReference(text: string): ImageReference {
   }
   if (!DOMAIN.test(registry)) throw bad(original, `"${registry}" is not a registry host[:port]`);
   if (path === '') throw bad(original, 'the repository name is missing');
-  if (!NAME.test(path)) throw bad(original, `repository name "${path}" may hold only lowercase letters, digits and separators (".", "_", "__", "-", "/")`);
+  if (!NAME.test(path))
+    throw bad(original, `repository name "${path}" may hold only lowercase letters, digits and separators (".", "_", "__", "-", "/")`);
   if (registry.length + 1 + path.length > 255) throw bad(original, 'the repository name is longer than 255 characters');
   const repository = registry === DOCKER_HUB && !path.includes('/') ? `library/${path}` : path;
   return { registry, repository, tag: tag ?? (digest ? undefined : 'latest'), digest, original };
@@ -98,6 +101,9 @@ function isLoopback(host: string): boolean {
  */
 export function registryBaseUrl(ref: ImageReference, env: NodeJS.ProcessEnv = process.env): string {
   if (ref.registry === DOCKER_HUB) return 'https://registry-1.docker.io';
-  const insecure = (env.MICROSCALE_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  const insecure = (env.MICROSCALE_INSECURE_REGISTRIES ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   return `${isLoopback(ref.registry) || insecure.includes(ref.registry) ? 'http' : 'https'}://${ref.registry}`;
 }

@@ -64,11 +64,14 @@ describe('registry client against a real docker-registry (no auth)', { timeout: 
     const arm64 = await inspectRegistryImage(client, ref, { platform: { os: 'linux', architecture: 'arm64' } });
     assert.equal(arm64.manifestDigest, index.manifests[1]);
     assert.equal(arm64.platform, 'linux/arm64/v8');
-    await assert.rejects(inspectRegistryImage(client, ref, { platform: { os: 'linux', architecture: 's390x' } }), (error: RegistryError) => {
-      assert.equal(error.failure, 'no-platform');
-      assert.match(error.message, /demo\/multi:v1.*no linux\/s390x image.*linux\/amd64, linux\/arm64\/v8/);
-      return true;
-    });
+    await assert.rejects(
+      inspectRegistryImage(client, ref, { platform: { os: 'linux', architecture: 's390x' } }),
+      (error: RegistryError) => {
+        assert.equal(error.failure, 'no-platform');
+        assert.match(error.message, /demo\/multi:v1.*no linux\/s390x image.*linux\/amd64, linux\/arm64\/v8/);
+        return true;
+      },
+    );
   });
 
   it('reads an image by digest, and says which tag or repository is missing', async (t) => {

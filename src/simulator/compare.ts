@@ -9,9 +9,15 @@ import type { Trace } from './trace.js';
 export type Comparison = ReadonlyMap<PolicyName, RunResult>;
 
 /** Every policy in the same run; `staticCounts` sizes the static policy (bench control: the best fixed allocation). */
-export function compareAll(scenario: Scenario, trace: Trace, options: { sampleEveryS?: number; durationS?: number; staticCounts?: ReadonlyMap<string, number> } = {}): Comparison {
+export function compareAll(
+  scenario: Scenario,
+  trace: Trace,
+  options: { sampleEveryS?: number; durationS?: number; staticCounts?: ReadonlyMap<string, number> } = {},
+): Comparison {
   const { staticCounts, ...runOptions } = options;
-  return new Map(POLICY_NAMES.map((name) => [name, simulate(scenario, trace, createPolicy(name, { scenario, trace, staticCounts }), runOptions)]));
+  return new Map(
+    POLICY_NAMES.map((name) => [name, simulate(scenario, trace, createPolicy(name, { scenario, trace, staticCounts }), runOptions)]),
+  );
 }
 
 /** a / b as text: "0.04", "1.00" when both are 0, "∞" when only b is. */
@@ -57,10 +63,26 @@ export function checkGoals(comparison: Comparison, ours: Figures = figuresOf(com
   const dominatedBy = (['hpa', 'keda', 'kpa', 'static'] as const).filter((name) => dominates(get(name), ours));
   const s = (v: number) => `${v.toFixed(1)} s`;
   return [
-    { goal: 'SLA s ≤ 0.1 × best(hpa, keda)', met: ours.violationS <= bestHpaKeda / 10, detail: `${s(ours.violationS)} vs ${s(bestHpaKeda)}` },
+    {
+      goal: 'SLA s ≤ 0.1 × best(hpa, keda)',
+      met: ours.violationS <= bestHpaKeda / 10,
+      detail: `${s(ours.violationS)} vs ${s(bestHpaKeda)}`,
+    },
     { goal: 'SLA s ≤ 0.5 × kpa', met: ours.violationS <= kpa / 2, detail: `${s(ours.violationS)} vs ${s(kpa)}` },
-    { goal: 'SLA s ≤ max(2 × oracle, oracle + 5 s)', met: ours.violationS <= oracleBound, detail: `${s(ours.violationS)} vs oracle ${s(oracle.violationS)}` },
-    { goal: 'utilisation ≥ oracle − 3 points', met: ours.utilization >= oracle.utilization - 0.03, detail: `${(ours.utilization * 100).toFixed(1)} % vs oracle ${(oracle.utilization * 100).toFixed(1)} %` },
-    { goal: 'not dominated', met: dominatedBy.length === 0, detail: dominatedBy.length === 0 ? 'no baseline as good on all three' : `by ${dominatedBy.join(', ')}` },
+    {
+      goal: 'SLA s ≤ max(2 × oracle, oracle + 5 s)',
+      met: ours.violationS <= oracleBound,
+      detail: `${s(ours.violationS)} vs oracle ${s(oracle.violationS)}`,
+    },
+    {
+      goal: 'utilisation ≥ oracle − 3 points',
+      met: ours.utilization >= oracle.utilization - 0.03,
+      detail: `${(ours.utilization * 100).toFixed(1)} % vs oracle ${(oracle.utilization * 100).toFixed(1)} %`,
+    },
+    {
+      goal: 'not dominated',
+      met: dominatedBy.length === 0,
+      detail: dominatedBy.length === 0 ? 'no baseline as good on all three' : `by ${dominatedBy.join(', ')}`,
+    },
   ];
 }

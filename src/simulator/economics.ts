@@ -29,7 +29,8 @@ export function smallestStaticMatch(scenario: Scenario, trace: Trace, microscale
   const allowed = microscale.slaViolationS + scenario.config.intervalMs / 1000;
   let low = Math.max(1, service.config.min);
   let high = service.config.max;
-  if (violationWith(scenario, trace, microscale.name, high) > allowed) return { service: microscale.name, count: undefined, slaViolationS: undefined, freedContainerHours: undefined };
+  if (violationWith(scenario, trace, microscale.name, high) > allowed)
+    return { service: microscale.name, count: undefined, slaViolationS: undefined, freedContainerHours: undefined };
   while (low < high) {
     const mid = Math.floor((low + high) / 2);
     if (violationWith(scenario, trace, microscale.name, mid) <= allowed) high = mid;
@@ -52,7 +53,12 @@ export function bestStaticCount(scenario: Scenario, trace: Trace, service: strin
   if (!config) throw new Error(`no service ${service}`);
   const options = { durationS };
   const violation = (count: number) =>
-    simulate(scenario, trace, createPolicy('static', { scenario, trace, staticCounts: new Map([[service, count]]) }), options).score.services.find((s) => s.name === service)?.slaViolationS ?? Number.POSITIVE_INFINITY;
+    simulate(
+      scenario,
+      trace,
+      createPolicy('static', { scenario, trace, staticCounts: new Map([[service, count]]) }),
+      options,
+    ).score.services.find((s) => s.name === service)?.slaViolationS ?? Number.POSITIVE_INFINITY;
   const best = violation(config.max);
   let low = Math.max(1, config.min);
   let high = config.max;

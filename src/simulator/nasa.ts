@@ -21,7 +21,11 @@ export interface NasaTrace {
 }
 
 /** The NASA traces found, scaled to `peak` messages/s on `column`; the missing ones named in `missing`. */
-export async function loadNasaTraces(column: string, peak: number, env: NodeJS.ProcessEnv = process.env): Promise<{ traces: NasaTrace[]; missing: string[] }> {
+export async function loadNasaTraces(
+  column: string,
+  peak: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ traces: NasaTrace[]; missing: string[] }> {
   const dir = sharedTracesDir(env);
   const traces: NasaTrace[] = [];
   const missing: string[] = [];
@@ -31,7 +35,10 @@ export async function loadNasaTraces(column: string, peak: number, env: NodeJS.P
       missing.push(path);
       continue;
     }
-    traces.push({ name: file.replace('trace-nasa-', '').replace('.csv', ''), trace: scaleColumn(await loadTrace(path), 'rate', peak, column) });
+    traces.push({
+      name: file.replace('trace-nasa-', '').replace('.csv', ''),
+      trace: scaleColumn(await loadTrace(path), 'rate', peak, column),
+    });
   }
   return { traces, missing };
 }

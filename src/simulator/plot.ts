@@ -16,7 +16,13 @@ function escape(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 }
 
-function panel(title: string, top: number, durationS: number, yMax: number, lines: { label: string; values: readonly [number, number][]; colour: string; dashed?: boolean }[]): string {
+function panel(
+  title: string,
+  top: number,
+  durationS: number,
+  yMax: number,
+  lines: { label: string; values: readonly [number, number][]; colour: string; dashed?: boolean }[],
+): string {
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const x = (tS: number): number => MARGIN.left + (tS / Math.max(1, durationS)) * plotWidth;
   const y = (v: number): number => top + PANEL - (Math.min(v, yMax) / Math.max(1e-9, yMax)) * PANEL;
@@ -27,8 +33,12 @@ function panel(title: string, top: number, durationS: number, yMax: number, line
     `<text x="${MARGIN.left - 6}" y="${top + PANEL}" font-size="11" text-anchor="end">0</text>`,
   ];
   lines.forEach((line, i) => {
-    out.push(`<path d="${path(line.values.map(([t, v]) => [x(t), y(v)]))}" fill="none" stroke="${line.colour}" stroke-width="1.2"${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`);
-    out.push(`<text x="${WIDTH - MARGIN.right - 4}" y="${top + 14 + i * 14}" font-size="11" text-anchor="end" fill="${line.colour}">${escape(line.label)}</text>`);
+    out.push(
+      `<path d="${path(line.values.map(([t, v]) => [x(t), y(v)]))}" fill="none" stroke="${line.colour}" stroke-width="1.2"${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
+    );
+    out.push(
+      `<text x="${WIDTH - MARGIN.right - 4}" y="${top + 14 + i * 14}" font-size="11" text-anchor="end" fill="${line.colour}">${escape(line.label)}</text>`,
+    );
   });
   return out.join('\n');
 }
@@ -43,7 +53,20 @@ export function plotRun(scenario: Scenario, result: RunResult, title: string): s
     const colour = COLOURS[k % COLOURS.length] ?? '#000';
     const sla = slas[k] ?? 0;
     const lines = [{ label: `${s.config.name} queue`, values: series.map((p): [number, number] => [p.tS, p.queue[i] ?? 0]), colour }];
-    return sla > 0 ? [...lines, { label: `${s.config.name} SLA ${sla}`, values: [[0, sla], [durationS, sla]] as [number, number][], colour, dashed: true }] : lines;
+    return sla > 0
+      ? [
+          ...lines,
+          {
+            label: `${s.config.name} SLA ${sla}`,
+            values: [
+              [0, sla],
+              [durationS, sla],
+            ] as [number, number][],
+            colour,
+            dashed: true,
+          },
+        ]
+      : lines;
   });
   const containerLines = scenario.services.map((s, i) => ({
     label: `${s.config.name} (P${s.config.priority}) containers`,
@@ -56,7 +79,13 @@ export function plotRun(scenario: Scenario, result: RunResult, title: string): s
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(`${title}: queue length (messages)`, MARGIN.top, durationS, queueMax, queueLines),
-    panel(`containers (pool of ${capacity}); x axis: ${Math.round(durationS)} s`, MARGIN.top + PANEL + MARGIN.gap, durationS, capacity, containerLines),
+    panel(
+      `containers (pool of ${capacity}); x axis: ${Math.round(durationS)} s`,
+      MARGIN.top + PANEL + MARGIN.gap,
+      durationS,
+      capacity,
+      containerLines,
+    ),
     '</svg>',
   ].join('\n');
 }

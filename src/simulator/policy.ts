@@ -46,7 +46,14 @@ export function placeOnPool(replicas: ReadonlyMap<string, number>, views: readon
     views.map((v) => {
       const config = v.service.config;
       const wanted = replicas.get(config.name) ?? v.actual.running + v.actual.starting;
-      return { name: config.name, priority: config.priority, min: 0, max: config.max, desired: { kind: 'count', count: wanted }, actual: v.actual };
+      return {
+        name: config.name,
+        priority: config.priority,
+        min: 0,
+        max: config.max,
+        desired: { kind: 'count', count: wanted },
+        actual: v.actual,
+      };
     }),
     capacity,
   );

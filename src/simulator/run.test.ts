@@ -12,7 +12,14 @@ const scenario = parseScenario({
   engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
   capacity: 20,
   services: [
-    { name: 'orders', priority: 1, min: 1, max: 20, target: { queueLength: 50 }, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } },
+    {
+      name: 'orders',
+      priority: 1,
+      min: 1,
+      max: 20,
+      target: { queueLength: 50 },
+      simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
+    },
     { name: 'reports', priority: 2, target: 'remainder' },
   ],
 });
@@ -28,7 +35,10 @@ describe('simulation', () => {
     const hpa = run('hpa').services[0];
     assert.ok(ours && hpa);
     assert.ok(hpa.slaViolationS > 0, 'the step should trouble the HPA');
-    assert.ok(ours.slaViolationS * 10 <= hpa.slaViolationS, `microscale ${ours.slaViolationS} s over the SLA vs hpa ${hpa.slaViolationS} s`);
+    assert.ok(
+      ours.slaViolationS * 10 <= hpa.slaViolationS,
+      `microscale ${ours.slaViolationS} s over the SLA vs hpa ${hpa.slaViolationS} s`,
+    );
   });
   it('the oracle is a lower bound: no policy violates the SLA for less time', () => {
     const oracle = run('oracle').services[0]?.slaViolationS ?? Infinity;
@@ -40,7 +50,10 @@ describe('simulation', () => {
     const score = run('static', step, new Map([['orders', 15]]));
     assert.equal(score.services[0]?.slaViolationS, 0);
     const reports = score.services[1];
-    assert.ok(reports && Math.abs(reports.containerSeconds - 5 * score.durationS) < 20, `reports held ${reports?.containerSeconds} container-seconds`);
+    assert.ok(
+      reports && Math.abs(reports.containerSeconds - 5 * score.durationS) < 20,
+      `reports held ${reports?.containerSeconds} container-seconds`,
+    );
   });
   it('never overcommits the pool', () => {
     for (const policy of ['microscale', 'hpa', 'kpa', 'oracle'] as const) {
@@ -50,7 +63,10 @@ describe('simulation', () => {
     }
   });
   it('with an arrival-rate metric, microscale follows a slow wave with about as few starts as the HPA and keeps the pool busy', () => {
-    const withArrivals = { ...scenario, services: scenario.services.map((s) => (s.simulation ? { ...s, simulation: { ...s.simulation, arrivalsMetric: true } } : s)) };
+    const withArrivals = {
+      ...scenario,
+      services: scenario.services.map((s) => (s.simulation ? { ...s, simulation: { ...s.simulation, arrivalsMetric: true } } : s)),
+    };
     const wave = generateTrace({ shape: 'sine', column: 'orders', durationS: 4 * 3600, rowS: 10, low: 20, high: 150, periodS: 4 * 3600 });
     const ours = simulate(withArrivals, wave, createPolicy('microscale', { scenario: withArrivals, trace: wave })).score;
     const queueOnly = simulate(scenario, wave, createPolicy('microscale', { scenario, trace: wave })).score;
@@ -66,17 +82,31 @@ describe('simulation', () => {
       engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
       capacity: 20,
       services: [
-        { name: 'orders', priority: 1, min: 1, max: 20, target: { queueLength: 50 }, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } },
+        {
+          name: 'orders',
+          priority: 1,
+          min: 1,
+          max: 20,
+          target: { queueLength: 50 },
+          simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
+        },
         { name: 'reports', priority: 2, target: 'remainder', simulation: { ratePerContainer: 10 } },
       ],
     });
     const trace = parseTrace('t_s,orders,reports\n0,20,20\n600,20,20\n');
-    const score = (s: typeof scenario) => simulate(s, trace, createPolicy('static', { scenario: s, trace, staticCounts: new Map([['orders', 5]]) })).score;
+    const score = (s: typeof scenario) =>
+      simulate(s, trace, createPolicy('static', { scenario: s, trace, staticCounts: new Map([['orders', 5]]) })).score;
     const useful = score(withWork);
     const always = score(scenario);
     const reports = useful.services[1];
-    assert.ok(reports && Math.abs(reports.busySeconds - 2 * useful.durationS) < 1, `15 reports containers for 20 msg/s at 10 each: ${reports?.busySeconds} busy s, expected ${2 * useful.durationS}`);
-    assert.ok(Math.abs((always.services[1]?.busySeconds ?? 0) - 15 * always.durationS) < 1, 'without the block, every running reports container is busy');
+    assert.ok(
+      reports && Math.abs(reports.busySeconds - 2 * useful.durationS) < 1,
+      `15 reports containers for 20 msg/s at 10 each: ${reports?.busySeconds} busy s, expected ${2 * useful.durationS}`,
+    );
+    assert.ok(
+      Math.abs((always.services[1]?.busySeconds ?? 0) - 15 * always.durationS) < 1,
+      'without the block, every running reports container is busy',
+    );
     const busy = useful.services.reduce((sum, s) => sum + s.busySeconds, 0);
     assert.ok(Math.abs(useful.utilization - busy / (20 * useful.durationS)) < 1e-9);
     assert.ok(useful.utilization < 0.25, `utilisation ${useful.utilization}: 2 orders + 2 reports containers of work in a pool of 20`);

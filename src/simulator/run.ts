@@ -42,7 +42,9 @@ interface Lane {
 /** Steady state at t = 0 for every policy alike: queue services sized for the first rate, the rest filling the pool. */
 function warmStart(lanes: readonly Lane[], capacity: number): void {
   let left = capacity;
-  const ordered = [...lanes].sort((a, b) => Number(!a.service.simulation) - Number(!b.service.simulation) || a.service.config.priority - b.service.config.priority);
+  const ordered = [...lanes].sort(
+    (a, b) => Number(!a.service.simulation) - Number(!b.service.simulation) || a.service.config.priority - b.service.config.priority,
+  );
   for (const lane of ordered) {
     const sim = lane.service.simulation;
     const want = sim ? Math.ceil(lane.arrivals(0) / sim.ratePerContainer) : lane.service.config.max;
@@ -54,7 +56,9 @@ function warmStart(lanes: readonly Lane[], capacity: number): void {
 export function simulate(scenario: Scenario, trace: Trace, policy: Policy, options: RunOptions = {}): RunResult {
   const { config } = scenario;
   const dtS = config.intervalMs / 1000;
-  const latency = new Map(scenario.services.map((s) => [s.config.name, { startLatencyMs: s.startLatencyMs, stopLatencyMs: s.stopLatencyMs }]));
+  const latency = new Map(
+    scenario.services.map((s) => [s.config.name, { startLatencyMs: s.startLatencyMs, stopLatencyMs: s.stopLatencyMs }]),
+  );
   const cluster = new SimCluster((name) => latency.get(name) ?? { startLatencyMs: 0, stopLatencyMs: 0 });
   const lanes: Lane[] = scenario.services.map((service) => {
     const sim = service.simulation;
@@ -64,7 +68,13 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       service,
       name: service.config.name,
       arrivals: work ? sampler(trace, work.column) : () => 0,
-      accumulator: new ServiceAccumulator(service.config.name, service.config.priority, sim?.sla, target.kind === 'queueLength' ? target.queueLength : undefined, work?.ratePerContainer ?? 1),
+      accumulator: new ServiceAccumulator(
+        service.config.name,
+        service.config.priority,
+        sim?.sla,
+        target.kind === 'queueLength' ? target.queueLength : undefined,
+        work?.ratePerContainer ?? 1,
+      ),
       queue: work?.initialQueue ?? 0,
       busyFraction: 0,
       previousRate: null,
@@ -115,13 +125,26 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
     });
     if (options.sampleEveryS !== undefined && tS >= nextSampleS) {
       nextSampleS += options.sampleEveryS;
-      series.push({ tS, queue: lanes.map((l) => l.queue), live: lanes.map((l) => { const s = cluster.state(l.name, tMs); return s.running + s.starting; }) });
+      series.push({
+        tS,
+        queue: lanes.map((l) => l.queue),
+        live: lanes.map((l) => {
+          const s = cluster.state(l.name, tMs);
+          return s.running + s.starting;
+        }),
+      });
     }
   }
   const services = lanes.map((lane) => lane.accumulator.finish((cluster.started.get(lane.name) ?? 0) - lane.initial));
   const simulatedS = ticks * dtS;
   return {
-    score: { policy: policy.name, durationS: simulatedS, capacity: config.capacity, services, utilization: utilizationOf(services, config.capacity, simulatedS) },
+    score: {
+      policy: policy.name,
+      durationS: simulatedS,
+      capacity: config.capacity,
+      services,
+      utilization: utilizationOf(services, config.capacity, simulatedS),
+    },
     series,
   };
 }

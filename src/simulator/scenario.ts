@@ -97,16 +97,21 @@ function withSimulatedRate(service: Record<string, unknown>, simulation: unknown
   const rate = simulation !== null && typeof simulation === 'object' ? (simulation as Record<string, unknown>).ratePerContainer : undefined;
   const isSla = target !== null && typeof target === 'object' && 'sla' in target;
   const controller = service.controller ?? {};
-  if (!isSla || typeof rate !== 'number' || controller === null || typeof controller !== 'object' || 'ratePerContainer' in controller) return service;
+  if (!isSla || typeof rate !== 'number' || controller === null || typeof controller !== 'object' || 'ratePerContainer' in controller)
+    return service;
   return { ...service, controller: { ...controller, ratePerContainer: rate } };
 }
 
 /** Validates a scenario document. Throws ConfigError naming every problem by its YAML path. */
 export function parseScenario(document: unknown, file?: string, env: NodeJS.ProcessEnv = process.env): Scenario {
   const problems: string[] = [];
-  const root = (document !== null && typeof document === 'object' ? { ...(document as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  const root = (document !== null && typeof document === 'object' ? { ...(document as Record<string, unknown>) } : {}) as Record<
+    string,
+    unknown
+  >;
   const engine = root.engine as Record<string, unknown> | undefined;
-  if (engine !== undefined && engine?.kind !== 'sim') problems.push(`engine.kind: a scenario runs on the sim engine; expected sim, got ${JSON.stringify(engine?.kind)}`);
+  if (engine !== undefined && engine?.kind !== 'sim')
+    problems.push(`engine.kind: a scenario runs on the sim engine; expected sim, got ${JSON.stringify(engine?.kind)}`);
   const rawServices = Array.isArray(root.services) ? root.services : [];
   const blocks: unknown[] = [];
   root.services = rawServices.map((raw: unknown) => {
@@ -154,7 +159,9 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
   });
   const capacity = config?.capacity;
   if (config && typeof capacity !== 'number') {
-    problems.push(`capacity: the simulator counts containers, so a scenario's pool is an integer, got ${JSON.stringify(root.capacity)}; pools in resources (cpu, memory) and auto run live only`);
+    problems.push(
+      `capacity: the simulator counts containers, so a scenario's pool is an integer, got ${JSON.stringify(root.capacity)}; pools in resources (cpu, memory) and auto run live only`,
+    );
   }
   if (problems.length > 0 || !config || typeof capacity !== 'number') throw new ConfigError(problems, file);
   const engineConfig = config.engine;
@@ -171,7 +178,10 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
 function parseBackground(block: unknown, path: string, name: string, problems: string[]): Background | undefined {
   if (block !== null && typeof block === 'object') {
     for (const key of ['sla', 'arrivalsMetric'] as const) {
-      if (key in block) problems.push(`${path}.${key}: a remainder service has no target or SLA (it takes what the pool has left); remove ${key}, and give {ratePerContainer: N, column: NAME} if its work arrives at a rate`);
+      if (key in block)
+        problems.push(
+          `${path}.${key}: a remainder service has no target or SLA (it takes what the pool has left); remove ${key}, and give {ratePerContainer: N, column: NAME} if its work arrives at a rate`,
+        );
     }
     if ('sla' in block || 'arrivalsMetric' in block) return undefined;
   }
@@ -212,7 +222,9 @@ export function checkTraceColumns(scenario: Scenario, trace: Trace, traceFile: s
   const problems = scenario.services.flatMap((s, i) => {
     const column = s.simulation?.column ?? s.background?.column;
     return column !== undefined && !trace.columns.has(column)
-      ? [`services[${i}].simulation.column: the trace ${traceFile} has no column "${column}"; it has ${known.join(', ')} (set simulation.column to one of them)`]
+      ? [
+          `services[${i}].simulation.column: the trace ${traceFile} has no column "${column}"; it has ${known.join(', ')} (set simulation.column to one of them)`,
+        ]
       : [];
   });
   if (problems.length > 0) throw new ConfigError(problems);

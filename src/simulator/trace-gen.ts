@@ -61,7 +61,8 @@ function rateAt(options: GenOptions, tS: number): number {
 
 export function generateTrace(options: GenOptions): Trace {
   if (!(options.durationS > 0) || !(options.rowS > 0)) throw new Error('duration and row step must be > 0');
-  if (options.low < 0 || options.high < options.low) throw new Error(`expected 0 <= low <= high, got low ${options.low}, high ${options.high}`);
+  if (options.low < 0 || options.high < options.low)
+    throw new Error(`expected 0 <= low <= high, got low ${options.low}, high ${options.high}`);
   const rows = Math.max(1, Math.ceil(options.durationS / options.rowS));
   const times = Array.from({ length: rows }, (_, i) => i * options.rowS);
   const values = options.shape === 'randomwalk' ? randomWalk(options, rows) : times.map((t) => rateAt(options, t));

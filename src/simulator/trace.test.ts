@@ -54,7 +54,10 @@ describe('trace generation', () => {
     assert.deepEqual([0, 39, 40, 99].map(rate), [1, 1, 9, 9]);
   });
   it('spikes for the width asked and comes back', () => {
-    const rate = sampler(generateTrace({ shape: 'spike', column: 'a', durationS: 100, rowS: 10, low: 1, high: 9, atS: 20, widthS: 30 }), 'a');
+    const rate = sampler(
+      generateTrace({ shape: 'spike', column: 'a', durationS: 100, rowS: 10, low: 1, high: 9, atS: 20, widthS: 30 }),
+      'a',
+    );
     assert.deepEqual([10, 20, 49, 50].map(rate), [1, 9, 9, 1]);
   });
   it('walks like the demo: within [low, high], moving at most 3 of 9 levels a row, repeatable from a seed', () => {

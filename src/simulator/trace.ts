@@ -25,7 +25,10 @@ export interface Trace {
 function parseNumber(cell: string, file: string, line: number, column: string, columnIndex: number): number {
   const value = cell.trim() === '' ? Number.NaN : Number(cell);
   if (!Number.isFinite(value)) {
-    throw new TraceError(file, `line ${line}, column ${columnIndex + 1} (${column}): "${cell}" is not a number; write a plain number like 12.5`);
+    throw new TraceError(
+      file,
+      `line ${line}, column ${columnIndex + 1} (${column}): "${cell}" is not a number; write a plain number like 12.5`,
+    );
   }
   return value;
 }
@@ -36,8 +39,10 @@ export function parseTrace(text: string, file = 'trace'): Trace {
   const headerIndex = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#'));
   if (headerIndex < 0) throw new TraceError(file, 'is empty; expected a header line like "t_s,orders"');
   const header = (lines[headerIndex] ?? '').split(',').map((h) => h.trim());
-  if (header[0] !== 't_s') throw new TraceError(file, `line ${headerIndex + 1}, column 1: expected the header "t_s", got "${header[0] ?? ''}"`);
-  if (header.length < 2) throw new TraceError(file, `line ${headerIndex + 1}: expected at least one rate column after t_s (one per service)`);
+  if (header[0] !== 't_s')
+    throw new TraceError(file, `line ${headerIndex + 1}, column 1: expected the header "t_s", got "${header[0] ?? ''}"`);
+  if (header.length < 2)
+    throw new TraceError(file, `line ${headerIndex + 1}: expected at least one rate column after t_s (one per service)`);
   header.forEach((name, i) => {
     if (name === '') throw new TraceError(file, `line ${headerIndex + 1}, column ${i + 1}: empty column name`);
     if (header.indexOf(name) !== i) throw new TraceError(file, `line ${headerIndex + 1}, column ${i + 1}: column "${name}" appears twice`);
@@ -56,12 +61,16 @@ export function parseTrace(text: string, file = 'trace'): Trace {
     const previous = times.at(-1);
     if (t < 0) throw new TraceError(file, `line ${line}, column 1 (t_s): ${t} is negative; times start at 0`);
     if (previous !== undefined && t <= previous) {
-      throw new TraceError(file, `line ${line}, column 1 (t_s): ${t} is not after the previous row's ${previous}; rows must be in increasing time order`);
+      throw new TraceError(
+        file,
+        `line ${line}, column 1 (t_s): ${t} is not after the previous row's ${previous}; rows must be in increasing time order`,
+      );
     }
     times.push(t);
     for (let c = 1; c < header.length; c++) {
       const rate = parseNumber(cells[c] ?? '', file, line, header[c] ?? '', c);
-      if (rate < 0) throw new TraceError(file, `line ${line}, column ${c + 1} (${header[c]}): ${rate} is negative; an arrival rate is 0 or more`);
+      if (rate < 0)
+        throw new TraceError(file, `line ${line}, column ${c + 1} (${header[c]}): ${rate} is negative; an arrival rate is 0 or more`);
       values[c - 1]?.push(rate);
     }
   }
@@ -81,7 +90,10 @@ export async function loadTrace(file: string): Promise<Trace> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new TraceError(file, code === 'ENOENT' ? 'file not found; make one with `microscale trace gen`' : `cannot read it (${code ?? 'error'})`);
+    throw new TraceError(
+      file,
+      code === 'ENOENT' ? 'file not found; make one with `microscale trace gen`' : `cannot read it (${code ?? 'error'})`,
+    );
   }
   return parseTrace(text, file);
 }

@@ -11,7 +11,18 @@ import { pushSource } from './push/push.js';
 import { rabbitmqSource } from './rabbitmq/rabbitmq.js';
 import { natsSource } from './nats/nats.js';
 
-export const sourceKinds: readonly SourceKind[] = [randomSource, redisSource, pushSource, rabbitmqSource, natsSource, sqsSource, azureQueueSource, nsqSource, prometheusSource, httpSource];
+export const sourceKinds: readonly SourceKind[] = [
+  randomSource,
+  redisSource,
+  pushSource,
+  rabbitmqSource,
+  natsSource,
+  sqsSource,
+  azureQueueSource,
+  nsqSource,
+  prometheusSource,
+  httpSource,
+];
 
 export function findSourceKind(kind: string): SourceKind | undefined {
   return sourceKinds.find((k) => k.kind === kind);

@@ -29,7 +29,8 @@ export function readSmallFile(file: string, maxBytes: number): { readonly text: 
     if (stats.size > maxBytes) return { failure: 'too-large' };
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;
-    for (let read = -1; read !== 0 && length < buffer.length; length += read) read = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let read = -1; read !== 0 && length < buffer.length; length += read)
+      read = readSync(fd, buffer, length, buffer.length - length, null);
     if (length > maxBytes) return { failure: 'too-large' };
     return { text: buffer.subarray(0, length).toString('utf8') };
   } catch (error) {
@@ -58,7 +59,9 @@ export function readSecretFile(path: string): string {
     case 'not-a-file':
       throw new Error(`is ${result.kind}; point it at a regular file holding the secret`);
     case 'too-large':
-      throw new Error(`is larger than ${formatSize(MAX_SECRET_FILE_BYTES)}, too large for a secret; point it at the file holding just the secret`);
+      throw new Error(
+        `is larger than ${formatSize(MAX_SECRET_FILE_BYTES)}, too large for a secret; point it at the file holding just the secret`,
+      );
     case 'unreadable':
       throw new Error(`cannot be read (${result.code}); check its permissions`);
   }

@@ -43,7 +43,10 @@ export async function agentKeepsOtherServicesRight(testCase: ResilienceCase): Pr
     // Demand for "a" rises while every call of one kind for "b" fails.
     await agent.reconfigure(configWith(4, 5));
     const seqBefore = agent.ticks.toArray().at(-1)?.seq ?? 0;
-    assert.ok(await eventually(() => testCase.live('a') === 4, 5000), `service "a" should reach 4 while "b" fails (has ${testCase.live('a')})`);
+    assert.ok(
+      await eventually(() => testCase.live('a') === 4, 5000),
+      `service "a" should reach 4 while "b" fails (has ${testCase.live('a')})`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 600));
     const ticks = agent.ticks.toArray().filter((t) => t.seq > seqBefore);
     assert.ok(ticks.length >= 4, `the agent should keep ticking (ticked ${ticks.length} times)`);

@@ -21,7 +21,9 @@ export class ManualSource implements Source {
 /** With `sla`, orders has target {sla: {queueLength: 500}} and a ratePerContainer of 10 instead. */
 export function testAgent(options: { arrivals?: boolean; sla?: boolean } = {}) {
   const feedForward = options.arrivals ? { arrivals: { source: 'push' }, controller: { ratePerContainer: 10 } } : {};
-  const target = options.sla ? { target: { sla: { queueLength: 500 } }, controller: { ratePerContainer: 10 } } : { target: { queueLength: 50 } };
+  const target = options.sla
+    ? { target: { sla: { queueLength: 500 } }, controller: { ratePerContainer: 10 } }
+    : { target: { queueLength: 50 } };
   const config = parseConfig({
     capacity: 9,
     interval: '1h', // ticks are driven by hand
@@ -31,7 +33,11 @@ export function testAgent(options: { arrivals?: boolean; sla?: boolean } = {}) {
     ],
   });
   let now = 1_800_000_000_000;
-  const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })), { nowMs: () => now });
+  const engine = new SimEngine(
+    { kind: 'sim', startLatency: 300, stopLatency: 200 },
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })),
+    { nowMs: () => now },
+  );
   const source = new ManualSource();
   const agent = new Agent(config, { engine, log: silentLogger(), nowMs: () => now, sources: new Map([['orders', source]]) });
   const tickAt = async (ms: number) => {

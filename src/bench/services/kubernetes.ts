@@ -54,14 +54,26 @@ export function realDeploymentSpec(name: string, options: RealPodOptions = {}): 
           terminationGracePeriodSeconds: options.terminationGracePeriodSeconds ?? 1,
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          containers: [{ name: 'worker', image: options.image ?? 'busybox:latest', imagePullPolicy: 'Never', command: [...(options.command ?? ['sleep', '3600'])] }],
+          containers: [
+            {
+              name: 'worker',
+              image: options.image ?? 'busybox:latest',
+              imagePullPolicy: 'Never',
+              command: [...(options.command ?? ['sleep', '3600'])],
+            },
+          ],
         },
       },
     },
   };
 }
 
-export async function createRealDeployment(clients: KubeClients, namespace: string, name: string, options: RealPodOptions = {}): Promise<void> {
+export async function createRealDeployment(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  options: RealPodOptions = {},
+): Promise<void> {
   await clients.apps.createNamespacedDeployment({ namespace, body: realDeploymentSpec(name, options) });
 }
 

@@ -24,7 +24,8 @@ function registryParts(): string[] {
   const parts: string[] = [];
   if (spawnSync('docker-registry', ['--version']).status !== 0) parts.push('docker-registry is not installed');
   if (spawnSync('htpasswd', ['-h']).error !== undefined) parts.push('htpasswd (apache2-utils) is not installed');
-  if (spawnSync('docker', ['image', 'inspect', 'busybox:latest'], { stdio: 'ignore' }).status !== 0) parts.push('the Docker Engine is not running or has no busybox:latest');
+  if (spawnSync('docker', ['image', 'inspect', 'busybox:latest'], { stdio: 'ignore' }).status !== 0)
+    parts.push('the Docker Engine is not running or has no busybox:latest');
   return parts;
 }
 

@@ -26,16 +26,33 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'where benchmarks write files (control: SVG plots)', 'bench-out')
     .option('--duration <time>', 'demo: how long each case replays demand (default 60s; issue 15 ran 131s)', durationOption)
     .option('--seed <n>', 'demo: the seed of the random-walk demand (default 1)', integerOption)
-    .option('--cases <ids>', 'demo: which cases, in order, comma-separated (a-push-noprep, a-push, a-http, b-http; default all; repeat one to interleave)')
+    .option(
+      '--cases <ids>',
+      'demo: which cases, in order, comma-separated (a-push-noprep, a-push, a-http, b-http; default all; repeat one to interleave)',
+    )
     .allowUnknownOption(false)
-    .addHelpText('after', `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json\n  microscale bench demo --duration 131s`)
+    .addHelpText(
+      'after',
+      `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json\n  microscale bench demo --duration 131s`,
+    )
     .action(async (names: string[], options: BenchCliOptions) => {
       const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
-      if (unknown.length > 0) throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
+      if (unknown.length > 0)
+        throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
       const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
       const results: BenchResult[] = [];
       for (const benchmark of chosen) {
-        const result = await benchmark.run({ json: options.json ?? false, quick: options.quick ?? false, log: silentLogger(), args: { out: options.out, duration: options.duration === undefined ? undefined : String(options.duration), seed: options.seed === undefined ? undefined : String(options.seed), cases: options.cases } });
+        const result = await benchmark.run({
+          json: options.json ?? false,
+          quick: options.quick ?? false,
+          log: silentLogger(),
+          args: {
+            out: options.out,
+            duration: options.duration === undefined ? undefined : String(options.duration),
+            seed: options.seed === undefined ? undefined : String(options.seed),
+            cases: options.cases,
+          },
+        });
         results.push(result);
         if (!options.json) console.log(`${formatTable(result)}\n`);
       }

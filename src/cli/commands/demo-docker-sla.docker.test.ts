@@ -68,7 +68,11 @@ async function runStep(docker: Docker, target: DemoTarget): Promise<StepRun> {
     await agent.start();
     agent.pushArrivals('consumer', 0);
     await new Promise((resolve) => setTimeout(resolve, 3000)); // the pool settles: fillers take it
-    const producer = await startProducer(docker, { REDIS_HOST: '127.0.0.1', REDIS_PORT: '6379', QUEUE: queue, RATES: RATES.join(' '), PHASE: String(PHASE_S) }, pool);
+    const producer = await startProducer(
+      docker,
+      { REDIS_HOST: '127.0.0.1', REDIS_PORT: '6379', QUEUE: queue, RATES: RATES.join(' '), PHASE: String(PHASE_S) },
+      pool,
+    );
     measuring = true;
     const startMs = Date.now();
     const endMs = startMs + 3 * PHASE_S * 1000;
@@ -95,11 +99,21 @@ describe('sla target on real containers', () => {
     await ensureDemoImage(docker, () => undefined);
     const sla = await runStep(docker, { sla: { queueLength: SLA } });
     const pid = await runStep(docker, { queueLength: 50 });
-    t.diagnostic(`sla: peak queue ${sla.peakQueue}, ${sla.containerSeconds.toFixed(0)} consumer container-seconds, at most ${sla.maxConsumers} consumers`);
-    t.diagnostic(`{queueLength: 50}: peak queue ${pid.peakQueue}, ${pid.containerSeconds.toFixed(0)} consumer container-seconds, at most ${pid.maxConsumers} consumers`);
-    assert.ok(sla.maxConsumers >= 3, `the sla target scaled the consumers up for the step (at most ${sla.maxConsumers}): ${sla.reasons.join(' | ')}`);
+    t.diagnostic(
+      `sla: peak queue ${sla.peakQueue}, ${sla.containerSeconds.toFixed(0)} consumer container-seconds, at most ${sla.maxConsumers} consumers`,
+    );
+    t.diagnostic(
+      `{queueLength: 50}: peak queue ${pid.peakQueue}, ${pid.containerSeconds.toFixed(0)} consumer container-seconds, at most ${pid.maxConsumers} consumers`,
+    );
+    assert.ok(
+      sla.maxConsumers >= 3,
+      `the sla target scaled the consumers up for the step (at most ${sla.maxConsumers}): ${sla.reasons.join(' | ')}`,
+    );
     assert.ok(sla.peakQueue <= SLA, `the queue reached ${sla.peakQueue}, over the SLA of ${SLA}: ${sla.reasons.join(' | ')}`);
-    assert.ok(sla.containerSeconds < pid.containerSeconds, `sla used ${sla.containerSeconds.toFixed(0)} container-seconds, {queueLength: 50} ${pid.containerSeconds.toFixed(0)}`);
+    assert.ok(
+      sla.containerSeconds < pid.containerSeconds,
+      `sla used ${sla.containerSeconds.toFixed(0)} container-seconds, {queueLength: 50} ${pid.containerSeconds.toFixed(0)}`,
+    );
     assert.match(sla.reasons.join('\n'), /start \d+(\.\d+)?s/, 'the reason names the measured start latency');
   });
 });

@@ -46,9 +46,16 @@ describe('docker demo end to end', () => {
       await agent.start();
       assert.ok(await eventually(() => latest.get('filler') === 9, 20_000), 'with an empty queue the fillers take the whole pool');
       // 30 items/s: more than 5 consumers working 5 items/s each can keep up with.
-      const producer = await startProducer(docker, { REDIS_HOST: '127.0.0.1', REDIS_PORT: '6379', QUEUE: queue, RATES: '30', PHASE: '3600' }, pool);
+      const producer = await startProducer(
+        docker,
+        { REDIS_HOST: '127.0.0.1', REDIS_PORT: '6379', QUEUE: queue, RATES: '30', PHASE: '3600' },
+        pool,
+      );
       assert.ok(await eventually(async () => (await redis.llen(queue)) > 20, 15_000), 'the producer fills the queue');
-      assert.ok(await eventually(() => (latest.get('consumer') ?? 0) >= 5, 30_000), `consumers scaled up with the queue (running ${latest.get('consumer') ?? 0})`);
+      assert.ok(
+        await eventually(() => (latest.get('consumer') ?? 0) >= 5, 30_000),
+        `consumers scaled up with the queue (running ${latest.get('consumer') ?? 0})`,
+      );
       assert.ok((latest.get('filler') ?? 9) <= 4, 'the fillers made room');
       await producer.remove({ force: true });
       assert.ok(await eventually(async () => (await redis.llen(queue)) === 0, 30_000), 'the consumers drained the queue');

@@ -41,7 +41,13 @@ export interface DockerDemoOptions extends ApiFlags {
 export type DemoTarget = { readonly queueLength: number } | { readonly sla: { readonly queueLength: number } | { readonly wait: string } };
 
 /** `pushedArrivals`: the consumers also take `arrivals: {source: push}` (the producer's rate, POSTed to the API). */
-export function dockerDemoConfig(options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue' | 'sla'> & { readonly target?: DemoTarget; readonly pushedArrivals?: boolean }, pool = DEMO_POOL): MicroscaleConfig {
+export function dockerDemoConfig(
+  options: Pick<DockerDemoOptions, 'interval' | 'redisUrl' | 'queue' | 'sla'> & {
+    readonly target?: DemoTarget;
+    readonly pushedArrivals?: boolean;
+  },
+  pool = DEMO_POOL,
+): MicroscaleConfig {
   const queue = options.queue ?? 'microscale:demo:queue';
   const url = new URL(options.redisUrl ?? 'redis://127.0.0.1:6379');
   const env = { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue };
@@ -77,8 +83,13 @@ export async function ensureDemoImage(docker: Docker, log: (line: string) => voi
   } catch {
     log(`building ${DEMO_IMAGE} from ${DEMO_DIR} (FROM busybox:latest)`);
   }
-  const stream = await docker.buildImage({ context: DEMO_DIR, src: ['Dockerfile', 'redis.sh', 'producer.sh', 'consumer.sh', 'filler.sh'] }, { t: DEMO_IMAGE });
-  const output = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(stream, (error: Error | null, result: { error?: string }[]) => (error ? reject(error) : resolve(result))));
+  const stream = await docker.buildImage(
+    { context: DEMO_DIR, src: ['Dockerfile', 'redis.sh', 'producer.sh', 'consumer.sh', 'filler.sh'] },
+    { t: DEMO_IMAGE },
+  );
+  const output = await new Promise<{ error?: string }[]>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error: Error | null, result: { error?: string }[]) => (error ? reject(error) : resolve(result))),
+  );
   const failed = output.find((line) => line.error);
   if (failed) throw new UsageError(`building ${DEMO_IMAGE} failed: ${failed.error ?? ''}; try ${DEMO_DIR}build.sh`);
 }
@@ -87,14 +98,18 @@ async function preflight(docker: Docker, redisUrl: string): Promise<void> {
   try {
     await docker.ping();
   } catch (error) {
-    throw new UsageError(`the Docker Engine is not reachable (${String(error)}); start it (../shared/tools/docker-engine up) or set DOCKER_HOST`);
+    throw new UsageError(
+      `the Docker Engine is not reachable (${String(error)}); start it (../shared/tools/docker-engine up) or set DOCKER_HOST`,
+    );
   }
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new UsageError(`Redis is not reachable at ${redisUrl} (${String(error)}); start a Redis there (e.g. redis-server --port 6379) or pass --redis-url`);
+    throw new UsageError(
+      `Redis is not reachable at ${redisUrl} (${String(error)}); start a Redis there (e.g. redis-server --port 6379) or pass --redis-url`,
+    );
   } finally {
     redis.disconnect();
   }
@@ -115,13 +130,30 @@ export async function startProducer(docker: Docker, env: Record<string, string>,
 }
 
 /** Stops and removes everything the demo started (by its labels), and deletes the queue. */
-export async function teardownDockerDemo(docker: Docker, config: MicroscaleConfig, redisUrl: string, queue: string, pool = DEMO_POOL): Promise<void> {
-  const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool }), config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions as { image: string } })), { log: silentLogger() });
+export async function teardownDockerDemo(
+  docker: Docker,
+  config: MicroscaleConfig,
+  redisUrl: string,
+  queue: string,
+  pool = DEMO_POOL,
+): Promise<void> {
+  const engine = new DockerEngine(
+    dockerSchema.parse({ kind: 'docker', pool }),
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions as { image: string } })),
+    { log: silentLogger() },
+  );
   await engine.apply(config.services.map((s) => ({ name: s.name, replicas: 0 }))).catch(() => undefined);
   await eventually(async () => [...(await engine.observe()).values()].every((s) => s.running + s.starting + s.stopping === 0), 15_000, 200);
   await engine.close();
   const producers = await docker.listContainers({ all: true, filters: { label: poolFilter(`${pool}-producer`) } });
-  await Promise.all(producers.map((p) => docker.getContainer(p.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    producers.map((p) =>
+      docker
+        .getContainer(p.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   await redis.del(queue).catch(() => undefined);
   redis.disconnect();
@@ -142,7 +174,10 @@ export async function runDockerDemo(options: DockerDemoOptions, print: (tick: Ti
   const agent = new Agent(config, { engine, log });
   agent.on('tick', print);
   await startProducer(docker, { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue });
-  if (!options.json) say(`pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); a producer fills Redis list ${queue}, consumers (P1) ${options.sla === undefined ? 'hold it near 20' : `keep it under ${options.sla} with the fewest containers (target {sla: {queueLength: ${options.sla}}})`}, fillers (P2) take the rest. Ctrl-C to stop.`);
+  if (!options.json)
+    say(
+      `pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); a producer fills Redis list ${queue}, consumers (P1) ${options.sla === undefined ? 'hold it near 20' : `keep it under ${options.sla} with the fewest containers (target {sla: {queueLength: ${options.sla}}})`}, fillers (P2) take the rest. Ctrl-C to stop.`,
+    );
   const api = await startApi(agent, config, options, log);
   if (api) say(`dashboard at ${api.url}`);
   await runUntilStopped(agent, options.duration, async () => {

@@ -18,7 +18,9 @@ export interface DemoScore {
   readonly maxUsed: number;
 }
 
-type Scored = Pick<TickRecord, 't' | 'capacity' | 'used'> & { readonly services: readonly Pick<TickRecord['services'][number], 'priority' | 'demand' | 'running' | 'starting'>[] };
+type Scored = Pick<TickRecord, 't' | 'capacity' | 'used'> & {
+  readonly services: readonly Pick<TickRecord['services'][number], 'priority' | 'demand' | 'running' | 'starting'>[];
+};
 
 export function scoreDemo(ticks: readonly Scored[]): DemoScore {
   let total = 0;
@@ -41,7 +43,14 @@ export function scoreDemo(ticks: readonly Scored[]): DemoScore {
     if (tick.used > tick.capacity) over += dt;
   }
   const share = (x: number): number => (total > 0 ? x / total : 0);
-  return { seconds: total, p1Met: share(p1Met), p1Running: share(p1Running), poolFull: share(poolFull), overCapacity: share(over), maxUsed: Math.max(0, ...ticks.map((t) => t.used)) };
+  return {
+    seconds: total,
+    p1Met: share(p1Met),
+    p1Running: share(p1Running),
+    poolFull: share(poolFull),
+    overCapacity: share(over),
+    maxUsed: Math.max(0, ...ticks.map((t) => t.used)),
+  };
 }
 
 export function scoreLine(score: DemoScore): string {

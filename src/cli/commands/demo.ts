@@ -82,7 +82,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     if (options.summary) ticks.push(tick);
     console.log(options.json ? tickJson(tick) : tickLine(tick));
   });
-  if (!options.json) console.error(`microscale demo: pool of ${config.capacity}, sim engine, tick every ${config.intervalMs}ms. Ctrl-C to stop.`);
+  if (!options.json)
+    console.error(`microscale demo: pool of ${config.capacity}, sim engine, tick every ${config.intervalMs}ms. Ctrl-C to stop.`);
   const api = await startApi(agent, config, options, log);
   if (api) console.error(`microscale demo: dashboard at ${api.url}`);
   await runUntilStopped(agent, options.duration, async () => api?.close());
@@ -102,15 +103,32 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'seed for the random demand, to make a run repeatable', integerOption)
     .option('--interval <time>', 'time between ticks', durationOption)
     .option('--json', 'print one JSON object per tick instead of a line')
-    .option('--verbose', 'also write the agent\'s JSON logs to stderr')
+    .option('--verbose', "also write the agent's JSON logs to stderr")
     .option('--summary', 'at the end, print the time-weighted score to stderr (P1 demand met, pool full, over capacity)')
     .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
     .option('--no-api', 'do not start the API and dashboard')
-    .option('--engine <kind>', 'sim (default: simulated containers) or docker (real containers, a producer and Redis on 127.0.0.1:6379)', engineChoice, 'sim')
-    .option('--sla <n>', 'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) instead of holding it near 20', integerOption)
-    .addHelpText('after', '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json\n  microscale demo --engine docker --sla 100')
+    .option(
+      '--engine <kind>',
+      'sim (default: simulated containers) or docker (real containers, a producer and Redis on 127.0.0.1:6379)',
+      engineChoice,
+      'sim',
+    )
+    .option(
+      '--sla <n>',
+      'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) instead of holding it near 20',
+      integerOption,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale demo\n  microscale demo --duration 30s --seed 7 --json\n  microscale demo --engine docker --sla 100',
+    )
     .action(async (options: DemoOptions & { engine: 'sim' | 'docker'; sla?: number }) => {
-      if (options.sla !== undefined && options.engine !== 'docker') throw new UsageError('--sla is for --engine docker (the sim demo reads its demand in containers, not a queue); add --engine docker or drop --sla');
-      return options.engine === 'docker' ? runDockerDemo(options, (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick))) : runDemo(options);
+      if (options.sla !== undefined && options.engine !== 'docker')
+        throw new UsageError(
+          '--sla is for --engine docker (the sim demo reads its demand in containers, not a queue); add --engine docker or drop --sla',
+        );
+      return options.engine === 'docker'
+        ? runDockerDemo(options, (tick) => console.log(options.json ? tickJson(tick) : tickLine(tick)))
+        : runDemo(options);
     });
 }

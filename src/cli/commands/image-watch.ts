@@ -33,14 +33,21 @@ interface WatchFlags {
 
 function configFrom(refs: string[], flags: WatchFlags, env: NodeJS.ProcessEnv) {
   const secret = env[WEBHOOK_SECRET_ENV];
-  if (flags.notify.length > 0 && !secret) throw new UsageError(`--notify: set ${WEBHOOK_SECRET_ENV} to the webhook's HMAC secret (at least 16 characters) in the environment`);
+  if (flags.notify.length > 0 && !secret)
+    throw new UsageError(`--notify: set ${WEBHOOK_SECRET_ENV} to the webhook's HMAC secret (at least 16 characters) in the environment`);
   const raw = {
     stateDir: flags.stateDir,
     interval: flags.interval,
     timeout: flags.timeout,
     ...(env[EVENTS_SECRET_ENV] ? { eventsSecret: env[EVENTS_SECRET_ENV] } : {}),
     watch: refs,
-    notify: flags.notify.map((webhook) => ({ webhook, secret, giveUpAfter: flags.giveUpAfter, retryBase: flags.retryBase, timeout: flags.webhookTimeout })),
+    notify: flags.notify.map((webhook) => ({
+      webhook,
+      secret,
+      giveUpAfter: flags.giveUpAfter,
+      retryBase: flags.retryBase,
+      timeout: flags.webhookTimeout,
+    })),
   };
   const parsed = imagesSchema.safeParse(raw);
   if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, raw, '', () => []).join('\n'));
@@ -66,14 +73,22 @@ export function registerImageWatch(image: Command): void {
     .requiredOption('--state-dir <dir>', 'where last-seen digests and pending deliveries are kept')
     .option('--interval <duration>', 'poll every', '60s')
     .option('--timeout <duration>', 'per registry request', '10s')
-    .option('--notify <url>', `POST changes to this webhook, signed with ${WEBHOOK_SECRET_ENV} (repeatable)`, (value: string, all: string[]) => [...all, value], [] as string[])
+    .option(
+      '--notify <url>',
+      `POST changes to this webhook, signed with ${WEBHOOK_SECRET_ENV} (repeatable)`,
+      (value: string, all: string[]) => [...all, value],
+      [] as string[],
+    )
     .option('--give-up-after <duration>', 'stop retrying a delivery after', '1h')
     .option('--retry-base <duration>', 'first retry delay (doubled each time, with jitter)', '1s')
     .option('--webhook-timeout <duration>', 'per delivery attempt', '10s')
     .option('--listen <host:port>', `serve GET /api/images, /api/deliveries and POST /api/registry/events (needs ${EVENTS_SECRET_ENV})`)
     .option('--duration <duration>', 'stop after this long (default: until SIGTERM or Ctrl-C)')
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
-    .addHelpText('after', `\nExample:\n  ${WEBHOOK_SECRET_ENV}=... microscale image watch 127.0.0.1:5000/demo/app:v1 --state-dir /var/lib/microscale --notify https://hooks.example.com/images`)
+    .addHelpText(
+      'after',
+      `\nExample:\n  ${WEBHOOK_SECRET_ENV}=... microscale image watch 127.0.0.1:5000/demo/app:v1 --state-dir /var/lib/microscale --notify https://hooks.example.com/images`,
+    )
     .action(async (refs: string[], flags: WatchFlags) => {
       const config = configFrom(refs, flags, process.env);
       const log = createLogger(flags.logLevel);

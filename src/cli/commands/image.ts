@@ -26,7 +26,11 @@ function common(command: Command): Command {
   return command
     .option('--json', 'print JSON')
     .option('--platform <os/arch[/variant]>', 'which image of a multi-platform index', 'linux/amd64')
-    .addOption(new Option('--from <where>', 'registry, engine (local Docker Engine) or auto (registry, then engine)').choices(IMAGE_SOURCES).default('auto'))
+    .addOption(
+      new Option('--from <where>', 'registry, engine (local Docker Engine) or auto (registry, then engine)')
+        .choices(IMAGE_SOURCES)
+        .default('auto'),
+    )
     .option('--timeout <duration>', 'per registry request', '10s');
 }
 
@@ -34,7 +38,8 @@ async function load(reference: string, options: ImageCliOptions): Promise<ImageM
   const platform = parsePlatform(options.platform ?? 'linux/amd64');
   if (!platform) throw new UsageError(`--platform: expected os/arch or os/arch/variant (e.g. linux/arm64/v8), got "${options.platform}"`);
   const timeoutMs = parseDurationMs(options.timeout);
-  if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 500ms or 10s, got "${options.timeout}"`);
+  if (timeoutMs === undefined || timeoutMs <= 0)
+    throw new UsageError(`--timeout: expected a duration like 500ms or 10s, got "${options.timeout}"`);
   try {
     return await readImage(reference, { from: options.from, platform, client: new RegistryClient({ timeoutMs }) });
   } catch (error) {
@@ -48,7 +53,10 @@ export function registerImage(program: Command): void {
   const image = program.command('image').description('image metadata straight from the registry: inspect, lint, badge');
   common(image.command('inspect').argument('<ref>', 'image reference, e.g. ghcr.io/acme/app:1.4 or busybox@sha256:…'))
     .description('digest, platform, created, size, layers, labels and annotations; OCI and label-schema keys side by side')
-    .addHelpText('after', '\nExamples:\n  microscale image inspect 127.0.0.1:5000/demo/app:v1\n  microscale image inspect acme/app:1.4 --platform linux/arm64 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale image inspect 127.0.0.1:5000/demo/app:v1\n  microscale image inspect acme/app:1.4 --platform linux/arm64 --json',
+    )
     .action(async (reference: string, options: ImageCliOptions) => {
       const metadata = await load(reference, options);
       console.log(options.json ? JSON.stringify(metadata, null, 2) : describeImage(metadata));
@@ -60,7 +68,8 @@ export function registerImage(program: Command): void {
     .option('--timeout <duration>', 'per registry request', '10s')
     .action(async (reference: string, options: { timeout: string }) => {
       const timeoutMs = parseDurationMs(options.timeout);
-      if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError(`--timeout: expected a duration like 500ms or 10s, got "${options.timeout}"`);
+      if (timeoutMs === undefined || timeoutMs <= 0)
+        throw new UsageError(`--timeout: expected a duration like 500ms or 10s, got "${options.timeout}"`);
       let ref;
       try {
         ref = parseReference(reference);
@@ -76,7 +85,11 @@ export function registerImage(program: Command): void {
     .action(async (reference: string, options: ImageCliOptions & { strict?: boolean }) => {
       const metadata = await load(reference, options);
       const findings = lintLabels(metadata.labels, metadata.annotations);
-      console.log(options.json ? JSON.stringify({ reference: metadata.name, digest: metadata.digest, findings }, null, 2) : describeLint(metadata.name, findings));
+      console.log(
+        options.json
+          ? JSON.stringify({ reference: metadata.name, digest: metadata.digest, findings }, null, 2)
+          : describeLint(metadata.name, findings),
+      );
       if (findings.some((f) => f.severity === 'error' || options.strict)) process.exitCode = EXIT.failure;
     });
   common(image.command('badge').argument('<ref>', 'image reference'))

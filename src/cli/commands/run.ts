@@ -37,7 +37,13 @@ export async function runAgent(options: RunOptions): Promise<void> {
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const leader = createLeaderElection(config, log);
   const stateFile = stateFileFor(config, options.config);
-  const agent = new Agent(config, { engine, log, stateFile, dryRun: options.dryRun ?? false, ...(leader ? { canAct: () => leader.isLeader() } : {}) });
+  const agent = new Agent(config, {
+    engine,
+    log,
+    stateFile,
+    dryRun: options.dryRun ?? false,
+    ...(leader ? { canAct: () => leader.isLeader() } : {}),
+  });
   leader?.on('change', () => agent.wake());
   leader?.start();
   log.info({ event: 'started', dryRun: options.dryRun ?? false, stateFile: stateFile ?? 'off' }, `${options.config}: ${summarize(config)}`);
@@ -72,6 +78,9 @@ export function registerRun(program: Command): void {
     .option('--duration <time>', 'stop after this long (default: until SIGTERM or Ctrl-C)', durationOption)
     .option('--listen <host:port>', 'where the API and dashboard listen (default: api.listen from the config, 127.0.0.1:8321)')
     .option('--no-api', 'do not start the API and dashboard')
-    .addHelpText('after', '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\nSend SIGHUP to re-read the file; an invalid file is refused and the running config stays.')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\nSend SIGHUP to re-read the file; an invalid file is refused and the running config stays.',
+    )
     .action(async (options: RunOptions) => runAgent(options));
 }

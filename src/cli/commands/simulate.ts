@@ -21,7 +21,8 @@ interface SimulateCliOptions {
 }
 
 function policyOption(value: string): PolicyName {
-  if (!(POLICY_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a policy; choose one of ${POLICY_NAMES.join(', ')}.`);
+  if (!(POLICY_NAMES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`"${value}" is not a policy; choose one of ${POLICY_NAMES.join(', ')}.`);
   return value as PolicyName;
 }
 
@@ -41,15 +42,28 @@ export function scoreJson(score: Score): string {
     policy: score.policy,
     durationS: score.durationS,
     capacity: score.capacity,
-    services: score.services.map((s) => ({ name: s.name, priority: s.priority, slaViolationS: s.slaViolationS, meanQueue: s.meanQueue, p95Queue: s.p95Queue, meanDistance: s.meanDistance, started: s.started, containerSeconds: s.containerSeconds })),
+    services: score.services.map((s) => ({
+      name: s.name,
+      priority: s.priority,
+      slaViolationS: s.slaViolationS,
+      meanQueue: s.meanQueue,
+      p95Queue: s.p95Queue,
+      meanDistance: s.meanDistance,
+      started: s.started,
+      containerSeconds: s.containerSeconds,
+    })),
     utilization: score.utilization,
   });
 }
 
 function scoreText(score: Score): string {
-  const lines = [`policy ${score.policy}: ${score.durationS} s simulated, pool of ${score.capacity}, utilisation ${(score.utilization * 100).toFixed(1)} %`];
+  const lines = [
+    `policy ${score.policy}: ${score.durationS} s simulated, pool of ${score.capacity}, utilisation ${(score.utilization * 100).toFixed(1)} %`,
+  ];
   for (const s of score.services) {
-    const queue = s.queued ? `SLA violated ${s.slaViolationS.toFixed(1)} s, queue mean ${s.meanQueue.toFixed(1)} p95 ${s.p95Queue.toFixed(0)}${s.meanDistance === null ? '' : `, mean distance from target ${s.meanDistance.toFixed(1)}`}` : 'background (remainder)';
+    const queue = s.queued
+      ? `SLA violated ${s.slaViolationS.toFixed(1)} s, queue mean ${s.meanQueue.toFixed(1)} p95 ${s.p95Queue.toFixed(0)}${s.meanDistance === null ? '' : `, mean distance from target ${s.meanDistance.toFixed(1)}`}`
+      : 'background (remainder)';
     lines.push(`  P${s.priority} ${s.name}: ${queue}, ${s.started} started, ${(s.containerSeconds / 3600).toFixed(2)} container-hours`);
   }
   return lines.join('\n');
@@ -66,10 +80,16 @@ async function run(options: SimulateCliOptions): Promise<void> {
   }
   checkTraceColumns(scenario, trace, options.trace);
   for (const name of options.static?.keys() ?? []) {
-    if (!scenario.services.some((s) => s.config.name === name)) throw new UsageError(`--static names "${name}", which is not a service of ${options.config}`);
+    if (!scenario.services.some((s) => s.config.name === name))
+      throw new UsageError(`--static names "${name}", which is not a service of ${options.config}`);
   }
   const policy = createPolicy(options.policy, { scenario, trace, staticCounts: options.static });
-  const result = simulate(scenario, trace, policy, options.plot ? { sampleEveryS: Math.max(scenario.config.intervalMs / 1000, trace.durationS / 1500) } : {});
+  const result = simulate(
+    scenario,
+    trace,
+    policy,
+    options.plot ? { sampleEveryS: Math.max(scenario.config.intervalMs / 1000, trace.durationS / 1500) } : {},
+  );
   if (options.plot) await writeFile(options.plot, plotRun(scenario, result, `${options.policy} on ${options.trace}`));
   console.log(options.json ? scoreJson(result.score) : scoreText(result.score));
 }
@@ -84,6 +104,9 @@ export function registerSimulate(program: Command): void {
     .option('--static <counts>', 'for --policy static: fixed counts, e.g. orders=8 (default: sized for the p95 rate + 20 %)', staticOption)
     .option('--json', 'print the score as JSON')
     .option('--plot <file.svg>', 'also write an SVG of queue and containers over time')
-    .addHelpText('after', '\nExamples:\n  microscale simulate -c traces/scenario.yaml --trace traces/step.csv\n  microscale simulate -c traces/scenario.yaml --trace traces/spike.csv --policy hpa --json --plot hpa.svg')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale simulate -c traces/scenario.yaml --trace traces/step.csv\n  microscale simulate -c traces/scenario.yaml --trace traces/spike.csv --policy hpa --json --plot hpa.svg',
+    )
     .action(async (options: SimulateCliOptions) => run(options));
 }

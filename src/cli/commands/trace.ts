@@ -24,12 +24,14 @@ interface GenCliOptions {
 
 function rateOption(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a rate; write a number of messages/s >= 0, like 20 or 12.5.`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`"${value}" is not a rate; write a number of messages/s >= 0, like 20 or 12.5.`);
   return n;
 }
 
 function shapeOption(value: string): Shape {
-  if (!(SHAPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`"${value}" is not a shape; choose one of ${SHAPES.join(', ')}.`);
+  if (!(SHAPES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`"${value}" is not a shape; choose one of ${SHAPES.join(', ')}.`);
   return value as Shape;
 }
 
@@ -76,6 +78,9 @@ export function registerTrace(program: Command): void {
     .option('--seed <n>', 'seed of the random walk', integerOption)
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--shipped <dir>', 'regenerate every trace shipped in traces/ into DIR')
-    .addHelpText('after', '\nExamples:\n  microscale trace gen --shape spike --high 180 -o spike.csv\n  microscale trace gen --shape sine --duration 24h --row 1m --period 24h\n  microscale trace gen --shipped traces/')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale trace gen --shape spike --high 180 -o spike.csv\n  microscale trace gen --shape sine --duration 24h --row 1m --period 24h\n  microscale trace gen --shipped traces/',
+    )
     .action(async (options: GenCliOptions) => generate(options));
 }

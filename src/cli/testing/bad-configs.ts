@@ -60,15 +60,47 @@ const NUMBERS: readonly Key[][] = [
   ['services', 0, 'target', 'queueLength'],
   ['services', 1, 'priority'],
 ];
-const DURATIONS: readonly Key[][] = [['interval'], ['services', 0, 'stopGracePeriod'], ['services', 0, 'controller', 'scaleDownDelay'], ['minTickGap'], ['stopGracePeriod']];
-const STRINGS: readonly Key[][] = [['engine', 'kind'], ['services', 0, 'name'], ['services', 0, 'metric', 'source'], ['logLevel'], ['api', 'listen']];
-const OBJECTS: readonly Key[][] = [['engine'], ['services', 0], ['services', 0, 'metric'], ['services', 0, 'controller'], ['api'], ['services', 0, 'target']];
+const DURATIONS: readonly Key[][] = [
+  ['interval'],
+  ['services', 0, 'stopGracePeriod'],
+  ['services', 0, 'controller', 'scaleDownDelay'],
+  ['minTickGap'],
+  ['stopGracePeriod'],
+];
+const STRINGS: readonly Key[][] = [
+  ['engine', 'kind'],
+  ['services', 0, 'name'],
+  ['services', 0, 'metric', 'source'],
+  ['logLevel'],
+  ['api', 'listen'],
+];
+const OBJECTS: readonly Key[][] = [
+  ['engine'],
+  ['services', 0],
+  ['services', 0, 'metric'],
+  ['services', 0, 'controller'],
+  ['api'],
+  ['services', 0, 'target'],
+];
 
 /** Wrong types for each kind of field, none of which the field accepts. */
 const NOT_A_NUMBER: readonly unknown[] = ['abc', '12', [], [1], { a: 1 }, true, null, ''];
 const HUGE_NUMBERS: readonly unknown[] = [1e20, 2 ** 53 + 2, -1e20, Infinity, -Infinity, NaN, 1e308, 9_007_199_254_740_991];
 const CONTAINER_COUNTS: readonly Key[][] = [['capacity'], ['services', 0, 'min'], ['services', 0, 'max']];
-const BAD_DURATIONS: readonly unknown[] = ['100000h', '9999999999999999999999ms', '597h', '1e400ms', '-1s', '1 h', 500, [], { s: 1 }, true, '5d', ''];
+const BAD_DURATIONS: readonly unknown[] = [
+  '100000h',
+  '9999999999999999999999ms',
+  '597h',
+  '1e400ms',
+  '-1s',
+  '1 h',
+  500,
+  [],
+  { s: 1 },
+  true,
+  '5d',
+  '',
+];
 const BAD_STRINGS: readonly unknown[] = [5, '', [], { x: 1 }, true, 'no such thing!', null];
 const NOT_AN_OBJECT: readonly unknown[] = ['str', 7, [1, 2], null, true];
 const UNKNOWN_KEYS = ['intervall', 'zzz', 'prioirty', 'capacityy', 'metrics', 'x-extra', '__proto__x'];
@@ -102,7 +134,12 @@ export interface Targets {
 }
 
 function makeTargets(dir: string): Targets {
-  const targets = { fifo: join(dir, 'a-fifo'), dir: join(dir, 'a-dir'), big: join(dir, 'big-secret'), canaryFile: join(dir, 'canary-secret') };
+  const targets = {
+    fifo: join(dir, 'a-fifo'),
+    dir: join(dir, 'a-dir'),
+    big: join(dir, 'big-secret'),
+    canaryFile: join(dir, 'canary-secret'),
+  };
   execFileSync('mkfifo', [targets.fifo]);
   mkdirSync(targets.dir);
   writeFileSync(targets.big, 'x'.repeat(65 * 1024));
@@ -112,7 +149,20 @@ function makeTargets(dir: string): Targets {
 
 /** Object-level damage: one change to the base config that no schema accepts. */
 function mutate(random: Random, config: Mutable, targets: Targets): string {
-  const secretRefs = ['${file:/dev/zero}', '${file:/dev/null}', '${file:/dev/urandom}', `\${file:${targets.fifo}}`, `\${file:${targets.dir}}`, `\${file:${targets.big}}`, '${file:/nonexistent/secret}', '${FUZZ_UNSET_VARIABLE}', '${bad reference}', '${file:/proc/self/environ}', `\${file:${targets.canaryFile}}`, '${FUZZ_CANARY}'];
+  const secretRefs = [
+    '${file:/dev/zero}',
+    '${file:/dev/null}',
+    '${file:/dev/urandom}',
+    `\${file:${targets.fifo}}`,
+    `\${file:${targets.dir}}`,
+    `\${file:${targets.big}}`,
+    '${file:/nonexistent/secret}',
+    '${FUZZ_UNSET_VARIABLE}',
+    '${bad reference}',
+    '${file:/proc/self/environ}',
+    `\${file:${targets.canaryFile}}`,
+    '${FUZZ_CANARY}',
+  ];
   switch (randomInt(random, 0, 7)) {
     case 0:
       setAt(config, pick(random, NUMBERS), pick(random, NOT_A_NUMBER));
@@ -131,7 +181,14 @@ function mutate(random: Random, config: Mutable, targets: Targets): string {
       setAt(config, pick(random, OBJECTS), pick(random, NOT_AN_OBJECT));
       return 'not-an-object';
     case 5: {
-      const path = pick(random, [[], ['engine'], ['services', 0], ['services', 0, 'metric'], ['services', 0, 'controller'], ['api']] as Key[][]);
+      const path = pick(random, [
+        [],
+        ['engine'],
+        ['services', 0],
+        ['services', 0, 'metric'],
+        ['services', 0, 'controller'],
+        ['api'],
+      ] as Key[][]);
       const node = path.length === 0 ? config : getAt(config, path);
       if (node !== null && typeof node === 'object') (node as Mutable)[pick(random, UNKNOWN_KEYS)] = randomInt(random, 0, 9);
       else config.unknownTopLevel = 1;
@@ -139,7 +196,14 @@ function mutate(random: Random, config: Mutable, targets: Targets): string {
     }
     case 6:
       // Numbers only: whatever a secret file or variable holds, it is not an integer there.
-      setAt(config, pick(random, NUMBERS.filter((p) => p[p.length - 1] !== 'queueLength')), pick(random, secretRefs));
+      setAt(
+        config,
+        pick(
+          random,
+          NUMBERS.filter((p) => p[p.length - 1] !== 'queueLength'),
+        ),
+        pick(random, secretRefs),
+      );
       return 'secret-reference';
     default: {
       const choice = randomInt(random, 0, 3);
@@ -156,7 +220,12 @@ function aliasBomb(random: Random): string {
   const width = randomInt(random, 6, 12);
   const depth = randomInt(random, 4, 9);
   const lines = [`a0: &a0 [${Array(width).fill('"lol"').join(', ')}]`];
-  for (let i = 1; i < depth; i++) lines.push(`a${i}: &a${i} [${Array(width).fill(`*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i < depth; i++)
+    lines.push(
+      `a${i}: &a${i} [${Array(width)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]`,
+    );
   return `${lines.join('\n')}\ncapacity: 3\nservices: [*a${depth - 1}]\n`;
 }
 
@@ -236,7 +305,11 @@ export function writeBadConfigs(dir: string, seed: number, count: number): BadCo
     else if (roll < 0.97) [kind, content] = ['yaml-syntax', syntaxError(random)];
     else {
       // -c pointing at something that is not a config file at all.
-      cases.push({ name, kind: 'not-a-file', path: pick(random, ['/dev/zero', '/dev/null', targets.dir, targets.fifo, join(dir, 'missing.yaml')]) });
+      cases.push({
+        name,
+        kind: 'not-a-file',
+        path: pick(random, ['/dev/zero', '/dev/null', targets.dir, targets.fifo, join(dir, 'missing.yaml')]),
+      });
       continue;
     }
     writeFileSync(path, content);

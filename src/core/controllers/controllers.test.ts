@@ -26,7 +26,10 @@ describe('direct controller', () => {
   ];
   for (const [value, min, max, expected] of cases) {
     it(`demand ${value} within [${min}, ${max}] → ${expected}`, () => {
-      const out = directController.decide({ policy: policy({ kind: 'direct' }, { min, max }), observation: { value, atMs: 0 }, current: 3, dtS: 0.5 }, null);
+      const out = directController.decide(
+        { policy: policy({ kind: 'direct' }, { min, max }), observation: { value, atMs: 0 }, current: 3, dtS: 0.5 },
+        null,
+      );
       assert.equal(count(out.desired), expected);
     });
   }
@@ -49,14 +52,21 @@ describe('proportional controller (the HPA rule)', () => {
   ];
   for (const [value, current, expected, why] of cases) {
     it(`${value} with ${current} running → ${expected} (${why})`, () => {
-      const out = proportionalController.decide({ policy: policy({ kind: 'perContainer', perContainer: 100 }), observation: { value, atMs: 0 }, current, dtS: 15 }, null);
+      const out = proportionalController.decide(
+        { policy: policy({ kind: 'perContainer', perContainer: 100 }), observation: { value, atMs: 0 }, current, dtS: 15 },
+        null,
+      );
       assert.equal(count(out.desired), expected);
     });
   }
 });
 
 /** A closed loop: a queue fed at `arrivals(t)` msg/s, each container working `rate` msg/s, starting after `startS`. */
-function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: { rate: number; target: number; seconds: number; startS?: number; max?: number; measured?: boolean }) {
+function simulate(
+  tuning: PidTuning,
+  arrivals: (t: number) => number,
+  options: { rate: number; target: number; seconds: number; startS?: number; max?: number; measured?: boolean },
+) {
   const dt = 0.5;
   const p = policy({ kind: 'queueLength', queueLength: options.target }, { pid: tuning, max: options.max ?? 50 });
   let state: PidState = pidController.initialState();
@@ -68,7 +78,10 @@ function simulate(tuning: PidTuning, arrivals: (t: number) => number, options: {
     queue = Math.max(0, queue + (arrivals(t) - running * options.rate) * dt);
     // A measured rate reads the last interval, as a publish-rate metric does.
     const arrivalRate = options.measured ? arrivals(Math.max(0, t - dt)) : undefined;
-    const out = pidController.decide({ policy: p, observation: { value: queue, atMs: t * 1000, arrivalRate }, current: ready.length, running, dtS: t === 0 ? 0 : dt }, state);
+    const out = pidController.decide(
+      { policy: p, observation: { value: queue, atMs: t * 1000, arrivalRate }, current: ready.length, running, dtS: t === 0 ? 0 : dt },
+      state,
+    );
     state = out.state;
     const desired = count(out.desired) ?? ready.length;
     while (ready.length < desired) ready.push(t + (options.startS ?? 0.5));
@@ -125,7 +138,10 @@ describe('pid controller: step response', () => {
     const history = simulate({}, load, { rate: 10, target: 50, seconds: 300, max: 4 });
     const downAt = history.find((h) => h.t >= 60 && h.queue <= 50 && h.desired < 4)?.t;
     const emptyAt = history.find((h) => h.t >= 60 && h.queue <= 50)?.t ?? Infinity;
-    assert.ok(downAt !== undefined && downAt - emptyAt <= 10, `still at max ${downAt === undefined ? 'forever' : `${downAt - emptyAt} s`} after the backlog cleared`);
+    assert.ok(
+      downAt !== undefined && downAt - emptyAt <= 10,
+      `still at max ${downAt === undefined ? 'forever' : `${downAt - emptyAt} s`} after the backlog cleared`,
+    );
   });
 
   it('respects the step limits per tick', () => {
@@ -158,14 +174,20 @@ describe('pid controller: queue length only, probing down', () => {
     };
     assert.ok(startsBetween(0, 3600) >= 1, 'never probed: an empty queue should be tested for too many containers');
     assert.ok(startsBetween(3600, 3 * 3600) <= 12, `${startsBetween(3600, 3 * 3600)} starts in the two steady hours after learning`);
-    assert.ok(history.filter((h) => h.t >= 3600).every((h) => h.queue <= 200), 'a probe let the queue past 200');
+    assert.ok(
+      history.filter((h) => h.t >= 3600).every((h) => h.queue <= 200),
+      'a probe let the queue past 200',
+    );
   });
 });
 
 describe('pid controller: with the arrival rate measured (arrivals:)', () => {
   const p = (pid: PidTuning = {}) => policy({ kind: 'queueLength', queueLength: 50 }, { pid: { ratePerContainer: 10, ...pid } });
   const decideAt = (pol: ServicePolicy, state: PidState, tS: number, arrivalRate: number, current: number, queue = 0) =>
-    pidController.decide({ policy: pol, observation: { value: queue, atMs: tS * 1000, arrivalRate }, current, running: current, dtS: 0.5 }, state);
+    pidController.decide(
+      { policy: pol, observation: { value: queue, atMs: tS * 1000, arrivalRate }, current, running: current, dtS: 0.5 },
+      state,
+    );
 
   it('goes up to what the arrivals need at once, even with an empty queue', () => {
     const out = decideAt(p(), pidController.initialState(), 0, 47, 2);
@@ -184,7 +206,10 @@ describe('pid controller: with the arrival rate measured (arrivals:)', () => {
       seen.push(count(out.desired) ?? -1);
     }
     // Low from t = 0.5 s: the delay is up at t = 10.5 s (the 21st decision).
-    assert.ok(seen.slice(0, 20).every((c) => c === 8), `came down before the 10 s delay: ${seen.join(',')}`);
+    assert.ok(
+      seen.slice(0, 20).every((c) => c === 8),
+      `came down before the 10 s delay: ${seen.join(',')}`,
+    );
     assert.equal(seen[20], 4, `after 10 s: to the 4 the blip needed, in one step: ${seen.join(',')}`);
   });
 
@@ -224,6 +249,8 @@ describe('pid controller: with the arrival rate measured (arrivals:)', () => {
 
 describe('decide', () => {
   it('gives remainder services no count: the arbiter gives them what is left', () => {
-    assert.deepEqual(decide({ policy: policy({ kind: 'remainder' }), observation: undefined, current: 2, dtS: 0 }, undefined).desired, { kind: 'remainder' });
+    assert.deepEqual(decide({ policy: policy({ kind: 'remainder' }), observation: undefined, current: 2, dtS: 0 }, undefined).desired, {
+      kind: 'remainder',
+    });
   });
 });

@@ -91,7 +91,9 @@ export const pidController: Controller<PidState> = {
     if (target.kind !== 'queueLength') throw new Error(`pid controller needs a queueLength target, got ${target.kind}`);
     if (!observation) return { desired: { kind: 'count', count: current }, state, reason: 'no metric yet' };
     const tuning = resolvePidTuning(policy.pid, target.queueLength);
-    const decided = tuning.ratePerContainer ? decideWithRate(input, state, tuning, tuning.ratePerContainer, observation) : decideWithoutRate(input, state, tuning, observation);
+    const decided = tuning.ratePerContainer
+      ? decideWithRate(input, state, tuning, tuning.ratePerContainer, observation)
+      : decideWithoutRate(input, state, tuning, observation);
     const rawError = observation.value - target.queueLength;
     const comparison = Math.abs(rawError) <= tuning.deadband ? '≈' : rawError > 0 ? '>' : '<';
     return {
@@ -122,7 +124,12 @@ function limitStep(output: number, current: number, tuning: ResolvedPidTuning, m
 }
 
 /** Without a known rate: PID on the backlog, the integral carrying the steady state. */
-function decideWithoutRate({ policy, current, dtS }: ControllerInput, state: PidState, tuning: ResolvedPidTuning, observation: Observation): Decided {
+function decideWithoutRate(
+  { policy, current, dtS }: ControllerInput,
+  state: PidState,
+  tuning: ResolvedPidTuning,
+  observation: Observation,
+): Decided {
   const queue = observation.value;
   const rawError = queue - (policy.target.kind === 'queueLength' ? policy.target.queueLength : 0);
   const error = Math.abs(rawError) <= tuning.deadband ? 0 : rawError;
@@ -141,7 +148,13 @@ function decideWithoutRate({ policy, current, dtS }: ControllerInput, state: Pid
 }
 
 /** With the per-container rate known: feed-forward from the arrival estimate, probing down from an empty queue. */
-function decideWithRate({ policy, current, running, dtS }: ControllerInput, state: PidState, tuning: ResolvedPidTuning, rate: number, observation: Observation): Decided {
+function decideWithRate(
+  { policy, current, running, dtS }: ControllerInput,
+  state: PidState,
+  tuning: ResolvedPidTuning,
+  rate: number,
+  observation: Observation,
+): Decided {
   const queue = observation.value;
   const nowMs = observation.atMs;
   const targetLength = policy.target.kind === 'queueLength' ? policy.target.queueLength : 0;
@@ -152,8 +165,10 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
   // Smooth the arrival estimate itself, not the slope: a smoothed slope lags behind a draining queue
   // and would make the controller undershoot once the backlog is gone.
   const instantArrivals = Math.max(0, instantSlope + (running ?? current) * rate);
-  const measured = observation.arrivalRate !== undefined && Number.isFinite(observation.arrivalRate) ? Math.max(0, observation.arrivalRate) : undefined;
-  const estimated = state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
+  const measured =
+    observation.arrivalRate !== undefined && Number.isFinite(observation.arrivalRate) ? Math.max(0, observation.arrivalRate) : undefined;
+  const estimated =
+    state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
   const arrivals = measured ?? estimated;
   // The integral corrects a rate set too high (a backlog that feed-forward does not clear) and fades
   // while there is none, so it does not hold containers for long. It also remembers a recent burst: after one, the count comes down over ~10 s rather than at once,
@@ -169,12 +184,24 @@ function decideWithRate({ policy, current, running, dtS }: ControllerInput, stat
       ? probeDown(state, { empty, backlog: excess > 0, needed, current, min: policy.min, nowMs, busySinceMs })
       : holdDown(state, needed, current, nowMs, tuning.scaleDownDelayMs);
   // After a hold the count goes straight to what the arrivals needed, not one container per tick.
-  const stepTuning = measured !== undefined && policy.pid.maxStepDown === undefined ? { ...tuning, maxStepDown: Number.POSITIVE_INFINITY } : tuning;
+  const stepTuning =
+    measured !== undefined && policy.pid.maxStepDown === undefined ? { ...tuning, maxStepDown: Number.POSITIVE_INFINITY } : tuning;
   const count = limitStep(probe.output, current, stepTuning, policy.min, policy.max);
   return {
     count,
-    state: { integral, lastValue: queue, slope, arrivals, lastDesired: count, ...probe.state, busySinceMs: probe.probed ? nowMs : busySinceMs },
-    note: measured === undefined ? probe.note : `; arrivals ${formatNumber(measured)}/s need ${Math.max(0, wholeContainers(measured / rate))}${probe.note}`,
+    state: {
+      integral,
+      lastValue: queue,
+      slope,
+      arrivals,
+      lastDesired: count,
+      ...probe.state,
+      busySinceMs: probe.probed ? nowMs : busySinceMs,
+    },
+    note:
+      measured === undefined
+        ? probe.note
+        : `; arrivals ${formatNumber(measured)}/s need ${Math.max(0, wholeContainers(measured / rate))}${probe.note}`,
   };
 }
 
@@ -223,7 +250,13 @@ function probeDown(state: PidState, input: ProbeInput): { output: number; state:
  * Coming down with the arrivals measured: the count follows them up at once; down only once they have
  * needed fewer containers for a whole delay, and then to the most they needed during it.
  */
-function holdDown(state: PidState, needed: number, current: number, nowMs: number, delayMs: number): { output: number; state: Partial<PidState>; probed: boolean; note: string } {
+function holdDown(
+  state: PidState,
+  needed: number,
+  current: number,
+  nowMs: number,
+  delayMs: number,
+): { output: number; state: Partial<PidState>; probed: boolean; note: string } {
   if (needed >= current) return { output: needed, state: { lowSinceMs: null }, probed: false, note: '' };
   const lowSinceMs = state.lowSinceMs ?? nowMs;
   const lowPeak = state.lowSinceMs == null ? needed : Math.max(state.lowPeak ?? needed, needed);

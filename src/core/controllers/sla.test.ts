@@ -3,14 +3,26 @@ import { describe, it } from 'node:test';
 import type { PidTuning, ServicePolicy, SlaBound } from '../types.js';
 import { pidController, slaController, type PidState, type SlaState } from './index.js';
 
-const policyOf = (target: ServicePolicy['target'], pid: PidTuning = {}, max = 40): ServicePolicy => ({ name: 's', priority: 1, min: 1, max, target, tolerance: 0.1, pid });
+const policyOf = (target: ServicePolicy['target'], pid: PidTuning = {}, max = 40): ServicePolicy => ({
+  name: 's',
+  priority: 1,
+  min: 1,
+  max,
+  target,
+  tolerance: 0.1,
+  pid,
+});
 
 /**
  * A closed loop: a queue fed at `arrivals(t)` msg/s, each running container working `rate` msg/s,
  * containers starting `startS` after they are asked for; the arrival rate read one tick late, as a
  * live publish-rate metric reads the last interval. Returns the queue and count over time.
  */
-function run(policy: ServicePolicy, arrivals: (t: number) => number, options: { rate: number; seconds: number; startS?: number; measured?: boolean; initialQueue?: number }) {
+function run(
+  policy: ServicePolicy,
+  arrivals: (t: number) => number,
+  options: { rate: number; seconds: number; startS?: number; measured?: boolean; initialQueue?: number },
+) {
   const dt = 0.5;
   const startS = options.startS ?? 1;
   const controller = policy.target.kind === 'sla' ? slaController : pidController;
@@ -22,8 +34,20 @@ function run(policy: ServicePolicy, arrivals: (t: number) => number, options: { 
   for (let t = 0; t < options.seconds; t += dt) {
     const running = ready.filter((at) => at <= t).length;
     const arrivalRate = options.measured === false ? undefined : arrivals(Math.max(0, t - dt));
-    const out = (controller.decide as (i: unknown, s: unknown) => { desired: { kind: string; count?: number }; state: unknown; reason: string; estimates?: unknown })(
-      { policy, observation: { value: queue, atMs: t * 1000, arrivalRate }, current: ready.length, running, dtS: t === 0 ? 0 : dt, reaction: { startS, stopS: 0.5, preemptS: 0 } },
+    const out = (
+      controller.decide as (
+        i: unknown,
+        s: unknown,
+      ) => { desired: { kind: string; count?: number }; state: unknown; reason: string; estimates?: unknown }
+    )(
+      {
+        policy,
+        observation: { value: queue, atMs: t * 1000, arrivalRate },
+        current: ready.length,
+        running,
+        dtS: t === 0 ? 0 : dt,
+        reaction: { startS, stopS: 0.5, preemptS: 0 },
+      },
       state,
     );
     state = out.state as never;
@@ -49,7 +73,10 @@ describe('sla controller', () => {
     const ours = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400 });
     const pid = run(policyOf({ kind: 'queueLength', queueLength: 50 }, { ratePerContainer: 20 }), step, { rate: 20, seconds: 400 });
     assert.ok(ours.peak <= 500, `queue peaked at ${ours.peak.toFixed(0)}, over the SLA of 500`);
-    assert.ok(ours.containerSeconds < pid.containerSeconds, `sla used ${ours.containerSeconds} container-seconds, {queueLength: 50} ${pid.containerSeconds}`);
+    assert.ok(
+      ours.containerSeconds < pid.containerSeconds,
+      `sla used ${ours.containerSeconds} container-seconds, {queueLength: 50} ${pid.containerSeconds}`,
+    );
   });
 
   it('lets the queue absorb a fractional need instead of holding an idle container', () => {
@@ -63,11 +90,18 @@ describe('sla controller', () => {
 
   it('does not stop containers while the queue holds more than a tick of work for them', () => {
     // A backlog of work and no new arrivals: every container is busy until it is gone.
-    const { history } = run(policyOf({ kind: 'sla', sla: { queueLength: 500 } }, { ratePerContainer: 20 }, 10), () => 0, { rate: 20, seconds: 90, initialQueue: 3000 });
+    const { history } = run(policyOf({ kind: 'sla', sla: { queueLength: 500 } }, { ratePerContainer: 20 }, 10), () => 0, {
+      rate: 20,
+      seconds: 90,
+      initialQueue: 3000,
+    });
     // Whenever the controller saw more waiting than its running containers work through in a tick, it kept them all.
-    const busy = history.map((h, i) => ({ h, before: history[i - 1]?.live ?? 0 })).filter(({ h }) => h.t > 3 && h.seen > h.running * 20 * 0.5);
+    const busy = history
+      .map((h, i) => ({ h, before: history[i - 1]?.live ?? 0 }))
+      .filter(({ h }) => h.t > 3 && h.seen > h.running * 20 * 0.5);
     assert.ok(busy.length > 10, 'expected a backlog to drain');
-    for (const { h, before } of busy) assert.ok(h.live >= before, `t=${h.t}: went from ${before} to ${h.live} containers while ${h.seen.toFixed(0)} messages waited`);
+    for (const { h, before } of busy)
+      assert.ok(h.live >= before, `t=${h.t}: went from ${before} to ${h.live} containers while ${h.seen.toFixed(0)} messages waited`);
     assert.equal(history.at(-1)?.live, 1, 'ends at min once the queue is gone and nothing arrives');
   });
 
@@ -90,7 +124,10 @@ describe('sla controller', () => {
 
   it('says why in words: arrivals, rate, start, needed and kept', () => {
     const { history } = run(sla({ queueLength: 500 }), () => 47, { rate: 20, seconds: 30 });
-    assert.match(history.at(-1)?.reason ?? '', /^arrivals 47\/s \(±0\), 20\/s each, start 1s: 3 needed, keeping \d+ for the SLA \(queue ≤ 500, queue \d+/);
+    assert.match(
+      history.at(-1)?.reason ?? '',
+      /^arrivals 47\/s \(±0\), 20\/s each, start 1s: 3 needed, keeping \d+ for the SLA \(queue ≤ 500, queue \d+/,
+    );
   });
 
   it('without measured arrivals estimates them from the queue and still holds the SLA', () => {

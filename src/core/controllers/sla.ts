@@ -71,7 +71,21 @@ const EMPTY = 0.5;
 
 export const slaController: Controller<SlaState> = {
   kind: 'sla',
-  initialState: () => ({ arrivals: null, fastArrivals: null, noise: 0, lastInstant: null, recent: [], spread: 0, lastQueue: null, lastRunning: 0, learnedRate: null, rateFloor: 0, lastDesired: null, lastUpMs: null, emptySinceMs: null }),
+  initialState: () => ({
+    arrivals: null,
+    fastArrivals: null,
+    noise: 0,
+    lastInstant: null,
+    recent: [],
+    spread: 0,
+    lastQueue: null,
+    lastRunning: 0,
+    learnedRate: null,
+    rateFloor: 0,
+    lastDesired: null,
+    lastUpMs: null,
+    emptySinceMs: null,
+  }),
   decide(input, state) {
     const { policy, observation, current } = input;
     const { target } = policy;
@@ -93,7 +107,10 @@ function learnRate(state: SlaState, queue: number, measured: number | undefined,
   const sample = (measured * dtS - (queue - state.lastQueue)) / (state.lastRunning * dtS);
   if (!Number.isFinite(sample) || sample <= 0) return keep;
   if (state.lastQueue > EMPTY && queue > EMPTY) {
-    return { learnedRate: state.learnedRate === null ? sample : state.learnedRate + RATE_LEARNING * (sample - state.learnedRate), rateFloor: state.rateFloor };
+    return {
+      learnedRate: state.learnedRate === null ? sample : state.learnedRate + RATE_LEARNING * (sample - state.learnedRate),
+      rateFloor: state.rateFloor,
+    };
   }
   return { learnedRate: state.learnedRate, rateFloor: Math.max(state.rateFloor, sample) };
 }
@@ -136,7 +153,8 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   // The arrivals: measured, or the queue's growth plus what the running containers worked off. An
   // empty queue hides how much of their capacity went unused, so then the estimate is not raised.
   const tickS = dtS > 0 ? dtS : 0.5;
-  const slopeEstimate = state.lastQueue === null || dtS <= 0 ? running * rate : Math.max(0, (queue - state.lastQueue) / dtS + state.lastRunning * rate);
+  const slopeEstimate =
+    state.lastQueue === null || dtS <= 0 ? running * rate : Math.max(0, (queue - state.lastQueue) / dtS + state.lastRunning * rate);
   const instant = measured ?? (empty && state.arrivals !== null ? Math.min(state.arrivals, slopeEstimate) : slopeEstimate);
   const first = state.arrivals === null;
   const mean = first ? instant : ewma(state.arrivals ?? instant, instant, tickS, ARRIVALS_SMOOTHING_S);
@@ -184,7 +202,9 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     const down = probing ? held - 1 : fewest(queue + surge(keepS), Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
     if (down < held) {
       count = down;
-      why = probing ? `queue empty for ${Math.round((nowMs - (emptySinceMs ?? nowMs)) / 1000)}s: trying one fewer` : `${down} hold the queue for ${formatNumber(keepS)}s`;
+      why = probing
+        ? `queue empty for ${Math.round((nowMs - (emptySinceMs ?? nowMs)) / 1000)}s: trying one fewer`
+        : `${down} hold the queue for ${formatNumber(keepS)}s`;
     }
   }
   count = clampCount(count, policy.min, policy.max);
@@ -194,7 +214,18 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const reason = `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${measured === undefined ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(reaction.startS))}s: ${needed} needed, ${count === held ? 'keeping' : count > held ? 'raising to' : 'lowering to'} ${count} for the SLA (${slaText}, queue ${formatNumber(round(queue))})${why ? `: ${why}` : ''}`;
   return {
     desired: { kind: 'count' as const, count },
-    state: { ...base, arrivals: mean, fastArrivals: fast, noise, lastInstant: instant, recent, spread, lastDesired: count, lastUpMs: count > held ? nowMs : state.lastUpMs, emptySinceMs: count < held ? null : emptySinceMs },
+    state: {
+      ...base,
+      arrivals: mean,
+      fastArrivals: fast,
+      noise,
+      lastInstant: instant,
+      recent,
+      spread,
+      lastDesired: count,
+      lastUpMs: count > held ? nowMs : state.lastUpMs,
+      emptySinceMs: count < held ? null : emptySinceMs,
+    },
     reason,
     estimates: { arrivalRate: mean, arrivalRateStdDev: noise, ratePerContainer: rate, ratePerContainerLearned: configured === undefined },
   };

@@ -19,7 +19,12 @@ export interface ChartSpec {
 
 const clock = (seconds: number): string => new Date(seconds * 1000).toLocaleTimeString([], { hour12: false });
 
-const AXIS = { stroke: '#8b95a7', grid: { stroke: 'rgba(139,149,167,0.12)', width: 1 }, ticks: { stroke: 'rgba(139,149,167,0.25)', width: 1 }, font: '12px system-ui, sans-serif' };
+const AXIS = {
+  stroke: '#8b95a7',
+  grid: { stroke: 'rgba(139,149,167,0.12)', width: 1 },
+  ticks: { stroke: 'rgba(139,149,167,0.25)', width: 1 },
+  font: '12px system-ui, sans-serif',
+};
 
 export const stepped = uPlot.paths.stepped?.({ align: 1 });
 
@@ -46,8 +51,14 @@ export class Chart {
           },
         },
       },
-      axes: [{ ...AXIS, space: 80, values: (_u, splits) => splits.map(clock) }, { ...AXIS, size: 46, ...(spec.yLabel ? { label: spec.yLabel, labelSize: 18, labelFont: AXIS.font } : {}) }],
-      series: [{ label: 'time', value: (_u, v) => (v === null ? '–' : clock(v)) }, ...spec.series.map((s) => ({ points: { show: false }, ...s }))],
+      axes: [
+        { ...AXIS, space: 80, values: (_u, splits) => splits.map(clock) },
+        { ...AXIS, size: 46, ...(spec.yLabel ? { label: spec.yLabel, labelSize: 18, labelFont: AXIS.font } : {}) },
+      ],
+      series: [
+        { label: 'time', value: (_u, v) => (v === null ? '–' : clock(v)) },
+        ...spec.series.map((s) => ({ points: { show: false }, ...s })),
+      ],
       ...(spec.bands ? { bands: spec.bands } : {}),
       legend: { show: true, live: true },
       cursor: { drag: { x: false, y: false }, points: { size: 6 } },

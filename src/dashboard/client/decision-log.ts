@@ -53,6 +53,8 @@ export class DecisionLog {
     for (const d of fresh) rows.append(this.row(d, services));
     this.list.prepend(rows);
     while (this.list.childElementCount > MAX_DECISIONS) this.list.lastElementChild?.remove();
-    this.count.textContent = String(this.list.childElementCount === MAX_DECISIONS ? `latest ${MAX_DECISIONS}` : this.list.childElementCount);
+    this.count.textContent = String(
+      this.list.childElementCount === MAX_DECISIONS ? `latest ${MAX_DECISIONS}` : this.list.childElementCount,
+    );
   }
 }

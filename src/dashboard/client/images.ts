@@ -3,9 +3,24 @@
 // policy re-reads. Label values come from whoever built the image: everything is put in the page as
 // text (textContent), never as HTML.
 
-interface Problem { failure: string; message: string }
-interface ImageRow { reference: string; digest: string | null; created: string | null; size: number | null; platforms: string[]; problem: Problem | null; versions: number }
-interface LabelDiff { added: Record<string, string>; changed: Record<string, { from: string; to: string }>; removed: Record<string, string> }
+interface Problem {
+  failure: string;
+  message: string;
+}
+interface ImageRow {
+  reference: string;
+  digest: string | null;
+  created: string | null;
+  size: number | null;
+  platforms: string[];
+  problem: Problem | null;
+  versions: number;
+}
+interface LabelDiff {
+  added: Record<string, string>;
+  changed: Record<string, { from: string; to: string }>;
+  removed: Record<string, string>;
+}
 interface Detail extends ImageRow {
   mediaType: string | null;
   platform: string | null;
@@ -16,8 +31,22 @@ interface Detail extends ImageRow {
   history: { digest: string | null; at: string; via: string; created: string | null; labels: LabelDiff | null }[];
   tags: { tag: string; digest: string | null }[];
 }
-interface Overview { images: ImageRow[]; intervalMs: number; push: boolean; deliveries: { pending: number; failed: number }; policy: { at: string; image: string; services: string[]; outcome: string; message: string }[] }
-interface DeliveryRow { createdAt: string; event: string; reference: string; target: string; outcome: string; reason: string | null; attempts: { status: number | null; error: string | null }[] }
+interface Overview {
+  images: ImageRow[];
+  intervalMs: number;
+  push: boolean;
+  deliveries: { pending: number; failed: number };
+  policy: { at: string; image: string; services: string[]; outcome: string; message: string }[];
+}
+interface DeliveryRow {
+  createdAt: string;
+  event: string;
+  reference: string;
+  target: string;
+  outcome: string;
+  reason: string | null;
+  attempts: { status: number | null; error: string | null }[];
+}
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -74,15 +103,20 @@ function drawList(overview: Overview): void {
       history.replaceState(null, '', link.href);
       void refresh();
     });
-    const status = image.problem ? el('span', `${image.problem.failure}: ${image.problem.message}`, 'bad') : el('span', image.digest ? 'ok' : 'deleted', image.digest ? 'good' : 'warn');
+    const status = image.problem
+      ? el('span', `${image.problem.failure}: ${image.problem.message}`, 'bad')
+      : el('span', image.digest ? 'ok' : 'deleted', image.digest ? 'good' : 'warn');
     const tr = row([link, short(image.digest), image.created ?? '—', bytes(image.size), image.platforms.join(', ') || '—', status]);
     if (image.reference === selected) tr.className = 'selected';
     body.append(tr);
   }
   byId('image-count').textContent = String(overview.images.length);
-  byId('watch-summary').textContent = `poll every ${overview.intervalMs / 1000} s${overview.push ? ' · registry push on' : ''} · ${overview.deliveries.pending} pending, ${overview.deliveries.failed} failed deliveries`;
+  byId('watch-summary').textContent =
+    `poll every ${overview.intervalMs / 1000} s${overview.push ? ' · registry push on' : ''} · ${overview.deliveries.pending} pending, ${overview.deliveries.failed} failed deliveries`;
   const policy = byId('policy');
-  policy.replaceChildren(...overview.policy.map((p) => el('li', `${p.at} ${p.outcome}: ${p.message}`, p.outcome === 'refused' ? 'bad' : '')));
+  policy.replaceChildren(
+    ...overview.policy.map((p) => el('li', `${p.at} ${p.outcome}: ${p.message}`, p.outcome === 'refused' ? 'bad' : '')),
+  );
   if (overview.policy.length === 0) policy.replaceChildren(el('li', 'no policy re-read yet', 'muted'));
 }
 
@@ -122,15 +156,26 @@ function drawDetail(detail: Detail | undefined): void {
   fact('Other watched tags', detail.tags.map((t) => `${t.tag} ${short(t.digest)}`).join(', '));
   if (detail.problem) fact('Problem', `${detail.problem.failure}: ${detail.problem.message}`);
   (byId('badge-markdown') as HTMLTextAreaElement).value = detail.badgeMarkdown;
-  byId('labels').replaceChildren(labelTable('OCI', detail.labels.oci), labelTable('label-schema', detail.labels.labelSchema), labelTable('io.microscale', detail.labels.microscale), labelTable('Other', detail.labels.other));
+  byId('labels').replaceChildren(
+    labelTable('OCI', detail.labels.oci),
+    labelTable('label-schema', detail.labels.labelSchema),
+    labelTable('io.microscale', detail.labels.microscale),
+    labelTable('Other', detail.labels.other),
+  );
   const lint = byId('lint');
-  lint.replaceChildren(...detail.lint.map((f) => el('li', `${f.severity} ${f.key}: ${f.message} (${f.rule})`, f.severity === 'error' ? 'bad' : 'warn')));
+  lint.replaceChildren(
+    ...detail.lint.map((f) => el('li', `${f.severity} ${f.key}: ${f.message} (${f.rule})`, f.severity === 'error' ? 'bad' : 'warn')),
+  );
   if (detail.lint.length === 0) lint.replaceChildren(el('li', 'no findings', 'good'));
   byId('layers').replaceChildren(...detail.layers.map((l) => el('li', `${short(l.digest)} · ${bytes(l.size)} · ${l.mediaType}`)));
   byId('history').replaceChildren(
     ...detail.history.map((h) => {
       const item = el('li');
-      item.append(el('strong', `${h.at} ${short(h.digest)}`), el('span', ` via ${h.via}${h.created ? ` · created ${h.created}` : ''}`), el('pre', diffText(h.labels)));
+      item.append(
+        el('strong', `${h.at} ${short(h.digest)}`),
+        el('span', ` via ${h.via}${h.created ? ` · created ${h.created}` : ''}`),
+        el('pre', diffText(h.labels)),
+      );
       return item;
     }),
   );
@@ -141,8 +186,19 @@ function drawDeliveries(rows: DeliveryRow[]): void {
   body.replaceChildren(
     ...rows.slice(0, 100).map((d) => {
       const last = d.attempts.at(-1);
-      const outcome = el('span', d.outcome + (d.reason ? `: ${d.reason}` : ''), d.outcome === 'failed' ? 'bad' : d.outcome === 'pending' ? 'warn' : 'good');
-      return row([d.createdAt, d.event, d.reference, d.target, outcome, `${d.attempts.length}${last ? ` (last: ${last.status ?? last.error ?? ''})` : ''}`]);
+      const outcome = el(
+        'span',
+        d.outcome + (d.reason ? `: ${d.reason}` : ''),
+        d.outcome === 'failed' ? 'bad' : d.outcome === 'pending' ? 'warn' : 'good',
+      );
+      return row([
+        d.createdAt,
+        d.event,
+        d.reference,
+        d.target,
+        outcome,
+        `${d.attempts.length}${last ? ` (last: ${last.status ?? last.error ?? ''})` : ''}`,
+      ]);
     }),
   );
   byId('delivery-count').textContent = String(rows.length);
@@ -155,7 +211,8 @@ async function refresh(): Promise<void> {
     if (!overview) {
       byId('watch-summary').textContent = 'no images watched';
       problems.hidden = false;
-      problems.textContent = 'This agent watches no images: add an images: block (stateDir, watch, notify) to the config. See docs/metadata.md.';
+      problems.textContent =
+        'This agent watches no images: add an images: block (stateDir, watch, notify) to the config. See docs/metadata.md.';
       return;
     }
     problems.hidden = true;

@@ -73,7 +73,11 @@ function render(): void {
   syncCards();
   renderHeader(tick);
   pool.render(model.services, window);
-  for (const card of cards.values()) card.render(window, tick.services.find((s) => s.name === card.info.name));
+  for (const card of cards.values())
+    card.render(
+      window,
+      tick.services.find((s) => s.name === card.info.name),
+    );
   log.render(model.decisions, model.services);
   const key = JSON.stringify(tick.services.map((s) => [s.name, s.nodes]));
   if (key !== nodesKey) {
@@ -92,7 +96,8 @@ function scheduleRender(): void {
 function setWindow(seconds: number): void {
   windowS = seconds;
   localStorage.setItem('microscale.window', String(seconds));
-  for (const button of document.querySelectorAll<HTMLButtonElement>('#window button')) button.setAttribute('aria-pressed', String(Number(button.dataset.seconds) === seconds));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#window button'))
+    button.setAttribute('aria-pressed', String(Number(button.dataset.seconds) === seconds));
   scheduleRender();
 }
 
@@ -103,7 +108,8 @@ function setConnection(state: 'live' | 'connecting' | 'lost'): void {
 }
 
 async function start(): Promise<void> {
-  for (const button of document.querySelectorAll<HTMLButtonElement>('#window button')) button.addEventListener('click', () => setWindow(Number(button.dataset.seconds)));
+  for (const button of document.querySelectorAll<HTMLButtonElement>('#window button'))
+    button.addEventListener('click', () => setWindow(Number(button.dataset.seconds)));
   setWindow(windowS);
   document.addEventListener('visibilitychange', scheduleRender);
   setConnection('connecting');

@@ -5,15 +5,47 @@ import { columnName, DashboardModel, MAX_DECISIONS, RING_TICKS } from './model.j
 import { ColumnRing } from './ring-columns.js';
 
 function service(name: string, priority: number, running: number, extra: Partial<ServiceTick> = {}): ServiceTick {
-  return { name, priority, demand: running, arrivalRate: null, stale: false, target: { kind: 'direct' }, desired: running, allocation: running, planned: running, running, starting: 0, stopping: 0, reason: 'r', ...extra };
+  return {
+    name,
+    priority,
+    demand: running,
+    arrivalRate: null,
+    stale: false,
+    target: { kind: 'direct' },
+    desired: running,
+    allocation: running,
+    planned: running,
+    running,
+    starting: 0,
+    stopping: 0,
+    reason: 'r',
+    ...extra,
+  };
 }
 
 function tick(seq: number, services: ServiceTick[], decisions = 0, arrivalErrors: TickRecord['arrivalErrors'] = []): TickRecord {
   const atMs = 1_000_000 + seq * 500;
   return {
-    seq, atMs, t: seq / 2, durationMs: 1, capacity: 9, used: 9, paused: false, dryRun: false, services, engineError: null, sourceErrors: [],
+    seq,
+    atMs,
+    t: seq / 2,
+    durationMs: 1,
+    capacity: 9,
+    used: 9,
+    paused: false,
+    dryRun: false,
+    services,
+    engineError: null,
+    sourceErrors: [],
     arrivalErrors,
-    decisions: Array.from({ length: decisions }, (_, i) => ({ atMs, service: 'a', from: i, to: i + 1, reason: `d${seq}.${i}`, dryRun: false })),
+    decisions: Array.from({ length: decisions }, (_, i) => ({
+      atMs,
+      service: 'a',
+      from: i,
+      to: i + 1,
+      reason: `d${seq}.${i}`,
+      dryRun: false,
+    })),
   };
 }
 
@@ -31,7 +63,13 @@ describe('dashboard memory', () => {
   it('shows gaps (null) where a series had no value, e.g. a failed read or a service added later', () => {
     const ring = new ColumnRing(8);
     ring.push(1, new Map([['a', 1]]));
-    ring.push(2, new Map([['a', null], ['b', 5]]));
+    ring.push(
+      2,
+      new Map([
+        ['a', null],
+        ['b', 5],
+      ]),
+    );
     ring.push(3, new Map([['b', 6]]));
     const w = ring.window(0);
     assert.deepEqual(w.column('a'), [1, null, null]);
@@ -54,7 +92,10 @@ describe('dashboard memory', () => {
     assert.equal(model.add(tick(2, [service('b', 2, 3), service('a', 1, 6)])), false);
     assert.equal(model.ring.length, 2);
     assert.equal(model.decisions.length, 1);
-    assert.deepEqual(model.services.map((s) => s.name), ['a', 'b']);
+    assert.deepEqual(
+      model.services.map((s) => s.name),
+      ['a', 'b'],
+    );
     assert.deepEqual(model.ring.window(0).column(columnName('a', 'running')), [6, 6]);
   });
 
@@ -69,7 +110,13 @@ describe('dashboard memory', () => {
     model.add(tick(4, [orders(52.5), service('reports', 2, 1)]));
     const w = model.ring.window(0);
     assert.deepEqual(w.column(columnName('orders', 'arrivals')), [null, 47, null, 52.5]);
-    assert.deepEqual(model.services.map((s) => [s.name, s.arrivals]), [['orders', true], ['reports', false]]);
+    assert.deepEqual(
+      model.services.map((s) => [s.name, s.arrivals]),
+      [
+        ['orders', true],
+        ['reports', false],
+      ],
+    );
     for (let seq = 5; seq <= RING_TICKS + 10; seq++) model.add(tick(seq, [orders(seq % 5 === 0 ? null : seq), service('reports', 2, 1)]));
     assert.equal(model.ring.length, RING_TICKS);
     const tail = model.ring.window(0).column(columnName('orders', 'arrivals')).slice(-5);

@@ -83,7 +83,15 @@ export class DashboardModel {
 
   private noteServices(ticks: readonly ServiceTick[]): void {
     const sorted = [...ticks].sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : 1));
-    const next = sorted.map((s, index): ServiceInfo => ({ name: s.name, priority: s.priority, index, targetKind: s.target.kind, arrivals: this.withArrivals.has(s.name) }));
+    const next = sorted.map(
+      (s, index): ServiceInfo => ({
+        name: s.name,
+        priority: s.priority,
+        index,
+        targetKind: s.target.kind,
+        arrivals: this.withArrivals.has(s.name),
+      }),
+    );
     const same = next.length === this.services.length && next.every((s, i) => sameInfo(this.services[i], s));
     if (!same) this.services = next;
   }

@@ -30,7 +30,14 @@ export class PoolChart {
     }));
     series.push({ label: 'capacity', stroke: '#e8ecf3', width: 1.5, dash: [6, 4], ...(stepped ? { paths: stepped } : {}) });
     const bands: uPlot.Band[] = services.slice(1).map((s, i) => ({ series: [i + 2, i + 1], fill: withAlpha(colorOf(s.index), 0.55) }));
-    return new Chart(this.host, this.view, { title: 'pool: containers by priority, with capacity', height: 260, series, bands, yRange: () => [0, this.capacity()], yLabel: 'containers' });
+    return new Chart(this.host, this.view, {
+      title: 'pool: containers by priority, with capacity',
+      height: 260,
+      series,
+      bands,
+      yRange: () => [0, this.capacity()],
+      yLabel: 'containers',
+    });
   }
 
   render(services: readonly ServiceInfo[], window: Window): void {

@@ -67,7 +67,9 @@ export class ServiceCard {
       this.root.append(area);
       const series: uPlot.Series[] = [
         { label: direct ? 'demand' : 'metric', stroke: color, width: 2, fill: withAlpha(color, 0.12) },
-        direct ? { label: 'containers', stroke: '#e8ecf3', width: 1.5, dash: [6, 4], ...steps } : { label: 'target', stroke: '#e8ecf3', width: 1.5, dash: [6, 4] },
+        direct
+          ? { label: 'containers', stroke: '#e8ecf3', width: 1.5, dash: [6, 4], ...steps }
+          : { label: 'target', stroke: '#e8ecf3', width: 1.5, dash: [6, 4] },
       ];
       this.metricChart = new Chart(area, view, { title: `${info.name}: metric vs target`, height: 150, series, yRange: () => [0, 1] });
     }
@@ -103,9 +105,11 @@ export class ServiceCard {
     this.arrivalsChart?.update([window.x, col('arrivals')]);
     this.containerChart.update([window.x, col('running'), col('live'), col('desired')]);
     if (!latest) return;
-    const figure = (label: string, value: string, extra = '') => `<div class="figure${extra}"><span class="value">${value}</span><span class="label">${label}</span></div>`;
+    const figure = (label: string, value: string, extra = '') =>
+      `<div class="figure${extra}"><span class="value">${value}</span><span class="label">${label}</span></div>`;
     // No rate this tick (the read failed, or the metric did): a dash in the warning colour, as a held metric.
-    const arrivalsFigure = (rate: number | null) => (rate === null ? figure('arrivals', '–', ' stale') : figure('arrivals', `${Math.round(rate * 10) / 10}/s`));
+    const arrivalsFigure = (rate: number | null) =>
+      rate === null ? figure('arrivals', '–', ' stale') : figure('arrivals', `${Math.round(rate * 10) / 10}/s`);
     this.figures.innerHTML = [
       latest.demand === null ? '' : figure('metric', String(Math.round(latest.demand * 100) / 100), latest.stale ? ' stale' : ''),
       this.info.arrivals ? arrivalsFigure(latest.arrivalRate) : '',

@@ -11,7 +11,11 @@ import { eventually } from '../../testing/services.js';
 const minutes = Number(process.argv[2] ?? 7);
 const intervalMs = Number(process.argv[3] ?? 20);
 const root = new URL('../../../', import.meta.url).pathname;
-const demo = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'demo', '--listen', '127.0.0.1:0', '--interval', `${intervalMs}ms`], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+const demo = spawn(
+  process.execPath,
+  ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'demo', '--listen', '127.0.0.1:0', '--interval', `${intervalMs}ms`],
+  { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+);
 let stderr = '';
 demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 const userDataDir = mkdtempSync(join(tmpdir(), 'microscale-soak-'));
@@ -21,7 +25,14 @@ try {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
     viewport: { width: 1440, height: 1000 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -43,7 +54,9 @@ try {
     }
     samples.sort((a, b) => a - b);
     const ticks = await page.textContent('#tick-seq');
-    console.log(`${String(minute).padStart(6)} | ${String(ticks).padStart(5)} | ${(metric('JSHeapUsedSize') / 1e6).toFixed(1).padStart(10)} | ${String(metric('Nodes')).padStart(9)} | ${samples[10]?.toFixed(1)}`);
+    console.log(
+      `${String(minute).padStart(6)} | ${String(ticks).padStart(5)} | ${(metric('JSHeapUsedSize') / 1e6).toFixed(1).padStart(10)} | ${String(metric('Nodes')).padStart(9)} | ${samples[10]?.toFixed(1)}`,
+    );
   }
   await context.close();
 } finally {

@@ -28,9 +28,23 @@ describe('agent on the docker engine', () => {
       capacity: 2,
       interval: '200ms',
       services: [
-        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct', image: 'busybox:latest', command: ['sleep', '3600'] },
+        {
+          name: 'urgent',
+          priority: 1,
+          metric: { source: 'random' },
+          target: 'direct',
+          image: 'busybox:latest',
+          command: ['sleep', '3600'],
+        },
         // sh ignores TERM (tini passes it on, sh drops it), so only the kill after the grace period stops it.
-        { name: 'stubborn', priority: 2, target: 'remainder', stopGracePeriod: `${graceMs}ms`, image: 'busybox:latest', command: 'trap "" TERM; while true; do sleep 1; done' },
+        {
+          name: 'stubborn',
+          priority: 2,
+          target: 'remainder',
+          stopGracePeriod: `${graceMs}ms`,
+          image: 'busybox:latest',
+          command: 'trap "" TERM; while true; do sleep 1; done',
+        },
       ],
     });
     const demand = new ManualSource();
@@ -55,11 +69,21 @@ describe('agent on the docker engine', () => {
       demand.value = 2;
       assert.ok(await eventually(() => running('urgent') === 2, 20_000), 'urgent gets the pool');
       const tookMs = Date.now() - demandAtMs;
-      assert.ok(tookMs >= graceMs, `urgent ran after ${tookMs}ms: it cannot have waited for the ${graceMs}ms grace of the containers it replaced`);
+      assert.ok(
+        tookMs >= graceMs,
+        `urgent ran after ${tookMs}ms: it cannot have waited for the ${graceMs}ms grace of the containers it replaced`,
+      );
       assert.ok(most <= 2, `up to ${most} containers ran at once in a pool of 2`);
-      assert.ok(agent.ticks.toArray().every((tick) => tick.used <= 2), 'every tick saw the pool within capacity');
+      assert.ok(
+        agent.ticks.toArray().every((tick) => tick.used <= 2),
+        'every tick saw the pool within capacity',
+      );
       const left = await poolContainers(pool);
-      assert.deepEqual(left.map((c) => c.Labels['io.microscale.service']).sort(), ['urgent', 'urgent'], 'the killed containers were removed, not left stopped');
+      assert.deepEqual(
+        left.map((c) => c.Labels['io.microscale.service']).sort(),
+        ['urgent', 'urgent'],
+        'the killed containers were removed, not left stopped',
+      );
     } finally {
       clearInterval(sampler);
       await agent.stop();

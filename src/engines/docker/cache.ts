@@ -87,7 +87,12 @@ export class ContainerCache {
 
   /** Fresh entries: from the cache while the stream is up and a list is recent, else a full list now. */
   async refresh(): Promise<void> {
-    if (this.probe) throw new EngineError('unreachable', 'docker', `the Docker Engine at ${engineAddress(this.host)} does not answer /_ping on a new connection (stopped, or shutting down); changing nothing until it does`);
+    if (this.probe)
+      throw new EngineError(
+        'unreachable',
+        'docker',
+        `the Docker Engine at ${engineAddress(this.host)} does not answer /_ping on a new connection (stopped, or shutting down); changing nothing until it does`,
+      );
     if (!this.streaming && Date.now() - this.lastConnectMs >= RECONNECT_GAP_MS) await this.connectEvents();
     if (!this.streaming || Date.now() - this.lastListMs >= this.resyncMs || Date.now() >= this.relistAtMs) await this.list();
   }
@@ -126,12 +131,22 @@ export class ContainerCache {
   /** Records a start the daemon has just confirmed, before its event arrives (health as for a `start` event). */
   started(id: string): void {
     const entry = this.entries.get(id);
-    if (entry?.state === 'created') Object.assign(entry, { state: 'running', health: this.hasHealthcheck(entry.service) ? 'starting' : 'none', updatedMs: Date.now() });
+    if (entry?.state === 'created')
+      Object.assign(entry, { state: 'running', health: this.hasHealthcheck(entry.service) ? 'starting' : 'none', updatedMs: Date.now() });
   }
 
   /** Records a container we have just created, before its event arrives. */
   add(id: string, service: string, prepared = false): void {
-    if (!this.entries.has(id)) this.entries.set(id, { id, service, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now(), ...(prepared ? { prepared } : {}) });
+    if (!this.entries.has(id))
+      this.entries.set(id, {
+        id,
+        service,
+        state: 'created',
+        health: 'none',
+        createdMs: Date.now(),
+        updatedMs: Date.now(),
+        ...(prepared ? { prepared } : {}),
+      });
   }
 
   forget(id: string): void {
@@ -143,7 +158,12 @@ export class ContainerCache {
     const startedMs = Date.now();
     let found: Docker.ContainerInfo[];
     try {
-      found = await withTimeout(this.docker.listContainers({ all: true, filters: { label: poolFilter(this.pool) } }), LIST_TIMEOUT_MS, 'docker', 'list containers');
+      found = await withTimeout(
+        this.docker.listContainers({ all: true, filters: { label: poolFilter(this.pool) } }),
+        LIST_TIMEOUT_MS,
+        'docker',
+        'list containers',
+      );
     } catch (error) {
       const wrapped = engineError('docker', this.host, 'list containers', error);
       if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.markDown();
@@ -157,10 +177,19 @@ export class ContainerCache {
       const existing = this.entries.get(info.Id);
       if (existing && existing.updatedMs >= startedMs) continue;
       const prepared = info.Labels[LABEL.prepared] === 'true';
-      const entry = { id: info.Id, service, state: info.State, health: healthFromStatus(info.Status), createdMs: info.Created * 1000, updatedMs: startedMs, ...(prepared ? { prepared } : {}) };
+      const entry = {
+        id: info.Id,
+        service,
+        state: info.State,
+        health: healthFromStatus(info.Status),
+        createdMs: info.Created * 1000,
+        updatedMs: startedMs,
+        ...(prepared ? { prepared } : {}),
+      };
       this.entries.set(info.Id, entry);
       // An exit the stream did not tell (it was down, or the die came before it connected): tell it now.
-      if (existing && LIVE_STATES.has(existing.state) && !LIVE_STATES.has(info.State)) for (const listener of this.listeners) listener(entry, 'die', existing.state);
+      if (existing && LIVE_STATES.has(existing.state) && !LIVE_STATES.has(info.State))
+        for (const listener of this.listeners) listener(entry, 'die', existing.state);
     }
     for (const [id, entry] of this.entries) if (!seen.has(id) && entry.updatedMs < startedMs) this.entries.delete(id);
     this.lastListMs = startedMs;
@@ -215,11 +244,20 @@ export class ContainerCache {
     const stateBefore = entry?.state;
     if (!entry && action !== 'destroy') {
       const prepared = event.Actor?.Attributes?.[LABEL.prepared] === 'true';
-      entry = { id, service, state: 'created', health: 'none', createdMs: (event.time ?? now / 1000) * 1000, updatedMs: now, ...(prepared ? { prepared } : {}) };
+      entry = {
+        id,
+        service,
+        state: 'created',
+        health: 'none',
+        createdMs: (event.time ?? now / 1000) * 1000,
+        updatedMs: now,
+        ...(prepared ? { prepared } : {}),
+      };
       this.entries.set(id, entry);
     }
     if (action === 'start' && entry) Object.assign(entry, { state: 'running', health: this.hasHealthcheck(service) ? 'starting' : 'none' });
-    else if (action.startsWith('health_status: ') && entry) entry.health = action.slice('health_status: '.length) === 'healthy' ? 'healthy' : 'unhealthy';
+    else if (action.startsWith('health_status: ') && entry)
+      entry.health = action.slice('health_status: '.length) === 'healthy' ? 'healthy' : 'unhealthy';
     else if ((action === 'die' || action === 'oom') && entry) entry.state = 'exited';
     else if (action === 'pause' && entry) entry.state = 'paused';
     else if (action === 'unpause' && entry) entry.state = 'running';

@@ -45,7 +45,13 @@ export function failureOf(error: unknown): EngineFailure {
 }
 
 /** Wraps any dockerode failure: `doing` says what we tried ("list containers", "start a container"). */
-export function engineError(kind: 'docker' | 'swarm', host: string | undefined, doing: string, error: unknown, service?: string): EngineError {
+export function engineError(
+  kind: 'docker' | 'swarm',
+  host: string | undefined,
+  doing: string,
+  error: unknown,
+  service?: string,
+): EngineError {
   if (error instanceof EngineError) return error;
   const failure = failureOf(error);
   const detail =

@@ -8,7 +8,15 @@ import { engineConformance } from '../testing/conformance.js';
 import { EngineError } from '../../errors.js';
 import { eventually, needService } from '../../testing/services.js';
 import { containerSpec } from './lifecycle.js';
-import { dockerCheck, dockerEngineFor as engineFor, dockerService as service, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
+import {
+  dockerCheck,
+  dockerEngineFor as engineFor,
+  dockerService as service,
+  poolContainers,
+  removePool,
+  sleeper,
+  testPool,
+} from './testing/docker.js';
 
 engineConformance('docker', {
   settleMs: 20_000,
@@ -46,14 +54,21 @@ describe('docker engine on a real daemon', () => {
     const second = engineFor(pool, [service('worker')]);
     try {
       const adopted = await second.observe();
-      assert.equal((adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0), existing, 'the restarted engine sees every container there');
+      assert.equal(
+        (adopted.get('worker')?.running ?? 0) + (adopted.get('worker')?.starting ?? 0),
+        existing,
+        'the restarted engine sees every container there',
+      );
       await second.apply([{ name: 'worker', replicas: 3 }]);
       assert.ok(await eventually(async () => (await second.observe()).get('worker')?.running === 3, 15_000), 'reaches 3 running');
       assert.equal((await poolContainers(pool)).length, 3, 'only the missing ones were started: no duplicates');
       await second.apply([{ name: 'worker', replicas: 3 }]);
       assert.equal((await poolContainers(pool)).length, 3, 'and the same target again starts nothing');
       await second.apply([{ name: 'worker', replicas: 1 }]);
-      assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 15_000), 'the adopted extras are stopped and removed');
+      assert.ok(
+        await eventually(async () => (await poolContainers(pool)).length === 1, 15_000),
+        'the adopted extras are stopped and removed',
+      );
     } finally {
       await second.close();
     }
@@ -65,13 +80,17 @@ describe('docker engine on a real daemon', () => {
     pools.push(pool);
     const docker = new Docker();
     // What an agent killed between create and start leaves: created containers carrying the pool's labels.
-    const leftBehind = async (): Promise<string> => (await docker.createContainer({ ...containerSpec(pool, 'worker', sleeper), HostConfig: { Init: true } })).id;
+    const leftBehind = async (): Promise<string> =>
+      (await docker.createContainer({ ...containerSpec(pool, 'worker', sleeper), HostConfig: { Init: true } })).id;
     const [wanted, extra] = [await leftBehind(), await leftBehind()];
     const engine = engineFor(pool, [service('worker')]);
     try {
       const first = await engine.observe();
       assert.equal(first.get('worker')?.starting, 2, 'both count as starting: the agent that created them wanted them');
-      assert.ok(await eventually(async () => (await docker.getContainer(wanted).inspect()).State.Running, 5000), 'started at once, not after a timeout');
+      assert.ok(
+        await eventually(async () => (await docker.getContainer(wanted).inspect()).State.Running, 5000),
+        'started at once, not after a timeout',
+      );
       await engine.apply([{ name: 'worker', replicas: 1 }]);
       assert.ok(await eventually(async () => (await poolContainers(pool)).length === 1, 10_000), 'the one not wanted is removed');
       const third = await leftBehind();
@@ -82,7 +101,10 @@ describe('docker engine on a real daemon', () => {
       }, 5000);
       assert.ok(removed, 'an orphan beyond the target is removed at once');
       const left = await poolContainers(pool);
-      assert.ok(left.length === 1 && [wanted, extra].includes(left[0]?.Id ?? '') && left[0]?.State === 'running', 'the one kept is one of those left behind, running');
+      assert.ok(
+        left.length === 1 && [wanted, extra].includes(left[0]?.Id ?? '') && left[0]?.State === 'running',
+        'the one kept is one of those left behind, running',
+      );
     } finally {
       await engine.close();
     }
@@ -94,7 +116,10 @@ describe('docker engine on a real daemon', () => {
     pools.push(pool);
     const docker = new Docker();
     // A container that exited on its own (a crash) holds no process: it is reaped and never counted.
-    const crashed = await docker.createContainer({ ...containerSpec(pool, 'worker', { image: 'busybox:latest', command: ['true'] }), HostConfig: { Init: true } });
+    const crashed = await docker.createContainer({
+      ...containerSpec(pool, 'worker', { image: 'busybox:latest', command: ['true'] }),
+      HostConfig: { Init: true },
+    });
     await crashed.start();
     await crashed.wait();
     const engine = engineFor(pool, [service('worker')]);
@@ -107,7 +132,7 @@ describe('docker engine on a real daemon', () => {
     }
   });
 
-  it('leaves another pool\'s containers alone', async (t) => {
+  it("leaves another pool's containers alone", async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const [mine, theirs] = [testPool('mine'), testPool('theirs')];
     pools.push(mine, theirs);
@@ -133,7 +158,9 @@ describe('docker engine on a real daemon', () => {
     });
     const pool = testPool('health');
     pools.push(pool);
-    const engine = engineFor(pool, [service('web', { image: 'microscale-test-health:1', command: 'sleep 2; touch /ready; exec sleep 3600' })]);
+    const engine = engineFor(pool, [
+      service('web', { image: 'microscale-test-health:1', command: 'sleep 2; touch /ready; exec sleep 3600' }),
+    ]);
     try {
       await engine.apply([{ name: 'web', replicas: 1 }]);
       assert.ok(await eventually(async () => (await poolContainers(pool)).some((c) => c.State === 'running'), 10_000), 'container started');

@@ -18,12 +18,21 @@ describe('docker engine config', () => {
   it('requires an image on each service, naming the service and the key', () => {
     assert.throws(
       () => parseConfig({ engine: { kind: 'docker' }, capacity: 2, services: [{ name: 'web', target: 'remainder' }] }),
-      (error: unknown) => error instanceof ConfigError && error.problems.some((p) => p.includes('services[0].image') || p.includes('services.0.image')),
+      (error: unknown) =>
+        error instanceof ConfigError && error.problems.some((p) => p.includes('services[0].image') || p.includes('services.0.image')),
     );
   });
 
   it('rejects a host that is not a Docker address', () => {
-    assert.throws(() => parseConfig({ engine: { kind: 'docker', host: '/var/run/docker.sock' }, capacity: 1, services: [{ name: 'w', target: 'remainder', image: 'busybox' }] }), /unix:\/\/\/var\/run\/docker.sock or tcp:/);
+    assert.throws(
+      () =>
+        parseConfig({
+          engine: { kind: 'docker', host: '/var/run/docker.sock' },
+          capacity: 1,
+          services: [{ name: 'w', target: 'remainder', image: 'busybox' }],
+        }),
+      /unix:\/\/\/var\/run\/docker.sock or tcp:/,
+    );
   });
 });
 
@@ -32,7 +41,11 @@ describe('docker engine unreachable', () => {
     const saved = process.env.DOCKER_HOST;
     process.env.DOCKER_HOST = deadSocket;
     try {
-      const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker' }), [{ name: 'w', stopGracePeriodMs: 1000, options: { image: 'busybox:latest' } }], { log: silentLogger() });
+      const engine = new DockerEngine(
+        dockerSchema.parse({ kind: 'docker' }),
+        [{ name: 'w', stopGracePeriodMs: 1000, options: { image: 'busybox:latest' } }],
+        { log: silentLogger() },
+      );
       await assert.rejects(engine.observe(), (error: unknown) => {
         assert.ok(error instanceof EngineError);
         assert.equal(error.failure, 'unreachable');
@@ -61,9 +74,15 @@ describe('docker engine unreachable', () => {
       await agent.start();
       assert.ok(await eventually(() => agent.ticks.length >= 3, 5000), 'the agent keeps ticking');
       const ticks = agent.ticks.toArray();
-      assert.ok(ticks.every((tick) => tick.engineError !== null), 'every tick says the engine is unreachable');
+      assert.ok(
+        ticks.every((tick) => tick.engineError !== null),
+        'every tick says the engine is unreachable',
+      );
       assert.match(ticks[0]?.engineError ?? '', /docker engine: unreachable: cannot reach the Docker Engine/);
-      assert.ok(ticks.every((tick) => tick.decisions.length === 0), 'no decisions without an observation');
+      assert.ok(
+        ticks.every((tick) => tick.decisions.length === 0),
+        'no decisions without an observation',
+      );
     } finally {
       await agent.stop();
     }

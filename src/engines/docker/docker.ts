@@ -77,7 +77,9 @@ export class DockerEngine implements Engine {
     this.docker = docker ?? connect(config.host);
     this.byName = new Map(services.map((s) => [s.name, s]));
     this.queue = new StartQueue(config.startConcurrency);
-    this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, this.log, (service) => this.hasHealthcheck(service));
+    this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, this.log, (service) =>
+      this.hasHealthcheck(service),
+    );
     this.prepared = new PreparedStarts(
       this.docker,
       {
@@ -185,7 +187,12 @@ export class DockerEngine implements Engine {
    * starts began since the plan was read. Returns how to prepare the starts that still wait for room
    * (apply() does it once every service's stops are sent).
    */
-  private async applyOne(name: string, target: number, prepare: ApplyTarget['prepare'], previous: Parameters<PreparedStarts['want']>[3]): Promise<(() => void) | undefined> {
+  private async applyOne(
+    name: string,
+    target: number,
+    prepare: ApplyTarget['prepare'],
+    previous: Parameters<PreparedStarts['want']>[3],
+  ): Promise<(() => void) | undefined> {
     const service = this.byName.get(name);
     if (!service) throw new EngineError('not-found', 'docker', `service "${name}" is not configured on this engine`);
     this.targets.set(name, target);
@@ -198,7 +205,8 @@ export class DockerEngine implements Engine {
       for (let i = current; i < keep; i++) this.queue.push(name, (created) => this.startOne(name, created));
     } else if (keep < current) {
       const excess = current - keep - this.queue.cancel(name, current - keep);
-      for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess)) this.requestStop(victim, service.stopGracePeriodMs);
+      for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess))
+        this.requestStop(victim, service.stopGracePeriodMs);
     }
     const toPrepare = target + waiting - keep;
     return toPrepare > 0 ? () => this.prepared.want(name, toPrepare, prepare?.afterExits ?? 0, previous) : undefined;
@@ -231,7 +239,10 @@ export class DockerEngine implements Engine {
   /** Starts a container an earlier agent created but never started (see adopt). */
   private adoptStart(entry: ContainerEntry): void {
     this.inFlight.add(entry.id);
-    this.log.info({ event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12) }, `starting container ${entry.id.slice(0, 12)} of ${entry.service}: created by an earlier agent that stopped before starting it`);
+    this.log.info(
+      { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12) },
+      `starting container ${entry.id.slice(0, 12)} of ${entry.service}: created by an earlier agent that stopped before starting it`,
+    );
     this.docker
       .getContainer(entry.id)
       .start()
@@ -251,10 +262,15 @@ export class DockerEngine implements Engine {
   private adopt(): void {
     const orphans = new Map<string, ContainerEntry[]>();
     for (const entry of this.cache.entries.values()) {
-      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.stopping.has(entry.id) || !this.byName.has(entry.service)) continue;
-      if ((this.creating.get(entry.service) ?? 0) > 0 || this.prepared.owns(entry.id) || this.prepared.creatingFor(entry.service) > 0) continue;
+      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.stopping.has(entry.id) || !this.byName.has(entry.service))
+        continue;
+      if ((this.creating.get(entry.service) ?? 0) > 0 || this.prepared.owns(entry.id) || this.prepared.creatingFor(entry.service) > 0)
+        continue;
       if (entry.prepared) {
-        this.log.info({ event: 'docker-orphan-removed', service: entry.service, container: entry.id.slice(0, 12) }, `removing prepared container ${entry.id.slice(0, 12)} of ${entry.service}: left by an earlier agent`);
+        this.log.info(
+          { event: 'docker-orphan-removed', service: entry.service, container: entry.id.slice(0, 12) },
+          `removing prepared container ${entry.id.slice(0, 12)} of ${entry.service}: left by an earlier agent`,
+        );
         this.requestStop(entry, 0);
         continue;
       }
@@ -265,7 +281,10 @@ export class DockerEngine implements Engine {
       let excess = target === undefined ? 0 : Math.max(0, this.current(service) - target);
       for (const entry of found) {
         if (excess-- > 0) {
-          this.log.info({ event: 'docker-orphan-removed', service, container: entry.id.slice(0, 12) }, `removing container ${entry.id.slice(0, 12)} of ${service}: created by an earlier agent, never started, not wanted now`);
+          this.log.info(
+            { event: 'docker-orphan-removed', service, container: entry.id.slice(0, 12) },
+            `removing container ${entry.id.slice(0, 12)} of ${service}: created by an earlier agent, never started, not wanted now`,
+          );
           this.requestStop(entry, 0);
         } else {
           this.adoptStart(entry);
@@ -310,9 +329,18 @@ export class DockerEngine implements Engine {
       .then((how) => {
         this.cache.forget(entry.id);
         this.removeRetries.delete(entry.id);
-        this.incidents.ok(`remove/${entry.id}`, { event: 'docker-remove-failed', service: entry.service, container }, `container ${container} of ${entry.service} removed`, Date.now());
+        this.incidents.ok(
+          `remove/${entry.id}`,
+          { event: 'docker-remove-failed', service: entry.service, container },
+          `container ${container} of ${entry.service} removed`,
+          Date.now(),
+        );
         this.log.debug({ event: 'docker-stopped', service: entry.service, container, how }, `container ${how}`);
-        if (how === 'killed') this.log.info({ event: 'docker-killed', service: entry.service, container, graceMs }, `container ignored SIGTERM for ${graceMs}ms and was killed`);
+        if (how === 'killed')
+          this.log.info(
+            { event: 'docker-killed', service: entry.service, container, graceMs },
+            `container ignored SIGTERM for ${graceMs}ms and was killed`,
+          );
       })
       .catch((error: unknown) => this.removeFailed(entry, error))
       .finally(() => {
@@ -331,7 +359,13 @@ export class DockerEngine implements Engine {
     this.removeRetries.set(entry.id, { attempts, nextAtMs: Date.now() + delayMs });
     // A single 409 is usually a removal the daemon is finishing; a second one is a container stuck there.
     if (attempts >= 2 || wrapped.failure !== 'conflict') {
-      this.incidents.fail(`remove/${entry.id}`, { event: 'docker-remove-failed', service: entry.service, container: entry.id.slice(0, 12) }, `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`, Date.now(), 'warn');
+      this.incidents.fail(
+        `remove/${entry.id}`,
+        { event: 'docker-remove-failed', service: entry.service, container: entry.id.slice(0, 12) },
+        `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`,
+        Date.now(),
+        'warn',
+      );
     }
   }
 
@@ -362,7 +396,12 @@ export class DockerEngine implements Engine {
     } catch (error) {
       const wrapped = engineError('docker', this.config.host, `inspect image ${image}`, error, service.name);
       if (wrapped.failure !== 'not-found') throw wrapped;
-      throw new EngineError('not-found', 'docker', `image "${image}" is not on the Docker Engine at ${this.config.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}; build it (docker build -t ${image} <dir>) or pull it (docker pull ${image}); microscale never pulls by itself`, service.name);
+      throw new EngineError(
+        'not-found',
+        'docker',
+        `image "${image}" is not on the Docker Engine at ${this.config.host ?? process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock'}; build it (docker build -t ${image} <dir>) or pull it (docker pull ${image}); microscale never pulls by itself`,
+        service.name,
+      );
     }
   }
 
@@ -387,5 +426,6 @@ export const dockerEngine = defineEngine({
   description: 'containers on a Docker Engine (socket or DOCKER_HOST), labelled and owned by microscale',
   schema: dockerSchema,
   serviceShape: dockerServiceShape,
-  create: (config: DockerConfig, services: readonly EngineService<DockerServiceOptions>[], context) => new DockerEngine(config, services, context),
+  create: (config: DockerConfig, services: readonly EngineService<DockerServiceOptions>[], context) =>
+    new DockerEngine(config, services, context),
 });

@@ -7,8 +7,14 @@ import { ownedLabels } from './labels.js';
 import type { DockerServiceOptions } from './schema.js';
 
 export function containerSpec(pool: string, service: string, options: DockerServiceOptions): Docker.ContainerCreateOptions {
-  const env = options.env === undefined ? undefined : Array.isArray(options.env) ? [...options.env] : Object.entries(options.env).map(([k, v]) => `${k}=${String(v)}`);
-  const cmd = options.command === undefined ? undefined : typeof options.command === 'string' ? ['sh', '-c', options.command] : [...options.command];
+  const env =
+    options.env === undefined
+      ? undefined
+      : Array.isArray(options.env)
+        ? [...options.env]
+        : Object.entries(options.env).map(([k, v]) => `${k}=${String(v)}`);
+  const cmd =
+    options.command === undefined ? undefined : typeof options.command === 'string' ? ['sh', '-c', options.command] : [...options.command];
   return {
     name: `ms-${service}-${randomBytes(4).toString('hex')}`,
     Image: options.image,

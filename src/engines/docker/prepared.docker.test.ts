@@ -33,15 +33,34 @@ describe('docker engine: prepared starts on a real daemon', () => {
       });
     }, 50);
     try {
-      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 1 }]);
+      await engine.apply([
+        { name: 'urgent', replicas: 0 },
+        { name: 'background', replicas: 1 },
+      ]);
       assert.ok(await eventually(async () => (await engine.observe()).get('background')?.running === 1, 15_000), 'background runs');
       const [old] = await poolContainers(pool);
       // The plan of a pool of 1 when urgent wants 1: background stops, urgent's start waits for its exit.
-      await engine.apply([{ name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } }, { name: 'background', replicas: 0 }]);
-      assert.ok(await eventually(async () => (await engine.observe()).get('urgent')?.prepared === 1, 5_000), 'the start is prepared while background stops');
+      await engine.apply([
+        { name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } },
+        { name: 'background', replicas: 0 },
+      ]);
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('urgent')?.prepared === 1, 5_000),
+        'the start is prepared while background stops',
+      );
       const state = await engine.observe();
-      assert.equal((state.get('urgent')?.running ?? 0) + (state.get('urgent')?.starting ?? 0) + (state.get('background')?.running ?? 0) + (state.get('background')?.stopping ?? 0), 1, 'the prepared container holds no place');
-      assert.ok(await eventually(async () => (await engine.observe()).get('urgent')?.running === 1, 20_000), 'urgent runs without another apply');
+      assert.equal(
+        (state.get('urgent')?.running ?? 0) +
+          (state.get('urgent')?.starting ?? 0) +
+          (state.get('background')?.running ?? 0) +
+          (state.get('background')?.stopping ?? 0),
+        1,
+        'the prepared container holds no place',
+      );
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('urgent')?.running === 1, 20_000),
+        'urgent runs without another apply',
+      );
       const urgent = (await poolContainers(pool)).find((c) => c.Labels[LABEL.service] === 'urgent');
       assert.ok(urgent && old);
       const [started, stopped] = await Promise.all([inspect(urgent.Id), inspect(old.Id).catch(() => undefined)]);
@@ -63,13 +82,28 @@ describe('docker engine: prepared starts on a real daemon', () => {
     pools.push(pool);
     const engine = dockerEngineFor(pool, [dockerService('urgent'), dockerService('background', stubborn, GRACE_MS)]);
     try {
-      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 1 }]);
+      await engine.apply([
+        { name: 'urgent', replicas: 0 },
+        { name: 'background', replicas: 1 },
+      ]);
       assert.ok(await eventually(async () => (await engine.observe()).get('background')?.running === 1, 15_000));
-      await engine.apply([{ name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } }, { name: 'background', replicas: 0 }]);
-      assert.ok(await eventually(async () => (await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 5_000), 'prepared');
+      await engine.apply([
+        { name: 'urgent', replicas: 0, prepare: { count: 1, afterExits: 0 } },
+        { name: 'background', replicas: 0 },
+      ]);
+      assert.ok(
+        await eventually(async () => (await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 5_000),
+        'prepared',
+      );
       // Demand fell again before the room came: urgent no longer waits.
-      await engine.apply([{ name: 'urgent', replicas: 0 }, { name: 'background', replicas: 0 }]);
-      assert.ok(await eventually(async () => !(await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 10_000), 'the prepared container is removed');
+      await engine.apply([
+        { name: 'urgent', replicas: 0 },
+        { name: 'background', replicas: 0 },
+      ]);
+      assert.ok(
+        await eventually(async () => !(await poolContainers(pool)).some((c) => c.Labels[LABEL.service] === 'urgent'), 10_000),
+        'the prepared container is removed',
+      );
       assert.ok(await eventually(async () => (await poolContainers(pool)).length === 0, 20_000), 'background is killed and removed');
       assert.equal((await engine.observe()).get('urgent')?.running ?? 0, 0, 'nothing started on the exit');
     } finally {
@@ -85,17 +119,28 @@ describe('docker engine: prepared starts on a real daemon', () => {
     const exited = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['true'], Labels: ownedLabels(pool, 'worker') });
     await exited.start();
     await exited.wait();
-    const leftover = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['sleep', '3600'], Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' } });
+    const leftover = await docker.createContainer({
+      Image: 'busybox:latest',
+      Cmd: ['sleep', '3600'],
+      Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+    });
     const engine = dockerEngineFor(pool, [dockerService('worker', sleeper)]);
     try {
       const state = (await engine.observe()).get('worker');
-      assert.deepEqual([state?.running, state?.starting, state?.stopping], [0, 0, 0], 'neither the exited nor the prepared container holds a place');
+      assert.deepEqual(
+        [state?.running, state?.starting, state?.stopping],
+        [0, 0, 0],
+        'neither the exited nor the prepared container holds a place',
+      );
       assert.equal(state?.prepared, 1);
       // Not this run's: removed at once (adoption), never started.
-      assert.ok(await eventually(async () => {
-        await engine.observe();
-        return !(await poolContainers(pool)).some((c) => c.Id === leftover.id);
-      }, 30_000), 'the leftover prepared container is removed, not started');
+      assert.ok(
+        await eventually(async () => {
+          await engine.observe();
+          return !(await poolContainers(pool)).some((c) => c.Id === leftover.id);
+        }, 30_000),
+        'the leftover prepared container is removed, not started',
+      );
     } finally {
       await engine.close();
     }

@@ -125,7 +125,10 @@ export class PreparedStarts {
         },
         (error: unknown) => {
           if (start.startRequested) this.adjustAwaiting(service, -1);
-          this.log.warn({ event: 'docker-prepare-failed', service, error: String(error) }, `could not prepare a container of ${service}; it will start at the next tick instead`);
+          this.log.warn(
+            { event: 'docker-prepare-failed', service, error: String(error) },
+            `could not prepare a container of ${service}; it will start at the next tick instead`,
+          );
           start.cancelled = true;
           return undefined;
         },

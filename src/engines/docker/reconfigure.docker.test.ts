@@ -8,7 +8,8 @@ import { eventually, needService } from '../../testing/services.js';
 import { LABEL } from './labels.js';
 import { dockerCheck, dockerEngineFor, dockerService, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
 
-const containersOf = async (pool: string, service: string) => (await poolContainers(pool)).filter((c) => c.Labels[LABEL.service] === service);
+const containersOf = async (pool: string, service: string) =>
+  (await poolContainers(pool)).filter((c) => c.Labels[LABEL.service] === service);
 
 describe('docker engine: a reload adds, changes and removes services', () => {
   const pools: string[] = [];
@@ -16,23 +17,35 @@ describe('docker engine: a reload adds, changes and removes services', () => {
     for (const pool of pools) await removePool(pool);
   });
 
-  it('reads and scales an added service, with its own keys; a changed service\'s new containers take the new keys', async (t) => {
+  it("reads and scales an added service, with its own keys; a changed service's new containers take the new keys", async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const pool = testPool('reload-add');
     pools.push(pool);
     const engine = dockerEngineFor(pool, [dockerService('kept')]);
     try {
       assert.deepEqual([...(await engine.observe()).keys()], ['kept']);
-      await engine.reconfigure([dockerService('kept', { ...sleeper, labels: { version: '2' } }), dockerService('added', { ...sleeper, labels: { team: 'new' } })]);
+      await engine.reconfigure([
+        dockerService('kept', { ...sleeper, labels: { version: '2' } }),
+        dockerService('added', { ...sleeper, labels: { team: 'new' } }),
+      ]);
       assert.deepEqual([...(await engine.observe()).keys()].sort(), ['added', 'kept'], 'the added service is observed');
-      await engine.apply([{ name: 'added', replicas: 2 }, { name: 'kept', replicas: 1 }]);
-      assert.ok(await eventually(async () => {
-        const state = await engine.observe();
-        return state.get('added')?.running === 2 && state.get('kept')?.running === 1;
-      }, 20_000), 'added reaches 2 running, kept 1');
+      await engine.apply([
+        { name: 'added', replicas: 2 },
+        { name: 'kept', replicas: 1 },
+      ]);
+      assert.ok(
+        await eventually(async () => {
+          const state = await engine.observe();
+          return state.get('added')?.running === 2 && state.get('kept')?.running === 1;
+        }, 20_000),
+        'added reaches 2 running, kept 1',
+      );
       const added = await containersOf(pool, 'added');
       assert.equal(added.length, 2);
-      assert.ok(added.every((c) => c.Labels.team === 'new' && c.Labels[LABEL.pool] === pool), 'created with the added service\'s labels, in the pool');
+      assert.ok(
+        added.every((c) => c.Labels.team === 'new' && c.Labels[LABEL.pool] === pool),
+        "created with the added service's labels, in the pool",
+      );
       const [kept] = await containersOf(pool, 'kept');
       assert.equal(kept?.Labels.version, '2', 'a container started after the reload has the changed keys');
     } finally {
@@ -56,7 +69,11 @@ describe('docker engine: a reload adds, changes and removes services', () => {
       await engine.apply([{ name: 'kept', replicas: 1 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('kept')?.running === 1, 20_000), 'kept still scales');
       const gone = await containersOf(pool, 'gone');
-      assert.deepEqual(gone.map((c) => c.State), ['running'], 'the removed service\'s container is left as it was');
+      assert.deepEqual(
+        gone.map((c) => c.State),
+        ['running'],
+        "the removed service's container is left as it was",
+      );
     } finally {
       await engine.close();
     }
@@ -70,10 +87,18 @@ describe('docker engine: a reload adds, changes and removes services', () => {
     try {
       await engine.reconfigure([dockerService('kept'), dockerService('ghost', { image: 'microscale-no-such-image:404' })]);
       assert.deepEqual((await engine.observe()).get('ghost'), { running: 0, starting: 0, stopping: 0 });
-      const missing = await engineRejection(engine.apply([{ name: 'ghost', replicas: 1 }, { name: 'kept', replicas: 1 }]));
+      const missing = await engineRejection(
+        engine.apply([
+          { name: 'ghost', replicas: 1 },
+          { name: 'kept', replicas: 1 },
+        ]),
+      );
       assert.equal(missing.service, 'ghost');
       assert.match(missing.message, /image "microscale-no-such-image:404" is not on the Docker Engine/);
-      assert.ok(await eventually(async () => (await engine.observe()).get('kept')?.running === 1, 20_000), 'the other service is still scaled');
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('kept')?.running === 1, 20_000),
+        'the other service is still scaled',
+      );
       assert.equal((await containersOf(pool, 'ghost')).length, 0);
     } finally {
       await engine.close();

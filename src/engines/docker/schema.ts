@@ -8,7 +8,10 @@ export const hostField = nonEmptyString('a Docker host like unix:///var/run/dock
   'expected a Docker host like unix:///var/run/docker.sock or tcp://127.0.0.1:2375',
 );
 
-export const poolField = nonEmptyString('a pool name').regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'expected a pool name of letters, digits, "_", "." or "-"');
+export const poolField = nonEmptyString('a pool name').regex(
+  /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/,
+  'expected a pool name of letters, digits, "_", "." or "-"',
+);
 
 export const dockerSchema = z
   .object({
@@ -31,12 +34,16 @@ const envValue = z.union([z.string(), z.number(), z.boolean()], { errorMap: () =
 export const dockerServiceShape = {
   image: nonEmptyString('an image reference, e.g. acme/orders-consumer:1.4'),
   /** A list is the argv; a string runs through `sh -c` (the image needs a shell). */
-  command: z.union([z.array(z.string()).min(1, 'expected at least one word'), nonEmptyString('a command')], {
-    errorMap: () => ({ message: 'expected a command: a list of words, or a string run with sh -c' }),
-  }).optional(),
-  env: z.union([z.record(envValue), z.array(z.string().regex(/^[^=]+=/, 'expected KEY=value'))], {
-    errorMap: () => ({ message: 'expected env as a map {KEY: value} or a list of KEY=value' }),
-  }).optional(),
+  command: z
+    .union([z.array(z.string()).min(1, 'expected at least one word'), nonEmptyString('a command')], {
+      errorMap: () => ({ message: 'expected a command: a list of words, or a string run with sh -c' }),
+    })
+    .optional(),
+  env: z
+    .union([z.record(envValue), z.array(z.string().regex(/^[^=]+=/, 'expected KEY=value'))], {
+      errorMap: () => ({ message: 'expected env as a map {KEY: value} or a list of KEY=value' }),
+    })
+    .optional(),
   /** host, bridge, none, or the name of a network. */
   network: nonEmptyString('a network: host, bridge, none or a network name').optional(),
   /** Run an init (tini) as PID 1 so SIGTERM reaches the process and stops are quick (default true). */

@@ -35,7 +35,9 @@ export function actualStates(
   isStartRequested: (id: string) => boolean = () => false,
   preparedToCreate: (service: string) => number = () => 0,
 ): Map<string, ActualState> {
-  const counts = new Map(services.map((s) => [s, { running: 0, starting: pendingStarts(s), stopping: 0, exited: 0, prepared: preparedToCreate(s) }]));
+  const counts = new Map(
+    services.map((s) => [s, { running: 0, starting: pendingStarts(s), stopping: 0, exited: 0, prepared: preparedToCreate(s) }]),
+  );
   for (const entry of entries) {
     const count = counts.get(entry.service);
     if (count) count[phaseOf(entry, isStopping(entry.id), isStartRequested(entry.id))]++;

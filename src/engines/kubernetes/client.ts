@@ -43,15 +43,30 @@ export function loadKubeConfig(options: Omit<ConnectOptions, 'requestTimeout'>):
     else kubeConfig.loadFromDefault();
     if (options.context) kubeConfig.setCurrentContext(options.context);
   } catch (error) {
-    throw new EngineError('unreachable', ENGINE, `cannot load the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${errorMessage(error)}`);
+    throw new EngineError(
+      'unreachable',
+      ENGINE,
+      `cannot load the kubeconfig${options.kubeconfig ? ` ${options.kubeconfig}` : ''}: ${errorMessage(error)}`,
+    );
   }
   const cluster = kubeConfig.getCurrentCluster();
   // loadFromDefault falls back to http://localhost:8080 when it finds nothing: say so instead of dialling it.
   if (!cluster || (cluster.name === 'cluster' && cluster.server === 'http://localhost:8080')) {
-    throw new EngineError('unreachable', ENGINE, 'no Kubernetes credentials found: set KUBECONFIG (or engine.kubeconfig), or run microscale inside the cluster with a service account');
+    throw new EngineError(
+      'unreachable',
+      ENGINE,
+      'no Kubernetes credentials found: set KUBECONFIG (or engine.kubeconfig), or run microscale inside the cluster with a service account',
+    );
   }
   if (options.context && kubeConfig.getCurrentContext() !== options.context) {
-    throw new EngineError('not-found', ENGINE, `kubeconfig context "${options.context}" does not exist; known: ${kubeConfig.getContexts().map((c) => c.name).join(', ')}`);
+    throw new EngineError(
+      'not-found',
+      ENGINE,
+      `kubeconfig context "${options.context}" does not exist; known: ${kubeConfig
+        .getContexts()
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
   }
   return kubeConfig;
 }
@@ -131,7 +146,7 @@ function safeJson(text: string): unknown {
 }
 
 const HINTS: Partial<Record<EngineFailure, string>> = {
-  auth: 'check the service account\'s Role (deploy/kubernetes/rbac.yaml lists what microscale needs)',
+  auth: "check the service account's Role (deploy/kubernetes/rbac.yaml lists what microscale needs)",
   unreachable: 'is the API server up, and is KUBECONFIG right?',
 };
 

@@ -19,17 +19,33 @@ describe('kubernetes config', () => {
   it('accepts a service naming its Deployment, and fills in leader-election defaults', () => {
     const config = parseConfig({ ...base, engine: { kind: 'kubernetes', namespace: 'apps', leaderElection: {} } }, {});
     assert.deepEqual(config.services[0]?.engineOptions, { deployment: 'orders-consumer' });
-    assert.deepEqual((config.engine as Record<string, unknown>).leaderElection, { enabled: true, name: 'microscale-leader', leaseDuration: 8000, renewDeadline: 5000, retryPeriod: 1000 });
+    assert.deepEqual((config.engine as Record<string, unknown>).leaderElection, {
+      enabled: true,
+      name: 'microscale-leader',
+      leaseDuration: 8000,
+      renewDeadline: 5000,
+      retryPeriod: 1000,
+    });
   });
 
   it('names the field and the fix for bad leader-election timings', () => {
     const found = problems({ ...base, engine: { kind: 'kubernetes', leaderElection: { leaseDuration: '4s', renewDeadline: '6s' } } });
-    assert.ok(found.some((p) => p.startsWith('engine.leaderElection.renewDeadline') && p.includes('less than leaseDuration')), found.join('\n'));
+    assert.ok(
+      found.some((p) => p.startsWith('engine.leaderElection.renewDeadline') && p.includes('less than leaseDuration')),
+      found.join('\n'),
+    );
   });
 
   it('rejects a workload name Kubernetes would refuse', () => {
-    const found = problems({ ...base, engine: { kind: 'kubernetes' }, services: [{ name: 'orders', deployment: 'Orders_Consumer', target: 'remainder' }] });
-    assert.ok(found.some((p) => p.startsWith('services[0].deployment')), found.join('\n'));
+    const found = problems({
+      ...base,
+      engine: { kind: 'kubernetes' },
+      services: [{ name: 'orders', deployment: 'Orders_Consumer', target: 'remainder' }],
+    });
+    assert.ok(
+      found.some((p) => p.startsWith('services[0].deployment')),
+      found.join('\n'),
+    );
   });
 
   it('maps services to workloads: a Deployment by default, StatefulSets when named, the default namespace', () => {
@@ -47,42 +63,64 @@ describe('kubernetes config', () => {
   });
 
   it('refuses a service naming both a Deployment and a StatefulSet, or two services on one workload', () => {
-    assert.throws(() => workloadRefs([{ name: 'x', stopGracePeriodMs: 0, options: { deployment: 'a', statefulSet: 'b' } }], 'apps'), /services\[0\]: give deployment or statefulSet, not both/);
     assert.throws(
-      () => workloadRefs([{ name: 'x', stopGracePeriodMs: 0, options: { deployment: 'a' } }, { name: 'y', stopGracePeriodMs: 0, options: { deployment: 'a' } }], 'apps'),
+      () => workloadRefs([{ name: 'x', stopGracePeriodMs: 0, options: { deployment: 'a', statefulSet: 'b' } }], 'apps'),
+      /services\[0\]: give deployment or statefulSet, not both/,
+    );
+    assert.throws(
+      () =>
+        workloadRefs(
+          [
+            { name: 'x', stopGracePeriodMs: 0, options: { deployment: 'a' } },
+            { name: 'y', stopGracePeriodMs: 0, options: { deployment: 'a' } },
+          ],
+          'apps',
+        ),
       /both scale Deployment apps\/a/,
     );
   });
 });
 
 describe('kubernetes API failures', () => {
-  const apiError = (code: number, headers: Record<string, string> = {}) => new ApiException(code, 'failed', JSON.stringify({ message: `status ${code}` }), headers);
+  const apiError = (code: number, headers: Record<string, string> = {}) =>
+    new ApiException(code, 'failed', JSON.stringify({ message: `status ${code}` }), headers);
   const noSleep = { sleep: async () => undefined };
 
   it('retries conflicts and throttling, then succeeds', async () => {
     const failures = [apiError(409), apiError(429, { 'retry-after': '1' })];
     const waits: number[] = [];
-    const result = await withRetry('scale', async () => {
-      const failure = failures.shift();
-      if (failure) throw failure;
-      return 'ok';
-    }, 'orders', { sleep: async (ms) => void waits.push(ms) });
+    const result = await withRetry(
+      'scale',
+      async () => {
+        const failure = failures.shift();
+        if (failure) throw failure;
+        return 'ok';
+      },
+      'orders',
+      { sleep: async (ms) => void waits.push(ms) },
+    );
     assert.equal(result, 'ok');
-    assert.deepEqual(waits, [100, 1000], 'backoff first, then the server\'s Retry-After');
+    assert.deepEqual(waits, [100, 1000], "backoff first, then the server's Retry-After");
   });
 
   it('gives up after the last attempt with an EngineError saying what failed', async () => {
-    await assert.rejects(withRetry('cannot scale Deployment apps/orders', () => Promise.reject(apiError(409)), 'orders', { attempts: 3, ...noSleep }), (error: unknown) => {
-      assert.ok(error instanceof EngineError);
-      assert.equal(error.failure, 'conflict');
-      assert.match(error.message, /cannot scale Deployment apps\/orders: HTTP 409: status 409/);
-      return true;
-    });
+    await assert.rejects(
+      withRetry('cannot scale Deployment apps/orders', () => Promise.reject(apiError(409)), 'orders', { attempts: 3, ...noSleep }),
+      (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.failure, 'conflict');
+        assert.match(error.message, /cannot scale Deployment apps\/orders: HTTP 409: status 409/);
+        return true;
+      },
+    );
   });
 
   it('does not retry a refusal, and points a 403 at the Role', async () => {
     let calls = 0;
-    await assert.rejects(withRetry('scale', () => (calls++, Promise.reject(apiError(403))), 'orders', noSleep), /auth: .*rbac\.yaml/);
+    await assert.rejects(
+      withRetry('scale', () => (calls++, Promise.reject(apiError(403))), 'orders', noSleep),
+      /auth: .*rbac\.yaml/,
+    );
     assert.equal(calls, 1);
   });
 

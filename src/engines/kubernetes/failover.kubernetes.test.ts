@@ -79,12 +79,16 @@ describe('leader election between two microscale processes', () => {
         '',
       ].join('\n'),
     );
-    const replicasOf = async (): Promise<number | undefined> => (await clients.apps.readNamespacedDeployment({ name: 'worker', namespace: ns!.name })).spec?.replicas;
+    const replicasOf = async (): Promise<number | undefined> =>
+      (await clients.apps.readNamespacedDeployment({ name: 'worker', namespace: ns!.name })).spec?.replicas;
 
     const a = startReplica(configFile, 'replica-a');
     replicas.push(a);
     assert.ok(await eventually(() => a.events.has('leader'), 30_000, 100), 'the first replica never became the leader');
-    assert.ok(await eventually(async () => (await replicasOf()) === 3, 10_000, 100), 'the leader did not scale the Deployment to the pool (3)');
+    assert.ok(
+      await eventually(async () => (await replicasOf()) === 3, 10_000, 100),
+      'the leader did not scale the Deployment to the pool (3)',
+    );
 
     const b = startReplica(configFile, 'replica-b');
     replicas.push(b);
@@ -94,15 +98,21 @@ describe('leader election between two microscale processes', () => {
 
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
-    await clients.apps.patchNamespacedDeploymentScale({ name: 'worker', namespace: ns.name, body: [{ op: 'replace', path: '/spec/replicas', value: 1 }] });
+    await clients.apps.patchNamespacedDeploymentScale({
+      name: 'worker',
+      namespace: ns.name,
+      body: [{ op: 'replace', path: '/spec/replicas', value: 1 }],
+    });
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(await replicasOf(), 1, 'the standby acted while the old leader\'s Lease was still valid');
+    assert.equal(await replicasOf(), 1, "the standby acted while the old leader's Lease was still valid");
 
     assert.ok(await eventually(() => b.events.has('leader'), 20_000, 50), 'the standby never took over');
     const failoverMs = (b.events.get('leader') ?? 0) - killedAt;
     assert.ok(await eventually(async () => (await replicasOf()) === 3, 5_000, 50), 'the new leader did not act');
     const actedMs = Date.now() - killedAt;
-    console.error(`# failover after SIGKILL: new leader after ${failoverMs}ms, Deployment corrected after ${actedMs}ms (leaseDuration 8s, retryPeriod 1s)`);
+    console.error(
+      `# failover after SIGKILL: new leader after ${failoverMs}ms, Deployment corrected after ${actedMs}ms (leaseDuration 8s, retryPeriod 1s)`,
+    );
     assert.ok(failoverMs <= 15_000, `failover took ${failoverMs}ms; must be within 15 s`);
   });
 });

@@ -11,7 +11,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
-import { KubernetesObjectApi, ListWatch, Watch, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Lease } from '@kubernetes/client-node';
+import {
+  KubernetesObjectApi,
+  ListWatch,
+  Watch,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1Lease,
+} from '@kubernetes/client-node';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { needService, eventually } from '../../testing/services.js';
 import { RabbitAdmin, rabbitmqCheck, uniqueQueue } from '../../bench/services/rabbitmq.js';
@@ -24,7 +32,9 @@ const APISERVER_PORT = process.env.K8S_APISERVER_PORT ?? '6443';
 /** The objects `kubectl apply -k deploy/kubernetes` applies, in kustomization.yaml's order. */
 function shippedObjects(): KubernetesObject[] {
   const kustomization = parseYaml(readFileSync(`${deployDir}kustomization.yaml`, 'utf8')) as { resources: string[] };
-  return kustomization.resources.flatMap((file) => parseAllDocuments(readFileSync(deployDir + file, 'utf8')).map((d) => d.toJS() as KubernetesObject)).filter((o) => o?.kind);
+  return kustomization.resources
+    .flatMap((file) => parseAllDocuments(readFileSync(deployDir + file, 'utf8')).map((d) => d.toJS() as KubernetesObject))
+    .filter((o) => o?.kind);
 }
 
 /**
@@ -35,7 +45,12 @@ function shippedObjects(): KubernetesObject[] {
  * with a queue of its own.
  */
 function forTestCluster(objects: KubernetesObject[], namespace: string, image: string, queue: string): KubernetesObject[] {
-  const moved = parseAllDocuments(objects.map((o) => JSON.stringify(o)).join('\n---\n').replace(/"namespace":"microscale"/g, `"namespace":"${namespace}"`)).map((d) => d.toJS() as KubernetesObject);
+  const moved = parseAllDocuments(
+    objects
+      .map((o) => JSON.stringify(o))
+      .join('\n---\n')
+      .replace(/"namespace":"microscale"/g, `"namespace":"${namespace}"`),
+  ).map((d) => d.toJS() as KubernetesObject);
   return moved.flatMap((object): KubernetesObject[] => {
     if (object.kind === 'Namespace') return [];
     if (object.kind === 'ConfigMap') {
@@ -71,7 +86,11 @@ function forTestCluster(objects: KubernetesObject[], namespace: string, image: s
                     image,
                     imagePullPolicy: 'Never',
                     args: [...(container.args ?? []), '--no-api'],
-                    env: [...(container.env ?? []), { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' }, { name: 'KUBERNETES_SERVICE_PORT', value: APISERVER_PORT }],
+                    env: [
+                      ...(container.env ?? []),
+                      { name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' },
+                      { name: 'KUBERNETES_SERVICE_PORT', value: APISERVER_PORT },
+                    ],
                     // With hostNetwork a containerPort is a host port, and two replicas cannot share one node's.
                     ports: undefined,
                     livenessProbe: undefined,
@@ -99,7 +118,20 @@ interface LogLine {
 
 /** Every JSON log line of every microscale container in the namespace (dead ones included), by container. */
 function agentLogs(namespace: string): Map<string, LogLine[]> {
-  const ids = execFileSync('docker', ['ps', '-a', '--filter', `label=io.kubernetes.pod.namespace=${namespace}`, '--filter', 'label=io.kubernetes.container.name=microscale', '--format', '{{.ID}}'], { encoding: 'utf8' })
+  const ids = execFileSync(
+    'docker',
+    [
+      'ps',
+      '-a',
+      '--filter',
+      `label=io.kubernetes.pod.namespace=${namespace}`,
+      '--filter',
+      'label=io.kubernetes.container.name=microscale',
+      '--format',
+      '{{.ID}}',
+    ],
+    { encoding: 'utf8' },
+  )
     .split('\n')
     .filter(Boolean);
   const logs = new Map<string, LogLine[]>();
@@ -114,7 +146,10 @@ function agentLogs(namespace: string): Map<string, LogLine[]> {
         return [];
       }
     });
-    logs.set(id, lines.sort((a, b) => a.time - b.time));
+    logs.set(
+      id,
+      lines.sort((a, b) => a.time - b.time),
+    );
   }
   return logs;
 }
@@ -146,102 +181,172 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
     if (!(await needNode(t))) return;
     const kubectl = `${process.env.K8S_CACHE ?? '/var/cache/microscale-k8s'}/bin/kubectl`;
     const rendered = execFileSync(kubectl, ['kustomize', deployDir], { encoding: 'utf8' });
-    const kinds = parseAllDocuments(rendered).map((d) => (d.toJS() as KubernetesObject).kind).sort();
+    const kinds = parseAllDocuments(rendered)
+      .map((d) => (d.toJS() as KubernetesObject).kind)
+      .sort();
     assert.deepEqual(kinds, ['ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
-    const files = readdirSync(deployDir).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
-    assert.deepEqual([...(parseYaml(readFileSync(`${deployDir}kustomization.yaml`, 'utf8')) as { resources: string[] }).resources].sort(), files, 'kustomization.yaml must list every manifest');
+    const files = readdirSync(deployDir)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort();
+    assert.deepEqual(
+      [...(parseYaml(readFileSync(`${deployDir}kustomization.yaml`, 'utf8')) as { resources: string[] }).resources].sort(),
+      files,
+      'kustomization.yaml must list every manifest',
+    );
     // What `kubectl apply -k` sends, checked by kubectl (the server-side dry run of each object is in manifests.kubernetes.test.ts).
-    execFileSync(kubectl, ['--kubeconfig', process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig', 'apply', '-k', deployDir, '--dry-run=client'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(
+      kubectl,
+      ['--kubeconfig', process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig', 'apply', '-k', deployDir, '--dry-run=client'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   });
 
-  it('reads its config from the ConfigMap, scales with its ServiceAccount, and fails over to the standby within 15 s, never two acting', { timeout: 600_000 }, async (t) => {
-    if (!(await needNode(t)) || !(await needService(t, rabbitmqCheck))) return;
-    assert.ok(ns && rabbit, 'the namespace or RabbitMQ connection from before() is missing');
-    const namespace = ns.name;
-    const image = buildAgentImage();
-    await rabbit.fill(queue, 0);
-    // The workloads the shipped config scales (rbac.yaml names exactly these), as real pods.
-    await createRealDeployment(clients, namespace, 'orders-consumer', { replicas: 1 });
-    await createRealDeployment(clients, namespace, 'reports', { replicas: 0 });
-    await clients.core.createNamespacedSecret({ namespace, body: { metadata: { name: 'microscale-rabbitmq' }, stringData: { password: 'guest' } } });
+  it(
+    'reads its config from the ConfigMap, scales with its ServiceAccount, and fails over to the standby within 15 s, never two acting',
+    { timeout: 600_000 },
+    async (t) => {
+      if (!(await needNode(t)) || !(await needService(t, rabbitmqCheck))) return;
+      assert.ok(ns && rabbit, 'the namespace or RabbitMQ connection from before() is missing');
+      const namespace = ns.name;
+      const image = buildAgentImage();
+      await rabbit.fill(queue, 0);
+      // The workloads the shipped config scales (rbac.yaml names exactly these), as real pods.
+      await createRealDeployment(clients, namespace, 'orders-consumer', { replicas: 1 });
+      await createRealDeployment(clients, namespace, 'reports', { replicas: 0 });
+      await clients.core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'microscale-rabbitmq' }, stringData: { password: 'guest' } },
+      });
 
-    // The Lease, as the API server reports every change of it: who held it from when.
-    const holders: { holder: string; atMs: number }[] = [];
-    const leases = new ListWatch<V1Lease>(`/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`, new Watch(clients.kubeConfig), () => clients.coordination.listNamespacedLease({ namespace }), false);
-    const record = (lease: V1Lease): void => {
-      const holder = lease.spec?.holderIdentity ?? '';
-      if (holders.at(-1)?.holder !== holder) holders.push({ holder, atMs: Date.now() });
-    };
-    leases.on('add', record);
-    leases.on('update', record);
-    await leases.start();
-    stops.push(async () => void (await leases.stop()));
-
-    const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);
-    for (const object of forTestCluster(shippedObjects(), namespace, image, queue)) await api.create(object);
-
-    const replicas = async (name: string): Promise<number> => (await clients.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas ?? -1;
-    const readyPods = async (name: string): Promise<number> => (await clients.apps.readNamespacedDeployment({ name, namespace })).status?.readyReplicas ?? 0;
-    // Empty queue: orders-consumer at its min of 1, reports takes the rest of the pool of 9.
-    assert.ok(await eventually(async () => (await replicas('reports')) === 8 && (await replicas('orders-consumer')) === 1, 120_000, 500), `the in-cluster agent did not scale reports to 8 (reports ${await replicas('reports')}, orders-consumer ${await replicas('orders-consumer')})`);
-    // 200 messages, target 50 per consumer: the queue controller adds consumers (it steps, so not
-    // necessarily all 4 at once) and reports gives way, the two always filling the pool of 9.
-    await rabbit.fill(queue, 200);
-    const filled = async (): Promise<boolean> => (await replicas('orders-consumer')) + (await replicas('reports')) === 9;
-    assert.ok(await eventually(async () => (await replicas('orders-consumer')) >= 2 && (await filled()), 60_000, 250), `did not follow the queue (orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')})`);
-    const scaled = await replicas('orders-consumer');
-    assert.ok(await eventually(async () => (await readyPods('orders-consumer')) >= scaled, 60_000, 500), `the ${scaled} orders-consumer pods did not become Ready on the node`);
-
-    // HA: kill the leader's container.
-    const leader = holders.at(-1)?.holder ?? '';
-    assert.match(leader, /^microscale-[a-z0-9]+-[a-z0-9]+_[0-9a-f]{6}$/, `the Lease holder "${leader}" is not a microscale pod`);
-    const leaderPod = leader.replace(/_[0-9a-f]{6}$/, '');
-    const docker = new Docker();
-    const [leaderContainer] = await docker.listContainers({ filters: { label: [`io.kubernetes.pod.namespace=${namespace}`, `io.kubernetes.pod.name=${leaderPod}`, 'io.kubernetes.container.name=microscale'] } });
-    assert.ok(leaderContainer, `no running container for the leader's pod ${leaderPod}`);
-    const standbyReady = await eventually(async () => {
-      const logs = agentLogs(namespace);
-      return [...logs.values()].some((lines) => lines.some((l) => l.event === 'standby'));
-    }, 30_000, 500);
-    assert.ok(standbyReady, `no replica reported itself a standby; events by container: ${describeLogs(namespace)}`);
-    const killedAtMs = Date.now();
-    execFileSync('docker', ['kill', leaderContainer.Id], { stdio: 'ignore' });
-    // New work after the kill: only a new leader can act on it.
-    await rabbit.fill(queue, 450);
-    const before = await replicas('orders-consumer');
-    assert.ok(await eventually(async () => (await replicas('orders-consumer')) > before, 30_000, 100), `nobody scaled orders-consumer up after the leader was killed (still ${before})`);
-    const actedAtMs = Date.now();
-    const newLeader = holders.at(-1)?.holder ?? '';
-    assert.ok(await eventually(filled, 30_000, 250), `after the failover the pool is not filled: orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')}`);
-    assert.notEqual(newLeader, leader, 'the Lease still names the killed leader');
-    const timeline = (): string =>
-      `Lease holders (ms after the kill): ${holders.map((h) => `${h.holder}@${h.atMs - killedAtMs}`).join(' -> ')}; events: ${[...agentLogs(namespace)]
-        .map(([id, lines]) => `${id.slice(0, 12)}: ${lines.filter((l) => l.time >= killedAtMs - 2000 && l.event !== 'workload-watched').map((l) => `${l.event ?? '-'}${l.dryRun === false ? '(acting)' : ''}@${l.time - killedAtMs}`).join(',')}`)
-        .join(' | ')}`;
-    assert.ok(actedAtMs - killedAtMs <= 15_000, `the standby acted ${actedAtMs - killedAtMs} ms after the leader was killed (goal: 15 s); ${timeline()}`);
-
-    // Every acting decision of every replica (from its own log), against the Lease: made by the holder of
-    // the moment (the watch sees a change up to ~1 s late), and never two replicas acting in turn.
-    const startedAt = new Map<string, number>();
-    const acting: { identity: string; time: number }[] = [];
-    for (const [container, lines] of agentLogs(namespace)) {
-      const start = lines.find((l) => l.event === 'leader-election');
-      assert.ok(start?.identity, `container ${container} logged no leader-election identity`);
-      startedAt.set(start.identity, start.time);
-      for (const line of lines) if (line.event === 'decision' && line.dryRun === false) acting.push({ identity: start.identity, time: line.time });
-    }
-    assert.ok((startedAt.get(newLeader) ?? Infinity) < killedAtMs, `the new leader ${newLeader} is not the standby that ran before the kill (the restarted container must wait its turn)`);
-    acting.sort((a, b) => a.time - b.time);
-    assert.ok(acting.length >= 3, `only ${acting.length} acting decisions were logged`);
-    const holderAt = (atMs: number): string | undefined => [...holders].reverse().find((h) => h.atMs <= atMs)?.holder;
-    for (const decision of acting) {
-      assert.ok(
-        holderAt(decision.time) === decision.identity || holderAt(decision.time + 1000) === decision.identity,
-        `${decision.identity} acted at ${new Date(decision.time).toISOString()} while the Lease named ${holderAt(decision.time)}`,
+      // The Lease, as the API server reports every change of it: who held it from when.
+      const holders: { holder: string; atMs: number }[] = [];
+      const leases = new ListWatch<V1Lease>(
+        `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`,
+        new Watch(clients.kubeConfig),
+        () => clients.coordination.listNamespacedLease({ namespace }),
+        false,
       );
-    }
-    const turns = acting.map((d) => d.identity).filter((identity, i, all) => i === 0 || all[i - 1] !== identity);
-    assert.deepEqual(turns, [leader, newLeader], `acting decisions changed hands ${turns.length - 1} times: ${turns.join(' -> ')}`);
-    console.error(`# in-cluster HA: leader container killed -> new leader scaled orders-consumer: ${actedAtMs - killedAtMs} ms; ${acting.length} acting decisions, all by the Lease holder; Lease holders: ${holders.map((h) => h.holder).join(' -> ')}`);
-  });
+      const record = (lease: V1Lease): void => {
+        const holder = lease.spec?.holderIdentity ?? '';
+        if (holders.at(-1)?.holder !== holder) holders.push({ holder, atMs: Date.now() });
+      };
+      leases.on('add', record);
+      leases.on('update', record);
+      await leases.start();
+      stops.push(async () => void (await leases.stop()));
+
+      const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);
+      for (const object of forTestCluster(shippedObjects(), namespace, image, queue)) await api.create(object);
+
+      const replicas = async (name: string): Promise<number> =>
+        (await clients.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas ?? -1;
+      const readyPods = async (name: string): Promise<number> =>
+        (await clients.apps.readNamespacedDeployment({ name, namespace })).status?.readyReplicas ?? 0;
+      // Empty queue: orders-consumer at its min of 1, reports takes the rest of the pool of 9.
+      assert.ok(
+        await eventually(async () => (await replicas('reports')) === 8 && (await replicas('orders-consumer')) === 1, 120_000, 500),
+        `the in-cluster agent did not scale reports to 8 (reports ${await replicas('reports')}, orders-consumer ${await replicas('orders-consumer')})`,
+      );
+      // 200 messages, target 50 per consumer: the queue controller adds consumers (it steps, so not
+      // necessarily all 4 at once) and reports gives way, the two always filling the pool of 9.
+      await rabbit.fill(queue, 200);
+      const filled = async (): Promise<boolean> => (await replicas('orders-consumer')) + (await replicas('reports')) === 9;
+      assert.ok(
+        await eventually(async () => (await replicas('orders-consumer')) >= 2 && (await filled()), 60_000, 250),
+        `did not follow the queue (orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')})`,
+      );
+      const scaled = await replicas('orders-consumer');
+      assert.ok(
+        await eventually(async () => (await readyPods('orders-consumer')) >= scaled, 60_000, 500),
+        `the ${scaled} orders-consumer pods did not become Ready on the node`,
+      );
+
+      // HA: kill the leader's container.
+      const leader = holders.at(-1)?.holder ?? '';
+      assert.match(leader, /^microscale-[a-z0-9]+-[a-z0-9]+_[0-9a-f]{6}$/, `the Lease holder "${leader}" is not a microscale pod`);
+      const leaderPod = leader.replace(/_[0-9a-f]{6}$/, '');
+      const docker = new Docker();
+      const [leaderContainer] = await docker.listContainers({
+        filters: {
+          label: [
+            `io.kubernetes.pod.namespace=${namespace}`,
+            `io.kubernetes.pod.name=${leaderPod}`,
+            'io.kubernetes.container.name=microscale',
+          ],
+        },
+      });
+      assert.ok(leaderContainer, `no running container for the leader's pod ${leaderPod}`);
+      const standbyReady = await eventually(
+        async () => {
+          const logs = agentLogs(namespace);
+          return [...logs.values()].some((lines) => lines.some((l) => l.event === 'standby'));
+        },
+        30_000,
+        500,
+      );
+      assert.ok(standbyReady, `no replica reported itself a standby; events by container: ${describeLogs(namespace)}`);
+      const killedAtMs = Date.now();
+      execFileSync('docker', ['kill', leaderContainer.Id], { stdio: 'ignore' });
+      // New work after the kill: only a new leader can act on it.
+      await rabbit.fill(queue, 450);
+      const before = await replicas('orders-consumer');
+      assert.ok(
+        await eventually(async () => (await replicas('orders-consumer')) > before, 30_000, 100),
+        `nobody scaled orders-consumer up after the leader was killed (still ${before})`,
+      );
+      const actedAtMs = Date.now();
+      const newLeader = holders.at(-1)?.holder ?? '';
+      assert.ok(
+        await eventually(filled, 30_000, 250),
+        `after the failover the pool is not filled: orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')}`,
+      );
+      assert.notEqual(newLeader, leader, 'the Lease still names the killed leader');
+      const timeline = (): string =>
+        `Lease holders (ms after the kill): ${holders.map((h) => `${h.holder}@${h.atMs - killedAtMs}`).join(' -> ')}; events: ${[
+          ...agentLogs(namespace),
+        ]
+          .map(
+            ([id, lines]) =>
+              `${id.slice(0, 12)}: ${lines
+                .filter((l) => l.time >= killedAtMs - 2000 && l.event !== 'workload-watched')
+                .map((l) => `${l.event ?? '-'}${l.dryRun === false ? '(acting)' : ''}@${l.time - killedAtMs}`)
+                .join(',')}`,
+          )
+          .join(' | ')}`;
+      assert.ok(
+        actedAtMs - killedAtMs <= 15_000,
+        `the standby acted ${actedAtMs - killedAtMs} ms after the leader was killed (goal: 15 s); ${timeline()}`,
+      );
+
+      // Every acting decision of every replica (from its own log), against the Lease: made by the holder of
+      // the moment (the watch sees a change up to ~1 s late), and never two replicas acting in turn.
+      const startedAt = new Map<string, number>();
+      const acting: { identity: string; time: number }[] = [];
+      for (const [container, lines] of agentLogs(namespace)) {
+        const start = lines.find((l) => l.event === 'leader-election');
+        assert.ok(start?.identity, `container ${container} logged no leader-election identity`);
+        startedAt.set(start.identity, start.time);
+        for (const line of lines)
+          if (line.event === 'decision' && line.dryRun === false) acting.push({ identity: start.identity, time: line.time });
+      }
+      assert.ok(
+        (startedAt.get(newLeader) ?? Infinity) < killedAtMs,
+        `the new leader ${newLeader} is not the standby that ran before the kill (the restarted container must wait its turn)`,
+      );
+      acting.sort((a, b) => a.time - b.time);
+      assert.ok(acting.length >= 3, `only ${acting.length} acting decisions were logged`);
+      const holderAt = (atMs: number): string | undefined => [...holders].reverse().find((h) => h.atMs <= atMs)?.holder;
+      for (const decision of acting) {
+        assert.ok(
+          holderAt(decision.time) === decision.identity || holderAt(decision.time + 1000) === decision.identity,
+          `${decision.identity} acted at ${new Date(decision.time).toISOString()} while the Lease named ${holderAt(decision.time)}`,
+        );
+      }
+      const turns = acting.map((d) => d.identity).filter((identity, i, all) => i === 0 || all[i - 1] !== identity);
+      assert.deepEqual(turns, [leader, newLeader], `acting decisions changed hands ${turns.length - 1} times: ${turns.join(' -> ')}`);
+      console.error(
+        `# in-cluster HA: leader container killed -> new leader scaled orders-consumer: ${actedAtMs - killedAtMs} ms; ${acting.length} acting decisions, all by the Lease holder; Lease holders: ${holders.map((h) => h.holder).join(' -> ')}`,
+      );
+    },
+  );
 });

@@ -28,7 +28,12 @@ engineConformance('kubernetes', {
     await createDeployment(clients, ns.name, 'alpha');
     await createDeployment(clients, ns.name, 'beta');
     const stopKubelet = startFakeKubelet(ns.name);
-    const engine = await KubernetesEngine.create(config, services(ns.name, { a: { deployment: 'alpha' }, b: { deployment: 'beta' } }), context, clients);
+    const engine = await KubernetesEngine.create(
+      config,
+      services(ns.name, { a: { deployment: 'alpha' }, b: { deployment: 'beta' } }),
+      context,
+      clients,
+    );
     return {
       engine,
       services: ['a', 'b'],
@@ -62,25 +67,37 @@ describe('kubernetes engine', () => {
     await createDeployment(clients, ns.name, 'contested');
     await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns.name,
-      body: { metadata: { name: 'contested-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'contested' } } },
+      body: {
+        metadata: { name: 'contested-hpa' },
+        spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'contested' } },
+      },
     });
-    await assert.rejects(KubernetesEngine.create(config, services(ns.name, { orders: { deployment: 'contested' } }), context, clients), (error: unknown) => {
-      assert.ok(error instanceof EngineError);
-      assert.equal(error.failure, 'refused');
-      assert.match(error.message, new RegExp(`Deployment ${ns!.name}/contested is also scaled by HorizontalPodAutoscaler ${ns!.name}/contested-hpa`));
-      return true;
-    });
+    await assert.rejects(
+      KubernetesEngine.create(config, services(ns.name, { orders: { deployment: 'contested' } }), context, clients),
+      (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.failure, 'refused');
+        assert.match(
+          error.message,
+          new RegExp(`Deployment ${ns!.name}/contested is also scaled by HorizontalPodAutoscaler ${ns!.name}/contested-hpa`),
+        );
+        return true;
+      },
+    );
   });
 
   it('says which workload is missing and how to fix it', async (t) => {
     if (!(await needKubernetes(t))) return;
     assert.ok(ns, 'the namespace from before() is missing');
-    await assert.rejects(KubernetesEngine.create(config, services(ns.name, { ghost: { deployment: 'no-such-thing' } }), context, clients), (error: unknown) => {
-      assert.ok(error instanceof EngineError);
-      assert.equal(error.failure, 'not-found');
-      assert.match(error.message, /Deployment .*\/no-such-thing does not exist/);
-      return true;
-    });
+    await assert.rejects(
+      KubernetesEngine.create(config, services(ns.name, { ghost: { deployment: 'no-such-thing' } }), context, clients),
+      (error: unknown) => {
+        assert.ok(error instanceof EngineError);
+        assert.equal(error.failure, 'not-found');
+        assert.match(error.message, /Deployment .*\/no-such-thing does not exist/);
+        return true;
+      },
+    );
   });
 
   it('scales a StatefulSet and wakes the agent through its watch when pods become ready', async (t) => {
@@ -106,7 +123,10 @@ describe('kubernetes engine', () => {
       await engine.apply([{ name: 'ledger', replicas: 2 }]);
       const right = (await engine.observe()).get('ledger');
       assert.equal((right?.running ?? 0) + (right?.starting ?? 0), 2);
-      assert.ok(await eventually(async () => (await engine.observe()).get('ledger')?.running === 2, 15_000, 100), 'the StatefulSet did not reach 2 ready');
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('ledger')?.running === 2, 15_000, 100),
+        'the StatefulSet did not reach 2 ready',
+      );
       assert.ok(wakes > 0, 'the watch never woke the agent');
     } finally {
       await engine.close();
@@ -124,10 +144,16 @@ describe('kubernetes engine', () => {
       await engine.reconfigure(services(ns.name, { one: { deployment: 'r-one' }, two: { deployment: 'r-two' } }));
       await engine.apply([{ name: 'two', replicas: 2 }]);
       assert.equal(await replicas('r-two'), 2);
-      assert.ok(await eventually(async () => (await engine.observe()).get('two')?.running === 2, 15_000, 100), 'the added service was not watched');
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('two')?.running === 2, 15_000, 100),
+        'the added service was not watched',
+      );
       // `one` dropped, `two` now scales r-three.
       await engine.reconfigure(services(ns.name, { two: { deployment: 'r-three' } }));
-      await engine.apply([{ name: 'one', replicas: 3 }, { name: 'two', replicas: 1 }]);
+      await engine.apply([
+        { name: 'one', replicas: 3 },
+        { name: 'two', replicas: 1 },
+      ]);
       assert.equal(await replicas('r-one'), 1, 'a dropped service was scaled');
       assert.equal(await replicas('r-two'), 2, 'the workload a service left was scaled');
       assert.equal(await replicas('r-three'), 1);
@@ -144,21 +170,42 @@ describe('kubernetes engine', () => {
     await createDeployment(clients, ns.name, 'r-hpa');
     await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
       namespace: ns.name,
-      body: { metadata: { name: 'r-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'r-hpa' } } },
+      body: {
+        metadata: { name: 'r-hpa' },
+        spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'r-hpa' } },
+      },
     });
     const engine = await KubernetesEngine.create(config, services(ns.name, { keep: { deployment: 'r-keep' } }), context, clients);
     try {
-      await assert.rejects(engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, ghost: { deployment: 'no-such' } })), (error: unknown) => {
-        assert.ok(error instanceof EngineError);
-        assert.equal(error.failure, 'not-found');
-        assert.match(error.message, /no-such does not exist/);
-        return true;
-      });
-      await assert.rejects(engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, other: { deployment: 'r-hpa' } })), /also scaled by HorizontalPodAutoscaler/);
+      await assert.rejects(
+        engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, ghost: { deployment: 'no-such' } })),
+        (error: unknown) => {
+          assert.ok(error instanceof EngineError);
+          assert.equal(error.failure, 'not-found');
+          assert.match(error.message, /no-such does not exist/);
+          return true;
+        },
+      );
+      await assert.rejects(
+        engine.reconfigure(services(ns.name, { keep: { deployment: 'r-keep' }, other: { deployment: 'r-hpa' } })),
+        /also scaled by HorizontalPodAutoscaler/,
+      );
       assert.deepEqual([...(await engine.observe()).keys()], ['keep']);
-      await engine.apply([{ name: 'keep', replicas: 2 }, { name: 'ghost', replicas: 2 }, { name: 'other', replicas: 2 }]);
-      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-keep', namespace: ns.name })).spec?.replicas, 2, 'the kept service stopped working');
-      assert.equal((await clients.apps.readNamespacedDeployment({ name: 'r-hpa', namespace: ns.name })).spec?.replicas, 0, 'a refused workload was scaled');
+      await engine.apply([
+        { name: 'keep', replicas: 2 },
+        { name: 'ghost', replicas: 2 },
+        { name: 'other', replicas: 2 },
+      ]);
+      assert.equal(
+        (await clients.apps.readNamespacedDeployment({ name: 'r-keep', namespace: ns.name })).spec?.replicas,
+        2,
+        'the kept service stopped working',
+      );
+      assert.equal(
+        (await clients.apps.readNamespacedDeployment({ name: 'r-hpa', namespace: ns.name })).spec?.replicas,
+        0,
+        'a refused workload was scaled',
+      );
     } finally {
       await engine.close();
     }
@@ -172,15 +219,29 @@ describe('kubernetes engine', () => {
     const lines: { event?: string; service?: string; msg?: string }[] = [];
     const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as { event?: string }) });
     const replicas = async (name: string) => (await clients.apps.readNamespacedDeployment({ name, namespace: ns!.name })).spec?.replicas;
-    const engine = await KubernetesEngine.create({ ...config, conflictCheckInterval: 200 }, services(ns.name, { later: { deployment: 'later' }, calm: { deployment: 'calm' } }), { ...context, log }, clients);
+    const engine = await KubernetesEngine.create(
+      { ...config, conflictCheckInterval: 200 },
+      services(ns.name, { later: { deployment: 'later' }, calm: { deployment: 'calm' } }),
+      { ...context, log },
+      clients,
+    );
     try {
       await engine.apply([{ name: 'later', replicas: 1 }]);
       await clients.autoscaling.createNamespacedHorizontalPodAutoscaler({
         namespace: ns.name,
-        body: { metadata: { name: 'late-hpa' }, spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'later' } } },
+        body: {
+          metadata: { name: 'late-hpa' },
+          spec: { maxReplicas: 5, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'later' } },
+        },
       });
-      assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict'), 10_000, 100), 'the HPA created after start was not noticed');
-      await engine.apply([{ name: 'later', replicas: 3 }, { name: 'calm', replicas: 2 }]);
+      assert.ok(
+        await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict'), 10_000, 100),
+        'the HPA created after start was not noticed',
+      );
+      await engine.apply([
+        { name: 'later', replicas: 3 },
+        { name: 'calm', replicas: 2 },
+      ]);
       assert.equal(await replicas('later'), 1, 'scaled a workload an HPA now scales');
       assert.equal(await replicas('calm'), 2, 'the other service stopped being scaled');
       await new Promise((resolve) => setTimeout(resolve, 600));
@@ -189,7 +250,10 @@ describe('kubernetes engine', () => {
       assert.equal(conflicts[0]?.service, 'later');
       assert.match(conflicts[0]?.msg ?? '', /Deployment .*\/later is also scaled by HorizontalPodAutoscaler .*\/late-hpa/);
       await clients.autoscaling.deleteNamespacedHorizontalPodAutoscaler({ name: 'late-hpa', namespace: ns.name });
-      assert.ok(await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict-cleared'), 10_000, 100), 'the HPA going away was not noticed');
+      assert.ok(
+        await eventually(async () => lines.some((l) => l.event === 'autoscaler-conflict-cleared'), 10_000, 100),
+        'the HPA going away was not noticed',
+      );
       await engine.apply([{ name: 'later', replicas: 3 }]);
       assert.equal(await replicas('later'), 3);
     } finally {
@@ -204,7 +268,10 @@ describe('kubernetes engine', () => {
     await createDeployment(clients, ns.name, 'bystander', 1);
     const engine = await KubernetesEngine.create(config, services(ns.name, { mine: { deployment: 'mine' } }), context, clients);
     try {
-      await engine.apply([{ name: 'mine', replicas: 2 }, { name: 'bystander', replicas: 4 }]);
+      await engine.apply([
+        { name: 'mine', replicas: 2 },
+        { name: 'bystander', replicas: 4 },
+      ]);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'bystander', namespace: ns.name })).spec?.replicas, 1);
       assert.equal((await clients.apps.readNamespacedDeployment({ name: 'mine', namespace: ns.name })).spec?.replicas, 2);
       assert.deepEqual([...(await engine.observe()).keys()], ['mine']);

@@ -9,7 +9,14 @@ import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type E
 import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
 import { leaderElectionFor } from './leader.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
-import { describeWorkload, kubernetesSchema, kubernetesServiceShape, type KubernetesConfig, type KubernetesServiceOptions, type WorkloadRef } from './schema.js';
+import {
+  describeWorkload,
+  kubernetesSchema,
+  kubernetesServiceShape,
+  type KubernetesConfig,
+  type KubernetesServiceOptions,
+  type WorkloadRef,
+} from './schema.js';
 import { WatchedWorkload } from './workload.js';
 import { KubernetesPool } from './resource-pool.js';
 import type { Resources } from '../../core/resources.js';
@@ -21,7 +28,10 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
   const problems: string[] = [];
   const refs = services.map((service, i): WorkloadRef => {
     const { deployment, statefulSet, namespace } = service.options;
-    if (deployment && statefulSet) problems.push(`services[${i}]: give deployment or statefulSet, not both (got deployment: ${deployment}, statefulSet: ${statefulSet})`);
+    if (deployment && statefulSet)
+      problems.push(
+        `services[${i}]: give deployment or statefulSet, not both (got deployment: ${deployment}, statefulSet: ${statefulSet})`,
+      );
     const kind = statefulSet && !deployment ? 'StatefulSet' : 'Deployment';
     return { service: service.name, kind, namespace: namespace ?? defaultNamespace, name: statefulSet ?? deployment ?? service.name };
   });
@@ -29,7 +39,10 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
   refs.forEach((ref, i) => {
     const key = keyOf(ref);
     const other = seen.get(key);
-    if (other) problems.push(`services[${i}]: services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`);
+    if (other)
+      problems.push(
+        `services[${i}]: services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`,
+      );
     seen.set(key, ref.service);
   });
   if (problems.length > 0) throw new ConfigError(problems);
@@ -56,7 +69,12 @@ export class KubernetesEngine implements Engine {
     private readonly log: EngineContext['log'],
   ) {}
 
-  static async create(config: Omit<KubernetesConfig, 'conflictCheckInterval'> & { readonly conflictCheckInterval?: number }, services: readonly EngineService<KubernetesServiceOptions>[], context: EngineContext, clients?: KubeClients): Promise<KubernetesEngine> {
+  static async create(
+    config: Omit<KubernetesConfig, 'conflictCheckInterval'> & { readonly conflictCheckInterval?: number },
+    services: readonly EngineService<KubernetesServiceOptions>[],
+    context: EngineContext,
+    clients?: KubeClients,
+  ): Promise<KubernetesEngine> {
     const kube = clients ?? connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: config.requestTimeout });
     const engine = new KubernetesEngine(kube, config.namespace ?? kube.contextNamespace, context.log);
     if (context.pool) engine.resourcePool = await KubernetesPool.open(kube, context.pool, context.log);
@@ -79,13 +97,23 @@ export class KubernetesEngine implements Engine {
     if (this.checking) return;
     this.checking = true;
     try {
-      const found = await sharedWorkloads(this.kube, [...this.workloads.values()].map((w) => w.ref));
+      const found = await sharedWorkloads(
+        this.kube,
+        [...this.workloads.values()].map((w) => w.ref),
+      );
       for (const [service, clash] of found) {
         if (this.contested.has(service)) continue;
-        this.log.error({ event: 'autoscaler-conflict', service }, `kubernetes engine: ${clash}; microscale stops scaling service "${service}" until the other autoscaler is deleted`);
+        this.log.error(
+          { event: 'autoscaler-conflict', service },
+          `kubernetes engine: ${clash}; microscale stops scaling service "${service}" until the other autoscaler is deleted`,
+        );
       }
       for (const service of this.contested.keys()) {
-        if (!found.has(service)) this.log.info({ event: 'autoscaler-conflict-cleared', service }, `kubernetes engine: no other autoscaler on service "${service}" any more; scaling it again`);
+        if (!found.has(service))
+          this.log.info(
+            { event: 'autoscaler-conflict-cleared', service },
+            `kubernetes engine: no other autoscaler on service "${service}" any more; scaling it again`,
+          );
       }
       this.contested = found;
     } catch (error) {
@@ -110,7 +138,8 @@ export class KubernetesEngine implements Engine {
     const opened = new Map<string, WatchedWorkload>();
     const onChange = (): void => this.listener?.();
     try {
-      for (const ref of added) opened.set(ref.service, await WatchedWorkload.open(this.kube, ref, onChange, this.log.child({ service: ref.service })));
+      for (const ref of added)
+        opened.set(ref.service, await WatchedWorkload.open(this.kube, ref, onChange, this.log.child({ service: ref.service })));
     } catch (error) {
       await Promise.all([...opened.values()].map((w) => w.close()));
       throw error;
@@ -128,7 +157,10 @@ export class KubernetesEngine implements Engine {
       this.workloads.delete(service);
     }
     for (const [service, workload] of opened) {
-      this.log.info({ event: 'workload-watched', service, stopGraceSeconds: workload.stopGraceSeconds() }, `kubernetes engine: service "${service}" scales ${describeWorkload(workload.ref)}; its pods stop within ${workload.stopGraceSeconds()} s (terminationGracePeriodSeconds), counted in the pool until they are gone`);
+      this.log.info(
+        { event: 'workload-watched', service, stopGraceSeconds: workload.stopGraceSeconds() },
+        `kubernetes engine: service "${service}" scales ${describeWorkload(workload.ref)}; its pods stop within ${workload.stopGraceSeconds()} s (terminationGracePeriodSeconds), counted in the pool until they are gone`,
+      );
       this.workloads.set(service, workload);
       this.warnedUnknown.delete(service);
     }
@@ -156,7 +188,10 @@ export class KubernetesEngine implements Engine {
       return;
     }
     this.problems.set(service, key);
-    this.log.warn({ event: 'pods-not-ready', service }, `kubernetes engine: service "${service}": ${problem}; they hold their place in the pool until they are Ready or scaled away`);
+    this.log.warn(
+      { event: 'pods-not-ready', service },
+      `kubernetes engine: service "${service}": ${problem}; they hold their place in the pool until they are Ready or scaled away`,
+    );
   }
 
   /**
@@ -181,12 +216,16 @@ export class KubernetesEngine implements Engine {
   private warnUnknown(service: string): void {
     if (this.warnedUnknown.has(service)) return;
     this.warnedUnknown.add(service);
-    this.log.warn({ event: 'unknown-service', service }, `kubernetes engine: service "${service}" has no watched workload; it is not in the config this engine was given`);
+    this.log.warn(
+      { event: 'unknown-service', service },
+      `kubernetes engine: service "${service}" has no watched workload; it is not in the config this engine was given`,
+    );
   }
 
   /** capacity: auto: what the nodes the services' pods can run on have left after other pods' requests. */
   poolCapacity(): Resources {
-    if (!this.resourcePool) throw new EngineError('refused', ENGINE, 'capacity is not auto; the engine was not told of a pool in resources');
+    if (!this.resourcePool)
+      throw new EngineError('refused', ENGINE, 'capacity is not auto; the engine was not told of a pool in resources');
     return this.resourcePool.capacity([...this.workloads.values()]);
   }
 
@@ -210,14 +249,19 @@ export const kubernetesEngine = defineEngine({
   status: 'real-tested',
   description: 'Deployments and StatefulSets through the scale subresource (kube-apiserver 1.20 here; in-cluster or KUBECONFIG)',
   schema: kubernetesSchema,
-  ignoredKeys: { stopGracePeriod: "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. A pod being stopped keeps its place in the pool until it is gone" },
+  ignoredKeys: {
+    stopGracePeriod:
+      "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. A pod being stopped keeps its place in the pool until it is gone",
+  },
   serviceShape: kubernetesServiceShape,
   sizes: 'workload',
   autoCapacity: true,
   leaderElection: (config, log) => leaderElectionFor(config, log),
-  create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) => KubernetesEngine.create(config, services, context),
+  create: (config, services: readonly EngineService<KubernetesServiceOptions>[], context) =>
+    KubernetesEngine.create(config, services, context),
   // The context's namespace is known only at start; services that leave it out share it all the same.
-  checkServices: (config, services: readonly EngineService<KubernetesServiceOptions>[]) => configProblems(() => workloadRefs(services, config.namespace ?? '(the context namespace)')),
+  checkServices: (config, services: readonly EngineService<KubernetesServiceOptions>[]) =>
+    configProblems(() => workloadRefs(services, config.namespace ?? '(the context namespace)')),
 });
 
 function configProblems(check: () => unknown): string[] {

@@ -58,16 +58,25 @@ describe('lease leader election', () => {
       await proxy.cut();
       let stoppedAt = 0;
       let tookOverAt = 0;
-      await eventually(() => {
-        if (!stoppedAt && !cut.isLeader()) stoppedAt = Date.now();
-        if (!tookOverAt && other.isLeader()) tookOverAt = Date.now();
-        assert.ok(!(cut.isLeader() && other.isLeader()), 'two leaders at once');
-        return tookOverAt > 0;
-      }, 10_000, 20);
-      assert.ok(stoppedAt > 0 && stoppedAt - cutAt <= timing.renewDeadlineMs + 50, `the cut-off leader acted for ${stoppedAt - cutAt}ms; at most renewDeadline (${timing.renewDeadlineMs}ms)`);
+      await eventually(
+        () => {
+          if (!stoppedAt && !cut.isLeader()) stoppedAt = Date.now();
+          if (!tookOverAt && other.isLeader()) tookOverAt = Date.now();
+          assert.ok(!(cut.isLeader() && other.isLeader()), 'two leaders at once');
+          return tookOverAt > 0;
+        },
+        10_000,
+        20,
+      );
+      assert.ok(
+        stoppedAt > 0 && stoppedAt - cutAt <= timing.renewDeadlineMs + 50,
+        `the cut-off leader acted for ${stoppedAt - cutAt}ms; at most renewDeadline (${timing.renewDeadlineMs}ms)`,
+      );
       assert.ok(tookOverAt > stoppedAt, 'the survivor took over before the old leader stopped acting');
       assert.ok(tookOverAt - cutAt <= timing.leaseDurationMs + 3 * timing.retryPeriodMs + 500, `takeover took ${tookOverAt - cutAt}ms`);
-      console.error(`# renewal lost: old leader stopped after ${stoppedAt - cutAt}ms, survivor took over after ${tookOverAt - cutAt}ms (leaseDuration ${timing.leaseDurationMs}ms)`);
+      console.error(
+        `# renewal lost: old leader stopped after ${stoppedAt - cutAt}ms, survivor took over after ${tookOverAt - cutAt}ms (leaseDuration ${timing.leaseDurationMs}ms)`,
+      );
     } finally {
       await proxy.cut();
     }

@@ -64,7 +64,10 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
   }
 
   start(): void {
-    this.options.log.info({ event: 'leader-election', lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity }, 'leader election started: this replica acts only while it holds the Lease');
+    this.options.log.info(
+      { event: 'leader-election', lease: `${this.options.namespace}/${this.options.name}`, identity: this.options.identity },
+      'leader election started: this replica acts only while it holds the Lease',
+    );
     this.schedule(0);
   }
 
@@ -88,7 +91,10 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
         this.setLeading(Date.now() - startedMs < this.options.renewDeadlineMs);
       } else this.setLeading(false);
     } catch (error) {
-      this.options.log.warn({ event: 'lease-error' }, `cannot read or renew Lease ${this.options.namespace}/${this.options.name}: ${errorMessage(error)}`);
+      this.options.log.warn(
+        { event: 'lease-error' },
+        `cannot read or renew Lease ${this.options.namespace}/${this.options.name}: ${errorMessage(error)}`,
+      );
     }
     if (this.leading && !this.isLeader()) this.setLeading(false);
   }
@@ -97,9 +103,12 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
     clearTimeout(this.deadlineTimer);
     if (leading) {
       // Say so the moment the deadline passes, even if a renewal is still hanging.
-      this.deadlineTimer = setTimeout(() => {
-        if (!this.isLeader()) this.setLeading(false);
-      }, this.lastRenewMs + this.options.renewDeadlineMs - Date.now() + 1);
+      this.deadlineTimer = setTimeout(
+        () => {
+          if (!this.isLeader()) this.setLeading(false);
+        },
+        this.lastRenewMs + this.options.renewDeadlineMs - Date.now() + 1,
+      );
       this.deadlineTimer.unref();
     }
     // The first round is always reported, so a replica that starts as a standby says so.
@@ -108,7 +117,11 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
     this.leading = leading;
     const lease = `${this.options.namespace}/${this.options.name}`;
     if (leading) this.options.log.info({ event: 'leader', lease }, `became the leader (Lease ${lease}): acting from now on`);
-    else this.options.log.warn({ event: 'standby', lease, holder: this.holderValue }, `not the leader (Lease ${lease} held by ${this.holderValue || 'nobody'}): deciding but not acting`);
+    else
+      this.options.log.warn(
+        { event: 'standby', lease, holder: this.holderValue },
+        `not the leader (Lease ${lease} held by ${this.holderValue || 'nobody'}): deciding but not acting`,
+      );
     this.emit('change', leading);
   }
 
@@ -132,7 +145,14 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
       lease = await coordination.readNamespacedLease({ name, namespace });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
-      return this.written(() => coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: this.leaseSpec(now, undefined, true) } }), now);
+      return this.written(
+        () =>
+          coordination.createNamespacedLease({
+            namespace,
+            body: { metadata: { name, namespace }, spec: this.leaseSpec(now, undefined, true) },
+          }),
+        now,
+      );
     }
     const version = lease.metadata?.resourceVersion ?? '';
     if (this.observed?.version !== version) this.observed = { version, atMs: now };
@@ -170,10 +190,17 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
       const lease = await coordination.readNamespacedLease({ name, namespace });
       if (lease.spec?.holderIdentity !== identity) return;
       const stamp = new V1MicroTime(Date.now());
-      await coordination.replaceNamespacedLease({ name, namespace, body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: stamp } } });
+      await coordination.replaceNamespacedLease({
+        name,
+        namespace,
+        body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: stamp } },
+      });
       this.options.log.info({ event: 'lease-released' }, `released Lease ${namespace}/${name}`);
     } catch (error) {
-      this.options.log.warn({ event: 'lease-error' }, `could not release Lease ${namespace}/${name} (another replica takes over once it expires): ${errorMessage(error)}`);
+      this.options.log.warn(
+        { event: 'lease-error' },
+        `could not release Lease ${namespace}/${name} (another replica takes over once it expires): ${errorMessage(error)}`,
+      );
     }
   }
 }
@@ -182,7 +209,11 @@ export class LeaseElector extends EventEmitter<{ change: [boolean] }> {
 export function leaderElectionFor(config: KubernetesConfig, log: Logger): LeaseElector | undefined {
   const election = config.leaderElection;
   if (!election?.enabled) return undefined;
-  const clients = connect({ kubeconfig: config.kubeconfig, context: config.context, requestTimeout: Math.min(config.requestTimeout, election.retryPeriod * 2) });
+  const clients = connect({
+    kubeconfig: config.kubeconfig,
+    context: config.context,
+    requestTimeout: Math.min(config.requestTimeout, election.retryPeriod * 2),
+  });
   return new LeaseElector({
     coordination: clients.coordination,
     namespace: election.namespace ?? config.namespace ?? clients.contextNamespace,

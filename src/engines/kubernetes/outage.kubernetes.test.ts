@@ -40,11 +40,17 @@ describe('kubernetes API server outage', () => {
     });
     const clients = clientsFor(proxy.kubeConfig(namespace), 1000);
     const services = config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: s.engineOptions }));
-    const engine = await KubernetesEngine.create(config.engine as unknown as KubernetesConfig, services, { log: silentLogger(), nowMs: Date.now }, clients);
+    const engine = await KubernetesEngine.create(
+      config.engine as unknown as KubernetesConfig,
+      services,
+      { log: silentLogger(), nowMs: Date.now },
+      clients,
+    );
     const agent = new Agent(config, { engine, log: silentLogger() });
     await agent.start();
     stops.push(() => agent.stop());
-    const replicas = async (): Promise<number | undefined> => (await admin.apps.readNamespacedDeployment({ name: 'orders', namespace })).spec?.replicas;
+    const replicas = async (): Promise<number | undefined> =>
+      (await admin.apps.readNamespacedDeployment({ name: 'orders', namespace })).spec?.replicas;
     assert.ok(await eventually(async () => (await replicas()) === 3, 10_000, 100), 'did not scale to 3 before the outage');
 
     await proxy.cut();
@@ -53,7 +59,10 @@ describe('kubernetes API server outage', () => {
     await new Promise((resolve) => setTimeout(resolve, 2500));
     const during = agent.ticks.toArray().filter((tick) => tick.seq > cutAtSeq);
     assert.ok(during.length >= 3, `the agent stopped ticking during the outage (${during.length} ticks)`);
-    assert.ok(during.some((tick) => tick.engineError?.includes('kubernetes')), 'no tick reported the engine error');
+    assert.ok(
+      during.some((tick) => tick.engineError?.includes('kubernetes')),
+      'no tick reported the engine error',
+    );
     assert.equal(await replicas(), 3, 'the workload changed during the outage');
 
     const restoredAt = Date.now();
@@ -65,9 +74,18 @@ describe('kubernetes API server outage', () => {
     // engine error — no stale error, no flapping back to "unreachable".
     const seenAtMs = Date.now();
     const recovered = () => agent.ticks.toArray().filter((tick) => tick.atMs >= seenAtMs);
-    assert.ok(await eventually(async () => recovered().length >= 4, 10_000, 50), 'the agent stopped ticking after the API server came back');
+    assert.ok(
+      await eventually(async () => recovered().length >= 4, 10_000, 50),
+      'the agent stopped ticking after the API server came back',
+    );
     const errors = recovered().filter((tick) => tick.engineError !== null);
-    assert.deepEqual(errors.map((tick) => tick.engineError), [], 'ticks after the recovery still report an engine error');
-    console.error(`# outage: ${during.length} ticks held with the engine down; new demand applied ${Date.now() - restoredAt}ms after the API server came back`);
+    assert.deepEqual(
+      errors.map((tick) => tick.engineError),
+      [],
+      'ticks after the recovery still report an engine error',
+    );
+    console.error(
+      `# outage: ${during.length} ticks held with the engine down; new demand applied ${Date.now() - restoredAt}ms after the API server came back`,
+    );
   });
 });

@@ -46,9 +46,16 @@ function sampler(namespace: string): { samples: Sample[]; stop: () => Promise<vo
   const loop = (async () => {
     while (!stopped) {
       const atMs = Date.now();
-      const [pods, containers] = await Promise.all([clients.core.listNamespacedPod({ namespace }).then((l) => l.items), dockerPodContainers(namespace)]);
+      const [pods, containers] = await Promise.all([
+        clients.core.listNamespacedPod({ namespace }).then((l) => l.items),
+        dockerPodContainers(namespace),
+      ]);
       const live = pods.filter((p: V1Pod) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
-      samples.push({ atMs, pods: countBy(live, (p) => deploymentOf(p.metadata?.name ?? '')), containers: countBy(containers, (c) => deploymentOf(c.pod)) });
+      samples.push({
+        atMs,
+        pods: countBy(live, (p) => deploymentOf(p.metadata?.name ?? '')),
+        containers: countBy(containers, (c) => deploymentOf(c.pod)),
+      });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   })();
@@ -61,9 +68,17 @@ function sampler(namespace: string): { samples: Sample[]; stop: () => Promise<vo
   };
 }
 
-async function startAgent(namespace: string, document: Record<string, unknown>): Promise<{ agent: Agent; engine: KubernetesEngine; ticks: TickRecord[] }> {
+async function startAgent(
+  namespace: string,
+  document: Record<string, unknown>,
+): Promise<{ agent: Agent; engine: KubernetesEngine; ticks: TickRecord[] }> {
   const config = parseConfig({ engine: { kind: 'kubernetes', namespace }, interval: '500ms', ...document });
-  const engine = await KubernetesEngine.create(config.engine as unknown as KubernetesConfig, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions })), { log, nowMs: Date.now }, adminClients());
+  const engine = await KubernetesEngine.create(
+    config.engine as unknown as KubernetesConfig,
+    config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions })),
+    { log, nowMs: Date.now },
+    adminClients(),
+  );
   const agent = new Agent(config, { engine, log });
   const ticks: TickRecord[] = [];
   agent.on('tick', (tick) => ticks.push(tick));
@@ -102,14 +117,18 @@ describe('microscale on a real Kubernetes node', () => {
 
     /** Settled: microscale counts exactly these running (none starting or stopping), and Docker runs exactly the same. */
     const settled = async (orders: number, reports: number): Promise<boolean> =>
-      eventually(async () => {
-        const state = await engine.observe();
-        const o = state.get('orders');
-        const r = state.get('reports');
-        if (o?.running !== orders || r?.running !== reports || o.starting + o.stopping + r.starting + r.stopping !== 0) return false;
-        const running = countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod));
-        return (running.orders ?? 0) === orders && (running.reports ?? 0) === reports;
-      }, 60_000, 250);
+      eventually(
+        async () => {
+          const state = await engine.observe();
+          const o = state.get('orders');
+          const r = state.get('reports');
+          if (o?.running !== orders || r?.running !== reports || o.starting + o.stopping + r.starting + r.stopping !== 0) return false;
+          const running = countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod));
+          return (running.orders ?? 0) === orders && (running.reports ?? 0) === reports;
+        },
+        60_000,
+        250,
+      );
 
     assert.ok(await settled(1, 5), 'did not settle at orders 1, reports 5 with Docker running the same containers');
 
@@ -120,7 +139,10 @@ describe('microscale on a real Kubernetes node', () => {
     // may only start once they are gone, so orders cannot have 4 pods before that.
     const ordersAt4 = witness.samples.find((s) => s.atMs >= pushedAtMs && (s.pods.orders ?? 0) >= 4);
     assert.ok(ordersAt4, 'no sample saw orders at 4 pods');
-    assert.ok(ordersAt4.atMs - pushedAtMs >= 2500, `orders had 4 pods ${ordersAt4.atMs - pushedAtMs} ms after the push, before P2's pods could have terminated (grace 3 s)`);
+    assert.ok(
+      ordersAt4.atMs - pushedAtMs >= 2500,
+      `orders had 4 pods ${ordersAt4.atMs - pushedAtMs} ms after the push, before P2's pods could have terminated (grace 3 s)`,
+    );
     const terminatingSeen = witness.samples.some((s) => s.atMs >= pushedAtMs && (s.containers.reports ?? 0) > 2);
     assert.ok(terminatingSeen, 'never saw P2 containers still running after the scale-down: the grace period did not hold them');
 
@@ -133,8 +155,13 @@ describe('microscale on a real Kubernetes node', () => {
     assert.equal(overPods.length, 0, `the API server held more than 6 pods at once: ${JSON.stringify(overPods.slice(0, 3))}`);
     assert.equal(overContainers.length, 0, `Docker ran more than 6 containers at once: ${JSON.stringify(overContainers.slice(0, 3))}`);
     assert.ok(witness.samples.length >= 20, `only ${witness.samples.length} samples`);
-    assert.ok(ticks.every((tick) => tick.used <= 6), 'a tick counted more than 6 pods in use');
-    console.error(`# real node: ${witness.samples.length} samples, most pods at once ${Math.max(...witness.samples.map((s) => total(s.pods)))}, most containers ${Math.max(...witness.samples.map((s) => total(s.containers)))}; push -> orders 4 pods ${ordersAt4.atMs - pushedAtMs} ms`);
+    assert.ok(
+      ticks.every((tick) => tick.used <= 6),
+      'a tick counted more than 6 pods in use',
+    );
+    console.error(
+      `# real node: ${witness.samples.length} samples, most pods at once ${Math.max(...witness.samples.map((s) => total(s.pods)))}, most containers ${Math.max(...witness.samples.map((s) => total(s.containers)))}; push -> orders 4 pods ${ordersAt4.atMs - pushedAtMs} ms`,
+    );
   });
 
   it('reports pods that never become Ready per service, and they do not wedge the pool', async (t) => {
@@ -157,9 +184,16 @@ describe('microscale on a real Kubernetes node', () => {
     cleanups.push(() => agent.stop());
 
     const problemOf = (service: string): string | undefined => ticks.at(-1)?.services.find((s) => s.name === service)?.problem;
-    assert.ok(await eventually(() => /pods not Ready: ErrImageNeverPull/.test(problemOf('noimage') ?? ''), 60_000, 250), `noimage: no ErrImageNeverPull problem reported; last: ${problemOf('noimage')}`);
     assert.ok(
-      await eventually(() => /pods not Ready: (RunContainerError|CrashLoopBackOff|CreateContainerError)/.test(problemOf('badcmd') ?? ''), 60_000, 250),
+      await eventually(() => /pods not Ready: ErrImageNeverPull/.test(problemOf('noimage') ?? ''), 60_000, 250),
+      `noimage: no ErrImageNeverPull problem reported; last: ${problemOf('noimage')}`,
+    );
+    assert.ok(
+      await eventually(
+        () => /pods not Ready: (RunContainerError|CrashLoopBackOff|CreateContainerError)/.test(problemOf('badcmd') ?? ''),
+        60_000,
+        250,
+      ),
       `badcmd: no failing-command problem reported; last: ${problemOf('badcmd')}`,
     );
     assert.equal(problemOf('orders'), undefined, 'orders runs fine and must report no problem');
@@ -174,7 +208,10 @@ describe('microscale on a real Kubernetes node', () => {
     const running = countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod));
     assert.equal(running.orders, 5, 'Docker does not run the 5 containers of orders');
     await witness.stop();
-    assert.ok(ticks.every((tick) => tick.used <= 6), 'a tick counted more than 6 pods in use');
+    assert.ok(
+      ticks.every((tick) => tick.used <= 6),
+      'a tick counted more than 6 pods in use',
+    );
     // The stuck pods being deleted may linger on the API server (a kubelet can take a minute to remove
     // a pod whose container never started), but they hold no container: Docker never runs more than 6.
     const overContainers = witness.samples.filter((s) => total(s.containers) > 6);

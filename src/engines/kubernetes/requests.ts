@@ -29,7 +29,8 @@ export function podRequests(spec: V1PodSpec | undefined): Record<string, number>
     for (const [name, amount] of Object.entries(containerRequests(container.resources))) sum[name] = (sum[name] ?? 0) + amount;
   }
   for (const [name, amount] of Object.entries(sum)) raise(name, amount);
-  for (const container of spec?.initContainers ?? []) for (const [name, amount] of Object.entries(containerRequests(container.resources))) raise(name, amount);
+  for (const container of spec?.initContainers ?? [])
+    for (const [name, amount] of Object.entries(containerRequests(container.resources))) raise(name, amount);
   for (const name of POOL_RESOURCES) {
     const raw = spec?.overhead?.[name];
     const overhead = raw === undefined ? undefined : toBaseUnits(name, String(raw), 'up');
@@ -43,7 +44,11 @@ export function podRequests(spec: V1PodSpec | undefined): Record<string, number>
  * those of any live pod that requests more (during a rollout that changes requests, old and new pods
  * are both counted at the larger size, so the pool is never under-counted).
  */
-export function workloadSize(template: V1PodSpec | undefined, pods: readonly V1Pod[], resources: readonly string[]): Record<string, number> {
+export function workloadSize(
+  template: V1PodSpec | undefined,
+  pods: readonly V1Pod[],
+  resources: readonly string[],
+): Record<string, number> {
   const size = podRequests(template);
   for (const pod of pods) {
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
@@ -54,7 +59,12 @@ export function workloadSize(template: V1PodSpec | undefined, pods: readonly V1P
 }
 
 /** Why a template cannot be counted in a pool of these resources, naming the fix; undefined when it can. */
-export function templateProblem(what: string, template: V1PodSpec | undefined, resources: readonly string[], capacity?: Resources): string | undefined {
+export function templateProblem(
+  what: string,
+  template: V1PodSpec | undefined,
+  resources: readonly string[],
+  capacity?: Resources,
+): string | undefined {
   const size = podRequests(template);
   const missing = resources.filter((name) => !((size[name] ?? 0) > 0));
   if (missing.length > 0) {
@@ -110,7 +120,8 @@ export function canRunOn(spec: V1PodSpec | undefined, node: V1Node): boolean {
   if (spec?.nodeName && spec.nodeName !== node.metadata?.name) return false;
   for (const [key, value] of Object.entries(spec?.nodeSelector ?? {})) if (labels[key] !== value) return false;
   const terms = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
-  if (terms && terms.length > 0 && !terms.some((term) => (term.matchExpressions ?? []).every((r) => matchesRequirement(labels, r)))) return false;
+  if (terms && terms.length > 0 && !terms.some((term) => (term.matchExpressions ?? []).every((r) => matchesRequirement(labels, r))))
+    return false;
   const tolerations = spec?.tolerations ?? [];
   for (const taint of node.spec?.taints ?? []) {
     if (taint.effect === 'PreferNoSchedule') continue;
@@ -124,7 +135,12 @@ export function canRunOn(spec: V1PodSpec | undefined, node: V1Node): boolean {
  * on, minus what the pods bound to those nodes request that are not the services' own (`isOwn`). Pools
  * round down, to whole millicores and bytes.
  */
-export function autoPool(nodes: readonly V1Node[], pods: readonly V1Pod[], templates: readonly (V1PodSpec | undefined)[], isOwn: (pod: V1Pod) => boolean): { capacity: Record<string, number>; nodes: string[] } {
+export function autoPool(
+  nodes: readonly V1Node[],
+  pods: readonly V1Pod[],
+  templates: readonly (V1PodSpec | undefined)[],
+  isOwn: (pod: V1Pod) => boolean,
+): { capacity: Record<string, number>; nodes: string[] } {
   const eligible = nodes.filter((node) => templates.some((template) => canRunOn(template, node)));
   const names = new Set(eligible.map((node) => node.metadata?.name ?? ''));
   const capacity: Record<string, number> = { cpu: 0, memory: 0 };

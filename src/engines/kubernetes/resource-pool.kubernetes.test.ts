@@ -45,13 +45,23 @@ describe('a pool in resources on the real node', () => {
   });
 
   const engineFor = async (config: ReturnType<typeof parseConfig>): Promise<KubernetesEngine> =>
-    KubernetesEngine.create(config.engine as unknown as KubernetesConfig, config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: s.engineOptions })), { log: silentLogger(), nowMs: Date.now, ...enginePoolOf(config) }, clients);
+    KubernetesEngine.create(
+      config.engine as unknown as KubernetesConfig,
+      config.services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: s.engineOptions })),
+      { log: silentLogger(), nowMs: Date.now, ...enginePoolOf(config) },
+      clients,
+    );
 
   it('P1 pre-empts as many P2 pods as its bigger pods need, and no pod that would not fit is ever created', async (t) => {
     if (!ns || !(await needNode(t))) return;
     const namespace = ns.name;
     // The witness: every pod that exists (Pending, Running or Terminating) holds its requests.
-    const pods = new ListWatch<V1Pod>(`/api/v1/namespaces/${namespace}/pods`, new Watch(clients.kubeConfig), () => clients.core.listNamespacedPod({ namespace }), false);
+    const pods = new ListWatch<V1Pod>(
+      `/api/v1/namespaces/${namespace}/pods`,
+      new Watch(clients.kubeConfig),
+      () => clients.core.listNamespacedPod({ namespace }),
+      false,
+    );
     let most = { cpu: 0, memory: 0 };
     pods.on('change', () => {
       const live = pods.list().filter((p) => !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
@@ -78,12 +88,24 @@ describe('a pool in resources on the real node', () => {
     stops.push(async () => void (stopped || (await agent.stop())));
 
     const settled = async (orders: number, reports: number): Promise<boolean> =>
-      eventually(async () => {
-        const state = await engine.observe();
-        return state.get('orders')?.running === orders && state.get('reports')?.running === reports && state.get('reports')?.stopping === 0 && state.get('orders')?.stopping === 0;
-      }, 60_000, 200);
+      eventually(
+        async () => {
+          const state = await engine.observe();
+          return (
+            state.get('orders')?.running === orders &&
+            state.get('reports')?.running === reports &&
+            state.get('reports')?.stopping === 0 &&
+            state.get('orders')?.stopping === 0
+          );
+        },
+        60_000,
+        200,
+      );
     // 1 CPU: one 400m P1 pod leaves 600m, six 100m P2 pods. Memory (100Mi, 16Mi a pod) allows six pods in all.
-    assert.ok(await settled(1, 5), `did not settle at orders 1, reports 5 (memory binds first: 6 × 16Mi): ${JSON.stringify(Object.fromEntries(await engine.observe()))}`);
+    assert.ok(
+      await settled(1, 5),
+      `did not settle at orders 1, reports 5 (memory binds first: 6 × 16Mi): ${JSON.stringify(Object.fromEntries(await engine.observe()))}`,
+    );
     agent.pushMetric('orders', 2);
     // A second 400m pod: memory allows 6 pods, CPU 1000m: 2 × 400m + 2 × 100m.
     assert.ok(await settled(2, 2), 'P1 wants 2: did not settle at orders 2, reports 2');
@@ -91,7 +113,11 @@ describe('a pool in resources on the real node', () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const state = await engine.observe();
     assert.equal(state.get('orders')?.running, 2, 'a third 400m pod does not fit: 3 × 400m = 1200m > 1 CPU');
-    const reasons = agent.ticks.toArray().at(-1)?.services.find((s) => s.name === 'orders')?.reason ?? '';
+    const reasons =
+      agent.ticks
+        .toArray()
+        .at(-1)
+        ?.services.find((s) => s.name === 'orders')?.reason ?? '';
     assert.match(reasons, /holding 2: the pool has no cpu left/);
     agent.pushMetric('orders', 1);
     assert.ok(await settled(1, 5), 'P1 back to 1: P2 grows back to 5');
@@ -106,7 +132,8 @@ describe('a pool in resources on the real node', () => {
     // Leave the namespace empty for the next tests.
     stopped = true;
     await agent.stop();
-    for (const name of ['orders', 'reports']) await clients.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas: 0 } } }, mergePatch);
+    for (const name of ['orders', 'reports'])
+      await clients.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas: 0 } } }, mergePatch);
     assert.ok(await eventually(async () => pods.list().length === 0, 30_000, 100), 'the pods did not go away');
   });
 
@@ -119,15 +146,24 @@ describe('a pool in resources on the real node', () => {
     });
     await assert.rejects(engineFor(config), (error: unknown) => {
       assert.ok(error instanceof ConfigError);
-      assert.match(error.problems.join('\n'), new RegExp(`service "unsized": Deployment ${ns?.name}/unsized requests no cpu, but capacity counts cpu and memory; set resources.requests.cpu`));
+      assert.match(
+        error.problems.join('\n'),
+        new RegExp(
+          `service "unsized": Deployment ${ns?.name}/unsized requests no cpu, but capacity counts cpu and memory; set resources.requests.cpu`,
+        ),
+      );
       return true;
     });
   });
 
-  it('capacity auto is the node\'s allocatable minus what other pods request, not counting the services\' own', async (t) => {
+  it("capacity auto is the node's allocatable minus what other pods request, not counting the services' own", async (t) => {
     if (!ns || !(await needNode(t))) return;
     const namespace = ns.name;
-    const config = parseConfig({ engine: { kind: 'kubernetes', namespace }, capacity: 'auto', services: [{ name: 'reports', deployment: 'reports', target: 'remainder', max: 1 }] });
+    const config = parseConfig({
+      engine: { kind: 'kubernetes', namespace },
+      capacity: 'auto',
+      services: [{ name: 'reports', deployment: 'reports', target: 'remainder', max: 1 }],
+    });
     const engine = await engineFor(config);
     stops.push(() => engine.close());
     const node = await clients.core.readNode({ name: NODE_NAME });
@@ -141,7 +177,10 @@ describe('a pool in resources on the real node', () => {
     assert.ok(shrank, `auto cpu did not drop by 300m: ${before.cpu}m -> ${engine.poolCapacity().cpu}m`);
     // The service's own pod does not shrink it.
     await clients.apps.patchNamespacedDeploymentScale({ name: 'reports', namespace, body: { spec: { replicas: 1 } } }, mergePatch);
-    assert.ok(await eventually(async () => (await engine.observe()).get('reports')?.running === 1, 30_000, 100), 'the service\'s pod did not become Ready');
-    assert.equal(engine.poolCapacity().cpu, (before.cpu ?? 0) - 300, 'the service\'s own pod is not subtracted');
+    assert.ok(
+      await eventually(async () => (await engine.observe()).get('reports')?.running === 1, 30_000, 100),
+      "the service's pod did not become Ready",
+    );
+    assert.equal(engine.poolCapacity().cpu, (before.cpu ?? 0) - 300, "the service's own pod is not subtracted");
   });
 });

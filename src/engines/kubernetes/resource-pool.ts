@@ -35,14 +35,33 @@ export class KubernetesPool {
     if (!pool.auto) return new KubernetesPool(pool, log, undefined);
     const fieldSelector = 'status.phase!=Succeeded,status.phase!=Failed';
     const quiet = (): void => {}; // the tick's interval picks these up: a busy cluster must not wake the agent on every pod
-    const nodes = new WatchedList<V1Node>({ kubeConfig: clients.kubeConfig, path: '/api/v1/nodes', list: () => clients.core.listNode(), onChange: quiet, log, what: 'the nodes (capacity: auto)' });
-    const pods = new WatchedList<V1Pod>({ kubeConfig: clients.kubeConfig, path: '/api/v1/pods', list: () => clients.core.listPodForAllNamespaces({ fieldSelector }), fieldSelector, onChange: quiet, log, what: 'the pods of every namespace (capacity: auto)' });
+    const nodes = new WatchedList<V1Node>({
+      kubeConfig: clients.kubeConfig,
+      path: '/api/v1/nodes',
+      list: () => clients.core.listNode(),
+      onChange: quiet,
+      log,
+      what: 'the nodes (capacity: auto)',
+    });
+    const pods = new WatchedList<V1Pod>({
+      kubeConfig: clients.kubeConfig,
+      path: '/api/v1/pods',
+      list: () => clients.core.listPodForAllNamespaces({ fieldSelector }),
+      fieldSelector,
+      onChange: quiet,
+      log,
+      what: 'the pods of every namespace (capacity: auto)',
+    });
     try {
       await Promise.all([nodes.start(), pods.start()]);
     } catch (error) {
       await Promise.all([nodes.stop(), pods.stop()]);
       const failure = toEngineError(error, 'capacity: auto needs to list and watch nodes and pods in every namespace');
-      throw new EngineError(failure.failure, ENGINE, `${failure.message}; grant them (deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}`);
+      throw new EngineError(
+        failure.failure,
+        ENGINE,
+        `${failure.message}; grant them (deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}`,
+      );
     }
     return new KubernetesPool(pool, log, { nodes, pods });
   }
@@ -50,7 +69,12 @@ export class KubernetesPool {
   /** Every workload among these whose pods cannot be counted in the pool, one line each with the fix. */
   problems(workloads: readonly WatchedWorkload[]): string[] {
     return workloads.flatMap((w) => {
-      const problem = templateProblem(`service "${w.ref.service}": ${describeWorkload(w.ref)}`, w.template(), this.pool.resources, this.pool.capacity);
+      const problem = templateProblem(
+        `service "${w.ref.service}": ${describeWorkload(w.ref)}`,
+        w.template(),
+        this.pool.resources,
+        this.pool.capacity,
+      );
       return problem ? [problem] : [];
     });
   }
@@ -69,11 +93,15 @@ export class KubernetesPool {
       return size;
     }
     const last = this.lastGood.get(service);
-    const problem = templateProblem(describeWorkload(workload.ref), workload.template(), this.pool.resources) ?? 'its requests are incomplete';
+    const problem =
+      templateProblem(describeWorkload(workload.ref), workload.template(), this.pool.resources) ?? 'its requests are incomplete';
     if (!last) throw new EngineError('refused', ENGINE, problem, service);
     if (!this.warned.has(service)) {
       this.warned.add(service);
-      this.log.warn({ event: 'requests-missing', service }, `kubernetes engine: ${problem}; counting its pods at the last size it stated (${formatResources(last)})`);
+      this.log.warn(
+        { event: 'requests-missing', service },
+        `kubernetes engine: ${problem}; counting its pods at the last size it stated (${formatResources(last)})`,
+      );
     }
     return last;
   }
@@ -82,7 +110,12 @@ export class KubernetesPool {
   capacity(workloads: readonly WatchedWorkload[]): Resources {
     if (!this.cluster) throw new EngineError('refused', ENGINE, 'capacity is not auto');
     for (const list of [this.cluster.nodes, this.cluster.pods]) {
-      if (!list.healthy) throw new EngineError('unreachable', ENGINE, `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}`);
+      if (!list.healthy)
+        throw new EngineError(
+          'unreachable',
+          ENGINE,
+          `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}`,
+        );
     }
     const own = new Set(workloads.flatMap((w) => w.podList().map((pod) => pod.metadata?.uid ?? '')));
     const { capacity, nodes } = autoPool(
@@ -94,7 +127,10 @@ export class KubernetesPool {
     const seen = nodes.join(',');
     if (seen !== this.lastNodes) {
       this.lastNodes = seen;
-      this.log.info({ event: 'auto-capacity-nodes', nodes }, `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || 'none Ready that the services\' pods can run on'}): ${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`);
+      this.log.info(
+        { event: 'auto-capacity-nodes', nodes },
+        `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || "none Ready that the services' pods can run on"}): ${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`,
+      );
     }
     return capacity;
   }

@@ -27,13 +27,25 @@ const leaderElectionSchema = z
   .superRefine((value, ctx) => {
     // The client-go rule: a leader must give up (renewDeadline) before anyone may take over (leaseDuration).
     if (value.renewDeadline >= value.leaseDuration) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['renewDeadline'], message: `expected less than leaseDuration (${value.leaseDuration}ms)` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['renewDeadline'],
+        message: `expected less than leaseDuration (${value.leaseDuration}ms)`,
+      });
     }
     if (value.retryPeriod * 1.2 >= value.renewDeadline) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['retryPeriod'], message: `expected less than renewDeadline / 1.2 (${Math.floor(value.renewDeadline / 1.2)}ms)` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['retryPeriod'],
+        message: `expected less than renewDeadline / 1.2 (${Math.floor(value.renewDeadline / 1.2)}ms)`,
+      });
     }
     if (value.leaseDuration % 1000 !== 0) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['leaseDuration'], message: 'expected whole seconds (a Lease stores seconds), e.g. 8s' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['leaseDuration'],
+        message: 'expected whole seconds (a Lease stores seconds), e.g. 8s',
+      });
     }
   });
 

@@ -42,7 +42,10 @@ const waiting = (reason: string, message?: string, lastExit?: number): V1Pod => 
   metadata: { name: 'w' },
   status: {
     phase: 'Pending',
-    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False' },
+    ],
     containerStatuses: [
       {
         name: 'worker',
@@ -59,19 +62,39 @@ const waiting = (reason: string, message?: string, lastExit?: number): V1Pod => 
 
 describe('pods not becoming Ready, per service', () => {
   it('names the reason and message the kubelet gives, and how many pods it holds', () => {
-    const problem = notReadyProblem([pod('ready'), waiting('ErrImageNeverPull', 'Container image "nope:1" is not present with pull policy of Never'), waiting('ErrImageNeverPull', 'same')]);
+    const problem = notReadyProblem([
+      pod('ready'),
+      waiting('ErrImageNeverPull', 'Container image "nope:1" is not present with pull policy of Never'),
+      waiting('ErrImageNeverPull', 'same'),
+    ]);
     assert.equal(problem, '2 of 3 pods not Ready: ErrImageNeverPull (Container image "nope:1" is not present with pull policy of Never)');
     assert.equal(actualState(3, [waiting('ErrImageNeverPull')]).problem, '1 of 1 pods not Ready: ErrImageNeverPull');
   });
 
   it('gives the last exit code of a container that keeps failing, and counts each reason apart', () => {
-    const problem = notReadyProblem([waiting('CrashLoopBackOff', 'back-off 10s restarting failed container', 127), { ...waiting('x'), status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }] } }]);
-    assert.equal(problem, '2 of 2 pods not Ready: CrashLoopBackOff x1 (back-off 10s restarting failed container; last exit code 127 (Error)); Unschedulable x1 (0/1 nodes are available)');
+    const problem = notReadyProblem([
+      waiting('CrashLoopBackOff', 'back-off 10s restarting failed container', 127),
+      {
+        ...waiting('x'),
+        status: {
+          phase: 'Pending',
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available' }],
+        },
+      },
+    ]);
+    assert.equal(
+      problem,
+      '2 of 2 pods not Ready: CrashLoopBackOff x1 (back-off 10s restarting failed container; last exit code 127 (Error)); Unschedulable x1 (0/1 nodes are available)',
+    );
   });
 
   it('does not hold the pool for a pod being deleted that never got a container running', () => {
     const deleting = (p: V1Pod): V1Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date() } });
-    assert.deepEqual(actualState(0, [deleting(waiting('ErrImageNeverPull')), deleting(waiting('CrashLoopBackOff', 'back-off', 1))]), { running: 0, starting: 0, stopping: 0 });
+    assert.deepEqual(actualState(0, [deleting(waiting('ErrImageNeverPull')), deleting(waiting('CrashLoopBackOff', 'back-off', 1))]), {
+      running: 0,
+      starting: 0,
+      stopping: 0,
+    });
     // Still being created, or not reported on yet: it may be starting a container, so it holds its place.
     assert.equal(actualState(0, [deleting(waiting('ContainerCreating')), deleting(pod('pending'))]).stopping, 2);
   });

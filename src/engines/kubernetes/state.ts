@@ -65,11 +65,17 @@ function stuckReason(pod: V1Pod): { reason: string; message: string } | undefine
     const waiting = status.state?.waiting;
     if (waiting?.reason && !STARTING_REASONS.has(waiting.reason)) {
       const last = status.lastState?.terminated;
-      const exited = last ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim()}` : ''}` : '';
+      const exited = last
+        ? `; last exit code ${last.exitCode}${last.reason ? ` (${last.reason})` : ''}${last.message ? `: ${last.message.trim()}` : ''}`
+        : '';
       return { reason: waiting.reason, message: `${waiting.message ?? ''}${exited}`.replace(/^; /, '') };
     }
     const terminated = status.state?.terminated;
-    if (terminated && terminated.exitCode !== 0) return { reason: terminated.reason ?? 'Error', message: `exit code ${terminated.exitCode}${terminated.message ? `: ${terminated.message.trim()}` : ''}` };
+    if (terminated && terminated.exitCode !== 0)
+      return {
+        reason: terminated.reason ?? 'Error',
+        message: `exit code ${terminated.exitCode}${terminated.message ? `: ${terminated.message.trim()}` : ''}`,
+      };
   }
   return undefined;
 }
@@ -92,7 +98,9 @@ export function notReadyProblem(pods: readonly V1Pod[]): string | undefined {
   }
   if (byReason.size === 0) return undefined;
   const stuckCount = [...byReason.values()].reduce((sum, r) => sum + r.count, 0);
-  const reasons = [...byReason].map(([reason, { count, message }]) => `${reason}${byReason.size > 1 ? ` x${count}` : ''}${message ? ` (${message})` : ''}`);
+  const reasons = [...byReason].map(
+    ([reason, { count, message }]) => `${reason}${byReason.size > 1 ? ` x${count}` : ''}${message ? ` (${message})` : ''}`,
+  );
   return `${stuckCount} of ${live.length} pods not Ready: ${reasons.join('; ')}`;
 }
 

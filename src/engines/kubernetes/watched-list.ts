@@ -30,7 +30,14 @@ export class WatchedList<T extends KubernetesObject> {
   private lastErrorValue = 'not started';
 
   constructor(private readonly options: WatchedListOptions<T>) {
-    this.informer = new ListWatch<T>(options.path, new Watch(options.kubeConfig), options.list, false, options.labelSelector, options.fieldSelector);
+    this.informer = new ListWatch<T>(
+      options.path,
+      new Watch(options.kubeConfig),
+      options.list,
+      false,
+      options.labelSelector,
+      options.fieldSelector,
+    );
     this.informer.on('change', () => options.onChange());
     this.informer.on('error', (error: unknown) => this.failed(error));
   }
@@ -64,7 +71,8 @@ export class WatchedList<T extends KubernetesObject> {
     // start() resolves, so a start that resolves without one has listed and is watching.
     await this.informer.start();
     if (this.failedSinceStart || this.stopped) return;
-    if (this.backoffMs > 0) this.options.log.info({ event: 'watch-recovered', what: this.options.what }, `watching ${this.options.what} again`);
+    if (this.backoffMs > 0)
+      this.options.log.info({ event: 'watch-recovered', what: this.options.what }, `watching ${this.options.what} again`);
     this.healthyValue = true;
     this.backoffMs = 0;
   }
@@ -76,7 +84,10 @@ export class WatchedList<T extends KubernetesObject> {
     if (this.stopped) return;
     // The informer stops itself after an error: start it again, later each time while it keeps failing.
     this.backoffMs = Math.min(BACKOFF_MS.max, this.backoffMs ? this.backoffMs * 2 : BACKOFF_MS.first);
-    this.options.log.warn({ event: 'watch-error', what: this.options.what, retryInMs: this.backoffMs }, `watch of ${this.options.what} failed: ${this.lastErrorValue}; retrying in ${this.backoffMs}ms`);
+    this.options.log.warn(
+      { event: 'watch-error', what: this.options.what, retryInMs: this.backoffMs },
+      `watch of ${this.options.what} failed: ${this.lastErrorValue}; retrying in ${this.backoffMs}ms`,
+    );
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => void this.connect().catch((retryError: unknown) => this.failed(retryError)), this.backoffMs);
     this.restartTimer.unref();

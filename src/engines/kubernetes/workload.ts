@@ -1,6 +1,13 @@
 // One Deployment or StatefulSet that a service scales: its object and its pods, each kept by a watch,
 // and its replicas set through the `scale` subresource (the only write microscale makes to it).
-import { PatchStrategy, setHeaderOptions, type V1Deployment, type V1Pod, type V1PodSpec, type V1StatefulSet } from '@kubernetes/client-node';
+import {
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Deployment,
+  type V1Pod,
+  type V1PodSpec,
+  type V1StatefulSet,
+} from '@kubernetes/client-node';
 import type { ActualState } from '../../core/types.js';
 import { EngineError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -30,19 +37,35 @@ export class WatchedWorkload {
     const isDeployment = ref.kind === 'Deployment';
     let found: WorkloadObject;
     try {
-      found = isDeployment ? await clients.apps.readNamespacedDeployment({ name, namespace }) : await clients.apps.readNamespacedStatefulSet({ name, namespace });
+      found = isDeployment
+        ? await clients.apps.readNamespacedDeployment({ name, namespace })
+        : await clients.apps.readNamespacedStatefulSet({ name, namespace });
     } catch (error) {
       const failure = toEngineError(error, `cannot read ${describeWorkload(ref)}`, service);
       if (failure.failure !== 'not-found') throw failure;
-      throw new EngineError('not-found', ENGINE, `${describeWorkload(ref)} does not exist; create it, or fix the service's ${isDeployment ? 'deployment' : 'statefulSet'}/namespace keys`, service);
+      throw new EngineError(
+        'not-found',
+        ENGINE,
+        `${describeWorkload(ref)} does not exist; create it, or fix the service's ${isDeployment ? 'deployment' : 'statefulSet'}/namespace keys`,
+        service,
+      );
     }
     const labelSelector = selectorString(found.spec?.selector);
-    if (!labelSelector) throw new EngineError('refused', ENGINE, `${describeWorkload(ref)} has an empty selector; microscale cannot tell its pods apart`, service);
+    if (!labelSelector)
+      throw new EngineError(
+        'refused',
+        ENGINE,
+        `${describeWorkload(ref)} has an empty selector; microscale cannot tell its pods apart`,
+        service,
+      );
     const fieldSelector = `metadata.name=${name}`;
     const object = new WatchedList<WorkloadObject>({
       kubeConfig: clients.kubeConfig,
       path: `/apis/apps/v1/namespaces/${namespace}/${isDeployment ? 'deployments' : 'statefulsets'}`,
-      list: () => (isDeployment ? clients.apps.listNamespacedDeployment({ namespace, fieldSelector }) : clients.apps.listNamespacedStatefulSet({ namespace, fieldSelector })),
+      list: () =>
+        isDeployment
+          ? clients.apps.listNamespacedDeployment({ namespace, fieldSelector })
+          : clients.apps.listNamespacedStatefulSet({ namespace, fieldSelector }),
       fieldSelector,
       onChange,
       log,
@@ -70,7 +93,13 @@ export class WatchedWorkload {
   /** spec.replicas as the watch last saw it (Kubernetes defaults it to 1). */
   declared(): number {
     const found = this.object.get(this.ref.name, this.ref.namespace);
-    if (!found) throw new EngineError('not-found', ENGINE, `${describeWorkload(this.ref)} was deleted; holding until it exists again`, this.ref.service);
+    if (!found)
+      throw new EngineError(
+        'not-found',
+        ENGINE,
+        `${describeWorkload(this.ref)} was deleted; holding until it exists again`,
+        this.ref.service,
+      );
     return found.spec?.replicas ?? 1;
   }
 
@@ -86,7 +115,13 @@ export class WatchedWorkload {
   /** Throws while either watch is down, so the agent holds instead of acting on a stale count. */
   state(): ActualState {
     for (const list of [this.object, this.pods]) {
-      if (!list.healthy) throw new EngineError('unreachable', ENGINE, `lost the watch of ${describeWorkload(this.ref)}: ${list.lastError}`, this.ref.service);
+      if (!list.healthy)
+        throw new EngineError(
+          'unreachable',
+          ENGINE,
+          `lost the watch of ${describeWorkload(this.ref)}: ${list.lastError}`,
+          this.ref.service,
+        );
     }
     return actualState(this.declared(), this.pods.items());
   }

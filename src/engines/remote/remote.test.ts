@@ -128,7 +128,10 @@ describe('createRemoteEngine: the one start of nomad, marathon and ecs', () => {
 
   it('refuses to start on a problem only a person can fix, and closes the engine first', async () => {
     const { d, calls } = driver('not-found');
-    await assert.rejects(createRemoteEngine(d, services, context), (error: unknown) => error instanceof EngineError && error.failure === 'not-found');
+    await assert.rejects(
+      createRemoteEngine(d, services, context),
+      (error: unknown) => error instanceof EngineError && error.failure === 'not-found',
+    );
     assert.equal(calls.closed, 1);
   });
 

@@ -62,7 +62,9 @@ export class SimCluster {
    */
   private advance(nowMs: number): void {
     if (this.stopped.length === 0) return;
-    const exits = this.stopped.filter((c) => c.exitAtMs !== undefined && c.exitAtMs <= nowMs && !c.exitCounted).sort((a, b) => (a.exitAtMs ?? 0) - (b.exitAtMs ?? 0) || a.id - b.id);
+    const exits = this.stopped
+      .filter((c) => c.exitAtMs !== undefined && c.exitAtMs <= nowMs && !c.exitCounted)
+      .sort((a, b) => (a.exitAtMs ?? 0) - (b.exitAtMs ?? 0) || a.id - b.id);
     for (const exited of exits) {
       exited.exitCounted = true;
       this.exitsSincePlan++;

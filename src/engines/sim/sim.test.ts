@@ -21,9 +21,16 @@ engineConformance('sim', {
 describe('sim engine latencies', () => {
   it('keeps new containers starting for the start latency, and stopping ones in the pool for the stop latency', async () => {
     let now = 0;
-    const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 200 }, [{ name: 'a', stopGracePeriodMs: 0, options: { stopLatency: 500 } }], { nowMs: () => now });
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 300, stopLatency: 200 },
+      [{ name: 'a', stopGracePeriodMs: 0, options: { stopLatency: 500 } }],
+      { nowMs: () => now },
+    );
     await engine.apply([{ name: 'a', replicas: 2 }]);
-    assert.deepEqual({ ...(await engine.observe()).get('a'), nodes: undefined }, { running: 0, starting: 2, stopping: 0, nodes: undefined });
+    assert.deepEqual(
+      { ...(await engine.observe()).get('a'), nodes: undefined },
+      { running: 0, starting: 2, stopping: 0, nodes: undefined },
+    );
     now = 300;
     assert.equal((await engine.observe()).get('a')?.running, 2);
     await engine.apply([{ name: 'a', replicas: 1 }]);
@@ -36,22 +43,33 @@ describe('sim engine latencies', () => {
 });
 
 describe('sim engine pipelining (pre-create, free on exit, start on the exit)', () => {
-  const used = (s: { running: number; starting: number; stopping: number } | undefined): number => (s ? s.running + s.starting + s.stopping : 0);
+  const used = (s: { running: number; starting: number; stopping: number } | undefined): number =>
+    s ? s.running + s.starting + s.stopping : 0;
   const setup = (): { engine: SimEngine; at: (ms: number) => void } => {
     let now = 0;
-    const engine = new SimEngine({ kind: 'sim', startLatency: 300, stopLatency: 50, removeLatency: 150 }, [
-      { name: 'p1', stopGracePeriodMs: 0, options: {} },
-      { name: 'p2', stopGracePeriodMs: 0, options: {} },
-    ], { nowMs: () => now });
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 300, stopLatency: 50, removeLatency: 150 },
+      [
+        { name: 'p1', stopGracePeriodMs: 0, options: {} },
+        { name: 'p2', stopGracePeriodMs: 0, options: {} },
+      ],
+      { nowMs: () => now },
+    );
     return { engine, at: (ms) => (now = ms) };
   };
 
   it('starts a waiting start at the exit that frees its room, never holding more than the pool', async () => {
     const { engine, at } = setup();
-    await engine.apply([{ name: 'p1', replicas: 5 }, { name: 'p2', replicas: 4 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5 },
+      { name: 'p2', replicas: 4 },
+    ]);
     at(1000);
     // P1 wants 7: P2 stops 2, P1's 2 starts wait for them and are prepared.
-    await engine.apply([{ name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } }, { name: 'p2', replicas: 2 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
+      { name: 'p2', replicas: 2 },
+    ]);
     let state = await engine.observe();
     assert.equal(state.get('p1')?.prepared, 2, 'prepared while P2 stops');
     assert.equal(used(state.get('p1')) + used(state.get('p2')), 9, 'prepared containers hold no place');
@@ -70,27 +88,48 @@ describe('sim engine pipelining (pre-create, free on exit, start on the exit)', 
 
   it('waits for the exits that free nothing when the pool is over, and drops prepared starts the next plan does not want', async () => {
     const { engine, at } = setup();
-    await engine.apply([{ name: 'p1', replicas: 5 }, { name: 'p2', replicas: 4 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5 },
+      { name: 'p2', replicas: 4 },
+    ]);
     at(1000);
     // As if the pool had shrunk to 7: the 2 exits free nothing, the start waits for a third.
-    await engine.apply([{ name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 2 } }, { name: 'p2', replicas: 2 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 2 } },
+      { name: 'p2', replicas: 2 },
+    ]);
     at(1050);
     let state = await engine.observe();
     assert.deepEqual([state.get('p1')?.starting, state.get('p1')?.prepared], [0, 1], 'two exits that free nothing start nothing');
-    await engine.apply([{ name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 0 } }, { name: 'p2', replicas: 2 }]);
-    await engine.apply([{ name: 'p1', replicas: 5 }, { name: 'p2', replicas: 2 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 0 } },
+      { name: 'p2', replicas: 2 },
+    ]);
+    await engine.apply([
+      { name: 'p1', replicas: 5 },
+      { name: 'p2', replicas: 2 },
+    ]);
     state = await engine.observe();
     assert.equal(state.get('p1')?.prepared, undefined, 'a plan that no longer waits cancels the prepared start');
   });
 
   it('keeps a prepared start that began before the plan that still wants it saw it', async () => {
     const { engine, at } = setup();
-    await engine.apply([{ name: 'p1', replicas: 5 }, { name: 'p2', replicas: 4 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5 },
+      { name: 'p2', replicas: 4 },
+    ]);
     at(1000);
-    await engine.apply([{ name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } }, { name: 'p2', replicas: 2 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
+      { name: 'p2', replicas: 2 },
+    ]);
     at(1060);
     // A plan made from a read before the exits (p1 at 5) comes after they started: they are kept.
-    await engine.apply([{ name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } }, { name: 'p2', replicas: 2 }]);
+    await engine.apply([
+      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
+      { name: 'p2', replicas: 2 },
+    ]);
     const state = await engine.observe();
     assert.deepEqual([state.get('p1')?.starting, state.get('p1')?.stopping, state.get('p1')?.prepared], [2, 0, undefined]);
   });

@@ -81,10 +81,13 @@ export class SimEngine implements Engine {
     clearTimeout(this.timer);
     const next = this.cluster.nextTransitionMs(now);
     if (next === undefined || !this.listener) return;
-    this.timer = setTimeout(() => {
-      this.listener?.();
-      this.armWake(this.context.nowMs());
-    }, next - now + 1);
+    this.timer = setTimeout(
+      () => {
+        this.listener?.();
+        this.armWake(this.context.nowMs());
+      },
+      next - now + 1,
+    );
     this.timer.unref();
   }
 

@@ -26,7 +26,11 @@ describe('swarm engine: a reload adds and removes services', () => {
   const pool = testPool('swarm-reload');
   const existing = `microscale-test-reload-${pool.slice(-6)}`;
   const engineFor = (services: Parameters<typeof swarmService>[]) =>
-    new SwarmEngine(swarmSchema.parse({ kind: 'swarm', pool }), services.map((args) => swarmService(...args)), { log: silentLogger() });
+    new SwarmEngine(
+      swarmSchema.parse({ kind: 'swarm', pool }),
+      services.map((args) => swarmService(...args)),
+      { log: silentLogger() },
+    );
   after(async () => {
     await removeServices({ label: [`${LABEL.pool}=${pool}`] }).catch(() => undefined);
     await removeServices({ name: [existing] }).catch(() => undefined);
@@ -44,21 +48,34 @@ describe('swarm engine: a reload adds and removes services', () => {
     let wakes = 0;
     const unwatch = engine.watch(() => wakes++);
     try {
-      await engine.reconfigure([swarmService('kept', sleeper), swarmService('made', sleeper), swarmService('theirs', { service: existing })]);
+      await engine.reconfigure([
+        swarmService('kept', sleeper),
+        swarmService('made', sleeper),
+        swarmService('theirs', { service: existing }),
+      ]);
       assert.deepEqual([...(await engine.observe()).keys()].sort(), ['kept', 'made', 'theirs'], 'the added services are observed');
       await engine.apply([{ name: 'made', replicas: 1 }]);
-      assert.ok(await eventually(async () => (await engine.observe()).get('made')?.running === 1, SETTLE_MS), 'made: its Swarm service is created and runs 1 task');
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('made')?.running === 1, SETTLE_MS),
+        'made: its Swarm service is created and runs 1 task',
+      );
       const woken = wakes;
       await engine.apply([{ name: 'theirs', replicas: 1 }]);
-      assert.ok(await eventually(async () => (await engine.observe()).get('theirs')?.running === 1, SETTLE_MS), 'theirs: the existing Swarm service runs 1 task');
-      assert.ok(await eventually(() => wakes > woken, 5000), 'the existing service\'s container events wake the agent once the reload names it');
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('theirs')?.running === 1, SETTLE_MS),
+        'theirs: the existing Swarm service runs 1 task',
+      );
+      assert.ok(
+        await eventually(() => wakes > woken, 5000),
+        "the existing service's container events wake the agent once the reload names it",
+      );
 
       await engine.reconfigure([swarmService('kept', sleeper)]);
       assert.deepEqual([...(await engine.observe()).keys()], ['kept'], 'removed services are not observed');
       const refused = await engineRejection(engine.apply([{ name: 'made', replicas: 0 }]));
       assert.equal(refused.failure, 'not-found');
       assert.match(refused.message, /service "made" is not configured on this engine/);
-      assert.equal(await replicasOf(swarmServiceName(pool, sleeper, 'made')), 1, 'the removed service\'s Swarm service is left as it is');
+      assert.equal(await replicasOf(swarmServiceName(pool, sleeper, 'made')), 1, "the removed service's Swarm service is left as it is");
       assert.equal(await replicasOf(existing), 1);
     } finally {
       unwatch();
@@ -71,9 +88,15 @@ describe('swarm engine: a reload adds and removes services', () => {
     const engine = engineFor([['old', sleeper]]);
     try {
       await assert.rejects(
-        engine.reconfigure([swarmService('old', sleeper), swarmService('lost', {}), swarmService('both', { ...sleeper, service: existing })]),
+        engine.reconfigure([
+          swarmService('old', sleeper),
+          swarmService('lost', {}),
+          swarmService('both', { ...sleeper, service: existing }),
+        ]),
         (error: unknown) =>
-          error instanceof ConfigError && /services "lost": set image .* or service/.test(error.message) && /services "both": set image .* not both or neither/.test(error.message),
+          error instanceof ConfigError &&
+          /services "lost": set image .* or service/.test(error.message) &&
+          /services "both": set image .* not both or neither/.test(error.message),
       );
       assert.deepEqual([...(await engine.observe()).keys()], ['old'], 'still the old list');
       await engine.apply([{ name: 'old', replicas: 1 }]);

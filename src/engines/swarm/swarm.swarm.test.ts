@@ -19,7 +19,9 @@ engineConformance('swarm', {
   setup: async () => {
     if (!(await needService(undefined, swarmCheck))) return undefined;
     const pool = testPool('swarm');
-    const engine = new SwarmEngine(swarmSchema.parse({ kind: 'swarm', pool }), [service('a', sleeper), service('b', sleeper)], { log: silentLogger() });
+    const engine = new SwarmEngine(swarmSchema.parse({ kind: 'swarm', pool }), [service('a', sleeper), service('b', sleeper)], {
+      log: silentLogger(),
+    });
     return {
       engine,
       services: ['a', 'b'],
@@ -50,14 +52,19 @@ describe('swarm engine', () => {
     try {
       await engine.apply([{ name: 'web', replicas: 2 }]);
       assert.ok(await eventually(async () => (await engine.observe()).get('web')?.running === 2, 30_000), 'reached 2 running tasks');
-      const spec = (await docker.getService(existing).inspect()) as { Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Args: string[] } } } };
+      const spec = (await docker.getService(existing).inspect()) as {
+        Spec: { Labels: Record<string, string>; TaskTemplate: { ContainerSpec: { Args: string[] } } };
+      };
       assert.deepEqual(spec.Spec.Labels, { team: 'theirs' }, 'labels untouched');
       assert.deepEqual(spec.Spec.TaskTemplate.ContainerSpec.Args, ['sleep', '3600'], 'task template untouched');
       await engine.apply([{ name: 'web', replicas: 0 }]);
-      assert.ok(await eventually(async () => {
-        const s = (await engine.observe()).get('web');
-        return s?.running === 0 && s.stopping === 0;
-      }, 30_000), 'scaled back to zero');
+      assert.ok(
+        await eventually(async () => {
+          const s = (await engine.observe()).get('web');
+          return s?.running === 0 && s.stopping === 0;
+        }, 30_000),
+        'scaled back to zero',
+      );
     } finally {
       await engine.close();
     }

@@ -18,7 +18,10 @@ const CALL_TIMEOUT_MS = 10_000;
 interface SwarmServiceInfo {
   readonly ID: string;
   readonly Version?: { readonly Index?: number };
-  readonly Spec?: { readonly Name?: string; readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } } } & Record<string, unknown>;
+  readonly Spec?: { readonly Name?: string; readonly Mode?: { readonly Replicated?: { readonly Replicas?: number } } } & Record<
+    string,
+    unknown
+  >;
 }
 
 export function swarmServiceName(pool: string, options: SwarmServiceOptions, name: string): string {
@@ -59,7 +62,12 @@ export class SwarmEngine implements Engine {
   private fail(doing: string, error: unknown, service?: string): EngineError {
     const wrapped = engineError('swarm', this.config.host, doing, error, service);
     if (/not a swarm manager|swarm init/i.test(wrapped.message)) {
-      return new EngineError('refused', 'swarm', `${wrapped.message.replace(/^swarm engine[^:]*: \w+: /, '')} (run docker swarm init, or use engine kind docker)`, service);
+      return new EngineError(
+        'refused',
+        'swarm',
+        `${wrapped.message.replace(/^swarm engine[^:]*: \w+: /, '')} (run docker swarm init, or use engine kind docker)`,
+        service,
+      );
     }
     return wrapped;
   }
@@ -75,7 +83,12 @@ export class SwarmEngine implements Engine {
   private async swarmServices(services: readonly EngineService<SwarmServiceOptions>[]): Promise<Map<string, SwarmServiceInfo>> {
     const names = services.map((s) => this.nameOf(s));
     try {
-      const found = (await withTimeout(this.docker.listServices({ filters: { name: names } }), CALL_TIMEOUT_MS, 'swarm', 'list services')) as unknown as SwarmServiceInfo[];
+      const found = (await withTimeout(
+        this.docker.listServices({ filters: { name: names } }),
+        CALL_TIMEOUT_MS,
+        'swarm',
+        'list services',
+      )) as unknown as SwarmServiceInfo[];
       // The name filter matches prefixes; keep exact names only.
       return new Map(found.filter((s) => s.Spec?.Name && names.includes(s.Spec.Name)).map((s) => [s.Spec?.Name ?? '', s]));
     } catch (error) {
@@ -90,7 +103,12 @@ export class SwarmEngine implements Engine {
     let tasks: (TaskInfo & { ServiceID?: string })[] = [];
     if (ids.length > 0) {
       try {
-        tasks = (await withTimeout(this.docker.listTasks({ filters: { service: ids } }), CALL_TIMEOUT_MS, 'swarm', 'list tasks')) as typeof tasks;
+        tasks = (await withTimeout(
+          this.docker.listTasks({ filters: { service: ids } }),
+          CALL_TIMEOUT_MS,
+          'swarm',
+          'list tasks',
+        )) as typeof tasks;
       } catch (error) {
         throw this.fail('list tasks', error);
       }
@@ -100,7 +118,13 @@ export class SwarmEngine implements Engine {
         const info = found.get(this.nameOf(service));
         if (!info) return [service.name, { running: 0, starting: 0, stopping: 0 }];
         const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 0;
-        return [service.name, swarmState(replicas, tasks.filter((t) => t.ServiceID === info.ID))];
+        return [
+          service.name,
+          swarmState(
+            replicas,
+            tasks.filter((t) => t.ServiceID === info.ID),
+          ),
+        ];
       }),
     );
   }
@@ -126,17 +150,31 @@ export class SwarmEngine implements Engine {
 
   private async scale(service: EngineService<SwarmServiceOptions>, info: SwarmServiceInfo | undefined, target: number): Promise<void> {
     if (!info) {
-      if (service.options.service) throw new EngineError('not-found', 'swarm', `Swarm service "${service.options.service}" does not exist; create it (docker service create --name ${service.options.service} ...) or give an image instead`, service.name);
+      if (service.options.service)
+        throw new EngineError(
+          'not-found',
+          'swarm',
+          `Swarm service "${service.options.service}" does not exist; create it (docker service create --name ${service.options.service} ...) or give an image instead`,
+          service.name,
+        );
       if (target > 0) await this.create(service, target);
       return;
     }
     if ((info.Spec?.Mode?.Replicated?.Replicas ?? -1) === target) return;
-    if (!info.Spec?.Mode?.Replicated) throw new EngineError('refused', 'swarm', `Swarm service "${info.Spec?.Name ?? info.ID}" is not in replicated mode, so it has no replica count to scale`, service.name);
+    if (!info.Spec?.Mode?.Replicated)
+      throw new EngineError(
+        'refused',
+        'swarm',
+        `Swarm service "${info.Spec?.Name ?? info.ID}" is not in replicated mode, so it has no replica count to scale`,
+        service.name,
+      );
     for (let attempt = 0; ; attempt++) {
       const current = attempt === 0 ? info : ((await this.docker.getService(info.ID).inspect()) as SwarmServiceInfo);
       const spec = { ...current.Spec, Mode: { Replicated: { Replicas: target } } };
       try {
-        await this.docker.getService(info.ID).update({ _query: { version: current.Version?.Index ?? 0 }, _body: spec } as unknown as Docker.ServiceSpec);
+        await this.docker
+          .getService(info.ID)
+          .update({ _query: { version: current.Version?.Index ?? 0 }, _body: spec } as unknown as Docker.ServiceSpec);
         return;
       } catch (error) {
         // Someone else updated the service between our read and write: read again and retry once.
@@ -148,7 +186,8 @@ export class SwarmEngine implements Engine {
   private async create(service: EngineService<SwarmServiceOptions>, replicas: number): Promise<void> {
     const { image, command, env, init, labels } = service.options;
     const owned = ownedLabels(this.config.pool, service.name);
-    const envList = env === undefined ? undefined : Array.isArray(env) ? [...env] : Object.entries(env).map(([k, v]) => `${k}=${String(v)}`);
+    const envList =
+      env === undefined ? undefined : Array.isArray(env) ? [...env] : Object.entries(env).map(([k, v]) => `${k}=${String(v)}`);
     const args = command === undefined ? undefined : typeof command === 'string' ? ['sh', '-c', command] : [...command];
     try {
       await this.docker.createService({
@@ -182,14 +221,21 @@ export class SwarmEngine implements Engine {
           const lines = (buffered + chunk.toString('utf8')).split('\n');
           buffered = lines.pop() ?? '';
           for (const line of lines) {
-            const attributes = line.trim() ? (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes : undefined;
+            const attributes = line.trim()
+              ? (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes
+              : undefined;
             const owner = attributes?.['com.docker.swarm.service.name'];
             if (owner && (this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
           }
         });
         stream.on('error', () => undefined);
       })
-      .catch((error: unknown) => this.log.debug({ event: 'swarm-events-failed', error: String(error) }, 'could not follow Docker events; ticking on the interval only'));
+      .catch((error: unknown) =>
+        this.log.debug(
+          { event: 'swarm-events-failed', error: String(error) },
+          'could not follow Docker events; ticking on the interval only',
+        ),
+      );
     return () => this.closeStream();
   }
 
@@ -207,7 +253,9 @@ export class SwarmEngine implements Engine {
 function serviceProblems(services: readonly EngineService<SwarmServiceOptions>[]): string[] {
   return services.flatMap((s, i) =>
     (s.options.image === undefined) === (s.options.service === undefined)
-      ? [`services[${i}]: services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`]
+      ? [
+          `services[${i}]: services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`,
+        ]
       : [],
   );
 }
@@ -223,6 +271,7 @@ export const swarmEngine = defineEngine({
   description: 'Swarm services scaled through their replica count (created from an image, or existing ones)',
   schema: swarmSchema,
   serviceShape: swarmServiceShape,
-  create: (config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[], context) => new SwarmEngine(config, services, context),
+  create: (config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[], context) =>
+    new SwarmEngine(config, services, context),
   checkServices: (_config: SwarmConfig, services: readonly EngineService<SwarmServiceOptions>[]) => serviceProblems(services),
 });

@@ -41,10 +41,14 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     });
 
     async function settled(targets: Record<string, number>): Promise<boolean> {
-      return eventually(async () => {
-        const state = await subject!.engine.observe();
-        return Object.entries(targets).every(([service, n]) => state.get(service)?.running === n && state.get(service)?.stopping === 0);
-      }, settleMs, 100);
+      return eventually(
+        async () => {
+          const state = await subject!.engine.observe();
+          return Object.entries(targets).every(([service, n]) => state.get(service)?.running === n && state.get(service)?.stopping === 0);
+        },
+        settleMs,
+        100,
+      );
     }
 
     it('observes every configured service, starting from zero', async (t) => {
@@ -59,15 +63,24 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('scales up to the target and reports the containers running', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
+      await subject.engine.apply([
+        { name: a, replicas: 3 },
+        { name: b, replicas: 1 },
+      ]);
       assert.ok(await settled({ [a]: 3, [b]: 1 }), 'did not reach 3 and 1 running');
     });
 
     it('is idempotent: the same target again starts nothing more', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
-      await subject.engine.apply([{ name: a, replicas: 3 }, { name: b, replicas: 1 }]);
+      await subject.engine.apply([
+        { name: a, replicas: 3 },
+        { name: b, replicas: 1 },
+      ]);
+      await subject.engine.apply([
+        { name: a, replicas: 3 },
+        { name: b, replicas: 1 },
+      ]);
       const state = await subject.engine.observe();
       assert.equal(live(state.get(a)), 3);
       assert.equal(live(state.get(b)), 1);
@@ -76,10 +89,14 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('scales down, counting stopping containers until they are gone', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, replicas: 1 }, { name: b, replicas: 1 }]);
+      await subject.engine.apply([
+        { name: a, replicas: 1 },
+        { name: b, replicas: 1 },
+      ]);
       const right = await subject.engine.observe();
       assert.ok(live(right.get(a)) <= 1, 'stopped containers must not count as live');
-      if (!options.mayCountStoppingTwice) assert.equal(live(right.get(a)) + (right.get(a)?.stopping ?? 0) <= 3, true, 'a container may not appear twice');
+      if (!options.mayCountStoppingTwice)
+        assert.equal(live(right.get(a)) + (right.get(a)?.stopping ?? 0) <= 3, true, 'a container may not appear twice');
       assert.ok(await settled({ [a]: 1, [b]: 1 }), 'did not settle at 1 and 1');
     });
 
@@ -93,7 +110,10 @@ export function engineConformance(name: string, options: ConformanceOptions): vo
     it('scales to zero when told to', async (t) => {
       if (!subject) return t.skip('no subject');
       const [a, b] = subject.services;
-      await subject.engine.apply([{ name: a, replicas: 0 }, { name: b, replicas: 0 }]);
+      await subject.engine.apply([
+        { name: a, replicas: 0 },
+        { name: b, replicas: 0 },
+      ]);
       assert.ok(await settled({ [a]: 0, [b]: 0 }), 'did not reach zero');
     });
   });

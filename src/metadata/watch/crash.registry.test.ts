@@ -16,8 +16,30 @@ import { WebhookReceiver } from './testing/receiver.js';
 const main = new URL('../../cli/main.ts', import.meta.url).pathname;
 
 function startWatcher(ref: string, stateDir: string, hook: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const args = ['--import', 'tsx', main, 'image', 'watch', ref, '--state-dir', stateDir, '--interval', '500ms', '--notify', hook, '--retry-base', '200ms', '--webhook-timeout', '60s', '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { env: { ...process.env, MICROSCALE_WEBHOOK_SECRET: HOOK_SECRET }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = [
+    '--import',
+    'tsx',
+    main,
+    'image',
+    'watch',
+    ref,
+    '--state-dir',
+    stateDir,
+    '--interval',
+    '500ms',
+    '--notify',
+    hook,
+    '--retry-base',
+    '200ms',
+    '--webhook-timeout',
+    '60s',
+    '--log-level',
+    'warn',
+  ];
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, MICROSCALE_WEBHOOK_SECRET: HOOK_SECRET },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let output = '';
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   return eventually(() => output.includes('watching 1 image tag') || child.exitCode !== null, 60_000).then(() => {
@@ -65,13 +87,20 @@ describe('image watch survives kill -9 (child process, real docker-registry)', {
     receiver.delayMs = 0;
     const second = await startWatcher(ref, stateDir, receiver.url);
     children.push(second.child);
-    assert.ok(await eventually(() => receiver.received.some((r) => r.json.delivery === id), 20_000), `the in-flight delivery ${id} was not sent again:\n${second.output()}`);
+    assert.ok(
+      await eventually(() => receiver.received.some((r) => r.json.delivery === id), 20_000),
+      `the in-flight delivery ${id} was not sent again:\n${second.output()}`,
+    );
     const again = receiver.received.find((r) => r.json.delivery === id);
     assert.equal(again?.headers['x-microscale-delivery'], id);
     assert.ok(again?.signatureValid);
     assert.equal(again?.json.event, 'image.changed');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    assert.equal(receiver.received.filter((r) => r.json.reference === ref).length, 1, 'the change was noticed once: no second delivery of it');
+    assert.equal(
+      receiver.received.filter((r) => r.json.reference === ref).length,
+      1,
+      'the change was noticed once: no second delivery of it',
+    );
     await kill9(second.child);
   });
 
@@ -87,7 +116,10 @@ describe('image watch survives kill -9 (child process, real docker-registry)', {
     const next = await pushIndex(registry.host, 'crash/downtime', 'v1', platform('2'));
     const second = await startWatcher(ref, stateDir, receiver.url);
     children.push(second.child);
-    assert.ok(await eventually(() => receiver.received.some((r) => r.json.reference === ref), 20_000), `no webhook for the change made while down:\n${second.output()}`);
+    assert.ok(
+      await eventually(() => receiver.received.some((r) => r.json.reference === ref), 20_000),
+      `no webhook for the change made while down:\n${second.output()}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 2000)); // several poll rounds
     const hooks = receiver.received.filter((r) => r.json.reference === ref);
     assert.equal(hooks.length, 1, 'notified exactly once');

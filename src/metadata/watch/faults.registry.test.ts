@@ -12,9 +12,16 @@ import { HOOK_SECRET, startWatch, type Harness } from './testing/harness.js';
 import { RegistryProxy } from './testing/http-proxy.js';
 import { WebhookReceiver } from './testing/receiver.js';
 
-const platform = (version: string, extra: Record<string, string> = {}) => [{ os: 'linux', architecture: 'amd64', labels: { 'org.opencontainers.image.version': version, ...extra } }];
-type Images = { images: { reference: string; digest: string | null; problem: { failure: string; message: string } | null }[]; registries: Record<string, { failures: number; blockedUntil: string | null }> };
-type Deliveries = { deliveries: { reference: string; outcome: string; reason: string | null; attempts: { status: number | null; error: string | null }[] }[] };
+const platform = (version: string, extra: Record<string, string> = {}) => [
+  { os: 'linux', architecture: 'amd64', labels: { 'org.opencontainers.image.version': version, ...extra } },
+];
+type Images = {
+  images: { reference: string; digest: string | null; problem: { failure: string; message: string } | null }[];
+  registries: Record<string, { failures: number; blockedUntil: string | null }>;
+};
+type Deliveries = {
+  deliveries: { reference: string; outcome: string; reason: string | null; attempts: { status: number | null; error: string | null }[] }[];
+};
 
 describe('image watch faults: the registry (real docker-registry)', { timeout: 300_000 }, () => {
   let registry: TestRegistry | undefined;
@@ -37,7 +44,8 @@ describe('image watch faults: the registry (real docker-registry)', { timeout: 3
     harnesses.push(h);
     return h;
   };
-  const problemOf = async (h: Harness, ref: string) => ((await h.get('/api/images')) as unknown as Images).images.find((i) => i.reference === ref)?.problem;
+  const problemOf = async (h: Harness, ref: string) =>
+    ((await h.get('/api/images')) as unknown as Images).images.find((i) => i.reference === ref)?.problem;
 
   it('registry down: the failure is visible, the registry is backed off, and a change made during the outage is noticed after it', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
@@ -53,7 +61,10 @@ describe('image watch faults: the registry (real docker-registry)', { timeout: 3
     assert.ok((gate?.failures ?? 0) >= 1);
     await pushIndex(registry.host, 'faults/down', 'v1', platform('2'));
     await proxy.restore();
-    assert.ok(await eventually(() => receiver.received.some((r) => r.json.reference === ref), 20_000), 'the change made during the outage was not noticed after it');
+    assert.ok(
+      await eventually(() => receiver.received.some((r) => r.json.reference === ref), 20_000),
+      'the change made during the outage was not noticed after it',
+    );
     assert.equal(await problemOf(h, ref), null, 'the problem clears once the registry answers');
   });
 
@@ -122,7 +133,11 @@ describe('image watch faults: the registry (real docker-registry)', { timeout: 3
 
   it('a manifest over maxManifestBytes is refused before it is read, and said so', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
-    const many = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'].map((architecture) => ({ os: 'linux', architecture, labels: { a: architecture } }));
+    const many = ['amd64', 'arm64', '386', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'].map((architecture) => ({
+      os: 'linux',
+      architecture,
+      labels: { a: architecture },
+    }));
     await pushIndex(registry.host, 'faults/big', 'v1', many);
     const ref = `${registry.host}/faults/big:v1`;
     const h = await watchOf({ interval: '200ms', maxManifestBytes: 1024, watch: [ref] });
@@ -154,7 +169,8 @@ describe('image watch faults: the webhook receiver', { timeout: 300_000 }, () =>
     await pushIndex(registry.host, `hooks/${name}`, 'v1', platform('2'));
     return { h, ref };
   };
-  const deliveryOf = async (h: Harness, ref: string) => ((await h.get('/api/deliveries')) as unknown as Deliveries).deliveries.find((d) => d.reference === ref);
+  const deliveryOf = async (h: Harness, ref: string) =>
+    ((await h.get('/api/deliveries')) as unknown as Deliveries).deliveries.find((d) => d.reference === ref);
 
   it('receiver down: retried with backoff until it is back, then delivered; nothing lost', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
@@ -165,7 +181,10 @@ describe('image watch faults: the webhook receiver', { timeout: 300_000 }, () =>
     assert.ok(await eventually(async () => ((await deliveryOf(h, ref))?.attempts.length ?? 0) >= 2, 10_000), 'not retried');
     assert.match((await deliveryOf(h, ref))?.attempts[0]?.error ?? '', /cannot reach it \(ECONNREFUSED\)/);
     await receiver.start(receiver.port);
-    assert.ok(await eventually(() => receiver.received.some((r) => r.json.reference === ref), 10_000), 'not delivered after the receiver came back');
+    assert.ok(
+      await eventually(() => receiver.received.some((r) => r.json.reference === ref), 10_000),
+      'not delivered after the receiver came back',
+    );
     assert.ok(await eventually(async () => (await deliveryOf(h, ref))?.outcome === 'delivered', 3000));
   });
 
@@ -175,7 +194,10 @@ describe('image watch faults: the webhook receiver', { timeout: 300_000 }, () =>
     t.after(() => receiver.stop());
     receiver.delayMs = 3000;
     const { h, ref } = await changeWith('slow', receiver, { timeout: '300ms', retryBase: '200ms' });
-    assert.ok(await eventually(async () => /timeout/.test((await deliveryOf(h, ref))?.attempts[0]?.error ?? ''), 10_000), 'no timeout recorded');
+    assert.ok(
+      await eventually(async () => /timeout/.test((await deliveryOf(h, ref))?.attempts[0]?.error ?? ''), 10_000),
+      'no timeout recorded',
+    );
     receiver.delayMs = 0;
     assert.ok(await eventually(async () => (await deliveryOf(h, ref))?.outcome === 'delivered', 10_000));
   });

@@ -28,7 +28,11 @@ export interface NotifierOptions {
 }
 
 /** Delay before retry number `attempt` (1 = first retry): full jitter over base·2^(attempt-1), capped. */
-export function retryDelayMs(target: Pick<WebhookConfig, 'retryBase' | 'retryMax'>, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  target: Pick<WebhookConfig, 'retryBase' | 'retryMax'>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = exponentialMs(attempt, { firstMs: target.retryBase, maxMs: target.retryMax });
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
@@ -53,7 +57,18 @@ export class Notifier {
     return this.options.targets.map((target) => {
       const id = randomUUID();
       const body = JSON.stringify({ delivery: id, ...payload });
-      return { id, target: target.webhook, event, reference, body, createdAtMs, attempts: [], outcome: 'pending', doneAtMs: undefined, reason: undefined };
+      return {
+        id,
+        target: target.webhook,
+        event,
+        reference,
+        body,
+        createdAtMs,
+        attempts: [],
+        outcome: 'pending',
+        doneAtMs: undefined,
+        reason: undefined,
+      };
     });
   }
 
@@ -89,7 +104,13 @@ export class Notifier {
     if (!delivery || delivery.outcome !== 'pending' || this.stopped) return;
     const target = this.targets.get(delivery.target);
     if (!target) {
-      store.write({ k: 'done', id, outcome: 'failed', atMs: this.nowMs(), reason: `${delivery.target} is no longer a notify target in the config` });
+      store.write({
+        k: 'done',
+        id,
+        outcome: 'failed',
+        atMs: this.nowMs(),
+        reason: `${delivery.target} is no longer a notify target in the config`,
+      });
       return;
     }
     this.inFlight.add(id);
@@ -114,15 +135,26 @@ export class Notifier {
       if (!response.ok) error = `the receiver answered ${response.status}`;
     } catch (caught) {
       const name = (caught as { name?: string }).name;
-      error = name === 'TimeoutError' ? `no answer within ${target.timeout}ms (timeout)` : `cannot reach it (${(caught as { cause?: { code?: string } }).cause?.code ?? errorMessage(caught)})`;
+      error =
+        name === 'TimeoutError'
+          ? `no answer within ${target.timeout}ms (timeout)`
+          : `cannot reach it (${(caught as { cause?: { code?: string } }).cause?.code ?? errorMessage(caught)})`;
     } finally {
       this.inFlight.delete(id);
     }
     const endMs = this.nowMs();
-    const attempt = { atMs: startMs, durationMs: endMs - startMs, ...(status === undefined ? {} : { status }), ...(error ? { error } : {}) };
+    const attempt = {
+      atMs: startMs,
+      durationMs: endMs - startMs,
+      ...(status === undefined ? {} : { status }),
+      ...(error ? { error } : {}),
+    };
     if (!error) {
       store.write({ k: 'attempt', id, attempt }, { k: 'done', id, outcome: 'delivered', atMs: endMs });
-      log.info({ event: 'webhook-delivered', delivery: id, target: target.webhook, attempts: delivery.attempts.length }, `${delivery.event} ${delivery.reference} delivered to ${target.webhook}`);
+      log.info(
+        { event: 'webhook-delivered', delivery: id, target: target.webhook, attempts: delivery.attempts.length },
+        `${delivery.event} ${delivery.reference} delivered to ${target.webhook}`,
+      );
       return;
     }
     const tries = delivery.attempts.length + 1;
@@ -134,7 +166,10 @@ export class Notifier {
     }
     store.write({ k: 'attempt', id, attempt });
     const delayMs = Math.min(retryDelayMs(target, tries, this.random), Math.max(0, delivery.createdAtMs + target.giveUpAfter - endMs));
-    log.warn({ event: 'webhook-retry', delivery: id, target: target.webhook, attempt: tries, retryInMs: delayMs }, `${delivery.event} ${delivery.reference} to ${target.webhook}: ${error}; retrying in ${delayMs}ms`);
+    log.warn(
+      { event: 'webhook-retry', delivery: id, target: target.webhook, attempt: tries, retryInMs: delayMs },
+      `${delivery.event} ${delivery.reference} to ${target.webhook}: ${error}; retrying in ${delayMs}ms`,
+    );
     this.schedule(delivery, delayMs);
   }
 }

@@ -42,7 +42,11 @@ export function createImageWatch(config: ImagesConfig, options: ImageWatchOption
   const log = options.log.child({ component: 'image-watch' });
   const store = new WatchStore(config.stateDir);
   const notifier = new Notifier({ targets: config.notify, store, log });
-  const client = new RegistryClient({ timeoutMs: config.timeout, maxManifestBytes: config.maxManifestBytes, ...(options.env ? { env: options.env } : {}) });
+  const client = new RegistryClient({
+    timeoutMs: config.timeout,
+    maxManifestBytes: config.maxManifestBytes,
+    ...(options.env ? { env: options.env } : {}),
+  });
   const watch: ImageWatch = {
     config,
     store,
@@ -51,7 +55,16 @@ export function createImageWatch(config: ImagesConfig, options: ImageWatchOption
     linkBase: undefined,
     policyEvents: [],
     start: async () => {
-      log.info({ event: 'image-watch-started', tags: targets.length, stateDir: config.stateDir, notify: config.notify.length, push: config.eventsSecret !== undefined }, `watching ${targets.length} image tag${targets.length === 1 ? '' : 's'} or pattern${targets.length === 1 ? '' : 's'} every ${config.interval / 1000} s; state in ${store.journalPath}`);
+      log.info(
+        {
+          event: 'image-watch-started',
+          tags: targets.length,
+          stateDir: config.stateDir,
+          notify: config.notify.length,
+          push: config.eventsSecret !== undefined,
+        },
+        `watching ${targets.length} image tag${targets.length === 1 ? '' : 's'} or pattern${targets.length === 1 ? '' : 's'} every ${config.interval / 1000} s; state in ${store.journalPath}`,
+      );
       await watch.watcher.start();
     },
     stop: async () => {

@@ -107,7 +107,15 @@ export class WatchStore {
       case 'gone': {
         const digest = record.k === 'seen' ? record.digest : null;
         const snapshot = record.k === 'seen' ? record.snapshot : undefined;
-        const state = this.tags.get(record.key) ?? { key: record.key, image: record.image, tag: record.tag, digest, snapshot, seenAtMs: record.atMs, history: [] };
+        const state = this.tags.get(record.key) ?? {
+          key: record.key,
+          image: record.image,
+          tag: record.tag,
+          digest,
+          snapshot,
+          seenAtMs: record.atMs,
+          history: [],
+        };
         const changed = state.history.length === 0 || state.digest !== digest;
         state.digest = digest;
         if (snapshot || digest === null) state.snapshot = snapshot;
@@ -123,7 +131,13 @@ export class WatchStore {
         this.baselines.add(record.key);
         return;
       case 'delivery':
-        this.deliveries.set(record.delivery.id, { ...record.delivery, attempts: [], outcome: 'pending', doneAtMs: undefined, reason: undefined });
+        this.deliveries.set(record.delivery.id, {
+          ...record.delivery,
+          attempts: [],
+          outcome: 'pending',
+          doneAtMs: undefined,
+          reason: undefined,
+        });
         return;
       case 'attempt':
         this.deliveries.get(record.id)?.attempts.push(record.attempt);
@@ -154,19 +168,44 @@ export class WatchStore {
         const base = { key: state.key, image: state.image, tag: state.tag, atMs: entry.atMs, via: entry.via };
         if (entry.digest === null) records.push({ k: 'gone', ...base });
         else {
-          const snapshot: ImageSnapshot | undefined = last ? state.snapshot : { digest: entry.digest, mediaType: '', platform: '', platforms: [], created: entry.created, size: 0, layers: [], labels: entry.labels, annotations: {} };
+          const snapshot: ImageSnapshot | undefined = last
+            ? state.snapshot
+            : {
+                digest: entry.digest,
+                mediaType: '',
+                platform: '',
+                platforms: [],
+                created: entry.created,
+                size: 0,
+                layers: [],
+                labels: entry.labels,
+                annotations: {},
+              };
           records.push({ k: 'seen', ...base, digest: entry.digest, ...(snapshot ? { snapshot } : {}) });
         }
       });
       if (state.digest !== null && state.history.at(-1)?.digest === state.digest) {
-        records.push({ k: 'seen', key: state.key, image: state.image, tag: state.tag, digest: state.digest, ...(state.snapshot ? { snapshot: state.snapshot } : {}), atMs: state.seenAtMs, via: 'poll' });
+        records.push({
+          k: 'seen',
+          key: state.key,
+          image: state.image,
+          tag: state.tag,
+          digest: state.digest,
+          ...(state.snapshot ? { snapshot: state.snapshot } : {}),
+          atMs: state.seenAtMs,
+          via: 'poll',
+        });
       }
     }
     for (const key of this.baselines) records.push({ k: 'baseline', key });
     for (const d of this.deliveries.values()) {
-      records.push({ k: 'delivery', delivery: { id: d.id, target: d.target, event: d.event, reference: d.reference, body: d.body, createdAtMs: d.createdAtMs } });
+      records.push({
+        k: 'delivery',
+        delivery: { id: d.id, target: d.target, event: d.event, reference: d.reference, body: d.body, createdAtMs: d.createdAtMs },
+      });
       for (const attempt of d.attempts) records.push({ k: 'attempt', id: d.id, attempt });
-      if (d.outcome !== 'pending') records.push({ k: 'done', id: d.id, outcome: d.outcome, atMs: d.doneAtMs ?? 0, ...(d.reason ? { reason: d.reason } : {}) });
+      if (d.outcome !== 'pending')
+        records.push({ k: 'done', id: d.id, outcome: d.outcome, atMs: d.doneAtMs ?? 0, ...(d.reason ? { reason: d.reason } : {}) });
     }
     this.journal.compact(records);
   }

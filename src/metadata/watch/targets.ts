@@ -8,7 +8,13 @@ import { canonicalName, parseReference, type ImageReference } from '../reference
 
 export type WatchTarget =
   | { readonly kind: 'tag'; readonly ref: ImageReference; readonly key: string }
-  | { readonly kind: 'pattern'; readonly ref: ImageReference; readonly pattern: string; readonly key: string; readonly match: (tag: string) => boolean };
+  | {
+      readonly kind: 'pattern';
+      readonly ref: ImageReference;
+      readonly pattern: string;
+      readonly key: string;
+      readonly match: (tag: string) => boolean;
+    };
 
 /** registry/repository, the part of a key before the tag. */
 export function imageOf(ref: ImageReference): string {
@@ -17,7 +23,10 @@ export function imageOf(ref: ImageReference): string {
 
 /** `v*` → /^v.*$/: `*` any run of characters, `?` one; everything else literal. */
 export function globMatcher(pattern: string): (tag: string) => boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   const re = new RegExp(`^${source}$`);
   return (tag) => re.test(tag);
 }
@@ -49,10 +58,13 @@ function toTarget(entry: WatchEntry, path: string): WatchTarget {
   } catch (error) {
     throw new ConfigError([`${path}: ${error instanceof RegistryError ? error.detail : String(error)}`]);
   }
-  if (ref.digest) throw new ConfigError([`${path}: "${text}" names a digest, which never changes; watch a tag (REGISTRY/NAME:TAG) instead`]);
+  if (ref.digest)
+    throw new ConfigError([`${path}: "${text}" names a digest, which never changes; watch a tag (REGISTRY/NAME:TAG) instead`]);
   if (typeof entry === 'string') return { kind: 'tag', ref, key: canonicalName(ref) };
-  if (/:[^/]*$/.test(entry.image)) throw new ConfigError([`${path}.image: "${entry.image}" has a tag; with tags: give the image without one`]);
-  if (!/^[\w.*?-]+$/.test(entry.tags)) throw new ConfigError([`${path}.tags: "${entry.tags}" is not a tag pattern; use letters, digits, "_", ".", "-" with * and ?`]);
+  if (/:[^/]*$/.test(entry.image))
+    throw new ConfigError([`${path}.image: "${entry.image}" has a tag; with tags: give the image without one`]);
+  if (!/^[\w.*?-]+$/.test(entry.tags))
+    throw new ConfigError([`${path}.tags: "${entry.tags}" is not a tag pattern; use letters, digits, "_", ".", "-" with * and ?`]);
   const bare = { ...ref, tag: undefined };
   return { kind: 'pattern', ref: bare, pattern: entry.tags, key: `${imageOf(ref)}:${entry.tags}`, match: globMatcher(entry.tags) };
 }

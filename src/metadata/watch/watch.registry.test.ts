@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../reference.js';
 import { RegistryClient } from '../registry-client.js';
-import { buildAndPush, freePort, registryCheck, removeLocalImage, startRegistry, type TestRegistry } from '../../bench/services/registry.js';
+import {
+  buildAndPush,
+  freePort,
+  registryCheck,
+  removeLocalImage,
+  startRegistry,
+  type TestRegistry,
+} from '../../bench/services/registry.js';
 import { eventually, needService } from '../../testing/services.js';
 import { EVENTS_SECRET, HOOK_SECRET, startWatch, type Harness } from './testing/harness.js';
 import { RegistryProxy } from './testing/http-proxy.js';
@@ -47,7 +54,9 @@ describe('image watch (real docker-registry)', { timeout: 300_000 }, () => {
     assert.ok(heads >= 2, `expected a HEAD per round, saw ${heads}`);
     assert.equal(proxy.count('GET', '/manifests/'), 1, 'only the first sight reads the manifest');
 
-    images.push(await buildAndPush(registry, 'watch/app:v1', { 'org.opencontainers.image.version': '1.1', 'org.opencontainers.image.title': 'app' }));
+    images.push(
+      await buildAndPush(registry, 'watch/app:v1', { 'org.opencontainers.image.version': '1.1', 'org.opencontainers.image.title': 'app' }),
+    );
     assert.ok(await eventually(() => receiver.received.some((r) => r.json.reference === ref), 15_000), 'no webhook after the push');
     const hook = receiver.received.find((r) => r.json.reference === ref);
     assert.ok(hook?.signatureValid, 'X-Hub-Signature-256 must verify with the shared secret');
@@ -70,7 +79,10 @@ describe('image watch (real docker-registry)', { timeout: 300_000 }, () => {
     const history = detail.history as { digest: string; labels: { changed: Record<string, unknown> } | null }[];
     assert.equal(history.length, 2);
     assert.deepEqual(Object.keys(history[0]?.labels?.changed ?? {}), ['org.opencontainers.image.version']);
-    assert.deepEqual((detail.labels as Record<string, unknown>).oci, { 'org.opencontainers.image.title': 'app', 'org.opencontainers.image.version': '1.1' });
+    assert.deepEqual((detail.labels as Record<string, unknown>).oci, {
+      'org.opencontainers.image.title': 'app',
+      'org.opencontainers.image.version': '1.1',
+    });
     assert.match(String(detail.badgeMarkdown), /\[!\[version\]\(http:\/\/127\.0\.0\.1:\d+\/badges\/version\/.*watch\/app:v1\.svg\)\]/);
     await h.stop();
     harnesses.pop();
@@ -78,7 +90,8 @@ describe('image watch (real docker-registry)', { timeout: 300_000 }, () => {
 
   it('lists tags page by page (Link: rel="next")', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
-    for (const tag of ['v2', 'v3', 'v10', 'beta']) images.push(await buildAndPush(registry, `watch/paged:${tag}`, { 'org.opencontainers.image.version': tag }));
+    for (const tag of ['v2', 'v3', 'v10', 'beta'])
+      images.push(await buildAndPush(registry, `watch/paged:${tag}`, { 'org.opencontainers.image.version': tag }));
     const tags = await new RegistryClient().listTags(parseReference(`${registry.host}/watch/paged`), { pageSize: 1 });
     assert.deepEqual([...tags].sort(), ['beta', 'v10', 'v2', 'v3']);
   });
@@ -86,19 +99,30 @@ describe('image watch (real docker-registry)', { timeout: 300_000 }, () => {
   it('a tag pattern: a new matching tag is an image.created webhook; others are ignored', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry) return;
     const image = `${registry.host}/watch/paged`;
-    const h = await startWatch({ interval: '300ms', watch: [{ image, tags: 'v*' }], notify: [{ webhook: receiver.url, secret: HOOK_SECRET }] });
+    const h = await startWatch({
+      interval: '300ms',
+      watch: [{ image, tags: 'v*' }],
+      notify: [{ webhook: receiver.url, secret: HOOK_SECRET }],
+    });
     harnesses.push(h);
     const listed = (await h.get('/api/images')).watching as { reference: string; matching: string[] }[];
     assert.deepEqual(listed[0]?.matching, ['v2', 'v3', 'v10'], 'matching tags in semver order');
     images.push(await buildAndPush(registry, 'watch/paged:v11', { a: '1' }));
     images.push(await buildAndPush(registry, 'watch/paged:rc1', { a: '1' }));
-    assert.ok(await eventually(() => receiver.received.some((r) => r.json.reference === `${image}:v11`), 15_000), 'no webhook for the new tag v11');
+    assert.ok(
+      await eventually(() => receiver.received.some((r) => r.json.reference === `${image}:v11`), 15_000),
+      'no webhook for the new tag v11',
+    );
     const hook = receiver.received.find((r) => r.json.reference === `${image}:v11`);
     assert.equal(hook?.json.event, 'image.created');
     assert.equal(hook?.json.oldDigest, null);
     await new Promise((resolve) => setTimeout(resolve, 700));
     assert.ok(!receiver.received.some((r) => String(r.json.reference).endsWith(':rc1')), 'rc1 does not match v*');
-    assert.equal(receiver.received.filter((r) => String(r.json.reference).startsWith(`${image}:v`) && r.json.event === 'image.created').length, 1, 'old tags are a baseline');
+    assert.equal(
+      receiver.received.filter((r) => String(r.json.reference).startsWith(`${image}:v`) && r.json.event === 'image.created').length,
+      1,
+      'old tags are a baseline',
+    );
   });
 });
 
@@ -113,18 +137,30 @@ describe('image watch, push path (registry notifications → POST /api/registry/
     await receiver.start();
     // The watch's port is chosen first, so the registry's notifications config can point at it.
     const port = await freePort();
-    registry = await startRegistry('none', undefined, [
-      'notifications:',
-      '  endpoints:',
-      '    - name: microscale',
-      `      url: http://127.0.0.1:${port}/api/registry/events`,
-      `      headers: {X-Microscale-Secret: [${EVENTS_SECRET}]}`,
-      '      timeout: 2s',
-      '      threshold: 3',
-      '      backoff: 1s',
-    ].join('\n'));
+    registry = await startRegistry(
+      'none',
+      undefined,
+      [
+        'notifications:',
+        '  endpoints:',
+        '    - name: microscale',
+        `      url: http://127.0.0.1:${port}/api/registry/events`,
+        `      headers: {X-Microscale-Secret: [${EVENTS_SECRET}]}`,
+        '      timeout: 2s',
+        '      threshold: 3',
+        '      backoff: 1s',
+      ].join('\n'),
+    );
     images.push(await buildAndPush(registry, 'push/app:v1', { 'org.opencontainers.image.version': '1' }));
-    h = await startWatch({ interval: '1h', eventsSecret: EVENTS_SECRET, watch: [`${registry.host}/push/app:v1`], notify: [{ webhook: receiver.url, secret: HOOK_SECRET }] }, { port });
+    h = await startWatch(
+      {
+        interval: '1h',
+        eventsSecret: EVENTS_SECRET,
+        watch: [`${registry.host}/push/app:v1`],
+        notify: [{ webhook: receiver.url, secret: HOOK_SECRET }],
+      },
+      { port },
+    );
   });
   after(async () => {
     await h?.stop();
@@ -149,17 +185,26 @@ describe('image watch, push path (registry notifications → POST /api/registry/
   it('events with a bad or missing secret are 401 and change nothing; a malformed body is 400', async (t) => {
     if (!(await needService(t, registryCheck)) || !registry || !h) return;
     const url = `${h.url}api/registry/events`;
-    const event = JSON.stringify({ events: [{ action: 'push', target: { repository: 'push/app', tag: 'v1', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' } }] });
+    const event = JSON.stringify({
+      events: [
+        {
+          action: 'push',
+          target: { repository: 'push/app', tag: 'v1', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' },
+        },
+      ],
+    });
     const journal = () => h?.watch.store.tags.get(`${registry?.host}/push/app:v1`)?.seenAtMs;
     // Let the registry's notifications of the previous push (and the re-reads they cause) finish first.
     let last = -1;
-    assert.ok(await eventually(async () => {
-      const now = h?.watch.watcher.requests.head ?? 0;
-      const quiet = now === last;
-      last = now;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      return quiet;
-    }, 15_000));
+    assert.ok(
+      await eventually(async () => {
+        const now = h?.watch.watcher.requests.head ?? 0;
+        const quiet = now === last;
+        last = now;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        return quiet;
+      }, 15_000),
+    );
     const seenBefore = journal();
     const checksBefore = h.watch.watcher.requests.head;
     for (const headers of [{}, { 'X-Microscale-Secret': 'wrong-secret-wrong-secret' }, { Authorization: `Bearer ${EVENTS_SECRET}` }]) {

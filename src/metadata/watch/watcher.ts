@@ -162,7 +162,9 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     this.problems.delete(target.key);
     const store = this.options.store;
     const baselined = store.baselines.has(target.key);
-    const previous = new Set([...store.tags.values()].filter((t) => t.image === imageOf(target.ref) && t.digest !== null && target.match(t.tag)).map((t) => t.tag));
+    const previous = new Set(
+      [...store.tags.values()].filter((t) => t.image === imageOf(target.ref) && t.digest !== null && target.match(t.tag)).map((t) => t.tag),
+    );
     this.patternTags.set(target.key, tags);
     const gate = this.gate(target.ref.registry);
     for (const tag of tags) {
@@ -170,7 +172,8 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
       const ref = { ...target.ref, tag, original: `${imageOf(target.ref)}:${tag}` };
       await this.check(ref, canonicalName(ref), via, baselined);
     }
-    for (const gone of previous) if (!tags.includes(gone)) this.recordGone({ ...target.ref, tag: gone, original: `${imageOf(target.ref)}:${gone}` }, via);
+    for (const gone of previous)
+      if (!tags.includes(gone)) this.recordGone({ ...target.ref, tag: gone, original: `${imageOf(target.ref)}:${gone}` }, via);
     if (!baselined) store.write({ k: 'baseline', key: target.key });
   }
 
@@ -217,13 +220,35 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     }
     const first = !previous && !newTagIsChange;
     const kind: ChangeKind = previous?.digest ? 'changed' : 'created';
-    const record: JournalRecord = { k: 'seen', key, image: imageOf(ref), tag: ref.tag ?? 'latest', digest: snapshot.digest, snapshot, atMs: this.nowMs(), via };
+    const record: JournalRecord = {
+      k: 'seen',
+      key,
+      image: imageOf(ref),
+      tag: ref.tag ?? 'latest',
+      digest: snapshot.digest,
+      snapshot,
+      atMs: this.nowMs(),
+      via,
+    };
     if (first) {
       store.write(record);
       this.options.log.info({ event: 'image-baseline', image: key, digest: snapshot.digest }, `watching ${key}: ${snapshot.digest}`);
       return;
     }
-    this.announce({ kind, key, image: imageOf(ref), tag: ref.tag ?? 'latest', oldDigest: previous?.digest ?? null, newDigest: snapshot.digest, via, labels: diffLabels(previous?.snapshot?.labels ?? {}, snapshot.labels), snapshot }, record);
+    this.announce(
+      {
+        kind,
+        key,
+        image: imageOf(ref),
+        tag: ref.tag ?? 'latest',
+        oldDigest: previous?.digest ?? null,
+        newDigest: snapshot.digest,
+        via,
+        labels: diffLabels(previous?.snapshot?.labels ?? {}, snapshot.labels),
+        snapshot,
+      },
+      record,
+    );
   }
 
   private recordGone(ref: ImageReference, via: Via): void {
@@ -231,7 +256,20 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     const previous = this.options.store.tags.get(key);
     if (!previous || previous.digest === null) return;
     const record: JournalRecord = { k: 'gone', key, image: imageOf(ref), tag: ref.tag ?? 'latest', atMs: this.nowMs(), via };
-    this.announce({ kind: 'deleted', key, image: imageOf(ref), tag: ref.tag ?? 'latest', oldDigest: previous.digest, newDigest: null, via, labels: diffLabels(previous.snapshot?.labels ?? {}, {}), snapshot: undefined }, record);
+    this.announce(
+      {
+        kind: 'deleted',
+        key,
+        image: imageOf(ref),
+        tag: ref.tag ?? 'latest',
+        oldDigest: previous.digest,
+        newDigest: null,
+        via,
+        labels: diffLabels(previous.snapshot?.labels ?? {}, {}),
+        snapshot: undefined,
+      },
+      record,
+    );
   }
 
   /** Journals the new state and its deliveries in one fsynced write, then sends and tells listeners. */
@@ -252,8 +290,19 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
       link: base ? `${base}api/images/${encodeURIComponent(change.key)}` : null,
     };
     const deliveries = notifier.deliveriesFor(payload.event, change.key, payload);
-    store.write(record, ...deliveries.map((d): JournalRecord => ({ k: 'delivery', delivery: { id: d.id, target: d.target, event: d.event, reference: d.reference, body: d.body, createdAtMs: d.createdAtMs } })));
-    log.info({ event: 'image-changed', image: change.key, kind: change.kind, from: change.oldDigest, to: change.newDigest, via: change.via }, `${change.key} ${change.kind}: ${change.oldDigest ?? '-'} -> ${change.newDigest ?? '-'} (noticed by ${change.via})`);
+    store.write(
+      record,
+      ...deliveries.map(
+        (d): JournalRecord => ({
+          k: 'delivery',
+          delivery: { id: d.id, target: d.target, event: d.event, reference: d.reference, body: d.body, createdAtMs: d.createdAtMs },
+        }),
+      ),
+    );
+    log.info(
+      { event: 'image-changed', image: change.key, kind: change.kind, from: change.oldDigest, to: change.newDigest, via: change.via },
+      `${change.key} ${change.kind}: ${change.oldDigest ?? '-'} -> ${change.newDigest ?? '-'} (noticed by ${change.via})`,
+    );
     notifier.send(deliveries.map((d) => store.deliveries.get(d.id) ?? d));
     this.emit('change', change);
   }
@@ -276,9 +325,15 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     gate.failures += 1;
     gate.lastError = message;
     const backoffMs = exponentialMs(gate.failures, REGISTRY_BACKOFF);
-    const waitMs = error instanceof RegistryError && error.failure === 'rate-limited' && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs;
+    const waitMs =
+      error instanceof RegistryError && error.failure === 'rate-limited' && error.retryAfterMs !== undefined
+        ? error.retryAfterMs
+        : backoffMs;
     gate.blockedUntilMs = Math.max(gate.blockedUntilMs, this.nowMs() + waitMs);
-    this.options.log.warn({ event: 'registry-backoff', registry: ref.registry, failure, waitMs }, `${message}; not asking ${ref.registry} again for ${Math.round(waitMs / 1000)} s`);
+    this.options.log.warn(
+      { event: 'registry-backoff', registry: ref.registry, failure, waitMs },
+      `${message}; not asking ${ref.registry} again for ${Math.round(waitMs / 1000)} s`,
+    );
   }
 
   /**
@@ -305,7 +360,8 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     const checks: Promise<void>[] = [];
     let ignored = 0;
     for (const event of events) {
-      const relevant = (event.action === 'push' && (event.tag !== undefined || /manifest|index/.test(event.mediaType ?? ''))) || event.action === 'delete';
+      const relevant =
+        (event.action === 'push' && (event.tag !== undefined || /manifest|index/.test(event.mediaType ?? ''))) || event.action === 'delete';
       const matching = relevant ? this.targets.filter((t) => t.ref.repository === event.repository) : [];
       if (matching.length === 0) {
         ignored += 1;
@@ -337,16 +393,27 @@ export interface RegistryEvent {
 
 /** The registry's envelope ({events: [{action, target: {repository, tag?, digest?, mediaType?}}]}) → events, or the problem. */
 export function parseRegistryEvents(body: unknown): RegistryEvent[] | string {
-  if (body === null || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events)) return 'expected a JSON object {"events": [...]} as docker-registry sends (application/vnd.docker.distribution.events.v1+json)';
+  if (body === null || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events))
+    return 'expected a JSON object {"events": [...]} as docker-registry sends (application/vnd.docker.distribution.events.v1+json)';
   const events: RegistryEvent[] = [];
-  for (const [i, raw] of ((body as { events: unknown[] }).events).entries()) {
-    const event = raw as { action?: unknown; target?: { repository?: unknown; tag?: unknown; digest?: unknown; mediaType?: unknown } } | null;
+  for (const [i, raw] of (body as { events: unknown[] }).events.entries()) {
+    const event = raw as {
+      action?: unknown;
+      target?: { repository?: unknown; tag?: unknown; digest?: unknown; mediaType?: unknown };
+    } | null;
     if (event === null || typeof event !== 'object') return `events[${i}]: expected an object`;
     if (typeof event.action !== 'string') return `events[${i}].action: expected a string like "push"`;
     const target = event.target;
-    if (target === null || typeof target !== 'object' || typeof target.repository !== 'string') return `events[${i}].target.repository: expected a string`;
+    if (target === null || typeof target !== 'object' || typeof target.repository !== 'string')
+      return `events[${i}].target.repository: expected a string`;
     const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    events.push({ action: event.action, repository: target.repository, tag: optional(target.tag), digest: optional(target.digest), mediaType: optional(target.mediaType) });
+    events.push({
+      action: event.action,
+      repository: target.repository,
+      tag: optional(target.tag),
+      digest: optional(target.digest),
+      mediaType: optional(target.mediaType),
+    });
   }
   return events;
 }

@@ -12,7 +12,14 @@ import { kedaCheck, kedaPolicy, newKedaState } from './keda.js';
 import { kpaDecide, kpaScale, newKpaPanic, newKpaState, recordConcurrency, type KpaSpec } from './kpa.js';
 
 /** The DeciderSpec of autoscaler_test.go's newTestAutoscaler (rates 10, threshold 2, 60 s window). */
-const testSpec = (targetValue: number, overrides: Partial<KpaSpec> = {}): KpaSpec => ({ targetValue, panicThreshold: 2, maxScaleUpRate: 10, maxScaleDownRate: 10, stableWindowS: 60, ...overrides });
+const testSpec = (targetValue: number, overrides: Partial<KpaSpec> = {}): KpaSpec => ({
+  targetValue,
+  panicThreshold: 2,
+  maxScaleUpRate: 10,
+  maxScaleDownRate: 10,
+  stableWindowS: 60,
+  ...overrides,
+});
 
 describe('KPA decision (autoscaler.go Scale)', () => {
   it('in panic takes the larger of the stable and panic counts (TestAutoscalerScale: AutoscalerPanicStable{Larger,Less}ThanPanic)', () => {
@@ -111,7 +118,9 @@ describe('baseline policies', () => {
   const scenario = (min: number) =>
     parseScenario({
       capacity: 10,
-      services: [{ name: 'orders', target: { queueLength: 50 }, min, max: 10, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } }],
+      services: [
+        { name: 'orders', target: { queueLength: 50 }, min, max: 10, simulation: { ratePerContainer: 10, sla: { queueLength: 200 } } },
+      ],
     });
   const trace = parseTrace('t_s,orders\n0,10\n');
   const view = (s: ReturnType<typeof scenario>, queue: number, actual: ActualState, busyFraction = 0): ServiceView[] => [
@@ -132,7 +141,11 @@ describe('baseline policies', () => {
     let last = 4;
     for (let t = 30.5; t <= 330; t += 0.5) last = keda.decide(t, 0.5, view(s, 0, four)).get('orders') ?? -1;
     assert.ok(last >= 1, 'scaled to zero before the cooldown was over');
-    assert.equal(keda.decide(360, 0.5, view(s, 0, four)).get('orders'), 0, 'the first poll more than 300 s after the last active one (30 s): → 0');
+    assert.equal(
+      keda.decide(360, 0.5, view(s, 0, four)).get('orders'),
+      0,
+      'the first poll more than 300 s after the last active one (30 s): → 0',
+    );
   });
   it('hpa: holds the count it finds through the first stabilisation window', () => {
     const s = scenario(1);

@@ -23,7 +23,7 @@ describe('HPA replica rule (replica_calculator.go)', () => {
     // 1 ready at 400 m, 2 unready, target 30 %: 1.33 alone, 0.44 with the unready pods at 0 % → hold 3.
     assert.equal(cpuProposal(3, 1, 0.4, 0.3), 3);
   });
-  it('scales down on the ready pods: TestScaleDown\'s metric proposes 3 of 5', () => {
+  it("scales down on the ready pods: TestScaleDown's metric proposes 3 of 5", () => {
     // 5 ready pods at 100, 300, 500, 250, 250 m (28 %), target 50 %: ceil(0.56 × 5) = 3.
     assert.equal(cpuProposal(5, 5, 0.28, 0.5), 3);
   });

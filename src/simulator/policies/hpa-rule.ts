@@ -34,7 +34,13 @@ export const HPA_DEFAULTS = {
  * CPU utilisation rule (replica_calculator.go GetResourceReplicas): `ready` pods averaged
  * `utilization` (0..1); the other `current − ready` pods exist but are pending or not ready yet.
  */
-export function cpuProposal(current: number, ready: number, utilization: number, target: number = HPA_DEFAULTS.cpuTargetUtilization, tolerance: number = HPA_DEFAULTS.tolerance): number {
+export function cpuProposal(
+  current: number,
+  ready: number,
+  utilization: number,
+  target: number = HPA_DEFAULTS.cpuTargetUtilization,
+  tolerance: number = HPA_DEFAULTS.tolerance,
+): number {
   if (ready === 0) return current; // "did not receive metrics for any ready pods": the HPA does not act
   const usageRatio = utilization / target;
   const ignored = Math.max(0, current - ready);
@@ -51,7 +57,12 @@ export function cpuProposal(current: number, ready: number, utilization: number,
 }
 
 /** External metric with an AverageValue target (what KEDA serves): ceil(total / perReplica). */
-export function averageValueProposal(current: number, total: number, perReplica: number, tolerance: number = HPA_DEFAULTS.tolerance): number {
+export function averageValueProposal(
+  current: number,
+  total: number,
+  perReplica: number,
+  tolerance: number = HPA_DEFAULTS.tolerance,
+): number {
   if (current > 0 && Math.abs(total / (perReplica * current) - 1) <= tolerance) return current;
   return Math.ceil(total / perReplica);
 }

@@ -56,7 +56,13 @@ export function kedaPolicy(context: PolicyContext): Policy {
   const sync = periodic(HPA_DEFAULTS.syncS);
   return perServicePolicy<KedaState, { polled: boolean; synced: boolean }>('keda', context, {
     clock: (tS) => ({ polled: poll(tS), synced: sync(tS) }),
-    init: (view) => newKedaState(view.actual.running + view.actual.starting, view.service.config.min, view.service.config.max, perReplicaTarget(view.service, context.trace)),
+    init: (view) =>
+      newKedaState(
+        view.actual.running + view.actual.starting,
+        view.service.config.min,
+        view.service.config.max,
+        perReplicaTarget(view.service, context.trace),
+      ),
     decide(state, view, { polled, synced }, tS) {
       if (polled) kedaCheck(state, tS, view.queue > KEDA_DEFAULTS.activationThreshold);
       if (synced) state.behavior.observe(tS, state.replicas);

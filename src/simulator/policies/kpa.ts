@@ -51,7 +51,14 @@ export function newKpaPanic(readyPods: number, nowS: number): KpaPanic {
 }
 
 /** autoscaler.go Scale: the desired pod count from the stable and panic window averages. */
-export function kpaScale(panic: KpaPanic, spec: KpaSpec, observedStable: number, observedPanic: number, readyPods: number, nowS: number): number {
+export function kpaScale(
+  panic: KpaPanic,
+  spec: KpaSpec,
+  observedStable: number,
+  observedPanic: number,
+  readyPods: number,
+  nowS: number,
+): number {
   const ready = Math.max(1, readyPods);
   const maxScaleUp = Math.ceil(spec.maxScaleUpRate * ready);
   const maxScaleDown = Math.floor(ready / spec.maxScaleDownRate);
@@ -123,7 +130,8 @@ export function kpaPolicy(context: PolicyContext): Policy {
   return perServicePolicy<KpaState, boolean>('kpa', context, {
     clock: tick,
     // Created at t = 0 over the warm-started pods (and so in panic at that count if there are 2 or more).
-    init: (view) => newKpaState(view.actual.running + view.actual.starting, perReplicaTarget(view.service, context.trace), view.actual.running, 0),
+    init: (view) =>
+      newKpaState(view.actual.running + view.actual.starting, perReplicaTarget(view.service, context.trace), view.actual.running, 0),
     decide(state, view, ticked, tS) {
       const config = view.service.config;
       recordConcurrency(state, tS, view.queue + view.actual.running * view.busyFraction);

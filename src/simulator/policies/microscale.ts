@@ -57,7 +57,11 @@ export function microscalePolicy(context: PolicyContext): Policy {
       });
       const { plan, outcomes } = step(inputs, context.scenario.config.capacity);
       for (const [name, outcome] of outcomes) {
-        memory.set(name, { controllerState: outcome.controllerState, lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined, latency: outcome.latency });
+        memory.set(name, {
+          controllerState: outcome.controllerState,
+          lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined,
+          latency: outcome.latency,
+        });
       }
       return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },

@@ -34,11 +34,26 @@ export function oraclePolicy(context: PolicyContext): Policy {
       const plan = arbitrate(
         views.map((view) => {
           const { config, simulation } = view.service;
-          if (!simulation) return { name: config.name, priority: config.priority, min: config.min, max: config.max, desired: { kind: 'remainder' as const }, actual: view.actual };
+          if (!simulation)
+            return {
+              name: config.name,
+              priority: config.priority,
+              min: config.min,
+              max: config.max,
+              desired: { kind: 'remainder' as const },
+              actual: view.actual,
+            };
           const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
           const peak = windowMax(trace, simulation.column, tS, tS + leadS);
           const backlog = view.queue / Math.max(leadS, dtS);
-          return { name: config.name, priority: config.priority, min: config.min, max: config.max, desired: { kind: 'count' as const, count: containersFor(view.service, peak + backlog) }, actual: view.actual };
+          return {
+            name: config.name,
+            priority: config.priority,
+            min: config.min,
+            max: config.max,
+            desired: { kind: 'count' as const, count: containersFor(view.service, peak + backlog) },
+            actual: view.actual,
+          };
         }),
         scenario.config.capacity,
       );

@@ -16,7 +16,10 @@ export function staticPolicy(context: PolicyContext): Policy {
   for (const service of context.scenario.services) {
     const name = service.config.name;
     const given = context.staticCounts?.get(name);
-    replicas.set(name, !service.simulation ? fillReplicas(service) : (given ?? containersFor(service, 1.2 * p95Rate(service, context.trace))));
+    replicas.set(
+      name,
+      !service.simulation ? fillReplicas(service) : (given ?? containersFor(service, 1.2 * p95Rate(service, context.trace))),
+    );
   }
   return {
     name: 'static',

@@ -8,7 +8,12 @@ export function perReplicaTarget(service: SimService, trace: Trace): number {
   const sim = service.simulation;
   if (!sim) return 1;
   const target = service.config.target;
-  const queueTarget = target.kind === 'queueLength' ? target.queueLength : 'queueLength' in sim.sla ? sim.sla.queueLength / 2 : sim.sla.waitS * sim.ratePerContainer;
+  const queueTarget =
+    target.kind === 'queueLength'
+      ? target.queueLength
+      : 'queueLength' in sim.sla
+        ? sim.sla.queueLength / 2
+        : sim.sla.waitS * sim.ratePerContainer;
   const values = trace.columns.get(sim.column) ?? new Float64Array();
   const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0;
   return queueTarget / Math.max(1, Math.ceil(mean / sim.ratePerContainer));

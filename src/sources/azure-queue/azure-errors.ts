@@ -17,7 +17,10 @@ export function classifyAzureError(error: unknown, signal: AbortSignal, report: 
     return report.error('not-found', `${where}: the queue does not exist; check the name, or create it`);
   }
   if (status === 401 || status === 403) {
-    return report.error('auth', `${where}: the storage service refused the credentials (${code ?? `HTTP ${status}`}); check the account key or SAS`);
+    return report.error(
+      'auth',
+      `${where}: the storage service refused the credentials (${code ?? `HTTP ${status}`}); check the account key or SAS`,
+    );
   }
   return report.fromThrown(error, signal, where);
 }

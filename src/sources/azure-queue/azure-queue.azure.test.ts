@@ -16,7 +16,11 @@ const ACCOUNT = AZURITE_ACCOUNT;
 const KEY = AZURITE_KEY;
 
 async function startAzuriteIfThere(): Promise<Azurite | undefined> {
-  const check = { what: 'azurite-queue (npm devDependency)', howToStart: 'npm ci (azurite@3.35 is in devDependencies)', probe: async () => azuriteInstalled() };
+  const check = {
+    what: 'azurite-queue (npm devDependency)',
+    howToStart: 'npm ci (azurite@3.35 is in devDependencies)',
+    probe: async () => azuriteInstalled(),
+  };
   return (await needService(undefined, check)) ? startAzurite() : undefined;
 }
 
@@ -90,9 +94,16 @@ describe('azure-queue source error cases (loopback stubs and config)', () => {
     const metric = { source: 'azure-queue', queue: 'jobs', connectionString: `DefaultEndpointsProtocol=https;AccountKey=${secret}` };
     assert.throws(
       () => parseConfig({ capacity: 2, services: [{ name: 'worker', target: { queueLength: 10 }, metric }] }, {}),
-      (error: unknown) => error instanceof ConfigError && /metric\.connectionString: has no AccountName/.test(error.message) && !error.message.includes(secret),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /metric\.connectionString: has no AccountName/.test(error.message) &&
+        !error.message.includes(secret),
     );
     assert.equal(azureQueueSchema.safeParse({ source: 'azure-queue', queue: 'jobs', account: ACCOUNT }).success, false);
-    assert.equal(azureQueueSchema.safeParse({ source: 'azure-queue', queue: 'jobs', connectionString: 'UseDevelopmentStorage=true', account: ACCOUNT }).success, false);
+    assert.equal(
+      azureQueueSchema.safeParse({ source: 'azure-queue', queue: 'jobs', connectionString: 'UseDevelopmentStorage=true', account: ACCOUNT })
+        .success,
+      false,
+    );
   });
 });

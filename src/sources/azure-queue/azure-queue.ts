@@ -12,7 +12,10 @@ import { connectionStringProblem, connectionStringSecrets } from './connection-s
 export const azureQueueSchema = z
   .object({
     source: z.literal('azure-queue'),
-    queue: nonEmptyString('a queue name').regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, 'expected an Azure queue name: 3-63 lowercase letters, digits and single hyphens'),
+    queue: nonEmptyString('a queue name').regex(
+      /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/,
+      'expected an Azure queue name: 3-63 lowercase letters, digits and single hyphens',
+    ),
     /** e.g. ${AZURE_STORAGE_CONNECTION_STRING}; or give account + accountKey. */
     connectionString: nonEmptyString('a storage connection string').optional(),
     account: nonEmptyString('a storage account name').optional(),
@@ -25,10 +28,18 @@ export const azureQueueSchema = z
     const hasKey = config.account !== undefined || config.accountKey !== undefined;
     // Issues point at keys whose value is never printed (absent, or the account name): no secret in messages.
     if (config.connectionString !== undefined && (hasKey || config.endpoint !== undefined)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [], message: 'give either connectionString, or account + accountKey (+ endpoint), not both' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [],
+        message: 'give either connectionString, or account + accountKey (+ endpoint), not both',
+      });
     } else if (config.connectionString === undefined && !(config.account && config.accountKey)) {
       const missing = config.account ? 'accountKey' : 'account';
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [missing], message: `needs connectionString, or account and accountKey (e.g. accountKey: \${AZURE_STORAGE_KEY})` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [missing],
+        message: `needs connectionString, or account and accountKey (e.g. accountKey: \${AZURE_STORAGE_KEY})`,
+      });
     } else if (config.connectionString !== undefined) {
       const problem = connectionStringProblem(config.connectionString);
       if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['connectionString'], message: problem });
@@ -40,7 +51,8 @@ export type AzureQueueConfig = z.infer<typeof azureQueueSchema>;
 function makeClient(config: AzureQueueConfig): QueueClient {
   // One attempt per read: the agent reads again next tick, and retries would only spend the timeout.
   const options = { retryOptions: { maxTries: 1 } };
-  if (config.connectionString) return QueueServiceClient.fromConnectionString(config.connectionString, options).getQueueClient(config.queue);
+  if (config.connectionString)
+    return QueueServiceClient.fromConnectionString(config.connectionString, options).getQueueClient(config.queue);
   const account = config.account ?? '';
   const base = (config.endpoint ?? `https://${account}.queue.core.windows.net`).replace(/\/+$/, '');
   return new QueueClient(`${base}/${config.queue}`, new StorageSharedKeyCredential(account, config.accountKey ?? ''), options);

@@ -18,7 +18,9 @@ function queueService(state: { ready: number; connections: Set<string> }) {
     if (req.url === '/html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>maintenance</html>');
     if (req.url === '/broken') return void res.writeHead(500).end('{"error":"db down"}');
     if (req.url !== '/stats') return void res.writeHead(404).end('{"error":"no route"}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ queues: [{ name: 'jobs', stats: { ready: state.ready, label: 'x' } }] }));
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ queues: [{ name: 'jobs', stats: { ready: state.ready, label: 'x' } }] }));
   };
 }
 

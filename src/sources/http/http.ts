@@ -52,11 +52,17 @@ export class HttpJsonSource implements Source {
     const picked = pick(response.body, this.steps);
     const path = this.config.path || '(the whole body)';
     if (!picked.found) {
-      throw this.report.error('bad-response', `${where}: the JSON has nothing at ${picked.missingAt} (path ${path}); there is ${picked.available}`);
+      throw this.report.error(
+        'bad-response',
+        `${where}: the JSON has nothing at ${picked.missingAt} (path ${path}); there is ${picked.available}`,
+      );
     }
     const value = asNumber(picked.value);
     if (value === undefined || !Number.isFinite(value)) {
-      throw this.report.error('bad-response', `${where}: the value at ${path} is ${JSON.stringify(picked.value)?.slice(0, 60)}, not a finite number`);
+      throw this.report.error(
+        'bad-response',
+        `${where}: the value at ${path} is ${JSON.stringify(picked.value)?.slice(0, 60)}, not a finite number`,
+      );
     }
     return value;
   }

@@ -22,7 +22,8 @@ sourceConformance('nats', {
     return {
       create: (context) => new NatsSource(natsSchema.parse(metric), context),
       setValue: (value) => fixture.setPending(value),
-      createUnreachable: (context) => new NatsSource(natsSchema.parse({ ...metric, url: `nats://ops:s3cret@127.0.0.1:${closedPort}` }), context),
+      createUnreachable: (context) =>
+        new NatsSource(natsSchema.parse({ ...metric, url: `nats://ops:s3cret@127.0.0.1:${closedPort}` }), context),
       createMissing: (context) => new NatsSource(natsSchema.parse({ ...metric, consumer: 'nobody' }), context),
       cleanup: () => fixture.close(),
     };
@@ -32,7 +33,10 @@ sourceConformance('nats', {
 describe('nats source on a real server', () => {
   let fixture: JetStreamFixture;
   const source = (metric: Record<string, unknown> = {}) =>
-    new NatsSource(natsSchema.parse({ source: 'nats', url: NATS_URL, stream: fixture.stream, consumer: fixture.consumer, ...metric }), conformanceContext);
+    new NatsSource(
+      natsSchema.parse({ source: 'nats', url: NATS_URL, stream: fixture.stream, consumer: fixture.consumer, ...metric }),
+      conformanceContext,
+    );
   before(async () => {
     if (await needService(undefined, natsCheck)) fixture = await JetStreamFixture.open();
   });
@@ -90,10 +94,16 @@ describe('nats source on a real server', () => {
     try {
       assert.equal(await s.read(AbortSignal.timeout(2000)), 2);
       proxy.cut();
-      await assert.rejects(s.read(AbortSignal.timeout(2000)), (error: unknown) => error instanceof SourceError && ['unreachable', 'timeout'].includes(error.failure));
+      await assert.rejects(
+        s.read(AbortSignal.timeout(2000)),
+        (error: unknown) => error instanceof SourceError && ['unreachable', 'timeout'].includes(error.failure),
+      );
       proxy.restore();
       await fixture.setPending(6);
-      assert.ok(await eventually(async () => (await s.read(AbortSignal.timeout(1000)).catch(() => -1)) === 6, 10_000, 100), 'read again once the server was back');
+      assert.ok(
+        await eventually(async () => (await s.read(AbortSignal.timeout(1000)).catch(() => -1)) === 6, 10_000, 100),
+        'read again once the server was back',
+      );
     } finally {
       await s.close();
       await proxy.close();
@@ -107,14 +117,33 @@ describe('nats source against a server that wants a password', () => {
   after(async () => server?.stop());
 
   it('reports a refused password as auth, without the password', async (t) => {
-    const binary = { what: 'the nats-server binary', howToStart: 'apt-get install nats-server', probe: async () => (await import('node:fs')).existsSync('/usr/sbin/nats-server') };
+    const binary = {
+      what: 'the nats-server binary',
+      howToStart: 'apt-get install nats-server',
+      probe: async () => (await import('node:fs')).existsSync('/usr/sbin/nats-server'),
+    };
     if (!(await needService(t, binary))) return;
     port = await freePort();
-    server = new ThrowawayServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '--user', 'ops', '--pass', 'right-s3cret'], () => portOpen(port));
+    server = new ThrowawayServer('nats-server', ['-a', '127.0.0.1', '-p', String(port), '--user', 'ops', '--pass', 'right-s3cret'], () =>
+      portOpen(port),
+    );
     await server.start();
-    const s = new NatsSource(natsSchema.parse({ source: 'nats', url: `nats://127.0.0.1:${port}`, username: 'ops', password: 'wrong-s3cret', stream: 'S', consumer: 'C' }), conformanceContext);
+    const s = new NatsSource(
+      natsSchema.parse({
+        source: 'nats',
+        url: `nats://127.0.0.1:${port}`,
+        username: 'ops',
+        password: 'wrong-s3cret',
+        stream: 'S',
+        consumer: 'C',
+      }),
+      conformanceContext,
+    );
     try {
-      await assert.rejects(s.read(AbortSignal.timeout(3000)), (error: unknown) => isFailure('auth')(error) && !/s3cret/.test((error as Error).message));
+      await assert.rejects(
+        s.read(AbortSignal.timeout(3000)),
+        (error: unknown) => isFailure('auth')(error) && !/s3cret/.test((error as Error).message),
+      );
     } finally {
       await s.close();
     }
@@ -143,7 +172,10 @@ describe('nats metric block', () => {
     assert.match(problems({ consumer: 'C' }), /metric\.stream: is required/);
     assert.match(problems({ stream: 'S' }), /metric\.consumer: is required/);
     assert.match(problems({ stream: 'S', consumer: 'C', subject: 'x' }), /subject/);
-    assert.match(problems({ stream: 'S', consumer: 'C', token: 't', username: 'u', password: 'p' }), /metric\.token: give one way to authenticate/);
+    assert.match(
+      problems({ stream: 'S', consumer: 'C', token: 't', username: 'u', password: 'p' }),
+      /metric\.token: give one way to authenticate/,
+    );
     assert.match(problems({ stream: 'S', consumer: 'C', username: 'u' }), /metric\.password: username and password go together/);
   });
 });

@@ -63,7 +63,12 @@ export class NatsSource implements Source {
         if (stopped) return;
         for (const subject of info.config.subjects ?? []) subscriptions.push(connection.subscribe(subject, { callback: () => onChange() }));
       } catch (error) {
-        const message = natsSourceError(error, this.endpoint, this.context.service, `subscribing to stream "${this.config.stream}"`).message;
+        const message = natsSourceError(
+          error,
+          this.endpoint,
+          this.context.service,
+          `subscribing to stream "${this.config.stream}"`,
+        ).message;
         this.context.log.warn({ event: 'nats-watch-failed' }, `${message}; changes are seen at the next tick`);
       }
     })();

@@ -19,7 +19,9 @@ export const natsSchema = z
     credsFile: nonEmptyString('a path to a .creds file').optional(),
     stream: nonEmptyString('a JetStream stream name'),
     consumer: nonEmptyString('a durable consumer name'),
-    count: z.enum(['pending+ackPending', 'pending', 'ackPending'], { message: 'expected pending+ackPending, pending or ackPending' }).default('pending+ackPending'),
+    count: z
+      .enum(['pending+ackPending', 'pending', 'ackPending'], { message: 'expected pending+ackPending, pending or ackPending' })
+      .default('pending+ackPending'),
     /**
      * Wake the agent when a message is published to the stream's subjects (a plain NATS subscription,
      * so every message's payload is also sent to microscale: off by default for busy streams).
@@ -28,10 +30,21 @@ export const natsSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    const methods = [c.username !== undefined || c.password !== undefined, c.token !== undefined, c.credsFile !== undefined].filter(Boolean).length;
-    if (methods > 1) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['token'], message: 'give one way to authenticate: username/password, token or credsFile' });
+    const methods = [c.username !== undefined || c.password !== undefined, c.token !== undefined, c.credsFile !== undefined].filter(
+      Boolean,
+    ).length;
+    if (methods > 1)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['token'],
+        message: 'give one way to authenticate: username/password, token or credsFile',
+      });
     if ((c.username === undefined) !== (c.password === undefined)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [c.username === undefined ? 'username' : 'password'], message: 'username and password go together' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [c.username === undefined ? 'username' : 'password'],
+        message: 'username and password go together',
+      });
     }
   });
 

@@ -44,12 +44,18 @@ export class NsqDepthSource implements Source {
     this.statsUrl = new URL('stats', base);
     // The topic filter keeps the answer small on a busy nsqd (versions that ignore it still work: we search
     // the list). No channel filter: with all of the topic's channels, a wrong name can list the right ones.
-    this.statsUrl.search = new URLSearchParams({ format: 'json', topic: config.topic, include_clients: 'false', include_mem: 'false' }).toString();
+    this.statsUrl.search = new URLSearchParams({
+      format: 'json',
+      topic: config.topic,
+      include_clients: 'false',
+      include_mem: 'false',
+    }).toString();
   }
 
   async read(signal: AbortSignal): Promise<number> {
     const response = await this.client.get(this.statsUrl, signal);
-    if (response.status !== 200) throw this.report.error('bad-response', `nsqd at ${displayUrl(this.statsUrl)} answered HTTP ${response.status}`);
+    if (response.status !== 200)
+      throw this.report.error('bad-response', `nsqd at ${displayUrl(this.statsUrl)} answered HTTP ${response.status}`);
     const outcome = depthFromStats(response.body, this.config);
     if (outcome.ok) return outcome.value;
     throw this.report.error(outcome.failure, `nsqd at ${displayUrl(this.statsUrl)}: ${outcome.reason}`);

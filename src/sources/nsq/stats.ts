@@ -4,7 +4,9 @@
 // {status_code, status_txt, data: {...}} unless the client asks for version 1.0. Both are read here.
 import type { SourceFailure } from '../../errors.js';
 
-export type DepthOutcome = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly failure: SourceFailure; readonly reason: string };
+export type DepthOutcome =
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly failure: SourceFailure; readonly reason: string };
 
 interface ChannelStats {
   readonly channel_name?: unknown;
@@ -65,7 +67,8 @@ export function depthFromStats(body: unknown, query: DepthQuery): DepthOutcome {
   }
   const channels = (Array.isArray(topic.channels) ? topic.channels : []) as ChannelStats[];
   const channel = channels.find((c) => c.channel_name === query.channel);
-  if (!channel) return fail('not-found', `topic "${query.topic}" has no channel "${query.channel}" (channels: ${names(channels, 'channel_name')})`);
+  if (!channel)
+    return fail('not-found', `topic "${query.topic}" has no channel "${query.channel}" (channels: ${names(channels, 'channel_name')})`);
   const depth = count(channel.depth);
   if (depth === undefined) return fail('bad-response', `channel "${query.channel}" has no numeric depth`);
   if (!query.includeInFlight) return { ok: true, value: depth };

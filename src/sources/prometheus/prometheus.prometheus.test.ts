@@ -10,10 +10,18 @@ import { PrometheusQuerySource, prometheusSchema } from './prometheus.js';
 import { htpasswdInstalled, prometheusInstalled, startTestPrometheus, type TestPrometheus } from '../../bench/services/prometheus.js';
 
 const AUTH = { username: 'scaler', password: 'pr0m-s3cret' };
-const prometheusCheck = { what: "Debian's prometheus binary", howToStart: '../shared/tools/queue-servers up (installs it)', probe: async () => prometheusInstalled() };
+const prometheusCheck = {
+  what: "Debian's prometheus binary",
+  howToStart: '../shared/tools/queue-servers up (installs it)',
+  probe: async () => prometheusInstalled(),
+};
 // Basic auth needs a bcrypt hash from htpasswd (apache2-utils, which .ci/run installs); without it the
 // server runs open and only the auth test skips.
-const htpasswdCheck = { what: 'htpasswd (apache2-utils), for the bcrypt hash of Prometheus basic auth', howToStart: 'apt-get install -y apache2-utils', probe: async () => htpasswdInstalled() };
+const htpasswdCheck = {
+  what: 'htpasswd (apache2-utils), for the bcrypt hash of Prometheus basic auth',
+  howToStart: 'apt-get install -y apache2-utils',
+  probe: async () => htpasswdInstalled(),
+};
 const withAuth = htpasswdInstalled();
 
 function source(url: string, query: string, password = AUTH.password): PrometheusQuerySource {
@@ -24,7 +32,15 @@ function source(url: string, query: string, password = AUTH.password): Prometheu
 /** Waits for the first scrape to land (Prometheus needs a few seconds for its first sample). */
 async function firstSample(prom: TestPrometheus, query: string): Promise<void> {
   const reader = source(prom.url, query);
-  const ok = await eventually(() => reader.read(AbortSignal.timeout(2000)).then(() => true, () => false), 15_000, 250);
+  const ok = await eventually(
+    () =>
+      reader.read(AbortSignal.timeout(2000)).then(
+        () => true,
+        () => false,
+      ),
+    15_000,
+    250,
+  );
   await reader.close();
   assert.ok(ok, `no sample for ${query} within 15 s`);
 }
@@ -59,7 +75,12 @@ describe('prometheus source on a real server', () => {
   });
   after(() => prom?.close());
 
-  async function expectFailure(query: string, failure: 'bad-response' | 'not-found' | 'auth', pattern: RegExp, password?: string): Promise<void> {
+  async function expectFailure(
+    query: string,
+    failure: 'bad-response' | 'not-found' | 'auth',
+    pattern: RegExp,
+    password?: string,
+  ): Promise<void> {
     const reader = source(prom!.url, query, password);
     try {
       await assertReadFails(reader, failure, pattern);
@@ -70,7 +91,10 @@ describe('prometheus source on a real server', () => {
 
   it('reads an aggregated query and a scalar', async (t) => {
     if (!prom) return t.skip('no prometheus');
-    for (const [query, expected] of [['sum(queue_depth)', 42], ['scalar(max(queue_depth))', 37]] as const) {
+    for (const [query, expected] of [
+      ['sum(queue_depth)', 42],
+      ['scalar(max(queue_depth))', 37],
+    ] as const) {
       const reader = source(prom.url, query);
       try {
         assert.equal(await reader.read(AbortSignal.timeout(2000)), expected);
@@ -108,7 +132,10 @@ describe('prometheus source on a real server', () => {
 describe('prometheus source timeout', () => {
   it('gives up at the read timeout when the server does not answer', async () => {
     const silent = await startStub(() => undefined);
-    const reader = new PrometheusQuerySource(prometheusSchema.parse({ source: 'prometheus', url: silent.url, query: 'up' }), conformanceContext);
+    const reader = new PrometheusQuerySource(
+      prometheusSchema.parse({ source: 'prometheus', url: silent.url, query: 'up' }),
+      conformanceContext,
+    );
     try {
       await assertReadFails(reader, 'timeout', /Prometheus/, 200);
     } finally {

@@ -43,7 +43,10 @@ export class PrometheusQuerySource implements Source {
     const response = await this.client.get(this.endpoint, signal);
     const outcome = readQueryResult(response.status, response.body);
     if (outcome.ok) return outcome.value;
-    throw this.report.error(outcome.failure, `Prometheus at ${displayUrl(this.endpoint)}, query ${JSON.stringify(this.query)}: ${outcome.reason}`);
+    throw this.report.error(
+      outcome.failure,
+      `Prometheus at ${displayUrl(this.endpoint)}, query ${JSON.stringify(this.query)}: ${outcome.reason}`,
+    );
   }
 
   async close(): Promise<void> {

@@ -11,7 +11,10 @@ import { sourceConformance } from '../testing/conformance.js';
 import { PushSource, pushSchema } from './push.js';
 
 sourceConformance('push', {
-  notApplicable: { unreachable: 'values are pushed to microscale: there is no server to reach', missing: 'there is no queue to be missing' },
+  notApplicable: {
+    unreachable: 'values are pushed to microscale: there is no server to reach',
+    missing: 'there is no queue to be missing',
+  },
   setup: async () => {
     let created: PushSource | undefined;
     return {
@@ -23,7 +26,14 @@ sourceConformance('push', {
 });
 
 function pushSource(metric: Record<string, unknown> = {}, clock = { now: 0 }) {
-  return { clock, source: new PushSource(pushSchema.parse({ source: 'push', ...metric }), { service: 'orders', log: silentLogger(), nowMs: () => clock.now }) };
+  return {
+    clock,
+    source: new PushSource(pushSchema.parse({ source: 'push', ...metric }), {
+      service: 'orders',
+      log: silentLogger(),
+      nowMs: () => clock.now,
+    }),
+  };
 }
 
 describe('push source', () => {
@@ -38,7 +48,11 @@ describe('push source', () => {
   });
 
   it('holds until the first push (or reads initial:), and says how to push', async () => {
-    await assert.rejects(pushSource().source.read(), (error: unknown) => error instanceof SourceError && error.failure === 'not-found' && /\/api\/services\/orders\/metric/.test(error.message));
+    await assert.rejects(
+      pushSource().source.read(),
+      (error: unknown) =>
+        error instanceof SourceError && error.failure === 'not-found' && /\/api\/services\/orders\/metric/.test(error.message),
+    );
     assert.equal(await pushSource({ initial: 3 }).source.read(), 3);
   });
 
@@ -48,7 +62,10 @@ describe('push source', () => {
     clock.now = 29_000;
     assert.equal(await source.read(), 7);
     clock.now = 31_000;
-    await assert.rejects(source.read(), (error: unknown) => error instanceof SourceError && error.failure === 'timeout' && /pusher/.test(error.message));
+    await assert.rejects(
+      source.read(),
+      (error: unknown) => error instanceof SourceError && error.failure === 'timeout' && /pusher/.test(error.message),
+    );
     const { source: forever, clock: later } = pushSource({ maxAge: 'off' });
     forever.accept(7);
     later.now = 10 * 86_400_000;
@@ -77,7 +94,11 @@ describe('push through the API', () => {
       minTickGap: '20ms',
       services: [{ name: 'orders', metric: { source: 'push', initial: 0 }, target: { perContainer: 10 }, max: 9 }],
     });
-    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'orders', stopGracePeriodMs: 0, options: {} }], { nowMs: Date.now });
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 0, stopLatency: 0 },
+      [{ name: 'orders', stopGracePeriodMs: 0, options: {} }],
+      { nowMs: Date.now },
+    );
     const agent = new Agent(config, { engine, log: silentLogger() });
     const app = createApiApp({ agent, token: 'test-token', log: silentLogger() });
     try {

@@ -11,7 +11,9 @@ export const pushSchema = z
   .object({
     source: z.literal('push'),
     /** A pushed value older than this is stale: the service holds (onMetricError) until the next push. */
-    maxAge: z.union([z.literal('off'), duration()], { errorMap: () => ({ message: 'expected a duration like 30s or 2m, or off' }) }).default('1m'),
+    maxAge: z
+      .union([z.literal('off'), duration()], { errorMap: () => ({ message: 'expected a duration like 30s or 2m, or off' }) })
+      .default('1m'),
     /** The value before the first push; without it the service holds until something is pushed. */
     initial: numberAtLeast(0).optional(),
   })
@@ -36,7 +38,9 @@ export class PushSource implements Source {
   /** Takes a pushed value; throws a RangeError (the API answers 400) for anything but a finite number >= 0. */
   accept(value: number): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new RangeError(`${this.context.role ?? 'metric'} for service "${this.context.service}": expected a finite number >= 0, got ${JSON.stringify(value)}`);
+      throw new RangeError(
+        `${this.context.role ?? 'metric'} for service "${this.context.service}": expected a finite number >= 0, got ${JSON.stringify(value)}`,
+      );
     }
     this.value = value;
     this.atMs = this.context.nowMs();
@@ -54,11 +58,21 @@ export class PushSource implements Source {
   async read(): Promise<number> {
     const service = this.context.service;
     if (this.value === undefined) {
-      throw new SourceError('not-found', 'push', service, `nothing pushed yet; POST {"value": N} to /api/services/${service}/${this.context.role ?? 'metric'}, or give initial:`);
+      throw new SourceError(
+        'not-found',
+        'push',
+        service,
+        `nothing pushed yet; POST {"value": N} to /api/services/${service}/${this.context.role ?? 'metric'}, or give initial:`,
+      );
     }
     const ageMs = this.context.nowMs() - this.atMs;
     if (this.config.maxAge !== 'off' && ageMs > this.config.maxAge) {
-      throw new SourceError('timeout', 'push', service, `last value (${this.value}) was pushed ${Math.round(ageMs / 1000)}s ago, older than maxAge ${Math.round(this.config.maxAge / 1000)}s; is the pusher running?`);
+      throw new SourceError(
+        'timeout',
+        'push',
+        service,
+        `last value (${this.value}) was pushed ${Math.round(ageMs / 1000)}s ago, older than maxAge ${Math.round(this.config.maxAge / 1000)}s; is the pusher running?`,
+      );
     }
     return this.value;
   }

@@ -25,9 +25,16 @@ function queueUrl(endpoint: ManagementEndpoint, vhost: string, queue: string): s
 }
 
 /** messages_unacknowledged of one queue. Throws a SourceError for `service` on any failure. */
-export async function readUnacked(endpoint: ManagementEndpoint, vhost: string, queue: string, service: string, signal: AbortSignal): Promise<number> {
+export async function readUnacked(
+  endpoint: ManagementEndpoint,
+  vhost: string,
+  queue: string,
+  service: string,
+  signal: AbortSignal,
+): Promise<number> {
   const where = `management API ${redactUrl(endpoint.url)}`;
-  const fail = (failure: 'unreachable' | 'auth' | 'not-found' | 'bad-response' | 'timeout', detail: string) => new SourceError(failure, 'rabbitmq', service, `${where}: ${detail}`);
+  const fail = (failure: 'unreachable' | 'auth' | 'not-found' | 'bad-response' | 'timeout', detail: string) =>
+    new SourceError(failure, 'rabbitmq', service, `${where}: ${detail}`);
   let response: Response;
   try {
     const authorization = `Basic ${Buffer.from(`${endpoint.username}:${endpoint.password}`).toString('base64')}`;
@@ -40,13 +47,19 @@ export async function readUnacked(endpoint: ManagementEndpoint, vhost: string, q
   if (!response.ok) {
     await response.body?.cancel();
     const failure = failureFor(response.status);
-    const hint = failure === 'auth' ? 'check management username/password (the user needs the monitoring tag)' : failure === 'not-found' ? `no queue "${queue}" in vhost "${vhost}"` : 'unexpected answer';
+    const hint =
+      failure === 'auth'
+        ? 'check management username/password (the user needs the monitoring tag)'
+        : failure === 'not-found'
+          ? `no queue "${queue}" in vhost "${vhost}"`
+          : 'unexpected answer';
     throw fail(failure, `HTTP ${response.status}: ${hint}`);
   }
   const body: unknown = await response.json().catch(() => undefined);
   if (body === null || typeof body !== 'object') throw fail('bad-response', 'the answer is not a JSON object');
   const unacked = (body as Record<string, unknown>).messages_unacknowledged;
   if (unacked === undefined) return 0; // stats not collected yet for a new queue
-  if (typeof unacked !== 'number' || !Number.isFinite(unacked)) throw fail('bad-response', `messages_unacknowledged is ${JSON.stringify(unacked)}, not a number`);
+  if (typeof unacked !== 'number' || !Number.isFinite(unacked))
+    throw fail('bad-response', `messages_unacknowledged is ${JSON.stringify(unacked)}, not a number`);
   return unacked;
 }

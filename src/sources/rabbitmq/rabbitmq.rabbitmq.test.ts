@@ -25,8 +25,10 @@ sourceConformance('rabbitmq', {
     return {
       create: (context) => new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: AMQP_URL, queue }), context),
       setValue: (value) => admin.fill(queue, value),
-      createUnreachable: (context) => new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: `amqp://guest:guest@127.0.0.1:${closedPort}`, queue }), context),
-      createMissing: (context) => new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: AMQP_URL, queue: `${queue}.missing` }), context),
+      createUnreachable: (context) =>
+        new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: `amqp://guest:guest@127.0.0.1:${closedPort}`, queue }), context),
+      createMissing: (context) =>
+        new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: AMQP_URL, queue: `${queue}.missing` }), context),
       cleanup: () => admin.close([queue]),
     };
   },
@@ -58,7 +60,7 @@ describe('rabbitmq source on a real broker', () => {
     }
   });
 
-  it('one service\'s missing queue does not fail another service\'s read on the same broker', async (t) => {
+  it("one service's missing queue does not fail another service's read on the same broker", async (t) => {
     if (!(await needService(t, rabbitmqCheck))) return;
     const good = queue('good');
     await admin.fill(good, 4);
@@ -79,7 +81,10 @@ describe('rabbitmq source on a real broker', () => {
     const url = new URL(AMQP_URL);
     const s = source({ url: `amqp://${url.host}`, username: 'guest', password: 'wrong-s3cret', queue: 'x' });
     try {
-      await assert.rejects(s.read(AbortSignal.timeout(3000)), (error: unknown) => isFailure('auth')(error) && !/s3cret/.test((error as Error).message));
+      await assert.rejects(
+        s.read(AbortSignal.timeout(3000)),
+        (error: unknown) => isFailure('auth')(error) && !/s3cret/.test((error as Error).message),
+      );
     } finally {
       await s.close();
     }
@@ -110,9 +115,15 @@ describe('rabbitmq source on a real broker', () => {
     const name = queue('mgmt');
     await admin.fill(name, 1);
     const wrong = source({ queue: name, management: { url: MANAGEMENT_URL, username: 'guest', password: 'wrong-s3cret' } });
-    const missing = new RabbitmqSource(rabbitmqSchema.parse({ source: 'rabbitmq', url: AMQP_URL, queue: name, vhost: 'no-such-vhost', management: MANAGEMENT_URL }), conformanceContext);
+    const missing = new RabbitmqSource(
+      rabbitmqSchema.parse({ source: 'rabbitmq', url: AMQP_URL, queue: name, vhost: 'no-such-vhost', management: MANAGEMENT_URL }),
+      conformanceContext,
+    );
     try {
-      await assert.rejects(wrong.read(AbortSignal.timeout(3000)), (error: unknown) => isFailure('auth', /management API/)(error) && !/s3cret/.test((error as Error).message));
+      await assert.rejects(
+        wrong.read(AbortSignal.timeout(3000)),
+        (error: unknown) => isFailure('auth', /management API/)(error) && !/s3cret/.test((error as Error).message),
+      );
       await assert.rejects(missing.read(AbortSignal.timeout(3000)), isFailure('not-found', /vhost "no-such-vhost"/));
     } finally {
       await Promise.all([wrong.close(), missing.close()]);
@@ -132,7 +143,10 @@ describe('rabbitmq source on a real broker', () => {
       await assert.rejects(s.read(AbortSignal.timeout(3000)), isFailure('unreachable'));
       proxy.restore();
       await admin.fill(name, 6);
-      assert.ok(await eventually(async () => (await s.read(AbortSignal.timeout(1000)).catch(() => -1)) === 6, 10_000, 100), 'read again once the broker was back');
+      assert.ok(
+        await eventually(async () => (await s.read(AbortSignal.timeout(1000)).catch(() => -1)) === 6, 10_000, 100),
+        'read again once the broker was back',
+      );
     } finally {
       await s.close();
       await proxy.close();

@@ -20,8 +20,16 @@ function managementOf(config: RabbitmqConfig): ManagementEndpoint | undefined {
   const fromUrl = new URL(config.management.url);
   return {
     url: config.management.url,
-    username: config.management.username ?? (fromUrl.username ? decodeURIComponent(fromUrl.username) : undefined) ?? config.username ?? (amqp.username ? decodeURIComponent(amqp.username) : 'guest'),
-    password: config.management.password ?? (fromUrl.password ? decodeURIComponent(fromUrl.password) : undefined) ?? config.password ?? (amqp.password ? decodeURIComponent(amqp.password) : 'guest'),
+    username:
+      config.management.username ??
+      (fromUrl.username ? decodeURIComponent(fromUrl.username) : undefined) ??
+      config.username ??
+      (amqp.username ? decodeURIComponent(amqp.username) : 'guest'),
+    password:
+      config.management.password ??
+      (fromUrl.password ? decodeURIComponent(fromUrl.password) : undefined) ??
+      config.password ??
+      (amqp.password ? decodeURIComponent(amqp.password) : 'guest'),
   };
 }
 
@@ -80,7 +88,10 @@ export class RabbitmqSource implements Source {
     const ready = this.readReady(signal).catch((error: unknown) => {
       throw amqpSourceError(error, this.endpoint, service, `checking queue "${queue}" in vhost "${vhost}"`);
     });
-    const unacked = this.config.count === 'ready+unacked' && this.management ? readUnacked(this.management, vhost, queue, service, signal) : Promise.resolve(0);
+    const unacked =
+      this.config.count === 'ready+unacked' && this.management
+        ? readUnacked(this.management, vhost, queue, service, signal)
+        : Promise.resolve(0);
     const [readyCount, unackedCount] = await Promise.all([ready, unacked]);
     return readyCount + unackedCount;
   }

@@ -35,7 +35,12 @@ export const rabbitmqSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.count === 'ready+unacked' && c.management === undefined) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['count'], message: 'ready+unacked needs management: (the management API URL, e.g. http://127.0.0.1:15672); AMQP alone sees ready messages only' });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['count'],
+        message:
+          'ready+unacked needs management: (the management API URL, e.g. http://127.0.0.1:15672); AMQP alone sees ready messages only',
+      });
     }
   })
   .transform((c) => {

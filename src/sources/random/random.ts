@@ -56,11 +56,14 @@ export class RandomDemandSource implements Source {
     const every = this.config.every;
     const sinceStart = this.context.nowMs() - this.startMs;
     let interval: NodeJS.Timeout | undefined;
-    const first = setTimeout(() => {
-      onChange();
-      interval = setInterval(onChange, every);
-      interval.unref();
-    }, every - (sinceStart % every) + 1);
+    const first = setTimeout(
+      () => {
+        onChange();
+        interval = setInterval(onChange, every);
+        interval.unref();
+      },
+      every - (sinceStart % every) + 1,
+    );
     first.unref();
     return () => {
       clearTimeout(first);

@@ -88,7 +88,11 @@ export class RedisConnection implements Closable {
   watchKey(key: string, onMessage: () => void): () => void {
     const channel = `__keyspace@${this.db}__:${key}`;
     if (!this.subscriber) {
-      this.subscriber = new Redis(this.endpoint.url, { ...clientOptions(this.endpoint), enableOfflineQueue: true, connectionName: 'microscale-watch' });
+      this.subscriber = new Redis(this.endpoint.url, {
+        ...clientOptions(this.endpoint),
+        enableOfflineQueue: true,
+        connectionName: 'microscale-watch',
+      });
       this.subscriber.on('error', () => undefined); // the command client reports outages; ioredis resubscribes on reconnect
       this.subscriber.on('message', (from: string) => {
         for (const callback of this.watchers.get(from) ?? []) callback();

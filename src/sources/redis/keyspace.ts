@@ -27,15 +27,25 @@ export async function ensureKeyspaceEvents(client: Redis, kind: 'list' | 'stream
     const reply = (await client.config('GET', 'notify-keyspace-events')) as unknown;
     current = Array.isArray(reply) ? String(reply[1] ?? '') : '';
   } catch (error) {
-    return { ok: false, reason: `cannot read notify-keyspace-events (${error instanceof Error ? error.message : String(error)}); changes are seen at the next tick` };
+    return {
+      ok: false,
+      reason: `cannot read notify-keyspace-events (${error instanceof Error ? error.message : String(error)}); changes are seen at the next tick`,
+    };
   }
   if (flagsCover(current, needed)) return { ok: true, changed: false };
   const advice = `run: redis-cli config set notify-keyspace-events ${mergeFlags(current, needed)} (or set configureKeyspaceEvents: true)`;
-  if (!configure) return { ok: false, reason: `keyspace notifications are off for this key type (notify-keyspace-events="${current}"), so changes are seen at the next tick; to react at once, ${advice}` };
+  if (!configure)
+    return {
+      ok: false,
+      reason: `keyspace notifications are off for this key type (notify-keyspace-events="${current}"), so changes are seen at the next tick; to react at once, ${advice}`,
+    };
   try {
     await client.config('SET', 'notify-keyspace-events', mergeFlags(current, needed));
     return { ok: true, changed: true };
   } catch (error) {
-    return { ok: false, reason: `CONFIG SET notify-keyspace-events refused (${error instanceof Error ? error.message : String(error)}); ${advice}` };
+    return {
+      ok: false,
+      reason: `CONFIG SET notify-keyspace-events refused (${error instanceof Error ? error.message : String(error)}); ${advice}`,
+    };
   }
 }

@@ -45,7 +45,12 @@ async function readStream(client: Redis, target: StreamTarget, service: string):
   const group = groups.find((g) => g.name === target.group);
   if (!group) {
     const known = groups.map((g) => g.name).join(', ') || 'none';
-    throw new SourceError('not-found', 'redis', service, `stream "${target.stream}" has no consumer group "${target.group}" (groups: ${known}); create it with XGROUP CREATE or fix group:`);
+    throw new SourceError(
+      'not-found',
+      'redis',
+      service,
+      `stream "${target.stream}" has no consumer group "${target.group}" (groups: ${known}); create it with XGROUP CREATE or fix group:`,
+    );
   }
   const lag = target.count === 'pending' ? 0 : (group.lag ?? (await lagWithoutCounter(client, target.stream, group.lastDeliveredId)));
   const pending = target.count === 'lag' ? 0 : group.pending;

@@ -28,7 +28,9 @@ describe('redis source through an outage', () => {
   let admin: Redis;
   before(async () => {
     port = await freePort();
-    server = new ThrowawayServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], () => portOpen(port));
+    server = new ThrowawayServer('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], () =>
+      portOpen(port),
+    );
   });
   after(async () => {
     admin?.disconnect();
@@ -41,11 +43,17 @@ describe('redis source through an outage', () => {
     admin = new Redis(port, '127.0.0.1', { retryStrategy: () => 200 });
     admin.on('error', () => undefined);
     await fillList(admin, 'jobs', 4);
-    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }), conformanceContext);
+    const source = new RedisSource(
+      redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }),
+      conformanceContext,
+    );
     try {
       assert.equal(await source.read(AbortSignal.timeout(2000)), 4);
       await server.stop();
-      await assert.rejects(source.read(AbortSignal.timeout(2000)), (error: unknown) => error instanceof SourceError && error.failure === 'unreachable');
+      await assert.rejects(
+        source.read(AbortSignal.timeout(2000)),
+        (error: unknown) => error instanceof SourceError && error.failure === 'unreachable',
+      );
       await server.start();
       await fillList(admin, 'jobs', 6);
       const back = await eventually(async () => (await source.read(AbortSignal.timeout(500)).catch(() => -1)) === 6, 10_000, 100);
@@ -57,11 +65,17 @@ describe('redis source through an outage', () => {
 
   it('gives up at the read deadline when the server accepts but never answers', async () => {
     const silent = await silentServer();
-    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${silent.port}`, key: 'jobs' }), conformanceContext);
+    const source = new RedisSource(
+      redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${silent.port}`, key: 'jobs' }),
+      conformanceContext,
+    );
     try {
       const started = Date.now();
-      await assert.rejects(source.read(AbortSignal.timeout(300)), (error: unknown) => error instanceof SourceError && ['timeout', 'unreachable'].includes(error.failure));
-      assert.ok(Date.now() - started < 2000, 'the read ended near its deadline, not at the driver\'s');
+      await assert.rejects(
+        source.read(AbortSignal.timeout(300)),
+        (error: unknown) => error instanceof SourceError && ['timeout', 'unreachable'].includes(error.failure),
+      );
+      assert.ok(Date.now() - started < 2000, "the read ended near its deadline, not at the driver's");
     } finally {
       await source.close();
       await silent.close();
@@ -71,12 +85,18 @@ describe('redis source through an outage', () => {
   it('gives up at the read deadline when a connected server stops answering (CLIENT PAUSE)', async (t) => {
     if (!(await needService(t, redisServerCheck))) return;
     await server.start();
-    const source = new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }), conformanceContext);
+    const source = new RedisSource(
+      redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'jobs' }),
+      conformanceContext,
+    );
     try {
       await source.read(AbortSignal.timeout(2000));
       await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
       const started = Date.now();
-      await assert.rejects(source.read(AbortSignal.timeout(200)), (error: unknown) => error instanceof SourceError && error.failure === 'timeout');
+      await assert.rejects(
+        source.read(AbortSignal.timeout(200)),
+        (error: unknown) => error instanceof SourceError && error.failure === 'timeout',
+      );
       assert.ok(Date.now() - started < 1000, 'the read ended at its deadline, not when the server answered');
     } finally {
       await source.close();
@@ -93,9 +113,20 @@ describe('redis source through an outage', () => {
       interval: '1h', // ticks are driven by hand
       metricTimeout: '300ms',
       engine: { kind: 'sim', startLatency: '0ms', stopLatency: '0ms' },
-      services: [{ name: 'orders', metric: { source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'orders' }, target: { perContainer: 10 }, max: 6 }],
+      services: [
+        {
+          name: 'orders',
+          metric: { source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'orders' },
+          target: { perContainer: 10 },
+          max: 6,
+        },
+      ],
     });
-    const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: 'orders', stopGracePeriodMs: 0, options: {} }], { nowMs: Date.now });
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 0, stopLatency: 0 },
+      [{ name: 'orders', stopGracePeriodMs: 0, options: {} }],
+      { nowMs: Date.now },
+    );
     const agent = new Agent(config, { engine, log: silentLogger() });
     try {
       await agent.tickNow();

@@ -11,7 +11,8 @@ import { fillList, fillStream, REDIS_URL, redisCheck, uniqueName } from '../../b
 import { RedisSource } from './redis.js';
 import { redisSchema } from './schema.js';
 
-const source = (metric: Record<string, unknown>) => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, ...metric }), conformanceContext);
+const source = (metric: Record<string, unknown>) =>
+  new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, ...metric }), conformanceContext);
 
 async function adminClient(): Promise<Redis> {
   return new Redis(REDIS_URL);
@@ -27,7 +28,8 @@ sourceConformance('redis list', {
     return {
       create: (context) => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, key }), context),
       setValue: (value) => fillList(admin, key, value),
-      createUnreachable: (context) => new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://user:s3cret@127.0.0.1:${closedPort}`, key }), context),
+      createUnreachable: (context) =>
+        new RedisSource(redisSchema.parse({ source: 'redis', url: `redis://user:s3cret@127.0.0.1:${closedPort}`, key }), context),
       cleanup: async () => {
         await admin.del(key);
         await admin.quit();
@@ -45,7 +47,8 @@ sourceConformance('redis stream', {
     return {
       create: (context) => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, stream, group: 'workers' }), context),
       setValue: (value) => fillStream(admin, stream, 'workers', value),
-      createMissing: (context) => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, stream: `${stream}:missing`, group: 'workers' }), context),
+      createMissing: (context) =>
+        new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, stream: `${stream}:missing`, group: 'workers' }), context),
       cleanup: async () => {
         await admin.del(stream);
         await admin.quit();
@@ -70,7 +73,7 @@ describe('redis source on a real server', () => {
     admin.disconnect();
   });
 
-  it('counts a group\'s lag, pending, or both, as the count: key says', async (t) => {
+  it("counts a group's lag, pending, or both, as the count: key says", async (t) => {
     if (!(await needService(t, redisCheck))) return;
     const stream = name('stream');
     await fillStream(admin, stream, 'workers', 37);
@@ -119,7 +122,10 @@ describe('redis source on a real server', () => {
     const key = name('string');
     await admin.set(key, 'hello');
     const s = source({ key });
-    await assert.rejects(s.read(AbortSignal.timeout(2000)), (error: unknown) => error instanceof SourceError && error.failure === 'bad-response' && /WRONGTYPE/.test(error.message));
+    await assert.rejects(
+      s.read(AbortSignal.timeout(2000)),
+      (error: unknown) => error instanceof SourceError && error.failure === 'bad-response' && /WRONGTYPE/.test(error.message),
+    );
     await s.close();
   });
 
@@ -153,7 +159,10 @@ describe('redis source on a real server', () => {
     let changes = 0;
     const unwatch = s.watch(() => changes++);
     try {
-      assert.ok(await eventually(async () => (((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '').includes('K'), 3000), 'flags set');
+      assert.ok(
+        await eventually(async () => (((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '').includes('K'), 3000),
+        'flags set',
+      );
       await new Promise((resolve) => setTimeout(resolve, 100)); // let the subscription land
       await admin.lpush(key, 'job');
       assert.ok(await eventually(() => changes > 0, 2000), 'watcher was called');
@@ -171,7 +180,13 @@ describe('redis keyspace notifications off', () => {
     const admin = await adminClient();
     const before = ((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '';
     const warnings: string[] = [];
-    const log = { warn: (_fields: object, message: string) => warnings.push(message), info: () => undefined, debug: () => undefined, error: () => undefined, child: () => log };
+    const log = {
+      warn: (_fields: object, message: string) => warnings.push(message),
+      info: () => undefined,
+      debug: () => undefined,
+      error: () => undefined,
+      child: () => log,
+    };
     const context = { ...conformanceContext, log: log as unknown as typeof conformanceContext.log };
     const key = uniqueName('list');
     const sources = [0, 1].map(() => new RedisSource(redisSchema.parse({ source: 'redis', url: REDIS_URL, key }), context));
@@ -193,7 +208,8 @@ describe('redis keyspace notifications off', () => {
 });
 
 describe('redis metric block', () => {
-  const parse = (metric: Record<string, unknown>) => parseConfig({ capacity: 4, services: [{ name: 'q', metric, target: { queueLength: 10 } }] });
+  const parse = (metric: Record<string, unknown>) =>
+    parseConfig({ capacity: 4, services: [{ name: 'q', metric, target: { queueLength: 10 } }] });
 
   it('defaults to the loopback server, watching, and lag+pending for streams', () => {
     const metric = parse({ source: 'redis', stream: 's', group: 'g' }).services[0]!.metric!;

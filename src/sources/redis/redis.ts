@@ -42,7 +42,11 @@ export class RedisSource implements Source {
     try {
       const client = await this.connection.ready(signal);
       // A command cannot be cancelled; at the deadline the read gives up and the late reply is dropped.
-      return await untilAborted(readTarget(client, this.config.target, this.context.service), signal, () => new RedisNotReady(undefined, true));
+      return await untilAborted(
+        readTarget(client, this.config.target, this.context.service),
+        signal,
+        () => new RedisNotReady(undefined, true),
+      );
     } catch (error) {
       throw redisSourceError(error, this.endpoint, this.context.service, what);
     }
@@ -81,11 +85,16 @@ export class RedisSource implements Source {
     checks.set(kind, check);
     try {
       const result = await check;
-      if (!result.ok) this.context.log.warn({ event: 'redis-keyspace-events-off' }, `${result.reason} (every service watching ${kind}s on this server)`);
-      else if (result.changed) this.context.log.info({ event: 'redis-keyspace-events-on' }, 'enabled keyspace notifications (configureKeyspaceEvents: true)');
+      if (!result.ok)
+        this.context.log.warn({ event: 'redis-keyspace-events-off' }, `${result.reason} (every service watching ${kind}s on this server)`);
+      else if (result.changed)
+        this.context.log.info({ event: 'redis-keyspace-events-on' }, 'enabled keyspace notifications (configureKeyspaceEvents: true)');
     } catch (error) {
       checks.delete(kind); // try again with the next watch
-      this.context.log.warn({ event: 'redis-keyspace-events-unknown' }, redisSourceError(error, this.endpoint, this.context.service, 'checking keyspace notifications').message);
+      this.context.log.warn(
+        { event: 'redis-keyspace-events-unknown' },
+        redisSourceError(error, this.endpoint, this.context.service, 'checking keyspace notifications').message,
+      );
     }
   }
 

@@ -36,15 +36,19 @@ const fields = z
 export const redisSchema = fields
   .superRefine((c, ctx) => {
     const problem = (path: string, message: string): void => ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
-    if (c.key === undefined && c.stream === undefined) problem('key', 'is required: give key: (a list) or stream: and group: (a stream consumer group)');
+    if (c.key === undefined && c.stream === undefined)
+      problem('key', 'is required: give key: (a list) or stream: and group: (a stream consumer group)');
     if (c.key !== undefined && c.stream !== undefined) problem('stream', 'give either key: (a list) or stream: (a stream), not both');
-    if (c.stream !== undefined && c.group === undefined) problem('group', 'is required with stream: (the consumer group whose backlog to read)');
+    if (c.stream !== undefined && c.group === undefined)
+      problem('group', 'is required with stream: (the consumer group whose backlog to read)');
     if (c.key !== undefined && c.group !== undefined) problem('group', 'only applies to stream:; a list has no consumer groups');
     if (c.key !== undefined && c.count !== undefined) problem('count', 'only applies to stream:; a list is read with LLEN');
   })
   .transform((c) => {
     const target: RedisTarget =
-      c.stream !== undefined ? { kind: 'stream', stream: c.stream, group: c.group ?? '', count: c.count ?? 'lag+pending' } : { kind: 'list', key: c.key ?? '' };
+      c.stream !== undefined
+        ? { kind: 'stream', stream: c.stream, group: c.group ?? '', count: c.count ?? 'lag+pending' }
+        : { kind: 'list', key: c.key ?? '' };
     return {
       source: c.source,
       url: c.url,

@@ -31,10 +31,16 @@ export function classifySqsError(error: unknown, signal: AbortSignal, report: Fa
     return report.error('not-found', `${where}: the queue does not exist (or is in another region/account); check queue and region`);
   }
   if (names.includes('CredentialsProviderError')) {
-    return report.error('auth', `${where}: no AWS credentials found; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role, or credentials: in the metric`);
+    return report.error(
+      'auth',
+      `${where}: no AWS credentials found; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile or a role, or credentials: in the metric`,
+    );
   }
   if (names.some((n) => AUTH.has(n)) || status === 401 || status === 403) {
-    return report.error('auth', `${where}: AWS refused the credentials (${names[0] ?? `HTTP ${status}`}); check the key, its permissions (sqs:GetQueueAttributes) and the region`);
+    return report.error(
+      'auth',
+      `${where}: AWS refused the credentials (${names[0] ?? `HTTP ${status}`}); check the key, its permissions (sqs:GetQueueAttributes) and the region`,
+    );
   }
   return report.fromThrown(error, signal, where);
 }

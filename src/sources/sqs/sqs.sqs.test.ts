@@ -12,12 +12,19 @@ import { SqsQueueSource, sqsSchema } from './sqs.js';
 import { FAUXQS_CREDENTIALS, fauxqsInstalled, startFauxqs, type Fauxqs } from '../../bench/services/fauxqs.js';
 
 async function startFauxqsIfThere(): Promise<Fauxqs | undefined> {
-  const check = { what: 'fauxqs (npm devDependency, an SQS-compatible server)', howToStart: 'npm ci (fauxqs@1.9.2 is in devDependencies)', probe: fauxqsInstalled };
+  const check = {
+    what: 'fauxqs (npm devDependency, an SQS-compatible server)',
+    howToStart: 'npm ci (fauxqs@1.9.2 is in devDependencies)',
+    probe: fauxqsInstalled,
+  };
   return (await needService(undefined, check)) ? startFauxqs() : undefined;
 }
 
 function source(endpoint: string, queue: string, extra: Record<string, unknown> = {}): SqsQueueSource {
-  return new SqsQueueSource(sqsSchema.parse({ source: 'sqs', queue, endpoint, region: 'us-east-1', credentials: FAUXQS_CREDENTIALS, ...extra }), conformanceContext);
+  return new SqsQueueSource(
+    sqsSchema.parse({ source: 'sqs', queue, endpoint, region: 'us-east-1', credentials: FAUXQS_CREDENTIALS, ...extra }),
+    conformanceContext,
+  );
 }
 
 sourceConformance('sqs (fauxqs)', {
@@ -80,7 +87,13 @@ describe('sqs source error cases (loopback stubs)', () => {
   const queueUrl = 'http://127.0.0.1/000000000000/jobs';
 
   it('reports a 403 from the service as auth, without the secret key', async () => {
-    const stub = await startStub((_req, res) => res.writeHead(403, { 'content-type': 'application/x-amz-json-1.0' }).end('{"__type":"com.amazon.coral.service#InvalidClientTokenId","message":"The security token included in the request is invalid."}'));
+    const stub = await startStub((_req, res) =>
+      res
+        .writeHead(403, { 'content-type': 'application/x-amz-json-1.0' })
+        .end(
+          '{"__type":"com.amazon.coral.service#InvalidClientTokenId","message":"The security token included in the request is invalid."}',
+        ),
+    );
     const reader = source(stub.url, queueUrl);
     try {
       const error = await assertReadFails(reader, 'auth', /refused the credentials/);
@@ -92,7 +105,9 @@ describe('sqs source error cases (loopback stubs)', () => {
   });
 
   it('reports an answer that is not SQS as bad-response, and silence as timeout', async () => {
-    const garbage = await startStub((_req, res) => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"Attributes":{}}'));
+    const garbage = await startStub((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{"Attributes":{}}'),
+    );
     const silent = await startStub(() => undefined);
     const bad = source(garbage.url, queueUrl);
     const slow = source(silent.url, queueUrl);

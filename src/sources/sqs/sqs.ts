@@ -36,7 +36,11 @@ export type SqsConfig = z.infer<typeof sqsSchema>;
 const VISIBLE = 'ApproximateNumberOfMessages';
 const NOT_VISIBLE = 'ApproximateNumberOfMessagesNotVisible';
 
-function credentialsOf(given: NonNullable<SqsConfig['credentials']>): { accessKeyId: string; secretAccessKey: string; sessionToken?: string } {
+function credentialsOf(given: NonNullable<SqsConfig['credentials']>): {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+} {
   const { accessKeyId, secretAccessKey, sessionToken } = given;
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
 }
@@ -77,7 +81,10 @@ export class SqsQueueSource implements Source {
     try {
       const queueUrl = this.queueUrl ?? (await this.resolveUrl(signal));
       const { Attributes } = await this.client.send(
-        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: this.config.includeNotVisible ? [VISIBLE, NOT_VISIBLE] : [VISIBLE] }),
+        new GetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          AttributeNames: this.config.includeNotVisible ? [VISIBLE, NOT_VISIBLE] : [VISIBLE],
+        }),
         { abortSignal: signal },
       );
       return this.count(Attributes);

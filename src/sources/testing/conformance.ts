@@ -71,36 +71,38 @@ export function sourceConformance(name: string, options: SourceConformanceOption
       assert.ok(values.every((v) => v === values[0]));
     });
 
-    if (!options.notApplicable?.unreachable) it('reports an unreachable server as a SourceError naming the service, without credentials', async (t) => {
-      if (!subject) return t.skip('no subject');
-      assert.ok(subject.createUnreachable, 'createUnreachable is missing: give it, or list the case as notApplicable with why');
-      const unreachable = subject.createUnreachable(conformanceContext);
-      try {
-        await assert.rejects(unreachable.read(AbortSignal.timeout(3000)), (error: unknown) => {
-          assert.ok(error instanceof SourceError, `expected a SourceError, got ${String(error)}`);
-          assert.match(error.message, /conformance/);
-          assert.ok(['unreachable', 'timeout'].includes(error.failure), `failure was ${error.failure}`);
-          assert.doesNotMatch(error.message, /guest:guest|s3cret|password/i);
-          return true;
-        });
-      } finally {
-        await unreachable.close();
-      }
-    });
+    if (!options.notApplicable?.unreachable)
+      it('reports an unreachable server as a SourceError naming the service, without credentials', async (t) => {
+        if (!subject) return t.skip('no subject');
+        assert.ok(subject.createUnreachable, 'createUnreachable is missing: give it, or list the case as notApplicable with why');
+        const unreachable = subject.createUnreachable(conformanceContext);
+        try {
+          await assert.rejects(unreachable.read(AbortSignal.timeout(3000)), (error: unknown) => {
+            assert.ok(error instanceof SourceError, `expected a SourceError, got ${String(error)}`);
+            assert.match(error.message, /conformance/);
+            assert.ok(['unreachable', 'timeout'].includes(error.failure), `failure was ${error.failure}`);
+            assert.doesNotMatch(error.message, /guest:guest|s3cret|password/i);
+            return true;
+          });
+        } finally {
+          await unreachable.close();
+        }
+      });
 
-    if (!options.notApplicable?.missing) it('reports a missing queue/stream/key as not-found', async (t) => {
-      if (!subject) return t.skip('no subject');
-      assert.ok(subject.createMissing, 'createMissing is missing: give it, or list the case as notApplicable with why');
-      const missing = subject.createMissing(conformanceContext);
-      try {
-        await assert.rejects(missing.read(AbortSignal.timeout(3000)), (error: unknown) => {
-          assert.ok(error instanceof SourceError, `expected a SourceError, got ${String(error)}`);
-          assert.equal(error.failure, 'not-found');
-          return true;
-        });
-      } finally {
-        await missing.close();
-      }
-    });
+    if (!options.notApplicable?.missing)
+      it('reports a missing queue/stream/key as not-found', async (t) => {
+        if (!subject) return t.skip('no subject');
+        assert.ok(subject.createMissing, 'createMissing is missing: give it, or list the case as notApplicable with why');
+        const missing = subject.createMissing(conformanceContext);
+        try {
+          await assert.rejects(missing.read(AbortSignal.timeout(3000)), (error: unknown) => {
+            assert.ok(error instanceof SourceError, `expected a SourceError, got ${String(error)}`);
+            assert.equal(error.failure, 'not-found');
+            return true;
+          });
+        } finally {
+          await missing.close();
+        }
+      });
   });
 }

@@ -26,7 +26,11 @@ export function testPool(prefix: string): string {
 
 export const sleeper: DockerServiceOptions = { image: 'busybox:latest', command: ['sleep', '3600'] };
 
-export const dockerService = (name: string, options: DockerServiceOptions = sleeper, stopGracePeriodMs = 2000): EngineService<DockerServiceOptions> => ({ name, stopGracePeriodMs, options });
+export const dockerService = (
+  name: string,
+  options: DockerServiceOptions = sleeper,
+  stopGracePeriodMs = 2000,
+): EngineService<DockerServiceOptions> => ({ name, stopGracePeriodMs, options });
 
 /** A docker engine on `pool` with a 2 s resync. */
 export function dockerEngineFor(pool: string, services: EngineService<DockerServiceOptions>[]): DockerEngine {
@@ -36,7 +40,14 @@ export function dockerEngineFor(pool: string, services: EngineService<DockerServ
 /** Removes (force) every container of the pool, stopped or not. */
 export async function removePool(pool: string, docker = new Docker()): Promise<void> {
   const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export async function poolContainers(pool: string, docker = new Docker()): Promise<Docker.ContainerInfo[]> {

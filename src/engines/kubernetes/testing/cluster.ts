@@ -13,7 +13,16 @@ import { TcpProxy } from '../../../testing/tcp-proxy.js';
 import type { KubeClients } from '../client.js';
 import { adminClients, KUBECONFIG_PATH, NODE_NAME } from '../../../bench/services/kubernetes.js';
 
-export { adminClients, createRealDeployment, KUBECONFIG_PATH, NODE_NAME, NODE_SCHEDULER, realDeploymentSpec, testNamespace, type RealPodOptions } from '../../../bench/services/kubernetes.js';
+export {
+  adminClients,
+  createRealDeployment,
+  KUBECONFIG_PATH,
+  NODE_NAME,
+  NODE_SCHEDULER,
+  realDeploymentSpec,
+  testNamespace,
+  type RealPodOptions,
+} from '../../../bench/services/kubernetes.js';
 
 export function sharedDir(): string {
   return process.env.MICROSCALE_SHARED ?? fileURLToPath(new URL('../../../../../shared', import.meta.url));
@@ -84,9 +93,13 @@ export async function createDeployment(clients: KubeClients, namespace: string, 
 /** Starts ../shared/tools/k8s-fake-kubelet on one namespace; kill it with the returned function. */
 export function startFakeKubelet(namespace: string, startMs = 300, stopMs = 200): () => void {
   const script = `${sharedDir()}/tools/k8s-fake-kubelet`;
-  const child: ChildProcess = spawn(process.execPath, [script, '--start-ms', String(startMs), '--stop-ms', String(stopMs), '--namespace', namespace, '--poll-ms', '100'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [script, '--start-ms', String(startMs), '--stop-ms', String(stopMs), '--namespace', namespace, '--poll-ms', '100'],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return () => void child.kill('SIGKILL');
 }
 

@@ -5,7 +5,19 @@
 // node_modules. Tagged by a hash of its inputs, so a re-run reuses it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +34,11 @@ function filesUnder(dir: string): string[] {
 
 /** The top-level packages (node_modules/<name> or node_modules/@scope/<name>) the agent needs at run time. */
 function productionPackages(): string[] {
-  const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const top = new Set<string>();
   for (const line of listed.split('\n')) {
     const relative = line.startsWith(repo) ? line.slice(repo.length) : '';
@@ -72,11 +88,19 @@ export function buildAgentImage(): string {
       copyFileSync(file, target);
     }
     const app = join(root, 'app');
-    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(app, 'dist')], { cwd: repo, stdio: 'inherit' });
-    execFileSync(process.execPath, [join(repo, 'scripts/build-dashboard.mjs'), join(app, 'dist/dashboard')], { cwd: repo, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(app, 'dist')],
+      { cwd: repo, stdio: 'inherit' },
+    );
+    execFileSync(process.execPath, [join(repo, 'scripts/build-dashboard.mjs'), join(app, 'dist/dashboard')], {
+      cwd: repo,
+      stdio: 'inherit',
+    });
     cpSync(join(repo, 'bin'), join(app, 'bin'), { recursive: true });
     copyFileSync(join(repo, 'package.json'), join(app, 'package.json'));
-    for (const pkg of packages) if (existsSync(join(repo, pkg))) cpSync(join(repo, pkg), join(app, pkg), { recursive: true, dereference: true });
+    for (const pkg of packages)
+      if (existsSync(join(repo, pkg))) cpSync(join(repo, pkg), join(app, pkg), { recursive: true, dereference: true });
     writeFileSync(
       join(context, 'Dockerfile'),
       [
@@ -91,10 +115,16 @@ export function buildAgentImage(): string {
         '',
       ].join('\n'),
     );
-    const built = spawnSync('docker', ['build', '-q', '-t', image, '--label', 'io.microscale.test=agent-image', context], { encoding: 'utf8' });
+    const built = spawnSync('docker', ['build', '-q', '-t', image, '--label', 'io.microscale.test=agent-image', context], {
+      encoding: 'utf8',
+    });
     if (built.status !== 0) throw new Error(`docker build of ${image} failed: ${built.stderr}`);
     // Earlier builds of this test image (other sources) are of no more use: remove them (never others' images).
-    const older = execFileSync('docker', ['images', '--filter', 'label=io.microscale.test=agent-image', '--format', '{{.Repository}}:{{.Tag}}'], { encoding: 'utf8' })
+    const older = execFileSync(
+      'docker',
+      ['images', '--filter', 'label=io.microscale.test=agent-image', '--format', '{{.Repository}}:{{.Tag}}'],
+      { encoding: 'utf8' },
+    )
       .split('\n')
       .filter((ref) => ref.startsWith(`${AGENT_IMAGE_REPO}:`) && ref !== image);
     if (older.length > 0) spawnSync('docker', ['rmi', ...older], { stdio: 'ignore' });

@@ -21,9 +21,20 @@ export const swarmCheck: ServiceCheck = {
 export async function removeServices(filter: { label?: string[]; name?: string[] }): Promise<void> {
   const docker = new Docker();
   const found = await docker.listServices({ filters: filter });
-  await Promise.all(found.map((s) => docker.getService(s.ID ?? '').remove().catch(() => undefined)));
+  await Promise.all(
+    found.map((s) =>
+      docker
+        .getService(s.ID ?? '')
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }
 
-export const swarmService = (name: string, options: SwarmServiceOptions): EngineService<SwarmServiceOptions> => ({ name, stopGracePeriodMs: 1000, options });
+export const swarmService = (name: string, options: SwarmServiceOptions): EngineService<SwarmServiceOptions> => ({
+  name,
+  stopGracePeriodMs: 1000,
+  options,
+});
 
 export const sleeper: SwarmServiceOptions = { image: 'busybox:latest', command: ['sleep', '3600'] };

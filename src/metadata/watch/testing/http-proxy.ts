@@ -48,10 +48,13 @@ export class RegistryProxy {
       return;
     }
     const [host, port] = this.target.split(':');
-    const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: this.target } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = request(
+      { host, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, host: this.target } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on('error', () => {
       res.writeHead(502);
       res.end();

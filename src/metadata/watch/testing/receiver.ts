@@ -43,7 +43,14 @@ export class WebhookReceiver {
         const given = Buffer.from(String(req.headers['x-hub-signature-256'] ?? ''));
         const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
         const reply = () => {
-          if (this.status >= 200 && this.status < 300) this.received.push({ body, json: JSON.parse(body) as Record<string, unknown>, headers: req.headers, signatureValid, atMs: Date.now() });
+          if (this.status >= 200 && this.status < 300)
+            this.received.push({
+              body,
+              json: JSON.parse(body) as Record<string, unknown>,
+              headers: req.headers,
+              signatureValid,
+              atMs: Date.now(),
+            });
           res.writeHead(this.status);
           res.end();
         };
