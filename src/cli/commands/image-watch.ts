@@ -6,13 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Command } from 'commander';
 import { Hono } from 'hono';
+import { allowedHostsGuard, requestBodyLimit, securityHeaders } from '../../api/guards.js';
 import { imageRoutes } from '../../api/images.js';
-import { parseListen } from '../../api/server.js';
+import { KEEP_ALIVE_TIMEOUT_MS, parseListen } from '../../api/server.js';
 import { parseDurationMs } from '../../config/duration.js';
 import { imagesSchema } from '../../config/images.js';
 import { formatIssues } from '../../config/issues.js';
 import { createLogger } from '../../log/logger.js';
-import { createImageWatch } from '../../metadata/watch/service.js';
+import { createImageWatch, type ImageWatch } from '../../metadata/watch/service.js';
 import { UsageError } from '../exit.js';
 
 export const WEBHOOK_SECRET_ENV = 'MICROSCALE_WEBHOOK_SECRET';
@@ -54,9 +55,18 @@ function configFrom(refs: string[], flags: WatchFlags, env: NodeJS.ProcessEnv) {
   return parsed.data;
 }
 
+/** The watcher's routes behind the agent API's own guards: headers, the Host allow-list (loopback names and IPs), the body limit. */
+export function watchApiApp(watch: ImageWatch): Hono {
+  const app = new Hono();
+  app.use('*', securityHeaders(), allowedHostsGuard([]), requestBodyLimit());
+  imageRoutes(watch)(app);
+  return app;
+}
+
 async function listen(app: Hono, address: string): Promise<{ url: string; close: () => void }> {
   const { host, port } = parseListen(address);
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, resolve);
@@ -95,9 +105,7 @@ export function registerImageWatch(image: Command): void {
       const watch = createImageWatch(config, { log });
       let server: { url: string; close: () => void } | undefined;
       if (flags.listen) {
-        const app = new Hono();
-        imageRoutes(watch)(app);
-        server = await listen(app, flags.listen);
+        server = await listen(watchApiApp(watch), flags.listen);
         watch.linkBase = server.url;
         console.error(`image watch API on ${server.url}`);
       }
