@@ -191,7 +191,13 @@ export class ContainerCache {
       if (existing && LIVE_STATES.has(existing.state) && !LIVE_STATES.has(info.State))
         for (const listener of this.listeners) listener(entry, 'die', existing.state);
     }
-    for (const [id, entry] of this.entries) if (!seen.has(id) && entry.updatedMs < startedMs) this.entries.delete(id);
+    for (const [id, entry] of this.entries) {
+      if (seen.has(id) || entry.updatedMs >= startedMs) continue;
+      this.entries.delete(id);
+      // Exited and already removed while the stream missed both: its exit still frees a place (a prepared start waits on it).
+      if (LIVE_STATES.has(entry.state) && entry.state !== 'created')
+        for (const listener of this.listeners) listener({ ...entry, state: 'exited' }, 'die', entry.state);
+    }
     this.lastListMs = startedMs;
     if (startedMs >= this.relistAtMs) this.relistAtMs = Number.POSITIVE_INFINITY;
   }
