@@ -294,10 +294,19 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
         await eventually(async () => (await replicas('orders-consumer')) > before, 30_000, 100),
         `nobody scaled orders-consumer up after the leader was killed (still ${before})`,
       );
-      const actedAtMs = Date.now();
+      // "Acts" is the standby's first acting decision (its own log): when orders-consumer then grows also
+      // depends on how long the reports pods it pre-empts take to terminate, which is the pool's rule, not HA.
+      const firstActing = [...agentLogs(namespace)]
+        .filter(([container]) => !leaderContainer.Id.startsWith(container))
+        .flatMap(([, lines]) =>
+          lines.filter((l) => l.event === 'decision' && l.dryRun === false && l.time >= killedAtMs).map((l) => l.time),
+        );
+      const actedAtMs = Math.min(...firstActing, Date.now());
       const newLeader = holders.at(-1)?.holder ?? '';
+      // Filled again once the pre-empted pods are gone: a deleted pod holds its place until the kubelet has
+      // torn it down, which took 45 s and more on this shared node under load (a rule of the pool, not HA).
       assert.ok(
-        await eventually(filled, 30_000, 250),
+        await eventually(filled, 90_000, 250),
         `after the failover the pool is not filled: orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')}`,
       );
       assert.notEqual(newLeader, leader, 'the Lease still names the killed leader');
@@ -345,7 +354,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
       const turns = acting.map((d) => d.identity).filter((identity, i, all) => i === 0 || all[i - 1] !== identity);
       assert.deepEqual(turns, [leader, newLeader], `acting decisions changed hands ${turns.length - 1} times: ${turns.join(' -> ')}`);
       console.error(
-        `# in-cluster HA: leader container killed -> new leader scaled orders-consumer: ${actedAtMs - killedAtMs} ms; ${acting.length} acting decisions, all by the Lease holder; Lease holders: ${holders.map((h) => h.holder).join(' -> ')}`,
+        `# in-cluster HA: leader container killed -> first acting decision of the standby: ${actedAtMs - killedAtMs} ms; ${acting.length} acting decisions, all by the Lease holder; Lease holders: ${holders.map((h) => h.holder).join(' -> ')}`,
       );
     },
   );
