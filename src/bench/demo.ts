@@ -14,6 +14,7 @@ import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
 import { randomInt, seededRandom } from '../util/random.js';
+import { removeAll } from './docker.js';
 import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
 
@@ -77,18 +78,6 @@ class EventLog {
   close(): void {
     (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
   }
-}
-
-async function removePool(docker: Docker, pool: string): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(
-    found.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
 }
 
 async function startFloorMs(docker: Docker, pool: string): Promise<number> {
@@ -188,7 +177,7 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
     await agent.stop();
     log.close();
     http?.server.close();
-    await removePool(docker, pool);
+    await removeAll(docker, pool);
   }
 }
 

@@ -71,7 +71,7 @@ function row(metric: string, ours: readonly number[], baselineName: string, base
   };
 }
 
-async function removeAll(docker: Docker, pool: string): Promise<void> {
+export async function removeAll(docker: Docker, pool: string): Promise<void> {
   const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
   await Promise.all(
     found.map((c) =>

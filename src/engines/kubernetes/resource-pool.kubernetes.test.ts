@@ -53,7 +53,8 @@ describe('a pool in resources on the real node', () => {
     );
 
   it('P1 pre-empts as many P2 pods as its bigger pods need, and no pod that would not fit is ever created', async (t) => {
-    if (!ns || !(await needNode(t))) return;
+    if (!(await needNode(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const namespace = ns.name;
     // The witness: every pod that exists (Pending, Running or Terminating) holds its requests.
     const pods = new ListWatch<V1Pod>(
@@ -138,7 +139,8 @@ describe('a pool in resources on the real node', () => {
   });
 
   it('refuses a workload that requests none of a resource the pool counts, naming it and the fix', async (t) => {
-    if (!ns || !(await needNode(t))) return;
+    if (!(await needNode(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const config = parseConfig({
       engine: { kind: 'kubernetes', namespace: ns.name },
       capacity: { cpu: '1', memory: '1Gi' },
@@ -157,7 +159,8 @@ describe('a pool in resources on the real node', () => {
   });
 
   it("capacity auto is the node's allocatable minus what other pods request, not counting the services' own", async (t) => {
-    if (!ns || !(await needNode(t))) return;
+    if (!(await needNode(t))) return;
+    assert.ok(ns, 'the namespace from before() is missing');
     const namespace = ns.name;
     const config = parseConfig({
       engine: { kind: 'kubernetes', namespace },
