@@ -21,7 +21,8 @@ describe('images only in the local Docker Engine', { timeout: 120_000 }, () => {
     // A registry host nobody listens on: the image can only be found in the engine.
     name = `127.0.0.1:${await freePort()}/local/only:v1`;
     const dockerfile = 'FROM busybox:latest\nLABEL org.opencontainers.image.title=local-only io.microscale.priority=3\n';
-    const built = spawnSync('docker', ['build', '-q', '--label', 'microscale.test=metadata', '-t', name, '-'], {
+    // --no-cache: never reuse (or hand to another build) an image some other test may be removing.
+    const built = spawnSync('docker', ['build', '--no-cache', '-q', '--label', 'microscale.test=metadata', '-t', name, '-'], {
       input: dockerfile,
       encoding: 'utf8',
     });

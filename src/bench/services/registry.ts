@@ -136,8 +136,11 @@ export async function buildAndPush(
 ): Promise<string> {
   const image = `${registry.host}/${name}`;
   const labelLines = Object.entries(labels).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+  // --no-cache: the legacy builder would reuse any earlier image with the same steps (same labels), also one
+  // another test or process is removing with `docker rmi` at that moment; the build then fails with "failed
+  // to get digest sha256:...: no such file or directory". Without the cache every build has images of its own.
   await docker(
-    ['build', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'],
+    ['build', '--no-cache', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'],
     registry,
     ['FROM busybox:latest', ...labelLines, ''].join('\n'),
   );
