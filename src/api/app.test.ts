@@ -88,6 +88,18 @@ describe('GET /api/state', () => {
     assert.equal(reports.metricValue, null);
     assert.equal(orders.running + orders.starting + reports.running + reports.starting, 9);
   });
+  it("keeps each service's JSON keys (a public contract: the dashboard and scripts read them)", async () => {
+    const { call, source, tickAt, startMs } = setup();
+    source.value = 120;
+    await tickAt(startMs);
+    const state = (await (await call('/api/state')).json()) as AgentState;
+    // The keys as main served them before the service type was derived from the schema (issue 14), in order.
+    const keys = ['name', 'priority', 'min', 'max', 'target', 'targetValue', 'metricSource', 'metricValue', 'arrivalsSource'];
+    keys.push('arrivalRate', 'desired', 'running', 'starting', 'stopping', 'stale', 'nodes', 'problem', 'size', 'estimates', 'reason');
+    for (const service of state.services) assert.deepEqual(Object.keys(service), keys, service.name);
+    assert.deepEqual(state.services[0]?.target, { kind: 'queueLength', queueLength: 50 });
+    assert.deepEqual(state.services[1]?.target, { kind: 'remainder' });
+  });
 });
 
 describe('GET /api/history', () => {

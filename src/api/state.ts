@@ -1,14 +1,17 @@
 // What GET /api/state and GET /api/history return: a summary of the config and the latest tick, and
 // the recent ticks from the agent's ring. Plain functions of the agent, so they are easy to test.
 import type { Agent } from '../agent/agent.js';
-import type { TickRecord } from '../agent/records.js';
+import type { ServiceTick, TickRecord } from '../agent/records.js';
 import { summarize } from '../config/parse.js';
 import type { CapacityConfig } from '../config/schema.js';
 import { inDisplayUnits, type Resources } from '../core/resources.js';
 import type { PoolUsage, ServiceEstimates, ServicePolicy, TargetSpec } from '../core/types.js';
 
+/** The policy fields GET /api/state shows of each service, as the config has them. */
+const POLICY_KEYS = ['name', 'priority', 'min', 'max', 'target'] as const;
+
 /** One service in GET /api/state: its policy's public fields, then what the last tick saw. */
-export interface ServiceState extends Pick<ServicePolicy, 'name' | 'priority' | 'min' | 'max' | 'target'> {
+export interface ServiceState extends Pick<ServicePolicy, (typeof POLICY_KEYS)[number]> {
   /** The target as one number where it has one (queueLength, perContainer); null otherwise. */
   readonly targetValue: number | null;
   readonly metricSource: string | null;
@@ -92,26 +95,12 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
   const services = config.services.map((service): ServiceState => {
     const seen = byName.get(service.name);
     return {
-      name: service.name,
-      priority: service.priority,
-      min: service.min,
-      max: service.max,
-      target: service.target,
+      ...(Object.fromEntries(POLICY_KEYS.map((key) => [key, service[key]])) as Pick<ServicePolicy, (typeof POLICY_KEYS)[number]>),
       targetValue: targetValue(service.target),
       metricSource: service.metric?.source ?? null,
       metricValue: seen?.demand ?? null,
       arrivalsSource: service.arrivals?.source ?? null,
-      arrivalRate: seen?.arrivalRate ?? null,
-      desired: seen?.desired ?? null,
-      running: seen?.running ?? 0,
-      starting: seen?.starting ?? 0,
-      stopping: seen?.stopping ?? 0,
-      stale: seen?.stale ?? false,
-      nodes: seen?.nodes ?? null,
-      problem: seen?.problem ?? null,
-      size: seen?.size ? inDisplay(seen.size) : null,
-      estimates: seen?.estimates ?? null,
-      reason: seen?.reason ?? null,
+      ...tickFields(seen),
     };
   });
   return {
@@ -128,6 +117,33 @@ export function buildState(agent: Agent, ready: boolean): AgentState {
     engineError: tick?.engineError ?? null,
     services: [...services].sort((a, b) => a.priority - b.priority || a.name.localeCompare(b.name)),
   };
+}
+
+/** What the last tick saw of a service, under the same names, in the JSON's order: what shows before a tick has seen it. */
+const UNSEEN = {
+  arrivalRate: null,
+  desired: null,
+  running: 0,
+  starting: 0,
+  stopping: 0,
+  stale: false,
+  nodes: null,
+  problem: null,
+  size: null,
+  estimates: null,
+  reason: null,
+} satisfies Partial<ServiceState>;
+type TickKey = keyof typeof UNSEEN;
+
+/** Compiles only while each field the tick has is what /api/state shows (size aside: it is converted to display units). */
+type Shown<T extends { [K in Exclude<TickKey, 'size'>]: NonNullable<ServiceTick[K]> extends ServiceState[K] ? unknown : never }> = T;
+type _TickFieldsShownAsTheyAre = Shown<Record<Exclude<TickKey, 'size'>, unknown>>;
+
+function tickFields(seen: ServiceTick | undefined): Pick<ServiceState, TickKey> {
+  const fields: Record<string, unknown> = { ...UNSEEN };
+  for (const key of Object.keys(UNSEEN) as TickKey[]) fields[key] = seen?.[key] ?? UNSEEN[key];
+  fields.size = seen?.size ? inDisplay(seen.size) : null;
+  return fields as Pick<ServiceState, TickKey>;
 }
 
 const unitOf = (resource: string): ResourceState['unit'] => (resource === 'cpu' ? 'cores' : resource === 'memory' ? 'bytes' : 'units');

@@ -13,11 +13,14 @@ import { checkPool, defaultMax, describeCapacity, sizeOf } from './pool.js';
 import { readYaml, type YamlSource } from './yaml.js';
 import {
   baseServiceShape,
+  RESOLVED_KEYS,
   topLevelSchema,
+  type ResolvedKeys,
   type CapacityConfig,
   type MetricConfig,
   type MicroscaleConfig,
   type ServiceConfig,
+  type ServiceFields,
 } from './schema.js';
 
 /** What the parser needs to know of a source or engine kind: its name and the schema of its block. */
@@ -120,7 +123,7 @@ function parseService(
     parseMetric(field(raw, 'arrivals'), `${path}.arrivals`, context);
     return undefined;
   }
-  const data = result.data as z.infer<z.ZodObject<typeof baseServiceShape>> & Record<string, unknown>;
+  const data = result.data as ServiceFields & Record<string, unknown>;
   const before = problems.length;
   const metric = parseMetric(data.metric, `${path}.metric`, context);
   const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, context);
@@ -137,19 +140,18 @@ function parseService(
     problems.push(`${path}.metric: a remainder service takes what the pool has left and reads no metric; remove it or give a target`);
   }
   if (problems.length > before) return undefined;
-  const engineOptions: Record<string, unknown> = {};
-  for (const key of engineKeys) if (data[key] !== undefined) engineOptions[key] = data[key];
+  const pick = (keys: readonly string[]) =>
+    Object.fromEntries(keys.filter((key) => data[key] !== undefined).map((key) => [key, data[key]]));
+  // The schema's own fields pass as they are (name, priority, min, target, tolerance, onMetricError); the
+  // resolved ones (RESOLVED_KEYS) are replaced by what they resolve to.
+  const resolved: readonly string[] = RESOLVED_KEYS;
+  const fields = pick(Object.keys(baseServiceShape).filter((key) => !resolved.includes(key))) as Omit<ServiceFields, ResolvedKeys>;
   return {
-    name: data.name,
-    priority: data.priority,
-    min: data.min,
+    ...fields,
     max,
-    target: data.target,
-    tolerance: data.tolerance,
     pid: data.controller,
     metric,
     arrivals,
-    onMetricError: data.onMetricError === 'hold' ? { kind: 'hold' } : { kind: 'fallback', count: data.onMetricError.fallback },
     stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
     ...(data.stopGracePeriod !== undefined
       ? { stopGracePeriodFrom: 'service' as const }
@@ -157,7 +159,7 @@ function parseService(
         ? { stopGracePeriodFrom: 'top-level' as const }
         : {}),
     ...(size ? { size } : {}),
-    engineOptions,
+    engineOptions: pick(engineKeys),
   };
 }
 

@@ -134,9 +134,14 @@ const pidTuningSchema = z
     }),
   );
 
-const onMetricErrorSchema = z.union([z.literal('hold'), z.object({ fallback: containerCount(0) }).strict()], {
-  errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
-});
+const onMetricErrorSchema = z
+  .union([z.literal('hold'), z.object({ fallback: containerCount(0) }).strict()], {
+    errorMap: () => ({ message: 'expected hold or {fallback: N}' }),
+  })
+  .transform((value) => (value === 'hold' ? { kind: 'hold' as const } : { kind: 'fallback' as const, count: value.fallback }));
+
+/** What a service does when its metric cannot be read: hold its count, or go to a fixed count. */
+export type OnMetricError = Readonly<z.output<typeof onMetricErrorSchema>>;
 
 /** Keys every service has, whatever the engine. */
 export const baseServiceShape = {
@@ -218,25 +223,45 @@ export const topLevelSchema = z
   })
   .strict();
 
-export type OnMetricError = { readonly kind: 'hold' } | { readonly kind: 'fallback'; readonly count: number };
-
 /** A metric block after validation: `source` plus the kind's own typed keys. */
 export type MetricConfig = { readonly source: string } & Readonly<Record<string, unknown>>;
 
-/** One service as the agent runs it: the core's policy (name, priority, min, max, target, tolerance, pid) and the rest. */
-export interface ServiceConfig extends ServicePolicy {
-  readonly metric: MetricConfig | undefined;
-  /** Where the arrival rate (messages/s) comes from; on queueLength targets (with a ratePerContainer) and sla targets. */
-  readonly arrivals: MetricConfig | undefined;
-  readonly onMetricError: OnMetricError;
-  readonly stopGracePeriodMs: number;
-  /** Where stopGracePeriodMs came from: the service's own key, the top-level key; absent: the default (10 s). */
-  readonly stopGracePeriodFrom?: 'service' | 'top-level';
-  /** What one container takes (`cpu:`/`memory:` keys, base units), when given. */
-  readonly size?: Resources;
-  /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
-  readonly engineOptions: Readonly<Record<string, unknown>>;
-}
+/** A service block as the schema reads it (defaults filled in, targets and controller tuning in the core's types). */
+export type ServiceFields = z.output<z.ZodObject<typeof baseServiceShape>>;
+
+/**
+ * The keys the parser resolves against the rest of the file (parse.ts): `max` (by default what the pool
+ * holds), `controller` (the core's `pid`), `metric` and `arrivals` (checked by their source kind),
+ * `stopGracePeriod` (else the top-level one), `cpu` and `memory` (one `size`), and `labelsFrom` (read
+ * before validation, metadata/policy.ts).
+ */
+export const RESOLVED_KEYS = ['max', 'controller', 'metric', 'arrivals', 'stopGracePeriod', 'cpu', 'memory', 'labelsFrom'] as const;
+export type ResolvedKeys = (typeof RESOLVED_KEYS)[number];
+
+/** Compiles only if T carries the core's policy: the agent and the simulator hand a service to the core as it is. */
+type CarriesPolicy<T extends ServicePolicy> = T;
+
+/**
+ * One service as the agent runs it: the schema's fields as they are (name, priority, min, target, tolerance,
+ * onMetricError), and the resolved ones; together the core's policy (name, priority, min, max, target,
+ * tolerance, pid) and the rest. Derived from `baseServiceShape`, so a field is declared once, in the schema.
+ */
+export type ServiceConfig = CarriesPolicy<
+  Readonly<Omit<ServiceFields, ResolvedKeys>> & {
+    readonly max: number;
+    readonly pid: ServiceFields['controller'];
+    readonly metric: MetricConfig | undefined;
+    /** Where the arrival rate (messages/s) comes from; on queueLength targets (with a ratePerContainer) and sla targets. */
+    readonly arrivals: MetricConfig | undefined;
+    readonly stopGracePeriodMs: number;
+    /** Where stopGracePeriodMs came from: the service's own key, the top-level key; absent: the default (10 s). */
+    readonly stopGracePeriodFrom?: 'service' | 'top-level';
+    /** What one container takes (`cpu:`/`memory:` keys, base units), when given. */
+    readonly size?: Resources;
+    /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
+    readonly engineOptions: Readonly<Record<string, unknown>>;
+  }
+>;
 
 export interface MicroscaleConfig {
   readonly engine: { readonly kind: string } & Readonly<Record<string, unknown>>;
