@@ -1,11 +1,13 @@
 // `bench faults`: the fault-injection figures of issue 17 (src/faults/scenarios.ts), each beside the
 // bound it must meet: kill -9 of `microscale run` at 12 points of a pre-emption and its release (6 with
-// --quick), dockerd stopped 15 s (a private dockerd), Redis down 20 s. Needs the Docker Engine, root
-// and unshare (private dockerd), and redis-server; a missing one is skipped and said so.
+// --quick), dockerd stopped 15 s (a private dockerd), a container stuck in removal (chattr +i on its
+// layer), Redis down 20 s. Needs the Docker Engine, root and unshare (private dockerd), chattr, and
+// redis-server; a missing one is skipped and said so.
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 import { PrivateDockerd } from '../faults/private-dockerd.js';
 import { dockerdOutage, killDuringScaling, sourceOutage } from '../faults/scenarios.js';
+import { stuckRemoval, stuckRemovalUnavailable } from '../faults/stuck-removal.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const KILL_POINTS_MS = [0, 60, 150, 300, 450, 600, 800, 1000, 1150, 1300, 1600, 2000];
@@ -109,6 +111,31 @@ export const faultsBenchmark: Benchmark = {
       notes.push(
         'dockerd outage: skipped, needs the Docker Engine, root, unshare and dockerd (a private dockerd is stopped, never the shared one)',
       );
+    }
+    const stuckWhy = dockerUp ? await stuckRemovalUnavailable() : 'no Docker Engine';
+    if (stuckWhy === undefined) {
+      const stuck = await stuckRemoval(5000);
+      const held = stuck.heldWhileStuck;
+      rows.push({
+        fault: `removal stuck ${(stuck.stuckMs / 1000).toFixed(1)}s (chattr +i): counted`,
+        figure: `daemon: ${stuck.stuckState}; engine: ${held.running} running, ${held.starting} starting, ${held.stopping} stopping; replaced meanwhile: ${stuck.replacedWhileStuck ? 'yes' : 'no'}`,
+        bound: 'holds no place, replaced',
+        met: held.running + held.starting + held.stopping === 0 && stuck.replacedWhileStuck ? 'yes' : 'NO',
+      });
+      rows.push({
+        fault: 'removal stuck: retried until gone',
+        figure:
+          stuck.goneAfterReleaseMs === null
+            ? 'never removed'
+            : `${stuck.failures} failed tries; gone ${stuck.goneAfterReleaseMs}ms after the release; ${stuck.failedLines} failed, ${stuck.recoveredLines} recovered line`,
+        bound: 'retried (>= 2 tries), 1 + 1 lines',
+        met:
+          stuck.goneAfterReleaseMs !== null && (stuck.failures ?? 0) >= 2 && stuck.failedLines === 1 && stuck.recoveredLines === 1
+            ? 'yes'
+            : 'NO',
+      });
+    } else {
+      notes.push(`stuck removal: skipped, ${stuckWhy}`);
     }
     if (existsSync('/usr/bin/redis-server')) {
       const source = await sourceOutage(20_000);

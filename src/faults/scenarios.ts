@@ -7,7 +7,7 @@
 //   (SIGTERM: it kills its containers and exits) and started again after `downMs`.
 // - sourceOutage: a throwaway redis-server feeding P1 is killed and started again after `downMs`.
 import { createServer } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -59,6 +59,23 @@ function capturingLog() {
   return { log, lines, count: (event: string) => lines.filter((l) => l.event === event).length };
 }
 
+/**
+ * MICROSCALE_FAULT_TRACE=FILE: for each kill point, one JSON line with the restarted agent's log (debug)
+ * and the pool samples around its first tick (ms from it), for finding out why a point is slow.
+ */
+const TRACE_FILE = process.env.MICROSCALE_FAULT_TRACE;
+
+async function traceTrial(
+  file: string,
+  trial: { killAfterMs: number; firstTickMs: number; convergedMs: number | null; expected: object; lines: unknown[]; watch: PoolWatch },
+): Promise<void> {
+  const { watch, ...rest } = trial;
+  const samples = watch.samples
+    .filter((s) => Math.abs(s.atMs - trial.firstTickMs) < 5000)
+    .map((s) => ({ ms: s.atMs - trial.firstTickMs, running: Object.fromEntries(s.running), all: s.all }));
+  await appendFile(file, `${JSON.stringify({ ...rest, samples })}\n`);
+}
+
 export interface KillTrial {
   /** SIGKILL this long after the push that started the change. */
   readonly killAfterMs: number;
@@ -99,6 +116,7 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
     capacity,
     interval: `${INTERVAL_MS}ms`,
     stateFile: join(dir, 'state.json'),
+    ...(TRACE_FILE ? { logLevel: 'debug' } : {}),
     services: [
       { name: 'urgent', priority: 1, metric: { source: 'push', maxAge: 'off' }, target: 'direct', max: capacity, ...SLEEPER },
       { name: 'background', priority: 2, target: 'remainder', ...SLEEPER },
@@ -146,6 +164,7 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
       const last = watch.samples.at(-1);
       const running = (service: string): number => last?.running.get(service) ?? 0;
       const convergedMs = converged ? Math.max(0, converged.atMs - firstTickMs) : null;
+      if (TRACE_FILE) await traceTrial(TRACE_FILE, { killAfterMs, firstTickMs, convergedMs, expected, lines: agent.lines, watch });
       trials.push({
         killAfterMs,
         change: `urgent ${from}->${urgent}`,

@@ -9,7 +9,8 @@
 // on was left by an agent that died between create and start. observe() starts it at once when its
 // service wants it (no target known yet counts as wanting it: the agent that created it did; a plan that
 // wants fewer stops it on the next apply), else removes it at once; a prepared one another run left is
-// removed at once (the plan prepares its own). Exited, dead and "removal in progress" containers are
+// handed to the prepared starts, so the next plan re-assigns it (or starts it at once when it has room)
+// like one of its own, and removes it only when it wants none. Exited, dead and "removal in progress" containers are
 // removed, and a removal that fails (a 409 included) is retried with backoff and reported as an incident.
 //
 // Outages: any call that cannot reach the daemon marks it down (cache.ts): the events stream is
@@ -60,6 +61,8 @@ export class DockerEngine implements Engine {
   private readonly targets = new Map<string, number>();
   /** Containers being removed that were not running when asked (created, exited): they hold no place meanwhile. */
   private readonly removalOnly = new Set<string>();
+  /** Containers being stopped whose exit the prepared starts have counted already (see countExit). */
+  private readonly exitsCounted = new Set<string>();
   /** Removals that failed: when to try again. */
   private readonly removeRetries = new Map<string, { attempts: number; nextAtMs: number }>();
   private readonly incidents: Incidents;
@@ -90,7 +93,7 @@ export class DockerEngine implements Engine {
       this.log,
     );
     this.cache.onEvent((entry, action, stateBefore) => {
-      if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.prepared.exited();
+      if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.countExit(entry.id);
     });
     this.node = config.host && !config.host.startsWith('unix://') ? new URL(config.host.replace(/^tcp:/, 'http:')).hostname : hostname();
   }
@@ -126,6 +129,17 @@ export class DockerEngine implements Engine {
       (id) => this.prepared.isStartRequested(id),
       (service) => this.prepared.creatingFor(service),
     );
+  }
+
+  /**
+   * A container that held a place has exited: the prepared starts waiting for room count it, once,
+   * whichever tells first: its `die` event or the stop of ours that saw it exit (a `die` can be missed:
+   * it came before a restarted agent's events stream, and Docker's list still showed it running).
+   */
+  private countExit(id: string): void {
+    if (this.exitsCounted.has(id)) return;
+    if (this.stopping.has(id)) this.exitsCounted.add(id); // forgotten once it is removed
+    this.prepared.exited();
   }
 
   /** Whether a container that just died was holding a place in the pool (so its exit frees one). */
@@ -202,7 +216,9 @@ export class DockerEngine implements Engine {
     const keep = Math.max(target, Math.min(current, target + waiting));
     if (keep > current || waiting > 0) await this.ensureImage(service);
     if (keep > current) {
-      for (let i = current; i < keep; i++) this.queue.push(name, (created) => this.startOne(name, created));
+      // Prepared containers of the last plan (or left by an earlier run) start first: they exist already.
+      const reused = this.prepared.startNow(name, keep - current, previous);
+      for (let i = current + reused; i < keep; i++) this.queue.push(name, (created) => this.startOne(name, created));
     } else if (keep < current) {
       const excess = current - keep - this.queue.cancel(name, current - keep);
       for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess))
@@ -256,7 +272,7 @@ export class DockerEngine implements Engine {
   /**
    * `created` containers nobody is starting (their agent died between create and start): started when
    * the service wants them, removed when it has more than its target; prepared ones another run left
-   * are removed (they wait for room this plan knows nothing of). Skips a service while a create of ours
+   * go to the next plan (PreparedStarts.adopt), which starts, keeps or removes them. Skips a service while a create of ours
    * is in flight, as its container may be listed before the create answers with its id.
    */
   private adopt(): void {
@@ -268,10 +284,10 @@ export class DockerEngine implements Engine {
         continue;
       if (entry.prepared) {
         this.log.info(
-          { event: 'docker-orphan-removed', service: entry.service, container: entry.id.slice(0, 12) },
-          `removing prepared container ${entry.id.slice(0, 12)} of ${entry.service}: left by an earlier agent`,
+          { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12), prepared: true },
+          `adopting prepared container ${entry.id.slice(0, 12)} of ${entry.service}, left by an earlier agent: the next plan starts it or removes it`,
         );
-        this.requestStop(entry, 0);
+        this.prepared.adopt(entry.service, entry.id);
         continue;
       }
       orphans.set(entry.service, [...(orphans.get(entry.service) ?? []), entry]);
@@ -325,9 +341,13 @@ export class DockerEngine implements Engine {
     const wasRunning = entry.state === 'running' || entry.state === 'paused' || entry.state === 'restarting';
     const container = entry.id.slice(0, 12);
     if (!wasRunning) this.removalOnly.add(entry.id);
-    const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning)
+    const countable = wasRunning && this.byName.has(entry.service) && !(entry.prepared && !this.prepared.isStartRequested(entry.id));
+    const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning, () => {
+      if (countable) this.countExit(entry.id);
+    })
       .then((how) => {
         this.cache.forget(entry.id);
+        this.exitsCounted.delete(entry.id);
         this.removeRetries.delete(entry.id);
         this.incidents.ok(
           `remove/${entry.id}`,
@@ -378,6 +398,7 @@ export class DockerEngine implements Engine {
       this.requestStop(entry, 0);
     }
     for (const id of this.removeRetries.keys()) if (!this.cache.entries.has(id)) this.removeRetries.delete(id);
+    for (const id of this.exitsCounted) if (!this.cache.entries.has(id) && !this.stopping.has(id)) this.exitsCounted.delete(id);
   }
 
   private hasHealthcheck(service: string): boolean {

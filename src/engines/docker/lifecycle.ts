@@ -40,9 +40,16 @@ function isAlreadyDone(error: unknown): boolean {
 
 /**
  * SIGTERM, wait up to `graceMs` for the container to exit, then remove it (force: SIGKILL if it is still
- * running). Resolves 'exited' or 'killed'.
+ * running). Resolves 'exited' or 'killed'. `onExited` is called once a running container is known to
+ * have exited (before its removal), whether or not its `die` event has been seen.
  */
-export async function stopAndRemove(docker: Docker, id: string, graceMs: number, wasRunning: boolean): Promise<'exited' | 'killed'> {
+export async function stopAndRemove(
+  docker: Docker,
+  id: string,
+  graceMs: number,
+  wasRunning: boolean,
+  onExited: () => void = () => undefined,
+): Promise<'exited' | 'killed'> {
   const container = docker.getContainer(id);
   let exited = !wasRunning;
   if (wasRunning) {
@@ -62,6 +69,7 @@ export async function stopAndRemove(docker: Docker, id: string, graceMs: number,
       if (!isAlreadyDone(error)) throw error;
       exited = true;
     }
+    if (exited) onExited();
   }
   try {
     await container.remove({ force: true });
@@ -70,5 +78,6 @@ export async function stopAndRemove(docker: Docker, id: string, graceMs: number,
     // daemon restarted meanwhile, so the caller retries until the container is gone.
     if (statusOf(error) !== 404) throw error;
   }
+  if (wasRunning && !exited) onExited(); // killed by the forced removal
   return exited ? 'exited' : 'killed';
 }

@@ -111,7 +111,7 @@ describe('docker engine: prepared starts on a real daemon', () => {
     }
   });
 
-  it('counts an exited container nowhere, though it is not removed yet, and removes a prepared container another run left', async (t) => {
+  it('counts an exited container nowhere, though it is not removed yet; a prepared container another run left is started by the plan that wants it, not created again, and removed when not wanted', async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const pool = testPool('prep-exited');
     pools.push(pool);
@@ -119,28 +119,40 @@ describe('docker engine: prepared starts on a real daemon', () => {
     const exited = await docker.createContainer({ Image: 'busybox:latest', Cmd: ['true'], Labels: ownedLabels(pool, 'worker') });
     await exited.start();
     await exited.wait();
-    const leftover = await docker.createContainer({
-      Image: 'busybox:latest',
-      Cmd: ['sleep', '3600'],
-      Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
-    });
+    const leftovers = await Promise.all(
+      [1, 2].map(() =>
+        docker.createContainer({
+          Image: 'busybox:latest',
+          Cmd: ['sleep', '3600'],
+          Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+        }),
+      ),
+    );
+    const leftoverIds = new Set(leftovers.map((c) => c.id));
     const engine = dockerEngineFor(pool, [dockerService('worker', sleeper)]);
     try {
       const state = (await engine.observe()).get('worker');
       assert.deepEqual(
         [state?.running, state?.starting, state?.stopping],
         [0, 0, 0],
-        'neither the exited nor the prepared container holds a place',
+        'neither the exited nor the prepared containers hold a place',
       );
-      assert.equal(state?.prepared, 1);
-      // Not this run's: removed at once (adoption), never started.
+      assert.equal(state?.prepared, 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal((await poolContainers(pool)).filter((c) => leftoverIds.has(c.Id)).length, 2, 'adoption alone removes nothing');
+      // The plan wants one: one leftover is started (no create), the other removed, the exited one reaped.
+      await engine.apply([{ name: 'worker', replicas: 1 }]);
       assert.ok(
         await eventually(async () => {
           await engine.observe();
-          return !(await poolContainers(pool)).some((c) => c.Id === leftover.id);
+          const found = await poolContainers(pool);
+          return found.length === 1 && found[0]?.State === 'running';
         }, 30_000),
-        'the leftover prepared container is removed, not started',
+        `one container runs, nothing else is left: ${JSON.stringify((await poolContainers(pool)).map((c) => c.State))}`,
       );
+      const [running] = await poolContainers(pool);
+      assert.ok(running && leftoverIds.has(running.Id), 'the running container is a leftover prepared one, started, not a new one');
+      assert.equal((await engine.observe()).get('worker')?.running, 1);
     } finally {
       await engine.close();
     }

@@ -4,7 +4,9 @@
 // its `needExits`-th exit since that plan (PlanEntry.prepare: the arbiter counts the exits that free
 // nothing and those promised to higher priorities), so a start replaces an exit one for one and the
 // daemon never runs more containers of the pool than before the exit. A new plan re-assigns the prepared
-// containers it still wants and removes the others.
+// containers it still wants (waiting again, or started at once when the plan has room now) and removes
+// the others. A prepared container an earlier run left (the agent was killed) is adopted the same way:
+// up for re-assignment by the next plan, never removed and created again.
 import type Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 
@@ -75,6 +77,38 @@ export class PreparedStarts {
     const previous = this.starts;
     this.starts = [];
     return previous;
+  }
+
+  /**
+   * A prepared container an earlier run left, found by adoption: the next plan re-assigns it (wants it,
+   * or starts it when it has room) like one of its own, or removes it. Never started before a plan.
+   */
+  adopt(service: string, id: string): void {
+    this.mine.add(id);
+    this.starts.push({
+      service,
+      id,
+      needExits: Number.POSITIVE_INFINITY,
+      created: Promise.resolve(id),
+      startRequested: false,
+      cancelled: false,
+    });
+  }
+
+  /**
+   * The plan has room for `count` more of the service now: starts up to that many of the previous
+   * plan's prepared containers at once (cheaper than creating new ones). Returns how many it started.
+   */
+  startNow(service: string, count: number, previous: PreparedStart[]): number {
+    let started = 0;
+    while (started < count) {
+      const index = previous.findIndex((s) => s.service === service && !s.startRequested && !s.cancelled);
+      const start = index >= 0 ? previous.splice(index, 1)[0] : undefined;
+      if (!start) break;
+      this.start(start);
+      started++;
+    }
+    return started;
   }
 
   /** The plan wants `count` prepared starts of the service, the n-th after `afterExits + n` exits: reuse, then create. */
