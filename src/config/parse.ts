@@ -3,31 +3,17 @@
 // A leaf: no I/O, and it knows no engine, source or image by name. The kinds are passed in (the agent's
 // loader, agent/config-loader.ts, passes every registered kind, reads secret files and fills in image labels).
 import { z } from 'zod';
-import type { PidTuning, TargetSpec } from '../core/types.js';
 import { ConfigError } from '../errors.js';
 import { substituteEnv, type ReadSecretFile } from './env.js';
 import { MAX_CONTAINERS } from './fields.js';
-import { closest, formatIssues, showValue, valueAt } from './issues.js';
+import { closest, formatIssues, showValue } from './issues.js';
 import { keysAt } from './keys.js';
-import { checkPool, defaultMax, describeCapacity, sizeOf } from './pool.js';
+import { field, parseService, shown, type KindSchema, type ParseContext } from './parse-service.js';
+import { checkPool, describeCapacity } from './pool.js';
 import { readYaml, type YamlSource } from './yaml.js';
-import {
-  baseServiceShape,
-  RESOLVED_KEYS,
-  topLevelSchema,
-  type ResolvedKeys,
-  type CapacityConfig,
-  type MetricConfig,
-  type MicroscaleConfig,
-  type ServiceConfig,
-  type ServiceFields,
-} from './schema.js';
+import { baseServiceShape, topLevelSchema, type CapacityConfig, type MicroscaleConfig, type ServiceConfig } from './schema.js';
 
-/** What the parser needs to know of a source or engine kind: its name and the schema of its block. */
-export interface KindSchema {
-  readonly kind: string;
-  readonly schema: z.ZodTypeAny;
-}
+export type { KindSchema } from './parse-service.js';
 
 /**
  * What validation needs from outside config/: the kinds a config may name (the engines, with the extra keys
@@ -46,121 +32,6 @@ export interface ConfigContext {
   })[];
   readonly sources: readonly KindSchema[];
   readonly readSecretFile: ReadSecretFile;
-}
-
-/** Where the problems go, which values came from `${ENV}`/`${file:}`, and the source kinds: passed down the parse. */
-interface ParseContext {
-  readonly problems: string[];
-  readonly substituted: ReadonlyMap<string, string>;
-  readonly sources: ConfigContext['sources'];
-}
-
-function shown(value: unknown, path: string, context: ParseContext, key = ''): string {
-  return showValue(value, key, { path, substituted: context.substituted });
-}
-
-function field(raw: unknown, key: string): unknown {
-  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)[key] : undefined;
-}
-
-function parseMetric(raw: unknown, path: string, context: ParseContext): MetricConfig | undefined {
-  if (raw === undefined) return undefined;
-  const { problems, sources } = context;
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.push(`${path}: expected a block like {source: KIND, ...}, got ${shown(raw, path, context)}`);
-    return undefined;
-  }
-  const kindName = field(raw, 'source');
-  const kind = typeof kindName === 'string' ? sources.find((k) => k.kind === kindName) : undefined;
-  if (!kind) {
-    const known = sources.map((k) => k.kind).join(', ');
-    problems.push(`${path}.source: expected one of ${known}, got ${shown(kindName, `${path}.source`, context)}`);
-    return undefined;
-  }
-  const result = kind.schema.safeParse(raw);
-  if (result.success) return result.data as MetricConfig;
-  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(kind.schema, p), context.substituted));
-  return undefined;
-}
-
-/** `arrivals:` is feed-forward for the queue controller, in messages/s: it needs a queue target and a per-container rate. */
-function checkArrivals(data: { target: TargetSpec; controller: PidTuning }, rawTarget: unknown, path: string, context: ParseContext): void {
-  if (data.target.kind === 'sla') return; // the sla controller takes arrivals, and learns the rate per container from them
-  if (data.target.kind !== 'queueLength') {
-    context.problems.push(
-      `${path}.arrivals: only a service with target {queueLength: N} or {sla: ...} takes arrivals (they are feed-forward for the queue controller), got target ${shown(rawTarget, `${path}.target`, context)}; remove arrivals, or use target: {queueLength: N}`,
-    );
-  } else if (data.controller.ratePerContainer === undefined) {
-    context.problems.push(
-      `${path}.controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals`,
-    );
-  }
-}
-
-/** An sla target needs the rate per container, configured or learnt; learning it needs the arrivals. */
-function checkSla(data: { target: TargetSpec; controller: PidTuning; arrivals?: unknown }, path: string, problems: string[]): void {
-  if (data.target.kind !== 'sla' || data.controller.ratePerContainer !== undefined || data.arrivals !== undefined) return;
-  problems.push(
-    `${path}.target: {sla: ...} needs the messages/s one container handles: set controller: {ratePerContainer: N}, or add an arrivals: block (a publish rate) so microscale can learn it from the queue's drain`,
-  );
-}
-
-function parseService(
-  raw: unknown,
-  index: number,
-  serviceSchema: z.ZodObject<z.ZodRawShape>,
-  engineKeys: readonly string[],
-  defaults: { capacity: CapacityConfig; stopGracePeriodMs: number; stopGracePeriodGiven: boolean },
-  context: ParseContext,
-): ServiceConfig | undefined {
-  const path = `services[${index}]`;
-  const { problems } = context;
-  const result = serviceSchema.safeParse(raw);
-  if (!result.success) {
-    problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(serviceSchema, p), context.substituted));
-    // The metric blocks are checked all the same, so a second run of validate finds nothing new.
-    parseMetric(field(raw, 'metric'), `${path}.metric`, context);
-    parseMetric(field(raw, 'arrivals'), `${path}.arrivals`, context);
-    return undefined;
-  }
-  const data = result.data as ServiceFields & Record<string, unknown>;
-  const before = problems.length;
-  const metric = parseMetric(data.metric, `${path}.metric`, context);
-  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, context);
-  const size = sizeOf(data);
-  // Whatever the pool, no service runs more than MAX_CONTAINERS (a pool of 1Ei memory in 1-byte containers).
-  const max = data.max ?? Math.min(defaultMax(defaults.capacity, size), MAX_CONTAINERS);
-  if (data.arrivals !== undefined) checkArrivals(data, valueAt(raw, ['target']), path, context);
-  checkSla(data, path, problems);
-  if (data.min > max) problems.push(`${path}.min: expected min <= max (${max}), got ${data.min}`);
-  if (data.target.kind !== 'remainder' && data.metric === undefined) {
-    problems.push(`${path}.metric: is required for target ${showValue(data.target.kind)}; add a metric block, or use target: remainder`);
-  }
-  if (data.target.kind === 'remainder' && data.metric !== undefined) {
-    problems.push(`${path}.metric: a remainder service takes what the pool has left and reads no metric; remove it or give a target`);
-  }
-  if (problems.length > before) return undefined;
-  const pick = (keys: readonly string[]) =>
-    Object.fromEntries(keys.filter((key) => data[key] !== undefined).map((key) => [key, data[key]]));
-  // The schema's own fields pass as they are (name, priority, min, target, tolerance, onMetricError); the
-  // resolved ones (RESOLVED_KEYS) are replaced by what they resolve to.
-  const resolved: readonly string[] = RESOLVED_KEYS;
-  const fields = pick(Object.keys(baseServiceShape).filter((key) => !resolved.includes(key))) as Omit<ServiceFields, ResolvedKeys>;
-  return {
-    ...fields,
-    max,
-    pid: data.controller,
-    metric,
-    arrivals,
-    stopGracePeriodMs: data.stopGracePeriod ?? defaults.stopGracePeriodMs,
-    ...(data.stopGracePeriod !== undefined
-      ? { stopGracePeriodFrom: 'service' as const }
-      : defaults.stopGracePeriodGiven
-        ? { stopGracePeriodFrom: 'top-level' as const }
-        : {}),
-    ...(size ? { size } : {}),
-    engineOptions: pick(engineKeys),
-  };
 }
 
 /** Checks across services, on whatever parsed: run even when other parts have problems (no rounds). */
