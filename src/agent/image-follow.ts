@@ -8,7 +8,7 @@ import type { MicroscaleConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { canonicalName, parseReference } from '../metadata/reference.js';
 import type { ServiceOrigins } from '../metadata/policy.js';
-import type { ImageChange } from '../metadata/watch/watcher.js';
+import type { ImageChange } from '../metadata/watch/announce.js';
 import type { ImageWatch, PolicyEvent } from '../metadata/watch/service.js';
 import type { Agent } from './agent.js';
 

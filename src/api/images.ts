@@ -11,7 +11,7 @@ import { lintLabels } from '../metadata/lint.js';
 import { diffLabels } from '../metadata/watch/diff.js';
 import type { ImageWatch } from '../metadata/watch/service.js';
 import type { TagState } from '../metadata/watch/store.js';
-import { parseRegistryEvents } from '../metadata/watch/watcher.js';
+import { parseRegistryEvents } from '../metadata/watch/push.js';
 import type { RouteRegistrar } from './app.js';
 
 export const EVENTS_SECRET_HEADER = 'X-Microscale-Secret';

@@ -14,7 +14,7 @@ import { JOURNAL_FILE } from './journal.js';
 import { retryDelayMs, signBody } from './notifier.js';
 import { WatchStore } from './store.js';
 import { compareTags, globMatcher, watchTargets } from './targets.js';
-import { parseRegistryEvents } from './watcher.js';
+import { parseRegistryEvents } from './push.js';
 
 describe('image watch parts', () => {
   it('matches tag patterns and orders versions the semver way', () => {

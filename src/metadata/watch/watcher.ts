@@ -1,10 +1,10 @@
 // The image watcher. Notices a change to a watched tag two ways: a poll (one HEAD per tag per
 // interval, nothing downloaded; tag patterns list the repository's tags, page by page) and a push (the
-// registry's own notifications, POST /api/registry/events), which only says where to look: every change
+// registry's own notifications, POST /api/registry/events; push.ts), which only says where to look: every change
 // is read from the registry (manifest and config, digest-checked) before it is believed. Per registry,
 // a 429's Retry-After is honoured and failures back off exponentially; the rest of a round skips a
 // registry that just failed. A change is journalled with its webhook deliveries in one fsynced write
-// before anything is sent, so a crash between noticing and delivering loses nothing.
+// before anything is sent (announce.ts), so a crash between noticing and delivering loses nothing.
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -13,25 +13,12 @@ import { RegistryError } from '../errors.js';
 import { inspectRegistryImage } from '../image.js';
 import { canonicalName, type ImageReference } from '../reference.js';
 import type { RegistryClient } from '../registry-client.js';
-import { diffLabels, type LabelDiff } from './diff.js';
+import { journalAndSend, type ChangeKind, type ImageChange } from './announce.js';
+import { diffLabels } from './diff.js';
+import { checkRegistryEvents, type RegistryEvent } from './push.js';
 import type { Notifier } from './notifier.js';
 import type { ImageSnapshot, JournalRecord, Via, WatchStore } from './store.js';
 import { compareTags, imageOf, type WatchTarget } from './targets.js';
-
-export type ChangeKind = 'changed' | 'created' | 'deleted';
-
-export interface ImageChange {
-  readonly kind: ChangeKind;
-  /** Canonical tag reference, e.g. 127.0.0.1:5000/demo/app:v2. */
-  readonly key: string;
-  readonly image: string;
-  readonly tag: string;
-  readonly oldDigest: string | null;
-  readonly newDigest: string | null;
-  readonly via: Via;
-  readonly labels: LabelDiff;
-  readonly snapshot: ImageSnapshot | undefined;
-}
 
 export interface TagProblem {
   readonly failure: string;
@@ -274,36 +261,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
 
   /** Journals the new state and its deliveries in one fsynced write, then sends and tells listeners. */
   private announce(change: ImageChange, record: JournalRecord): void {
-    const { store, notifier, log } = this.options;
-    const base = this.options.linkBase?.();
-    const payload = {
-      event: `image.${change.kind}`,
-      image: change.image,
-      tag: change.tag,
-      reference: change.key,
-      oldDigest: change.oldDigest,
-      newDigest: change.newDigest,
-      created: change.snapshot?.created ?? null,
-      labels: change.labels,
-      via: change.via,
-      detectedAt: new Date(this.nowMs()).toISOString(),
-      link: base ? `${base}api/images/${encodeURIComponent(change.key)}` : null,
-    };
-    const deliveries = notifier.deliveriesFor(payload.event, change.key, payload);
-    store.write(
-      record,
-      ...deliveries.map(
-        (d): JournalRecord => ({
-          k: 'delivery',
-          delivery: { id: d.id, target: d.target, event: d.event, reference: d.reference, body: d.body, createdAtMs: d.createdAtMs },
-        }),
-      ),
-    );
-    log.info(
-      { event: 'image-changed', image: change.key, kind: change.kind, from: change.oldDigest, to: change.newDigest, via: change.via },
-      `${change.key} ${change.kind}: ${change.oldDigest ?? '-'} -> ${change.newDigest ?? '-'} (noticed by ${change.via})`,
-    );
-    notifier.send(deliveries.map((d) => store.deliveries.get(d.id) ?? d));
+    journalAndSend(change, record, { ...this.options, nowMs: this.nowMs });
     this.emit('change', change);
   }
 
@@ -336,84 +294,16 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     );
   }
 
-  /**
-   * docker-registry sends a tagged manifest's push event before it moves the tag (the tag link is written
-   * after the manifest is stored), so a read right away can still see the old digest. When the event names
-   * a tag and a digest, the tag is read again, every 25 ms for up to 3 s, until it shows that digest. The
-   * event only says when to look; what is recorded is always what the registry answers.
-   */
-  private async checkUntil(ref: ImageReference, key: string, event: RegistryEvent, newTagIsChange: boolean): Promise<void> {
-    await this.check(ref, key, 'push', newTagIsChange);
-    if (event.action !== 'push' || event.tag === undefined || event.digest === undefined) return;
-    // Every 25 ms (a HEAD each) for up to 3 s: the tag usually moves within milliseconds of the event, and a
-    // doubling backoff would add its gaps (up to ~800 ms) to the push path's latency.
-    const deadline = this.nowMs() + 3000;
-    while (!this.stopped && this.nowMs() < deadline) {
-      if (this.options.store.tags.get(key)?.digest === event.digest) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      await this.check(ref, key, 'push', newTagIsChange);
-    }
-  }
-
-  /** What the registry's notification said, as a hint: the watched tags it may concern are re-read. */
-  async onRegistryEvents(events: readonly RegistryEvent[]): Promise<{ checked: number; ignored: number }> {
-    const checks: Promise<void>[] = [];
-    let ignored = 0;
-    for (const event of events) {
-      const relevant =
-        (event.action === 'push' && (event.tag !== undefined || /manifest|index/.test(event.mediaType ?? ''))) || event.action === 'delete';
-      const matching = relevant ? this.targets.filter((t) => t.ref.repository === event.repository) : [];
-      if (matching.length === 0) {
-        ignored += 1;
-        continue;
-      }
-      for (const target of matching) {
-        if (target.kind === 'tag') {
-          if (event.tag === undefined || event.tag === target.ref.tag) checks.push(this.checkUntil(target.ref, target.key, event, false));
-        } else if (event.tag !== undefined && target.match(event.tag)) {
-          const ref = { ...target.ref, tag: event.tag, original: `${imageOf(target.ref)}:${event.tag}` };
-          checks.push(this.checkUntil(ref, canonicalName(ref), event, this.options.store.baselines.has(target.key)));
-        } else if (event.action === 'delete') {
-          checks.push(this.pollPattern(target, 'push'));
-        }
-      }
-    }
-    await Promise.all(checks);
-    return { checked: checks.length, ignored };
-  }
-}
-
-export interface RegistryEvent {
-  readonly action: string;
-  readonly repository: string;
-  readonly tag: string | undefined;
-  readonly digest: string | undefined;
-  readonly mediaType: string | undefined;
-}
-
-/** The registry's envelope ({events: [{action, target: {repository, tag?, digest?, mediaType?}}]}) → events, or the problem. */
-export function parseRegistryEvents(body: unknown): RegistryEvent[] | string {
-  if (body === null || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events))
-    return 'expected a JSON object {"events": [...]} as docker-registry sends (application/vnd.docker.distribution.events.v1+json)';
-  const events: RegistryEvent[] = [];
-  for (const [i, raw] of (body as { events: unknown[] }).events.entries()) {
-    const event = raw as {
-      action?: unknown;
-      target?: { repository?: unknown; tag?: unknown; digest?: unknown; mediaType?: unknown };
-    } | null;
-    if (event === null || typeof event !== 'object') return `events[${i}]: expected an object`;
-    if (typeof event.action !== 'string') return `events[${i}].action: expected a string like "push"`;
-    const target = event.target;
-    if (target === null || typeof target !== 'object' || typeof target.repository !== 'string')
-      return `events[${i}].target.repository: expected a string`;
-    const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    events.push({
-      action: event.action,
-      repository: target.repository,
-      tag: optional(target.tag),
-      digest: optional(target.digest),
-      mediaType: optional(target.mediaType),
+  /** What the registry's notification said, as a hint: the watched tags it may concern are re-read (push.ts). */
+  onRegistryEvents(events: readonly RegistryEvent[]): Promise<{ checked: number; ignored: number }> {
+    return checkRegistryEvents(events, {
+      targets: this.targets,
+      check: (ref, key, newTagIsChange) => this.check(ref, key, 'push', newTagIsChange),
+      listPattern: (target) => this.pollPattern(target, 'push'),
+      recordedDigest: (key) => this.options.store.tags.get(key)?.digest,
+      baselined: (key) => this.options.store.baselines.has(key),
+      stopped: () => this.stopped,
+      nowMs: this.nowMs,
     });
   }
-  return events;
 }
