@@ -1,6 +1,7 @@
 // One NATS connection per server and credentials (shared by every service that reads it). The first
 // connection is made lazily, retried with our backoff; once up, nats.js reconnects by itself forever,
 // and while it is disconnected reads fail fast as unreachable instead of waiting on the request timeout.
+// Its reconnects are told to onReconnect listeners (the source wakes the agent: fresh at once).
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type ConnectionOptions, type JetStreamManager, type NatsConnection } from 'nats';
 import { backoffMs } from '../../util/backoff.js';
@@ -56,8 +57,15 @@ export class NatsClient implements Closable {
   private failures = 0;
   private retryAtMs = 0;
   private closed = false;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(private readonly endpoint: NatsEndpoint) {}
+
+  /** Calls `listener` each time the connection is back after it dropped. Returns how to stop. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
 
   /** The connection, connecting first (or again, after the backoff) when there is none. */
   async get(signal: AbortSignal): Promise<NatsConnection> {
@@ -117,6 +125,7 @@ export class NatsClient implements Closable {
       } else if (status.type === 'reconnect') {
         this.disconnected = false;
         this.lastError = undefined;
+        for (const listener of this.reconnectListeners) listener();
       } else if (status.type === 'error') {
         this.lastError = status.data;
       }

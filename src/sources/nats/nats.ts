@@ -1,6 +1,7 @@
 // `nats`: a JetStream consumer's backlog from its consumer info (num_pending + num_ack_pending by
 // default), over one shared connection per server. With `watch: true` a publish to the stream's
-// subjects wakes the agent at once.
+// subjects wakes the agent at once. A reconnect after an outage always wakes it: the service is fresh
+// as soon as the server is back, not at the next tick.
 import type { Subscription } from 'nats';
 import { defineSource, type Source, type SourceContext } from '../types.js';
 import { untilAborted } from '../shared/abort.js';
@@ -51,7 +52,14 @@ export class NatsSource implements Source {
   }
 
   watch(onChange: () => void): () => void {
-    if (!this.config.watch) return () => undefined;
+    const stopReconnect = this.client.onReconnect(onChange);
+    if (!this.config.watch) {
+      this.unwatchers.add(stopReconnect);
+      return () => {
+        this.unwatchers.delete(stopReconnect);
+        stopReconnect();
+      };
+    }
     const subscriptions: Subscription[] = [];
     let stopped = false;
     void (async () => {
@@ -74,6 +82,7 @@ export class NatsSource implements Source {
     })();
     const unwatch = (): void => {
       stopped = true;
+      stopReconnect();
       this.unwatchers.delete(unwatch);
       for (const subscription of subscriptions) subscription.unsubscribe();
     };

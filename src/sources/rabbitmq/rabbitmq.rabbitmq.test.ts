@@ -130,6 +130,32 @@ describe('rabbitmq source on a real broker', () => {
     }
   });
 
+  it('wakes its watcher as soon as the broker is back, with no read (amqplib does not reconnect by itself)', async (t) => {
+    if (!(await needService(t, rabbitmqCheck))) return;
+    const name = queue('wake');
+    await admin.fill(name, 3);
+    const proxy = new TcpProxy(Number(new URL(AMQP_URL).port || 5672));
+    await proxy.start();
+    const s = source({ url: `amqp://guest:guest@127.0.0.1:${proxy.port}`, queue: name });
+    const wakes: number[] = [];
+    const unwatch = s.watch(() => wakes.push(Date.now()));
+    try {
+      assert.equal(await s.read(AbortSignal.timeout(3000)), 3);
+      await proxy.cut();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // tried again in the background meanwhile, and refused
+      assert.equal(wakes.length, 0, 'no wake while the broker is unreachable');
+      const restoredAtMs = Date.now();
+      await proxy.restore();
+      assert.ok(await eventually(() => wakes.length > 0, 5000, 10), 'woken once the broker was back, with no read');
+      t.diagnostic(`woken ${(wakes[0] ?? 0) - restoredAtMs}ms after the broker was reachable again`);
+      assert.equal(await s.read(AbortSignal.timeout(3000)), 3, 'and the read works');
+    } finally {
+      unwatch();
+      await s.close();
+      await proxy.close();
+    }
+  });
+
   it('reconnects with backoff after the connection drops', async (t) => {
     if (!(await needService(t, rabbitmqCheck))) return;
     const name = queue('reconnect');

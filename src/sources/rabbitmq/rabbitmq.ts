@@ -2,7 +2,8 @@
 // messages from the management API when `management:` is given. One AMQP connection per broker is
 // shared by all services; each service has its own channel, because a checkQueue on a missing queue
 // makes the broker close the channel, and one service's typo must not fail the others' reads.
-// No event-driven wake: AMQP has no "queue length changed" notification short of consuming the queue.
+// No event-driven wake on a change: AMQP has no "queue length changed" notification short of consuming
+// the queue. A reconnect after an outage wakes the agent (connection.ts), so the service is fresh at once.
 import type { Channel } from 'amqplib';
 import { defineSource, type Source, type SourceContext } from '../types.js';
 import { untilAborted } from '../shared/abort.js';
@@ -41,6 +42,7 @@ export class RabbitmqSource implements Source {
   private channel: Channel | undefined;
   private opening: Promise<Channel> | undefined;
   private closed = false;
+  private readonly unwatchers = new Set<() => void>();
 
   constructor(
     private readonly config: RabbitmqConfig,
@@ -96,9 +98,19 @@ export class RabbitmqSource implements Source {
     return readyCount + unackedCount;
   }
 
+  watch(onChange: () => void): () => void {
+    const stop = this.connection.onReconnect(onChange);
+    this.unwatchers.add(stop);
+    return () => {
+      this.unwatchers.delete(stop);
+      stop();
+    };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const stop of [...this.unwatchers]) stop(); // the shared connection may outlive this source
     await this.channel?.close().catch(() => undefined);
     await connections.release(this.connectionKey);
   }
