@@ -130,6 +130,23 @@ describe('sla controller', () => {
     );
   });
 
+  it('meets a step on quiet traffic at once: the whole need is asked for on the first reading of it', () => {
+    // The reading lags a tick: 200 msg/s from t = 60 is first read at 60.5; 200 ÷ 20 = 10 containers.
+    const { history } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 80 });
+    const first = history.find((h) => h.t === 60.5);
+    assert.ok((first?.live ?? 0) >= 10, `asked for ${first?.live} containers on the first reading of the step, 10 needed`);
+  });
+
+  it('does not chase bursts that are gone before a container could start: the queue absorbs them', () => {
+    // 60 msg/s (3 containers) with a 1 s burst to 200 every 10 s: 140 messages, well within the SLA.
+    const bursty = (t: number): number => (t % 10 < 1 ? 200 : 60);
+    const { history, peak } = run(sla({ queueLength: 500 }), bursty, { rate: 20, seconds: 300 });
+    assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+    // Once the traffic has shown that its bursts fade (a minute), the count stops following them.
+    const raises = history.filter((h, i) => h.t >= 120 && h.live > (history[i - 1]?.live ?? 0)).length;
+    assert.ok(raises <= 2, `raised the count ${raises} times over 18 bursts`);
+  });
+
   it('without measured arrivals estimates them from the queue and still holds the SLA', () => {
     const { peak } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400, measured: false });
     assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);

@@ -4,10 +4,16 @@
 // messages/s per running container and q waiting now, n containers move the queue at λ − n·μ.
 // A container asked for now works only after the reaction time L: the stop of a lower-priority
 // container it pre-empts when the pool is full, plus its own start, both measured (core/latency.ts).
-// - λ is planned at a level: the recent rate (1 s smoothing), or the latest reading where it stands
-//   out of the noise (a step). The noise is the smoothed size of successive differences, so a step
-//   is one large difference, not a long run of large deviations that would hold containers after it;
-//   Z noise deviations of the sum over a period are added to what the queue may take in.
+// - λ is planned at the mean the arrivals are expected to keep over the horizon: the 5 s mean plus
+//   the part of the latest reading's deviation from it that persists. How much persists is learnt
+//   from the traffic itself: of the deviations seen one horizon ago, the fraction still there now
+//   (a regression at that lag), averaged over the horizon as an exponential decay. Steps, flash
+//   crowds and random walks persist (the latest reading is planned in full); per-second bursts
+//   that are gone by the time a container would start do not (the queue absorbs them, no chase).
+//   Until deviations larger than half a container's work have been seen to fade, a reading is
+//   assumed to persist, so the first step is met at once.
+//   The noise is the smoothed size of successive differences; Z noise deviations of the sum over a
+//   period are added to what the queue may take in.
 // - Up, at the latest safe moment: the queue expected once a container asked for now works (t + L),
 //   and a tick later, must stay under the high-water mark (HIGH_WATER of the SLA). When it would not,
 //   n is the fewest that bring it back under the mark within L + a tick.
@@ -31,12 +37,15 @@ import { clampCount } from './types.js';
 export interface SlaState {
   /** Smoothed arrival rate (messages/s), over ARRIVALS_SMOOTHING_S and FAST_SMOOTHING_S, its noise, and the last reading. */
   readonly arrivals: number | null;
-  readonly fastArrivals: number | null;
   readonly noise: number;
   readonly lastInstant: number | null;
   /** The readings of the last horizon, and the smoothed size of the change across it. */
   readonly recent: readonly number[];
   readonly spread: number;
+  /** The 5 s means of the last horizon, and the smoothed products of a deviation from the mean then with what remained of it one horizon later, and its square. */
+  readonly recentMeans: readonly number[];
+  readonly lagProduct: number;
+  readonly lagSquare: number;
   readonly lastQueue: number | null;
   readonly lastRunning: number;
   /** The rate per container learnt on busy ticks, and a floor from the others (work done never exceeds what the containers can do). */
@@ -48,10 +57,9 @@ export interface SlaState {
   readonly emptySinceMs: number | null;
 }
 
-/** Time constants of the arrivals' mean (and of its noise), and of the recent rate (s). */
+/** Time constant of the arrivals' mean and of its noise (s). */
 export const ARRIVALS_SMOOTHING_S = 5;
-export const FAST_SMOOTHING_S = 1;
-/** Time constant of the drift: a property of the traffic, so remembered longer (s). */
+/** Time constant of the drift and of the persistence: properties of the traffic, so remembered longer (s). */
 export const DRIFT_SMOOTHING_S = 30;
 /** Noise deviations above the level that the arrivals are planned for. */
 export const Z = 2;
@@ -73,11 +81,13 @@ export const slaController: Controller<SlaState> = {
   kind: 'sla',
   initialState: () => ({
     arrivals: null,
-    fastArrivals: null,
     noise: 0,
     lastInstant: null,
     recent: [],
     spread: 0,
+    recentMeans: [],
+    lagProduct: 0,
+    lagSquare: 0,
     lastQueue: null,
     lastRunning: 0,
     learnedRate: null,
@@ -158,18 +168,20 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const instant = measured ?? (empty && state.arrivals !== null ? Math.min(state.arrivals, slopeEstimate) : slopeEstimate);
   const first = state.arrivals === null;
   const mean = first ? instant : ewma(state.arrivals ?? instant, instant, tickS, ARRIVALS_SMOOTHING_S);
-  const fast = first ? instant : ewma(state.fastArrivals ?? instant, instant, tickS, FAST_SMOOTHING_S);
   // Noise from successive differences, not from the spread around the mean: a step is one large
   // difference, not a long run of large deviations, so it does not hold containers for long after.
   const noise = first ? 0 : ewma(state.noise, Math.abs(instant - (state.lastInstant ?? instant)), tickS, ARRIVALS_SMOOTHING_S);
-  // The level to plan with: the recent rate, or the latest reading where it stands out of the noise (a step).
-  const level = Math.max(fast, instant - Z * noise);
   const reaction = input.reaction ?? DEFAULT_REACTION;
   const leadS = reaction.preemptS + reaction.startS;
   const horizonS = leadS + tickS;
+  const window = Math.max(2, Math.round(horizonS / tickS) + 1);
+  const recent = [...state.recent, instant].slice(-window);
+  const recentMeans = [...state.recentMeans, mean].slice(-window);
+  // The level to plan with: the mean, plus the part of the latest deviation from it expected to last.
+  const persisting = persistence(state, recent, recentMeans, window, instant, rate, tickS, first);
+  const level = mean + persisting.fraction * (instant - mean);
   // Drift: how far the rate moves over a horizon beyond what tick-to-tick noise explains (a random
   // walk, per-minute jumps): the arrivals then stay up, and the queue takes it in for the whole period.
-  const recent = [...state.recent, instant].slice(-Math.max(2, Math.round(horizonS / tickS) + 1));
   const span = first || recent.length < 2 ? 0 : Math.abs(instant - (recent[0] ?? instant));
   const spread = first ? 0 : ewma(state.spread, span, tickS, DRIFT_SMOOTHING_S);
   const drift = Math.sqrt(Math.max(0, spread ** 2 - (noise * Math.sqrt(2)) ** 2));
@@ -217,11 +229,13 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     state: {
       ...base,
       arrivals: mean,
-      fastArrivals: fast,
       noise,
       lastInstant: instant,
       recent,
       spread,
+      recentMeans,
+      lagProduct: persisting.lagProduct,
+      lagSquare: persisting.lagSquare,
       lastDesired: count,
       lastUpMs: count > held ? nowMs : state.lastUpMs,
       emptySinceMs: count < held ? null : emptySinceMs,
@@ -229,6 +243,37 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     reason,
     estimates: { arrivalRate: mean, arrivalRateStdDev: noise, ratePerContainer: rate, ratePerContainerLearned: configured === undefined },
   };
+}
+
+/**
+ * The fraction of the latest reading's deviation from the mean expected to last, averaged over the
+ * horizon: ρ = of the deviations one horizon ago (reading − mean then), the part still there now,
+ * as a regression smoothed over DRIFT_SMOOTHING_S; a deviation decaying as ρ^(s/horizon) averages
+ * (ρ − 1) / ln ρ over it. `prior` (half a container's work, squared) keeps ρ near 1 until large
+ * deviations have been seen to fade.
+ */
+function persistence(
+  state: SlaState,
+  recent: readonly number[],
+  recentMeans: readonly number[],
+  window: number,
+  instant: number,
+  rate: number,
+  tickS: number,
+  first: boolean,
+): { fraction: number; lagProduct: number; lagSquare: number } {
+  let { lagProduct, lagSquare } = state;
+  const thenReading = recent[0];
+  const thenMean = recentMeans[0];
+  if (!first && recent.length >= window && recentMeans.length >= window && thenReading !== undefined && thenMean !== undefined) {
+    const thenDeviation = thenReading - thenMean;
+    lagProduct = ewma(lagProduct, (instant - thenMean) * thenDeviation, tickS, DRIFT_SMOOTHING_S);
+    lagSquare = ewma(lagSquare, thenDeviation ** 2, tickS, DRIFT_SMOOTHING_S);
+  }
+  const prior = (rate / 2) ** 2;
+  const rho = Math.min(1, Math.max(1e-3, (lagProduct + prior) / (lagSquare + prior)));
+  const fraction = rho >= 0.999 ? 1 : (rho - 1) / Math.log(rho);
+  return { fraction, lagProduct, lagSquare };
 }
 
 function ewma(previous: number, sample: number, dtS: number, timeConstantS: number): number {
