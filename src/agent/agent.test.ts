@@ -341,3 +341,41 @@ describe('agent: wake-ups', () => {
     assert.ok(ticks <= 500 / 20 + 2, `${ticks} ticks in 500 ms: the minimum gap of 20 ms was not kept`);
   });
 });
+
+describe('agent: a wake during a tick', () => {
+  it('gets a tick of its own once the running one ends, not one an interval later', async () => {
+    const engine = new TestEngine();
+    let release: () => void = () => {};
+    const applying = new Promise<void>((resolve) => (release = resolve));
+    let blocked = true;
+    const apply = engine.apply.bind(engine);
+    engine.apply = async (targets) => {
+      if (blocked) await applying; // the first apply is slow: the push below comes after its tick's reads
+      return apply(targets);
+    };
+    let wakeAgent: () => void = () => {};
+    let value = 2;
+    const pushed: Source = {
+      read: async () => value,
+      watch: (onChange) => {
+        wakeAgent = onChange;
+        return () => {};
+      },
+      close: async () => {},
+    };
+    const agent = new Agent(config(), { engine, log: silentLogger(), sources: new Map([['urgent', pushed]]) });
+    const started = agent.start(); // interval 1h: only wake-ups tick
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = 5;
+    wakeAgent();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the wake's timer fires while the tick still applies
+    blocked = false;
+    release();
+    await started;
+    const sawFive = (): boolean => agent.ticks.toArray().some((t) => t.services.some((s) => s.name === 'urgent' && s.demand === 5));
+    for (let waited = 0; waited < 2000 && !sawFive(); waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    const seen = sawFive();
+    await agent.stop();
+    assert.ok(seen, 'the value pushed during a tick waited for the next interval (1h)');
+  });
+});

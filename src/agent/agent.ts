@@ -60,6 +60,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerDueAtMs = Number.POSITIVE_INFINITY;
+  /** A wake came while a tick was running (perhaps after its reads): tick again once it ends. */
+  private wokenDuringTick = false;
   private stopped = false;
   private pausedValue = false;
   private seq = 0;
@@ -149,7 +151,8 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.timerDueAtMs = dueAtMs;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.tickNow();
+      if (this.running) this.wokenDuringTick = true;
+      else void this.tickNow();
     }, delayMs);
   }
 
@@ -161,7 +164,10 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     this.running = this.tick().finally(() => {
       this.running = null;
-      this.schedule(this.configValue.intervalMs);
+      const woken = this.wokenDuringTick;
+      this.wokenDuringTick = false;
+      // A push or an engine event during the tick may have come after its reads: it gets its own tick.
+      this.schedule(woken ? Math.max(0, this.lastTickStartMs + this.configValue.minTickGapMs - this.nowMs()) : this.configValue.intervalMs);
     });
     await this.running;
   }
