@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'src/dashboard/client/vendor/**'] },
+  { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'src/dashboard/client/vendor/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -4,7 +4,7 @@
 // and `import('...')`), the same command the numbers in docs/architecture.md come from.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -39,6 +39,21 @@ function specifiersOf(file: string): string[] {
     ...[...text.matchAll(/^\s*import\s+'([^']+)'/gm)],
     ...[...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)],
   ].map((m) => m[1] ?? '');
+}
+
+/** Files of test support by their name (anywhere but a testing/ folder, they are astray). */
+const looksLikeTestSupport = /(^|\/)(fixture|testing|conformance|test-[^/]*|[^/]*\.test-helpers|fake-[^/]*)\.ts$/;
+
+/** What dist/ must not hold (paths relative to src/): tests, test support, the bench and its fakes. */
+function notForDist(path: string): boolean {
+  return path.startsWith('bench/') || /(^|\/)testing\//.test(path) || path.endsWith('.test.ts') || looksLikeTestSupport.test(path);
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
 }
 
 describe('architecture', () => {
@@ -94,11 +109,27 @@ describe('architecture', () => {
     }
   });
 
-  it('test support has one home: a testing/ folder (the fakes the bench drives, which ship, in bench/fakes/)', () => {
-    const looksLikeTestSupport = /(^|\/)(fixture|testing|conformance|test-[^/]*|[^/]*\.test-helpers|fake-[^/]*)\.ts$/;
+  it('test support has one home: a testing/ folder (the fakes the bench drives: bench/fakes/, built into dist-bench/)', () => {
     const astray = productFiles(root)
       .map((f) => relative(root, f))
       .filter((f) => looksLikeTestSupport.test(f) && !f.startsWith('bench/fakes/'));
     assert.deepEqual(astray, [], 'move these into the testing/ folder of their area (docs/architecture.md)');
+  });
+
+  it('dist/ holds no bench, fake or test support: the product build leaves them out (the bench builds into dist-bench/)', () => {
+    const tsc = new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname;
+    const project = new URL('../tsconfig.build.json', import.meta.url).pathname;
+    const run = spawnSync(process.execPath, [tsc, '-p', project, '--listFilesOnly'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const compiled = run.stdout.split('\n').filter((f) => f.startsWith(root));
+    assert.ok(compiled.length > 100, `tsc listed ${compiled.length} files of src/`);
+    const shipped = compiled.map((f) => relative(root, f)).filter(notForDist);
+    assert.deepEqual(shipped, [], 'tsconfig.build.json compiles these into dist/: exclude them, or stop product code importing them');
+    // The built tree too, when this build made it (it cleans dist/ and writes dist-bench/ beside it).
+    const dist = new URL('../dist/', import.meta.url).pathname;
+    if (existsSync(new URL('../dist-bench/bench/index.js', import.meta.url))) {
+      const built = filesUnder(dist).map((f) => relative(dist, f).replace(/\.js(\.map)?$/, '.ts'));
+      assert.deepEqual(built.filter(notForDist), [], 'dist/ holds these: run `npm run build` (it starts from an empty dist/)');
+    }
   });
 });

@@ -1,5 +1,5 @@
-// Every benchmark `microscale bench` knows. Adding one: a file under bench/ (or beside what it measures)
-// and one line here.
+// Every benchmark `microscale bench` knows, and how it prints them: what the command loads from dist-bench/
+// (cli/commands/bench.ts). Adding one: a file under bench/ and one line here.
 import type { Benchmark } from './types.js';
 import { arbiterBenchmark } from './arbiter.js';
 import { remoteEnginesBenchmark } from './remote-engines.js';
@@ -12,6 +12,8 @@ import { registryBenchmark } from './registry.js';
 import { watchBenchmark } from './watch.js';
 import { faultsBenchmark } from './faults.js';
 import { demoBenchmark } from './demo.js';
+
+export { formatTable } from './table.js';
 
 export const benchmarks: readonly Benchmark[] = [
   arbiterBenchmark,

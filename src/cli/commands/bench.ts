@@ -1,11 +1,51 @@
 // `microscale bench [NAME...]`: runs benchmarks (all when none is named) and prints a table each.
+// The bench (its harnesses, and the fakes and service starters they drive) is not part of dist/: the build
+// compiles it into dist-bench/ (tsconfig.bench.json), and this command loads it from there when it runs.
+// Nothing here imports bench/, not even a type, so dist/ never holds it (architecture.test.ts checks).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { benchmarks } from '../../bench/index.js';
-import { formatTable } from '../../bench/table.js';
-import type { BenchResult } from '../../bench/types.js';
-import { silentLogger } from '../../log/logger.js';
+import { silentLogger, type Logger } from '../../log/logger.js';
 import { UsageError } from '../exit.js';
 import { durationOption, integerOption } from '../options.js';
+
+/** What the command uses of bench/index.ts (its types are bench/types.ts; bench.test.ts checks they agree). */
+export interface BenchModule {
+  readonly benchmarks: readonly {
+    readonly name: string;
+    readonly description: string;
+    run(options: {
+      readonly json: boolean;
+      readonly log: Logger;
+      readonly quick: boolean;
+      readonly args: Readonly<Record<string, string | boolean | undefined>>;
+    }): Promise<BenchResult>;
+  }[];
+  formatTable(result: BenchResult): string;
+}
+
+/** One benchmark's result (bench/types.ts BenchResult): printed as a table, or as JSON. */
+interface BenchResult {
+  readonly name: string;
+  readonly summary: string;
+  readonly rows: readonly { readonly [column: string]: string | number | null }[];
+  readonly notes?: readonly string[];
+}
+
+/**
+ * The bench: from the sources when this runs from them (tests, tsx), else from dist-bench/ beside dist/.
+ * A missing dist-bench/ is an error that says how to build it.
+ */
+export async function loadBench(): Promise<BenchModule> {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const index = new URL(fromSources ? '../../bench/index.ts' : '../../../dist-bench/bench/index.js', import.meta.url);
+  if (!existsSync(fileURLToPath(index))) {
+    throw new Error(
+      `the benchmarks are not built (${fileURLToPath(index)} is missing); run \`npm run build\`, which builds them into dist-bench/`,
+    );
+  }
+  return (await import(index.href)) as BenchModule;
+}
 
 interface BenchCliOptions {
   readonly json?: boolean;
@@ -17,10 +57,10 @@ interface BenchCliOptions {
 }
 
 export function registerBench(program: Command): void {
-  program
+  const command = program
     .command('bench')
     .description('run benchmarks, each against its baseline in the same run')
-    .argument('[names...]', `which to run: ${benchmarks.map((b) => b.name).join(', ')} (default: all)`)
+    .argument('[names...]', 'which to run (listed below; default: all)')
     .option('--json', 'print the results as JSON')
     .option('--quick', 'fewer trials, for a quick look')
     .option('--out <dir>', 'where benchmarks write files (control: SVG plots)', 'bench-out')
@@ -30,32 +70,40 @@ export function registerBench(program: Command): void {
       '--cases <ids>',
       'demo: which cases, in order, comma-separated (a-push-noprep, a-push, a-http, b-http; default all; repeat one to interleave)',
     )
-    .allowUnknownOption(false)
-    .addHelpText(
+    .allowUnknownOption(false);
+  let bench: BenchModule | undefined;
+  // Loaded only when `bench` is the command (before its --help is shown, which lists the benchmarks).
+  program.hook('preSubcommand', async (_program, subcommand) => {
+    if (subcommand !== command) return;
+    bench = await loadBench();
+    const { benchmarks } = bench;
+    command.addHelpText(
       'after',
       `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json\n  microscale bench demo --duration 131s`,
-    )
-    .action(async (names: string[], options: BenchCliOptions) => {
-      const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
-      if (unknown.length > 0)
-        throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
-      const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
-      const results: BenchResult[] = [];
-      for (const benchmark of chosen) {
-        const result = await benchmark.run({
-          json: options.json ?? false,
-          quick: options.quick ?? false,
-          log: silentLogger(),
-          args: {
-            out: options.out,
-            duration: options.duration === undefined ? undefined : String(options.duration),
-            seed: options.seed === undefined ? undefined : String(options.seed),
-            cases: options.cases,
-          },
-        });
-        results.push(result);
-        if (!options.json) console.log(`${formatTable(result)}\n`);
-      }
-      if (options.json) console.log(JSON.stringify(results, null, 2));
-    });
+    );
+  });
+  command.action(async (names: string[], options: BenchCliOptions) => {
+    const { benchmarks, formatTable } = bench ?? (await loadBench());
+    const unknown = names.filter((n) => !benchmarks.some((b) => b.name === n));
+    if (unknown.length > 0)
+      throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
+    const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
+    const results: BenchResult[] = [];
+    for (const benchmark of chosen) {
+      const result = await benchmark.run({
+        json: options.json ?? false,
+        quick: options.quick ?? false,
+        log: silentLogger(),
+        args: {
+          out: options.out,
+          duration: options.duration === undefined ? undefined : String(options.duration),
+          seed: options.seed === undefined ? undefined : String(options.seed),
+          cases: options.cases,
+        },
+      });
+      results.push(result);
+      if (!options.json) console.log(`${formatTable(result)}\n`);
+    }
+    if (options.json) console.log(JSON.stringify(results, null, 2));
+  });
 }
