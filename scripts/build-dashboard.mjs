@@ -10,30 +10,24 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function buildDashboard(outDir = join(root, 'dist', 'dashboard')) {
   mkdirSync(outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'src/dashboard/client/main.ts')],
-    outfile: join(outDir, 'app.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  await build({
-    entryPoints: [join(root, 'src/dashboard/client/images.ts')],
-    outfile: join(outDir, 'images.js'),
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  // Each page's client (main: the agent's dashboard; images: the image watch), bundled alike.
+  for (const [entry, out] of [
+    ['main.ts', 'app.js'],
+    ['images.ts', 'images.js'],
+  ]) {
+    await build({
+      entryPoints: [join(root, 'src/dashboard/client', entry)],
+      outfile: join(outDir, out),
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['es2022'],
+      minify: true,
+      sourcemap: false,
+      legalComments: 'none',
+      logLevel: 'warning',
+    });
+  }
   const uplotCss = readFileSync(join(root, 'node_modules/uplot/dist/uPlot.min.css'), 'utf8');
   const ours = readFileSync(join(root, 'src/dashboard/styles.css'), 'utf8');
   writeFileSync(join(outDir, 'app.css'), `${uplotCss}\n${ours}`);
