@@ -3,22 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { arbitrate, shareFairly } from './arbiter.js';
 import type { ArbiterService } from './types.js';
-
-const service = (
-  name: string,
-  priority: number,
-  desired: number | 'remainder',
-  running = 0,
-  extra: Partial<ArbiterService> = {},
-): ArbiterService => ({
-  name,
-  priority,
-  min: 0,
-  max: 100,
-  desired: desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: desired },
-  actual: { running, starting: 0, stopping: 0 },
-  ...extra,
-});
+import { arbitraryServices, itHoldsWhateverThePool, service } from './testing/arbiter.js';
 
 const targetOf = (plan: ReturnType<typeof arbitrate>, name: string): number | undefined =>
   plan.entries.find((e) => e.name === name)?.replicas;
@@ -95,40 +80,22 @@ describe('arbiter: mins, maxes and fairness', () => {
   });
 });
 
-const arbitraryServices = fc
-  .uniqueArray(
-    fc.record({
-      name: fc.stringMatching(/^[a-z]{1,6}$/),
-      priority: fc.integer({ min: 1, max: 4 }),
-      min: fc.integer({ min: 0, max: 3 }),
-      extraMax: fc.integer({ min: 0, max: 15 }),
-      desired: fc.oneof(fc.integer({ min: 0, max: 25 }), fc.constant('remainder' as const)),
-      running: fc.integer({ min: 0, max: 8 }),
-      starting: fc.integer({ min: 0, max: 3 }),
-      stopping: fc.integer({ min: 0, max: 3 }),
-    }),
-    { selector: (s) => s.name, minLength: 1, maxLength: 8 },
-  )
-  .map((list) =>
-    list.map(
-      (s): ArbiterService => ({
-        name: s.name,
-        priority: s.priority,
-        min: s.min,
-        max: s.min + s.extraMax,
-        desired: s.desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: s.desired },
-        actual: { running: s.running, starting: s.starting, stopping: s.stopping },
-      }),
-    ),
-  );
+const anyServices = arbitraryServices();
 
 const occupied = (services: readonly ArbiterService[]): number =>
   services.reduce((sum, s) => sum + s.actual.running + s.actual.starting + s.actual.stopping, 0);
 
 describe('arbiter properties', () => {
+  itHoldsWhateverThePool({
+    services: anyServices,
+    pool: fc.integer({ min: 1, max: 40 }),
+    minsFit: (services, capacity) => services.reduce((sum, s) => sum + s.min, 0) <= capacity,
+    heldFits: (services, capacity) => occupied(services) <= capacity,
+  });
+
   it('never plans past the pool: starts only into room that is free now', () => {
     fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+      fc.property(anyServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
         const plan = arbitrate(services, capacity);
         const before = occupied(services);
         // After the plan: stopping stays, stopped ones become stopping, targets are live.
@@ -145,27 +112,9 @@ describe('arbiter properties', () => {
     );
   });
 
-  it('holds mins and maxes in every allocation when the mins fit the pool', () => {
-    fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
-        fc.pre(services.reduce((sum, s) => sum + s.min, 0) <= capacity);
-        const plan = arbitrate(services, capacity);
-        for (const s of services) {
-          const entry = plan.entries.find((e) => e.name === s.name);
-          assert.ok(
-            entry && entry.allocation >= s.min && entry.allocation <= s.max,
-            `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`,
-          );
-          assert.ok(entry.replicas <= s.max);
-        }
-      }),
-      { numRuns: 500 },
-    );
-  });
-
   it('gives the most urgent service what it asked for when the pool allows', () => {
     fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+      fc.property(anyServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
         const counted = services.filter((s) => s.desired.kind === 'count');
         fc.pre(counted.length > 0);
         const top = Math.min(...counted.map((s) => s.priority));
@@ -183,7 +132,7 @@ describe('arbiter properties', () => {
 
   it('uses the whole pool when a remainder service can still grow', () => {
     fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+      fc.property(anyServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
         fc.pre(services.reduce((sum, s) => sum + s.min, 0) <= capacity);
         const remainder = services.filter((s) => s.desired.kind === 'remainder');
         const plan = arbitrate(services, capacity);
@@ -197,7 +146,7 @@ describe('arbiter properties', () => {
 
   it('never overcommits when the prepared starts begin on exits, and uses the room the exits free', () => {
     fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), (services, capacity, exits) => {
+      fc.property(anyServices, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), (services, capacity, exits) => {
         const plan = arbitrate(services, capacity);
         const held = occupied(services) + plan.entries.reduce((sum, e) => sum + Math.max(0, e.replicas - e.current), 0);
         // `exits` containers of the pool exit (stopping ones, or any that crash); each prepared start begins once its exit has come.
@@ -211,38 +160,6 @@ describe('arbiter properties', () => {
         if (held <= capacity) assert.ok(after <= capacity);
         const waiting = plan.entries.reduce((sum, e) => sum + (e.prepare?.count ?? 0), 0);
         if (gone >= held - capacity + waiting) assert.equal(handedOff, waiting, 'once enough room is freed, every waiting start has begun');
-      }),
-      { numRuns: 500 },
-    );
-  });
-
-  it('gives the same plan for the same input, in any order', () => {
-    fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
-        const plan = arbitrate(services, capacity);
-        assert.deepEqual(arbitrate([...services].reverse(), capacity), plan);
-        assert.deepEqual(arbitrate(services, capacity), plan);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('reaches a fixed point: a plan carried out gives no further change', () => {
-    fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
-        fc.pre(occupied(services) <= capacity);
-        let current = services;
-        // Carry plans out (containers start and stop instantly) until nothing changes; it must settle fast.
-        for (let round = 0; round < 3; round++) {
-          const plan = arbitrate(current, capacity);
-          current = current.map((s) => ({
-            ...s,
-            actual: { running: plan.entries.find((e) => e.name === s.name)?.replicas ?? 0, starting: 0, stopping: 0 },
-          }));
-        }
-        const settled = arbitrate(current, capacity);
-        for (const entry of settled.entries) assert.equal(entry.replicas, entry.current, `${entry.name} still changing: ${entry.reason}`);
-        for (const entry of settled.entries) assert.equal(entry.replicas, entry.allocation);
       }),
       { numRuns: 500 },
     );

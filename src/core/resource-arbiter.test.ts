@@ -5,6 +5,7 @@ import { arbitrate } from './arbiter.js';
 import { fillFairly, type Member } from './resource-arbiter.js';
 import type { Resources } from './resources.js';
 import type { ArbiterService, Plan } from './types.js';
+import { arbitraryServices, entryOf, itHoldsWhateverThePool, service as sized } from './testing/arbiter.js';
 
 const GI = 2 ** 30;
 const service = (
@@ -14,17 +15,7 @@ const service = (
   size: Resources,
   running = 0,
   extra: Partial<ArbiterService> = {},
-): ArbiterService => ({
-  name,
-  priority,
-  min: 0,
-  max: 1000,
-  desired: desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: desired },
-  actual: { running, starting: 0, stopping: 0 },
-  size,
-  ...extra,
-});
-const entryOf = (plan: Plan, name: string) => plan.entries.find((e) => e.name === name);
+): ArbiterService => sized(name, priority, desired, running, { max: 1000, size, ...extra });
 
 describe('arbiter on a pool in resources', () => {
   const pool = { cpu: 8000, memory: 16 * GI };
@@ -87,34 +78,7 @@ const arbitrarySize = fc.record({
   memory: fc.integer({ min: 1, max: 8 }).map((n) => n * 512),
 });
 const arbitraryPool = fc.record({ cpu: fc.integer({ min: 250, max: 16_000 }), memory: fc.integer({ min: 512, max: 32_768 }) });
-const arbitraryServices = fc
-  .uniqueArray(
-    fc.record({
-      name: fc.stringMatching(/^[a-z]{1,6}$/),
-      priority: fc.integer({ min: 1, max: 4 }),
-      min: fc.integer({ min: 0, max: 3 }),
-      extraMax: fc.integer({ min: 0, max: 15 }),
-      desired: fc.oneof(fc.integer({ min: 0, max: 25 }), fc.constant('remainder' as const)),
-      running: fc.integer({ min: 0, max: 8 }),
-      starting: fc.integer({ min: 0, max: 3 }),
-      stopping: fc.integer({ min: 0, max: 3 }),
-      size: arbitrarySize,
-    }),
-    { selector: (s) => s.name, minLength: 1, maxLength: 8 },
-  )
-  .map((list) =>
-    list.map(
-      (s): ArbiterService => ({
-        name: s.name,
-        priority: s.priority,
-        min: s.min,
-        max: s.min + s.extraMax,
-        desired: s.desired === 'remainder' ? { kind: 'remainder' } : { kind: 'count', count: s.desired },
-        actual: { running: s.running, starting: s.starting, stopping: s.stopping },
-        size: s.size,
-      }),
-    ),
-  );
+const anyServices = arbitraryServices(arbitrarySize);
 
 /** Σ count(s) × size(s), in one resource. */
 const total = (services: readonly ArbiterService[], resource: string, count: (s: ArbiterService) => number): number =>
@@ -129,9 +93,17 @@ const minsFit = (services: readonly ArbiterService[], pool: Resources): boolean 
 const rank = (s: ArbiterService): number => (s.desired.kind === 'remainder' ? 100 : 0) + s.priority;
 
 describe('arbiter on a pool in resources: properties', () => {
+  itHoldsWhateverThePool({
+    services: anyServices,
+    pool: arbitraryPool,
+    minsFit,
+    heldFits: (services, pool) =>
+      RESOURCES.every((r) => total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping) <= (pool[r] ?? 0)),
+  });
+
   it('never plans past the pool in any resource: starts only into what is free now', () => {
     fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+      fc.property(anyServices, arbitraryPool, (services, pool) => {
         const plan = arbitrate(services, pool);
         for (const r of RESOURCES) {
           const before = total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping);
@@ -149,27 +121,9 @@ describe('arbiter on a pool in resources: properties', () => {
     );
   });
 
-  it('holds mins and maxes when the mins fit the pool', () => {
-    fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
-        fc.pre(minsFit(services, pool));
-        const plan = arbitrate(services, pool);
-        for (const s of services) {
-          const entry = entryOf(plan, s.name);
-          assert.ok(
-            entry && entry.allocation >= s.min && entry.allocation <= s.max,
-            `${s.name}: ${entry?.allocation} not in [${s.min}, ${s.max}]`,
-          );
-          assert.ok(entry.replicas <= s.max);
-        }
-      }),
-      { numRuns: 500 },
-    );
-  });
-
   it('respects priorities: a service short of its want could not get one more container by taking from lower priorities', () => {
     fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+      fc.property(anyServices, arbitraryPool, (services, pool) => {
         fc.pre(minsFit(services, pool));
         const plan = arbitrate(services, pool);
         for (const s of services.filter((x) => allocation(plan, x) < wantOf(x))) {
@@ -189,7 +143,7 @@ describe('arbiter on a pool in resources: properties', () => {
 
   it('fills what is left: no service below its want could take one more container from what is unallocated', () => {
     fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
+      fc.property(anyServices, arbitraryPool, (services, pool) => {
         fc.pre(minsFit(services, pool));
         const plan = arbitrate(services, pool);
         const free = Object.fromEntries(RESOURCES.map((r) => [r, pool[r] - total(services, r, (x) => allocation(plan, x))]));
@@ -205,37 +159,9 @@ describe('arbiter on a pool in resources: properties', () => {
     );
   });
 
-  it('gives the same plan for the same input, in any order', () => {
-    fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
-        const plan = arbitrate(services, pool);
-        assert.deepEqual(arbitrate([...services].reverse(), pool), plan);
-        assert.deepEqual(arbitrate(services, pool), plan);
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('reaches a fixed point: a plan carried out gives no further change', () => {
-    fc.assert(
-      fc.property(arbitraryServices, arbitraryPool, (services, pool) => {
-        fc.pre(RESOURCES.every((r) => total(services, r, (s) => s.actual.running + s.actual.starting + s.actual.stopping) <= pool[r]));
-        let current = services;
-        for (let round = 0; round < 3; round++) {
-          const plan = arbitrate(current, pool);
-          current = current.map((s) => ({ ...s, actual: { running: entryOf(plan, s.name)?.replicas ?? 0, starting: 0, stopping: 0 } }));
-        }
-        const settled = arbitrate(current, pool);
-        for (const entry of settled.entries) assert.equal(entry.replicas, entry.current, `${entry.name} still changing: ${entry.reason}`);
-        for (const entry of settled.entries) assert.equal(entry.replicas, entry.allocation);
-      }),
-      { numRuns: 500 },
-    );
-  });
-
   it('is the integer arbiter when every container takes one unit of one resource', () => {
     fc.assert(
-      fc.property(arbitraryServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
+      fc.property(anyServices, fc.integer({ min: 1, max: 40 }), (services, capacity) => {
         const counted = arbitrate(
           services.map(({ size: _size, ...rest }) => rest),
           capacity,
