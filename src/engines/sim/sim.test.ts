@@ -45,7 +45,8 @@ describe('sim engine latencies', () => {
 describe('sim engine pipelining (pre-create, free on exit, start on the exit)', () => {
   const used = (s: { running: number; starting: number; stopping: number } | undefined): number =>
     s ? s.running + s.starting + s.stopping : 0;
-  const setup = (): { engine: SimEngine; at: (ms: number) => void } => {
+  /** The pool of 9 full (p1 at 5, p2 at 4, applied at 0 ms), and the clock at 1000 ms. */
+  const setup = async (): Promise<{ engine: SimEngine; at: (ms: number) => void }> => {
     let now = 0;
     const engine = new SimEngine(
       { kind: 'sim', startLatency: 300, stopLatency: 50, removeLatency: 150 },
@@ -55,21 +56,24 @@ describe('sim engine pipelining (pre-create, free on exit, start on the exit)', 
       ],
       { nowMs: () => now },
     );
-    return { engine, at: (ms) => (now = ms) };
-  };
-
-  it('starts a waiting start at the exit that frees its room, never holding more than the pool', async () => {
-    const { engine, at } = setup();
     await engine.apply([
       { name: 'p1', replicas: 5 },
       { name: 'p2', replicas: 4 },
     ]);
-    at(1000);
-    // P1 wants 7: P2 stops 2, P1's 2 starts wait for them and are prepared.
-    await engine.apply([
-      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
+    now = 1000;
+    return { engine, at: (ms) => (now = ms) };
+  };
+  /** A plan that stops p2 down to 2 and keeps p1 at 5, with `prepare`: p1's starts that wait for room. */
+  const p2StopsTwo = (engine: SimEngine, prepare?: { count: number; afterExits: number }) =>
+    engine.apply([
+      { name: 'p1', replicas: 5, ...(prepare ? { prepare } : {}) },
       { name: 'p2', replicas: 2 },
     ]);
+
+  it('starts a waiting start at the exit that frees its room, never holding more than the pool', async () => {
+    const { engine, at } = await setup();
+    // P1 wants 7: P2 stops 2, P1's 2 starts wait for them and are prepared.
+    await p2StopsTwo(engine, { count: 2, afterExits: 0 });
     let state = await engine.observe();
     assert.equal(state.get('p1')?.prepared, 2, 'prepared while P2 stops');
     assert.equal(used(state.get('p1')) + used(state.get('p2')), 9, 'prepared containers hold no place');
@@ -87,49 +91,24 @@ describe('sim engine pipelining (pre-create, free on exit, start on the exit)', 
   });
 
   it('waits for the exits that free nothing when the pool is over, and drops prepared starts the next plan does not want', async () => {
-    const { engine, at } = setup();
-    await engine.apply([
-      { name: 'p1', replicas: 5 },
-      { name: 'p2', replicas: 4 },
-    ]);
-    at(1000);
+    const { engine, at } = await setup();
     // As if the pool had shrunk to 7: the 2 exits free nothing, the start waits for a third.
-    await engine.apply([
-      { name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 2 } },
-      { name: 'p2', replicas: 2 },
-    ]);
+    await p2StopsTwo(engine, { count: 1, afterExits: 2 });
     at(1050);
     let state = await engine.observe();
     assert.deepEqual([state.get('p1')?.starting, state.get('p1')?.prepared], [0, 1], 'two exits that free nothing start nothing');
-    await engine.apply([
-      { name: 'p1', replicas: 5, prepare: { count: 1, afterExits: 0 } },
-      { name: 'p2', replicas: 2 },
-    ]);
-    await engine.apply([
-      { name: 'p1', replicas: 5 },
-      { name: 'p2', replicas: 2 },
-    ]);
+    await p2StopsTwo(engine, { count: 1, afterExits: 0 });
+    await p2StopsTwo(engine);
     state = await engine.observe();
     assert.equal(state.get('p1')?.prepared, undefined, 'a plan that no longer waits cancels the prepared start');
   });
 
   it('keeps a prepared start that began before the plan that still wants it saw it', async () => {
-    const { engine, at } = setup();
-    await engine.apply([
-      { name: 'p1', replicas: 5 },
-      { name: 'p2', replicas: 4 },
-    ]);
-    at(1000);
-    await engine.apply([
-      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
-      { name: 'p2', replicas: 2 },
-    ]);
+    const { engine, at } = await setup();
+    await p2StopsTwo(engine, { count: 2, afterExits: 0 });
     at(1060);
     // A plan made from a read before the exits (p1 at 5) comes after they started: they are kept.
-    await engine.apply([
-      { name: 'p1', replicas: 5, prepare: { count: 2, afterExits: 0 } },
-      { name: 'p2', replicas: 2 },
-    ]);
+    await p2StopsTwo(engine, { count: 2, afterExits: 0 });
     const state = await engine.observe();
     assert.deepEqual([state.get('p1')?.starting, state.get('p1')?.stopping, state.get('p1')?.prepared], [2, 0, undefined]);
   });
