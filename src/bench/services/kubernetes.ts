@@ -77,8 +77,20 @@ export async function createRealDeployment(
   await clients.apps.createNamespacedDeployment({ namespace, body: realDeploymentSpec(name, options) });
 }
 
-/** A fresh namespace named prefix-<random>; delete it with the returned function. */
-export async function testNamespace(clients: KubeClients, prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+export interface TestNamespace {
+  readonly name: string;
+  /** Deletes the namespace and returns at once (its pods go away in the background). */
+  remove(): Promise<void>;
+  /**
+   * Deletes the namespace and waits, up to `timeoutMs`, until none of its pods is left: on the real node
+   * the kubelet tears pods down for seconds to a minute, and a test file that left that work behind slowed
+   * the next file's pods (its 60 s bounds). Says so on stderr when the pods outlast the wait.
+   */
+  removeAndWait(timeoutMs?: number): Promise<void>;
+}
+
+/** A fresh namespace named prefix-<random>; delete it with the returned functions. */
+export async function testNamespace(clients: KubeClients, prefix: string): Promise<TestNamespace> {
   const name = `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
   await clients.core.createNamespace({ body: { metadata: { name, labels: { 'microscale-test': 'true' } } } });
   // The namespace's default ServiceAccount must exist before pods can be created in it.
@@ -90,5 +102,20 @@ export async function testNamespace(clients: KubeClients, prefix: string): Promi
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
-  return { name, remove: async () => void (await clients.core.deleteNamespace({ name }).catch(() => undefined)) };
+  const remove = async (): Promise<void> => void (await clients.core.deleteNamespace({ name }).catch(() => undefined));
+  const removeAndWait = async (timeoutMs = 120_000): Promise<void> => {
+    await remove();
+    const started = Date.now();
+    let left = -1;
+    while (Date.now() - started < timeoutMs) {
+      left = await clients.core.listNamespacedPod({ namespace: name }).then(
+        (pods) => pods.items.length,
+        () => -1,
+      );
+      if (left === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    console.error(`# namespace ${name}: ${left} pod(s) still there ${Math.round(timeoutMs / 1000)} s after its deletion`);
+  };
+  return { name, remove, removeAndWait };
 }

@@ -23,7 +23,7 @@ import {
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { needService, eventually } from '../../testing/services.js';
 import { RabbitAdmin, rabbitmqCheck, uniqueQueue } from '../../bench/services/rabbitmq.js';
-import { adminClients, createRealDeployment, needNode, NODE_SCHEDULER, testNamespace } from './testing/cluster.js';
+import { adminClients, createRealDeployment, needNode, NODE_SCHEDULER, testNamespace, type TestNamespace } from './testing/cluster.js';
 import { buildAgentImage } from './testing/image.js';
 
 const deployDir = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
@@ -161,7 +161,7 @@ function describeLogs(namespace: string): string {
 
 describe('the agent in-cluster from deploy/kubernetes, on the real node', () => {
   const clients = adminClients();
-  let ns: { name: string; remove: () => Promise<void> } | undefined;
+  let ns: TestNamespace | undefined;
   let rabbit: RabbitAdmin | undefined;
   const queue = uniqueQueue('incluster');
   const stops: (() => Promise<void>)[] = [];
@@ -174,7 +174,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
   after(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await rabbit?.close([queue]);
-    await ns?.remove();
+    await ns?.removeAndWait();
   });
 
   it('kubectl apply -k deploy/kubernetes renders exactly the shipped manifests', async (t) => {

@@ -100,7 +100,7 @@ describe('microscale on a real Kubernetes node', () => {
   it('shares a pool of 6 between a P1 and a P2 Deployment; pre-emption waits for the real termination of P2 pods', async (t) => {
     if (!(await needNode(t))) return;
     const ns = await testNamespace(clients, 'ms-node-pool');
-    cleanups.push(ns.remove);
+    cleanups.push(() => ns.removeAndWait());
     await createRealDeployment(clients, ns.name, 'orders', { terminationGracePeriodSeconds: 1 });
     // P2's pods hold their containers for 3 s after they are deleted (sleep ignores TERM).
     await createRealDeployment(clients, ns.name, 'reports', { terminationGracePeriodSeconds: 3 });

@@ -15,7 +15,15 @@ import { eventually } from '../../testing/services.js';
 import { KubernetesEngine } from './kubernetes.js';
 import { podRequests } from './requests.js';
 import type { KubernetesConfig } from './schema.js';
-import { adminClients, dockerPodContainers, needNode, NODE_NAME, realDeploymentSpec, testNamespace } from './testing/cluster.js';
+import {
+  adminClients,
+  dockerPodContainers,
+  needNode,
+  NODE_NAME,
+  realDeploymentSpec,
+  testNamespace,
+  type TestNamespace,
+} from './testing/cluster.js';
 
 const MI = 2 ** 20;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -29,7 +37,7 @@ function sized(name: string, cpu: string | undefined, memory: string | undefined
 
 describe('a pool in resources on the real node', () => {
   const clients = adminClients();
-  let ns: { name: string; remove: () => Promise<void> } | undefined;
+  let ns: TestNamespace | undefined;
   const stops: (() => Promise<void>)[] = [];
 
   before(async () => {
@@ -41,7 +49,7 @@ describe('a pool in resources on the real node', () => {
   });
   after(async () => {
     for (const stop of stops.reverse()) await stop();
-    await ns?.remove();
+    await ns?.removeAndWait();
   });
 
   const engineFor = async (config: ReturnType<typeof parseConfig>): Promise<KubernetesEngine> =>
@@ -109,7 +117,10 @@ describe('a pool in resources on the real node', () => {
     );
     agent.pushMetric('orders', 2);
     // A second 400m pod: memory allows 6 pods, CPU 1000m: 2 × 400m + 2 × 100m.
-    assert.ok(await settled(2, 2), 'P1 wants 2: did not settle at orders 2, reports 2');
+    assert.ok(
+      await settled(2, 2),
+      `P1 wants 2: did not settle at orders 2, reports 2: ${JSON.stringify(Object.fromEntries(await engine.observe()))}`,
+    );
     agent.pushMetric('orders', 5);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const state = await engine.observe();
@@ -121,7 +132,10 @@ describe('a pool in resources on the real node', () => {
         ?.services.find((s) => s.name === 'orders')?.reason ?? '';
     assert.match(reasons, /holding 2: the pool has no cpu left/);
     agent.pushMetric('orders', 1);
-    assert.ok(await settled(1, 5), 'P1 back to 1: P2 grows back to 5');
+    assert.ok(
+      await settled(1, 5),
+      `P1 back to 1: P2 did not grow back to 5: ${JSON.stringify(Object.fromEntries(await engine.observe()))}`,
+    );
 
     assert.ok(most.cpu <= 1000, `pods requesting ${most.cpu}m CPU existed at once; the pool is 1000m`);
     assert.ok(most.memory <= 100 * MI, `pods requesting ${most.memory / MI}Mi existed at once; the pool is 100Mi`);

@@ -22,6 +22,7 @@ export {
   realDeploymentSpec,
   testNamespace,
   type RealPodOptions,
+  type TestNamespace,
 } from '../../../bench/services/kubernetes.js';
 
 export function sharedDir(): string {
