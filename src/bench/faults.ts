@@ -5,6 +5,7 @@
 // redis-server; a missing one is skipped and said so.
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
+import { AGENT_BUILD } from '../faults/agent-process.js';
 import { PrivateDockerd } from '../faults/private-dockerd.js';
 import { dockerdOutage, killDuringScaling, sourceOutage } from '../faults/scenarios.js';
 import { stuckRemoval, stuckRemovalUnavailable } from '../faults/stuck-removal.js';
@@ -32,19 +33,17 @@ export const faultsBenchmark: Benchmark = {
       const points = quick ? KILL_POINTS_MS.filter((_, i) => i % 2 === 0) : KILL_POINTS_MS;
       const kill = await killDuringScaling(points);
       const converged = kill.trials.map((t) => t.convergedAfterFirstTickMs).filter((v): v is number => v !== null);
+      const TWO_TICKS_MS = 1000;
       const boundOf = (change: string): number | null => {
         const baseline = kill.baselineMs[change];
-        return typeof baseline === 'number' ? baseline + 1000 : null;
+        return typeof baseline === 'number' ? baseline + TWO_TICKS_MS : null;
       };
-      const met = (t: (typeof kill.trials)[number]): boolean => {
+      const clean = (t: (typeof kill.trials)[number]): boolean => t.orphans === 0 && t.duplicates === 0;
+      const withinTwoTicks = (t: (typeof kill.trials)[number]): boolean =>
+        clean(t) && t.convergedAfterFirstTickMs !== null && t.convergedAfterFirstTickMs <= TWO_TICKS_MS;
+      const withinBaseline = (t: (typeof kill.trials)[number]): boolean => {
         const bound = boundOf(t.change);
-        return (
-          bound !== null &&
-          t.convergedAfterFirstTickMs !== null &&
-          t.convergedAfterFirstTickMs <= bound &&
-          t.orphans === 0 &&
-          t.duplicates === 0
-        );
+        return clean(t) && bound !== null && t.convergedAfterFirstTickMs !== null && t.convergedAfterFirstTickMs <= bound;
       };
       for (const [change, ms] of Object.entries(kill.baselineMs)) {
         rows.push({
@@ -61,16 +60,28 @@ export const faultsBenchmark: Benchmark = {
             trial.convergedAfterFirstTickMs === null
               ? 'never'
               : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); 1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
-          bound: `<= baseline + 2 ticks (${boundOf(trial.change) ?? '?'} ms)`,
-          met: met(trial) ? 'yes' : `NO (orphans ${trial.orphans}, duplicates ${trial.duplicates})`,
+          bound: `<= 2 ticks (${TWO_TICKS_MS} ms); else <= baseline + 2 ticks (${boundOf(trial.change) ?? '?'} ms)`,
+          met: withinTwoTicks(trial)
+            ? 'yes'
+            : withinBaseline(trial)
+              ? 'baseline + 2 ticks'
+              : `NO (orphans ${trial.orphans}, duplicates ${trial.duplicates})`,
         });
       }
-      const allMet = kill.trials.filter(met).length;
+      const inTwo = kill.trials.filter(withinTwoTicks).length;
+      const inBaseline = kill.trials.filter(withinBaseline).length;
       rows.push({
         fault: `kill -9, all ${kill.trials.length} points`,
-        figure: `${allMet}/${kill.trials.length} within 2 ticks, median ${median(converged)}ms; orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
+        figure: `${inTwo}/${kill.trials.length} within 2 ticks, ${inBaseline}/${kill.trials.length} within baseline + 2 ticks; median ${median(converged)}ms; orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
         bound: 'all',
-        met: allMet === kill.trials.length ? 'yes' : 'NO',
+        met: inTwo === kill.trials.length ? 'yes' : inBaseline === kill.trials.length ? 'baseline + 2 ticks' : 'NO',
+      });
+      const firstTicks = kill.trials.map((t) => t.firstTickAfterSpawnMs);
+      rows.push({
+        fault: `kill -9: restarted agent's 1st tick after spawn (${AGENT_BUILD})`,
+        figure: `median ${median(firstTicks)}ms, most ${Math.max(...firstTicks)}ms`,
+        bound: '-',
+        met: '-',
       });
       rows.push({
         fault: 'kill -9: pool sampled every 100 ms',

@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const TOKEN = 'fault-injection-token';
 
+/** What the child runs: the TypeScript sources through tsx (tests), or the compiled CLI (the bench from dist/). */
+export const AGENT_BUILD: 'sources (tsx)' | 'dist' = import.meta.url.endsWith('.ts') ? 'sources (tsx)' : 'dist';
+
 function cliArgs(): string[] {
-  const fromSources = import.meta.url.endsWith('.ts');
+  const fromSources = AGENT_BUILD === 'sources (tsx)';
   const main = fileURLToPath(new URL(`../cli/main.${fromSources ? 'ts' : 'js'}`, import.meta.url));
   return fromSources ? ['--import', 'tsx', main] : [main];
 }

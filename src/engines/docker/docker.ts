@@ -10,8 +10,8 @@
 // service wants it (no target known yet counts as wanting it: the agent that created it did; a plan that
 // wants fewer stops it on the next apply), else removes it at once; a prepared one another run left is
 // handed to the prepared starts, so the next plan re-assigns it (or starts it at once when it has room)
-// like one of its own, and removes it only when it wants none. Exited, dead and "removal in progress" containers are
-// removed, and a removal that fails (a 409 included) is retried with backoff and reported as an incident.
+// like one of its own, and removes it only when it wants none. Exited, dead and "removal in progress"
+// containers are removed, and a removal that fails is retried with backoff and reported (removals.ts).
 //
 // Outages: any call that cannot reach the daemon marks it down (cache.ts): the events stream is
 // dropped, every read fails (the agent holds and changes nothing), waiting starts are dropped, and
@@ -27,16 +27,14 @@ import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type E
 import { ContainerCache, type ContainerEntry } from './cache.js';
 import { connect, engineError, pingFresh } from './connection.js';
 import { LABEL } from './labels.js';
-import { containerSpec, stopAndRemove } from './lifecycle.js';
+import { containerSpec } from './lifecycle.js';
 import { PreparedStarts } from './prepared.js';
+import { GONE_STATES, Removals } from './removals.js';
 import { dockerSchema, dockerServiceShape, type DockerConfig, type DockerServiceOptions } from './schema.js';
 import { StartQueue } from './start-queue.js';
 import { actualStates, phaseOf, stopOrder } from './state.js';
 
-const GONE_STATES = new Set(['exited', 'dead', 'removing']);
 const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom', 'reconnected']);
-/** Retries of a removal that failed: from `first`, doubling up to `max`. */
-const REMOVE_RETRY_MS = { first: 1000, max: 30_000 };
 
 interface ImageFacts {
   readonly healthcheck: boolean;
@@ -49,8 +47,7 @@ export class DockerEngine implements Engine {
   private readonly prepared: PreparedStarts;
   private byName: Map<string, EngineService<DockerServiceOptions>>;
   private readonly images = new Map<string, ImageFacts>();
-  /** Containers we are stopping: SIGTERM sent, waiting for exit or the grace period, then removal. */
-  private readonly stopping = new Map<string, Promise<void>>();
+  private readonly removals: Removals;
   /** Containers created by a start still in flight (created, start not yet answered). */
   private readonly inFlight = new Set<string>();
   /** A start that failed after apply() returned; the next apply() reports it. */
@@ -59,12 +56,6 @@ export class DockerEngine implements Engine {
   private readonly creating = new Map<string, number>();
   /** The last target apply() was given per service: what adoption measures a found container against. */
   private readonly targets = new Map<string, number>();
-  /** Containers being removed that were not running when asked (created, exited): they hold no place meanwhile. */
-  private readonly removalOnly = new Set<string>();
-  /** Containers being stopped whose exit the prepared starts have counted already (see countExit). */
-  private readonly exitsCounted = new Set<string>();
-  /** Removals that failed: when to try again. */
-  private readonly removeRetries = new Map<string, { attempts: number; nextAtMs: number }>();
   private readonly incidents: Incidents;
   private readonly node: string;
   private readonly log: Logger;
@@ -92,8 +83,13 @@ export class DockerEngine implements Engine {
       },
       this.log,
     );
+    this.removals = new Removals(this.docker, this.cache, config.host, this.log, {
+      serves: (service) => this.byName.has(service),
+      holdsPlace: (entry) => !(entry.prepared && !this.prepared.isStartRequested(entry.id)),
+      exited: () => this.prepared.exited(),
+    });
     this.cache.onEvent((entry, action, stateBefore) => {
-      if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.countExit(entry.id);
+      if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.removals.countExit(entry.id);
     });
     this.node = config.host && !config.host.startsWith('unix://') ? new URL(config.host.replace(/^tcp:/, 'http:')).hostname : hostname();
   }
@@ -118,28 +114,17 @@ export class DockerEngine implements Engine {
 
   async observe(): Promise<Map<string, ActualState>> {
     await this.cache.refresh();
-    this.reap();
+    this.removals.reap();
     this.adopt();
     return actualStates(
       this.services.map((s) => s.name),
       this.cache.entries.values(),
-      (id) => this.stopping.has(id) && !this.removalOnly.has(id),
+      (id) => this.removals.isStopping(id),
       (service) => this.queue.pendingFor(service) + this.prepared.startingFor(service),
       this.node,
       (id) => this.prepared.isStartRequested(id),
       (service) => this.prepared.creatingFor(service),
     );
-  }
-
-  /**
-   * A container that held a place has exited: the prepared starts waiting for room count it, once,
-   * whichever tells first: its `die` event or the stop of ours that saw it exit (a `die` can be missed:
-   * it came before a restarted agent's events stream, and Docker's list still showed it running).
-   */
-  private countExit(id: string): void {
-    if (this.exitsCounted.has(id)) return;
-    if (this.stopping.has(id)) this.exitsCounted.add(id); // forgotten once it is removed
-    this.prepared.exited();
   }
 
   /** Whether a container that just died was holding a place in the pool (so its exit frees one). */
@@ -176,7 +161,7 @@ export class DockerEngine implements Engine {
   /** Running or starting: holding a place and not asked to stop. */
   private liveContainers(service: string): ContainerEntry[] {
     return [...this.cache.entries.values()].filter((e) => {
-      if (e.service !== service || this.stopping.has(e.id)) return false;
+      if (e.service !== service || this.removals.has(e.id)) return false;
       const phase = phaseOf(e, false, this.prepared.isStartRequested(e.id));
       return phase === 'running' || phase === 'starting';
     });
@@ -222,7 +207,7 @@ export class DockerEngine implements Engine {
     } else if (keep < current) {
       const excess = current - keep - this.queue.cancel(name, current - keep);
       for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess))
-        this.requestStop(victim, service.stopGracePeriodMs);
+        this.removals.request(victim, service.stopGracePeriodMs);
     }
     const toPrepare = target + waiting - keep;
     return toPrepare > 0 ? () => this.prepared.want(name, toPrepare, prepare?.afterExits ?? 0, previous) : undefined;
@@ -249,7 +234,7 @@ export class DockerEngine implements Engine {
       this.cache.markDown();
       for (const service of this.byName.keys()) this.queue.cancel(service, Number.POSITIVE_INFINITY);
     }
-    if (id) this.requestStop({ id, service: name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
+    if (id) this.removals.request({ id, service: name, state: 'created', health: 'none', createdMs: Date.now(), updatedMs: Date.now() }, 0);
   }
 
   /** Starts a container an earlier agent created but never started (see adopt). */
@@ -278,7 +263,7 @@ export class DockerEngine implements Engine {
   private adopt(): void {
     const orphans = new Map<string, ContainerEntry[]>();
     for (const entry of this.cache.entries.values()) {
-      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.stopping.has(entry.id) || !this.byName.has(entry.service))
+      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.removals.has(entry.id) || !this.byName.has(entry.service))
         continue;
       if ((this.creating.get(entry.service) ?? 0) > 0 || this.prepared.owns(entry.id) || this.prepared.creatingFor(entry.service) > 0)
         continue;
@@ -301,7 +286,7 @@ export class DockerEngine implements Engine {
             { event: 'docker-orphan-removed', service, container: entry.id.slice(0, 12) },
             `removing container ${entry.id.slice(0, 12)} of ${service}: created by an earlier agent, never started, not wanted now`,
           );
-          this.requestStop(entry, 0);
+          this.removals.request(entry, 0);
         } else {
           this.adoptStart(entry);
         }
@@ -334,71 +319,6 @@ export class DockerEngine implements Engine {
     } finally {
       if (id) this.inFlight.delete(id);
     }
-  }
-
-  private requestStop(entry: ContainerEntry, graceMs: number): void {
-    if (this.stopping.has(entry.id)) return;
-    const wasRunning = entry.state === 'running' || entry.state === 'paused' || entry.state === 'restarting';
-    const container = entry.id.slice(0, 12);
-    if (!wasRunning) this.removalOnly.add(entry.id);
-    const countable = wasRunning && this.byName.has(entry.service) && !(entry.prepared && !this.prepared.isStartRequested(entry.id));
-    const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning, () => {
-      if (countable) this.countExit(entry.id);
-    })
-      .then((how) => {
-        this.cache.forget(entry.id);
-        this.exitsCounted.delete(entry.id);
-        this.removeRetries.delete(entry.id);
-        this.incidents.ok(
-          `remove/${entry.id}`,
-          { event: 'docker-remove-failed', service: entry.service, container },
-          `container ${container} of ${entry.service} removed`,
-          Date.now(),
-        );
-        this.log.debug({ event: 'docker-stopped', service: entry.service, container, how }, `container ${how}`);
-        if (how === 'killed')
-          this.log.info(
-            { event: 'docker-killed', service: entry.service, container, graceMs },
-            `container ignored SIGTERM for ${graceMs}ms and was killed`,
-          );
-      })
-      .catch((error: unknown) => this.removeFailed(entry, error))
-      .finally(() => {
-        this.stopping.delete(entry.id);
-        this.removalOnly.delete(entry.id);
-      });
-    this.stopping.set(entry.id, done);
-  }
-
-  /** A stop or removal failed: tried again later (doubling), reported from the second failure on. */
-  private removeFailed(entry: ContainerEntry, error: unknown): void {
-    const wrapped = engineError('docker', this.config.host, `remove container ${entry.id.slice(0, 12)}`, error, entry.service);
-    if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.cache.markDown();
-    const attempts = (this.removeRetries.get(entry.id)?.attempts ?? 0) + 1;
-    const delayMs = Math.min(REMOVE_RETRY_MS.max, REMOVE_RETRY_MS.first * 2 ** (attempts - 1));
-    this.removeRetries.set(entry.id, { attempts, nextAtMs: Date.now() + delayMs });
-    // A single 409 is usually a removal the daemon is finishing; a second one is a container stuck there.
-    if (attempts >= 2 || wrapped.failure !== 'conflict') {
-      this.incidents.fail(
-        `remove/${entry.id}`,
-        { event: 'docker-remove-failed', service: entry.service, container: entry.id.slice(0, 12) },
-        `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`,
-        Date.now(),
-        'warn',
-      );
-    }
-  }
-
-  /** Removes what nobody will: crashed (exited, dead) containers and those stuck in removal, with retries. Created ones: adopt(). */
-  private reap(): void {
-    const now = Date.now();
-    for (const entry of this.cache.entries.values()) {
-      if (this.stopping.has(entry.id) || !this.byName.has(entry.service) || !GONE_STATES.has(entry.state)) continue;
-      if (now < (this.removeRetries.get(entry.id)?.nextAtMs ?? 0)) continue;
-      this.requestStop(entry, 0);
-    }
-    for (const id of this.removeRetries.keys()) if (!this.cache.entries.has(id)) this.removeRetries.delete(id);
-    for (const id of this.exitsCounted) if (!this.cache.entries.has(id) && !this.stopping.has(id)) this.exitsCounted.delete(id);
   }
 
   private hasHealthcheck(service: string): boolean {
@@ -436,7 +356,7 @@ export class DockerEngine implements Engine {
   async close(): Promise<void> {
     await this.queue.drain();
     await this.prepared.close(); // prepared containers not started are removed: no plan wants them any more
-    await Promise.all(this.stopping.values());
+    await this.removals.drain();
     this.cache.close();
   }
 }
