@@ -5,6 +5,9 @@
 // reads its config from the ConfigMap, authenticates with its ServiceAccount under the shipped Role and
 // scales real Deployments from a real queue. Then HA: the leader's container is killed (`docker kill`),
 // the standby acts within 15 s, and every acting decision of every replica is checked against the Lease.
+// The image is the repository's own Dockerfile, built on a local stand-in for node:20-slim (testing/image.ts).
+// A second agent, with `capacity: auto` and deploy/kubernetes/capacity-auto applied beside the base, reads
+// the node's allocatable and every other pod's requests under its ServiceAccount and scales to fit.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,17 +26,26 @@ import {
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { needService, eventually } from '../../testing/services.js';
 import { RabbitAdmin, rabbitmqCheck, uniqueQueue } from '../../bench/services/rabbitmq.js';
-import { adminClients, createRealDeployment, needNode, NODE_SCHEDULER, testNamespace, type TestNamespace } from './testing/cluster.js';
+import {
+  adminClients,
+  createRealDeployment,
+  needNode,
+  NODE_NAME,
+  NODE_SCHEDULER,
+  realDeploymentSpec,
+  testNamespace,
+  type TestNamespace,
+} from './testing/cluster.js';
 import { buildAgentImage } from './testing/image.js';
 
 const deployDir = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
 const APISERVER_PORT = process.env.K8S_APISERVER_PORT ?? '6443';
 
-/** The objects `kubectl apply -k deploy/kubernetes` applies, in kustomization.yaml's order. */
-function shippedObjects(): KubernetesObject[] {
-  const kustomization = parseYaml(readFileSync(`${deployDir}kustomization.yaml`, 'utf8')) as { resources: string[] };
+/** The objects `kubectl apply -k <dir>` applies, in kustomization.yaml's order. */
+function shippedObjects(dir = deployDir): KubernetesObject[] {
+  const kustomization = parseYaml(readFileSync(`${dir}kustomization.yaml`, 'utf8')) as { resources: string[] };
   return kustomization.resources
-    .flatMap((file) => parseAllDocuments(readFileSync(deployDir + file, 'utf8')).map((d) => d.toJS() as KubernetesObject))
+    .flatMap((file) => parseAllDocuments(readFileSync(dir + file, 'utf8')).map((d) => d.toJS() as KubernetesObject))
     .filter((o) => o?.kind);
 }
 
@@ -44,7 +56,13 @@ function shippedObjects(): KubernetesObject[] {
  * --no-api here; RabbitMQ on loopback, as guest,
  * with a queue of its own.
  */
-function forTestCluster(objects: KubernetesObject[], namespace: string, image: string, queue: string): KubernetesObject[] {
+function forTestCluster(
+  objects: KubernetesObject[],
+  namespace: string,
+  image: string,
+  queue: string,
+  capacity?: string,
+): KubernetesObject[] {
   const moved = parseAllDocuments(
     objects
       .map((o) => JSON.stringify(o))
@@ -60,7 +78,8 @@ function forTestCluster(objects: KubernetesObject[], namespace: string, image: s
         .replace(/namespace: microscale\b/, `namespace: ${namespace}`)
         .replace('url: amqp://rabbitmq.messaging:5672', 'url: amqp://127.0.0.1:5672')
         .replace('username: microscale', 'username: guest')
-        .replace(/queue: orders\b/, `queue: ${queue}`);
+        .replace(/queue: orders\b/, `queue: ${queue}`)
+        .replace(/capacity: 9\b/, `capacity: ${capacity ?? 9}`);
       assert.notEqual(changed, text);
       return [{ ...configMap, data: { 'microscale.yaml': changed } } as KubernetesObject];
     }
@@ -102,6 +121,12 @@ function forTestCluster(objects: KubernetesObject[], namespace: string, image: s
           },
         } as KubernetesObject,
       ];
+    }
+    // Cluster-wide objects (capacity-auto/): one name per test namespace, as the cluster is shared.
+    if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') {
+      const named = { ...object, metadata: { ...object.metadata, name: `${object.metadata!.name!}-${namespace}` } };
+      const ref = (object as { roleRef?: { name: string } }).roleRef;
+      return [(ref ? { ...named, roleRef: { ...ref, name: `${ref.name}-${namespace}` } } : named) as KubernetesObject];
     }
     return [object];
   });
@@ -154,9 +179,18 @@ function agentLogs(namespace: string): Map<string, LogLine[]> {
   return logs;
 }
 
-/** Each container's logged events in order, for failure messages. */
+/** Each container's logged events in order, and what it printed that is not a log line, for failure messages. */
 function describeLogs(namespace: string): string {
-  return [...agentLogs(namespace)].map(([id, lines]) => `${id.slice(0, 12)}: ${lines.map((l) => l.event ?? '-').join(',')}`).join(' | ');
+  return [...agentLogs(namespace)]
+    .map(([id, lines]) => {
+      const out = spawnSync('docker', ['logs', '--tail', '20', id], { encoding: 'utf8' });
+      const other = `${out.stdout}\n${out.stderr}`
+        .split('\n')
+        .filter((line) => line.trim() && !line.startsWith('{'))
+        .slice(-5);
+      return `${id.slice(0, 12)}: ${lines.map((l) => l.event ?? '-').join(',')}${other.length ? ` [${other.join(' / ')}]` : ''}`;
+    })
+    .join(' | ');
 }
 
 describe('the agent in-cluster from deploy/kubernetes, on the real node', () => {
@@ -164,6 +198,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
   let ns: TestNamespace | undefined;
   let rabbit: RabbitAdmin | undefined;
   const queue = uniqueQueue('incluster');
+  const autoQueue = uniqueQueue('incauto');
   const stops: (() => Promise<void>)[] = [];
 
   before(async () => {
@@ -173,7 +208,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
   });
   after(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    await rabbit?.close([queue]);
+    await rabbit?.close([queue, autoQueue]);
     await ns?.removeAndWait();
   });
 
@@ -185,6 +220,10 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
       .map((d) => (d.toJS() as KubernetesObject).kind)
       .sort();
     assert.deepEqual(kinds, ['ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'ServiceAccount']);
+    const autoKinds = parseAllDocuments(execFileSync(kubectl, ['kustomize', `${deployDir}capacity-auto`], { encoding: 'utf8' }))
+      .map((d) => (d.toJS() as KubernetesObject).kind)
+      .sort();
+    assert.deepEqual(autoKinds, ['ClusterRole', 'ClusterRoleBinding']);
     const files = readdirSync(deployDir)
       .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
       .sort();
@@ -355,6 +394,106 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
       assert.deepEqual(turns, [leader, newLeader], `acting decisions changed hands ${turns.length - 1} times: ${turns.join(' -> ')}`);
       console.error(
         `# in-cluster HA: leader container killed -> first acting decision of the standby: ${actedAtMs - killedAtMs} ms; ${acting.length} acting decisions, all by the Lease holder; Lease holders: ${holders.map((h) => h.holder).join(' -> ')}`,
+      );
+    },
+  );
+
+  it(
+    'capacity: auto under the ServiceAccount with deploy/kubernetes/capacity-auto: reads the node and the other pods, scales to fit',
+    { timeout: 600_000 },
+    async (t) => {
+      if (!(await needNode(t)) || !(await needService(t, rabbitmqCheck))) return;
+      assert.ok(rabbit, 'the RabbitMQ connection from before() is missing');
+      const image = buildAgentImage();
+      const autoNs = await testNamespace(clients, 'ms-incauto');
+      stops.push(() => autoNs.removeAndWait());
+      const namespace = autoNs.name;
+      await rabbit.fill(autoQueue, 0);
+      // The services' pods request 600m each: the pool in CPU holds at most 3 of them on this 2-CPU node.
+      const podCpuMilli = 600;
+      for (const [name, replicas] of [
+        ['orders-consumer', 1],
+        ['reports', 0],
+      ] as const) {
+        const spec = realDeploymentSpec(name, { replicas });
+        const podSpec = spec.spec!.template.spec!;
+        podSpec.containers[0]!.resources = { requests: { cpu: `${podCpuMilli}m`, memory: '16Mi' } };
+        await clients.apps.createNamespacedDeployment({ namespace, body: spec });
+      }
+      await clients.core.createNamespacedSecret({
+        namespace,
+        body: { metadata: { name: 'microscale-rabbitmq' }, stringData: { password: 'guest' } },
+      });
+      const objects = forTestCluster(
+        [...shippedObjects(), ...shippedObjects(`${deployDir}capacity-auto/`)],
+        namespace,
+        image,
+        autoQueue,
+        'auto',
+      );
+      const clusterWide = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding');
+      assert.equal(clusterWide.length, 2, 'capacity-auto/ is a ClusterRole and its binding');
+      const api = KubernetesObjectApi.makeApiClient(clients.kubeConfig);
+      stops.push(async () => {
+        for (const object of clusterWide) await api.delete(object).catch(() => undefined);
+      });
+      for (const object of objects) await api.create(object);
+
+      // Least privilege: the ServiceAccount can read nodes and pods everywhere, and nothing more cluster-wide.
+      const kubectl = `${process.env.K8S_CACHE ?? '/var/cache/microscale-k8s'}/bin/kubectl`;
+      const can = (...args: string[]): boolean =>
+        spawnSync(
+          kubectl,
+          [
+            '--kubeconfig',
+            process.env.KUBECONFIG ?? '/var/run/microscale-k8s/kubeconfig',
+            'auth',
+            'can-i',
+            `--as=system:serviceaccount:${namespace}:microscale`,
+            ...args,
+          ],
+          { stdio: 'ignore' },
+        ).status === 0;
+      const granted = await eventually(async () => can('watch', 'pods', '--all-namespaces'), 10_000, 200);
+      assert.ok(
+        granted && can('list', 'nodes') && can('watch', 'nodes') && can('list', 'pods', '--all-namespaces'),
+        'capacity-auto does not grant list/watch on nodes and pods',
+      );
+      for (const denied of [
+        ['get', 'pods', '-n', 'kube-system'],
+        ['delete', 'pods', '--all-namespaces'],
+        ['patch', 'nodes'],
+        ['list', 'secrets', '--all-namespaces'],
+        ['list', 'deployments', '--all-namespaces'],
+        ['patch', 'deployments/scale', '-n', 'default'],
+      ])
+        assert.equal(can(...denied), false, `the ServiceAccount may ${denied.join(' ')}: more than capacity: auto needs`);
+
+      // The agent computes the pool from the node (its log says which nodes and how much), under its own
+      // credentials (a Forbidden would stop it at start), and scales: reports takes what the pool leaves.
+      const node = await clients.core.readNode({ name: NODE_NAME });
+      const allocatableCpu = Math.round(Number.parseFloat(String(node.status?.allocatable?.cpu ?? '0')) * 1000);
+      const replicas = async (name: string): Promise<number> =>
+        (await clients.apps.readNamespacedDeployment({ name, namespace })).spec?.replicas ?? -1;
+      const computed = (): { nodes?: string[]; capacity?: { cpu?: number } } | undefined =>
+        [...agentLogs(namespace).values()].flat().find((l) => l.event === 'auto-capacity-nodes') as
+          | { nodes?: string[]; capacity?: { cpu?: number } }
+          | undefined;
+      assert.ok(
+        await eventually(async () => computed() !== undefined && (await replicas('reports')) >= 1, 120_000, 500),
+        `the agent did not compute a capacity and scale reports up (reports ${await replicas('reports')}); events by container: ${describeLogs(namespace)}`,
+      );
+      const pool = computed()!;
+      assert.deepEqual(pool.nodes, [NODE_NAME], 'capacity auto counts the one node the services can run on');
+      const poolCpu = pool.capacity?.cpu ?? 0;
+      // The agents' own pods (2 x 50m) at least are other pods' requests.
+      assert.ok(poolCpu > 0 && poolCpu <= allocatableCpu - 100, `auto cpu ${poolCpu}m, node allocatable ${allocatableCpu}m`);
+      const total = (await replicas('orders-consumer')) + (await replicas('reports'));
+      assert.ok(total * podCpuMilli <= allocatableCpu, `${total} pods of ${podCpuMilli}m on a node of ${allocatableCpu}m`);
+      const forbidden = [...agentLogs(namespace).values()].flat().filter((l) => /forbidden/i.test(JSON.stringify(l)));
+      assert.deepEqual(forbidden, [], 'the agent was refused something under its ServiceAccount');
+      console.error(
+        `# in-cluster capacity auto: node allocatable ${allocatableCpu}m, pool ${poolCpu}m after other pods' requests -> orders-consumer ${await replicas('orders-consumer')} + reports ${await replicas('reports')} pods of ${podCpuMilli}m`,
       );
     },
   );

@@ -128,7 +128,7 @@ export class KubernetesPool {
     if (seen !== this.lastNodes) {
       this.lastNodes = seen;
       this.log.info(
-        { event: 'auto-capacity-nodes', nodes },
+        { event: 'auto-capacity-nodes', nodes, capacity },
         `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || "none Ready that the services' pods can run on"}): ${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`,
       );
     }

@@ -1,8 +1,10 @@
-// Test support: the microscale agent as a local image for the real node, built from what this machine
-// has, because no base image can be pulled here. The Dockerfile users build is FROM node:20-slim; this
-// equivalent is FROM busybox:latest plus this machine's Node binary and the shared libraries `ldd` lists
-// for it, the agent compiled from the current source (tsc, as `npm run build`), and the production
-// node_modules. Tagged by a hash of its inputs, so a re-run reuses it.
+// Test support: the microscale agent as a local image for the real node, built from the repository's own
+// Dockerfile (the one users build). That Dockerfile is FROM ${NODE_IMAGE} (default node:20-slim); no base
+// image can be pulled here, so the test first makes a local equivalent of node:20-slim - busybox:latest
+// plus this machine's Node binary, the shared libraries `ldd` lists for it, and npm - and builds the
+// Dockerfile with --build-arg NODE_IMAGE=<that image>. Everything else (npm ci from the lockfile, the tsc
+// build, npm prune, the non-root runtime stage) is the shipped file, step by step. Docker's layer cache
+// keeps the rebuild quick: npm ci runs again only when package.json or the lockfile change.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -16,6 +18,7 @@ import {
   realpathSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,29 +27,13 @@ import { fileURLToPath } from 'node:url';
 
 const repo = fileURLToPath(new URL('../../../../', import.meta.url));
 export const AGENT_IMAGE_REPO = 'microscale-test/agent';
+export const NODE_BASE_REPO = 'microscale-test/node';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     return entry.isDirectory() ? filesUnder(path) : [path];
   });
-}
-
-/** The top-level packages (node_modules/<name> or node_modules/@scope/<name>) the agent needs at run time. */
-function productionPackages(): string[] {
-  const listed = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: repo,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  const top = new Set<string>();
-  for (const line of listed.split('\n')) {
-    const relative = line.startsWith(repo) ? line.slice(repo.length) : '';
-    const parts = relative.split('/');
-    if (parts[0] !== 'node_modules' || !parts[1]) continue;
-    top.add(parts[1].startsWith('@') ? parts.slice(0, 3).join('/') : parts.slice(0, 2).join('/'));
-  }
-  return [...top].sort();
 }
 
 /** Node's binary and the libraries it links, as absolute paths (the loader included). */
@@ -61,25 +48,46 @@ function nodeAndLibraries(): string[] {
   return [node, ...libraries];
 }
 
-function inputsHash(packages: readonly string[], binaries: readonly string[]): string {
-  const hash = createHash('sha256');
-  // What the image holds: the source tsc builds (not the tests), the lockfile, the binaries.
-  const source = filesUnder(join(repo, 'src')).filter((f) => !/\.test(-helpers)?\.ts$/.test(f) && !f.includes('/testing/'));
-  for (const file of [...source, join(repo, 'package-lock.json'), join(repo, 'tsconfig.json'), join(repo, 'tsconfig.build.json')].sort()) {
-    hash.update(file.slice(repo.length)).update(readFileSync(file));
-  }
-  hash.update(packages.join(','));
-  for (const binary of binaries) hash.update(`${binary}:${statSync(binary).size}:${statSync(binary).mtimeMs}`);
-  return hash.digest('hex').slice(0, 12);
+/** This machine's npm (its package directory), which the Dockerfile's build stage runs. */
+function npmDirectory(): string {
+  const cli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  return dirname(dirname(cli)); // .../npm/bin/npm-cli.js -> .../npm
 }
 
-/** Builds (or finds) the agent image; returns its reference. Takes a minute or so the first time. */
-export function buildAgentImage(): string {
-  const packages = productionPackages();
+/** The certificate bundle Node on this machine is told to trust beside its own (NODE_EXTRA_CA_CERTS), if any. */
+function machineAuthorities(): string | undefined {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  return file && existsSync(file) ? realpathSync(file) : undefined;
+}
+
+function removeOlder(repository: string, label: string, keep: string): void {
+  const older = execFileSync('docker', ['images', '--filter', `label=${label}`, '--format', '{{.Repository}}:{{.Tag}}'], {
+    encoding: 'utf8',
+  })
+    .split('\n')
+    .filter((ref) => ref.startsWith(`${repository}:`) && ref !== keep);
+  if (older.length > 0) spawnSync('docker', ['rmi', ...older], { stdio: 'ignore' });
+}
+
+function exists(image: string): boolean {
+  return spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * The local stand-in for node:20-slim: node and npm on the PATH (/usr/local/bin, as the official image
+ * has them), a shell for RUN, root by default. Tagged by a hash of the binaries, so it is made once.
+ */
+export function buildNodeBaseImage(): string {
   const binaries = nodeAndLibraries();
-  const image = `${AGENT_IMAGE_REPO}:${inputsHash(packages, binaries)}`;
-  if (spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0) return image;
-  const context = mkdtempSync(join(tmpdir(), 'microscale-agent-image-'));
+  const npm = npmDirectory();
+  const hash = createHash('sha256');
+  for (const file of binaries) hash.update(`${file}:${statSync(file).size}:${statSync(file).mtimeMs}`);
+  hash.update(readFileSync(join(npm, 'package.json'))).update('usr/bin/env');
+  const authorities = machineAuthorities();
+  if (authorities) hash.update(readFileSync(authorities));
+  const image = `${NODE_BASE_REPO}:${hash.digest('hex').slice(0, 12)}`;
+  if (exists(image)) return image;
+  const context = mkdtempSync(join(tmpdir(), 'microscale-node-image-'));
   try {
     const root = join(context, 'root');
     for (const file of binaries) {
@@ -87,49 +95,69 @@ export function buildAgentImage(): string {
       mkdirSync(dirname(target), { recursive: true });
       copyFileSync(file, target);
     }
-    const app = join(root, 'app');
-    execFileSync(
-      process.execPath,
-      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'tsconfig.build.json'), '--outDir', join(app, 'dist')],
-      { cwd: repo, stdio: 'inherit' },
-    );
-    execFileSync(process.execPath, [join(repo, 'scripts/build-dashboard.mjs'), join(app, 'dist/dashboard')], {
-      cwd: repo,
-      stdio: 'inherit',
-    });
-    cpSync(join(repo, 'bin'), join(app, 'bin'), { recursive: true });
-    copyFileSync(join(repo, 'package.json'), join(app, 'package.json'));
-    for (const pkg of packages)
-      if (existsSync(join(repo, pkg))) cpSync(join(repo, pkg), join(app, pkg), { recursive: true, dereference: true });
+    cpSync(npm, join(root, 'usr/local/lib/node_modules/npm'), { recursive: true, dereference: true });
+    symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(root, 'usr/local/bin/npm'));
+    symlinkSync('../lib/node_modules/npm/bin/npx-cli.js', join(root, 'usr/local/bin/npx'));
+    // npm's `#!/usr/bin/env node`: busybox has env only in /bin.
+    mkdirSync(join(root, 'usr/bin'), { recursive: true });
+    symlinkSync('/bin/env', join(root, 'usr/bin/env'));
+    // This machine's extra certificate authorities (its network may reach the npm registry through a
+    // TLS-inspecting proxy), so npm ci in the build stage trusts what npm on this machine trusts.
+    const authorities = machineAuthorities();
+    if (authorities) {
+      mkdirSync(join(root, 'etc/ssl/certs'), { recursive: true });
+      copyFileSync(authorities, join(root, 'etc/ssl/certs/ca-certificates.crt'));
+    }
     writeFileSync(
       join(context, 'Dockerfile'),
       [
-        '# Equivalent of the repository Dockerfile (node:20-slim), from what is local: busybox + this Node.',
+        '# A local equivalent of node:20-slim for the tests (nothing can be pulled here): busybox + this Node + npm.',
         'FROM busybox:latest',
         'COPY root/ /',
-        'ENV NODE_ENV=production',
-        'WORKDIR /app',
-        'USER 10001',
-        'ENTRYPOINT ["/usr/local/bin/node", "/app/bin/microscale.js"]',
-        'CMD ["--help"]',
+        ...(authorities ? ['ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'] : []),
+        'CMD ["node"]',
         '',
       ].join('\n'),
     );
-    const built = spawnSync('docker', ['build', '-q', '-t', image, '--label', 'io.microscale.test=agent-image', context], {
+    const built = spawnSync('docker', ['build', '-q', '-t', image, '--label', 'io.microscale.test=node-base', context], {
       encoding: 'utf8',
     });
     if (built.status !== 0) throw new Error(`docker build of ${image} failed: ${built.stderr}`);
-    // Earlier builds of this test image (other sources) are of no more use: remove them (never others' images).
-    const older = execFileSync(
-      'docker',
-      ['images', '--filter', 'label=io.microscale.test=agent-image', '--format', '{{.Repository}}:{{.Tag}}'],
-      { encoding: 'utf8' },
-    )
-      .split('\n')
-      .filter((ref) => ref.startsWith(`${AGENT_IMAGE_REPO}:`) && ref !== image);
-    if (older.length > 0) spawnSync('docker', ['rmi', ...older], { stdio: 'ignore' });
+    removeOlder(NODE_BASE_REPO, 'io.microscale.test=node-base', image);
     return image;
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
+}
+
+/** What the Dockerfile COPYs (see .dockerignore) and builds from, so an unchanged tree reuses its image without a build. */
+function contextHash(base: string): string {
+  const hash = createHash('sha256').update(base);
+  const files = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']
+    .map((f) => join(repo, f))
+    .concat(...['scripts', 'src', 'bin'].map((d) => filesUnder(join(repo, d))))
+    // Tests are copied into the build stage but build nothing (tsconfig.build.json leaves them out).
+    .filter((f) => !/\.test\.ts$/.test(f) && !f.includes('/testing/'));
+  for (const file of files.sort()) hash.update(file.slice(repo.length)).update(readFileSync(file));
+  return hash.digest('hex').slice(0, 12);
+}
+
+/**
+ * Builds (or finds) the agent image from the repository's Dockerfile on the local Node base; returns its
+ * reference. The first build runs `npm ci` (from the npm registry, as users' builds do): a few minutes.
+ */
+export function buildAgentImage(): string {
+  const base = buildNodeBaseImage();
+  const image = `${AGENT_IMAGE_REPO}:${contextHash(base)}`;
+  if (exists(image)) return image;
+  const built = spawnSync(
+    'docker',
+    ['build', '-t', image, '--build-arg', `NODE_IMAGE=${base}`, '--label', 'io.microscale.test=agent-image', repo],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_BUILDKIT: '0' } },
+  );
+  if (built.status !== 0)
+    throw new Error(`docker build of the repository Dockerfile (${image}) failed:\n${built.stdout.slice(-4000)}\n${built.stderr}`);
+  // Earlier builds of this test image (other sources) are of no more use: remove them (never others' images).
+  removeOlder(AGENT_IMAGE_REPO, 'io.microscale.test=agent-image', image);
+  return image;
 }
