@@ -96,8 +96,10 @@ describe('a pool in resources on the real node', () => {
     let stopped = false;
     stops.push(async () => void (stopped || (await agent.stop())));
 
-    const settled = async (orders: number, reports: number): Promise<boolean> =>
-      eventually(
+    // How long each settle took is printed: the margin to the 60 s bound is the kubelet's speed on this node.
+    const settled = async (orders: number, reports: number): Promise<boolean> => {
+      const startedMs = Date.now();
+      const ok = await eventually(
         async () => {
           const state = await engine.observe();
           return (
@@ -110,6 +112,9 @@ describe('a pool in resources on the real node', () => {
         60_000,
         200,
       );
+      console.error(`# orders ${orders}, reports ${reports}: ${ok ? 'settled' : 'not settled'} after ${Date.now() - startedMs} ms`);
+      return ok;
+    };
     // 1 CPU: one 400m P1 pod leaves 600m, six 100m P2 pods. Memory (100Mi, 16Mi a pod) allows six pods in all.
     assert.ok(
       await settled(1, 5),
