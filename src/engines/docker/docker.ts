@@ -31,10 +31,13 @@ import { containerSpec } from './lifecycle.js';
 import { PreparedStarts } from './prepared.js';
 import { GONE_STATES, Removals } from './removals.js';
 import { dockerSchema, dockerServiceShape, type DockerConfig, type DockerServiceOptions } from './schema.js';
+import { StartGate } from './start-gate.js';
 import { StartQueue } from './start-queue.js';
 import { actualStates, phaseOf, stopOrder } from './state.js';
 
 const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom', 'reconnected']);
+/** The longest a removal waits for the starts in flight to be answered (StartGate). */
+const REMOVE_HOLD_MS = 3000;
 
 interface ImageFacts {
   readonly healthcheck: boolean;
@@ -45,6 +48,8 @@ export class DockerEngine implements Engine {
   private readonly cache: ContainerCache;
   private readonly queue: StartQueue;
   private readonly prepared: PreparedStarts;
+  /** Starts in flight: removals wait for them (start-gate.ts). */
+  private readonly startGate = new StartGate();
   private byName: Map<string, EngineService<DockerServiceOptions>>;
   private readonly images = new Map<string, ImageFacts>();
   private readonly removals: Removals;
@@ -80,6 +85,7 @@ export class DockerEngine implements Engine {
         create: async (service) => (await this.docker.createContainer(this.preparedSpec(service))).id,
         onCreated: (service, id) => this.cache.add(id, service, true),
         onStartFailed: (service, id, error) => this.startFailed(service, error, id),
+        trackStart: (work) => this.startGate.track(work),
       },
       this.log,
     );
@@ -87,6 +93,7 @@ export class DockerEngine implements Engine {
       serves: (service) => this.byName.has(service),
       holdsPlace: (entry) => !(entry.prepared && !this.prepared.isStartRequested(entry.id)),
       exited: () => this.prepared.exited(),
+      beforeRemove: () => this.startGate.idle(REMOVE_HOLD_MS),
     });
     this.cache.onEvent((entry, action, stateBefore) => {
       if (entry && (action === 'die' || action === 'oom') && this.heldPlace(entry, stateBefore)) this.removals.countExit(entry.id);
@@ -203,7 +210,7 @@ export class DockerEngine implements Engine {
     if (keep > current) {
       // Prepared containers of the last plan (or left by an earlier run) start first: they exist already.
       const reused = this.prepared.startNow(name, keep - current, previous);
-      for (let i = current + reused; i < keep; i++) this.queue.push(name, (created) => this.startOne(name, created));
+      for (let i = current + reused; i < keep; i++) this.queue.push(name, (created) => this.startGate.track(this.startOne(name, created)));
     } else if (keep < current) {
       const excess = current - keep - this.queue.cancel(name, current - keep);
       for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess))

@@ -38,10 +38,15 @@ function isAlreadyDone(error: unknown): boolean {
   return status === 404 || status === 304 || status === 409;
 }
 
+/** How long a container may take to exit after SIGKILL before the forced removal takes over. */
+const KILL_WAIT_MS = 5000;
+
 /**
- * SIGTERM, wait up to `graceMs` for the container to exit, then remove it (force: SIGKILL if it is still
- * running). Resolves 'exited' or 'killed'. `onExited` is called once a running container is known to
- * have exited (before its removal), whether or not its `die` event has been seen.
+ * SIGTERM, wait up to `graceMs` for the container to exit, else SIGKILL and wait for that exit; then,
+ * once `beforeRemove` resolves (the engine holds removals while starts are in flight: an exited
+ * container holds no place, and a removal slows a start beside it), remove it (force, in case it still
+ * runs). Resolves 'exited' or 'killed'. `onExited` is called once a running container is known to have
+ * exited (before its removal), whether or not its `die` event has been seen.
  */
 export async function stopAndRemove(
   docker: Docker,
@@ -49,9 +54,11 @@ export async function stopAndRemove(
   graceMs: number,
   wasRunning: boolean,
   onExited: () => void = () => undefined,
+  beforeRemove: () => Promise<void> = async () => undefined,
 ): Promise<'exited' | 'killed'> {
   const container = docker.getContainer(id);
   let exited = !wasRunning;
+  let killed = false;
   if (wasRunning) {
     try {
       await container.kill({ signal: 'SIGTERM' });
@@ -59,18 +66,23 @@ export async function stopAndRemove(
         () => true,
         () => true,
       );
-      let timer: NodeJS.Timeout | undefined;
-      const graceOver = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), graceMs);
-      });
-      exited = await Promise.race([waited, graceOver]);
-      clearTimeout(timer);
+      exited = await Promise.race([waited, after(graceMs, false)]);
+      if (!exited) {
+        // The grace is over: SIGKILL, and its exit is the `die` a prepared start waits for (a forced
+        // removal would kill and remove in one call, and the removal would slow that start).
+        killed = true;
+        await container.kill({ signal: 'SIGKILL' }).catch((error: unknown) => {
+          if (!isAlreadyDone(error)) throw error;
+        });
+        exited = await Promise.race([waited, after(KILL_WAIT_MS, false)]);
+      }
     } catch (error) {
       if (!isAlreadyDone(error)) throw error;
       exited = true;
     }
     if (exited) onExited();
   }
+  await beforeRemove();
   try {
     await container.remove({ force: true });
   } catch (error) {
@@ -79,5 +91,12 @@ export async function stopAndRemove(
     if (statusOf(error) !== 404) throw error;
   }
   if (wasRunning && !exited) onExited(); // killed by the forced removal
-  return exited ? 'exited' : 'killed';
+  return killed || !exited ? 'killed' : 'exited';
+}
+
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(value), ms);
+    timer.unref?.();
+  });
 }

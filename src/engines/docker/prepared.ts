@@ -28,6 +28,8 @@ export interface PreparedHooks {
   readonly onCreated: (service: string, id: string) => void;
   /** A start failed: report it with the next apply and clean the container up. */
   readonly onStartFailed: (service: string, id: string, error: unknown) => void;
+  /** A start is sent: counted as in flight until it is answered (removals wait for it: StartGate). */
+  readonly trackStart?: (work: Promise<unknown>) => Promise<unknown>;
 }
 
 export class PreparedStarts {
@@ -175,17 +177,16 @@ export class PreparedStarts {
     start.startRequested = true;
     if (start.id) this.startRequested.add(start.id);
     else this.adjustAwaiting(start.service, 1); // holds its place from now, though its create is still in flight
-    this.track(
-      start.created.then(async (id) => {
-        if (!id) return;
-        try {
-          await this.docker.getContainer(id).start();
-          this.mine.delete(id); // started: an ordinary container of the pool from now on
-        } catch (error) {
-          this.hooks.onStartFailed(start.service, id, error);
-        }
-      }),
-    );
+    const work = start.created.then(async (id) => {
+      if (!id) return;
+      try {
+        await this.docker.getContainer(id).start();
+        this.mine.delete(id); // started: an ordinary container of the pool from now on
+      } catch (error) {
+        this.hooks.onStartFailed(start.service, id, error);
+      }
+    });
+    this.track(this.hooks.trackStart?.(work) ?? work);
   }
 
   private cancel(start: PreparedStart): void {

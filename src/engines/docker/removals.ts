@@ -24,6 +24,8 @@ export interface RemovalHooks {
   readonly holdsPlace: (entry: ContainerEntry) => boolean;
   /** A container that held a place has exited: told once per container (see countExit). */
   readonly exited: () => void;
+  /** Resolves when a removal may go (the engine holds removals while starts are in flight: StartGate). */
+  readonly beforeRemove?: () => Promise<void>;
 }
 
 export class Removals {
@@ -75,9 +77,16 @@ export class Removals {
     const container = entry.id.slice(0, 12);
     if (!wasRunning) this.removalOnly.add(entry.id);
     const countable = wasRunning && this.hooks.serves(entry.service) && this.hooks.holdsPlace(entry);
-    const done = stopAndRemove(this.docker, entry.id, graceMs, wasRunning, () => {
-      if (countable) this.countExit(entry.id);
-    })
+    const done = stopAndRemove(
+      this.docker,
+      entry.id,
+      graceMs,
+      wasRunning,
+      () => {
+        if (countable) this.countExit(entry.id);
+      },
+      this.hooks.beforeRemove,
+    )
       .then((how) => {
         this.cache.forget(entry.id);
         this.exitsCounted.delete(entry.id);
