@@ -150,11 +150,10 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const held = clampCount(state.lastDesired ?? current, policy.min, policy.max);
   const empty = queue <= EMPTY;
   const emptySinceMs = empty ? (state.emptySinceMs ?? nowMs) : null;
-  const base = { ...state, ...learned, lastQueue: queue, lastRunning: running, emptySinceMs };
   if (rate === undefined) {
     return {
       desired: { kind: 'count' as const, count: held },
-      state: { ...base, lastDesired: held },
+      state: { ...state, ...learned, lastQueue: queue, lastRunning: running, emptySinceMs, lastDesired: held },
       reason: `learning the rate per container: holding ${held} until the queue has been worked with arrivals measured`,
       estimates: { arrivalRate: measured ?? null, ratePerContainer: null, ratePerContainerLearned: true },
     };
@@ -175,8 +174,8 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const leadS = reaction.preemptS + reaction.startS;
   const horizonS = leadS + tickS;
   const window = Math.max(2, Math.round(horizonS / tickS) + 1);
-  const recent = [...state.recent, instant].slice(-window);
-  const recentMeans = [...state.recentMeans, mean].slice(-window);
+  const recent = pushWindow(state.recent, instant, window);
+  const recentMeans = pushWindow(state.recentMeans, mean, window);
   // The level to plan with: the mean, plus the part of the latest deviation from it expected to last.
   const persisting = persistence(state, recent, recentMeans, window, instant, rate, tickS, first);
   const level = mean + persisting.fraction * (instant - mean);
@@ -226,8 +225,8 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const reason = `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${measured === undefined ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(reaction.startS))}s: ${needed} needed, ${count === held ? 'keeping' : count > held ? 'raising to' : 'lowering to'} ${count} for the SLA (${slaText}, queue ${formatNumber(round(queue))})${why ? `: ${why}` : ''}`;
   return {
     desired: { kind: 'count' as const, count },
+    // Written out in full, not spread: this runs for every service every tick.
     state: {
-      ...base,
       arrivals: mean,
       noise,
       lastInstant: instant,
@@ -236,6 +235,10 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
       recentMeans,
       lagProduct: persisting.lagProduct,
       lagSquare: persisting.lagSquare,
+      lastQueue: queue,
+      lastRunning: running,
+      learnedRate: learned.learnedRate,
+      rateFloor: learned.rateFloor,
       lastDesired: count,
       lastUpMs: count > held ? nowMs : state.lastUpMs,
       emptySinceMs: count < held ? null : emptySinceMs,
@@ -274,6 +277,15 @@ function persistence(
   const rho = Math.min(1, Math.max(1e-3, (lagProduct + prior) / (lagSquare + prior)));
   const fraction = rho >= 0.999 ? 1 : (rho - 1) / Math.log(rho);
   return { fraction, lagProduct, lagSquare };
+}
+
+/** The last `window` values with `value` appended, in one allocation. */
+function pushWindow(list: readonly number[], value: number, window: number): number[] {
+  const keep = Math.min(list.length, window - 1);
+  const out = new Array<number>(keep + 1);
+  for (let i = 0; i < keep; i++) out[i] = list[list.length - keep + i] as number;
+  out[keep] = value;
+  return out;
 }
 
 function ewma(previous: number, sample: number, dtS: number, timeConstantS: number): number {

@@ -1,0 +1,50 @@
+// A reference for the SLA misses: what a controller that knows the present exactly, but not the
+// future, reaches. Each tick it holds (the arrival rate read now + the queue cleared within the lead
+// time) ÷ rate per container, + H spare containers (env H, default 0), through the same arbiter,
+// latencies and scoring as every policy; the rate is read one tick late, as a live metric reads it
+// (and as microscale sees it). Where this misses a goal the oracle meets, the oracle's foresight is
+// what meets it: no reacting controller does better without holding spare containers (H > 0 shows
+// what those cost in utilisation).
+//   npm run build && node scripts/sla-reactive-bound.mjs traces/scenario.yaml traces/step.csv nasa:min ...
+// A trace is a CSV or nasa:min / nasa:sec (the NASA traces scaled as `bench control` scales them).
+import { arbitrate } from '../dist/core/arbiter.js';
+import { loadNasaTraces } from '../dist/simulator/nasa.js';
+import { simulate } from '../dist/simulator/run.js';
+import { loadScenario } from '../dist/simulator/scenario.js';
+import { urgentOf } from '../dist/simulator/score.js';
+import { loadTrace } from '../dist/simulator/trace.js';
+
+const [, , scenarioPath, ...files] = process.argv;
+const scenario = await loadScenario(scenarioPath);
+const urgent = scenario.services.find((s) => s.simulation);
+const spare = Number(process.env.H ?? 0);
+const longestStopS = Math.max(0, ...scenario.services.map((s) => s.stopLatencyMs / 1000));
+for (const file of files) {
+  let trace;
+  if (file.startsWith('nasa:')) {
+    const nasa = await loadNasaTraces(urgent.simulation.column, 0.9 * urgent.config.max * urgent.simulation.ratePerContainer);
+    trace = nasa.traces[file === 'nasa:min' ? 0 : 1].trace;
+  } else trace = await loadTrace(file);
+  const policy = {
+    name: 'reactive bound',
+    decide(_tS, dtS, views) {
+      const plan = arbitrate(
+        views.map((view) => {
+          const { config, simulation } = view.service;
+          const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
+          if (!simulation) return { ...common, desired: { kind: 'remainder' } };
+          const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
+          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
+          return { ...common, desired: { kind: 'count', count } };
+        }),
+        scenario.config.capacity,
+      );
+      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
+    },
+  };
+  const result = simulate(scenario, trace, policy);
+  const score = urgentOf(result.score);
+  console.log(
+    `${file}: ${score.slaViolationS} s over the SLA / ${(result.score.utilization * 100).toFixed(1)} % / ${score.started} P1 starts`,
+  );
+}
