@@ -105,6 +105,9 @@ export async function testNamespace(clients: KubeClients, prefix: string): Promi
   const remove = async (): Promise<void> => void (await clients.core.deleteNamespace({ name }).catch(() => undefined));
   const removeAndWait = async (timeoutMs = 120_000): Promise<void> => {
     await remove();
+    // The namespace controller gets to the pods only after a few seconds; ask for them at once (a Terminating
+    // namespace takes no new pods, so their controllers cannot replace them).
+    await clients.core.deleteCollectionNamespacedPod({ namespace: name }).catch(() => undefined);
     const started = Date.now();
     let left = -1;
     while (Date.now() - started < timeoutMs) {
