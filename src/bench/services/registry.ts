@@ -139,11 +139,15 @@ export async function buildAndPush(
   // --no-cache: the legacy builder would reuse any earlier image with the same steps (same labels), also one
   // another test or process is removing with `docker rmi` at that moment; the build then fails with "failed
   // to get digest sha256:...: no such file or directory". Without the cache every build has images of its own.
-  await docker(
+  // The image this tag named before (an earlier push of the same tag in this test): once the tag moves it is
+  // untagged and only this test made it, so it goes, as removeLocalImage cannot name it any more.
+  const previous = await docker(['image', 'inspect', '--format', '{{.Id}}', image], registry).catch(() => '');
+  const built = await docker(
     ['build', '--no-cache', '-q', '--label', 'microscale.test=metadata', '-t', image, '-'],
     registry,
     ['FROM busybox:latest', ...labelLines, ''].join('\n'),
   );
+  if (previous && previous !== built) await docker(['rmi', previous], registry).catch(() => undefined);
   if (options.login) await docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
   await docker(['push', '-q', image], registry);
   return image;
