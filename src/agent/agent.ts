@@ -295,10 +295,11 @@ export class Agent extends EventEmitter<AgentEvents> {
     const causes = new Map(this.causes);
     const startMs = this.nowMs();
     this.lastTickStartMs = startMs;
+    const mayAct = (): boolean => !this.dryRun && !this.pausedValue && !(this.options.canAct ? !this.options.canAct() : false);
     const [metrics, arrivals, observed] = await Promise.all([
       readAll(this.metricSources.all, config.metricTimeoutMs),
       readAll(this.arrivalSources.all, config.metricTimeoutMs, 'arrivals'),
-      this.engineGuard.observe(startMs),
+      this.engineGuard.observe(startMs, mayAct()),
     ]);
     const actual = observed.actual ?? this.lastActual;
     if (observed.actual) this.lastActual = observed.actual;

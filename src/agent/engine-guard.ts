@@ -41,11 +41,12 @@ export class EngineGuard {
     this.retryAtMs = 0;
   }
 
-  async observe(nowMs: number): Promise<Observed> {
+  /** `act`: whether the agent may act this tick (see ObserveOptions). */
+  async observe(nowMs: number, act = true): Promise<Observed> {
     if (nowMs < this.retryAtMs)
       return { actual: null, error: `${this.lastError}; retrying in ${Math.ceil((this.retryAtMs - nowMs) / 1000)}s` };
     try {
-      const actual = await this.engine.observe();
+      const actual = await this.engine.observe({ act });
       this.incidents.ok(KEY, { event: 'engine-error' }, 'engine reachable again; resuming', nowMs);
       this.backoffMs = 0;
       return { actual, error: null };

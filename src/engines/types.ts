@@ -30,9 +30,18 @@ export interface ApplyTarget {
   readonly prepare?: PrepareStarts;
 }
 
+export interface ObserveOptions {
+  /**
+   * False when the agent may not act (`--dry-run`, paused, a standby replica): an engine that tidies up
+   * while it reads (docker: adopting a container a killed agent left, removing crashed ones) changes
+   * nothing then. Default true.
+   */
+  readonly act?: boolean;
+}
+
 export interface Engine {
   /** The actual state of every configured service. Rejects with an EngineError when unreachable. */
-  observe(): Promise<Map<string, ActualState>>;
+  observe(options?: ObserveOptions): Promise<Map<string, ActualState>>;
   /** Start or stop toward each target. Resolves once the changes are under way, not when they finish. */
   apply(targets: readonly ApplyTarget[]): Promise<void>;
   /** Engines that learn of changes at once (events, watches) call `onChange` so the agent can tick now. */

@@ -110,6 +110,38 @@ describe('docker engine on a real daemon', () => {
     }
   });
 
+  it('observing without acting (dry run, paused, standby) adopts and reaps nothing; acting does', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('noact');
+    pools.push(pool);
+    const docker = new Docker();
+    const orphan = (await docker.createContainer({ ...containerSpec(pool, 'worker', sleeper), HostConfig: { Init: true } })).id;
+    const crashed = await docker.createContainer({ ...containerSpec(pool, 'worker', { image: 'busybox:latest', command: ['true'] }) });
+    await crashed.start();
+    await crashed.wait();
+    const states = async () => new Map((await poolContainers(pool)).map((c) => [c.Id, c.State]));
+    const before = await states();
+    const engine = engineFor(pool, [service('worker')]);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await engine.observe({ act: false });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      assert.deepEqual(await states(), before, 'nothing started, nothing removed');
+      await engine.observe();
+      assert.ok(
+        await eventually(async () => {
+          await engine.observe();
+          const now = await states();
+          return now.get(orphan) === 'running' && !now.has(crashed.id);
+        }, 10_000),
+        `acting, the orphan is started and the crashed one removed: ${JSON.stringify([...(await states())])}`,
+      );
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('does not count a crashed (exited) container, and removes it', async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const pool = testPool('gone');

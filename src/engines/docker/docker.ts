@@ -23,7 +23,7 @@ import type { ActualState } from '../../core/types.js';
 import { EngineError } from '../../errors.js';
 import { Incidents } from '../../log/incidents.js';
 import type { Logger } from '../../log/logger.js';
-import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
+import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService, type ObserveOptions } from '../types.js';
 import { ContainerCache, type ContainerEntry } from './cache.js';
 import { connect, engineError, pingFresh } from './connection.js';
 import { LABEL } from './labels.js';
@@ -119,10 +119,13 @@ export class DockerEngine implements Engine {
     this.byName = byName;
   }
 
-  async observe(): Promise<Map<string, ActualState>> {
+  /** With `act: false` (dry run, paused, standby) nothing is adopted or reaped: it only reads. */
+  async observe(options: ObserveOptions = {}): Promise<Map<string, ActualState>> {
     await this.cache.refresh();
-    this.removals.reap();
-    this.adopt();
+    if (options.act ?? true) {
+      this.removals.reap();
+      this.adopt();
+    }
     return actualStates(
       this.services.map((s) => s.name),
       this.cache.entries.values(),
