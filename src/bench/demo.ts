@@ -39,13 +39,16 @@ interface Case {
   readonly stubborn: boolean;
   /** Ablation: the plan's prepared starts are not passed to the engine (starts wait for the tick after the exit). */
   readonly noPrepare?: boolean;
+  /** `docker.preCreate`: containers of each service created ahead of need (the walk moves by up to 3). */
+  readonly preCreate: number;
 }
 
 const CASES: readonly Case[] = [
-  { id: 'a-push-noprep', name: 'A, push, no prepared starts (ablation)', source: 'push', stubborn: false, noPrepare: true },
-  { id: 'a-push', name: 'A, push', source: 'push', stubborn: false },
-  { id: 'a-http', name: 'A, http (500 ms)', source: 'http', stubborn: false },
-  { id: 'b-http', name: 'B, http (500 ms)', source: 'http', stubborn: true },
+  { id: 'a-push-noprep', name: 'A, push, no prepared starts (ablation)', source: 'push', stubborn: false, noPrepare: true, preCreate: 0 },
+  { id: 'a-push-nopre', name: 'A, push, preCreate 0 (ablation)', source: 'push', stubborn: false, preCreate: 0 },
+  { id: 'a-push', name: 'A, push', source: 'push', stubborn: false, preCreate: 3 },
+  { id: 'a-http', name: 'A, http (500 ms)', source: 'http', stubborn: false, preCreate: 3 },
+  { id: 'b-http', name: 'B, http (500 ms)', source: 'http', stubborn: true, preCreate: 3 },
 ];
 
 /** Container starts and deaths of a pool, with the daemon's timestamps. */
@@ -109,7 +112,7 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
   const http = testCase.source === 'http' ? await serveDemand(() => demand) : undefined;
   const command = testCase.stubborn ? 'trap "" TERM; while true; do sleep 1; done' : ['sleep', '3600'];
   const config = parseConfig({
-    engine: { kind: 'docker', pool },
+    engine: { kind: 'docker', pool, preCreate: testCase.preCreate },
     capacity: CAPACITY,
     interval: '500ms',
     logLevel: 'silent',

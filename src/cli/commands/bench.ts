@@ -68,7 +68,7 @@ export function registerBench(program: Command): void {
     .option('--seed <n>', 'demo: the seed of the random-walk demand (default 1)', integerOption)
     .option(
       '--cases <ids>',
-      'demo: which cases, in order, comma-separated (a-push-noprep, a-push, a-http, b-http; default all; repeat one to interleave)',
+      'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http; default all; repeat one to interleave)',
     )
     .allowUnknownOption(false);
   let bench: BenchModule | undefined;

@@ -38,6 +38,8 @@ import { actualStates, phaseOf, stopOrder } from './state.js';
 const WAKE_ACTIONS = new Set(['start', 'die', 'destroy', 'oom', 'reconnected']);
 /** The longest a removal waits for the starts in flight to be answered (StartGate). */
 const REMOVE_HOLD_MS = 3000;
+/** The longest a top-up of `preCreate` waits for the pool to be quiet. */
+const TOP_UP_WAIT_MS = 5000;
 
 interface ImageFacts {
   readonly healthcheck: boolean;
@@ -50,6 +52,9 @@ export class DockerEngine implements Engine {
   private readonly prepared: PreparedStarts;
   /** Starts in flight: removals wait for them (start-gate.ts). */
   private readonly startGate = new StartGate();
+  /** A top-up of the containers created ahead (`preCreate`) is waiting for the starts in flight. */
+  private topUpPending = false;
+  private closing = false;
   private byName: Map<string, EngineService<DockerServiceOptions>>;
   private readonly images = new Map<string, ImageFacts>();
   private readonly removals: Removals;
@@ -109,6 +114,9 @@ export class DockerEngine implements Engine {
    */
   async reconfigure(services: readonly EngineService<DockerServiceOptions>[]): Promise<void> {
     const byName = new Map(services.map((s) => [s.name, s]));
+    // Prepared containers were created with a service's old keys: a changed or removed service's go.
+    for (const [name, service] of this.byName)
+      if (JSON.stringify(byName.get(name)?.options) !== JSON.stringify(service.options)) this.prepared.discard(name);
     for (const name of this.byName.keys()) {
       if (byName.has(name)) continue;
       this.queue.cancel(name, Number.POSITIVE_INFINITY);
@@ -163,9 +171,40 @@ export class DockerEngine implements Engine {
     }
     // Creates go out after every stop has been sent: on a busy daemon the exit they wait for comes first.
     for (const prepareStarts of prepares) prepareStarts();
-    this.prepared.endPlan(previous);
+    this.prepared.endPlan(previous, (service) => (this.byName.has(service) ? this.config.preCreate : 0));
+    this.topUpSoon();
     const [first, ...rest] = errors;
     if (first) throw rest.length === 0 ? first : new EngineError(first.failure, 'docker', errors.map((e) => e.message).join('; '));
+  }
+
+  /**
+   * Keeps `preCreate` prepared containers of each service ahead of need, created once the pool is quiet
+   * (no start in flight or waiting for an exit, no stop waiting for its exit: a create beside them slows
+   * them on a busy daemon; after TOP_UP_WAIT_MS it goes anyway), never while the daemon is down, and only
+   * for services whose image an apply has found.
+   */
+  private topUpSoon(): void {
+    if (this.config.preCreate === 0 || this.topUpPending) return;
+    this.topUpPending = true;
+    const giveUpAtMs = Date.now() + TOP_UP_WAIT_MS;
+    const attempt = (): void => {
+      if (!this.quiet() && Date.now() < giveUpAtMs && !this.closing) {
+        setTimeout(attempt, 50).unref?.();
+        return;
+      }
+      this.topUpPending = false;
+      if (this.closing || this.cache.down) return;
+      for (const service of this.services)
+        if (this.images.has(service.options.image)) this.prepared.topUp(service.name, this.config.preCreate);
+    };
+    attempt();
+  }
+
+  private quiet(): boolean {
+    if (this.startGate.inFlight > 0 || this.prepared.waiting > 0) return false;
+    if (this.services.some((s) => this.queue.pendingFor(s.name) > 0)) return false;
+    for (const entry of this.cache.entries.values()) if (this.removals.isStopping(entry.id) && !GONE_STATES.has(entry.state)) return false;
+    return true;
   }
 
   /** Running or starting: holding a place and not asked to stop. */
@@ -364,6 +403,7 @@ export class DockerEngine implements Engine {
 
   /** Finishes starts and stops in flight (containers are left running: a restarted agent adopts them). */
   async close(): Promise<void> {
+    this.closing = true;
     await this.queue.drain();
     await this.prepared.close(); // prepared containers not started are removed: no plan wants them any more
     await this.removals.drain();

@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import { eventually, needService } from '../../testing/services.js';
+import { silentLogger } from '../../log/logger.js';
+import { DockerEngine } from './docker.js';
 import { LABEL, ownedLabels } from './labels.js';
+import { dockerSchema } from './schema.js';
 import { dockerCheck, dockerEngineFor, dockerService, poolContainers, removePool, sleeper, testPool } from './testing/docker.js';
 
 // sh ignores TERM (tini passes it on, sh drops it): the container dies only when killed after its grace.
@@ -156,5 +159,55 @@ describe('docker engine: prepared starts on a real daemon', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('preCreate: keeps containers created ahead, starts them instead of creating, tops them up, and drops them when the keys change', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('prep-ahead');
+    pools.push(pool);
+    const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool, resync: '2s', preCreate: 2 }), [dockerService('worker')], {
+      log: silentLogger(),
+    });
+    const states = async (): Promise<string[]> => (await poolContainers(pool)).map((c) => c.State).sort();
+    const createdIds = async (): Promise<Set<string>> =>
+      new Set((await poolContainers(pool)).filter((c) => c.State === 'created' && c.Labels[LABEL.prepared] === 'true').map((c) => c.Id));
+    try {
+      await engine.apply([{ name: 'worker', replicas: 1 }]);
+      assert.ok(
+        await eventually(async () => {
+          await engine.observe();
+          return JSON.stringify(await states()) === JSON.stringify(['created', 'created', 'running']);
+        }, 20_000),
+        `1 running and 2 created ahead: ${JSON.stringify(await states())}`,
+      );
+      const state = (await engine.observe()).get('worker');
+      assert.deepEqual([state?.running, state?.starting, state?.prepared], [1, 0, 2], 'the containers created ahead hold no place');
+      const ahead = await createdIds();
+      await engine.apply([{ name: 'worker', replicas: 3 }]);
+      assert.ok(
+        await eventually(async () => (await engine.observe()).get('worker')?.running === 3, 20_000),
+        'the service reaches 3 running',
+      );
+      const running = new Set((await poolContainers(pool)).filter((c) => c.State === 'running').map((c) => c.Id));
+      for (const id of ahead) assert.ok(running.has(id), 'a container created ahead was started, not a new one created');
+      assert.ok(
+        await eventually(async () => {
+          await engine.observe();
+          const now = await createdIds();
+          return now.size === 2 && ![...now].some((id) => ahead.has(id));
+        }, 20_000),
+        `topped up to 2 created ahead again: ${JSON.stringify(await states())}`,
+      );
+      // New keys: what was created with the old ones is removed, never started.
+      const stale = await createdIds();
+      await engine.reconfigure([dockerService('worker', { ...sleeper, env: { MODE: 'new' } })]);
+      assert.ok(
+        await eventually(async () => ![...(await createdIds())].some((id) => stale.has(id)), 20_000),
+        'containers created with the old keys are removed',
+      );
+    } finally {
+      await engine.close();
+    }
+    assert.equal((await createdIds()).size, 0, 'close() removes the containers created ahead');
   });
 });

@@ -124,9 +124,46 @@ export class PreparedStarts {
     }
   }
 
-  /** The plan is complete: prepared starts it did not re-assign are removed. */
-  endPlan(previous: readonly PreparedStart[]): void {
-    for (const start of previous) if (!start.startRequested) this.cancel(start);
+  /**
+   * The plan is complete: prepared starts it did not re-assign are kept ahead of need, up to `ahead`
+   * of the service (`docker.preCreate`: a later plan starts them instead of creating), or removed.
+   */
+  endPlan(previous: readonly PreparedStart[], ahead: (service: string) => number = () => 0): void {
+    for (const start of previous) {
+      if (start.startRequested || start.cancelled) continue;
+      if (this.aheadFor(start.service) < ahead(start.service)) {
+        start.needExits = Number.POSITIVE_INFINITY;
+        this.starts.push(start);
+      } else {
+        this.cancel(start);
+      }
+    }
+  }
+
+  /** Prepared containers of the service that no start waits on (kept ahead of need). */
+  aheadFor(service: string): number {
+    return this.starts.filter((s) => s.service === service && !s.startRequested && !s.cancelled && s.needExits === Number.POSITIVE_INFINITY)
+      .length;
+  }
+
+  /** Prepared starts that wait for an exit (a plan's, not those kept ahead). */
+  get waiting(): number {
+    return this.starts.filter((s) => !s.startRequested && !s.cancelled && s.needExits !== Number.POSITIVE_INFINITY).length;
+  }
+
+  /** Creates prepared containers of the service until `count` are kept ahead of need (`docker.preCreate`). */
+  topUp(service: string, count: number): void {
+    for (let n = this.aheadFor(service); n < count; n++) {
+      const start = this.create(service);
+      start.needExits = Number.POSITIVE_INFINITY;
+      this.starts.push(start);
+    }
+  }
+
+  /** Removes the service's prepared containers not started: its keys changed (they were created with the old ones), or it is gone. */
+  discard(service: string): void {
+    for (const start of this.starts) if (start.service === service && !start.startRequested) this.cancel(start);
+    this.starts = this.starts.filter((s) => !s.cancelled);
   }
 
   /** A container of the pool that held a place has exited: start those whose exit has come. */

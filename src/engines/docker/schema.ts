@@ -24,6 +24,12 @@ export const dockerSchema = z
     startConcurrency: intAtLeast(1, 1000).default(8),
     /** A full list now and then, besides the events stream. */
     resync: duration().default('5s'),
+    /**
+     * Containers of each service created ahead of need and not started (labelled prepared: they hold no
+     * place in the pool). A start takes one instead of creating, so only the start itself is left on
+     * the path from a demand change to a running container. Topped up while no start is in flight.
+     */
+    preCreate: intAtLeast(0, 100).default(0),
   })
   .strict();
 
