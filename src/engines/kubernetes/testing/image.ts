@@ -133,7 +133,13 @@ export function buildNodeBaseImage(): string {
 /** What the Dockerfile COPYs (see .dockerignore) and builds from, so an unchanged tree reuses its image without a build. */
 function contextHash(base: string): string {
   const hash = createHash('sha256').update(base);
-  const files = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']
+  const files = [
+    'Dockerfile',
+    '.dockerignore',
+    'package.json',
+    'package-lock.json',
+    ...readdirSync(repo).filter((f) => /^tsconfig.*\.json$/.test(f)),
+  ]
     .map((f) => join(repo, f))
     .concat(...['scripts', 'src', 'bin'].map((d) => filesUnder(join(repo, d))))
     // Tests are copied into the build stage but build nothing (tsconfig.build.json leaves them out).
