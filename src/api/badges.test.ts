@@ -125,6 +125,48 @@ describe('badges over the API', () => {
     assert.deepEqual([...configuredRegistries(config)].sort(), ['docker.io', 'registry.example:5000']);
   });
 
+  it('counts the registry of a labelsFrom image as named by the config, and follows a reload', async () => {
+    const seen: string[] = [];
+    const { agent } = testAgent();
+    stops.push(() => agent.stop());
+    const api = createApiApp({ agent, token: TOKEN, routes: [badgeRoutes({ read: async (ref) => (seen.push(ref), image({})) })] });
+    const labelled = '/badges/image/policy.example:5000/acme/billing:2.0.svg';
+    const unnamed = '/badges/image/10.0.0.1:22/x/y:1.svg';
+    assert.equal((await api.request(labelled)).status, 403, 'before the reload the config names no registry');
+    const withLabelsFrom = (labelsFrom: unknown) =>
+      parseConfig({
+        capacity: 9,
+        interval: '1h',
+        services: [
+          { name: 'orders', priority: 1, max: 8, metric: { source: 'random' }, target: { queueLength: 50 } },
+          { name: 'reports', priority: 2, target: 'remainder', ...(labelsFrom ? { labelsFrom } : {}) },
+        ],
+      });
+    await agent.reconfigure(withLabelsFrom({ registry: 'policy.example:5000/acme/billing:2.0' }));
+    const served = await api.request(labelled);
+    assert.equal(served.status, 200, 'a labelsFrom registry is served without the token');
+    assert.match(served.headers.get('content-type') ?? '', /image\/svg\+xml/);
+    assert.equal((await api.request('/badges/version/policy.example:5000/acme/other:1.json')).status, 200, 'any image of that registry');
+    const probe = await api.request(unnamed);
+    assert.equal(probe.status, 403);
+    assert.match(await probe.text(), /registry not in config/);
+    assert.deepEqual(seen, ['policy.example:5000/acme/billing:2.0', 'policy.example:5000/acme/other:1'], 'no connection to 10.0.0.1:22');
+    await agent.reconfigure(withLabelsFrom({ engine: 'engine.example/acme/local:3' }));
+    assert.equal((await api.request(labelled)).status, 403, 'the reload took the registry away');
+    assert.equal(
+      (await api.request('/badges/image/engine.example/acme/local:3.svg')).status,
+      200,
+      '{engine: IMAGE} names its registry too',
+    );
+    assert.equal((await api.request(unnamed)).status, 403);
+    assert.equal(seen.length, 3);
+    assert.equal(
+      (await api.request(unnamed, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+      200,
+      'with the token, any registry',
+    );
+  });
+
   it('answers a bad reference, an unknown kind and a missing image with an error badge and a 4xx', async () => {
     const api = app({
       read: async (ref) => {

@@ -60,12 +60,17 @@ function registryOf(reference: string): string | undefined {
 }
 
 /**
- * The registries the config names: the services' images and the watched images (images:). A badge for any other registry needs the API token, so the agent is not a port probe for
- * whoever can reach it.
+ * The registries the config names: the services' images, the images services read labels from
+ * (`labelsFrom: {registry: IMAGE}` or `{engine: IMAGE}`) and the watched images (images:). A badge for any
+ * other registry needs the API token, so the agent is not a port probe for whoever can reach it. Read from
+ * the agent's config on each request, so a reload changes it at once.
  */
 export function configuredRegistries(config: MicroscaleConfig): Set<string> {
   const images: unknown[] = [];
-  for (const service of config.services) images.push(service.engineOptions.image);
+  for (const service of config.services) {
+    images.push(service.engineOptions.image);
+    if (typeof service.labelsFrom === 'object') images.push(...Object.values(service.labelsFrom));
+  }
   for (const entry of config.images?.watch ?? []) images.push(typeof entry === 'string' ? entry : entry.image);
   return new Set(
     images.flatMap((image) => (typeof image === 'string' ? [registryOf(image)] : [])).filter((r): r is string => r !== undefined),

@@ -134,6 +134,7 @@ export function parseService(
         ? { stopGracePeriodFrom: 'top-level' as const }
         : {}),
     ...(size ? { size } : {}),
+    ...(data.labelsFrom !== undefined ? { labelsFrom: data.labelsFrom } : {}),
     engineOptions: pick(engineKeys),
   };
 }

@@ -258,6 +258,8 @@ export type ServiceConfig = CarriesPolicy<
     readonly stopGracePeriodFrom?: 'service' | 'top-level';
     /** What one container takes (`cpu:`/`memory:` keys, base units), when given. */
     readonly size?: Resources;
+    /** `labelsFrom:` as written (its labels are already filled in); kept so the image it names counts as named by the config. */
+    readonly labelsFrom?: ServiceFields['labelsFrom'];
     /** The engine-specific keys (image, deployment, ...), validated by the engine's schema. */
     readonly engineOptions: Readonly<Record<string, unknown>>;
   }
