@@ -1,8 +1,9 @@
-// The fuzz suite of issue 17: 1,000 generated bad configs (cli/testing/bad-configs.ts, seeded) through
-// validate's in-process path in a child process: 0 crashes, 0 hangs over 5 s, every one refused (exit 2)
-// with a location, in our words, never echoing a substituted value; valid configs at the edges of the bounds
-// are accepted. Then a sample, one config of six kinds of
-// damage and two valid ones, through the real `validate` and `run` processes:
+// The fuzz suite of issue 17: 1,000 generated bad configs (cli/testing/bad-configs.ts, seeded), each through
+// validate's in-process path and through everything `run` does before it starts an engine (prepareRun), in
+// a child process (cli/testing/verdicts.ts): 0 crashes, 0 hangs over 5 s, every one refused (exit 2) with a
+// location, in our words, never echoing a substituted value, and run's verdict, exit code and message the
+// same as validate's; valid configs at the edges of the bounds are accepted by both. Then a sample, one
+// config of six kinds of damage and two valid ones, through the real `validate` and `run` processes:
 // run refuses exactly what validate refuses, with the same message, and accepts what it accepts.
 // MICROSCALE_FUZZ_SEED and MICROSCALE_FUZZ_COUNT pick another seed or size.
 import assert from 'node:assert/strict';
@@ -12,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CANARY, writeBadConfigs, writeGoodConfigs, type BadConfig } from './testing/bad-configs.js';
+import type { Verdict } from './testing/verdicts.js';
 
 const SEED = Number(process.env.MICROSCALE_FUZZ_SEED ?? 17);
 const COUNT = Number(process.env.MICROSCALE_FUZZ_COUNT ?? 1000);
 const HANG_MS = 5000;
 const main = new URL('./main.ts', import.meta.url).pathname;
-const validateMany = new URL('./testing/validate-many.ts', import.meta.url).pathname;
+const verdicts = new URL('./testing/verdicts.ts', import.meta.url).pathname;
 const env = { ...process.env, FUZZ_CANARY: CANARY, FUZZ_GOOD_NAME: 'orders', NO_COLOR: '1' };
 
 /** zod's own messages, which must never reach a user. */
@@ -30,18 +32,16 @@ const FILE_PROBLEM = /^(is |file not found|cannot read)/;
 
 interface Outcome {
   readonly path: string;
-  readonly outcome: 'refused' | 'accepted' | 'crashed';
-  readonly problems?: readonly string[];
-  readonly lines?: readonly (number | null)[];
-  readonly message?: string;
-  readonly error?: string;
+  readonly validate: Verdict;
+  readonly run: Verdict;
+  /** Both checks of this file. */
   readonly ms: number;
 }
 
-/** Runs validate-many over the paths; fails naming the file if one takes longer than HANG_MS. */
-function validateInProcess(paths: readonly string[]): Promise<Outcome[]> {
+/** Runs verdicts.ts over the paths; fails naming the file if one takes longer than HANG_MS. */
+function checkInProcess(paths: readonly string[]): Promise<Outcome[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', validateMany, ...paths], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', verdicts, ...paths], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const outcomes: Outcome[] = [];
     let buffered = '';
     let stderr = '';
@@ -103,21 +103,26 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
   const bad = writeBadConfigs(dir, SEED, COUNT);
   const good = writeGoodConfigs(dir);
 
-  it('validate refuses every one: 0 crashes, 0 hangs over 5 s, each problem located, in our words, no secret shown', async (t) => {
-    const outcomes = await validateInProcess([...bad.map((c) => c.path), ...good.map((c) => c.path)]);
+  it('validate and run (up to its engine) refuse every one alike: exit 2, 0 crashes, 0 hangs over 5 s, each problem located, in our words, no secret shown', async (t) => {
+    const started = performance.now();
+    const outcomes = await checkInProcess([...bad.map((c) => c.path), ...good.map((c) => c.path)]);
+    const elapsedMs = Math.round(performance.now() - started);
     const failures: string[] = [];
     const byKind = new Map<string, { count: number; maxMs: number }>();
     bad.forEach((config, i) => {
-      const result = outcomes[i] as Outcome;
+      const { validate: result, run, ms } = outcomes[i] as Outcome;
       const stats = byKind.get(config.kind) ?? { count: 0, maxMs: 0 };
-      byKind.set(config.kind, { count: stats.count + 1, maxMs: Math.max(stats.maxMs, result.ms) });
+      byKind.set(config.kind, { count: stats.count + 1, maxMs: Math.max(stats.maxMs, ms) });
       let failed = false;
       const fail = (why: string): void => {
         if (!failed) failures.push(`${config.name} (${config.kind}, ${config.path}): ${why}`);
         failed = true;
       };
-      if (result.outcome !== 'refused') return fail(result.outcome === 'crashed' ? `crashed: ${result.error}` : 'accepted');
-      if (result.ms > HANG_MS) fail(`took ${result.ms} ms`);
+      if (run.outcome !== result.outcome || run.exitCode !== result.exitCode || run.message !== result.message)
+        fail(`run says ${run.outcome} (exit ${run.exitCode}: ${run.message}), validate ${result.outcome} (exit ${result.exitCode}: ${result.message})`);
+      if (result.outcome !== 'refused') return fail(result.outcome === 'crashed' ? `crashed: ${result.message}` : 'accepted');
+      if (result.exitCode !== 2) fail(`exit ${result.exitCode}, not 2`);
+      if (ms > HANG_MS) fail(`took ${ms} ms`);
       const problems = result.problems ?? [];
       if (problems.length === 0) fail('refused with no problem listed');
       problems.forEach((problem, p) => {
@@ -131,12 +136,15 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
       if (result.message?.includes(CANARY)) fail(`shows a substituted secret: ${result.message}`);
     });
     good.forEach((config, i) => {
-      const result = outcomes[bad.length + i] as Outcome;
-      if (result.outcome !== 'accepted')
-        failures.push(`good config ${config.name} was ${result.outcome}: ${result.message ?? result.error}`);
+      const { validate, run } = outcomes[bad.length + i] as Outcome;
+      for (const [command, result] of [['validate', validate], ['run', run]] as const)
+        if (result.outcome !== 'accepted' || result.exitCode !== 0)
+          failures.push(`good config ${config.name}: ${command} says ${result.outcome} (exit ${result.exitCode}): ${result.message}`);
     });
     t.diagnostic(`kinds: ${[...byKind].map(([kind, s]) => `${kind} ${s.count} (max ${s.maxMs} ms)`).join(', ')}`);
-    t.diagnostic(`slowest: ${Math.max(...outcomes.map((o) => o.ms))} ms; total ${outcomes.reduce((sum, o) => sum + o.ms, 0)} ms`);
+    t.diagnostic(
+      `slowest file (both checks): ${Math.max(...outcomes.map((o) => o.ms))} ms; checking ${outcomes.reduce((sum, o) => sum + o.ms, 0)} ms; child process in all ${elapsedMs} ms`,
+    );
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${bad.length} failed`);
   });
 

@@ -7,16 +7,16 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The exit code and the message a command that threw `error` ends with. */
+export function verdictOf(error: unknown): { readonly exitCode: 1 | 2; readonly message: string } {
+  if (error instanceof ConfigError) return { exitCode: EXIT.badInput, message: error.message };
+  if (error instanceof UsageError) return { exitCode: EXIT.badInput, message: `error: ${error.message}` };
+  return { exitCode: EXIT.failure, message: `error: ${errorMessage(error)}` };
+}
+
 /** Prints an error the way a person can act on it and sets the exit code. */
 export function reportError(error: unknown): void {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exitCode = EXIT.badInput;
-  } else if (error instanceof UsageError) {
-    console.error(`error: ${error.message}`);
-    process.exitCode = EXIT.badInput;
-  } else {
-    console.error(`error: ${errorMessage(error)}`);
-    process.exitCode = EXIT.failure;
-  }
+  const { exitCode, message } = verdictOf(error);
+  console.error(message);
+  process.exitCode = exitCode;
 }

@@ -28,12 +28,22 @@ export function stateFileFor(config: MicroscaleConfig, configPath: string): stri
   return config.stateFile === undefined ? defaultStateFile(configPath) : resolve(dirname(configPath), config.stateFile);
 }
 
-export async function runAgent(options: RunOptions): Promise<void> {
-  const { config, services: origins } = await loadConfigWithOrigins(options.config);
+/**
+ * Everything `run` does before it starts an engine: load and check the config (the loader `validate`
+ * uses), the logger, the image watch (a bad image reference or an unusable stateDir stops the start, not
+ * a running agent), the plugin warnings. Whatever `run` refuses as bad input, it refuses here, before
+ * anything connects; the fuzz suite (cli/bad-configs.test.ts) calls it on every generated config.
+ */
+export async function prepareRun(configPath: string) {
+  const { config, services: origins } = await loadConfigWithOrigins(configPath);
   const log = createLogger(config.logLevel);
-  // Before the engine: a bad image reference or an unusable stateDir stops the start, not a running agent.
   const watch = config.images ? createImageWatch(config.images, { log, extraImages: [...followedImages(origins).keys()] }) : undefined;
   pluginWarnings(config, log);
+  return { config, origins, log, watch };
+}
+
+export async function runAgent(options: RunOptions): Promise<void> {
+  const { config, origins, log, watch } = await prepareRun(options.config);
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const leader = createLeaderElection(config, log);
   const stateFile = stateFileFor(config, options.config);

@@ -13,24 +13,29 @@ export function registerValidate(program: Command): void {
     .requiredOption('-c, --config <file>', 'the config file')
     .addHelpText('after', '\nExample:\n  microscale validate -c microscale.yaml   # exit 0 when valid, 2 with every problem listed')
     .action(async (options: { config: string }) => {
-      const { config, services } = await loadConfigWithOrigins(options.config);
-      // The image references of `images.watch` are checked here as `run` checks them before it starts.
-      const watching = config.images
-        ? (() => {
-            try {
-              return watchTargets(config.images.watch);
-            } catch (error) {
-              throw error instanceof ConfigError ? new ConfigError(error.problems, options.config) : error;
-            }
-          })()
-        : undefined;
-      console.log(`${options.config}: ${summarize(config)}`);
-      // Services with labelsFrom: each value and whether it came from the config, an image label or a default.
-      for (const line of describeOrigins(config, services)) console.log(line);
-      if (config.images && watching) {
-        console.log(
-          `  images: ${watching.length} tag${watching.length === 1 ? '' : 's'} or pattern${watching.length === 1 ? '' : 's'} every ${config.images.interval / 1000} s, ${config.images.notify.length} webhook${config.images.notify.length === 1 ? '' : 's'}, registry push ${config.images.eventsSecret ? 'on' : 'off'}, state in ${config.images.stateDir}`,
-        );
-      }
+      for (const line of await validateConfigFile(options.config)) console.log(line);
     });
+}
+
+/** What `validate` prints for a good file; throws ConfigError (exit 2) with every problem of a bad one. */
+export async function validateConfigFile(file: string): Promise<string[]> {
+  const { config, services } = await loadConfigWithOrigins(file);
+  // The image references of `images.watch` are checked here as `run` checks them before it starts.
+  const watching = config.images
+    ? (() => {
+        try {
+          return watchTargets(config.images.watch);
+        } catch (error) {
+          throw error instanceof ConfigError ? new ConfigError(error.problems, file) : error;
+        }
+      })()
+    : undefined;
+  // Services with labelsFrom: each value and whether it came from the config, an image label or a default.
+  const lines = [`${file}: ${summarize(config)}`, ...describeOrigins(config, services)];
+  if (config.images && watching) {
+    lines.push(
+      `  images: ${watching.length} tag${watching.length === 1 ? '' : 's'} or pattern${watching.length === 1 ? '' : 's'} every ${config.images.interval / 1000} s, ${config.images.notify.length} webhook${config.images.notify.length === 1 ? '' : 's'}, registry push ${config.images.eventsSecret ? 'on' : 'off'}, state in ${config.images.stateDir}`,
+    );
+  }
+  return lines;
 }
