@@ -119,7 +119,9 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
         failed = true;
       };
       if (run.outcome !== result.outcome || run.exitCode !== result.exitCode || run.message !== result.message)
-        fail(`run says ${run.outcome} (exit ${run.exitCode}: ${run.message}), validate ${result.outcome} (exit ${result.exitCode}: ${result.message})`);
+        fail(
+          `run says ${run.outcome} (exit ${run.exitCode}: ${run.message}), validate ${result.outcome} (exit ${result.exitCode}: ${result.message})`,
+        );
       if (result.outcome !== 'refused') return fail(result.outcome === 'crashed' ? `crashed: ${result.message}` : 'accepted');
       if (result.exitCode !== 2) fail(`exit ${result.exitCode}, not 2`);
       if (ms > HANG_MS) fail(`took ${ms} ms`);
@@ -137,7 +139,10 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
     });
     good.forEach((config, i) => {
       const { validate, run } = outcomes[bad.length + i] as Outcome;
-      for (const [command, result] of [['validate', validate], ['run', run]] as const)
+      for (const [command, result] of [
+        ['validate', validate],
+        ['run', run],
+      ] as const)
         if (result.outcome !== 'accepted' || result.exitCode !== 0)
           failures.push(`good config ${config.name}: ${command} says ${result.outcome} (exit ${result.exitCode}): ${result.message}`);
     });
