@@ -1,13 +1,16 @@
-// `bench faults`: the fault-injection figures of issue 17 (src/faults/scenarios.ts), each beside the
-// bound it must meet: kill -9 of `microscale run` at 12 points of a pre-emption and its release (6 with
-// --quick), dockerd stopped 15 s (a private dockerd), a container stuck in removal (chattr +i on its
-// layer), Redis down 20 s. Needs the Docker Engine, root and unshare (private dockerd), chattr, and
-// redis-server; a missing one is skipped and said so.
+// `bench faults`: the fault-injection figures of issue 17 (src/faults/: kill.ts, dockerd-outage.ts,
+// stuck-removal.ts, source-outage.ts), each beside the bound it must meet: kill -9 of `microscale run`
+// at 12 points of a pre-emption and its release (6 with --quick), dockerd stopped 15 s (a private
+// dockerd), a container stuck in removal (chattr +i on its layer), Redis down 20 s. Needs the Docker
+// Engine, root and unshare (private dockerd), chattr, and redis-server; a missing one is skipped and
+// said so.
 import { existsSync } from 'node:fs';
 import Docker from 'dockerode';
 import { AGENT_BUILD } from '../faults/agent-process.js';
 import { PrivateDockerd } from '../faults/private-dockerd.js';
-import { dockerdOutage, killDuringScaling, sourceOutage } from '../faults/scenarios.js';
+import { dockerdOutage } from '../faults/dockerd-outage.js';
+import { killDuringScaling } from '../faults/kill.js';
+import { sourceOutage } from '../faults/source-outage.js';
 import { stuckRemoval, stuckRemovalUnavailable } from '../faults/stuck-removal.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 

@@ -1,14 +1,16 @@
 // The fault-injection suite of issue 17, on real Docker, each fault with its bound. `microscale bench
 // faults` runs the same scenarios and prints the figures. Kill points: all 12 (~7 s each on a loaded
 // 2-core machine, most of it the restarted process loading); MICROSCALE_FAULT_KILL_POINTS=4 runs fewer.
-// MICROSCALE_FAULT_TRACE=FILE writes each kill point's agent log and pool samples (scenarios.ts).
+// MICROSCALE_FAULT_TRACE=FILE writes each kill point's agent log and pool samples (kill.ts).
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { dockerCheck } from '../engines/docker/testing/docker.js';
 import { needService, type ServiceCheck } from '../testing/services.js';
 import { PrivateDockerd } from './private-dockerd.js';
-import { dockerdOutage, killDuringScaling, sourceOutage } from './scenarios.js';
+import { dockerdOutage } from './dockerd-outage.js';
+import { killDuringScaling } from './kill.js';
+import { sourceOutage } from './source-outage.js';
 import { stuckRemoval, stuckRemovalUnavailable } from './stuck-removal.js';
 
 const ALL_KILL_POINTS_MS = [0, 150, 300, 450, 600, 800, 1000, 1300, 1600, 2000, 60, 1150];

@@ -1,0 +1,147 @@
+// kill -9 of the agent during a pre-emption (issue 17): `microscale run` (a child process, push-fed P1,
+// remainder P2, real Docker) is killed with SIGKILL at given points after a push that starts a
+// pre-emption (or its release), and started again; the pool is sampled from outside every 100 ms
+// throughout. The same code gives the test its bounds (faults.docker.test.ts) and `microscale bench
+// faults` its figures.
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import { poolFilter } from '../engines/docker/labels.js';
+import { AgentProcess } from './agent-process.js';
+import { PoolWatch } from './pool-watch.js';
+import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
+
+/**
+ * MICROSCALE_FAULT_TRACE=FILE: for each kill point, one JSON line with the restarted agent's log (debug)
+ * and the pool samples around its first tick (ms from it), for finding out why a point is slow.
+ */
+const TRACE_FILE = process.env.MICROSCALE_FAULT_TRACE;
+
+async function traceTrial(
+  file: string,
+  trial: { killAfterMs: number; firstTickMs: number; convergedMs: number | null; expected: object; lines: unknown[]; watch: PoolWatch },
+): Promise<void> {
+  const { watch, ...rest } = trial;
+  const samples = watch.samples
+    .filter((s) => Math.abs(s.atMs - trial.firstTickMs) < 5000)
+    .map((s) => ({ ms: s.atMs - trial.firstTickMs, running: Object.fromEntries(s.running), all: s.all }));
+  await appendFile(file, `${JSON.stringify({ ...rest, samples })}\n`);
+}
+
+export interface KillTrial {
+  /** SIGKILL this long after the push that started the change. */
+  readonly killAfterMs: number;
+  readonly change: string;
+  /** From starting the new process to its first tick. */
+  readonly firstTickAfterSpawnMs: number;
+  /** From that first tick to the pool being exactly what the plan wants, all running, nothing else (null: never, within 20 s). */
+  readonly convergedAfterFirstTickMs: number | null;
+  /** The same, in ticks of the agent (interval 500 ms), rounded up. */
+  readonly convergedTicks: number | null;
+  /** Containers of the pool not running once it settled (created or exited and left behind). */
+  readonly orphans: number;
+  /** Running containers beyond a service's share once it settled. */
+  readonly duplicates: number;
+}
+
+export interface KillFigures {
+  readonly capacity: number;
+  /**
+   * The same changes without a kill, measured in the same run: push to the pool being exactly right.
+   * What the containers themselves take (stop, remove, create, start) on this machine now.
+   */
+  readonly baselineMs: Readonly<Record<string, number | null>>;
+  readonly trials: readonly KillTrial[];
+  /** The most containers holding a place in the pool in any 100 ms sample of the whole run. */
+  readonly mostHolding: number;
+  readonly samples: number;
+}
+
+/** kill -9 of `microscale run` at each point (ms after a push), then a restart; see the module comment. */
+export async function killDuringScaling(killPointsMs: readonly number[], capacity = 6): Promise<KillFigures> {
+  const docker = new Docker();
+  const pool = `faults-kill-${randomBytes(3).toString('hex')}`;
+  const dir = await mkdtemp(join(tmpdir(), 'microscale-faults-'));
+  const configFile = join(dir, 'microscale.yaml');
+  const config = {
+    engine: { kind: 'docker', pool },
+    capacity,
+    interval: `${INTERVAL_MS}ms`,
+    stateFile: join(dir, 'state.json'),
+    ...(TRACE_FILE ? { logLevel: 'debug' } : {}),
+    services: [
+      { name: 'urgent', priority: 1, metric: { source: 'push', maxAge: 'off' }, target: 'direct', max: capacity, ...SLEEPER },
+      { name: 'background', priority: 2, target: 'remainder', ...SLEEPER },
+    ],
+  };
+  await writeFile(configFile, JSON.stringify(config));
+  const port = await freePort();
+  const watch = new PoolWatch(docker, pool);
+  const trials: KillTrial[] = [];
+  let agent = new AgentProcess(configFile, port);
+  watch.start();
+  try {
+    await agent.firstTick();
+    let urgent = 1;
+    await agent.push('urgent', urgent);
+    const settled = await until(
+      () => watch.firstExactly(Date.now() - 200, { urgent, background: capacity - urgent }) !== undefined,
+      30_000,
+      100,
+    );
+    if (!settled) throw new Error('the pool never settled before the first kill');
+    const baselineMs: Record<string, number | null> = {};
+    for (const to of [capacity - 2, 1]) {
+      const from = urgent;
+      urgent = to;
+      const pushedAtMs = Date.now();
+      await agent.push('urgent', urgent);
+      await until(() => watch.firstExactly(pushedAtMs, { urgent, background: capacity - urgent }) !== undefined, 20_000, 50);
+      const done = watch.firstExactly(pushedAtMs, { urgent, background: capacity - urgent });
+      baselineMs[`urgent ${from}->${to}`] = done ? done.atMs - pushedAtMs : null;
+      await sleep(500);
+    }
+    for (const killAfterMs of killPointsMs) {
+      const from = urgent;
+      urgent = urgent === 1 ? capacity - 2 : 1; // alternately a pre-emption of the background and its release
+      const expected = { urgent, background: capacity - urgent };
+      await agent.push('urgent', urgent);
+      await sleep(killAfterMs);
+      await agent.kill9();
+      agent = new AgentProcess(configFile, port);
+      const firstTickMs = await agent.firstTick();
+      await until(() => watch.firstExactly(firstTickMs, expected) !== undefined, 20_000, 50);
+      const converged = watch.firstExactly(firstTickMs, expected);
+      await sleep(1000); // anything a second agent or a lost create would leave shows by now
+      const last = watch.samples.at(-1);
+      const running = (service: string): number => last?.running.get(service) ?? 0;
+      const convergedMs = converged ? Math.max(0, converged.atMs - firstTickMs) : null;
+      if (TRACE_FILE) await traceTrial(TRACE_FILE, { killAfterMs, firstTickMs, convergedMs, expected, lines: agent.lines, watch });
+      trials.push({
+        killAfterMs,
+        change: `urgent ${from}->${urgent}`,
+        firstTickAfterSpawnMs: firstTickMs - agent.spawnedAtMs,
+        convergedAfterFirstTickMs: convergedMs,
+        convergedTicks: convergedMs === null ? null : Math.ceil(convergedMs / INTERVAL_MS),
+        orphans: last ? last.all - running('urgent') - running('background') : 0,
+        duplicates: Math.max(0, running('urgent') - expected.urgent) + Math.max(0, running('background') - expected.background),
+      });
+    }
+    return { capacity, baselineMs, trials, mostHolding: watch.mostHolding(), samples: watch.samples.length };
+  } finally {
+    watch.stop();
+    await agent.kill9();
+    const left = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
+    await rm(dir, { recursive: true, force: true });
+  }
+}
