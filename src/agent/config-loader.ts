@@ -4,7 +4,7 @@
 // itself and each `${file:}` secret must be a small regular file, never a device, fifo or directory.
 import { parseYaml, validateConfig, withLines, type ConfigContext } from '../config/parse.js';
 import type { MicroscaleConfig } from '../config/schema.js';
-import { engineKinds } from '../engines/index.js';
+import { engineKinds, findEngineKind } from '../engines/index.js';
 import { ConfigError } from '../errors.js';
 import { applyImageLabels, type ServiceOrigins } from '../metadata/policy.js';
 import { sourceKinds } from '../sources/index.js';
@@ -53,6 +53,12 @@ export function parseConfigText(text: string, env: NodeJS.ProcessEnv = process.e
   }
 }
 
+/** The engine's checks that need this machine (EngineKind.checkServicesLocally, e.g. the kubeconfig's namespace). */
+function localProblems(config: MicroscaleConfig): string[] {
+  const services = config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions }));
+  return findEngineKind(config.engine.kind)?.checkServicesLocally?.(config.engine, services) ?? [];
+}
+
 export async function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): Promise<MicroscaleConfig> {
   return (await loadConfigWithOrigins(file, env)).config;
 }
@@ -73,6 +79,7 @@ export async function loadConfigWithOrigins(
     if (!(error instanceof ConfigError)) throw error;
     problems = [...problems, ...error.problems];
   }
+  if (config && problems.length === 0) problems = localProblems(config);
   if (!config || problems.length > 0) throw withLines(new ConfigError(problems, file), source);
   return { config, services: labels.services };
 }

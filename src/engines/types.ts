@@ -126,6 +126,13 @@ export interface EngineKind<C extends { kind: string } = { kind: string }, S = R
    * here, so `run` refuses exactly what `validate` refuses.
    */
   checkServices?(config: C, services: readonly EngineService<S>[]): string[];
+  /**
+   * The same checks with what only this machine knows (Kubernetes: the kubeconfig context's namespace),
+   * run by the config loader (agent/config-loader.ts) on a config that passed the rest, for `validate`
+   * and `run` alike; never by config/, which does no I/O. Local file reads only, never the network;
+   * what it cannot read it leaves to `create`.
+   */
+  checkServicesLocally?(config: C, services: readonly EngineService<S>[]): string[];
 }
 
 export function defineEngine<C extends { kind: string }, S>(kind: EngineKind<C, S>): EngineKind {

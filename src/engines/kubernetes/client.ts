@@ -14,7 +14,9 @@ import {
   setHeaderMiddleware,
   type ObservableMiddleware,
 } from '@kubernetes/client-node';
+import { dirname } from 'node:path';
 import { EngineError, errorMessage, type EngineFailure } from '../../errors.js';
+import { formatSize, readSmallFile } from '../../util/read-file.js';
 
 export const ENGINE = 'kubernetes';
 
@@ -35,12 +37,42 @@ export interface ConnectOptions {
   readonly requestTimeout: number;
 }
 
+/** Kubeconfigs with many clusters and embedded certificates stay well under this. */
+export const MAX_KUBECONFIG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The `engine.kubeconfig` file's text, read bounded (util/read-file.ts: never a device, fifo or directory,
+ * never past the limit), or why it cannot be one; `wrongFile` when no machine could hold it as a kubeconfig.
+ */
+export function readKubeconfigFile(file: string): { readonly text: string } | { readonly problem: string; readonly wrongFile: boolean } {
+  const result = readSmallFile(file, MAX_KUBECONFIG_BYTES);
+  if ('text' in result) return result;
+  switch (result.failure) {
+    case 'missing':
+      return { problem: `${file} does not exist`, wrongFile: false };
+    case 'unreadable':
+      return { problem: `cannot read ${file} (${result.code})`, wrongFile: false };
+    case 'not-a-file':
+      return { problem: `${file} is ${result.kind}, not a kubeconfig file; point it at the kubeconfig`, wrongFile: true };
+    case 'too-large':
+      return {
+        problem: `${file} is larger than ${formatSize(MAX_KUBECONFIG_BYTES)}, too large for a kubeconfig; point it at the kubeconfig`,
+        wrongFile: true,
+      };
+  }
+}
+
 /** Outside a cluster: the file given, else $KUBECONFIG or ~/.kube/config; inside: the service account. */
 export function loadKubeConfig(options: Omit<ConnectOptions, 'requestTimeout'>): KubeConfig {
   const kubeConfig = new KubeConfig();
   try {
-    if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
-    else kubeConfig.loadFromDefault();
+    if (options.kubeconfig) {
+      const read = readKubeconfigFile(options.kubeconfig);
+      if (!('text' in read)) throw new Error(read.problem);
+      kubeConfig.loadFromString(read.text);
+      // As loadFromFile does: certificate and key paths in the file are relative to it.
+      kubeConfig.makePathsAbsolute(dirname(options.kubeconfig));
+    } else kubeConfig.loadFromDefault();
     if (options.context) kubeConfig.setCurrentContext(options.context);
   } catch (error) {
     throw new EngineError(
@@ -88,6 +120,11 @@ export function connect(options: ConnectOptions): KubeClients {
   return clientsFor(kubeConfig, options.requestTimeout);
 }
 
+/** The namespace of the kubeconfig's current context (in a cluster: the pod's own), else "default". */
+export function contextNamespaceOf(kubeConfig: KubeConfig): string {
+  return kubeConfig.getContextObject(kubeConfig.getCurrentContext())?.namespace?.trim() || 'default';
+}
+
 export function clientsFor(kubeConfig: KubeConfig, requestTimeoutMs: number): KubeClients {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new EngineError('unreachable', ENGINE, 'the kubeconfig has no current cluster');
@@ -96,10 +133,9 @@ export function clientsFor(kubeConfig: KubeConfig, requestTimeoutMs: number): Ku
     authMethods: { default: kubeConfig },
     middleware: [timeoutMiddleware(requestTimeoutMs)],
   });
-  const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
   return {
     kubeConfig,
-    contextNamespace: context?.namespace?.trim() || 'default',
+    contextNamespace: contextNamespaceOf(kubeConfig),
     apps: new AppsV1Api(configuration),
     core: new CoreV1Api(configuration),
     autoscaling: new AutoscalingV1Api(configuration),

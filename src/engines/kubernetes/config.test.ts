@@ -1,10 +1,14 @@
 // The kubernetes engine's config and error handling, without a server: what `validate` reports, how
-// services map to workloads, and which API failures are retried.
+// services map to workloads (with the kubeconfig's namespace, read from a file), and which API failures are retried.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiException } from '@kubernetes/client-node';
-import { parseConfig } from '../../agent/config-loader.js';
-import { EngineError } from '../../errors.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadConfigFile, parseConfig } from '../../agent/config-loader.js';
+import { ConfigError, EngineError } from '../../errors.js';
 import { configProblems } from '../../testing/config-problems.js';
 import { toEngineError, withRetry } from './client.js';
 import { workloadRefs } from './kubernetes.js';
@@ -78,6 +82,69 @@ describe('kubernetes config', () => {
         ),
       /both scale Deployment apps\/a/,
     );
+  });
+
+  it("validate (the loader run uses too) reads the kubeconfig context's namespace: a service naming it and one leaving it out share a workload", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-kubens-'));
+    try {
+      // Two contexts on one (never contacted) cluster: nothing here connects, the file is only read.
+      const kubeconfig = join(dir, 'kubeconfig');
+      writeFileSync(
+        kubeconfig,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Config',
+          clusters: [{ name: 'c', cluster: { server: 'https://192.0.2.1:6443' } }],
+          users: [{ name: 'u', user: { token: 't' } }],
+          contexts: [
+            { name: 'team-a', context: { cluster: 'c', user: 'u', namespace: 'team-a' } },
+            { name: 'team-b', context: { cluster: 'c', user: 'u', namespace: 'team-b' } },
+            { name: 'none', context: { cluster: 'c', user: 'u' } },
+          ],
+          'current-context': 'team-a',
+        }),
+      );
+      const write = (engine: Record<string, unknown>, namespace: string): string => {
+        const file = join(dir, `microscale-${Math.random().toString(36).slice(2)}.yaml`);
+        const services = [
+          { name: 'a', deployment: 'web', namespace, target: 'remainder', priority: 1 },
+          { name: 'b', deployment: 'web', target: 'remainder', priority: 2 },
+        ];
+        writeFileSync(file, stringify({ engine: { kind: 'kubernetes', kubeconfig, ...engine }, capacity: 4, services }));
+        return file;
+      };
+      const refused = async (file: string, pattern: RegExp) => {
+        const error = await loadConfigFile(file, {}).then(
+          () => assert.fail(`${file} was accepted`),
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, pattern);
+        assert.match(error.message, /line \d+: services\[1\]: /, 'located');
+      };
+      await refused(write({}, 'team-a'), /services "a" and "b" both scale Deployment team-a\/web; one workload per service/);
+      await refused(write({ context: 'team-b' }, 'team-b'), /both scale Deployment team-b\/web/);
+      await refused(write({ context: 'none' }, 'default'), /both scale Deployment default\/web/);
+      // Another namespace is another workload; an explicit engine.namespace was already checked without the file.
+      await loadConfigFile(write({}, 'team-b'), {});
+      await loadConfigFile(write({ context: 'team-b' }, 'team-a'), {});
+      // No kubeconfig to read (validate on a CI machine): accepted here; run says what is missing when it connects.
+      await loadConfigFile(write({ kubeconfig: join(dir, 'missing') }, 'team-a'), {});
+      // A device or a directory is no kubeconfig anywhere: refused with its path, /dev/zero never read whole.
+      for (const [path, kind] of [
+        ['/dev/zero', 'a device'],
+        [dir, 'a directory'],
+      ] as const) {
+        const error = await loadConfigFile(write({ kubeconfig: path }, 'team-a'), {}).then(
+          () => assert.fail(`kubeconfig ${path} was accepted`),
+          (e: unknown) => e,
+        );
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.match(error.message, new RegExp(`line \\d+: engine\\.kubeconfig: ${path} is ${kind}, not a kubeconfig file`));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

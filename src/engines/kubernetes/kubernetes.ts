@@ -6,7 +6,7 @@
 import type { ActualState } from '../../core/types.js';
 import { ConfigError, EngineError, errorMessage } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
-import { connect, ENGINE, toEngineError, type KubeClients } from './client.js';
+import { connect, contextNamespaceOf, ENGINE, loadKubeConfig, readKubeconfigFile, toEngineError, type KubeClients } from './client.js';
 import { leaderElectionFor } from './leader.js';
 import { refuseSharedWorkloads, sharedWorkloads } from './conflicts.js';
 import {
@@ -262,6 +262,21 @@ export const kubernetesEngine = defineEngine({
   // The context's namespace is known only at start; services that leave it out share it all the same.
   checkServices: (config, services: readonly EngineService<KubernetesServiceOptions>[]) =>
     configProblems(() => workloadRefs(services, config.namespace ?? '(the context namespace)')),
+  // With the kubeconfig read (a local file; in a cluster the service account's namespace file), a service that
+  // names the context's namespace and one that leaves it out are seen on the same workload, as `create` sees them.
+  checkServicesLocally: (config, services: readonly EngineService<KubernetesServiceOptions>[]) => {
+    // A device, fifo or directory (or a huge file) is no kubeconfig on any machine: refused here, and never read whole.
+    const file = config.kubeconfig === undefined ? undefined : readKubeconfigFile(config.kubeconfig);
+    if (file && 'wrongFile' in file && file.wrongFile) return [`engine.kubeconfig: ${file.problem}`];
+    if (config.namespace !== undefined || services.every((s) => s.options.namespace === undefined)) return [];
+    let namespace: string;
+    try {
+      namespace = contextNamespaceOf(loadKubeConfig({ kubeconfig: config.kubeconfig, context: config.context }));
+    } catch {
+      return []; // no kubeconfig here (validate on a CI machine, say): `run` names what is missing when it connects
+    }
+    return configProblems(() => workloadRefs(services, namespace));
+  },
 });
 
 function configProblems(check: () => unknown): string[] {
