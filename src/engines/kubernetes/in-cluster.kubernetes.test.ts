@@ -247,7 +247,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
       if (!(await needNode(t)) || !(await needService(t, rabbitmqCheck))) return;
       assert.ok(ns && rabbit, 'the namespace or RabbitMQ connection from before() is missing');
       const namespace = ns.name;
-      const image = buildAgentImage();
+      const image = await buildAgentImage();
       await rabbit.fill(queue, 0);
       // The workloads the shipped config scales (rbac.yaml names exactly these), as real pods.
       await createRealDeployment(clients, namespace, 'orders-consumer', { replicas: 1 });
@@ -404,7 +404,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
     async (t) => {
       if (!(await needNode(t)) || !(await needService(t, rabbitmqCheck))) return;
       assert.ok(rabbit, 'the RabbitMQ connection from before() is missing');
-      const image = buildAgentImage();
+      const image = await buildAgentImage();
       const autoNs = await testNamespace(clients, 'ms-incauto');
       stops.push(() => autoNs.removeAndWait());
       const namespace = autoNs.name;

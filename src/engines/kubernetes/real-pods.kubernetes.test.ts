@@ -116,8 +116,9 @@ describe('microscale on a real Kubernetes node', () => {
     cleanups.push(() => agent.stop());
 
     /** Settled: microscale counts exactly these running (none starting or stopping), and Docker runs exactly the same. */
-    const settled = async (orders: number, reports: number): Promise<boolean> =>
-      eventually(
+    const settled = async (orders: number, reports: number): Promise<boolean> => {
+      const startedMs = Date.now();
+      const ok = await eventually(
         async () => {
           const state = await engine.observe();
           const o = state.get('orders');
@@ -129,6 +130,14 @@ describe('microscale on a real Kubernetes node', () => {
         60_000,
         250,
       );
+      // What was seen, and when: the margin to the 60 s bound is the kubelet's speed on this node.
+      const state = JSON.stringify(Object.fromEntries(await engine.observe()));
+      const docker = JSON.stringify(countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod)));
+      console.error(
+        `# orders ${orders}, reports ${reports}: ${ok ? 'settled' : 'not settled'} after ${Date.now() - startedMs} ms; microscale ${state}; docker ${docker}`,
+      );
+      return ok;
+    };
 
     assert.ok(await settled(1, 5), 'did not settle at orders 1, reports 5 with Docker running the same containers');
 

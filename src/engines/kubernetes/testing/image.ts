@@ -5,7 +5,7 @@
 // Dockerfile with --build-arg NODE_IMAGE=<that image>. Everything else (npm ci from the lockfile, the tsc
 // build, npm prune, the non-root runtime stage) is the shipped file, step by step. Docker's layer cache
 // keeps the rebuild quick: npm ci runs again only when package.json or the lockfile change.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -152,15 +152,25 @@ function contextHash(base: string): string {
  * Builds (or finds) the agent image from the repository's Dockerfile on the local Node base; returns its
  * reference. The first build runs `npm ci` (from the npm registry, as users' builds do): a few minutes.
  */
-export function buildAgentImage(): string {
+export async function buildAgentImage(): Promise<string> {
   const base = buildNodeBaseImage();
   const image = `${AGENT_IMAGE_REPO}:${contextHash(base)}`;
   if (exists(image)) return image;
-  const built = spawnSync(
-    'docker',
-    ['build', '-t', image, '--build-arg', `NODE_IMAGE=${base}`, '--label', 'io.microscale.test=agent-image', repo],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DOCKER_BUILDKIT: '0' } },
-  );
+  // Not spawnSync: a build takes minutes (npm ci, tsc), and a blocked event loop misses the heartbeats of
+  // the test's RabbitMQ connection (the broker resets it: "write ECONNRESET") and stalls its watches.
+  const built = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(
+      'docker',
+      ['build', '-t', image, '--build-arg', `NODE_IMAGE=${base}`, '--label', 'io.microscale.test=agent-image', repo],
+      { env: { ...process.env, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-16_000)));
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-16_000)));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
   if (built.status !== 0)
     throw new Error(`docker build of the repository Dockerfile (${image}) failed:\n${built.stdout.slice(-4000)}\n${built.stderr}`);
   // Earlier builds of this test image (other sources) are of no more use: remove them (never others' images).
