@@ -9,7 +9,7 @@ import { silentLogger, type Logger } from '../../log/logger.js';
 import { UsageError } from '../exit.js';
 import { durationOption, integerOption } from '../options.js';
 
-/** What the command uses of bench/index.ts (its types are bench/types.ts; bench.test.ts checks they agree). */
+/** What the command uses of bench/index.ts (its types are bench/types.ts; cli/bench-load.test.ts checks they agree). */
 export interface BenchModule {
   readonly benchmarks: readonly {
     readonly name: string;
