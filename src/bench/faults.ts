@@ -12,6 +12,7 @@ import { dockerdOutage } from '../faults/dockerd-outage.js';
 import { killDuringScaling } from '../faults/kill.js';
 import { sourceOutage } from '../faults/source-outage.js';
 import { stuckRemoval, stuckRemovalUnavailable } from '../faults/stuck-removal.js';
+import { INTERVAL_MS } from '../faults/support.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const KILL_POINTS_MS = [0, 60, 150, 300, 450, 600, 800, 1000, 1150, 1300, 1600, 2000];
@@ -36,7 +37,7 @@ export const faultsBenchmark: Benchmark = {
       const points = quick ? KILL_POINTS_MS.filter((_, i) => i % 2 === 0) : KILL_POINTS_MS;
       const kill = await killDuringScaling(points);
       const converged = kill.trials.map((t) => t.convergedAfterFirstTickMs).filter((v): v is number => v !== null);
-      const TWO_TICKS_MS = 1000;
+      const TWO_TICKS_MS = 2 * INTERVAL_MS; // the scenario's own tick, so the bound stays 2 ticks if it changes
       const boundOf = (change: string): number | null => {
         const baseline = kill.baselineMs[change];
         return typeof baseline === 'number' ? baseline + TWO_TICKS_MS : null;
