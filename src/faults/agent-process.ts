@@ -1,18 +1,20 @@
 // `microscale run` in a child process, so a fault can kill it for real (SIGKILL): its API (push a
 // metric, read the state) and its JSON log lines. Runs the TypeScript sources through tsx when this
-// module is loaded from them (tests), else the compiled CLI (`microscale bench faults`).
+// module is loaded from them (tests), else the shipped CLI, dist/cli/main.js (`microscale bench faults`,
+// which runs from dist-bench/ beside dist/).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TOKEN = 'fault-injection-token';
 
-/** What the child runs: the TypeScript sources through tsx (tests), or the compiled CLI (the bench from dist/). */
+/** What the child runs: the TypeScript sources through tsx (tests), or the built product (the bench). */
 export const AGENT_BUILD: 'sources (tsx)' | 'dist' = import.meta.url.endsWith('.ts') ? 'sources (tsx)' : 'dist';
 
 function cliArgs(): string[] {
-  const fromSources = AGENT_BUILD === 'sources (tsx)';
-  const main = fileURLToPath(new URL(`../cli/main.${fromSources ? 'ts' : 'js'}`, import.meta.url));
-  return fromSources ? ['--import', 'tsx', main] : [main];
+  if (AGENT_BUILD === 'sources (tsx)') return ['--import', 'tsx', fileURLToPath(new URL('../cli/main.ts', import.meta.url))];
+  const product = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  return [existsSync(product) ? product : fileURLToPath(new URL('../cli/main.js', import.meta.url))];
 }
 
 export interface ServiceLine {
