@@ -77,9 +77,19 @@ describe('nats source on a real server', () => {
     let changes = 0;
     const unwatch = s.watch(() => changes++);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // let the subscription land
-      await fixture.client.publish(`${fixture.subject}.job`, 'hello');
-      assert.ok(await eventually(() => changes > 0, 2000), 'watcher was called');
+      // The watch subscribes once it has read the stream's subjects; a publish before that wakes nobody (a fixed
+      // 300 ms was a guess), so publish until one that came after the subscription wakes the watcher.
+      assert.ok(
+        await eventually(
+          async () => {
+            if (changes === 0) await fixture.client.publish(`${fixture.subject}.job`, 'hello');
+            return changes > 0;
+          },
+          5000,
+          200,
+        ),
+        'watcher was called',
+      );
     } finally {
       unwatch();
       await s.close();

@@ -163,7 +163,12 @@ describe('redis source on a real server', () => {
         await eventually(async () => (((await admin.config('GET', 'notify-keyspace-events')) as string[])[1] ?? '').includes('K'), 3000),
         'flags set',
       );
-      await new Promise((resolve) => setTimeout(resolve, 100)); // let the subscription land
+      // The push must come after the subscription is on the server (a fixed 100 ms was a guess): Redis says when.
+      const channel = `__keyspace@${new URL(REDIS_URL).pathname.slice(1) || '0'}__:${key}`;
+      assert.ok(
+        await eventually(async () => Number(((await admin.call('PUBSUB', 'NUMSUB', channel)) as [string, number])[1]) >= 1, 5000),
+        `no subscription to ${channel}`,
+      );
       await admin.lpush(key, 'job');
       assert.ok(await eventually(() => changes > 0, 2000), 'watcher was called');
     } finally {
