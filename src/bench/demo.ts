@@ -58,6 +58,7 @@ class EventLog {
   constructor(
     private readonly docker: Docker,
     private readonly pool: string,
+    private readonly services: readonly string[] = ['p1', 'p2'],
   ) {}
   async open(): Promise<void> {
     this.stream = await this.docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'], label: poolFilter(this.pool) } });
@@ -70,8 +71,8 @@ class EventLog {
         if (!line.trim()) continue;
         const event = JSON.parse(line) as { Action?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
         const service = event.Actor?.Attributes?.[LABEL.service];
-        if ((service !== 'p1' && service !== 'p2') || event.timeNano === undefined) continue;
-        this.changes.push({ atMs: event.timeNano / 1e6, service, delta: event.Action === 'start' ? 1 : -1 });
+        if (service === undefined || !this.services.includes(service) || event.timeNano === undefined) continue;
+        this.changes.push({ atMs: event.timeNano / 1e6, service: service as 'p1' | 'p2', delta: event.Action === 'start' ? 1 : -1 });
       }
     });
   }
@@ -83,18 +84,39 @@ class EventLog {
   }
 }
 
-async function startFloorMs(docker: Docker, pool: string): Promise<number> {
-  const startedMs = Date.now();
-  const container = await docker.createContainer({
-    Image: IMAGE,
-    Cmd: ['sleep', '3600'],
-    Labels: ownedLabels(pool, 'floor'),
-    HostConfig: { Init: true },
-  });
-  await container.start();
-  const tookMs = Date.now() - startedMs;
-  await container.remove({ force: true });
-  return tookMs;
+interface Floor {
+  /** One container created and started through the API, alone (create call to start answered). */
+  readonly startMs: number;
+  /** `kill -s TERM` of a running container (exits on SIGTERM) to its `die` event. */
+  readonly killToDieMs: number;
+  /** The bare hand-off: kill a running container, start a created one on its `die`: kill to the `start` event. */
+  readonly replaceMs: number;
+}
+
+/** The floors of this run, measured alone between the cases with the same image and options as the cases. */
+async function measureFloor(docker: Docker, pool: string): Promise<Floor> {
+  const spec = { Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } };
+  const events = new EventLog(docker, pool, ['floor']);
+  await events.open();
+  try {
+    const startedMs = Date.now();
+    const old = await docker.createContainer(spec);
+    await old.start();
+    const startMs = Date.now() - startedMs;
+    const next = await docker.createContainer(spec);
+    await sleep(300);
+    const killAtMs = Date.now();
+    await old.kill({ signal: 'SIGTERM' });
+    const died = await eventually(() => events.changes.some((c) => c.delta < 0), 10_000, 2);
+    if (died) await next.start();
+    await eventually(() => events.changes.some((c) => c.delta > 0 && c.atMs > killAtMs), 10_000, 5);
+    const dieAtMs = events.changes.find((c) => c.delta < 0)?.atMs ?? Number.NaN;
+    const startAtMs = events.changes.find((c) => c.delta > 0 && c.atMs > killAtMs)?.atMs ?? Number.NaN;
+    await Promise.all([old, next].map((c) => c.remove({ force: true }).catch(() => undefined)));
+    return { startMs, killToDieMs: dieAtMs - killAtMs, replaceMs: startAtMs - killAtMs };
+  } finally {
+    events.close();
+  }
 }
 
 async function serveDemand(read: () => number): Promise<{ server: Server; url: string }> {
@@ -204,26 +226,37 @@ export const demoBenchmark: Benchmark = {
     const durationMs = typeof options.args.duration === 'string' ? Number(options.args.duration) : options.quick ? 30_000 : 60_000;
     const seed = typeof options.args.seed === 'string' ? Number(options.args.seed) : 1;
     const walk = demandWalk(seed, Math.max(2, Math.round(durationMs / STEP_MS)));
-    const floors: number[] = [];
+    const floors: Floor[] = [];
     const rows: BenchRow[] = [];
     const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : CASES.map((c) => c.id);
     const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
     if (unknown.length > 0)
       throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
     const chosen = wanted.map((id) => CASES.find((c) => c.id === id)).filter((c): c is Case => c !== undefined);
-    for (const [index, testCase] of chosen.entries()) {
-      floors.push(await startFloorMs(docker, `bench-demo-${process.pid}-floor`));
-      rows.push(await runCase(docker, testCase, walk, index));
+    const floorPool = `bench-demo-${process.pid}-floor`;
+    try {
+      for (const [index, testCase] of chosen.entries()) {
+        floors.push(await measureFloor(docker, floorPool));
+        rows.push(await runCase(docker, testCase, walk, index));
+      }
+      floors.push(await measureFloor(docker, floorPool));
+    } finally {
+      await removeAll(docker, floorPool);
     }
-    floors.push(await startFloorMs(docker, `bench-demo-${process.pid}-floor`));
-    const sorted = [...floors].sort((a, b) => a - b);
+    const median = (pick: (f: Floor) => number): number => {
+      const sorted = floors.map(pick).sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+    };
+    const s = (ms: number): string => (ms / 1000).toFixed(2);
     return {
       name: 'demo',
-      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; start floor (one container created + started through the Engine API, alone, this run): median ${((sorted[Math.floor(sorted.length / 2)] ?? 0) / 1000).toFixed(2)} s of ${floors.length}`,
+      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; floors of this run (alone, medians of ${floors.length}): start (create + start) ${s(median((f) => f.startMs))} s, kill -s TERM -> die ${s(median((f) => f.killToDieMs))} s, replace (kill, start a created container on its die: kill -> start) ${s(median((f) => f.replaceMs))} s`,
       rows,
       notes: [
         `demand sequence: ${walk.join(' ')}`,
-        `start floor samples (s): ${floors.map((f) => (f / 1000).toFixed(2)).join(' ')}`,
+        `start floor samples (s): ${floors.map((f) => s(f.startMs)).join(' ')}`,
+        `kill -> die samples (s): ${floors.map((f) => s(f.killToDieMs)).join(' ')}`,
+        `replace floor samples (s): ${floors.map((f) => s(f.replaceMs)).join(' ')}`,
         `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
       ],
     };
