@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { parseConfig } from './config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import type { Source } from '../sources/types.js';
+import { eventually } from '../testing/services.js';
 import { Agent } from './agent.js';
 
 const QUEUE_TARGET = 20;
@@ -166,8 +167,8 @@ describe('agent: arrivals as feed-forward', () => {
     await agent.start();
     const ticks = agent.ticks.length;
     agent.pushArrivals('orders', 40);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the interval is an hour: only the push can tick
-    assert.ok(agent.ticks.length > ticks, 'the push did not wake the agent');
+    // The interval is an hour: only the push can tick (waited for, not a fixed 200 ms that a loaded machine can miss).
+    assert.ok(await eventually(() => agent.ticks.length > ticks, 5000), 'the push did not wake the agent');
   });
 });
 
