@@ -7,6 +7,10 @@
 //   the pods), once on the 500 ms tick alone and once with Redis keyspace notifications waking the agent.
 // - The floor: a bare scale patch of another Deployment on the same node, 0 -> 2 like the step, to its
 //   first pod Ready: what any autoscaler pays on this node once it has decided.
+// - Both start at a random phase, 0-1 s after the previous pods are gone: the kubelet notices a started
+//   container (so the pod's Ready) and a stopped one (so the pod's removal) on its 1 s relist, so a
+//   floor started at once after a removal would sit at one fixed phase of that clock and the step at
+//   another (see docs/kubernetes.md).
 import { cpus, loadavg } from 'node:os';
 import { ListWatch, PatchStrategy, setHeaderOptions, Watch, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
@@ -140,7 +144,8 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
     await agent.start();
     for (let i = 0; i < trials; i++) {
       await podsGone(namespace, 'consumer');
-      // The floor, on the same quiet node the trial gets.
+      // The floor, on the same quiet node the trial gets, at a random phase of the kubelet's 1 s relist.
+      await sleep(Math.random() * 1000);
       const floorStart = Date.now();
       await clients.apps.patchNamespacedDeploymentScale(
         { name: 'floor', namespace, body: { spec: { replicas: MESSAGES / 50 } } },
@@ -150,7 +155,7 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
       if (floorMs !== null) result.floor.push(floorMs);
       await clients.apps.patchNamespacedDeploymentScale({ name: 'floor', namespace, body: { spec: { replicas: 0 } } }, mergePatch);
       await podsGone(namespace, 'floor');
-      await sleep(Math.random() * 500); // a random phase against the 500 ms tick
+      await sleep(Math.random() * 1000); // a random phase against the 500 ms tick and the kubelet's 1 s relist
       const pushedMs = Date.now();
       await redis.rpush(key, ...Array.from({ length: MESSAGES }, (_, n) => `m${n}`));
       const writtenMs = await clock.written('consumer', MESSAGES / 50, pushedMs, 20_000);
@@ -182,10 +187,10 @@ async function missing(): Promise<string | undefined> {
 export const kubernetesBenchmark: Benchmark = {
   name: 'kubernetes',
   description: 'real Kubernetes node: queue step to replicas written and to the first pod Ready, beside a bare scale patch',
-  async run({ quick }): Promise<BenchResult> {
+  async run({ quick, args }): Promise<BenchResult> {
     const absent = await missing();
     if (absent) return { name: 'kubernetes', summary: 'skipped', rows: [], notes: [`SKIPPED: ${absent}`] };
-    const trials = quick ? 3 : 12;
+    const trials = args.trials === undefined ? (quick ? 3 : 12) : Number(args.trials);
     const loadBefore = loadavg()[0] ?? 0;
     const clients = adminClients();
     const ns = await testNamespace(clients, 'ms-bench');

@@ -54,6 +54,7 @@ interface BenchCliOptions {
   readonly duration?: number;
   readonly seed?: number;
   readonly cases?: string;
+  readonly trials?: number;
 }
 
 export function registerBench(program: Command): void {
@@ -66,6 +67,7 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'where benchmarks write files (control: SVG plots)', 'bench-out')
     .option('--duration <time>', 'demo: how long each case replays demand (default 60s; issue 15 ran 131s)', durationOption)
     .option('--seed <n>', 'demo: the seed of the random-walk demand (default 1)', integerOption)
+    .option('--trials <n>', 'kubernetes: trials per mode (default 12; --quick 3)', integerOption)
     .option(
       '--cases <ids>',
       'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http; default all; repeat one to interleave)',
@@ -99,6 +101,7 @@ export function registerBench(program: Command): void {
           duration: options.duration === undefined ? undefined : String(options.duration),
           seed: options.seed === undefined ? undefined : String(options.seed),
           cases: options.cases,
+          trials: options.trials === undefined ? undefined : String(options.trials),
         },
       });
       results.push(result);

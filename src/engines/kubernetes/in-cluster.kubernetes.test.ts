@@ -480,7 +480,7 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
           | { nodes?: string[]; capacity?: { cpu?: number } }
           | undefined;
       assert.ok(
-        await eventually(async () => computed() !== undefined && (await replicas('reports')) >= 1, 120_000, 500),
+        await eventually(async () => computed() !== undefined && (await replicas('reports')) >= 1, 180_000, 500),
         `the agent did not compute a capacity and scale reports up (reports ${await replicas('reports')}); events by container: ${describeLogs(namespace)}`,
       );
       const pool = computed()!;
