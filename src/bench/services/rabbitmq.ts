@@ -53,8 +53,14 @@ export class RabbitAdmin {
     await this.channel.waitForConfirms();
   }
 
+  /** Bounded (10 s): on a connection the broker has dropped, cleanup must not hold the test file open for ever. */
   async close(queues: readonly string[]): Promise<void> {
-    for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
-    await this.model.close();
+    const cleanup = async () => {
+      for (const queue of queues) await this.channel.deleteQueue(queue).catch(() => undefined);
+      await this.model.close().catch(() => undefined);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([cleanup(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
   }
 }
