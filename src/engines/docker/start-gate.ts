@@ -10,6 +10,11 @@ export class StartGate {
     return this.active;
   }
 
+  /** Removals waiting for the starts to settle (a waiter that timed out is no longer counted). */
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
   /** Counts `work` as a start in flight until it settles; returns it. */
   track<T>(work: Promise<T>): Promise<T> {
     this.active++;
@@ -23,11 +28,16 @@ export class StartGate {
   async idle(maxWaitMs: number): Promise<void> {
     if (this.active === 0) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, maxWaitMs);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
         resolve();
-      }
+      };
+      // A waiter that times out leaves the list, so a daemon that is never idle does not pile them up.
+      const timer = setTimeout(() => {
+        const at = this.waiters.indexOf(done);
+        if (at >= 0) this.waiters.splice(at, 1);
+        done();
+      }, maxWaitMs);
       this.waiters.push(done);
     });
   }
