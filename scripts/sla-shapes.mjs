@@ -5,7 +5,7 @@
 // flash (a flat base, then a sudden rise to 300-550 msg/s decaying over 2-9 min), poisson-sine (a noisy
 // wave, 10-30 min period), onoff (on/off periods of 30-270 s), nasa2d (the NASA per-minute trace
 // compressed to 2 s rows, SEED = multiplier), nasasec (the NASA per-second trace, SEED = multiplier).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 function rng(seed) {
   let s = seed >>> 0 || 1;
   return () => {
@@ -39,6 +39,12 @@ const [, , kind, seedS, out] = process.argv;
 const seed = Number(seedS);
 const r = rng(seed * 7919 + 13);
 const rows = [];
+// One row per line of a shared NASA trace, STEP seconds apart, its count times SEED.
+function readNasa(file, step) {
+  const dir = process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname;
+  const lines = readFileSync(`${dir}/traces/${file}`, 'utf8').trim().split('\n').slice(1);
+  lines.forEach((l, i) => rows.push([i * step, Number(l.split(',')[1]) * seed]));
+}
 if (kind === 'bursts') {
   // base ~1-2 containers, bursts of 5-40 s to 5-12x base
   const base = 20 + r() * 20;
@@ -82,34 +88,8 @@ if (kind === 'bursts') {
   }
 } else if (kind === 'nasa2d') {
   // NASA 2 days per-minute compressed: each minute -> 2 s
-  const lines = (await import('node:fs'))
-    .readFileSync(
-      (process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) +
-        '/traces/trace-nasa-http-1995-07-05-per-minute.csv',
-      'utf8',
-    )
-    .trim()
-    .split('\n')
-    .slice(1);
-  const mult = Number(seedS);
-  lines.forEach((l, i) => {
-    const v = Number(l.split(',')[1]);
-    rows.push([i * 2, v * mult]);
-  });
+  readNasa('trace-nasa-http-1995-07-05-per-minute.csv', 2);
 } else if (kind === 'nasasec') {
-  const lines = (await import('node:fs'))
-    .readFileSync(
-      (process.env.MICROSCALE_SHARED ?? new URL('../../shared', import.meta.url).pathname) +
-        '/traces/trace-nasa-http-1995-07-busiest30min-per-second.csv',
-      'utf8',
-    )
-    .trim()
-    .split('\n')
-    .slice(1);
-  const mult = Number(seedS);
-  lines.forEach((l, i) => {
-    const v = Number(l.split(',')[1]);
-    rows.push([i, v * mult]);
-  });
+  readNasa('trace-nasa-http-1995-07-busiest30min-per-second.csv', 1);
 }
 write(out, rows);
