@@ -4,7 +4,9 @@
 // not running holds no place meanwhile; a running one being stopped holds its place until it exits.
 // A removal that fails (a 409 included: a removal the daemon never finishes, e.g. a layer it cannot
 // delete) is retried 1 s doubling to 30 s and reported as an incident: `docker-remove-failed` (a single
-// 409 only from its second failure), `-ongoing` once a minute, `-recovered` once it goes.
+// 409 only from its second failure), `-ongoing` once a minute, `-recovered` once it goes (removed by us,
+// or by anyone else: a later list no longer shows it). A running container whose stop failed has not
+// exited: it counts as running again, and is removed once it exits (or stopped again by a later plan).
 import type Docker from 'dockerode';
 import { Incidents } from '../../log/incidents.js';
 import type { Logger } from '../../log/logger.js';
@@ -36,7 +38,7 @@ export class Removals {
   /** Containers whose exit has been told already (see countExit). */
   private readonly exitsCounted = new Set<string>();
   /** Removals that failed: when to try again. */
-  private readonly retries = new Map<string, { attempts: number; nextAtMs: number }>();
+  private readonly retries = new Map<string, { service: string; attempts: number; nextAtMs: number }>();
   private readonly incidents: Incidents;
 
   constructor(
@@ -77,12 +79,14 @@ export class Removals {
     const container = entry.id.slice(0, 12);
     if (!wasRunning) this.removalOnly.add(entry.id);
     const countable = wasRunning && this.hooks.serves(entry.service) && this.hooks.holdsPlace(entry);
+    let exited = !wasRunning;
     const done = stopAndRemove(
       this.docker,
       entry.id,
       graceMs,
       wasRunning,
       () => {
+        exited = true;
         if (countable) this.countExit(entry.id);
       },
       this.hooks.beforeRemove,
@@ -91,12 +95,7 @@ export class Removals {
         this.cache.forget(entry.id);
         this.exitsCounted.delete(entry.id);
         this.retries.delete(entry.id);
-        this.incidents.ok(
-          `remove/${entry.id}`,
-          { event: 'docker-remove-failed', service: entry.service, container },
-          `container ${container} of ${entry.service} removed`,
-          Date.now(),
-        );
+        this.removed(entry.id, entry.service, 'removed');
         this.log.debug({ event: 'docker-stopped', service: entry.service, container, how }, `container ${how}`);
         if (how === 'killed')
           this.log.info(
@@ -104,7 +103,7 @@ export class Removals {
             `container ignored SIGTERM for ${graceMs}ms and was killed`,
           );
       })
-      .catch((error: unknown) => this.failed(entry, error))
+      .catch((error: unknown) => this.failed(entry, error, exited))
       .finally(() => {
         this.stopping.delete(entry.id);
         this.removalOnly.delete(entry.id);
@@ -112,19 +111,35 @@ export class Removals {
     this.stopping.set(entry.id, done);
   }
 
-  /** A stop or removal failed: tried again later (doubling), reported (a single 409 only from its second failure). */
-  private failed(entry: ContainerEntry, error: unknown): void {
+  /** The container is gone: a removal incident of it ends. */
+  private removed(id: string, service: string, how: string): void {
+    const container = id.slice(0, 12);
+    this.incidents.ok(
+      `remove/${id}`,
+      { event: 'docker-remove-failed', service, container },
+      `container ${container} of ${service} ${how}`,
+      Date.now(),
+    );
+  }
+
+  /**
+   * A stop or removal failed: tried again later (doubling), reported (a single 409 only from its second
+   * failure). `exited`: the container runs nothing (it never ran, or its stop saw it exit).
+   */
+  private failed(entry: ContainerEntry, error: unknown, exited: boolean): void {
     const wrapped = engineError('docker', this.host, `remove container ${entry.id.slice(0, 12)}`, error, entry.service);
     if (wrapped.failure === 'unreachable' || wrapped.failure === 'timeout') this.cache.markDown();
     const attempts = (this.retries.get(entry.id)?.attempts ?? 0) + 1;
     const delayMs = Math.min(REMOVE_RETRY_MS.max, REMOVE_RETRY_MS.first * 2 ** (attempts - 1));
-    this.retries.set(entry.id, { attempts, nextAtMs: Date.now() + delayMs });
+    this.retries.set(entry.id, { service: entry.service, attempts, nextAtMs: Date.now() + delayMs });
     // A single 409 is usually a removal the daemon is finishing; a second one is a container stuck there.
     if (attempts >= 2 || wrapped.failure !== 'conflict') {
       this.incidents.fail(
         `remove/${entry.id}`,
         { event: 'docker-remove-failed', service: entry.service, container: entry.id.slice(0, 12) },
-        `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`,
+        exited
+          ? `${wrapped.message}; it holds no place in the pool; retrying in ${delayMs}ms`
+          : `${wrapped.message}; it was not seen to exit, so it counts as running in the pool again until it does (then it is removed)`,
         Date.now(),
         'warn',
       );
@@ -139,7 +154,12 @@ export class Removals {
       if (now < (this.retries.get(entry.id)?.nextAtMs ?? 0)) continue;
       this.request(entry, 0);
     }
-    for (const id of this.retries.keys()) if (!this.cache.entries.has(id)) this.retries.delete(id);
+    // Gone by other means (another removal, the daemon): its incident ends too.
+    for (const [id, retry] of this.retries) {
+      if (this.cache.entries.has(id) || this.stopping.has(id)) continue;
+      this.retries.delete(id);
+      this.removed(id, retry.service, 'is gone (removed outside this engine)');
+    }
     for (const id of this.exitsCounted) if (!this.cache.entries.has(id) && !this.stopping.has(id)) this.exitsCounted.delete(id);
   }
 
