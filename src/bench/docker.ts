@@ -16,6 +16,7 @@ import { createEngine } from '../agent/wiring.js';
 import { parseConfig } from '../agent/config-loader.js';
 import { DockerEngine } from '../engines/docker/docker.js';
 import { ownedLabels, poolFilter } from '../engines/docker/labels.js';
+import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { dockerSchema } from '../engines/docker/schema.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
@@ -71,17 +72,8 @@ function row(metric: string, ours: readonly number[], baselineName: string, base
   };
 }
 
-export async function removeAll(docker: Docker, pool: string): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(
-    found.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
-}
+/** The name bench/demo.ts imports. */
+export const removeAll = removePoolContainers;
 
 async function dockerRunOnce(pool: string, name: string): Promise<void> {
   const labels = Object.entries(ownedLabels(pool, name)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
@@ -157,7 +149,7 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
       const floorStart = Date.now();
       await startOneByApi(docker, `${pool}-floor`);
       floor.push(Date.now() - floorStart);
-      await removeAll(docker, `${pool}-floor`);
+      await removePoolContainers(docker, `${pool}-floor`);
       await sleep(Math.random() * 500); // a random phase against the 500 ms tick
       const pushedMs = Date.now();
       await redis.rpush(key, ...Array.from({ length: 500 }, (_, n) => `m${n}`));
@@ -172,8 +164,8 @@ async function stepTrials(docker: Docker, trials: number): Promise<StepResult> {
     redis.disconnect();
     await agent.stop();
     clock.close();
-    await removeAll(docker, pool);
-    await removeAll(docker, `${pool}-floor`);
+    await removePoolContainers(docker, pool);
+    await removePoolContainers(docker, `${pool}-floor`);
   }
   return { first, all, floor };
 }
@@ -207,13 +199,13 @@ async function start100Trials(docker: Docker, trials: number): Promise<{ ours: n
       const baseStartMs = Date.now();
       for (let n = 0; n < 100; n++) await dockerRunOnce(basePool, 'worker');
       sequential.push(Date.now() - baseStartMs);
-      await removeAll(docker, basePool);
+      await removePoolContainers(docker, basePool);
     }
   } finally {
     await engine.close();
     clock.close();
-    await removeAll(docker, pool);
-    await removeAll(docker, basePool);
+    await removePoolContainers(docker, pool);
+    await removePoolContainers(docker, basePool);
   }
   return { ours, sequential };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
-import { poolFilter } from '../engines/docker/labels.js';
+import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { AgentProcess } from './agent-process.js';
 import { PoolWatch } from './pool-watch.js';
 import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
@@ -133,15 +133,7 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
   } finally {
     watch.stop();
     await agent.kill9();
-    const left = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-    await Promise.all(
-      left.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
+    await removePoolContainers(docker, pool);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
+import { removeEveryContainer } from '../engines/docker/remove-pool.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,20 +106,13 @@ export class PrivateDockerd {
 
   /** Removes every container, stops the daemon and deletes its directories. */
   async destroy(): Promise<void> {
-    if (this.child && (await this.answers())) {
-      const all = await this.docker.listContainers({ all: true }).catch(() => []);
-      await Promise.all(
-        all.map((c) =>
-          this.docker
-            .getContainer(c.Id)
-            .remove({ force: true })
-            .catch(() => undefined),
-        ),
-      );
+    try {
+      if (this.child && (await this.answers())) await removeEveryContainer(this.docker);
+    } finally {
+      await this.stop();
+      await this.killLeftovers();
+      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
     }
-    await this.stop();
-    await this.killLeftovers();
-    await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
   }
 
   /**

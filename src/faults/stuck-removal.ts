@@ -13,6 +13,7 @@ import Docker from 'dockerode';
 import { pino } from 'pino';
 import { DockerEngine } from '../engines/docker/docker.js';
 import { poolFilter } from '../engines/docker/labels.js';
+import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { dockerSchema } from '../engines/docker/schema.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,11 +124,6 @@ export async function stuckRemoval(stuckMs = 5000): Promise<StuckRemovalFigures>
   } finally {
     if (immutable) await chattr('-i', immutable).catch(() => undefined);
     await engine.close().catch(() => undefined);
-    for (const c of await list().catch(() => [])) {
-      await docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined);
-    }
+    await removePoolContainers(docker, pool);
   }
 }

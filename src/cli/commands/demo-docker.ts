@@ -12,7 +12,8 @@ import { createEngine } from '../../agent/wiring.js';
 import { parseConfig } from '../../agent/config-loader.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { DockerEngine } from '../../engines/docker/docker.js';
-import { LABEL, ownedLabels, poolFilter } from '../../engines/docker/labels.js';
+import { LABEL, ownedLabels } from '../../engines/docker/labels.js';
+import { removePoolContainers } from '../../engines/docker/remove-pool.js';
 import { dockerSchema } from '../../engines/docker/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { eventually } from '../../util/eventually.js';
@@ -145,15 +146,7 @@ export async function teardownDockerDemo(
   await engine.apply(config.services.map((s) => ({ name: s.name, replicas: 0 }))).catch(() => undefined);
   await eventually(async () => [...(await engine.observe()).values()].every((s) => s.running + s.starting + s.stopping === 0), 15_000, 200);
   await engine.close();
-  const producers = await docker.listContainers({ all: true, filters: { label: poolFilter(`${pool}-producer`) } });
-  await Promise.all(
-    producers.map((p) =>
-      docker
-        .getContainer(p.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
+  await removePoolContainers(docker, `${pool}-producer`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   await redis.del(queue).catch(() => undefined);
   redis.disconnect();

@@ -7,6 +7,7 @@ import type { ServiceCheck } from '../../../testing/services.js';
 import type { EngineService } from '../../types.js';
 import { DockerEngine } from '../docker.js';
 import { poolFilter } from '../labels.js';
+import { removePoolContainers } from '../remove-pool.js';
 import { dockerSchema, type DockerServiceOptions } from '../schema.js';
 
 export const dockerCheck: ServiceCheck = {
@@ -37,17 +38,9 @@ export function dockerEngineFor(pool: string, services: EngineService<DockerServ
   return new DockerEngine(dockerSchema.parse({ kind: 'docker', pool, resync: '2s' }), services, { log: silentLogger() });
 }
 
-/** Removes (force) every container of the pool, stopped or not. */
-export async function removePool(pool: string, docker = new Docker()): Promise<void> {
-  const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
-  await Promise.all(
-    found.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
+/** Removes (force) every container of the pool, stopped or not: removePoolContainers on the local daemon. */
+export function removePool(pool: string, docker = new Docker()): Promise<void> {
+  return removePoolContainers(docker, pool);
 }
 
 export async function poolContainers(pool: string, docker = new Docker()): Promise<Docker.ContainerInfo[]> {
