@@ -9,18 +9,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { eventually, needService } from '../testing/services.js';
+import { CHROMIUM, chromiumCheck, launchChromium } from './testing/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const root = new URL('../../', import.meta.url).pathname;
 /** Where the screenshot goes; MICROSCALE_SCREENSHOT=docs/screenshot.png also waits for a fuller picture. */
 const SHOT = process.env.MICROSCALE_SCREENSHOT ? resolve(process.env.MICROSCALE_SCREENSHOT) : join(tmpdir(), 'microscale-dashboard.png');
@@ -89,22 +81,15 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
   let arrivalsAgent: ChildProcess | undefined;
   let arrivalsUrl = '';
   let configDir = '';
+  let browser: Browser | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir = '';
   let url = '';
   let page: Page;
   const requests: string[] = [];
   const pageErrors: string[] = [];
 
   before(async () => {
-    if (
-      !(await needService(undefined, {
-        what: `Debian's chromium at ${CHROMIUM}`,
-        howToStart: 'apt-get install -y chromium',
-        probe: async () => existsSync(CHROMIUM),
-      }))
-    )
-      return;
+    if (!(await needService(undefined, chromiumCheck))) return;
     const built = spawnSync(process.execPath, [join(root, 'scripts/build-dashboard.mjs')], { encoding: 'utf8' });
     assert.equal(built.status, 0, built.stderr);
     ({ child: demo, url } = await startAgent(
@@ -118,23 +103,17 @@ describe('dashboard in chromium, on a running demo and an agent with arrivals', 
       (stderr) => /API and dashboard on (http:\/\/[^"\s]+)/.exec(stderr)?.[1],
       { ...process.env, MICROSCALE_API_TOKEN: TOKEN },
     ));
-    userDataDir = mkdtempSync(join(tmpdir(), 'microscale-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1440, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    page = await context.newPage();
     page.on('request', (request) => requests.push(request.url()));
     page.on('pageerror', (error) => pageErrors.push(error.message));
   });
 
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await stopAgent(demo);
     await stopAgent(arrivalsAgent);
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
     if (configDir) rmSync(configDir, { recursive: true, force: true });
   });
 

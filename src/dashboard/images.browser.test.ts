@@ -5,30 +5,17 @@
 // as text and never run.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { pushIndex } from '../bench/services/oci-index.js';
 import { registryCheck, startRegistry, type TestRegistry } from '../bench/services/registry.js';
 import { eventually, needService } from '../testing/services.js';
+import { chromiumCheck, launchChromium } from './testing/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const root = new URL('../../', import.meta.url).pathname;
-const chromiumCheck = {
-  what: `Debian's chromium at ${CHROMIUM}`,
-  howToStart: 'apt-get install -y chromium',
-  probe: async () => existsSync(CHROMIUM),
-};
 
 const HOSTILE = {
   'org.opencontainers.image.title': '<script>window.__pwned = "title"</script>',
@@ -88,7 +75,7 @@ services:
       ),
       'the second version was not seen',
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -2,11 +2,10 @@
 // not an hour) in chromium with the 1-hour window selected; samples the JS heap, the DOM size and the
 // cost of one redraw. Usage: node --import tsx src/dashboard/testing/soak.ts [minutes=7] [intervalMs=20]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { eventually } from '../../testing/services.js';
+import { launchChromium } from './chromium.js';
 
 const minutes = Number(process.argv[2] ?? 7);
 const intervalMs = Number(process.argv[3] ?? 20);
@@ -18,24 +17,13 @@ const demo = spawn(
 );
 let stderr = '';
 demo.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-const userDataDir = mkdtempSync(join(tmpdir(), 'microscale-soak-'));
+let browser: Browser | undefined;
 try {
   if (!(await eventually(() => /dashboard at (http:\S+)/.test(stderr), 30_000))) throw new Error(`demo did not start:\n${stderr}`);
   const url = /dashboard at (http:\S+)/.exec(stderr)?.[1] ?? '';
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-    viewport: { width: 1440, height: 1000 },
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+  const page = await context.newPage();
   await page.goto(url);
   await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
   await page.click('#window button[data-seconds="3600"]');
@@ -58,8 +46,7 @@ try {
       `${String(minute).padStart(6)} | ${String(ticks).padStart(5)} | ${(metric('JSHeapUsedSize') / 1e6).toFixed(1).padStart(10)} | ${String(metric('Nodes')).padStart(9)} | ${samples[10]?.toFixed(1)}`,
     );
   }
-  await context.close();
 } finally {
+  await browser?.close();
   demo.kill('SIGTERM');
-  rmSync(userDataDir, { recursive: true, force: true });
 }
