@@ -84,11 +84,29 @@ function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction)
       estimates,
     };
   }
-  const { desired, state, reason, estimates } = decide(
+  const decided = decide(
     { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction },
     input.controllerState,
   );
-  return { desired, controllerState: state, reason, latency, estimates: estimatesOf(latency, estimates, input.policy) };
+  return new DecidedOutcome(decided, latency, estimatesOf(latency, decided.estimates, input.policy));
+}
+
+/** A controller's outcome; its reason is read from the controller's decision only when asked (an sla target formats it then). */
+class DecidedOutcome implements StepOutcome {
+  readonly desired: Desired;
+  readonly controllerState: ControllerState;
+  constructor(
+    private readonly decided: { readonly desired: Desired; readonly state: ControllerState; readonly reason: string },
+    readonly latency: LatencyState,
+    readonly estimates: ServiceEstimates,
+  ) {
+    this.desired = decided.desired;
+    this.controllerState = decided.state;
+  }
+
+  get reason(): string {
+    return this.decided.reason;
+  }
 }
 
 /** Per priority: the longest (planned) stop of the services below it that hold containers a start could pre-empt. */
