@@ -164,7 +164,7 @@ function failureOf(error: unknown): EngineFailure {
 }
 
 /** The API server's own message (a Status object's `message`), else the error's. */
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   if (error instanceof ApiException) {
     const body: unknown = typeof error.body === 'string' ? safeJson(error.body) : error.body;
     const message = (body as { message?: unknown } | null)?.message;

@@ -11,7 +11,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import Docker from 'dockerode';
 import {
@@ -37,17 +36,10 @@ import {
   type TestNamespace,
 } from './testing/cluster.js';
 import { buildAgentImage } from './testing/image.js';
+import { DEPLOY_DIR, shippedObjects } from './testing/manifests.js';
 
-const deployDir = fileURLToPath(new URL('../../../deploy/kubernetes/', import.meta.url));
+const deployDir = DEPLOY_DIR;
 const APISERVER_PORT = process.env.K8S_APISERVER_PORT ?? '6443';
-
-/** The objects `kubectl apply -k <dir>` applies, in kustomization.yaml's order. */
-function shippedObjects(dir = deployDir): KubernetesObject[] {
-  const kustomization = parseYaml(readFileSync(`${dir}kustomization.yaml`, 'utf8')) as { resources: string[] };
-  return kustomization.resources
-    .flatMap((file) => parseAllDocuments(readFileSync(dir + file, 'utf8')).map((d) => d.toJS() as KubernetesObject))
-    .filter((o) => o?.kind);
-}
 
 /**
  * The test cluster's overrides, and nothing else: namespace, image, hostNetwork + the API server's

@@ -13,6 +13,10 @@ import { describeWorkload } from './schema.js';
 import { WatchedList } from './watched-list.js';
 import type { WatchedWorkload } from './workload.js';
 
+/** What to do when the nodes or the pods cannot be listed or watched (a 403): the grant it needs, and how. */
+export const CAPACITY_AUTO_FIX =
+  'capacity: auto needs list and watch on nodes and on pods in every namespace (read only): apply deploy/kubernetes/capacity-auto (kubectl apply -k deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}';
+
 /** The nodes and the live pods of the whole cluster, for `capacity: auto`. */
 interface ClusterWatch {
   readonly nodes: WatchedList<V1Node>;
@@ -41,7 +45,8 @@ export class KubernetesPool {
       list: () => clients.core.listNode(),
       onChange: quiet,
       log,
-      what: 'the nodes (capacity: auto)',
+      what: 'nodes (capacity: auto)',
+      forbiddenFix: CAPACITY_AUTO_FIX,
     });
     const pods = new WatchedList<V1Pod>({
       kubeConfig: clients.kubeConfig,
@@ -50,18 +55,21 @@ export class KubernetesPool {
       fieldSelector,
       onChange: quiet,
       log,
-      what: 'the pods of every namespace (capacity: auto)',
+      what: 'pods in every namespace (capacity: auto)',
+      forbiddenFix: CAPACITY_AUTO_FIX,
     });
-    try {
-      await Promise.all([nodes.start(), pods.start()]);
-    } catch (error) {
+    // Both, to name every refused grant at once (RBAC grants list and watch, nodes and pods, apart).
+    const started = await Promise.allSettled([nodes.start(), pods.start()]);
+    const failed = started.flatMap((result, i) =>
+      result.status === 'rejected' ? [{ list: i === 0 ? nodes : pods, error: result.reason as unknown }] : [],
+    );
+    if (failed.length > 0) {
       await Promise.all([nodes.stop(), pods.stop()]);
-      const failure = toEngineError(error, 'capacity: auto needs to list and watch nodes and pods in every namespace');
-      throw new EngineError(
-        failure.failure,
-        ENGINE,
-        `${failure.message}; grant them (deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}`,
-      );
+      const forbidden = failed.filter((f) => f.list.forbidden);
+      if (forbidden.length > 0)
+        throw new EngineError('auth', ENGINE, `${forbidden.map((f) => f.list.lastError).join('; ')}; ${CAPACITY_AUTO_FIX}`);
+      const failure = toEngineError(failed[0]?.error, 'capacity: auto lists and watches nodes and pods in every namespace');
+      throw new EngineError(failure.failure, ENGINE, `${failure.message}; or give capacity as {cpu, memory}`);
     }
     return new KubernetesPool(pool, log, { nodes, pods });
   }
@@ -109,12 +117,14 @@ export class KubernetesPool {
   /** capacity: auto, now. Throws while either watch is down. */
   capacity(workloads: readonly WatchedWorkload[]): Resources {
     if (!this.cluster) throw new EngineError('refused', ENGINE, 'capacity is not auto');
+    // While either is down (the API server gone, or the grant revoked: a 403), no pool: the agent holds
+    // every service rather than act on a stale or partial one.
     for (const list of [this.cluster.nodes, this.cluster.pods]) {
       if (!list.healthy)
         throw new EngineError(
-          'unreachable',
+          list.forbidden ? 'auth' : 'unreachable',
           ENGINE,
-          `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}`,
+          `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}${list.forbidden ? `; ${CAPACITY_AUTO_FIX}` : ''}`,
         );
     }
     const own = new Set(workloads.flatMap((w) => w.podList().map((pod) => pod.metadata?.uid ?? '')));

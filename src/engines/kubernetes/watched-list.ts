@@ -4,6 +4,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { reasonOf, statusOf } from './client.js';
 
 export interface WatchedListOptions<T extends KubernetesObject> {
   readonly kubeConfig: KubeConfig;
@@ -16,6 +17,8 @@ export interface WatchedListOptions<T extends KubernetesObject> {
   readonly onChange: () => void;
   readonly log: Logger;
   readonly what: string;
+  /** Said with a 403 (list or watch refused by RBAC): what grants it. */
+  readonly forbiddenFix?: string;
 }
 
 const BACKOFF_MS = { first: 250, max: 5_000 };
@@ -28,12 +31,21 @@ export class WatchedList<T extends KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private backoffMs = 0;
   private lastErrorValue = 'not started';
+  private forbiddenValue = false;
+  /** Which request is in flight: a failure of the list or of the watch (RBAC grants them apart). */
+  private phase: 'list' | 'watch' = 'watch';
 
   constructor(private readonly options: WatchedListOptions<T>) {
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      this.phase = 'list';
+      const listed = await options.list();
+      this.phase = 'watch';
+      return listed;
+    };
     this.informer = new ListWatch<T>(
       options.path,
       new Watch(options.kubeConfig),
-      options.list,
+      list,
       false,
       options.labelSelector,
       options.fieldSelector,
@@ -49,6 +61,11 @@ export class WatchedList<T extends KubernetesObject> {
 
   get lastError(): string {
     return this.lastErrorValue;
+  }
+
+  /** True when the last failure was a 403: the credentials may not list or watch this (RBAC). */
+  get forbidden(): boolean {
+    return this.forbiddenValue;
   }
 
   items(): readonly T[] {
@@ -67,6 +84,7 @@ export class WatchedList<T extends KubernetesObject> {
 
   private async connect(): Promise<void> {
     this.failedSinceStart = false;
+    this.phase = 'watch'; // a restart with a resourceVersion watches without listing first
     // ListWatch reports a failed list or watch through its error callback, synchronously before
     // start() resolves, so a start that resolves without one has listed and is watching.
     await this.informer.start();
@@ -80,13 +98,17 @@ export class WatchedList<T extends KubernetesObject> {
   private failed(error: unknown): void {
     this.failedSinceStart = true;
     this.healthyValue = false;
-    this.lastErrorValue = errorMessage(error) || String((error as { statusCode?: unknown } | null)?.statusCode ?? 'watch failed');
+    this.forbiddenValue = statusOf(error) === 403;
+    // A refused watch has no Status body (only "Forbidden"): name the verb, as RBAC grants list and watch apart.
+    this.lastErrorValue = this.forbiddenValue
+      ? `forbidden to ${this.phase} ${this.options.what}: ${reasonOf(error).replace(/^Forbidden$/, 'HTTP 403 Forbidden')}`
+      : errorMessage(error) || String((error as { statusCode?: unknown } | null)?.statusCode ?? 'watch failed');
     if (this.stopped) return;
     // The informer stops itself after an error: start it again, later each time while it keeps failing.
     this.backoffMs = Math.min(BACKOFF_MS.max, this.backoffMs ? this.backoffMs * 2 : BACKOFF_MS.first);
     this.options.log.warn(
       { event: 'watch-error', what: this.options.what, retryInMs: this.backoffMs },
-      `watch of ${this.options.what} failed: ${this.lastErrorValue}; retrying in ${this.backoffMs}ms`,
+      `watch of ${this.options.what} failed: ${this.lastErrorValue}${this.forbiddenValue && this.options.forbiddenFix ? `; ${this.options.forbiddenFix}` : ''}; retrying in ${this.backoffMs}ms`,
     );
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => void this.connect().catch((retryError: unknown) => this.failed(retryError)), this.backoffMs);
