@@ -2,8 +2,9 @@
 // daemon's `start`/`die` events (the comparison of issue 15 with the 2016 Microscaling agent). A pool of
 // 9: P1's demand moves by -3..+3 every 3 s within 0..9 (a seeded random walk, the sequence printed), P2
 // fills the rest. Each run: case A (containers exit at once on SIGTERM) through `push` and through a
-// polled `http` source (500 ms), case B (containers ignore SIGTERM, grace 1 s) through `http`. Beside
-// them, the one-container start floor of the same run (create + start through the Engine API, alone).
+// polled `http` source (500 ms), case B (containers ignore SIGTERM, grace 1 s) through `http` and
+// `push`, ablations of A, and on request the extras on `network: none`. Beside them, the floors of the
+// same run (create + start, kill -> die, the bare hand-off), alone, on the cases' network.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
@@ -41,6 +42,11 @@ interface Case {
   readonly noPrepare?: boolean;
   /** `docker.preCreate`: containers of each service created ahead of need (the walk moves by up to 3). */
   readonly preCreate: number;
+  /**
+   * The services' `network:` (a user's choice; absent: the daemon's default bridge). The daemon's start
+   * of a busybox container on this box: bridge about 0.33 s, none 0.20 s, host 0.11 s (docs/docker.md).
+   */
+  readonly network?: 'none' | 'host';
 }
 
 const CASES: readonly Case[] = [
@@ -49,11 +55,26 @@ const CASES: readonly Case[] = [
   { id: 'a-push', name: 'A, push', source: 'push', stubborn: false, preCreate: 3 },
   { id: 'a-http', name: 'A, http (500 ms)', source: 'http', stubborn: false, preCreate: 3 },
   { id: 'b-http', name: 'B, http (500 ms)', source: 'http', stubborn: true, preCreate: 3 },
+  { id: 'b-push', name: 'B, push', source: 'push', stubborn: true, preCreate: 3 },
+  { id: 'a-push-netnone', name: 'A, push, network none (extra)', source: 'push', stubborn: false, preCreate: 3, network: 'none' },
+  { id: 'b-push-netnone', name: 'B, push, network none (extra)', source: 'push', stubborn: true, preCreate: 3, network: 'none' },
 ];
+
+/** The cases run by default: the ones on the daemon's default network (the `-netnone` ones are extras). */
+const DEFAULT_CASES = ['a-push-noprep', 'a-push-nopre', 'a-push', 'a-http', 'b-http', 'b-push'];
+
+/** A `kill` (signal sent), `die` or `start` of one container, with the daemon's timestamp. */
+interface RawEvent {
+  readonly atMs: number;
+  readonly id: string;
+  readonly action: string;
+  readonly signal?: string;
+}
 
 /** Container starts and deaths of a pool, with the daemon's timestamps. */
 class EventLog {
   readonly changes: ContainerChange[] = [];
+  readonly raw: RawEvent[] = [];
   private stream: NodeJS.ReadableStream | undefined;
   constructor(
     private readonly docker: Docker,
@@ -61,7 +82,9 @@ class EventLog {
     private readonly services: readonly string[] = ['p1', 'p2'],
   ) {}
   async open(): Promise<void> {
-    this.stream = await this.docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'], label: poolFilter(this.pool) } });
+    this.stream = await this.docker.getEvents({
+      filters: { type: ['container'], event: ['start', 'die', 'kill'], label: poolFilter(this.pool) },
+    });
     let buffered = '';
     this.stream.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -69,9 +92,22 @@ class EventLog {
       buffered = lines.pop() ?? '';
       for (const line of lines) {
         if (!line.trim()) continue;
-        const event = JSON.parse(line) as { Action?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+        const event = JSON.parse(line) as {
+          id?: string;
+          Action?: string;
+          timeNano?: number;
+          Actor?: { Attributes?: Record<string, string> };
+        };
         const service = event.Actor?.Attributes?.[LABEL.service];
         if (service === undefined || !this.services.includes(service) || event.timeNano === undefined) continue;
+        const signal = event.Actor?.Attributes?.signal;
+        this.raw.push({
+          atMs: event.timeNano / 1e6,
+          id: event.id ?? '',
+          action: event.Action ?? '',
+          ...(signal === undefined ? {} : { signal }),
+        });
+        if (event.Action === 'kill') continue;
         this.changes.push({ atMs: event.timeNano / 1e6, service: service as 'p1' | 'p2', delta: event.Action === 'start' ? 1 : -1 });
       }
     });
@@ -85,6 +121,8 @@ class EventLog {
 }
 
 interface Floor {
+  /** The containers' network (undefined: the daemon's default). */
+  readonly network: string | undefined;
   /** One container created and started through the API, alone (create call to start answered). */
   readonly startMs: number;
   /** `kill -s TERM` of a running container (exits on SIGTERM) to its `die` event. */
@@ -94,8 +132,13 @@ interface Floor {
 }
 
 /** The floors of this run, measured alone between the cases with the same image and options as the cases. */
-async function measureFloor(docker: Docker, pool: string): Promise<Floor> {
-  const spec = { Image: IMAGE, Cmd: ['sleep', '3600'], Labels: ownedLabels(pool, 'floor'), HostConfig: { Init: true } };
+async function measureFloor(docker: Docker, pool: string, network?: string): Promise<Floor> {
+  const spec = {
+    Image: IMAGE,
+    Cmd: ['sleep', '3600'],
+    Labels: ownedLabels(pool, 'floor'),
+    HostConfig: { Init: true, ...(network ? { NetworkMode: network } : {}) },
+  };
   const events = new EventLog(docker, pool, ['floor']);
   await events.open();
   try {
@@ -113,10 +156,43 @@ async function measureFloor(docker: Docker, pool: string): Promise<Floor> {
     const dieAtMs = events.changes.find((c) => c.delta < 0)?.atMs ?? Number.NaN;
     const startAtMs = events.changes.find((c) => c.delta > 0 && c.atMs > killAtMs)?.atMs ?? Number.NaN;
     await Promise.all([old, next].map((c) => c.remove({ force: true }).catch(() => undefined)));
-    return { startMs, killToDieMs: dieAtMs - killAtMs, replaceMs: startAtMs - killAtMs };
+    return { network, startMs, killToDieMs: dieAtMs - killAtMs, replaceMs: startAtMs - killAtMs };
   } finally {
     events.close();
   }
+}
+
+/**
+ * Where the time goes: each demand change to the start of the first tick after it that decided something
+ * (the poll, or the push's wake), and for containers that ignore SIGTERM the daemon's SIGTERM `kill`
+ * event to its SIGKILL `kill` event (the grace) and the SIGKILL to the `die`.
+ */
+function timings(
+  replayed: readonly DemandChange[],
+  decidingTicks: readonly number[],
+  raw: readonly RawEvent[],
+  fromMs: number,
+  untilMs: number,
+): { changeToTick: number[]; termToKill: number[]; killToDie: number[] } {
+  const changeToTick: number[] = [];
+  for (let i = 1; i < replayed.length; i++) {
+    const change = replayed[i];
+    if (!change || change.demand === replayed[i - 1]?.demand) continue;
+    const tick = decidingTicks.find((atMs) => atMs >= change.atMs);
+    if (tick !== undefined && tick < (replayed[i + 1]?.atMs ?? untilMs)) changeToTick.push((tick - change.atMs) / 1000);
+  }
+  const termToKill: number[] = [];
+  const killToDie: number[] = [];
+  const first = (id: string, action: string, signal?: string): number | undefined =>
+    raw.find((e) => e.id === id && e.action === action && (signal === undefined || e.signal === signal))?.atMs;
+  for (const id of new Set(raw.filter((e) => e.atMs >= fromMs && e.action === 'kill').map((e) => e.id))) {
+    const term = first(id, 'kill', '15');
+    const kill = first(id, 'kill', '9');
+    const die = first(id, 'die');
+    if (term !== undefined && kill !== undefined) termToKill.push((kill - term) / 1000);
+    if (kill !== undefined && die !== undefined) killToDie.push((die - kill) / 1000);
+  }
+  return { changeToTick, termToKill, killToDie };
 }
 
 async function serveDemand(read: () => number): Promise<{ server: Server; url: string }> {
@@ -148,9 +224,20 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
         stopGracePeriod: '1s',
         image: IMAGE,
         command,
+        ...(testCase.network ? { network: testCase.network } : {}),
         metric: http ? { source: 'http', url: http.url, path: 'demand' } : { source: 'push', maxAge: 'off' },
       },
-      { name: 'p2', priority: 2, min: 0, max: 9, target: 'remainder', stopGracePeriod: '1s', image: IMAGE, command },
+      {
+        name: 'p2',
+        priority: 2,
+        min: 0,
+        max: 9,
+        target: 'remainder',
+        stopGracePeriod: '1s',
+        image: IMAGE,
+        command,
+        ...(testCase.network ? { network: testCase.network } : {}),
+      },
     ],
   });
   const log = new EventLog(docker, pool);
@@ -159,6 +246,11 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
   const apply = engine.apply.bind(engine);
   if (testCase.noPrepare) engine.apply = (targets) => apply(targets.map(({ name, replicas }) => ({ name, replicas })));
   const agent = new Agent(config, { engine, log: silentLogger() });
+  /** When each tick that decided something began (its reads come first): a demand change to the tick that acts on it. */
+  const decidingTicks: number[] = [];
+  agent.on('tick', (record) => {
+    if (record.decisions.length > 0) decidingTicks.push(record.atMs);
+  });
   try {
     if (!http) agent.pushMetric('p1', demand);
     await agent.start();
@@ -187,6 +279,7 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
       untilMs,
     );
     const fixed = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
+    const { changeToTick, termToKill, killToDie } = timings(replayed, decidingTicks, log.raw, fromMs, untilMs);
     return {
       case: testCase.name,
       'P1 >= demand': fixed(score.p1Met, 3),
@@ -196,6 +289,10 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
       'change -> both, median / p90 / max s': `${fixed(percentileS(score.changeToBoth, 50))} / ${fixed(percentileS(score.changeToBoth, 90))} / ${fixed(percentileS(score.changeToBoth, 100))}`,
       'P1 up -> P1 at demand, median s': fixed(percentileS(score.increaseToP1, 50)),
       'exit -> start in its place, median s': fixed(percentileS(score.exitToStart, 50)),
+      'change -> tick that acts, median / p90 s': `${fixed(percentileS(changeToTick, 50))} / ${fixed(percentileS(changeToTick, 90))}`,
+      'SIGTERM -> SIGKILL / SIGKILL -> die, median s': testCase.stubborn
+        ? `${fixed(percentileS(termToKill, 50), 3)} / ${fixed(percentileS(killToDie, 50), 3)}`
+        : '-',
       changes: `${score.changeToBoth.length} (${score.changeToBoth.filter((v) => v === null).length} not reached)`,
     };
   } finally {
@@ -228,23 +325,27 @@ export const demoBenchmark: Benchmark = {
     const walk = demandWalk(seed, Math.max(2, Math.round(durationMs / STEP_MS)));
     const floors: Floor[] = [];
     const rows: BenchRow[] = [];
-    const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : CASES.map((c) => c.id);
+    const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : DEFAULT_CASES;
     const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
     if (unknown.length > 0)
       throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
     const chosen = wanted.map((id) => CASES.find((c) => c.id === id)).filter((c): c is Case => c !== undefined);
     const floorPool = `bench-demo-${process.pid}-floor`;
     try {
+      // The default network's floors go between every case; another network's go before each case on it.
       for (const [index, testCase] of chosen.entries()) {
         floors.push(await measureFloor(docker, floorPool));
+        if (testCase.network) floors.push(await measureFloor(docker, floorPool, testCase.network));
         rows.push(await runCase(docker, testCase, walk, index));
       }
       floors.push(await measureFloor(docker, floorPool));
     } finally {
       await removeAll(docker, floorPool);
     }
-    const median = (pick: (f: Floor) => number): number => {
-      const sorted = floors.map(pick).sort((a, b) => a - b);
+    const other = floors.filter((f) => f.network !== undefined);
+    const onDefault = floors.filter((f) => f.network === undefined);
+    const median = (pick: (f: Floor) => number, of: readonly Floor[] = onDefault): number => {
+      const sorted = of.map(pick).sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
     };
     const s = (ms: number): string => (ms / 1000).toFixed(2);
@@ -254,9 +355,14 @@ export const demoBenchmark: Benchmark = {
       rows,
       notes: [
         `demand sequence: ${walk.join(' ')}`,
-        `start floor samples (s): ${floors.map((f) => s(f.startMs)).join(' ')}`,
-        `kill -> die samples (s): ${floors.map((f) => s(f.killToDieMs)).join(' ')}`,
-        `replace floor samples (s): ${floors.map((f) => s(f.replaceMs)).join(' ')}`,
+        `start floor samples (s): ${onDefault.map((f) => s(f.startMs)).join(' ')}`,
+        `kill -> die samples (s): ${onDefault.map((f) => s(f.killToDieMs)).join(' ')}`,
+        `replace floor samples (s): ${onDefault.map((f) => s(f.replaceMs)).join(' ')}`,
+        ...(other.length === 0
+          ? []
+          : [
+              `floors with network ${other[0]?.network ?? ''} (for the cases on it; medians of ${other.length}): start ${s(median((f) => f.startMs, other))} s, kill -> die ${s(median((f) => f.killToDieMs, other))} s, replace ${s(median((f) => f.replaceMs, other))} s; replace samples: ${other.map((f) => s(f.replaceMs)).join(' ')}`,
+            ]),
         `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
       ],
     };
