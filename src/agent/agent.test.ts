@@ -379,3 +379,55 @@ describe('agent: a wake during a tick', () => {
     assert.ok(seen, 'the value pushed during a tick waited for the next interval (1h)');
   });
 });
+
+describe('agent: the interval', () => {
+  it('begins a tick one interval after the previous one began, not an interval after its slow reads ended', async () => {
+    const engine = new TestEngine();
+    const slow: Source = {
+      read: () => new Promise((resolve) => setTimeout(() => resolve(2), 250)), // a polled source that answers in 250 ms
+      close: async () => {},
+    };
+    const cfg = parseConfig({
+      capacity: 9,
+      interval: '400ms',
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' },
+        { name: 'background', priority: 2, target: 'remainder' },
+      ],
+    });
+    const agent = new Agent(cfg, { engine, log: silentLogger(), sources: new Map([['urgent', slow]]) });
+    await agent.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await agent.stop();
+    const starts = agent.ticks.toArray().map((t) => t.atMs);
+    const gaps = starts.slice(1).map((at, i) => at - (starts[i] ?? at));
+    assert.ok(gaps.length >= 2, `only ${starts.length} ticks in 1.5 s at a 400 ms interval`);
+    // Counted from the end, the gap would be 400 + 250 = 650 ms.
+    for (const gap of gaps) assert.ok(gap >= 390 && gap < 560, `ticks began ${gaps.join(', ')} ms apart; expected about 400`);
+  });
+
+  it('rests a full interval after a tick that took longer than the interval', async () => {
+    const engine = new TestEngine();
+    const observe = engine.observe.bind(engine);
+    engine.observe = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // an engine slower than the 200 ms interval
+      return observe();
+    };
+    const cfg = parseConfig({
+      capacity: 9,
+      interval: '200ms',
+      services: [
+        { name: 'urgent', priority: 1, metric: { source: 'random' }, target: 'direct' },
+        { name: 'background', priority: 2, target: 'remainder' },
+      ],
+    });
+    const agent = new Agent(cfg, { engine, log: silentLogger() });
+    await agent.start();
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    await agent.stop();
+    const ticks = agent.ticks.toArray();
+    const rests = ticks.slice(1).map((t, i) => t.atMs - ((ticks[i]?.atMs ?? 0) + (ticks[i]?.durationMs ?? 0)));
+    assert.ok(rests.length >= 1, `only ${ticks.length} ticks`);
+    for (const rest of rests) assert.ok(rest >= 190, `rested only ${rests.join(', ')} ms between ticks; expected the 200 ms interval`);
+  });
+});

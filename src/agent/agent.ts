@@ -1,5 +1,5 @@
 // The agent: the loop that ties sources, the pure core and an engine together. One tick every
-// `interval` (sooner when a source or the engine says something changed, but never closer than
+// `interval`, counted from the start of the previous tick (sooner when a source or the engine says something changed, but never closer than
 // `minTickGap`), never two at once. Keeps a bounded history for the API and dashboard, logs one JSON
 // line per decision, and holds (never scales to zero) through metric or engine outages. A failing
 // source or engine is logged as an incident (a line when it starts, a summary a minute while it lasts,
@@ -167,7 +167,20 @@ export class Agent extends EventEmitter<AgentEvents> {
       const woken = this.wokenDuringTick;
       this.wokenDuringTick = false;
       // A push or an engine event during the tick may have come after its reads: it gets its own tick.
-      this.schedule(woken ? Math.max(0, this.lastTickStartMs + this.configValue.minTickGapMs - this.nowMs()) : this.configValue.intervalMs);
+      // Otherwise the next tick is one interval after this one began (a polled source is read every
+      // interval, not every interval + the tick's reads and apply), or, when the tick took longer than
+      // the interval (a slow source or engine), one interval after it ended, so an overloaded agent
+      // still rests between ticks.
+      const nowMs = this.nowMs();
+      const sinceStartMs = nowMs - this.lastTickStartMs;
+      const intervalMs = this.configValue.intervalMs;
+      this.schedule(
+        woken
+          ? Math.max(0, this.configValue.minTickGapMs - sinceStartMs)
+          : sinceStartMs < intervalMs
+            ? intervalMs - sinceStartMs
+            : intervalMs,
+      );
     });
     await this.running;
   }

@@ -351,7 +351,7 @@ export const demoBenchmark: Benchmark = {
     const s = (ms: number): string => (ms / 1000).toFixed(2);
     return {
       name: 'demo',
-      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; floors of this run (alone, medians of ${floors.length}): start (create + start) ${s(median((f) => f.startMs))} s, kill -s TERM -> die ${s(median((f) => f.killToDieMs))} s, replace (kill, start a created container on its die: kill -> start) ${s(median((f) => f.replaceMs))} s`,
+      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; floors of this run (alone, medians of ${onDefault.length}): start (create + start) ${s(median((f) => f.startMs))} s, kill -s TERM -> die ${s(median((f) => f.killToDieMs))} s, replace (kill, start a created container on its die: kill -> start) ${s(median((f) => f.replaceMs))} s`,
       rows,
       notes: [
         `demand sequence: ${walk.join(' ')}`,
