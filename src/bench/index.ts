@@ -12,6 +12,7 @@ import { registryBenchmark } from './registry.js';
 import { watchBenchmark } from './watch.js';
 import { faultsBenchmark } from './faults.js';
 import { demoBenchmark } from './demo.js';
+import { dockerStartBenchmark } from './docker-start.js';
 
 export { formatTable } from './table.js';
 
@@ -27,4 +28,5 @@ export const benchmarks: readonly Benchmark[] = [
   watchBenchmark,
   faultsBenchmark,
   demoBenchmark,
+  dockerStartBenchmark,
 ];

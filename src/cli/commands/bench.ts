@@ -67,10 +67,14 @@ export function registerBench(program: Command): void {
     .option('--out <dir>', 'where benchmarks write files (control: SVG plots)', 'bench-out')
     .option('--duration <time>', 'demo: how long each case replays demand (default 60s; issue 15 ran 131s)', durationOption)
     .option('--seed <n>', 'demo: the seed of the random-walk demand (default 1)', integerOption)
-    .option('--trials <n>', 'kubernetes: paired trials per mode (default 20; --quick 3)', integerOption)
+    .option(
+      '--trials <n>',
+      'kubernetes: paired trials per mode (default 20; --quick 3); docker-start: rounds (default 20; --quick 3)',
+      integerOption,
+    )
     .option(
       '--cases <ids>',
-      'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http; default all; repeat one to interleave)',
+      'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http, b-push; extras on network none: a-push-netnone, b-push-netnone; default all but the extras; repeat one to interleave)',
     )
     .allowUnknownOption(false);
   let bench: BenchModule | undefined;
