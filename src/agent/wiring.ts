@@ -1,9 +1,10 @@
 // Builds the live parts from a validated config: the engine, one source per service with a metric, and
-// one more per service with `arrivals:`.
+// one more per service with `arrivals:`. The kinds a validated config names are loaded already (the
+// config could not be validated without them), so only the engine's is awaited.
 import { poolResourceNames } from '../config/pool.js';
 import type { EnginePool } from '../engines/types.js';
 import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/schema.js';
-import { findEngineKind } from '../engines/index.js';
+import { engineKinds, findEngineKind } from '../engines/index.js';
 import type { Engine, EngineContext, EngineService, LeaderElection } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
 import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
@@ -45,7 +46,7 @@ export function enginePoolOf(config: MicroscaleConfig): { pool?: EnginePool } {
 }
 
 export async function createEngine(config: MicroscaleConfig, context: EngineContext): Promise<Engine> {
-  const kind = findEngineKind(config.engine.kind);
+  const kind = await engineKinds.load(config.engine.kind);
   if (!kind) throw new Error(`engine ${config.engine.kind} is not known`);
   return kind.create(config.engine, engineServicesOf(config), { ...context, ...enginePoolOf(config) });
 }

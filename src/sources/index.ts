@@ -1,29 +1,22 @@
-// Every source kind microscale knows. Adding a kind: a folder under sources/ and one line here.
+// Every source kind microscale knows, each loaded (with its client library) only when a config names it
+// (util/lazy-kinds.ts). Adding a kind: a folder under sources/ and one line here.
+import { LazyKinds } from '../util/lazy-kinds.js';
 import type { SourceKind } from './types.js';
-import { randomSource } from './random/random.js';
-import { sqsSource } from './sqs/sqs.js';
-import { azureQueueSource } from './azure-queue/azure-queue.js';
-import { nsqSource } from './nsq/nsq.js';
-import { prometheusSource } from './prometheus/prometheus.js';
-import { httpSource } from './http/http.js';
-import { redisSource } from './redis/redis.js';
-import { pushSource } from './push/push.js';
-import { rabbitmqSource } from './rabbitmq/rabbitmq.js';
-import { natsSource } from './nats/nats.js';
 
-export const sourceKinds: readonly SourceKind[] = [
-  randomSource,
-  redisSource,
-  pushSource,
-  rabbitmqSource,
-  natsSource,
-  sqsSource,
-  azureQueueSource,
-  nsqSource,
-  prometheusSource,
-  httpSource,
-];
+export const sourceKinds = new LazyKinds<SourceKind>({
+  random: async () => (await import('./random/random.js')).randomSource,
+  redis: async () => (await import('./redis/redis.js')).redisSource,
+  push: async () => (await import('./push/push.js')).pushSource,
+  rabbitmq: async () => (await import('./rabbitmq/rabbitmq.js')).rabbitmqSource,
+  nats: async () => (await import('./nats/nats.js')).natsSource,
+  sqs: async () => (await import('./sqs/sqs.js')).sqsSource,
+  'azure-queue': async () => (await import('./azure-queue/azure-queue.js')).azureQueueSource,
+  nsq: async () => (await import('./nsq/nsq.js')).nsqSource,
+  prometheus: async () => (await import('./prometheus/prometheus.js')).prometheusSource,
+  http: async () => (await import('./http/http.js')).httpSource,
+});
 
+/** The source kind if it is loaded (every kind a validated config names is); see sourceKinds.load. */
 export function findSourceKind(kind: string): SourceKind | undefined {
-  return sourceKinds.find((k) => k.kind === kind);
+  return sourceKinds.find(kind);
 }

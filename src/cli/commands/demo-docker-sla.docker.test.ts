@@ -43,7 +43,7 @@ interface StepRun {
 async function runStep(docker: Docker, target: DemoTarget): Promise<StepRun> {
   const pool = testPool('sla');
   const queue = `microscale:test:${pool}`;
-  const config = dockerDemoConfig({ redisUrl: REDIS_URL, queue, target, pushedArrivals: true }, pool);
+  const config = await dockerDemoConfig({ redisUrl: REDIS_URL, queue, target, pushedArrivals: true }, pool);
   const redis = new Redis(REDIS_URL);
   const engine = await createEngine(config, { log: silentLogger(), nowMs: Date.now });
   const agent = new Agent(config, { engine, log: silentLogger() });

@@ -9,7 +9,7 @@ import Docker from 'dockerode';
 import { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
 import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../agent/config-loader.js';
+import { parseDocument } from '../../agent/config-file.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { DockerEngine } from '../../engines/docker/docker.js';
 import { LABEL, ownedLabels } from '../../engines/docker/labels.js';
@@ -48,12 +48,12 @@ export function dockerDemoConfig(
     readonly pushedArrivals?: boolean;
   },
   pool = DEMO_POOL,
-): MicroscaleConfig {
+): Promise<MicroscaleConfig> {
   const queue = options.queue ?? 'microscale:demo:queue';
   const url = new URL(options.redisUrl ?? 'redis://127.0.0.1:6379');
   const env = { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue };
   const image = { image: DEMO_IMAGE, network: 'host', env };
-  return parseConfig({
+  return parseDocument({
     engine: { kind: 'docker', pool },
     capacity: 9,
     interval: `${options.interval ?? 500}ms`,
@@ -156,7 +156,7 @@ export async function teardownDockerDemo(
 export async function runDockerDemo(options: DockerDemoOptions, print: (tick: TickRecord) => void): Promise<void> {
   const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
   const queue = options.queue ?? 'microscale:demo:queue';
-  const config = dockerDemoConfig({ ...options, redisUrl, queue });
+  const config = await dockerDemoConfig({ ...options, redisUrl, queue });
   const docker = new Docker();
   const say = (line: string): void => console.error(`microscale demo: ${line}`);
   await preflight(docker, redisUrl);

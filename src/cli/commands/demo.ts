@@ -5,7 +5,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import type { TickRecord } from '../../agent/records.js';
 import { createEngine } from '../../agent/wiring.js';
-import { parseConfig } from '../../agent/config-loader.js';
+import { parseDocument } from '../../agent/config-file.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
@@ -23,8 +23,8 @@ export interface DemoOptions extends ApiFlags {
   readonly summary?: boolean;
 }
 
-export function demoConfig(options: Pick<DemoOptions, 'seed' | 'interval'>): MicroscaleConfig {
-  return parseConfig({
+export function demoConfig(options: Pick<DemoOptions, 'seed' | 'interval'>): Promise<MicroscaleConfig> {
+  return parseDocument({
     engine: { kind: 'sim', startLatency: '300ms', stopLatency: '50ms', removeLatency: '150ms' },
     capacity: 9,
     interval: `${options.interval ?? 500}ms`,
@@ -73,7 +73,7 @@ export function tickLine(tick: TickRecord): string {
 }
 
 export async function runDemo(options: DemoOptions): Promise<void> {
-  const config = demoConfig(options);
+  const config = await demoConfig(options);
   const log = options.verbose ? createLogger('info') : silentLogger();
   const engine = await createEngine(config, { log, nowMs: Date.now });
   const agent = new Agent(config, { engine, log });

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Agent } from '../../agent/agent.js';
 import { createEngine, createLeaderElection, pluginWarnings } from '../../agent/wiring.js';
 import { followImages, followedImages } from '../../agent/image-follow.js';
-import { loadConfigFile, loadConfigWithOrigins } from '../../agent/config-loader.js';
+import { loadConfigFile, loadConfigWithOrigins } from '../../agent/config-file.js';
 import { imageRoutes } from '../../api/images.js';
 import { summarize } from '../../config/parse.js';
 import { createImageWatch } from '../../metadata/watch/service.js';

@@ -6,7 +6,6 @@ import { plotRun } from '../../simulator/plot.js';
 import { createPolicy } from '../../simulator/policies/index.js';
 import { POLICY_NAMES, type PolicyName } from '../../simulator/policy.js';
 import { simulate } from '../../simulator/run.js';
-import { checkTraceColumns, loadScenario } from '../../simulator/scenario.js';
 import type { Score } from '../../simulator/score.js';
 import { loadTrace, TraceError } from '../../simulator/trace.js';
 import { UsageError } from '../exit.js';
@@ -70,6 +69,8 @@ function scoreText(score: Score): string {
 }
 
 async function run(options: SimulateCliOptions): Promise<void> {
+  // Loaded here, not with the command line: the scenario's config loader loads every engine and source kind.
+  const { checkTraceColumns, loadScenario } = await import('../../simulator/scenario.js');
   const scenario = await loadScenario(options.config);
   let trace;
   try {

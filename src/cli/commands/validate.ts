@@ -1,6 +1,6 @@
 // `microscale validate -c FILE`: every problem at once with its YAML path (exit 2), or a one-line summary.
 import type { Command } from 'commander';
-import { loadConfigWithOrigins } from '../../agent/config-loader.js';
+import { loadConfigWithOrigins } from '../../agent/config-file.js';
 import { summarize } from '../../config/parse.js';
 import { ConfigError } from '../../errors.js';
 import { describeOrigins } from '../../metadata/policy.js';
