@@ -10,27 +10,14 @@ import { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
 import { createEngine } from '../../agent/wiring.js';
 import { silentLogger } from '../../log/logger.js';
-import { needService, type ServiceCheck } from '../../testing/services.js';
+import { needService } from '../../testing/services.js';
+import { REDIS_URL, redisCheck } from '../../bench/services/redis.js';
 import { dockerCheck, testPool } from '../../engines/docker/testing/docker.js';
 import { dockerDemoConfig, ensureDemoImage, startProducer, teardownDockerDemo, type DemoTarget } from './demo-docker.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const SLA = 300;
 const PHASE_S = 20;
 const RATES = [5, 20, 5];
-const redisCheck: ServiceCheck = {
-  what: 'Redis on 127.0.0.1:6379',
-  howToStart: '../shared/tools/queue-servers up',
-  probe: async () => {
-    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    try {
-      await redis.connect();
-      return (await redis.ping()) === 'PONG';
-    } finally {
-      redis.disconnect();
-    }
-  },
-};
 
 interface StepRun {
   readonly peakQueue: number;

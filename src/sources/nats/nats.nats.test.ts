@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseConfig } from '../../agent/config-loader.js';
-import { ConfigError, SourceError } from '../../errors.js';
+import { SourceError } from '../../errors.js';
+import { metricProblems } from '../../testing/config-problems.js';
 import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
@@ -175,15 +175,7 @@ describe('nats source against a server that wants a password', () => {
 });
 
 describe('nats metric block', () => {
-  const problems = (metric: Record<string, unknown>): string => {
-    try {
-      parseConfig({ capacity: 4, services: [{ name: 'q', metric: { source: 'nats', ...metric }, target: { queueLength: 10 } }] });
-      return '';
-    } catch (error) {
-      assert.ok(error instanceof ConfigError);
-      return error.problems.join('\n');
-    }
-  };
+  const problems = (metric: Record<string, unknown>): string => metricProblems('nats', metric);
 
   it('defaults to the loopback server, pending + ack pending, no watch', () => {
     const parsed = natsSchema.parse({ source: 'nats', stream: 'S', consumer: 'C' });

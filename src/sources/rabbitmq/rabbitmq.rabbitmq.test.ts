@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connect } from 'amqplib';
-import { parseConfig } from '../../agent/config-loader.js';
-import { ConfigError, SourceError } from '../../errors.js';
+import { SourceError } from '../../errors.js';
+import { metricProblems } from '../../testing/config-problems.js';
 import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext, sourceConformance } from '../testing/conformance.js';
 import { TcpProxy } from '../../testing/tcp-proxy.js';
@@ -170,15 +170,7 @@ describe('rabbitmq source on a real broker', () => {
 });
 
 describe('rabbitmq metric block', () => {
-  const problems = (metric: Record<string, unknown>): string => {
-    try {
-      parseConfig({ capacity: 4, services: [{ name: 'q', metric: { source: 'rabbitmq', ...metric }, target: { queueLength: 10 } }] });
-      return '';
-    } catch (error) {
-      assert.ok(error instanceof ConfigError);
-      return error.problems.join('\n');
-    }
-  };
+  const problems = (metric: Record<string, unknown>): string => metricProblems('rabbitmq', metric);
 
   it('defaults: loopback guest broker, vhost from the URL, ready only unless management is given', () => {
     const parsed = rabbitmqSchema.parse({ source: 'rabbitmq', queue: 'jobs' });
