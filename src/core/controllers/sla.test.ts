@@ -147,6 +147,20 @@ describe('sla controller', () => {
     assert.ok(raises <= 2, `raised the count ${raises} times over 18 bursts`);
   });
 
+  it('comes down as soon as a burst ends: a fall standing out of the noise is planned at its level, not at the lagging mean', () => {
+    // 40 msg/s (2 containers), a 30 s burst at 300 (15 containers) from t = 60; its end is read at 90.5.
+    const burst = (t: number): number => (t >= 60 && t < 90 ? 300 : 40);
+    const { history, peak } = run(sla({ queueLength: 500 }), burst, { rate: 20, seconds: 130 });
+    assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+    // Down to what 40 msg/s needs (a spare or two for the noise the burst's edges left) at once;
+    // planned at the 5 s mean, which lags the fall, it came down at t = 100 and held 75.5 idle
+    // container-seconds (8 now).
+    const down = history.find((h) => h.t > 90 && h.live <= 4);
+    assert.ok(down !== undefined && down.t <= 93, `down to ≤ 4 containers at t = ${down?.t ?? 'never'} s (the burst ended at 90 s)`);
+    const idle = history.filter((h) => h.t >= 90 && h.t < 110).reduce((sum, h) => sum + Math.max(0, h.live - 2) * 0.5, 0);
+    assert.ok(idle <= 30, `${idle} container-seconds held beyond the need in the 20 s after the burst`);
+  });
+
   it('without measured arrivals estimates them from the queue and still holds the SLA', () => {
     const { peak } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400, measured: false });
     assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);

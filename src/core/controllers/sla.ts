@@ -20,9 +20,11 @@
 // - Down, only when it pays: a container costs nothing while there is a queue to work (it is busy),
 //   so the count comes down only once the queue is about to run dry, not within KEEP × (start + stop)
 //   of a rise, and then to the fewest that keep the queue under LOW_WATER of the mark for that long,
-//   with λ at the larger of the level and its 5 s mean. A container stopped and started again holds
-//   a slot doing no work for a stop and a start, twice over (it and the background container that
-//   takes its slot): one needed again sooner than that is cheaper to keep.
+//   with λ at the larger of the level and its 5 s mean, which keeps a dip that may be noise from
+//   taking containers away; a fall standing STEP_DOWN noise deviations below the mean (a burst's end,
+//   a step down) is no such dip, and is planned at its level at once, as a rise is. A container
+//   stopped and started again holds a slot doing no work for a stop and a start, twice over (it and
+//   the background container that takes its slot): one needed again sooner than that is cheaper to keep.
 // Between the two marks the count does not move: the queue is the buffer, so whole containers do not
 // chatter around a fractional need, and containers run busy rather than idle.
 // The rate per container is `controller.ratePerContainer` when set, else learnt from the queue's drain
@@ -69,6 +71,8 @@ export const HIGH_WATER = 0.4;
 export const LOW_WATER = 0.3;
 /** A count comes down only if it would hold for this many start + stop times. */
 export const KEEP = 3;
+/** A fall this many noise deviations below the mean is a step down (planned at its level), not a dip that may be noise. */
+export const STEP_DOWN = 5;
 /** Above this fraction of the SLA, the queue is brought back under the high-water mark within the horizon, not over KEEP. */
 export const URGENT = 0.7;
 /** Weight of one busy tick in the learnt rate per container. */
@@ -208,9 +212,10 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
   if (count === held && dry && settled) {
     const probing = measured === undefined && emptySinceMs !== null && nowMs - emptySinceMs >= keepS * 1000;
+    const fell = instant < mean - STEP_DOWN * noise;
     const down = probing
       ? held - 1
-      : fewest(queue + surge(keepS, noise, drift, tickS), Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
+      : fewest(queue + surge(keepS, noise, drift, tickS), fell ? level : Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
     if (down < held) {
       count = down;
       why = probing
