@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -104,15 +104,18 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(
-  `${runs} paired rounds; load average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${(await import('node:os')).cpus().length} cores`,
-);
+const load = `${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`;
+console.log(`${runs} paired rounds; load average (1 min) ${load} on ${cpus().length} cores`);
 console.log(`node -e '' (floor): median ${median(floor)} ms [${floor.join(', ')}]`);
 console.log('build | validate median ms [runs] | run: first tick median ms [runs] | vs first build (validate, first tick)');
 for (const [i, build] of builds.entries()) {
   const { validate, firstTick } = results[i];
   const ratio = (a, b) => (median(a) / median(b)).toFixed(2);
-  console.log(
-    `${build} | ${median(validate)} [${validate.join(', ')}] | ${median(firstTick)} [${firstTick.join(', ')}] | ${ratio(validate, results[0].validate)}, ${ratio(firstTick, results[0].firstTick)}`,
-  );
+  const columns = [
+    build,
+    `${median(validate)} [${validate.join(', ')}]`,
+    `${median(firstTick)} [${firstTick.join(', ')}]`,
+    `${ratio(validate, results[0].validate)}, ${ratio(firstTick, results[0].firstTick)}`,
+  ];
+  console.log(columns.join(' | '));
 }

@@ -73,15 +73,16 @@ export function ignoredKeyWarnings(config: MicroscaleConfig, log: Logger): strin
   return lines;
 }
 
+function statusText(status: 'documented-api' | 'experimental', what: 'cluster' | 'server'): string {
+  return status === 'experimental' ? 'experimental' : `tested against its documented API only, not on a real ${what}`;
+}
+
 /** Start-up lines that say plainly which plugins are not tested on a real server, and which keys the engine ignores. */
 export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
   ignoredKeyWarnings(config, log);
   const engine = findEngineKind(config.engine.kind);
   if (engine?.status === 'documented-api' || engine?.status === 'experimental') {
-    log.warn(
-      { engine: engine.kind, status: engine.status },
-      `engine ${engine.kind} is ${engine.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real cluster'}`,
-    );
+    log.warn({ engine: engine.kind, status: engine.status }, `engine ${engine.kind} is ${statusText(engine.status, 'cluster')}`);
   }
   for (const service of config.services) {
     for (const role of ['metric', 'arrivals'] as const) {
@@ -89,7 +90,7 @@ export function pluginWarnings(config: MicroscaleConfig, log: Logger): void {
       if (kind?.status === 'documented-api' || kind?.status === 'experimental') {
         log.warn(
           { service: service.name, source: kind.kind, role, status: kind.status },
-          `source ${kind.kind} is ${kind.status === 'experimental' ? 'experimental' : 'tested against its documented API only, not on a real server'}`,
+          `source ${kind.kind} is ${statusText(kind.status, 'server')}`,
         );
       }
     }

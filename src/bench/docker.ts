@@ -227,7 +227,8 @@ export async function redisProblem(): Promise<string | undefined> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    return `Redis not reachable at ${REDIS_URL} (${String(error)}); start it (../shared/tools/queue-servers up) or set MICROSCALE_BENCH_REDIS_URL`;
+    const fix = 'start it (../shared/tools/queue-servers up) or set MICROSCALE_BENCH_REDIS_URL';
+    return `Redis not reachable at ${REDIS_URL} (${String(error)}); ${fix}`;
   } finally {
     redis.disconnect();
   }
@@ -265,9 +266,12 @@ export const dockerBenchmark: Benchmark = {
       summary: 'latency on the local Docker Engine (tick 500 ms), each beside its baseline from this run',
       rows: [...stepRows, row('start-100', start.ours, '100 x docker run -d, one after another', start.sequential, startCount)],
       notes: [
-        'step: 500 messages pushed at once onto a Redis list; consumer target perContainer 50 => 10 containers; timed to the Docker start events',
-        '(tick): Redis keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
-        `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: shared machines make every figure, baseline included, slower`,
+        'step: 500 messages pushed at once onto a Redis list; consumer target perContainer 50 => 10 containers; ' +
+          'timed to the Docker start events',
+        '(tick): Redis keyspace notifications off, the push is seen at the next 500 ms tick; ' +
+          '(keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
+        `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: ` +
+          'shared machines make every figure, baseline included, slower',
         `start-100: engine startConcurrency 8; baseline is the docker CLI, each run waiting for the previous; ${startCount} trials each`,
       ],
     };

@@ -86,12 +86,10 @@ describe('sla target on real containers', () => {
     await ensureDemoImage(docker, () => undefined);
     const sla = await runStep(docker, { sla: { queueLength: SLA } });
     const pid = await runStep(docker, { queueLength: 50 });
-    t.diagnostic(
-      `sla: peak queue ${sla.peakQueue}, ${sla.containerSeconds.toFixed(0)} consumer container-seconds, at most ${sla.maxConsumers} consumers`,
-    );
-    t.diagnostic(
-      `{queueLength: 50}: peak queue ${pid.peakQueue}, ${pid.containerSeconds.toFixed(0)} consumer container-seconds, at most ${pid.maxConsumers} consumers`,
-    );
+    const summary = (run: StepRun) =>
+      `peak queue ${run.peakQueue}, ${run.containerSeconds.toFixed(0)} consumer container-seconds, at most ${run.maxConsumers} consumers`;
+    t.diagnostic(`sla: ${summary(sla)}`);
+    t.diagnostic(`{queueLength: 50}: ${summary(pid)}`);
     assert.ok(
       sla.maxConsumers >= 3,
       `the sla target scaled the consumers up for the step (at most ${sla.maxConsumers}): ${sla.reasons.join(' | ')}`,

@@ -38,7 +38,10 @@ export interface DockerDemoOptions extends ApiFlags {
   readonly sla?: number;
 }
 
-/** The consumers' target: the demo holds the queue near 20 by default; `{sla: {queueLength: N}}` keeps it under N with the fewest consumers. */
+/**
+ * The consumers' target: the demo holds the queue near 20 by default; `{sla: {queueLength: N}}` keeps it
+ * under N with the fewest consumers.
+ */
 export type DemoTarget = { readonly queueLength: number } | { readonly sla: { readonly queueLength: number } | { readonly wait: string } };
 
 /** `pushedArrivals`: the consumers also take `arrivals: {source: push}` (the producer's rate, POSTed to the API). */
@@ -152,6 +155,11 @@ export async function teardownDockerDemo(
   redis.disconnect();
 }
 
+/** What the demo's consumers do with the queue, for its first line. */
+function consumersDo(sla: number | undefined): string {
+  return sla === undefined ? 'hold it near 20' : `keep it under ${sla} with the fewest containers (target {sla: {queueLength: ${sla}}})`;
+}
+
 /** `print` shows one tick (demo.ts passes the sim demo's line or JSON printer: one output contract). */
 export async function runDockerDemo(options: DockerDemoOptions, print: (tick: TickRecord) => void): Promise<void> {
   const redisUrl = options.redisUrl ?? 'redis://127.0.0.1:6379';
@@ -169,7 +177,8 @@ export async function runDockerDemo(options: DockerDemoOptions, print: (tick: Ti
   await startProducer(docker, { REDIS_HOST: url.hostname, REDIS_PORT: url.port || '6379', QUEUE: queue });
   if (!options.json)
     say(
-      `pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); a producer fills Redis list ${queue}, consumers (P1) ${options.sla === undefined ? 'hold it near 20' : `keep it under ${options.sla} with the fewest containers (target {sla: {queueLength: ${options.sla}}})`}, fillers (P2) take the rest. Ctrl-C to stop.`,
+      `pool of ${config.capacity} on the Docker Engine (containers labelled ${LABEL.pool}=${DEMO_POOL}); ` +
+        `a producer fills Redis list ${queue}, consumers (P1) ${consumersDo(options.sla)}, fillers (P2) take the rest. Ctrl-C to stop.`,
     );
   const api = await startApi(agent, config, options, log);
   if (api) say(`dashboard at ${api.url}`);

@@ -65,7 +65,11 @@ export function tickJson(tick: TickRecord): string {
 /** One compact line per tick: demand, P1 running/starting, P2 running, pool use. */
 export function tickLine(tick: TickRecord): string {
   const parts = tick.services.map((s) => {
-    const flight = `${s.starting ? ` +${s.starting} starting` : ''}${s.stopping ? ` -${s.stopping} stopping` : ''}${s.prepared ? ` (${s.prepared} prepared)` : ''}`;
+    const flight = [
+      s.starting ? ` +${s.starting} starting` : '',
+      s.stopping ? ` -${s.stopping} stopping` : '',
+      s.prepared ? ` (${s.prepared} prepared)` : '',
+    ].join('');
     const demand = s.demand === null ? '' : ` demand ${s.demand}`;
     return `P${s.priority} ${s.name}:${demand} running ${s.running}${flight}`;
   });
@@ -115,7 +119,8 @@ export function registerDemo(program: Command): void {
     )
     .option(
       '--sla <n>',
-      'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) instead of holding it near 20',
+      'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) ' +
+        'instead of holding it near 20',
       integerOption,
     )
     .addHelpText(

@@ -90,7 +90,8 @@ export function registerRun(program: Command): void {
     .option('--no-api', 'do not start the API and dashboard')
     .addHelpText(
       'after',
-      '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\nSend SIGHUP to re-read the file; an invalid file is refused and the running config stays.',
+      '\nExamples:\n  microscale run -c microscale.yaml\n  microscale run -c microscale.yaml --dry-run\n\n' +
+        'Send SIGHUP to re-read the file; an invalid file is refused and the running config stays.',
     )
     .action(async (options: RunOptions) => runAgent(options));
 }

@@ -57,11 +57,13 @@ export function scoreJson(score: Score): string {
 
 function scoreText(score: Score): string {
   const lines = [
-    `policy ${score.policy}: ${score.durationS} s simulated, pool of ${score.capacity}, utilisation ${(score.utilization * 100).toFixed(1)} %`,
+    `policy ${score.policy}: ${score.durationS} s simulated, pool of ${score.capacity}, ` +
+      `utilisation ${(score.utilization * 100).toFixed(1)} %`,
   ];
   for (const s of score.services) {
     const queue = s.queued
-      ? `SLA violated ${s.slaViolationS.toFixed(1)} s, queue mean ${s.meanQueue.toFixed(1)} p95 ${s.p95Queue.toFixed(0)}${s.meanDistance === null ? '' : `, mean distance from target ${s.meanDistance.toFixed(1)}`}`
+      ? `SLA violated ${s.slaViolationS.toFixed(1)} s, queue mean ${s.meanQueue.toFixed(1)} p95 ${s.p95Queue.toFixed(0)}` +
+        (s.meanDistance === null ? '' : `, mean distance from target ${s.meanDistance.toFixed(1)}`)
       : 'background (remainder)';
     lines.push(`  P${s.priority} ${s.name}: ${queue}, ${s.started} started, ${(s.containerSeconds / 3600).toFixed(2)} container-hours`);
   }
@@ -107,7 +109,8 @@ export function registerSimulate(program: Command): void {
     .option('--plot <file.svg>', 'also write an SVG of queue and containers over time')
     .addHelpText(
       'after',
-      '\nExamples:\n  microscale simulate -c traces/scenario.yaml --trace traces/step.csv\n  microscale simulate -c traces/scenario.yaml --trace traces/spike.csv --policy hpa --json --plot hpa.svg',
+      '\nExamples:\n  microscale simulate -c traces/scenario.yaml --trace traces/step.csv\n' +
+        '  microscale simulate -c traces/scenario.yaml --trace traces/spike.csv --policy hpa --json --plot hpa.svg',
     )
     .action(async (options: SimulateCliOptions) => run(options));
 }

@@ -33,8 +33,11 @@ export async function validateConfigFile(file: string): Promise<string[]> {
   // Services with labelsFrom: each value and whether it came from the config, an image label or a default.
   const lines = [`${file}: ${summarize(config)}`, ...describeOrigins(config, services)];
   if (config.images && watching) {
+    const s = (count: number) => (count === 1 ? '' : 's');
+    const { interval, notify, eventsSecret, stateDir } = config.images;
     lines.push(
-      `  images: ${watching.length} tag${watching.length === 1 ? '' : 's'} or pattern${watching.length === 1 ? '' : 's'} every ${config.images.interval / 1000} s, ${config.images.notify.length} webhook${config.images.notify.length === 1 ? '' : 's'}, registry push ${config.images.eventsSecret ? 'on' : 'off'}, state in ${config.images.stateDir}`,
+      `  images: ${watching.length} tag${s(watching.length)} or pattern${s(watching.length)} every ${interval / 1000} s, ` +
+        `${notify.length} webhook${s(notify.length)}, registry push ${eventsSecret ? 'on' : 'off'}, state in ${stateDir}`,
     );
   }
   return lines;

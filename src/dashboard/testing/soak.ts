@@ -42,9 +42,9 @@ try {
     }
     samples.sort((a, b) => a - b);
     const ticks = await page.textContent('#tick-seq');
-    console.log(
-      `${String(minute).padStart(6)} | ${String(ticks).padStart(5)} | ${(metric('JSHeapUsedSize') / 1e6).toFixed(1).padStart(10)} | ${String(metric('Nodes')).padStart(9)} | ${samples[10]?.toFixed(1)}`,
-    );
+    const heapMb = (metric('JSHeapUsedSize') / 1e6).toFixed(1);
+    const columns = [String(minute).padStart(6), String(ticks).padStart(5), heapMb.padStart(10), String(metric('Nodes')).padStart(9)];
+    console.log(`${columns.join(' | ')} | ${samples[10]?.toFixed(1)}`);
   }
 } finally {
   await browser?.close();
