@@ -2,7 +2,7 @@
 // a kubelet running pods as containers on the local Docker Engine), beside the node's own floor measured
 // in the same run.
 // - A queue step: 100 messages pushed at once onto a Redis list read by the `redis` source; a consumer
-//   Deployment with target perContainer 50 (so 0 -> 2 replicas). Timed from the push to the Deployment's
+//   Deployment with target perContainer 50 (so 0 -> 2 replicas; --step-replicas N: 50 x N messages, 0 -> N). Timed from the push to the Deployment's
 //   spec.replicas written (seen by a watch of this process) and to the first new pod Ready (a watch of
 //   the pods), once on the 500 ms tick alone and once with Redis keyspace notifications waking the agent.
 // - The floor: a bare scale patch of another Deployment on the same node, 0 -> 2 like the step, to its
@@ -28,7 +28,13 @@ import { meanInterval } from './stats.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const REDIS_URL = process.env.MICROSCALE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const MESSAGES = 100;
+const PER_CONTAINER = 50;
+/**
+ * Between trials, after the previous pods are gone: the kubelet's API client (kubeAPIQPS 5, burst 10)
+ * has just spent its tokens on their teardown, and a pod status update costs it two requests (a GET and
+ * a PATCH), so without a rest the next pods' statuses would go out one per 400 ms (see docs/kubernetes.md).
+ */
+const REST_MS = 2000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const isReady = (pod: V1Pod): boolean => pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -151,7 +157,7 @@ async function podsGone(namespace: string, app: string): Promise<boolean> {
  * in even ones; both Deployments have the same pod template apart from the name (busybox sleep, a new
  * container per pod); the first Ready pod of each must be on the node.
  */
-async function trialsIn(namespace: string, clock: Clock, trials: number, watch: boolean): Promise<Trials> {
+async function trialsIn(namespace: string, clock: Clock, trials: number, watch: boolean, replicas: number): Promise<Trials> {
   const clients = adminClients();
   const key = `microscale:bench:k8s:${namespace}:${watch ? 'watch' : 'tick'}`;
   const config = parseConfig({
@@ -165,7 +171,7 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
         priority: 1,
         deployment: 'consumer',
         metric: { source: 'redis', url: REDIS_URL, key, watch },
-        target: { perContainer: 50 },
+        target: { perContainer: PER_CONTAINER },
       },
     ],
   });
@@ -179,13 +185,13 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
   );
   const agent = new Agent(config, { engine, log: silentLogger() });
   const result: Trials = { written: [], ready: [], floor: [], pairs: [], discarded: [], loadAtStart: loadavg()[0] ?? 0 };
-  const replicas = MESSAGES / 50;
-  const messages = Array.from({ length: MESSAGES }, (_, n) => `m${n}`);
+  const messages = Array.from({ length: replicas * PER_CONTAINER }, (_, n) => `m${n}`);
   try {
     await agent.start();
     for (let i = 0; i < trials; i++) {
       await Promise.all([podsGone(namespace, 'consumer'), podsGone(namespace, 'floor')]);
-      await sleep(Math.random() * 1000); // a random phase against the 500 ms tick and the kubelet's 1 s relist
+      // A rest (the kubelet's API client refills), then a random phase against the 500 ms tick and its 1 s relist.
+      await sleep(REST_MS + Math.random() * 1000);
       const first: Pair['first'] = i % 2 === 0 ? 'floor' : 'step';
       const sent = { floor: 0, step: 0 };
       const acked = { floor: 0, step: 0 };
@@ -253,6 +259,7 @@ async function trialsIn(namespace: string, clock: Clock, trials: number, watch: 
 /** The paired row: per-trial differences step Ready - floor Ready, and whether the goal is shown. */
 function pairedRow(metric: string, result: Trials, expected: number, goalMs: number): BenchRow {
   const diffs = result.pairs.map((p) => p.diffMs);
+  const written = result.pairs.flatMap((p) => (p.writtenMs === null ? [] : [p.writtenMs]));
   const mean = meanInterval(diffs);
   const met = mean === null ? '-' : mean.high <= goalMs ? 'yes' : mean.low > goalMs ? 'no' : 'not shown (interval spans the goal)';
   return {
@@ -262,6 +269,8 @@ function pairedRow(metric: string, result: Trials, expected: number, goalMs: num
     'p95 ms': percentile(diffs, 95),
     'mean ms': mean === null ? null : Math.round(mean.mean),
     'mean 95% CI ms': mean === null ? null : `${Math.round(mean.low)} .. ${Math.round(mean.high)}`,
+    // microscale's own reaction in the same trials: what an ideal downstream would add to the difference.
+    'mean written ms': written.length === 0 ? null : Math.round(written.reduce((a, b) => a + b, 0) / written.length),
     'trials > +300 / < -300 ms': `${diffs.filter((d) => d > goalMs).length} / ${diffs.filter((d) => d < -goalMs).length}`,
     goal: `mean 95% CI <= +${goalMs} ms`,
     met,
@@ -312,6 +321,9 @@ export const kubernetesBenchmark: Benchmark = {
     const absent = await missing();
     if (absent) return { name: 'kubernetes', summary: 'skipped', rows: [], notes: [`SKIPPED: ${absent}`] };
     const trials = args.trials === undefined ? (quick ? 3 : 20) : Number(args.trials);
+    const replicas = args.stepReplicas === undefined ? 2 : Number(args.stepReplicas);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 4)
+      throw new Error(`bench kubernetes: --step-replicas ${String(args.stepReplicas)} must be an integer from 1 to 4`);
     const loadBefore = loadavg()[0] ?? 0;
     const clients = adminClients();
     const ns = await testNamespace(clients, 'ms-bench');
@@ -320,28 +332,30 @@ export const kubernetesBenchmark: Benchmark = {
       await createRealDeployment(clients, ns.name, 'consumer');
       await createRealDeployment(clients, ns.name, 'floor');
       await clock.open(ns.name);
-      const tick = await trialsIn(ns.name, clock, trials, false);
+      const tick = await trialsIn(ns.name, clock, trials, false, replicas);
       const admin = new Redis(REDIS_URL);
-      const watched = await withKeyspaceEvents(admin, () => trialsIn(ns.name, clock, trials, true)).finally(() => admin.disconnect());
+      const watched = await withKeyspaceEvents(admin, () => trialsIn(ns.name, clock, trials, true, replicas)).finally(() =>
+        admin.disconnect(),
+      );
       const floor = [...tick.floor, ...watched.floor];
       return {
         name: 'kubernetes',
-        summary: `latency on the real node ${NODE_NAME} (tick 500 ms), beside a bare scale patch (0 -> ${MESSAGES / 50}) -> first pod Ready sent at the same instant in each trial (paired)`,
+        summary: `latency on the real node ${NODE_NAME} (tick 500 ms), beside a bare scale patch (0 -> ${replicas}) -> first pod Ready sent at the same instant in each trial (paired)`,
         rows: [
           row('step-to-replicas-written (tick)', tick.written, [], trials, 'p95 <= 600 ms'),
           row('step-to-replicas-written (keyspace watch)', watched.written, [], trials, 'p95 <= 150 ms'),
           // Each mode beside the floor measured in its own trials, sent at the same instant as each step.
           row('step-to-first-pod-Ready (tick)', tick.ready, tick.floor, trials, 'p50 <= floor + 300 ms'),
           row('step-to-first-pod-Ready (keyspace watch)', watched.ready, watched.floor, trials, 'p50 <= floor + 300 ms'),
-          row(`floor: scale patch 0 -> ${MESSAGES / 50} -> first pod Ready (both modes)`, floor, floor, trials * 2, '-'),
+          row(`floor: scale patch 0 -> ${replicas} -> first pod Ready (both modes)`, floor, floor, trials * 2, '-'),
           pairedRow('paired: step Ready - floor Ready, same trial (tick)', tick, trials, 300),
           pairedRow('paired: step Ready - floor Ready, same trial (keyspace watch)', watched, trials, 300),
         ],
         notes: [
-          `step: ${MESSAGES} messages pushed at once onto a Redis list; consumer target perContainer 50 => 0 -> ${MESSAGES / 50} replicas; pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
+          `step: ${replicas * PER_CONTAINER} messages pushed at once onto a Redis list; consumer target perContainer ${PER_CONTAINER} => 0 -> ${replicas} replicas (--step-replicas; the floor scales 0 -> ${replicas} too); pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
           '(tick): keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
           "written and Ready are when this process's watches saw them (the same watch delay for microscale and the floor)",
-          `paired: in each trial the floor's scale patch and the step's push are sent in the same turn (which goes first alternates), so both pods meet the same kubelet relist window; the goal is judged on the mean of the per-trial differences with its 95 % interval (Student's t)`,
+          `paired: in each trial the floor's scale patch and the step's push are sent in the same turn (which goes first alternates), so both pods meet the same kubelet relist window; the goal is judged on the mean of the per-trial differences with its 95 % interval (Student's t); each trial starts ${REST_MS / 1000}-${REST_MS / 1000 + 1} s after the previous pods are gone`,
           ...pairNotes('tick', tick),
           ...pairNotes('keyspace watch', watched),
           `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: a shared machine makes every figure, floor included, slower`,

@@ -55,6 +55,7 @@ interface BenchCliOptions {
   readonly seed?: number;
   readonly cases?: string;
   readonly trials?: number;
+  readonly stepReplicas?: number;
 }
 
 export function registerBench(program: Command): void {
@@ -72,6 +73,7 @@ export function registerBench(program: Command): void {
       'kubernetes: paired trials per mode (default 20; --quick 3); docker-start: rounds (default 20; --quick 3)',
       integerOption,
     )
+    .option('--step-replicas <n>', 'kubernetes: the step and the floor each scale 0 -> n (1-4; default 2)', integerOption)
     .option(
       '--cases <ids>',
       'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http, b-push; extras on network none: a-push-netnone, b-push-netnone; default all but the extras; repeat one to interleave)',
@@ -106,6 +108,7 @@ export function registerBench(program: Command): void {
           seed: options.seed === undefined ? undefined : String(options.seed),
           cases: options.cases,
           trials: options.trials === undefined ? undefined : String(options.trials),
+          stepReplicas: options.stepReplicas === undefined ? undefined : String(options.stepReplicas),
         },
       });
       results.push(result);
