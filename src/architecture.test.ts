@@ -109,6 +109,18 @@ describe('architecture', () => {
     }
   });
 
+  it('the API reads the image watch through metadata/watch/status.ts, never the watcher loop or the service that starts it', () => {
+    for (const file of productFiles(join(root, 'api'))) {
+      for (const spec of specifiersOf(file)) {
+        const target = relative(root, join(file, '..', spec));
+        assert.ok(
+          !/^metadata\/watch\/(watcher|service)\.js$/.test(target),
+          `${relative(root, file)} imports ${spec}: read ImageWatchView (status.ts)`,
+        );
+      }
+    }
+  });
+
   it('test support has one home: a testing/ folder (the fakes the bench drives: bench/fakes/, built into dist-bench/)', () => {
     const astray = productFiles(root)
       .map((f) => relative(root, f))

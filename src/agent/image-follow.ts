@@ -9,7 +9,8 @@ import type { Logger } from '../log/logger.js';
 import { canonicalName, parseReference } from '../metadata/reference.js';
 import type { ServiceOrigins } from '../metadata/policy.js';
 import type { ImageChange } from '../metadata/watch/announce.js';
-import type { ImageWatch, PolicyEvent } from '../metadata/watch/service.js';
+import type { ImageWatch } from '../metadata/watch/service.js';
+import type { PolicyEvent } from '../metadata/watch/status.js';
 import type { Agent } from './agent.js';
 
 type Load = () => Promise<{ config: MicroscaleConfig; services: readonly ServiceOrigins[] }>;

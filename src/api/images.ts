@@ -9,9 +9,9 @@ import type { Context, Hono } from 'hono';
 import { LABEL_SCHEMA_PREFIX, OCI_PREFIX } from '../metadata/conventions.js';
 import { lintLabels } from '../metadata/lint.js';
 import { diffLabels } from '../metadata/watch/diff.js';
-import type { ImageWatch } from '../metadata/watch/service.js';
-import type { TagState } from '../metadata/watch/store.js';
 import { parseRegistryEvents } from '../metadata/watch/push.js';
+import type { ImageWatchView } from '../metadata/watch/status.js';
+import type { TagState } from '../metadata/watch/store.js';
 import type { RouteRegistrar } from './app.js';
 
 export const EVENTS_SECRET_HEADER = 'X-Microscale-Secret';
@@ -43,8 +43,8 @@ export function groupLabels(
   return groups;
 }
 
-function summary(watch: ImageWatch, state: TagState) {
-  const problem = watch.watcher.problems.get(state.key);
+function summary(watch: ImageWatchView, state: TagState) {
+  const problem = watch.status.problems.get(state.key);
   return {
     reference: state.key,
     image: state.image,
@@ -62,9 +62,9 @@ function summary(watch: ImageWatch, state: TagState) {
 }
 
 /** Every tag seen, plus watched tags never read yet (their problem says why), by reference. */
-function allTags(watch: ImageWatch): TagState[] {
+function allTags(watch: ImageWatchView): TagState[] {
   const tags = new Map(watch.store.tags);
-  for (const target of watch.watcher.targets) {
+  for (const target of watch.status.targets) {
     if (target.kind === 'tag' && !tags.has(target.key)) {
       tags.set(target.key, {
         key: target.key,
@@ -85,7 +85,7 @@ function origin(c: Context): string {
   return `${url.protocol}//${url.host}/`;
 }
 
-function detail(watch: ImageWatch, state: TagState, base: string) {
+function detail(watch: ImageWatchView, state: TagState, base: string) {
   const labels = state.snapshot?.labels ?? {};
   const ref = encodeURIComponent(state.key);
   const badges = ['version', 'commit', 'image', 'license'].map(
@@ -115,7 +115,7 @@ function detail(watch: ImageWatch, state: TagState, base: string) {
   };
 }
 
-function deliveries(watch: ImageWatch) {
+function deliveries(watch: ImageWatchView) {
   return [...watch.store.deliveries.values()]
     .sort((a, b) => b.createdAtMs - a.createdAtMs)
     .map((d) => ({
@@ -137,19 +137,19 @@ function deliveries(watch: ImageWatch) {
 }
 
 /** A RouteRegistrar (it needs no agent, so `image watch` serves it alone too). */
-export function imageRoutes(watch: ImageWatch): RouteRegistrar & ((app: Hono) => void) {
+export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono) => void) {
   return (app: Hono) => {
     app.get('/api/images', (c) =>
       c.json({
         images: allTags(watch).map((s) => summary(watch, s)),
-        watching: watch.watcher.targets.map((t) => ({
+        watching: watch.status.targets.map((t) => ({
           reference: t.key,
           kind: t.kind,
-          ...(t.kind === 'pattern' ? { matching: watch.watcher.patternTags.get(t.key) ?? [] } : {}),
-          problem: watch.watcher.problems.get(t.key)?.message ?? null,
+          ...(t.kind === 'pattern' ? { matching: watch.status.patternTags.get(t.key) ?? [] } : {}),
+          problem: watch.status.problems.get(t.key)?.message ?? null,
         })),
         registries: Object.fromEntries(
-          [...watch.watcher.gates.entries()].map(([host, g]) => [
+          [...watch.status.gates.entries()].map(([host, g]) => [
             host,
             {
               failures: g.failures,
@@ -212,7 +212,7 @@ export function imageRoutes(watch: ImageWatch): RouteRegistrar & ((app: Hono) =>
       const events = parseRegistryEvents(body);
       if (typeof events === 'string') return c.json({ error: events }, 400);
       // Answer at once (the registry's sender waits on us); the check reads the registry itself.
-      void watch.watcher.onRegistryEvents(events).catch(() => undefined);
+      void watch.onRegistryEvents(events).catch(() => undefined);
       return c.json({ accepted: events.length }, 202);
     });
   };

@@ -110,7 +110,7 @@ export function registerImageWatch(image: Command): void {
         console.error(`image watch API on ${server.url}`);
       }
       await watch.start();
-      console.error(`watching ${watch.watcher.targets.length} image tag(s); state in ${watch.store.journalPath}`);
+      console.error(`watching ${watch.status.targets.length} image tag(s); state in ${watch.store.journalPath}`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

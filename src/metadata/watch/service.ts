@@ -4,22 +4,12 @@ import type { ImagesConfig } from '../../config/images.js';
 import type { Logger } from '../../log/logger.js';
 import { RegistryClient } from '../registry-client.js';
 import { Notifier } from './notifier.js';
+import type { ImageWatchView, PolicyEvent } from './status.js';
 import { WatchStore } from './store.js';
 import { watchTargets } from './targets.js';
 import { ImageWatcher } from './watcher.js';
 
-/** A policy re-read because an image changed (agent/image-follow.ts), for the API. */
-export interface PolicyEvent {
-  readonly atMs: number;
-  readonly image: string;
-  readonly services: readonly string[];
-  readonly outcome: 'applied' | 'refused';
-  readonly message: string;
-}
-
-export interface ImageWatch {
-  readonly config: ImagesConfig;
-  readonly store: WatchStore;
+export interface ImageWatch extends ImageWatchView {
   readonly notifier: Notifier;
   readonly watcher: ImageWatcher;
   /** Set once the API listens, so webhooks can link to /api/images/<ref>. */
@@ -47,11 +37,14 @@ export function createImageWatch(config: ImagesConfig, options: ImageWatchOption
     maxManifestBytes: config.maxManifestBytes,
     ...(options.env ? { env: options.env } : {}),
   });
+  const watcher = new ImageWatcher({ targets, store, notifier, client, intervalMs: config.interval, log, linkBase: () => watch.linkBase });
   const watch: ImageWatch = {
     config,
     store,
     notifier,
-    watcher: new ImageWatcher({ targets, store, notifier, client, intervalMs: config.interval, log, linkBase: () => watch.linkBase }),
+    watcher,
+    status: watcher.status,
+    onRegistryEvents: (events) => watcher.onRegistryEvents(events),
     linkBase: undefined,
     policyEvents: [],
     start: async () => {

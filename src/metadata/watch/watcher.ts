@@ -6,9 +6,7 @@
 // registry that just failed. A change is journalled with its webhook deliveries in one fsynced write
 // before anything is sent (announce.ts), so a crash between noticing and delivering loses nothing.
 import { EventEmitter } from 'node:events';
-import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
-import { exponentialMs, type BackoffPolicy } from '../../util/backoff.js';
 import { RegistryError } from '../errors.js';
 import { inspectRegistryImage } from '../image.js';
 import { canonicalName, type ImageReference } from '../reference.js';
@@ -17,20 +15,9 @@ import { journalAndSend, type ChangeKind, type ImageChange } from './announce.js
 import { diffLabels } from './diff.js';
 import { checkRegistryEvents, type RegistryEvent } from './push.js';
 import type { Notifier } from './notifier.js';
+import { WatchStatus } from './status.js';
 import type { ImageSnapshot, JournalRecord, Via, WatchStore } from './store.js';
 import { compareTags, imageOf, type WatchTarget } from './targets.js';
-
-export interface TagProblem {
-  readonly failure: string;
-  readonly message: string;
-  readonly atMs: number;
-}
-
-interface Gate {
-  blockedUntilMs: number;
-  failures: number;
-  lastError: string | undefined;
-}
 
 export interface WatcherOptions {
   readonly targets: readonly WatchTarget[];
@@ -46,23 +33,15 @@ export interface WatcherOptions {
   readonly concurrency?: number;
 }
 
-/** A registry that failed is not asked again for 1 s, doubling per failure up to 5 min (or its Retry-After). */
-// From 100 ms: docker-registry answers a lone 500 while it moves a tag, and that should cost a push
-// notification 100 ms, not a second; a registry that stays down is asked ever less often (at most 5 min).
-const REGISTRY_BACKOFF: BackoffPolicy = { firstMs: 100, maxMs: 5 * 60_000 };
-const GATING: ReadonlySet<string> = new Set(['rate-limited', 'unreachable', 'timeout', 'bad-response']);
-
 export function snapshotOf(metadata: ImageSnapshot): ImageSnapshot {
   const { digest, mediaType, platform, platforms, created, size, layers, labels, annotations } = metadata;
   return { digest, mediaType, platform, platforms, created, size, layers, labels, annotations };
 }
 
 export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
-  readonly problems = new Map<string, TagProblem>();
-  readonly gates = new Map<string, Gate>();
-  /** Per pattern target, the matching tags found by the last listing. */
-  readonly patternTags = new Map<string, string[]>();
-  readonly targets: readonly WatchTarget[];
+  /** Gates, problems and pattern listings (status.ts): what the API shows. */
+  readonly status: WatchStatus;
+  private readonly targets: readonly WatchTarget[];
   private readonly nowMs: () => number;
   private readonly checking = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -76,6 +55,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
   constructor(private readonly options: WatcherOptions) {
     super();
     this.targets = options.targets;
+    this.status = new WatchStatus(options.targets);
     this.nowMs = options.nowMs ?? Date.now;
   }
 
@@ -110,17 +90,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     await this.round;
   }
 
-  private gate(registry: string): Gate {
-    let gate = this.gates.get(registry);
-    if (!gate) {
-      gate = { blockedUntilMs: 0, failures: 0, lastError: undefined };
-      this.gates.set(registry, gate);
-    }
-    return gate;
-  }
-
   private async pollRegistry(registry: string, targets: readonly WatchTarget[], via: Via): Promise<void> {
-    const gate = this.gate(registry);
     const tasks: (() => Promise<void>)[] = [];
     for (const target of targets) {
       if (target.kind === 'tag') tasks.push(() => this.check(target.ref, target.key, via, false));
@@ -128,7 +98,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     }
     let next = 0;
     const worker = async () => {
-      while (next < tasks.length && !this.stopped && this.nowMs() >= gate.blockedUntilMs) {
+      while (next < tasks.length && !this.stopped && this.status.isOpen(registry, this.nowMs())) {
         const task = tasks[next++];
         await task?.();
       }
@@ -146,16 +116,15 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
       if (error instanceof RegistryError && error.failure === 'not-found') tags = [];
       else return;
     }
-    this.problems.delete(target.key);
+    this.status.problems.delete(target.key);
     const store = this.options.store;
     const baselined = store.baselines.has(target.key);
     const previous = new Set(
       [...store.tags.values()].filter((t) => t.image === imageOf(target.ref) && t.digest !== null && target.match(t.tag)).map((t) => t.tag),
     );
-    this.patternTags.set(target.key, tags);
-    const gate = this.gate(target.ref.registry);
+    this.status.patternTags.set(target.key, tags);
     for (const tag of tags) {
-      if (this.stopped || this.nowMs() < gate.blockedUntilMs) return;
+      if (this.stopped || !this.status.isOpen(target.ref.registry, this.nowMs())) return;
       const ref = { ...target.ref, tag, original: `${imageOf(target.ref)}:${tag}` };
       await this.check(ref, canonicalName(ref), via, baselined);
     }
@@ -176,9 +145,7 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
   }
 
   private async checkNow(ref: ImageReference, key: string, via: Via, newTagIsChange: boolean): Promise<void> {
-    if (this.stopped) return;
-    const gate = this.gate(ref.registry);
-    if (this.nowMs() < gate.blockedUntilMs) return;
+    if (this.stopped || !this.status.isOpen(ref.registry, this.nowMs())) return;
     const { client, store } = this.options;
     const previous = store.tags.get(key);
     let digest: string;
@@ -187,15 +154,15 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
       digest = (await client.headDigest(ref)).digest;
     } catch (error) {
       if (error instanceof RegistryError && error.failure === 'not-found') {
-        this.succeeded(gate, key);
+        this.status.succeeded(ref.registry, key);
         if (previous?.digest) this.recordGone(ref, via);
-        else this.problems.set(key, { failure: 'not-found', message: error.message, atMs: this.nowMs() });
+        else this.status.problems.set(key, { failure: 'not-found', message: error.message, atMs: this.nowMs() });
         return;
       }
       this.failed(ref, key, error);
       return;
     }
-    this.succeeded(gate, key);
+    this.status.succeeded(ref.registry, key);
     if (previous && previous.digest === digest) return;
     let snapshot: ImageSnapshot;
     try {
@@ -265,29 +232,13 @@ export class ImageWatcher extends EventEmitter<{ change: [ImageChange] }> {
     this.emit('change', change);
   }
 
-  private succeeded(gate: Gate, key: string): void {
-    gate.failures = 0;
-    gate.lastError = undefined;
-    this.problems.delete(key);
-  }
-
+  /** Records the failure (status.ts); a failure of the registry itself also closes its gate for a while. */
   private failed(ref: ImageReference, key: string, error: unknown): void {
-    const failure = error instanceof RegistryError ? error.failure : 'error';
-    const message = errorMessage(error);
-    this.problems.set(key, { failure, message, atMs: this.nowMs() });
-    if (!GATING.has(failure)) {
+    const { failure, message, waitMs } = this.status.failed(ref.registry, key, error, this.nowMs());
+    if (waitMs === undefined) {
       this.options.log.warn({ event: 'image-check-failed', image: key, failure }, message);
       return;
     }
-    const gate = this.gate(ref.registry);
-    gate.failures += 1;
-    gate.lastError = message;
-    const backoffMs = exponentialMs(gate.failures, REGISTRY_BACKOFF);
-    const waitMs =
-      error instanceof RegistryError && error.failure === 'rate-limited' && error.retryAfterMs !== undefined
-        ? error.retryAfterMs
-        : backoffMs;
-    gate.blockedUntilMs = Math.max(gate.blockedUntilMs, this.nowMs() + waitMs);
     this.options.log.warn(
       { event: 'registry-backoff', registry: ref.registry, failure, waitMs },
       `${message}; not asking ${ref.registry} again for ${Math.round(waitMs / 1000)} s`,
