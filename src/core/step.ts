@@ -4,7 +4,7 @@
 // time, with the stop latency of what a start would pre-empt when the pool is full.
 import { arbitrate } from './arbiter.js';
 import { decide, type ControllerState, type Reaction } from './controllers/index.js';
-import { DEFAULT_REACTION } from './controllers/sla.js';
+import { DEFAULT_REACTION, SlaDecision } from './controllers/sla.js';
 import { INITIAL_LATENCY, observeLatency, plannedS, type LatencyState } from './latency.js';
 import type { Resources } from './resources.js';
 import type { ActualState, Capacity, Desired, Observation, Plan, ServiceEstimates, ServicePolicy } from './types.js';
@@ -88,15 +88,17 @@ function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction)
     { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction },
     input.controllerState,
   );
-  return new DecidedOutcome(decided, latency, estimatesOf(latency, decided.estimates, input.policy));
+  const estimates = estimatesOf(latency, decided.estimates, input.policy);
+  if (decided instanceof SlaDecision) return new SlaOutcome(decided, latency, estimates);
+  return { desired: decided.desired, controllerState: decided.state, reason: decided.reason, latency, estimates };
 }
 
-/** A controller's outcome; its reason is read from the controller's decision only when asked (an sla target formats it then). */
-class DecidedOutcome implements StepOutcome {
+/** An sla target's outcome: its reason is formatted from the decision only when read (/api/state, the decision log). */
+class SlaOutcome implements StepOutcome {
   readonly desired: Desired;
   readonly controllerState: ControllerState;
   constructor(
-    private readonly decided: { readonly desired: Desired; readonly state: ControllerState; readonly reason: string },
+    private readonly decided: SlaDecision,
     readonly latency: LatencyState,
     readonly estimates: ServiceEstimates,
   ) {

@@ -256,7 +256,7 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
  * (/api/state, the decision log); the simulator never does. Formatting six numbers into a sentence
  * costs more than the decision itself: for 10,000 services it was about half of step()'s CPU time.
  */
-class SlaDecision {
+export class SlaDecision {
   readonly desired: { readonly kind: 'count'; readonly count: number };
   #reason: string | undefined;
   constructor(
