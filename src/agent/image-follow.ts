@@ -43,7 +43,9 @@ export function followImages(watch: ImageWatch, agent: Agent, initial: readonly 
   const onChange = (change: ImageChange) => {
     const services = followed.get(change.key);
     if (!services || change.kind === 'deleted') return;
-    const reason = `image ${change.key} changed (${short(change.oldDigest)} -> ${short(change.newDigest)}): policy re-read from its io.microscale.* labels`;
+    const reason =
+      `image ${change.key} changed (${short(change.oldDigest)} -> ${short(change.newDigest)}): ` +
+      `policy re-read from its io.microscale.* labels`;
     queue = queue.then(async () => {
       try {
         const next = await load();
@@ -53,7 +55,9 @@ export function followImages(watch: ImageWatch, agent: Agent, initial: readonly 
         log.info({ event: 'image-policy-applied', image: change.key, services }, reason);
       } catch (error) {
         const detail = error instanceof ConfigError ? error.problems.join('; ') : error instanceof Error ? error.message : String(error);
-        const message = `image ${change.key} changed for service${services.length === 1 ? '' : 's'} ${services.join(', ')}, but its new policy is refused: ${detail}; keeping the running policy`;
+        const message =
+          `image ${change.key} changed for service${services.length === 1 ? '' : 's'} ${services.join(', ')}, ` +
+          `but its new policy is refused: ${detail}; keeping the running policy`;
         record({ atMs: Date.now(), image: change.key, services, outcome: 'refused', message });
         log.error({ event: 'image-policy-refused', image: change.key, services }, message);
       }

@@ -26,22 +26,27 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
   if (service.min > service.max) problems.push(`${path}.min: expected min <= max (${service.max}), got ${service.min}`);
   if (service.target.kind !== 'remainder' && service.metric === undefined) {
     problems.push(
-      `${path}.target: ${showValue(service.target.kind)} needs a metric and this service has none; give it a metric in the config file, or keep target: remainder`,
+      `${path}.target: ${showValue(service.target.kind)} needs a metric and this service has none; ` +
+        `give it a metric in the config file, or keep target: remainder`,
     );
   }
   if (service.target.kind === 'remainder' && service.metric !== undefined) {
     problems.push(
-      `${path}.target: a remainder service reads no metric, but this one has a ${service.metric.source} metric; remove the metric in the config file first`,
+      `${path}.target: a remainder service reads no metric, ` +
+        `but this one has a ${service.metric.source} metric; remove the metric in the config file first`,
     );
   }
   if (service.target.kind !== 'queueLength' && service.target.kind !== 'sla' && service.arrivals !== undefined) {
     problems.push(
-      `${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, and this service has ${service.arrivals.source} arrivals; remove arrivals in the config file first, or keep a queueLength or sla target`,
+      `${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, ` +
+        `and this service has ${service.arrivals.source} arrivals; ` +
+        `remove arrivals in the config file first, or keep a queueLength or sla target`,
     );
   }
   if (service.target.kind === 'sla' && service.pid.ratePerContainer === undefined && service.arrivals === undefined) {
     problems.push(
-      `${path}.target: {sla: ...} needs controller.ratePerContainer or an arrivals: block (to learn the rate from), and this service has neither; add one in the config file first`,
+      `${path}.target: {sla: ...} needs controller.ratePerContainer or an arrivals: ` +
+        `block (to learn the rate from), and this service has neither; add one in the config file first`,
     );
   }
   const capacity = config.capacity;
@@ -55,7 +60,8 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
       const mins = config.services.reduce((sum, s) => sum + s.min * (s.size?.[resource] ?? 0), 0);
       if (mins > total)
         problems.push(
-          `${path}.min: the services' mins would need ${formatAmount(resource, mins)} ${resource}, more than the pool of ${formatAmount(resource, total)}; lower a min`,
+          `${path}.min: the services' mins would need ${formatAmount(resource, mins)} ${resource}, ` +
+            `more than the pool of ${formatAmount(resource, total)}; lower a min`,
         );
     }
   }

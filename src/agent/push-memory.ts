@@ -99,7 +99,9 @@ export class PushMemory {
     this.warned = true;
     this.log.warn(
       { event: 'state-file-error', file: this.file },
-      `cannot ${doing} the state file ${this.file} (${errorMessage(error)}); pushed values will not survive a restart (push-fed services then hold their count until the first push). Set stateFile: to a writable path, or stateFile: off`,
+      `cannot ${doing} the state file ${this.file} (${errorMessage(error)}); ` +
+        `pushed values will not survive a restart (push-fed services then hold their count until the first push). ` +
+        `Set stateFile: to a writable path, or stateFile: off`,
     );
   }
 }

@@ -17,7 +17,9 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
     if (!token) {
       return c.json(
         {
-          error: `changes are disabled: no API token is set. Start microscale with ${TOKEN_ENV}=<a long random string> in its environment and send it as "Authorization: Bearer <token>"`,
+          error:
+            `changes are disabled: no API token is set. ` +
+            `Start microscale with ${TOKEN_ENV}=<a long random string> in its environment and send it as "Authorization: Bearer <token>"`,
         },
         403,
       );
@@ -28,7 +30,9 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
       c.header('WWW-Authenticate', 'Bearer realm="microscale"');
       return c.json(
         {
-          error: `${header ? 'wrong token' : 'no token'}: send "Authorization: Bearer <token>" with the value of ${TOKEN_ENV} the agent was started with`,
+          error:
+            `${header ? 'wrong token' : 'no token'}: send "Authorization: ` +
+            `Bearer <token>" with the value of ${TOKEN_ENV} the agent was started with`,
         },
         401,
       );

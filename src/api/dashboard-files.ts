@@ -37,7 +37,8 @@ export function registerDashboard(app: Hono, dir: string = DEFAULT_DASHBOARD_DIR
     const body = files?.get(name);
     if (!body) {
       return c.text(
-        `The dashboard is not built (looked in ${dir}). Run \`npm run build\` (or \`node scripts/build-dashboard.mjs\`); the API under /api still works.\n`,
+        `The dashboard is not built (looked in ${dir}). ` +
+          `Run \`npm run build\` (or \`node scripts/build-dashboard.mjs\`); the API under /api still works.\n`,
         503,
       );
     }

@@ -54,7 +54,9 @@ export function allowedHostsGuard(allowed: readonly string[]): MiddlewareHandler
         .slice(0, 100);
       return c.json(
         {
-          error: `Host "${host}" is not allowed (a guard against DNS rebinding). Open the API at 127.0.0.1 or localhost, or add "${host}" to api.allowedHosts in the config`,
+          error:
+            `Host "${host}" is not allowed (a guard against DNS rebinding). ` +
+            `Open the API at 127.0.0.1 or localhost, or add "${host}" to api.allowedHosts in the config`,
         },
         403,
       );

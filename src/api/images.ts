@@ -174,7 +174,9 @@ export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono
       if (!state)
         return c.json(
           {
-            error: `${ref} is not a watched image tag; GET /api/images lists them (use the full reference, e.g. 127.0.0.1:5000/demo/app:v1)`,
+            error:
+              `${ref} is not a watched image tag; ` +
+              `GET /api/images lists them (use the full reference, e.g. 127.0.0.1:5000/demo/app:v1)`,
           },
           404,
         );
@@ -187,7 +189,8 @@ export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono
         return c.json(
           {
             error:
-              'registry notifications are off: set images.eventsSecret in the config and the same value in the registry endpoint headers (X-Microscale-Secret)',
+              'registry notifications are off: set images.eventsSecret in the config ' +
+              'and the same value in the registry endpoint headers (X-Microscale-Secret)',
           },
           403,
         );
@@ -195,7 +198,9 @@ export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono
       if (!given || !sameSecret(given, secret)) {
         return c.json(
           {
-            error: `${given ? 'wrong' : 'no'} secret: the registry's notifications endpoint must send header ${EVENTS_SECRET_HEADER} with the value of images.eventsSecret`,
+            error:
+              `${given ? 'wrong' : 'no'} secret: the registry's notifications endpoint must ` +
+              `send header ${EVENTS_SECRET_HEADER} with the value of images.eventsSecret`,
           },
           401,
         );

@@ -48,7 +48,9 @@ export interface StartApiOptions extends ApiAppOptions {
 export async function startApiServer(options: StartApiOptions): Promise<ApiServer> {
   const { host, port } = parseListen(options.listen);
   if (!isLoopback(host) && !options.token) {
-    const line = `WARNING: the API listens on ${host}, which is not loopback, and ${TOKEN_ENV} is not set: anyone who can reach it can read the agent's state. Changes stay refused until you set ${TOKEN_ENV}.`;
+    const line =
+      `WARNING: the API listens on ${host}, which is not loopback, and ${TOKEN_ENV} is not set: ` +
+      `anyone who can reach it can read the agent's state. Changes stay refused until you set ${TOKEN_ENV}.`;
     options.log.warn({ event: 'api-exposed', listen: options.listen }, line);
     console.error(line);
   }

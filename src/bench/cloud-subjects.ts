@@ -141,7 +141,8 @@ async function main(reads: number): Promise<void> {
     }
     timings.sort((a, b) => a - b);
     console.log(
-      `${subject.kind.padEnd(12)}  ${percentile(timings, 0.5).toFixed(2).padStart(6)}  ${percentile(timings, 0.99).toFixed(2).padStart(6)}  ${String(reads).padStart(5)}  ${subject.server}`,
+      `${subject.kind.padEnd(12)}  ${percentile(timings, 0.5).toFixed(2).padStart(6)}  ` +
+        `${percentile(timings, 0.99).toFixed(2).padStart(6)}  ${String(reads).padStart(5)}  ${subject.server}`,
     );
     await subject.close();
   }

@@ -100,7 +100,8 @@ export const controlBenchmark: Benchmark = {
     return {
       name: 'control',
       summary:
-        'urgent service (P1) per trace and policy, all in the same run; static n=K: the best fixed allocation holding the SLA; "sla/" rows: traces/scenario-sla.yaml; goals (issue 16) judged for the sla target in the notes',
+        'urgent service (P1) per trace and policy, all in the same run; static n=K: the best fixed allocation holding the SLA; ' +
+        '"sla/" rows: traces/scenario-sla.yaml; goals (issue 16) judged for the sla target in the notes',
       rows,
       notes,
     };
@@ -115,7 +116,10 @@ const SLA_VARIANT = 'microscale, sla target';
 
 function goalLine(trace: string, who: string, goals: readonly GoalCheck[]): string {
   const missed = goals.filter((g) => !g.met).length;
-  return `${trace} (${who}): ${missed === 0 ? 'every goal MET' : `${missed} NOT MET`}: ${goals.map((g) => `${g.met ? 'MET' : 'NOT MET'} ${g.goal} (${g.detail})`).join('; ')}`;
+  return (
+    `${trace} (${who}): ${missed === 0 ? 'every goal MET' : `${missed} NOT MET`}: ` +
+    `${goals.map((g) => `${g.met ? 'MET' : 'NOT MET'} ${g.goal} (${g.detail})`).join('; ')}`
+  );
 }
 
 /** One policy's line: the urgent service's score, P2's starts, utilisation, and ratios to hpa and oracle in the same run. */

@@ -185,7 +185,9 @@ export const dockerStartBenchmark: Benchmark = {
     });
     return {
       name: 'docker-start',
-      summary: `${rounds} rounds, every variant once per round in a random order; container A (busybox sleep 3600) killed, B (pre-created, same options) started on A's die; daemon event times; baseline: the default row`,
+      summary:
+        `${rounds} rounds, every variant once per round in a random order; container A (busybox sleep 3600) ` +
+        `killed, B (pre-created, same options) started on A's die; daemon event times; baseline: the default row`,
       rows,
       notes: [
         `load average (1 min): ${loadBefore.toFixed(2)} before, ${(loadavg()[0] ?? 0).toFixed(2)} after; label ${LABEL.pool}=${pool}`,

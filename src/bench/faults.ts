@@ -63,7 +63,8 @@ export const faultsBenchmark: Benchmark = {
           figure:
             trial.convergedAfterFirstTickMs === null
               ? 'never'
-              : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); 1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
+              : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); ` +
+                `1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
           bound: `<= 2 ticks (${TWO_TICKS_MS} ms); else <= baseline + 2 ticks (${boundOf(trial.change) ?? '?'} ms)`,
           met: withinTwoTicks(trial)
             ? 'yes'
@@ -76,7 +77,10 @@ export const faultsBenchmark: Benchmark = {
       const inBaseline = kill.trials.filter(withinBaseline).length;
       rows.push({
         fault: `kill -9, all ${kill.trials.length} points`,
-        figure: `${inTwo}/${kill.trials.length} within 2 ticks, ${inBaseline}/${kill.trials.length} within baseline + 2 ticks; median ${median(converged)}ms; orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
+        figure:
+          `${inTwo}/${kill.trials.length} within 2 ticks, ` +
+          `${inBaseline}/${kill.trials.length} within baseline + 2 ticks; median ${median(converged)}ms; ` +
+          `orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
         bound: 'all',
         met: inTwo === kill.trials.length ? 'yes' : inBaseline === kill.trials.length ? 'baseline + 2 ticks' : 'NO',
       });
@@ -133,7 +137,9 @@ export const faultsBenchmark: Benchmark = {
       const held = stuck.heldWhileStuck;
       rows.push({
         fault: `removal stuck ${(stuck.stuckMs / 1000).toFixed(1)}s (chattr +i): counted`,
-        figure: `daemon: ${stuck.stuckState}; engine: ${held.running} running, ${held.starting} starting, ${held.stopping} stopping; replaced meanwhile: ${stuck.replacedWhileStuck ? 'yes' : 'no'}`,
+        figure:
+          `daemon: ${stuck.stuckState}; engine: ${held.running} running, ${held.starting} starting, ` +
+          `${held.stopping} stopping; replaced meanwhile: ${stuck.replacedWhileStuck ? 'yes' : 'no'}`,
         bound: 'holds no place, replaced',
         met: held.running + held.starting + held.stopping === 0 && stuck.replacedWhileStuck ? 'yes' : 'NO',
       });
@@ -142,7 +148,8 @@ export const faultsBenchmark: Benchmark = {
         figure:
           stuck.goneAfterReleaseMs === null
             ? 'never removed'
-            : `${stuck.failures} failed tries; gone ${stuck.goneAfterReleaseMs}ms after the release; ${stuck.failedLines} failed, ${stuck.recoveredLines} recovered line`,
+            : `${stuck.failures} failed tries; gone ${stuck.goneAfterReleaseMs}ms after the release; ` +
+              `${stuck.failedLines} failed, ${stuck.recoveredLines} recovered line`,
         bound: 'retried (>= 2 tries), 1 + 1 lines',
         met:
           stuck.goneAfterReleaseMs !== null && (stuck.failures ?? 0) >= 2 && stuck.failedLines === 1 && stuck.recoveredLines === 1
@@ -178,7 +185,8 @@ export const faultsBenchmark: Benchmark = {
     return {
       name: 'faults',
       summary:
-        'Each fault injected for real, each figure beside its bound (issue 17). Tick 500 ms; pool 6 (kill), 4 (dockerd), 10 (Redis, sim engine).',
+        'Each fault injected for real, each figure beside its bound (issue 17). ' +
+        'Tick 500 ms; pool 6 (kill), 4 (dockerd), 10 (Redis, sim engine).',
       rows,
       notes,
     };

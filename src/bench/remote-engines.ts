@@ -137,7 +137,9 @@ export const remoteEnginesBenchmark: Benchmark = {
     }
     return {
       name: 'remote-engines',
-      summary: `time of one tick (observe + apply to every service + observe) over ${rounds} ticks on loopback fakes, vs the in-process sim engine`,
+      summary:
+        `time of one tick (observe + apply to every service + observe) ` +
+        `over ${rounds} ticks on loopback fakes, vs the in-process sim engine`,
       rows,
       notes: [
         'the fakes answer on loopback at once: real clusters add their network and server latency per request',

@@ -201,7 +201,9 @@ export const scaleBenchmark: Benchmark = {
       rows: [...decisionRows(), ...simulationRows(hours)],
       notes: [
         'rss is the whole process (node itself is ~50 MB); heap +MB is what the decision allocated and kept',
-        'sla targets: 9 in 10 services on {sla: {queueLength: 200}} with a measured arrival rate, state warmed by 20 decisions; cpu vs queueLength targets = its median ÷ that of the queueLength pool of 10,000, the two run alternately 7 times in this run; its rss holds both pools',
+        'sla targets: 9 in 10 services on {sla: {queueLength: 200}} with a measured arrival rate, state warmed by 20 decisions; ' +
+          'cpu vs queueLength targets = its median ÷ that of the queueLength pool of 10,000, ' +
+          'the two run alternately 7 times in this run; its rss holds both pools',
         "cpu is this process's CPU time; on a shared machine wall > cpu by the time other processes had the core",
         ...(quick ? ['--quick: 1 h of trace instead of 24 h'] : []),
       ],

@@ -150,7 +150,8 @@ export const sourcesBenchmark: Benchmark = {
     }
     notes.push('change → decision: sim engine, interval 500ms, minTickGap 50ms; each change at a random phase of the tick timer');
     notes.push(
-      'NATS reaction not measured: a watched NATS source wakes on each publish, so a burst of messages is seen part-way; its reads and ticks are measured',
+      'NATS reaction not measured: a watched NATS source wakes on each publish, ' +
+        'so a burst of messages is seen part-way; its reads and ticks are measured',
     );
     return {
       name: 'sources',

@@ -3,8 +3,9 @@
 // registry's own notifications to POST /api/registry/events; baseline in the same run: the same pushes
 // noticed by polling every second. Poll path: 1,000 watched tags on one registry at a 60 s interval
 // (10 s with --quick), steady state after the first round: HTTP requests per minute (counted on the wire
-// through node:http's and undici's diagnostics channels, token requests and fallbacks included) and CPU of this process as % of one core; baseline in
-// the same run: polling that reads each manifest and config per round (what `image inspect` per tag does).
+// through node:http's and undici's diagnostics channels, token requests and fallbacks included) and CPU
+// of this process as % of one core; baseline in the same run: polling that reads each manifest and
+// config per round (what `image inspect` per tag does).
 import { spawnSync } from 'node:child_process';
 import diagnostics from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
@@ -63,7 +64,8 @@ async function latencies(mode: 'push' | 'poll', pushes: number): Promise<number[
   const apiPort = await freePort();
   const notifications =
     mode === 'push'
-      ? `notifications: {endpoints: [{name: bench, url: "http://127.0.0.1:${apiPort}/api/registry/events", headers: {X-Microscale-Secret: [${SECRET}]}, timeout: 2s, threshold: 3, backoff: 1s}]}`
+      ? `notifications: {endpoints: [{name: bench, url: "http://127.0.0.1:${apiPort}/api/registry/events", ` +
+        `headers: {X-Microscale-Secret: [${SECRET}]}, timeout: 2s, threshold: 3, backoff: 1s}]}`
       : '';
   const registry = await startRegistry('none', undefined, notifications);
   const ref = `${registry.host}/bench/pushed:v1`;
@@ -222,7 +224,9 @@ export const watchBenchmark: Benchmark = {
     }
     const notes = [
       `push rows: ${pushes} pushes each, at uneven times; a push is one index PUT after its blobs and manifests`,
-      `poll rows: requests counted through the http/undici diagnostics channels of this process over one steady-state interval (end of one round to the end of the next), scaled to a minute; CPU is this process (the registry is another) over the same window`,
+      `poll rows: requests counted through the http/undici diagnostics channels of this ` +
+        `process over one steady-state interval (end of one round to the end of the next), ` +
+        `scaled to a minute; CPU is this process (the registry is another) over the same window`,
     ];
     if (push.length < pushes || poll.length < pushes)
       notes.push(`missed: ${pushes - push.length} push-path and ${pushes - poll.length} poll-path webhooks did not arrive within 15 s`);

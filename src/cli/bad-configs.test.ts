@@ -120,7 +120,8 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
       };
       if (run.outcome !== result.outcome || run.exitCode !== result.exitCode || run.message !== result.message)
         fail(
-          `run says ${run.outcome} (exit ${run.exitCode}: ${run.message}), validate ${result.outcome} (exit ${result.exitCode}: ${result.message})`,
+          `run says ${run.outcome} (exit ${run.exitCode}: ${run.message}), ` +
+            `validate ${result.outcome} (exit ${result.exitCode}: ${result.message})`,
         );
       if (result.outcome !== 'refused') return fail(result.outcome === 'crashed' ? `crashed: ${result.message}` : 'accepted');
       if (result.exitCode !== 2) fail(`exit ${result.exitCode}, not 2`);
@@ -148,7 +149,8 @@ describe(`${COUNT} generated bad configs (seed ${SEED})`, () => {
     });
     t.diagnostic(`kinds: ${[...byKind].map(([kind, s]) => `${kind} ${s.count} (max ${s.maxMs} ms)`).join(', ')}`);
     t.diagnostic(
-      `slowest file (both checks): ${Math.max(...outcomes.map((o) => o.ms))} ms; checking ${outcomes.reduce((sum, o) => sum + o.ms, 0)} ms; child process in all ${elapsedMs} ms`,
+      `slowest file (both checks): ${Math.max(...outcomes.map((o) => o.ms))} ms; ` +
+        `checking ${outcomes.reduce((sum, o) => sum + o.ms, 0)} ms; child process in all ${elapsedMs} ms`,
     );
     assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${bad.length} failed`);
   });

@@ -25,7 +25,8 @@ function file(text: string): string {
 describe('microscale validate', () => {
   it('prints a one-line summary and exits 0 for a valid file', () => {
     const path = file(
-      'capacity: 9\nservices:\n  - {name: a, priority: 1, target: direct, metric: {source: random}}\n  - {name: b, priority: 2, target: remainder}\n',
+      'capacity: 9\nservices:\n  - {name: a, priority: 1, target: direct, metric: {source: random}}\n' +
+        '  - {name: b, priority: 2, target: remainder}\n',
     );
     const { code, stdout } = cli(['validate', '-c', path]);
     assert.equal(code, 0);
@@ -35,7 +36,8 @@ describe('microscale validate', () => {
 
   it('lists every problem with its YAML path and exits 2', () => {
     const path = file(
-      'capacity: 9\nservices:\n  - {name: a, priority: high, target: direct, metric: {source: random}}\n  - {name: b, priorty: 2, target: remainder}\n',
+      'capacity: 9\nservices:\n  - {name: a, priority: high, target: direct, metric: {source: random}}\n' +
+        '  - {name: b, priorty: 2, target: remainder}\n',
     );
     const { code, stderr } = cli(['validate', '-c', path]);
     assert.equal(code, 2);

@@ -24,7 +24,8 @@ const service = '  - {name: a, priority: 1, target: direct, metric: {source: ran
 describe('bounds on numbers that could exhaust the machine', () => {
   it('refuses a pool, a max and a step beyond 10000 containers', () => {
     const error = errorOf(
-      `capacity: 9007199254740991\nservices:\n  - {name: a, max: 20000, target: direct, metric: {source: random}, controller: {maxStepUp: 1e9}}\n`,
+      `capacity: 9007199254740991\nservices:\n` +
+        `  - {name: a, max: 20000, target: direct, metric: {source: random}, controller: {maxStepUp: 1e9}}\n`,
     );
     assert.match(error.message, /line 1: capacity: expected at most 10000 containers/);
     assert.match(
@@ -36,7 +37,8 @@ describe('bounds on numbers that could exhaust the machine', () => {
 
   it('refuses durations a Node timer cannot hold, and an interval that would spin', () => {
     const error = errorOf(
-      `capacity: 3\ninterval: 1000h\nstopGracePeriod: 600h\nservices:\n  - {name: a, target: direct, metric: {source: random, every: 0.001ms}}\n`,
+      `capacity: 3\ninterval: 1000h\nstopGracePeriod: 600h\nservices:\n` +
+        `  - {name: a, target: direct, metric: {source: random, every: 0.001ms}}\n`,
     );
     assert.match(error.message, /line 2: interval: expected a duration of at most 596h \(the longest a timer can wait\), got "1000h"/);
     assert.match(error.message, /stopGracePeriod: expected a duration of at most 596h/);
@@ -69,7 +71,8 @@ describe('${file:} secrets', () => {
 
   it('reads a small regular file', () => {
     const config = parseConfigText(
-      `capacity: 3\nengine: {kind: docker, pool: "\${file:${path('pool', 'blue\n')}}"}\nservices:\n  - {name: a, image: busybox:latest, target: remainder}\n`,
+      `capacity: 3\nengine: {kind: docker, pool: "\${file:${path('pool', 'blue\n')}}"}\n` +
+        `services:\n  - {name: a, image: busybox:latest, target: remainder}\n`,
       {},
     );
     assert.equal(config.engine.pool, 'blue');
@@ -81,8 +84,10 @@ describe('${file:} secrets', () => {
     path('big', 'x'.repeat(65 * 1024));
     const started = Date.now();
     const error = errorOf(
-      `capacity: 3\nservices:\n  - {name: a, priority: "\${file:/dev/zero}", target: remainder}\n  - {name: b, priority: "\${file:${path('dir')}}", target: remainder}\n` +
-        `  - {name: c, priority: "\${file:${path('fifo')}}", target: remainder}\n  - {name: d, priority: "\${file:${path('big')}}", target: remainder}\n`,
+      `capacity: 3\nservices:\n  - {name: a, priority: "\${file:/dev/zero}", target: remainder}\n` +
+        `  - {name: b, priority: "\${file:${path('dir')}}", target: remainder}\n` +
+        `  - {name: c, priority: "\${file:${path('fifo')}}", target: remainder}\n` +
+        `  - {name: d, priority: "\${file:${path('big')}}", target: remainder}\n`,
     );
     assert.ok(Date.now() - started < 2000, 'nothing blocks on a fifo or reads a device to its end');
     assert.match(
@@ -165,7 +170,8 @@ describe('every problem at once, in our words', () => {
 
   it('reports a bad metric block together with the service keys that failed, and the cross checks', () => {
     const error = errorOf(
-      'capacity: 1\nservices:\n  - {name: a, priority: x, min: 1, target: direct, metric: {source: random, mx: 3}}\n  - {name: a, min: 1, target: remainder}\n',
+      'capacity: 1\nservices:\n  - {name: a, priority: x, min: 1, target: direct, metric: {source: random, mx: 3}}\n' +
+        '  - {name: a, min: 1, target: remainder}\n',
     );
     assert.match(error.message, /services\[0\]\.metric\.mx: unknown key/);
     assert.match(error.message, /services\[1\]\.name: "a" is already used by services\[0\]/);
@@ -174,7 +180,8 @@ describe('every problem at once, in our words', () => {
 
   it("never prints one of zod's own messages", () => {
     const error = errorOf(
-      'engine: docker\ncapacity: 3\nlogLevel: loud\napi: {enabled: maybe}\nservices:\n  - {name: a, image: [1], target: remainder, labelsFrom: 7}\n  - 42\n',
+      'engine: docker\ncapacity: 3\nlogLevel: loud\napi: {enabled: maybe}\nservices:\n' +
+        '  - {name: a, image: [1], target: remainder, labelsFrom: 7}\n  - 42\n',
     );
     assert.doesNotMatch(error.message, /Expected \w+, received|Required|Invalid input|Invalid enum value|must contain/);
     assert.match(error.message, /engine: expected a block with the engine kind, e.g. engine: \{kind: docker\}, got "docker"/);

@@ -32,7 +32,8 @@ function substituteString(
         return text;
       } catch (error) {
         problems.push(
-          `${path}: secret file ${file} ${error instanceof Error && error.message ? error.message : 'cannot be read; check the path and its permissions'}`,
+          `${path}: secret file ${file} ` +
+            `${error instanceof Error && error.message ? error.message : 'cannot be read; check the path and its permissions'}`,
         );
         return whole;
       }
@@ -40,7 +41,8 @@ function substituteString(
     const [name = '', fallback] = inner.split(':-', 2);
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       problems.push(
-        `${path}: "\${${inner.length > 40 ? `${inner.slice(0, 37)}...` : inner}}" is not a valid reference; use \${NAME}, \${NAME:-default} or \${file:/path}`,
+        `${path}: "\${${inner.length > 40 ? `${inner.slice(0, 37)}...` : inner}}" is not a valid reference; ` +
+          `use \${NAME}, \${NAME:-default} or \${file:/path}`,
       );
       return whole;
     }

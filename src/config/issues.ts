@@ -103,7 +103,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /** A service's `simulation:` block belongs to simulator scenarios, which the agent's parser never sees. */
 const SCENARIO_HINT =
-  '; this is a simulator scenario (traces/scenario.yaml): run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
+  '; this is a simulator scenario (traces/scenario.yaml): ' +
+  'run it with microscale simulate -c FILE --trace TRACE.csv, or remove the block to run it live';
 
 /** Lines for the issues of one parse; `input` is what was parsed, `prefix` its YAML path. */
 export function formatIssues(
@@ -132,12 +133,14 @@ export function formatIssues(
     }
     if (issue.code === 'invalid_union_discriminator') {
       lines.push(
-        `${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${showValue(value, '', { path, ...(substituted ? { substituted } : {}) })}`,
+        `${path}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, ` +
+          `got ${showValue(value, '', { path, ...(substituted ? { substituted } : {}) })}`,
       );
       continue;
     }
     lines.push(
-      `${path}: ${issue.message}, got ${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`,
+      `${path}: ${issue.message}, got ` +
+        `${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`,
     );
   }
   return lines;

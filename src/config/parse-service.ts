@@ -62,11 +62,14 @@ function checkArrivals(data: { target: TargetSpec; controller: PidTuning }, rawT
   if (data.target.kind === 'sla') return; // the sla controller takes arrivals, and learns the rate per container from them
   if (data.target.kind !== 'queueLength') {
     context.problems.push(
-      `${path}.arrivals: only a service with target {queueLength: N} or {sla: ...} takes arrivals (they are feed-forward for the queue controller), got target ${shown(rawTarget, `${path}.target`, context)}; remove arrivals, or use target: {queueLength: N}`,
+      `${path}.arrivals: only a service with target {queueLength: N} or {sla: ` +
+        `...} takes arrivals (they are feed-forward for the queue controller), ` +
+        `got target ${shown(rawTarget, `${path}.target`, context)}; remove arrivals, or use target: {queueLength: N}`,
     );
   } else if (data.controller.ratePerContainer === undefined) {
     context.problems.push(
-      `${path}.controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals`,
+      `${path}.controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; ` +
+        `add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals`,
     );
   }
 }
@@ -75,7 +78,8 @@ function checkArrivals(data: { target: TargetSpec; controller: PidTuning }, rawT
 function checkSla(data: { target: TargetSpec; controller: PidTuning; arrivals?: unknown }, path: string, problems: string[]): void {
   if (data.target.kind !== 'sla' || data.controller.ratePerContainer !== undefined || data.arrivals !== undefined) return;
   problems.push(
-    `${path}.target: {sla: ...} needs the messages/s one container handles: set controller: {ratePerContainer: N}, or add an arrivals: block (a publish rate) so microscale can learn it from the queue's drain`,
+    `${path}.target: {sla: ...} needs the messages/s one container handles: set controller: {ratePerContainer: ` +
+      `N}, or add an arrivals: block (a publish rate) so microscale can learn it from the queue's drain`,
   );
 }
 

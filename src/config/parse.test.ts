@@ -81,7 +81,8 @@ services:
     assert.ok(
       problems.some((p) =>
         p.startsWith(
-          'services[1].target: expected remainder, direct, {queueLength: N}, {perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}',
+          'services[1].target: expected remainder, direct, {queueLength: N}, ' +
+            '{perContainer: N}, {sla: {queueLength: N}} or {sla: {wait: DURATION}}',
         ),
       ),
       problems.join('\n'),
@@ -163,13 +164,17 @@ services:
   - {name: f, target: {queueLength: 50}, metric: {source: push}, arrivals: {source: kafka}, controller: {ratePerContainer: 10}}
 `);
     const offQueue = (i: number, target: string) =>
-      `services[${i}].arrivals: only a service with target {queueLength: N} or {sla: ...} takes arrivals (they are feed-forward for the queue controller), got target ${target}; remove arrivals, or use target: {queueLength: N}`;
+      `services[${i}].arrivals: only a service with target {queueLength: N} or {sla: ` +
+      `...} takes arrivals (they are feed-forward for the queue controller), ` +
+      `got target ${target}; remove arrivals, or use target: {queueLength: N}`;
     assert.ok(problems.includes(offQueue(0, '"direct"')), problems.join('\n'));
     assert.ok(problems.includes(offQueue(1, '{"perContainer":5}')), problems.join('\n'));
     assert.ok(problems.includes(offQueue(2, '"remainder"')), problems.join('\n'));
     assert.ok(
       problems.includes(
-        'services[3].controller.ratePerContainer: is required with arrivals: without it the controller cannot turn messages/s into containers; add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals',
+        'services[3].controller.ratePerContainer: is required with arrivals: ' +
+          'without it the controller cannot turn messages/s into containers; ' +
+          'add controller: {ratePerContainer: N} (the messages/s one container handles), or remove arrivals',
       ),
       problems.join('\n'),
     );

@@ -178,5 +178,8 @@ export function parseYaml(text: string, file?: string): YamlSource & { readonly 
 /** One line: what the config sets up. */
 export function summarize(config: MicroscaleConfig): string {
   const priorities = [...new Set(config.services.map((s) => s.priority))].sort((a, b) => a - b);
-  return `valid: ${config.services.length} service${config.services.length === 1 ? '' : 's'} (priorities ${priorities.join(', ')}) on engine ${config.engine.kind}, capacity ${describeCapacity(config.capacity)}, interval ${config.intervalMs}ms`;
+  return (
+    `valid: ${config.services.length} service${config.services.length === 1 ? '' : 's'} (priorities ${priorities.join(', ')}) ` +
+    `on engine ${config.engine.kind}, capacity ${describeCapacity(config.capacity)}, interval ${config.intervalMs}ms`
+  );
 }

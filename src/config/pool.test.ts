@@ -68,7 +68,8 @@ describe('capacity in resources', () => {
     const problems = problemsOf(sim({ cpu: 8 }, [service('a', { cpu: 10 })]));
     assert.ok(
       problems.includes(
-        'services[0].cpu: needs 10 cpu per container, more than the whole pool (8), so not one would ever start; lower cpu or raise capacity.cpu',
+        'services[0].cpu: needs 10 cpu per container, more than the whole pool (8), ' +
+          'so not one would ever start; lower cpu or raise capacity.cpu',
       ),
       problems.join('\n'),
     );
@@ -86,21 +87,24 @@ describe('capacity in resources', () => {
     const counted = problemsOf(sim(9, [service('a', { cpu: 1 })]));
     assert.ok(
       counted.includes(
-        'services[0].cpu: 1 counts only when the pool is in resources, but capacity is 9 containers; give capacity: {cpu: "8", memory: 16Gi}, or remove cpu',
+        'services[0].cpu: 1 counts only when the pool is in resources, ' +
+          'but capacity is 9 containers; give capacity: {cpu: "8", memory: 16Gi}, or remove cpu',
       ),
       counted.join('\n'),
     );
     const onKube = problemsOf(kube({ cpu: 8 }, [service('a', { cpu: 1 })]));
     assert.ok(
       onKube.includes(
-        "services[0].cpu: on kubernetes a container's size is its pod template's resources.requests, not a config key; remove cpu and set resources.requests.cpu in the workload",
+        "services[0].cpu: on kubernetes a container's size is its pod template's resources.requests, " +
+          'not a config key; remove cpu and set resources.requests.cpu in the workload',
       ),
       onKube.join('\n'),
     );
     const auto = problemsOf(sim('auto', [service('a', { cpu: 1 })]));
     assert.ok(
       auto.includes(
-        'capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is sim; give a number of containers or resources like {cpu: "8", memory: 16Gi}',
+        'capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is sim; ' +
+          'give a number of containers or resources like {cpu: "8", memory: 16Gi}',
       ),
       auto.join('\n'),
     );

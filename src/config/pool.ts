@@ -47,11 +47,13 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
       const shown = formatAmount(name, service.size?.[name] ?? 0);
       if (typeof capacity === 'number') {
         problems.push(
-          `${path}.${name}: ${shown} counts only when the pool is in resources, but capacity is ${capacity} containers; give capacity: {cpu: "8", memory: 16Gi}, or remove ${name}`,
+          `${path}.${name}: ${shown} counts only when the pool is in resources, ` +
+            `but capacity is ${capacity} containers; give capacity: {cpu: "8", memory: 16Gi}, or remove ${name}`,
         );
       } else if (fromWorkload) {
         problems.push(
-          `${path}.${name}: on ${engine.kind} a container's size is its pod template's resources.requests, not a config key; remove ${name} and set resources.requests.${name} in the workload`,
+          `${path}.${name}: on ${engine.kind} a container's size is its pod template's resources.requests, ` +
+            `not a config key; remove ${name} and set resources.requests.${name} in the workload`,
         );
       }
     }
@@ -60,7 +62,8 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
   if (capacity.kind === 'auto') {
     if (!engine.autoCapacity)
       problems.push(
-        `capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is ${engine.kind}; give a number of containers or resources like {cpu: "8", memory: 16Gi}`,
+        `capacity: auto needs an engine that knows its nodes (kubernetes), but the engine is ${engine.kind}; ` +
+          `give a number of containers or resources like {cpu: "8", memory: 16Gi}`,
       );
     return;
   }
@@ -70,7 +73,8 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
     for (const name of Object.keys(pool)) {
       if (service.size?.[name] === undefined) {
         problems.push(
-          `services[${i}].${name}: is required when capacity counts ${name} (what one container of "${service.name}" takes), e.g. ${name}: ${example(name)}`,
+          `services[${i}].${name}: is required when capacity counts ${name} (what ` +
+            `one container of "${service.name}" takes), e.g. ${name}: ${example(name)}`,
         );
       }
     }
@@ -85,7 +89,8 @@ export function checkPool(config: MicroscaleConfig, engine: PoolEngineTraits, pr
     const mins = config.services.reduce((sum, s) => sum + s.min * (s.size?.[name] ?? 0), 0);
     if (mins > (pool[name] ?? 0)) {
       problems.push(
-        `capacity.${name}: the services' mins need ${formatAmount(name, mins)} ${name}, more than the pool of ${formatAmount(name, pool[name] ?? 0)}; raise capacity.${name} or lower the mins`,
+        `capacity.${name}: the services' mins need ${formatAmount(name, mins)} ${name}, ` +
+          `more than the pool of ${formatAmount(name, pool[name] ?? 0)}; raise capacity.${name} or lower the mins`,
       );
     }
   }

@@ -95,7 +95,9 @@ const capacitySchema = z.unknown().transform((raw, ctx): CapacityConfig => {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw > MAX_CONTAINERS) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      message: `expected at most ${MAX_CONTAINERS} containers (a pool holds at most ${MAX_CONTAINERS}), or resources like {cpu: "8", memory: 16Gi}`,
+      message:
+        `expected at most ${MAX_CONTAINERS} containers (a pool holds at most ${MAX_CONTAINERS}), ` +
+        `or resources like {cpu: "8", memory: 16Gi}`,
     });
     return z.NEVER;
   }

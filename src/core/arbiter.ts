@@ -111,7 +111,10 @@ function describe(service: ArbiterService, allocation: number, target: number, c
   }
   if (allocation > live) {
     const stopping = service.actual.stopping;
-    return `waiting to start ${allocation - live}: the pool of ${capacity} is full until stopping containers exit${stopping ? ` (${stopping} of its own)` : ''}; prepared, they start as they exit`;
+    return (
+      `waiting to start ${allocation - live}: the pool of ${capacity} is full until stopping ` +
+      `containers exit${stopping ? ` (${stopping} of its own)` : ''}; prepared, they start as they exit`
+    );
   }
   return allocation < want ? `holding ${live}: pool of ${capacity} is fully used` : `holding ${live}`;
 }

@@ -182,7 +182,10 @@ describe('arbiter on a pool in resources: properties', () => {
 });
 
 describe('fillFairly: the fast path and the level jump give exactly what one container at a time gives', () => {
-  /** The definition: one container at a time to the smallest dominant share, ties to the earlier member; a member that no longer fits is done. */
+  /**
+   * The definition: one container at a time to the smallest dominant share, ties to the earlier member;
+   * a member that no longer fits is done.
+   */
   function oneAtATime(members: readonly Member[], needs: readonly number[], free: number[]): number[] {
     const grants = needs.map(() => 0);
     const done = needs.map((need) => need <= 0);

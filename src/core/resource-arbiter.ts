@@ -231,7 +231,10 @@ function describe(member: Member, allocation: number, target: number, free: read
   }
   if (allocation > live) {
     const stopping = s.actual.stopping;
-    return `waiting to start ${allocation - live}: the pool's ${short(member.size, free, names)} is taken until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`;
+    return (
+      `waiting to start ${allocation - live}: the pool's ${short(member.size, free, names)} is ` +
+      `taken until stopping containers are gone${stopping ? ` (${stopping} of its own)` : ''}`
+    );
   }
   return allocation < want
     ? `holding ${live}: the pool has no ${short(member.size, free, names)} left for ${each()} more`

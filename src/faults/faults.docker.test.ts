@@ -52,7 +52,8 @@ describe('faults', { timeout: 600_000 }, () => {
       const bound = baseline + 2 * INTERVAL_MS;
       assert.ok(
         (trial.convergedAfterFirstTickMs ?? Infinity) <= bound,
-        `${at}: converged ${trial.convergedAfterFirstTickMs}ms after the first tick; the same change without a kill took ${baseline}ms, bound ${bound}ms`,
+        `${at}: converged ${trial.convergedAfterFirstTickMs}ms after the first tick; ` +
+          `the same change without a kill took ${baseline}ms, bound ${bound}ms`,
       );
       assert.equal(trial.orphans, 0, `${at}: containers left behind`);
       assert.equal(trial.duplicates, 0, `${at}: more containers than the plan`);

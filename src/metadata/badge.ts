@@ -112,12 +112,16 @@ export function renderSvg(badge: Badge): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="20" role="img" aria-label="${title}">`,
     `<title>${title}</title>`,
-    `<linearGradient id="s${id}" x2="0" y2="100%"><stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>`,
+    `<linearGradient id="s${id}" x2="0" y2="100%">` +
+      '<stop offset="0" stop-color="#bbb" stop-opacity=".1"/><stop offset="1" stop-opacity=".1"/></linearGradient>',
     `<clipPath id="r${id}"><rect width="${total}" height="20" rx="3" fill="#fff"/></clipPath>`,
-    `<g clip-path="url(#r${id})"><rect width="${left}" height="20" fill="#555"/><rect x="${left}" width="${right}" height="20" fill="#${badge.color}"/><rect width="${total}" height="20" fill="url(#s${id})"/></g>`,
+    `<g clip-path="url(#r${id})"><rect width="${left}" height="20" fill="#555"/>` +
+      `<rect x="${left}" width="${right}" height="20" fill="#${badge.color}"/><rect width="${total}" height="20" fill="url(#s${id})"/></g>`,
     '<g fill="#fff" text-anchor="middle" font-family="Verdana,Geneva,DejaVu Sans,sans-serif" font-size="11">',
-    `<text x="${left / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(label)}</text><text x="${left / 2}" y="14">${escapeXml(label)}</text>`,
-    `<text x="${left + right / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(message)}</text><text x="${left + right / 2}" y="14">${escapeXml(message)}</text>`,
+    `<text x="${left / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(label)}</text>` +
+      `<text x="${left / 2}" y="14">${escapeXml(label)}</text>`,
+    `<text x="${left + right / 2}" y="15" fill="#010101" fill-opacity=".3">${escapeXml(message)}</text>` +
+      `<text x="${left + right / 2}" y="14">${escapeXml(message)}</text>`,
     '</g></svg>',
     '',
   ].join('\n');

@@ -39,7 +39,9 @@ describe('findCredentials', () => {
     const script = join(bin, 'docker-credential-fake');
     writeFileSync(
       script,
-      '#!/bin/sh\nread server\n[ "$server" = "reg.lan" ] && echo \'{"ServerURL":"reg.lan","Username":"helper-user","Secret":"helper-secret"}\' && exit 0\necho "credentials not found in native keychain"; exit 1\n',
+      '#!/bin/sh\nread server\n' +
+        '[ "$server" = "reg.lan" ] && echo \'{"ServerURL":"reg.lan","Username":"helper-user","Secret":"helper-secret"}\' && exit 0\n' +
+        'echo "credentials not found in native keychain"; exit 1\n',
     );
     chmodSync(script, 0o755);
     process.env.PATH = `${bin}:${process.env.PATH ?? ''}`;

@@ -30,7 +30,8 @@ export async function inspectEngineImage(ref: ImageReference, docker: Docker = n
     throw new RegistryError(
       'unreachable',
       ref.original,
-      `cannot ask the local Docker Engine (${code ?? (error instanceof Error ? error.message : String(error))}); is it running (DOCKER_HOST or /var/run/docker.sock)?`,
+      `cannot ask the local Docker Engine (${code ?? (error instanceof Error ? error.message : String(error))}); ` +
+        `is it running (DOCKER_HOST or /var/run/docker.sock)?`,
     );
   }
   const platform = [info.Os, info.Architecture, info.Variant].filter(Boolean).join('/') || 'unknown';

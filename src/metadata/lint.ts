@@ -69,11 +69,12 @@ function conventionRules(all: Readonly<Record<string, string>>): LintFinding[] {
     if (!known) continue;
     if (!known.includes(key)) {
       const guess = closest(key, known);
+      const convention = key.startsWith(OCI_PREFIX) ? 'the OCI image annotations' : 'label-schema 1.0';
       found.push({
         severity: 'error',
         key,
         rule: 'unknown-convention-key',
-        message: `not a key of ${key.startsWith(OCI_PREFIX) ? 'the OCI image annotations' : 'label-schema 1.0'}${guess ? `; did you mean ${guess}?` : ''}`,
+        message: `not a key of ${convention}${guess ? `; did you mean ${guess}?` : ''}`,
       });
       continue;
     }

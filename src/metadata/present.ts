@@ -45,6 +45,8 @@ export function describeImage(image: ImageMetadata): string {
 export function describeLint(name: string, findings: readonly LintFinding[]): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
   const lines = findings.map((f) => `${f.severity.padEnd(7)} ${f.key}: ${f.message} [${f.rule}]`);
-  const verdict = `${name}: ${errors} error${errors === 1 ? '' : 's'}, ${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}`;
+  const verdict =
+    `${name}: ${errors} error${errors === 1 ? '' : 's'}, ` +
+    `${findings.length - errors} warning${findings.length - errors === 1 ? '' : 's'}`;
   return [...lines, verdict].join('\n');
 }

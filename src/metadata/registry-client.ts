@@ -189,11 +189,10 @@ export class RegistryClient {
     } catch (error) {
       if (!(error instanceof TokenFailure)) throw error;
       const who = credentials ? `with the credentials from ${credentials.from}` : 'anonymously';
-      throw new RegistryError(
-        'auth',
-        ref.original,
-        `${error.message} when asked for a pull token ${who}${credentials ? '' : `; run \`docker login ${ref.registry}\` or set MICROSCALE_REGISTRY_USERNAME and MICROSCALE_REGISTRY_PASSWORD`}`,
-      );
+      const fix = credentials
+        ? ''
+        : `; run \`docker login ${ref.registry}\` or set MICROSCALE_REGISTRY_USERNAME and MICROSCALE_REGISTRY_PASSWORD`;
+      throw new RegistryError('auth', ref.original, `${error.message} when asked for a pull token ${who}${fix}`);
     }
   }
 

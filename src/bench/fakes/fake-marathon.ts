@@ -128,7 +128,9 @@ export class FakeMarathon {
       return {
         status: 409,
         body: {
-          message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.`,
+          message:
+            `App is locked by one or more deployments. Override with the option '?force=true'. ` +
+            `View details at '/v2/deployments/<DEPLOYMENT_ID>'.`,
           deployments: [{ id: app.deployment.id }],
         },
       };

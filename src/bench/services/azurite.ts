@@ -48,7 +48,8 @@ export async function startAzurite(): Promise<Azurite> {
   ];
   const child: ChildProcess = spawn(AZURITE, args, { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};QueueEndpoint=${endpoint};`;
+  const connectionString =
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};` + `QueueEndpoint=${endpoint};`;
   const service = QueueServiceClient.fromConnectionString(connectionString);
   const up = await eventually(
     () =>

@@ -57,7 +57,9 @@ export async function startTestPrometheus(basicAuth?: { username: string; passwo
   );
   const dir = await mkdtemp(join(tmpdir(), 'microscale-prom-'));
   const port = await closedPort();
-  const config = `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: queue-exporter\n    static_configs: [{ targets: ["127.0.0.1:${exporter.port}"] }]\n`;
+  const config =
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n` +
+    `  - job_name: queue-exporter\n    static_configs: [{ targets: ["127.0.0.1:${exporter.port}"] }]\n`;
   await writeFile(join(dir, 'prom.yml'), config);
   const args = [
     `--config.file=${join(dir, 'prom.yml')}`,

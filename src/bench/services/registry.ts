@@ -53,7 +53,10 @@ function authBlock(auth: 'none' | 'htpasswd' | 'token', dir: string, token: Toke
     return `auth: {htpasswd: {realm: microscale-test, path: ${join(dir, 'htpasswd')}}}\n`;
   }
   if (auth === 'token' && token)
-    return `auth: {token: {realm: "${token.realm}", service: microscale-registry, issuer: microscale-test, rootcertbundle: ${token.certPath}}}\n`;
+    return (
+      `auth: {token: {realm: "${token.realm}", service: microscale-registry, ` +
+      `issuer: microscale-test, rootcertbundle: ${token.certPath}}}\n`
+    );
   return '';
 }
 

@@ -76,7 +76,8 @@ export function registerBench(program: Command): void {
     .option('--step-replicas <n>', 'kubernetes: the step and the floor each scale 0 -> n (1-4; default 2)', integerOption)
     .option(
       '--cases <ids>',
-      'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http, b-push; extras on network none: a-push-netnone, b-push-netnone; default all but the extras; repeat one to interleave)',
+      'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http, b-push; ' +
+        'extras on network none: a-push-netnone, b-push-netnone; default all but the extras; repeat one to interleave)',
     )
     .allowUnknownOption(false);
   let bench: BenchModule | undefined;
@@ -87,7 +88,8 @@ export function registerBench(program: Command): void {
     const { benchmarks } = bench;
     command.addHelpText(
       'after',
-      `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\nExamples:\n  microscale bench\n  microscale bench arbiter --json\n  microscale bench demo --duration 131s`,
+      `\nBenchmarks:\n${benchmarks.map((b) => `  ${b.name.padEnd(10)} ${b.description}`).join('\n')}\n\n` +
+        `Examples:\n  microscale bench\n  microscale bench arbiter --json\n  microscale bench demo --duration 131s`,
     );
   });
   command.action(async (names: string[], options: BenchCliOptions) => {

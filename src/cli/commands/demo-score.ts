@@ -55,5 +55,9 @@ export function scoreDemo(ticks: readonly Scored[]): DemoScore {
 
 export function scoreLine(score: DemoScore): string {
   const pct = (x: number): string => `${(100 * x).toFixed(1)} %`;
-  return `demo score over ${score.seconds.toFixed(1)} s (time-weighted): P1 running + starting >= demand ${pct(score.p1Met)}, P1 running >= demand ${pct(score.p1Running)}, pool full ${pct(score.poolFull)}, over capacity ${pct(score.overCapacity)} (most held ${score.maxUsed})`;
+  return (
+    `demo score over ${score.seconds.toFixed(1)} s (time-weighted): P1 running + starting >= demand ${pct(score.p1Met)}, ` +
+    `P1 running >= demand ${pct(score.p1Running)}, pool full ${pct(score.poolFull)}, ` +
+    `over capacity ${pct(score.overCapacity)} (most held ${score.maxUsed})`
+  );
 }

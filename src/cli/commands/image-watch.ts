@@ -97,7 +97,9 @@ export function registerImageWatch(image: Command): void {
     .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
     .addHelpText(
       'after',
-      `\nExample:\n  ${WEBHOOK_SECRET_ENV}=... microscale image watch 127.0.0.1:5000/demo/app:v1 --state-dir /var/lib/microscale --notify https://hooks.example.com/images`,
+      `\nExample:\n` +
+        `  ${WEBHOOK_SECRET_ENV}=... microscale image watch 127.0.0.1:5000/demo/app:v1 ` +
+        `--state-dir /var/lib/microscale --notify https://hooks.example.com/images`,
     )
     .action(async (refs: string[], flags: WatchFlags) => {
       const config = configFrom(refs, flags, process.env);

@@ -55,7 +55,8 @@ export function registerImage(program: Command): void {
     .description('digest, platform, created, size, layers, labels and annotations; OCI and label-schema keys side by side')
     .addHelpText(
       'after',
-      '\nExamples:\n  microscale image inspect 127.0.0.1:5000/demo/app:v1\n  microscale image inspect acme/app:1.4 --platform linux/arm64 --json',
+      '\nExamples:\n  microscale image inspect 127.0.0.1:5000/demo/app:v1\n' +
+        '  microscale image inspect acme/app:1.4 --platform linux/arm64 --json',
     )
     .action(async (reference: string, options: ImageCliOptions) => {
       const metadata = await load(reference, options);

@@ -80,7 +80,8 @@ export function registerTrace(program: Command): void {
     .option('--shipped <dir>', 'regenerate every trace shipped in traces/ into DIR')
     .addHelpText(
       'after',
-      '\nExamples:\n  microscale trace gen --shape spike --high 180 -o spike.csv\n  microscale trace gen --shape sine --duration 24h --row 1m --period 24h\n  microscale trace gen --shipped traces/',
+      '\nExamples:\n  microscale trace gen --shape spike --high 180 -o spike.csv\n' +
+        '  microscale trace gen --shape sine --duration 24h --row 1m --period 24h\n  microscale trace gen --shipped traces/',
     )
     .action(async (options: GenCliOptions) => generate(options));
 }

@@ -112,7 +112,8 @@ function drawList(overview: Overview): void {
   }
   byId('image-count').textContent = String(overview.images.length);
   byId('watch-summary').textContent =
-    `poll every ${overview.intervalMs / 1000} s${overview.push ? ' · registry push on' : ''} · ${overview.deliveries.pending} pending, ${overview.deliveries.failed} failed deliveries`;
+    `poll every ${overview.intervalMs / 1000} s${overview.push ? ' · registry push on' : ''} · ${overview.deliveries.pending} pending, ` +
+    `${overview.deliveries.failed} failed deliveries`;
   const policy = byId('policy');
   policy.replaceChildren(
     ...overview.policy.map((p) => el('li', `${p.at} ${p.outcome}: ${p.message}`, p.outcome === 'refused' ? 'bad' : '')),

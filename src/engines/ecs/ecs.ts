@@ -114,7 +114,8 @@ export class EcsDriver implements RemoteDriver<EcsServiceOptions> {
       throw new EngineError(
         'not-found',
         this.engine,
-        `DescribeServices: service "${service.options.ecsService}" in cluster "${cluster}": ${found.reason ?? 'MISSING'} (check ecsService and cluster, and the region)`,
+        `DescribeServices: service "${service.options.ecsService}" in cluster "${cluster}": ` +
+          `${found.reason ?? 'MISSING'} (check ecsService and cluster, and the region)`,
         service.name,
       );
     }

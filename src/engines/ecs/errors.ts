@@ -22,7 +22,9 @@ const BY_NAME: Readonly<Record<string, EngineFailure>> = {
 };
 
 const HINTS: Partial<Record<EngineFailure, string>> = {
-  auth: 'check the AWS credentials microscale runs with (environment, profile or role) and that they allow ecs:DescribeServices and ecs:UpdateService',
+  auth:
+    'check the AWS credentials microscale runs with (environment, profile or role) ' +
+    'and that they allow ecs:DescribeServices and ecs:UpdateService',
   'not-found': 'check ecsService and cluster in the config, and the region',
   throttled: 'ECS is rate-limiting microscale; retrying with backoff; a longer interval helps',
 };

@@ -182,7 +182,8 @@ describe('marathon engine under the agent', () => {
               status: 409,
               body: {
                 message:
-                  "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+                  "App is locked by one or more deployments. Override with the option '?force=true'. " +
+                  "View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
                 deployments: [{ id: 'stuck' }],
               },
             },

@@ -125,7 +125,9 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
       throw new EngineError(
         'refused',
         this.engine,
-        `job "${service.options.job}" group "${group.Name}" has an enabled scaling policy, so the Nomad Autoscaler owns its count and two autoscalers on one group fight; set scaling { enabled = false } in the job, or leave this group out of microscale`,
+        `job "${service.options.job}" group "${group.Name}" has an enabled scaling policy, ` +
+          `so the Nomad Autoscaler owns its count and two autoscalers on one group fight; ` +
+          `set scaling { enabled = false } in the job, or leave this group out of microscale`,
         service.name,
       );
     }
@@ -210,7 +212,8 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     if (clamped !== count) {
       this.context.log.warn(
         { event: 'nomad-clamped', service: service.name, asked: count, set: clamped },
-        `nomad: job "${service.options.job}" allows counts ${bounds.min}..${bounds.max} (its scaling block); setting ${clamped} instead of ${count}; align the service's min/max with the job`,
+        `nomad: job "${service.options.job}" allows counts ${bounds.min}..${bounds.max} (its scaling block); ` +
+          `setting ${clamped} instead of ${count}; align the service's min/max with the job`,
       );
     }
     await this.request(service, 'POST', '/scale', signal, {

@@ -208,9 +208,15 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
     const retryAfterMs = engineError instanceof HttpEngineError ? engineError.retryAfterMs : undefined;
     const retryInMs = backoff.failed(service, this.context.nowMs(), retryAfterMs);
     this.lastError.set(service, engineError);
+    const meanwhile =
+      action === 'scale'
+        ? 'other services go on'
+        : this.known.has(service)
+          ? 'holding this service at its last known state'
+          : 'its state is not known yet';
     this.context.log.warn(
       { event: 'engine-service-error', action, service, failure: engineError.failure, retryInMs },
-      `${engineError.message}; ${action === 'scale' ? 'other services go on' : this.known.has(service) ? 'holding this service at its last known state' : 'its state is not known yet'}, retrying in ${retryInMs}ms`,
+      `${engineError.message}; ${meanwhile}, retrying in ${retryInMs}ms`,
     );
     return engineError;
   }

@@ -154,7 +154,8 @@ export class SwarmEngine implements Engine {
         throw new EngineError(
           'not-found',
           'swarm',
-          `Swarm service "${service.options.service}" does not exist; create it (docker service create --name ${service.options.service} ...) or give an image instead`,
+          `Swarm service "${service.options.service}" does not exist; ` +
+            `create it (docker service create --name ${service.options.service} ...) or give an image instead`,
           service.name,
         );
       if (target > 0) await this.create(service, target);
@@ -254,7 +255,8 @@ function serviceProblems(services: readonly EngineService<SwarmServiceOptions>[]
   return services.flatMap((s, i) =>
     (s.options.image === undefined) === (s.options.service === undefined)
       ? [
-          `services[${i}]: services "${s.name}": set image (microscale creates the Swarm service) or service (an existing Swarm service to scale), not both or neither`,
+          `services[${i}]: services "${s.name}": set image (microscale creates the Swarm service) ` +
+            `or service (an existing Swarm service to scale), not both or neither`,
         ]
       : [],
   );

@@ -159,7 +159,9 @@ export class Notifier {
     }
     const tries = delivery.attempts.length + 1;
     if (endMs - delivery.createdAtMs >= target.giveUpAfter) {
-      const reason = `given up after ${tries} attempt${tries === 1 ? '' : 's'} over ${Math.round((endMs - delivery.createdAtMs) / 1000)} s (giveUpAfter ${target.giveUpAfter}ms); last: ${error}`;
+      const reason =
+        `given up after ${tries} attempt${tries === 1 ? '' : 's'} over ` +
+        `${Math.round((endMs - delivery.createdAtMs) / 1000)} s (giveUpAfter ${target.giveUpAfter}ms); last: ${error}`;
       store.write({ k: 'attempt', id, attempt }, { k: 'done', id, outcome: 'failed', atMs: endMs, reason });
       log.error({ event: 'webhook-failed', delivery: id, target: target.webhook }, `${delivery.event} ${delivery.reference}: ${reason}`);
       return;

@@ -56,7 +56,8 @@ export function createImageWatch(config: ImagesConfig, options: ImageWatchOption
           notify: config.notify.length,
           push: config.eventsSecret !== undefined,
         },
-        `watching ${targets.length} image tag${targets.length === 1 ? '' : 's'} or pattern${targets.length === 1 ? '' : 's'} every ${config.interval / 1000} s; state in ${store.journalPath}`,
+        `watching ${targets.length} image tag${targets.length === 1 ? '' : 's'} or ` +
+          `pattern${targets.length === 1 ? '' : 's'} every ${config.interval / 1000} s; state in ${store.journalPath}`,
       );
       await watch.watcher.start();
     },

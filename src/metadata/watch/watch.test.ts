@@ -119,7 +119,8 @@ describe('image watch parts', () => {
     const validate = () => spawnSync(process.execPath, ['--import', 'tsx', main, 'validate', '-c', file], { encoding: 'utf8' });
     writeFileSync(
       file,
-      `capacity: 2\nimages: {stateDir: ${dir}/s, watch: ["Bad/Ref:v1", "127.0.0.1:5000/a/b:v1"]}\nservices: [{name: a, target: remainder}]\n`,
+      `capacity: 2\nimages: {stateDir: ${dir}/s, watch: ["Bad/Ref:v1", "127.0.0.1:5000/a/b:v1"]}\n` +
+        `services: [{name: a, target: remainder}]\n`,
     );
     const bad = validate();
     assert.equal(bad.status, 2);

@@ -51,7 +51,8 @@ export function readQueryResult(status: number, body: unknown): QueryOutcome {
   if (resultType !== 'vector' || !Array.isArray(result)) {
     return fail(
       'bad-response',
-      `the query returned a ${String(resultType)}; an instant query for one number must return a vector of one series or a scalar (no [5m] range at the end)`,
+      `the query returned a ${String(resultType)}; ` +
+        `an instant query for one number must return a vector of one series or a scalar (no [5m] range at the end)`,
     );
   }
   if (result.length === 0) {
@@ -64,7 +65,8 @@ export function readQueryResult(status: number, body: unknown): QueryOutcome {
     const shown = (result as Sample[]).slice(0, 3).map(labels).join(', ');
     return fail(
       'bad-response',
-      `the query returned ${result.length} series (${shown}${result.length > 3 ? ', ...' : ''}); aggregate them to one, e.g. sum(...) or max(...)`,
+      `the query returned ${result.length} series (${shown}${result.length > 3 ? ', ...' : ''}); ` +
+        `aggregate them to one, e.g. sum(...) or max(...)`,
     );
   }
   return sampleNumber((result[0] as Sample).value);

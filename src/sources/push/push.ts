@@ -1,6 +1,7 @@
 // `push`: the value is pushed to microscale (POST /api/services/{name}/metric → agent.pushMetric →
-// accept, or /arrivals → agent.pushArrivals for an `arrivals:` block) instead of polled. Each push wakes the agent for a tick at once; a value older than
-// `maxAge` counts as an outage (the pusher has stopped), so the service holds rather than acting on it.
+// accept, or /arrivals → agent.pushArrivals for an `arrivals:` block) instead of polled. Each push wakes
+// the agent for a tick at once; a value older than `maxAge` counts as an outage (the pusher has stopped),
+// so the service holds rather than acting on it.
 // The agent keeps the last push in its state file and hands it back through `restore` after a restart.
 import { z } from 'zod';
 import { duration, numberAtLeast } from '../../config/fields.js';
@@ -39,7 +40,8 @@ export class PushSource implements Source {
   accept(value: number): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new RangeError(
-        `${this.context.role ?? 'metric'} for service "${this.context.service}": expected a finite number >= 0, got ${JSON.stringify(value)}`,
+        `${this.context.role ?? 'metric'} for service "${this.context.service}": ` +
+          `expected a finite number >= 0, got ${JSON.stringify(value)}`,
       );
     }
     this.value = value;
@@ -71,7 +73,8 @@ export class PushSource implements Source {
         'timeout',
         'push',
         service,
-        `last value (${this.value}) was pushed ${Math.round(ageMs / 1000)}s ago, older than maxAge ${Math.round(this.config.maxAge / 1000)}s; is the pusher running?`,
+        `last value (${this.value}) was pushed ${Math.round(ageMs / 1000)}s ago, ` +
+          `older than maxAge ${Math.round(this.config.maxAge / 1000)}s; is the pusher running?`,
       );
     }
     return this.value;

@@ -29,7 +29,9 @@ export async function ensureKeyspaceEvents(client: Redis, kind: 'list' | 'stream
   } catch (error) {
     return {
       ok: false,
-      reason: `cannot read notify-keyspace-events (${error instanceof Error ? error.message : String(error)}); changes are seen at the next tick`,
+      reason:
+        `cannot read notify-keyspace-events (${error instanceof Error ? error.message : String(error)}); ` +
+        `changes are seen at the next tick`,
     };
   }
   if (flagsCover(current, needed)) return { ok: true, changed: false };
@@ -37,7 +39,9 @@ export async function ensureKeyspaceEvents(client: Redis, kind: 'list' | 'stream
   if (!configure)
     return {
       ok: false,
-      reason: `keyspace notifications are off for this key type (notify-keyspace-events="${current}"), so changes are seen at the next tick; to react at once, ${advice}`,
+      reason:
+        `keyspace notifications are off for this key type (notify-keyspace-events="${current}"), ` +
+        `so changes are seen at the next tick; to react at once, ${advice}`,
     };
   try {
     await client.config('SET', 'notify-keyspace-events', mergeFlags(current, needed));

@@ -39,7 +39,8 @@ export function classifySqsError(error: unknown, signal: AbortSignal, report: Fa
   if (names.some((n) => AUTH.has(n)) || status === 401 || status === 403) {
     return report.error(
       'auth',
-      `${where}: AWS refused the credentials (${names[0] ?? `HTTP ${status}`}); check the key, its permissions (sqs:GetQueueAttributes) and the region`,
+      `${where}: AWS refused the credentials (${names[0] ?? `HTTP ${status}`}); ` +
+        `check the key, its permissions (sqs:GetQueueAttributes) and the region`,
     );
   }
   return report.fromThrown(error, signal, where);
