@@ -26,6 +26,14 @@ function bound(issue: { inclusive: boolean; exact?: boolean }, atLeast: boolean)
   return atLeast ? 'more than' : 'less than';
 }
 
+/** A too_small or too_big check: a list counts items, a text characters; anything else is compared as a number. */
+function sizeWords(issue: { type: string; inclusive: boolean; exact?: boolean }, limit: number | bigint, atLeast: boolean): string {
+  const plural = limit === 1 ? '' : 's';
+  if (issue.type === 'array' || issue.type === 'set') return `expected a list of ${bound(issue, atLeast)} ${String(limit)} item${plural}`;
+  if (issue.type === 'string') return `expected text of ${bound(issue, atLeast)} ${String(limit)} character${plural}`;
+  return `expected a number ${atLeast ? '>' : '<'}${issue.inclusive ? '=' : ''} ${String(limit)}`;
+}
+
 export const projectErrorMap: ZodErrorMap = (issue) => {
   switch (issue.code) {
     case z.ZodIssueCode.invalid_type:
@@ -49,17 +57,9 @@ export const projectErrorMap: ZodErrorMap = (issue) => {
             : 'expected text in another form',
       };
     case z.ZodIssueCode.too_small:
-      if (issue.type === 'array' || issue.type === 'set')
-        return { message: `expected a list of ${bound(issue, true)} ${String(issue.minimum)} item${issue.minimum === 1 ? '' : 's'}` };
-      if (issue.type === 'string')
-        return { message: `expected text of ${bound(issue, true)} ${String(issue.minimum)} character${issue.minimum === 1 ? '' : 's'}` };
-      return { message: `expected a number ${issue.inclusive ? '>=' : '>'} ${String(issue.minimum)}` };
+      return { message: sizeWords(issue, issue.minimum, true) };
     case z.ZodIssueCode.too_big:
-      if (issue.type === 'array' || issue.type === 'set')
-        return { message: `expected a list of ${bound(issue, false)} ${String(issue.maximum)} item${issue.maximum === 1 ? '' : 's'}` };
-      if (issue.type === 'string')
-        return { message: `expected text of ${bound(issue, false)} ${String(issue.maximum)} character${issue.maximum === 1 ? '' : 's'}` };
-      return { message: `expected a number ${issue.inclusive ? '<=' : '<'} ${String(issue.maximum)}` };
+      return { message: sizeWords(issue, issue.maximum, false) };
     case z.ZodIssueCode.not_multiple_of:
       return { message: `expected a multiple of ${String(issue.multipleOf)}` };
     case z.ZodIssueCode.not_finite:
