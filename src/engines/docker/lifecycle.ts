@@ -1,5 +1,5 @@
 // Creating, starting and stopping one container. A stop is graceful: SIGTERM, then SIGKILL once the
-// service's grace period is over, then the container is removed (stopped containers left behind fill
+// service's grace period (counted from the SIGTERM's sending) is over, then the container is removed (stopped containers left behind fill
 // the disk).
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
@@ -61,12 +61,16 @@ export async function stopAndRemove(
   let killed = false;
   if (wasRunning) {
     try {
+      // The grace counts from the moment the SIGTERM is sent, like `docker stop`: the daemon sees the
+      // SIGKILL one grace after the SIGTERM (give or take the two requests' latencies), not one grace
+      // after the SIGTERM's answer reached us plus the timer's lateness.
+      const termSentMs = Date.now();
       await container.kill({ signal: 'SIGTERM' });
       const waited = container.wait({ condition: 'not-running' }).then(
         () => true,
         () => true,
       );
-      exited = await Promise.race([waited, after(graceMs, false)]);
+      exited = await Promise.race([waited, after(Math.max(0, termSentMs + graceMs - Date.now()), false)]);
       if (!exited) {
         // The grace is over: SIGKILL, and its exit is the `die` a prepared start waits for (a forced
         // removal would kill and remove in one call, and the removal would slow that start).
