@@ -204,7 +204,13 @@ async function serveDemand(read: () => number): Promise<{ server: Server; url: s
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/demand` };
 }
 
-async function runCase(docker: Docker, testCase: Case, walk: readonly number[], index: number): Promise<BenchRow> {
+/** A case's row, and a note of its change -> both at demand per change, with P1's step ("+3 0.61"). */
+async function runCase(
+  docker: Docker,
+  testCase: Case,
+  walk: readonly number[],
+  index: number,
+): Promise<{ row: BenchRow; perChange: string }> {
   const pool = `bench-demo-${process.pid}-${index}`;
   let demand = walk[0] ?? 5;
   const http = testCase.source === 'http' ? await serveDemand(() => demand) : undefined;
@@ -280,7 +286,10 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
     );
     const fixed = (x: number | null, digits = 2): string => (x === null ? '-' : x.toFixed(digits));
     const { changeToTick, termToKill, killToDie } = timings(replayed, decidingTicks, log.raw, fromMs, untilMs);
-    return {
+    // The changes scoreDemoRun timed, in order: each step of the walk that moved P1's demand.
+    const steps = replayed.slice(1).flatMap((d, i) => (d.demand === replayed[i]?.demand ? [] : [d.demand - (replayed[i]?.demand ?? 0)]));
+    const perChange = steps.map((step, i) => `${step > 0 ? '+' : ''}${step} ${fixed(score.changeToBoth[i] ?? null)}`).join(', ');
+    const row = {
       case: testCase.name,
       'P1 >= demand': fixed(score.p1Met, 3),
       'both at demand': fixed(score.bothAtDemand, 3),
@@ -295,6 +304,7 @@ async function runCase(docker: Docker, testCase: Case, walk: readonly number[], 
         : '-',
       changes: `${score.changeToBoth.length} (${score.changeToBoth.filter((v) => v === null).length} not reached)`,
     };
+    return { row, perChange: `${testCase.name}: change -> both at demand per change (P1's step, s): ${perChange}` };
   } finally {
     await agent.stop();
     log.close();
@@ -325,6 +335,7 @@ export const demoBenchmark: Benchmark = {
     const walk = demandWalk(seed, Math.max(2, Math.round(durationMs / STEP_MS)));
     const floors: Floor[] = [];
     const rows: BenchRow[] = [];
+    const perChangeNotes: string[] = [];
     const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : DEFAULT_CASES;
     const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
     if (unknown.length > 0)
@@ -336,7 +347,9 @@ export const demoBenchmark: Benchmark = {
       for (const [index, testCase] of chosen.entries()) {
         floors.push(await measureFloor(docker, floorPool));
         if (testCase.network) floors.push(await measureFloor(docker, floorPool, testCase.network));
-        rows.push(await runCase(docker, testCase, walk, index));
+        const { row, perChange } = await runCase(docker, testCase, walk, index);
+        rows.push(row);
+        perChangeNotes.push(perChange);
       }
       floors.push(await measureFloor(docker, floorPool));
     } finally {
@@ -363,6 +376,7 @@ export const demoBenchmark: Benchmark = {
           : [
               `floors with network ${other[0]?.network ?? ''} (for the cases on it; medians of ${other.length}): start ${s(median((f) => f.startMs, other))} s, kill -> die ${s(median((f) => f.killToDieMs, other))} s, replace ${s(median((f) => f.replaceMs, other))} s; replace samples: ${other.map((f) => s(f.replaceMs)).join(' ')}`,
             ]),
+        ...perChangeNotes,
         `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,
       ],
     };
