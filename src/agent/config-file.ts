@@ -46,7 +46,7 @@ function field(raw: unknown, key: string): unknown {
  */
 async function kindsNamed<K extends { readonly kind: string }>(registry: LazyKinds<K>, names: readonly unknown[]): Promise<K[]> {
   if (!names.every((name): name is string => typeof name === 'string' && registry.has(name))) return registry.loadAll();
-  return Promise.all([...new Set(names)].map(async (name) => (await registry.load(name))!));
+  return registry.loadEach([...new Set(names)]);
 }
 
 /** What validating `document` needs: the engine kind and the source kinds it names (engine.kind defaults to sim). */

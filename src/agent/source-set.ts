@@ -81,6 +81,6 @@ export class SourceSet {
   private async closeOne(source: Source): Promise<void> {
     this.watches.get(source)?.();
     this.watches.delete(source);
-    await source.close().catch(() => undefined);
+    await source.close().catch(() => undefined); // a source being dropped: nothing is left to do if its close fails
   }
 }

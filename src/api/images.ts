@@ -217,7 +217,7 @@ export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono
       const events = parseRegistryEvents(body);
       if (typeof events === 'string') return c.json({ error: events }, 400);
       // Answer at once (the registry's sender waits on us); the check reads the registry itself.
-      void watch.onRegistryEvents(events).catch(() => undefined);
+      void watch.onRegistryEvents(events);
       return c.json({ accepted: events.length }, 202);
     });
   };

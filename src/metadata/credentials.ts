@@ -62,7 +62,7 @@ function fromHelper(name: string, registry: string): Promise<{ username: string;
         const { Username, Secret } = JSON.parse(stdout) as { Username?: string; Secret?: string };
         resolve(Username && Secret && Username !== '<token>' ? { username: Username, password: Secret } : undefined);
       } catch {
-        resolve(undefined);
+        resolve(undefined); // the helper's answer is not JSON: no usable entry, as with the docker CLI
       }
     });
     child.stdin?.end(helperServer(registry));

@@ -123,7 +123,7 @@ export class RegistryClient {
       );
     const declared = Number(response.headers.get('content-length') ?? NaN);
     if (declared > limit) {
-      await response.body?.cancel().catch(() => undefined);
+      await response.body?.cancel().catch(() => undefined); // only frees the socket early; the refusal is what matters
       throw tooLarge(String(declared));
     }
     const chunks: Uint8Array[] = [];

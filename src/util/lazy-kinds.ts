@@ -19,10 +19,11 @@ export class LazyKinds<K extends { readonly kind: string }> {
 
   /** The kind named, loading its module on first use; undefined for a name not registered. */
   async load(name: string): Promise<K | undefined> {
-    if (!this.has(name)) return undefined;
+    const loader = this.has(name) ? this.loaders[name] : undefined;
+    if (!loader) return undefined;
     let pending = this.loading.get(name);
     if (!pending) {
-      pending = this.loaders[name]!().then((kind) => {
+      pending = loader().then((kind) => {
         if (kind.kind !== name) throw new Error(`the kind registered as ${name} calls itself ${kind.kind}`);
         this.loaded.set(name, kind);
         return kind;
@@ -34,8 +35,14 @@ export class LazyKinds<K extends { readonly kind: string }> {
   }
 
   /** Every kind, loaded, in the registry's order. */
-  async loadAll(): Promise<K[]> {
-    return Promise.all(this.names.map(async (name) => (await this.load(name))!));
+  loadAll(): Promise<K[]> {
+    return this.loadEach(this.names);
+  }
+
+  /** The kinds named, loaded, in that order (a name not registered is left out). */
+  async loadEach(names: readonly string[]): Promise<K[]> {
+    const kinds: (K | undefined)[] = await Promise.all(names.map((name) => this.load(name)));
+    return kinds.filter((kind): kind is K => kind !== undefined);
   }
 
   /** The kind named if it is loaded already (every kind a validated config names is), else undefined. */

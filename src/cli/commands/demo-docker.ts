@@ -85,6 +85,7 @@ export async function ensureDemoImage(docker: Docker, log: (line: string) => voi
     await docker.getImage(DEMO_IMAGE).inspect();
     return;
   } catch {
+    // Not there (or no daemon, which the build below then says): build it.
     log(`building ${DEMO_IMAGE} from ${DEMO_DIR} (FROM busybox:latest)`);
   }
   const stream = await docker.buildImage(
@@ -146,12 +147,13 @@ export async function teardownDockerDemo(
     config.services.map((s) => ({ name: s.name, stopGracePeriodMs: s.stopGracePeriodMs, options: s.engineOptions as { image: string } })),
     { log: silentLogger() },
   );
+  // Best effort: the wait below sees whether they went, and removePoolContainers takes what is left.
   await engine.apply(config.services.map((s) => ({ name: s.name, replicas: 0 }))).catch(() => undefined);
   await eventually(async () => [...(await engine.observe()).values()].every((s) => s.running + s.starting + s.stopping === 0), 15_000, 200);
   await engine.close();
   await removePoolContainers(docker, `${pool}-producer`);
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  await redis.del(queue).catch(() => undefined);
+  await redis.del(queue).catch(() => undefined); // a demo queue left behind is refilled by the next run
   redis.disconnect();
 }
 

@@ -132,7 +132,7 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
       );
     }
     this.groups.set(this.groupKey(service), {
-      name: group.Name!,
+      name: group.Name,
       min: group.Scaling?.Min ?? 0,
       max: group.Scaling?.Max ?? Number.POSITIVE_INFINITY,
     });
@@ -148,8 +148,10 @@ export class NomadDriver implements RemoteDriver<NomadServiceOptions> {
     return counts;
   }
 
-  private group(service: EngineService<NomadServiceOptions>, body: unknown): GroupJson {
-    const groups = ((body as { TaskGroups?: GroupJson[] } | undefined)?.TaskGroups ?? []).filter((g) => typeof g.Name === 'string');
+  private group(service: EngineService<NomadServiceOptions>, body: unknown): GroupJson & { readonly Name: string } {
+    const groups = ((body as { TaskGroups?: GroupJson[] } | undefined)?.TaskGroups ?? []).filter(
+      (g): g is GroupJson & { readonly Name: string } => typeof g.Name === 'string',
+    );
     const wanted = service.options.group;
     const found = wanted ? groups.find((g) => g.Name === wanted) : groups.length === 1 ? groups[0] : undefined;
     if (found) return found;

@@ -68,11 +68,11 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
    * passing trouble (unreachable, timeout, throttled) is logged and retried by the ticks.
    */
   async preflight(): Promise<void> {
+    // observe() records (and logs) each service's failure in lastError, read below; its own throw adds nothing.
     await this.observe().catch(() => undefined);
     const permanent = [...this.lastError.values()].filter((e) => isPermanent(e.failure));
-    if (permanent.length > 0) {
-      throw new EngineError(permanent[0]!.failure, this.driver.engine, `cannot start:\n  ${permanent.map((e) => e.message).join('\n  ')}`);
-    }
+    const [first] = permanent;
+    if (first) throw new EngineError(first.failure, this.driver.engine, `cannot start:\n  ${permanent.map((e) => e.message).join('\n  ')}`);
   }
 
   /**
@@ -83,11 +83,12 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
    */
   async reconfigure(services: readonly EngineService<S>[]): Promise<void> {
     const entering = services.filter((s) => !sameWorkload(this.byName.get(s.name), s));
-    const reads = await Promise.all(entering.map((service) => this.firstRead(service)));
-    const permanent = reads.flatMap((read) => ('error' in read && isPermanent(read.error.failure) ? [read.error] : []));
-    if (permanent.length > 0) {
+    const reads = await Promise.all(entering.map(async (service) => ({ service, read: await this.firstRead(service) })));
+    const permanent = reads.flatMap(({ read }) => ('error' in read && isPermanent(read.error.failure) ? [read.error] : []));
+    const [first] = permanent;
+    if (first) {
       throw new EngineError(
-        permanent[0]!.failure,
+        first.failure,
         this.driver.engine,
         `cannot serve the new services; the running ones are kept:\n  ${permanent.map((e) => e.message).join('\n  ')}`,
       );
@@ -97,11 +98,10 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
     for (const name of leaving) this.forget(name);
     this.services = services;
     this.byName = next;
-    entering.forEach((service, i) => {
-      const read = reads[i]!;
+    for (const { service, read } of reads) {
       if ('counts' in read) this.known.set(service.name, read.counts);
       else this.recordFailure('read', service.name, read.error, this.readBackoff);
-    });
+    }
     this.servicesChanged(entering, leaving);
   }
 
@@ -160,7 +160,12 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
       const what = unknown.length > 0 ? `no state yet for ${unknown.map((n) => `"${n}"`).join(', ')}` : 'no service could be read';
       throw new EngineError(first?.failure ?? 'unreachable', this.driver.engine, `${what}${first ? `; ${first.message}` : ''}`);
     }
-    return new Map(services.map((s) => [s.name, reconcile(this.known.get(s.name)!)]));
+    const states = new Map<string, ActualState>();
+    for (const { name } of services) {
+      const known = this.known.get(name);
+      if (known) states.set(name, reconcile(known)); // every one is known: `unknown` is empty here
+    }
+    return states;
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
@@ -185,13 +190,14 @@ export class RemoteEngine<S extends ServiceKeys> implements Engine {
         }
       }),
     );
-    if (failures.length === 1) throw failures[0]!;
-    if (failures.length > 1)
-      throw new EngineError(
-        failures[0]!.failure,
-        this.driver.engine,
-        `${failures.length} services failed: ${failures.map((f) => f.message).join('; ')}`,
-      );
+    const [first] = failures;
+    if (!first) return;
+    if (failures.length === 1) throw first;
+    throw new EngineError(
+      first.failure,
+      this.driver.engine,
+      `${failures.length} services failed: ${failures.map((f) => f.message).join('; ')}`,
+    );
   }
 
   async close(): Promise<void> {

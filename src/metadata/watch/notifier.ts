@@ -131,7 +131,7 @@ export class Notifier {
         },
       });
       status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+      await response.arrayBuffer().catch(() => undefined); // the status is the answer; the body is read only to free the socket
       if (!response.ok) error = `the receiver answered ${response.status}`;
     } catch (caught) {
       const name = (caught as { name?: string }).name;

@@ -1,6 +1,7 @@
 // One running image watch: the store under stateDir, the notifier and the watcher, built from an
 // `images:` block (or the flags of `microscale image watch`). Wired by the agent's `run` and by the CLI.
 import type { ImagesConfig } from '../../config/images.js';
+import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { RegistryClient } from '../registry-client.js';
 import { Notifier } from './notifier.js';
@@ -44,7 +45,15 @@ export function createImageWatch(config: ImagesConfig, options: ImageWatchOption
     notifier,
     watcher,
     status: watcher.status,
-    onRegistryEvents: (events) => watcher.onRegistryEvents(events),
+    // Each tag's own failure is recorded in status; anything else (the journal's disk) is logged, not lost.
+    onRegistryEvents: (events) =>
+      watcher.onRegistryEvents(events).catch((error: unknown) => {
+        log.error(
+          { event: 'image-push-check-failed', error: errorMessage(error) },
+          `checking a registry notification: ${errorMessage(error)}`,
+        );
+        return { checked: 0, ignored: events.length };
+      }),
     linkBase: undefined,
     policyEvents: [],
     start: async () => {

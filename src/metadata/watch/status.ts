@@ -97,6 +97,6 @@ export interface ImageWatchView {
   readonly store: WatchStore;
   readonly status: WatchStatus;
   readonly policyEvents: readonly PolicyEvent[];
-  /** What a registry's notification said, as a hint: the watched tags it may concern are re-read (push.ts). */
+  /** What a registry's notification said, as a hint: the watched tags it may concern are re-read (push.ts). Never rejects (logs). */
   onRegistryEvents(events: readonly RegistryEvent[]): Promise<{ checked: number; ignored: number }>;
 }

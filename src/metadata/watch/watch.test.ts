@@ -7,7 +7,9 @@ import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { parseConfigText } from '../../agent/config-loader.js';
+import { imagesSchema } from '../../config/images.js';
 import { ConfigError } from '../../errors.js';
 import { diffLabels } from './diff.js';
 import { JOURNAL_FILE } from './journal.js';
@@ -15,6 +17,7 @@ import { retryDelayMs, signBody } from './notifier.js';
 import { WatchStore } from './store.js';
 import { compareTags, globMatcher, watchTargets } from './targets.js';
 import { parseRegistryEvents } from './push.js';
+import { createImageWatch } from './service.js';
 
 describe('image watch parts', () => {
   it('matches tag patterns and orders versions the semver way', () => {
@@ -194,5 +197,21 @@ describe('image watch parts', () => {
       ['p'],
     );
     again.close();
+  });
+
+  it('a registry notification whose check fails (not one tag: the journal, say) is logged, never an unhandled rejection', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-watch-'));
+    const watch = createImageWatch(imagesSchema.parse({ stateDir: dir, watch: ['127.0.0.1:5000/a/b:v1'] }), { log });
+    // A full disk cannot be had on demand: the watcher's check is made to fail as the journal would.
+    watch.watcher.onRegistryEvents = () => Promise.reject(new Error('journal write: ENOSPC: no space left on device'));
+    const event = { action: 'push', repository: 'a/b', tag: 'v1', digest: undefined, mediaType: undefined };
+    assert.deepEqual(await watch.onRegistryEvents([event]), { checked: 0, ignored: 1 });
+    assert.ok(
+      lines.some((line) => /"event":"image-push-check-failed".*no space left on device/.test(line)),
+      lines.join(''),
+    );
+    watch.store.close();
   });
 });

@@ -136,6 +136,7 @@ export class NatsClient implements Closable {
     this.closed = true;
     const connection = this.connection;
     this.connection = undefined;
+    // Closing for good: a connection that fails to close is dropped all the same.
     if (connection && !connection.isClosed()) await connection.close().catch(() => undefined);
   }
 }

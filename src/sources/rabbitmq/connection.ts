@@ -100,7 +100,7 @@ export class AmqpConnection implements Closable {
     try {
       const model = await connect(connectOptions(this.endpoint), { timeout: 3000 });
       if (this.closed) {
-        await model.close().catch(() => undefined);
+        await model.close().catch(() => undefined); // closed while connecting: drop it, whatever its close says
         throw new Error('closed');
       }
       model.on('error', (error: Error) => {
@@ -136,6 +136,6 @@ export class AmqpConnection implements Closable {
     this.stopRetrying();
     const model = this.model;
     this.model = undefined;
-    await model?.close().catch(() => undefined);
+    await model?.close().catch(() => undefined); // closing for good: a failed close is dropped all the same
   }
 }

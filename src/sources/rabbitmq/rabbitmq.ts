@@ -111,7 +111,7 @@ export class RabbitmqSource implements Source {
     if (this.closed) return;
     this.closed = true;
     for (const stop of [...this.unwatchers]) stop(); // the shared connection may outlive this source
-    await this.channel?.close().catch(() => undefined);
+    await this.channel?.close().catch(() => undefined); // a channel of a connection that may be gone already
     await connections.release(this.connectionKey);
   }
 }

@@ -102,7 +102,7 @@ export class RedisConnection implements Closable {
     if (!callbacks) {
       callbacks = new Set();
       this.watchers.set(channel, callbacks);
-      this.subscriber.subscribe(channel).catch(() => undefined);
+      this.subscriber.subscribe(channel).catch(() => undefined); // only the wake-up is lost: the tick still reads the key
     }
     callbacks.add(onMessage);
     let done = false;
@@ -112,7 +112,7 @@ export class RedisConnection implements Closable {
       callbacks.delete(onMessage);
       if (callbacks.size === 0 && this.watchers.get(channel) === callbacks) {
         this.watchers.delete(channel);
-        this.subscriber?.unsubscribe(channel).catch(() => undefined);
+        this.subscriber?.unsubscribe(channel).catch(() => undefined); // a message still arriving finds no callback
       }
     };
   }

@@ -4,7 +4,7 @@
 /** Settles with `work`, or rejects with `onAbort()` as soon as `signal` aborts (or at once if it has). */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onAbort: () => Error): Promise<T> {
   if (signal.aborted) {
-    work.catch(() => undefined);
+    work.catch(() => undefined); // no one waits for it any more: its rejection must not go unhandled
     return Promise.reject(onAbort());
   }
   return new Promise<T>((resolve, reject) => {
