@@ -18,7 +18,7 @@ export interface ReactionSubject {
 
 const SERVICE = 'bench';
 /** perContainer 10: 20 → 2 containers, 60 → 6, so every change needs a decision. */
-const VALUES = [60, 20];
+const [HIGH, LOW] = [60, 20];
 
 /** The same source with its watch taken away: the agent sees changes only at its timer tick. */
 function pollOnly(source: Source): Source {
@@ -54,9 +54,10 @@ export async function measureReaction(subject: ReactionSubject, watched: boolean
     engine: { kind: 'sim', startLatency: '0ms', stopLatency: '0ms' },
     services: [{ name: SERVICE, metric: subject.metric, target: { perContainer: 10 }, max: 9, tolerance: 0 }],
   });
-  const service = config.services[0]!;
-  const kind = findSourceKind(service.metric!.source)!;
-  const built = kind.create(service.metric!, { service: SERVICE, log: silentLogger(), nowMs: Date.now });
+  const metric = config.services[0]?.metric;
+  const kind = metric && findSourceKind(metric.source);
+  if (!metric || !kind) throw new Error(`${subject.name}: the source kind of its metric block is not loaded`);
+  const built = kind.create(metric, { service: SERVICE, log: silentLogger(), nowMs: Date.now });
   const source = watched ? built : pollOnly(built);
   const engine = new SimEngine({ kind: 'sim', startLatency: 0, stopLatency: 0 }, [{ name: SERVICE, stopGracePeriodMs: 0, options: {} }], {
     nowMs: Date.now,
@@ -64,11 +65,11 @@ export async function measureReaction(subject: ReactionSubject, watched: boolean
   const agent = new Agent(config, { engine, log: silentLogger(), sources: new Map([[SERVICE, source]]) });
   const samples: number[] = [];
   try {
-    await subject.change(VALUES[1]!, agent);
+    await subject.change(LOW, agent);
     await agent.start();
     await sleep(300); // let subscriptions (keyspace notifications) settle
     for (let trial = 0; trial < trials; trial++) {
-      const value = VALUES[trial % 2]!;
+      const value = trial % 2 === 0 ? HIGH : LOW;
       await sleep(100 + Math.random() * 500); // a random phase against the 500 ms timer
       const decided = nextDecision(agent, value / 10, 5000);
       const changedAt = performance.now();
