@@ -148,11 +148,12 @@ export const dockerStartBenchmark: Benchmark = {
     } finally {
       events.close();
       await Promise.all(
-        [...made].map((id) =>
-          docker
-            .getContainer(id)
-            .remove({ force: true })
-            .catch(() => undefined),
+        [...made].map(
+          (id) =>
+            docker
+              .getContainer(id)
+              .remove({ force: true })
+              .catch(() => undefined), // cleanup: one already gone is fine, and must not hide the run's own error
         ),
       );
     }

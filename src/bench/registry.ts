@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchRow } from './types.js';
+import { errorMessage } from '../errors.js';
 import { inspectRegistryImage } from '../metadata/image.js';
 import { parseReference } from '../metadata/reference.js';
 import { RegistryClient } from '../metadata/registry-client.js';
@@ -44,13 +45,13 @@ export const registryBenchmark: Benchmark = {
     }
     const storage = mkdtempSync(join(tmpdir(), 'microscale-bench-registry-'));
     const trials = quick ? 20 : 200;
-    const open = await startRegistry('none', storage).catch(() => undefined);
-    if (!open)
+    const open = await startRegistry('none', storage).catch((error: unknown) => errorMessage(error));
+    if (typeof open === 'string')
       return {
         name: 'registry',
         summary,
         rows: [],
-        notes: ['SKIPPED: docker-registry could not start; install it with apt-get install docker-registry'],
+        notes: [`SKIPPED: docker-registry could not start (${open}); install it with apt-get install docker-registry`],
       };
     try {
       await pushIndex(open.host, 'bench/app', 'v1', [{ os: 'linux', architecture: 'amd64', labels: { 'io.microscale.priority': '1' } }]);

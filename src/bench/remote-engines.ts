@@ -67,6 +67,7 @@ async function ticks(s: Subject, n: number, rounds: number, gapMs: number): Prom
   const before = s.http?.requests.length ?? 0;
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();
+    // A tick that fails (the hung fake's timeouts below) is timed all the same: its cost is what is measured.
     await s.engine.observe().catch(() => undefined);
     await s.engine.apply(names(n).map((name) => ({ name, replicas: 1 + ((round + 1) % 2) }))).catch(() => undefined);
     await s.engine.observe().catch(() => undefined);

@@ -146,7 +146,7 @@ export const sourcesBenchmark: Benchmark = {
         rows.push(row('tick, 100 services', subject.name, times.tickMs, { name: '100 reads one by one', samples: times.sequentialMs }));
       }
     } finally {
-      await Promise.all(subjects.map((s) => s.cleanup().catch(() => undefined)));
+      await Promise.all(subjects.map((s) => s.cleanup().catch(() => undefined))); // cleanup must not hide the run's own error
     }
     notes.push('change → decision: sim engine, interval 500ms, minTickGap 50ms; each change at a random phase of the tick timer');
     notes.push(

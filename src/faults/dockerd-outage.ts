@@ -93,7 +93,7 @@ export async function dockerdOutage(downMs = 15_000, capacity = 4): Promise<Engi
     };
   } finally {
     watch.stop();
-    await agent?.stop().catch(() => undefined);
+    await agent?.stop().catch(() => undefined); // cleanup must not hide the scenario's own error
     await daemon.destroy();
   }
 }

@@ -111,7 +111,7 @@ export class PrivateDockerd {
     } finally {
       await this.stop();
       await this.killLeftovers();
-      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined); // a temp dir; the daemon is stopped either way
     }
   }
 

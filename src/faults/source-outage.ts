@@ -113,7 +113,7 @@ export async function sourceOutage(downMs = 20_000): Promise<SourceOutageFigures
       freshTick: freshIndex < 0 ? null : freshIndex + 1,
     };
   } finally {
-    await agent?.stop().catch(() => undefined);
+    await agent?.stop().catch(() => undefined); // cleanup must not hide the scenario's own error
     server?.kill('SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }

@@ -67,7 +67,7 @@ export async function stuckRemoval(stuckMs = 5000): Promise<StuckRemovalFigures>
   const observeUntil = async (condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      await engine.observe().catch(() => undefined);
+      await engine.observe().catch(() => undefined); // the engine logs its own failures; the condition decides
       if (await condition()) return true;
       if (Date.now() > deadline) return false;
       await sleep(100);
@@ -122,6 +122,7 @@ export async function stuckRemoval(stuckMs = 5000): Promise<StuckRemovalFigures>
       failures: typeof recovered?.failures === 'number' ? recovered.failures : null,
     };
   } finally {
+    // Cleanup must not hide the scenario's own error; removePoolContainers below throws if anything is left.
     if (immutable) await chattr('-i', immutable).catch(() => undefined);
     await engine.close().catch(() => undefined);
     await removePoolContainers(docker, pool);

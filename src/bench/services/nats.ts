@@ -49,7 +49,7 @@ export class JetStreamFixture {
   }
 
   async close(): Promise<void> {
-    await this.manager.streams.delete(this.stream).catch(() => undefined);
+    await this.manager.streams.delete(this.stream).catch(() => undefined); // cleanup: the stream may be gone with the server
     await this.connection.close();
   }
 }

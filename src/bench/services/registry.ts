@@ -150,6 +150,7 @@ export async function buildAndPush(
     registry,
     ['FROM busybox:latest', ...labelLines, ''].join('\n'),
   );
+  // Frees the old build's layers; one still in use by a tag stays, which is fine.
   if (previous && previous !== built) await docker(['rmi', previous], registry).catch(() => undefined);
   if (options.login) await docker(['login', '-u', USER.username, '--password-stdin', registry.host], registry, USER.password);
   await docker(['push', '-q', image], registry);
