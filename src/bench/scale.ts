@@ -8,6 +8,7 @@ import { createPolicy } from '../simulator/policies/index.js';
 import { simulate } from '../simulator/run.js';
 import { parseScenario } from '../simulator/scenario.js';
 import type { Trace } from '../simulator/trace.js';
+import { agentTickRow } from './scale-agent.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 /** A synthetic pool of `count` services: mixed priorities, queue targets, a remainder service in ten. */
@@ -194,16 +195,23 @@ export const scaleBenchmark: Benchmark = {
   description: 'one decision for 10,000 services; a 24 h trace for 100 services simulated (--quick: 1 h)',
   async run({ quick }): Promise<BenchResult> {
     const hours = quick ? 1 : 24;
+    const decisions = decisionRows();
+    const agentTick = await agentTickRow();
     return {
       name: 'scale',
       summary:
         'decision time and memory for 10,000 services (vs 1,000), and simulation speed for 100 services (microscale vs the hpa baseline)',
-      rows: [...decisionRows(), ...simulationRows(hours)],
+      rows: [...decisions, agentTick.row, ...simulationRows(hours)],
       notes: [
         'rss is the whole process (node itself is ~50 MB); heap +MB is what the decision allocated and kept',
         'sla targets: 9 in 10 services on {sla: {queueLength: 200}} with a measured arrival rate, state warmed by 20 decisions; ' +
           'cpu vs queueLength targets = its median ÷ that of the queueLength pool of 10,000, ' +
           'the two run alternately 7 times in this run; its rss holds both pools',
+        'agent tick: 9 in 10 services on {sla: {queueLength: 200}} with metric and arrivals pushed (one in ten pushed anew each tick), ' +
+          '1 in 10 remainder; the sim engine on a clock advanced 500 ms a tick; after 20 warm ticks, 7 ticks alternated with the bare ' +
+          'decision of the queueLength pool (cpu vs queueLength targets = tick ÷ decision); ' +
+          'heap kept: after gc, the agent with its 28 ticks; ' +
+          `md5 of the 7 tick records (decisions, service lines with reasons): ${agentTick.hash}`,
         "cpu is this process's CPU time; on a shared machine wall > cpu by the time other processes had the core",
         ...(quick ? ['--quick: 1 h of trace instead of 24 h'] : []),
       ],
