@@ -13,36 +13,61 @@ function badValue(value: number, role: SourceRole): string | undefined {
   return undefined;
 }
 
-export async function readWithTimeout(source: Source, timeoutMs: number, service: string, role: SourceRole = 'metric'): Promise<Reading> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Reading>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve({ ok: false, message: `${role} for service "${service}": timeout: no answer within ${timeoutMs}ms` });
-    }, timeoutMs);
-  });
-  try {
-    const read = source.read(controller.signal).then(
-      (value): Reading => {
-        const bad = badValue(value, role);
-        return bad === undefined ? { ok: true, value } : { ok: false, message: `${role} for service "${service}": bad-response: ${bad}` };
-      },
-      (error: unknown): Reading => ({ ok: false, message: errorMessage(error) }),
-    );
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** What a read came to: its value checked, or its error as a message. */
+function readingOf(read: Promise<number>, service: string, role: SourceRole): Promise<Reading> {
+  return read.then(
+    (value): Reading => {
+      const bad = badValue(value, role);
+      return bad === undefined ? { ok: true, value } : { ok: false, message: `${role} for service "${service}": bad-response: ${bad}` };
+    },
+    (error: unknown): Reading => ({ ok: false, message: errorMessage(error) }),
+  );
 }
 
+function timeoutReading(timeoutMs: number, service: string, role: SourceRole): Reading {
+  return { ok: false, message: `${role} for service "${service}": timeout: no answer within ${timeoutMs}ms` };
+}
+
+export async function readWithTimeout(source: Source, timeoutMs: number, service: string, role: SourceRole = 'metric'): Promise<Reading> {
+  const readings = await readAll(new Map([[service, source]]), timeoutMs, role);
+  return readings.get(service) ?? timeoutReading(timeoutMs, service, role);
+}
+
+/**
+ * Every source at once under one deadline: the reads start together, so one timer and one abort signal
+ * serve them all (at 10,000 services a timer, a controller and a race per read were a third of the tick).
+ * A read not answered by the deadline is aborted and comes back as a timeout.
+ */
 export async function readAll(
   sources: ReadonlyMap<string, Source>,
   timeoutMs: number,
   role: SourceRole = 'metric',
 ): Promise<Map<string, Reading>> {
-  const entries = await Promise.all(
-    [...sources].map(async ([service, source]) => [service, await readWithTimeout(source, timeoutMs, service, role)] as const),
-  );
-  return new Map(entries);
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve();
+    }, timeoutMs);
+  });
+  try {
+    const readings = await Promise.all(
+      [...sources].map(([service, source]) => {
+        let read: Promise<number>;
+        try {
+          read = source.read(controller.signal);
+        } catch (error) {
+          read = Promise.reject(error);
+        }
+        return Promise.race([readingOf(read, service, role), deadline.then(() => timeoutReading(timeoutMs, service, role))]);
+      }),
+    );
+    const byService = new Map<string, Reading>();
+    let i = 0;
+    for (const service of sources.keys()) byService.set(service, readings[i++]!);
+    return byService;
+  } finally {
+    clearTimeout(timer);
+  }
 }

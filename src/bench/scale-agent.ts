@@ -69,6 +69,7 @@ export async function agentTickRow(count = 10_000, warmTicks = 20, measured = 7)
   const stepRuns: number[] = [];
   const hash = createHash('md5');
   let decisions = 0;
+  let heapKept = 0;
   try {
     push(agent, count, 0);
     await agent.start(); // the first tick
@@ -89,6 +90,8 @@ export async function agentTickRow(count = 10_000, warmTicks = 20, measured = 7)
       decisions += record?.decisions.length ?? 0;
       hash.update(JSON.stringify({ ...record, durationMs: 0 }));
     }
+    globalThis.gc?.();
+    heapKept = process.memoryUsage().heapUsed;
   } finally {
     await agent.stop();
   }
@@ -104,6 +107,7 @@ export async function agentTickRow(count = 10_000, warmTicks = 20, measured = 7)
       'cpu vs 1,000 services': '-',
       'cpu vs queueLength targets': (cpuMs / median(stepRuns)).toFixed(2),
       'decisions per tick': Math.round(decisions / measured),
+      'heap kept MB': heapKept / 1024 / 1024,
       'rss MB': process.memoryUsage().rss / 1024 / 1024,
     },
     hash: hash.digest('hex'),
