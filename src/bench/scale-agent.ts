@@ -69,7 +69,7 @@ export async function agentTickRow(count = 10_000, warmTicks = 20, measured = 7)
   const stepRuns: number[] = [];
   const hash = createHash('md5');
   let decisions = 0;
-  let heapKept = 0;
+  let heapKept: number;
   try {
     push(agent, count, 0);
     await agent.start(); // the first tick
