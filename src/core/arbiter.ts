@@ -32,14 +32,16 @@ function liveOf(service: ArbiterService): number {
 }
 
 function groupsInOrder(services: readonly ArbiterService[]): Group[] {
-  const byKey = new Map<string, ArbiterService[]>();
+  // By priority, count targets and remainder services apart (no key string per service).
+  const counted = new Map<number, ArbiterService[]>();
+  const remainder = new Map<number, ArbiterService[]>();
   for (const service of services) {
-    const key = `${service.desired.kind === 'remainder' ? 1 : 0}:${service.priority}`;
-    const list = byKey.get(key) ?? [];
-    list.push(service);
-    byKey.set(key, list);
+    const byPriority = service.desired.kind === 'remainder' ? remainder : counted;
+    const list = byPriority.get(service.priority);
+    if (list) list.push(service);
+    else byPriority.set(service.priority, [service]);
   }
-  return [...byKey.values()]
+  return [...counted.values(), ...remainder.values()]
     .map((members) => ({
       remainder: members[0]?.desired.kind === 'remainder',
       priority: members[0]?.priority ?? 0,
@@ -148,17 +150,12 @@ export function arbitrate(services: readonly ArbiterService[], capacity: Capacit
       const alloc = allocation.get(s.name) ?? 0;
       const target = targets.get(s.name) ?? liveOf(s);
       const waiting = Math.max(0, alloc - target);
-      const prepare = waiting > 0 ? { count: waiting, afterExits: promised } : undefined;
+      const current = liveOf(s);
+      const reason = describe(s, alloc, target, capacity);
+      if (waiting === 0) return { name: s.name, priority: s.priority, allocation: alloc, replicas: target, current, reason };
+      const prepare = { count: waiting, afterExits: promised };
       promised += waiting;
-      return {
-        name: s.name,
-        priority: s.priority,
-        allocation: alloc,
-        replicas: target,
-        current: liveOf(s),
-        ...(prepare ? { prepare } : {}),
-        reason: describe(s, alloc, target, capacity),
-      };
+      return { name: s.name, priority: s.priority, allocation: alloc, replicas: target, current, prepare, reason };
     }),
   );
   return { capacity, entries };

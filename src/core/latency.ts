@@ -50,11 +50,27 @@ function settle(pending: number[], inFlight: number, nowMs: number, estimate: La
 export function observeLatency(state: LatencyState, actual: ActualState, atMs: number): LatencyState {
   const live = actual.running + actual.starting;
   if (state.lastAtMs === null || atMs < state.lastAtMs)
-    return { ...INITIAL_LATENCY, start: state.start, stop: state.stop, lastAtMs: atMs, lastLive: live };
+    // Literals with every field, not spreads: one object shape, its fields in the object (this runs for
+    // every service every tick).
+    return {
+      lastAtMs: atMs,
+      lastLive: live,
+      pendingStarts: INITIAL_LATENCY.pendingStarts,
+      pendingStops: INITIAL_LATENCY.pendingStops,
+      start: state.start,
+      stop: state.stop,
+    };
   const change = live - state.lastLive;
   // Nothing asked for and nothing finished: keep the arrays (10,000 services tick this every interval).
   if (change === 0 && state.pendingStarts.length <= actual.starting && state.pendingStops.length <= actual.stopping)
-    return { ...state, lastAtMs: atMs };
+    return {
+      lastAtMs: atMs,
+      lastLive: state.lastLive,
+      pendingStarts: state.pendingStarts,
+      pendingStops: state.pendingStops,
+      start: state.start,
+      stop: state.stop,
+    };
   const pendingStarts = [...state.pendingStarts];
   const pendingStops = [...state.pendingStops];
   for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);
