@@ -9,7 +9,7 @@ import { parseConfig } from '../agent/config-loader.js';
 import { SimEngine } from '../engines/sim/sim.js';
 import { silentLogger } from '../log/logger.js';
 import { step } from '../core/step.js';
-import { decisionInputs, medianMs } from './scale.js';
+import { decisionInputs, medianMs } from './scale-decisions.js';
 import type { BenchRow } from './types.js';
 
 const TICK_MS = 500;
