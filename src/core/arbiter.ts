@@ -79,26 +79,26 @@ export function shareFairly(needs: readonly number[], available: number): number
   return grants;
 }
 
-function allocate(groups: readonly Group[], capacity: number): Map<string, number> {
-  const allocation = new Map<string, number>();
+/** Each group's allocation, member by member (in the group's order). */
+function allocate(groups: readonly Group[], capacity: number): number[][] {
   let left = capacity;
   // Mins first, highest priority first, so that if mins alone overcommit the pool the urgent ones win.
-  for (const group of groups) {
-    for (const service of group.members) {
+  const allocation = groups.map((group) =>
+    group.members.map((service) => {
       const granted = Math.max(0, Math.min(service.min, left));
-      allocation.set(service.name, granted);
       left -= granted;
-    }
-  }
-  for (const group of groups) {
-    const needs = group.members.map((s) => Math.max(0, wantOf(s) - (allocation.get(s.name) ?? 0)));
+      return granted;
+    }),
+  );
+  groups.forEach((group, g) => {
+    const allocated = allocation[g] ?? [];
+    const needs = group.members.map((s, i) => Math.max(0, wantOf(s) - (allocated[i] ?? 0)));
     const grants = shareFairly(needs, left);
-    group.members.forEach((s, i) => {
-      const grant = grants[i] ?? 0;
-      allocation.set(s.name, (allocation.get(s.name) ?? 0) + grant);
+    grants.forEach((grant, i) => {
+      allocated[i] = (allocated[i] ?? 0) + grant;
       left -= grant;
     });
-  }
+  });
   return allocation;
 }
 
@@ -129,26 +129,26 @@ export function arbitrate(services: readonly ArbiterService[], capacity: Capacit
 
   const occupied = services.reduce((sum, s) => sum + liveOf(s) + s.actual.stopping, 0);
   let free = capacity - occupied;
-  const targets = new Map<string, number>();
-  for (const group of groups) {
-    const needs = group.members.map((s) => Math.max(0, (allocation.get(s.name) ?? 0) - liveOf(s)));
+  const targets = groups.map((group, g) => {
+    const allocated = allocation[g] ?? [];
+    const needs = group.members.map((s, i) => Math.max(0, (allocated[i] ?? 0) - liveOf(s)));
     const grants = shareFairly(needs, free);
-    group.members.forEach((s, i) => {
+    return group.members.map((s, i) => {
       const live = liveOf(s);
-      const alloc = allocation.get(s.name) ?? 0;
+      const alloc = allocated[i] ?? 0;
       const grant = grants[i] ?? 0;
       free -= grant;
-      targets.set(s.name, alloc < live ? alloc : live + grant);
+      return alloc < live ? alloc : live + grant;
     });
-  }
+  });
 
   // `free` is now capacity minus what the pool holds after the plan (stops only move live to stopping).
   // Below zero (the pool shrank), that many exits free nothing.
   let promised = Math.max(0, -free);
-  const entries: PlanEntry[] = groups.flatMap((group) =>
-    group.members.map((s) => {
-      const alloc = allocation.get(s.name) ?? 0;
-      const target = targets.get(s.name) ?? liveOf(s);
+  const entries: PlanEntry[] = groups.flatMap((group, g) =>
+    group.members.map((s, i) => {
+      const alloc = allocation[g]?.[i] ?? 0;
+      const target = targets[g]?.[i] ?? liveOf(s);
       const waiting = Math.max(0, alloc - target);
       const current = liveOf(s);
       const reason = describe(s, alloc, target, capacity);
