@@ -150,7 +150,7 @@ export function joinReasons(controller: string, arbiter: string): string {
 
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
 export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
-  if (!actual) return tick;
+  if (!actual || sameActual(tick, actual)) return tick;
   const { nodes, problem, prepared, ...rest } = {
     ...tick,
     running: actual.running,
@@ -161,4 +161,23 @@ export function withActual(tick: ServiceTick, actual: ActualState | undefined): 
     problem: actual.problem,
   };
   return { ...rest, ...(prepared ? { prepared } : {}), ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
+}
+
+/** The line already shows this state (most services, most ticks, even when some others changed). */
+function sameActual(tick: ServiceTick, actual: ActualState): boolean {
+  return (
+    tick.running === actual.running &&
+    tick.starting === actual.starting &&
+    tick.stopping === actual.stopping &&
+    tick.prepared === (actual.prepared || undefined) &&
+    tick.problem === (actual.problem || undefined) &&
+    sameCounts(tick.nodes, actual.nodes || undefined)
+  );
+}
+
+function sameCounts(a: Readonly<Record<string, number>> | undefined, b: Readonly<Record<string, number>> | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

@@ -45,6 +45,17 @@ function push(agent: Agent, count: number, tick: number): void {
   }
 }
 
+/** JSON with every object's keys in order: the same record hashes the same whatever order its fields were set in. */
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, record[key]]),
+  );
+}
+
 export interface AgentTickFigures {
   readonly row: BenchRow;
   /**
@@ -88,7 +99,7 @@ export async function agentTickRow(count = 10_000, warmTicks = 20, measured = 7)
       tickRuns.push({ wallMs: Number(process.hrtime.bigint() - start) / 1e6, cpuMs: (used.user + used.system) / 1000 });
       const record = agent.ticks.toArray().at(-1);
       decisions += record?.decisions.length ?? 0;
-      hash.update(JSON.stringify({ ...record, durationMs: 0 }));
+      hash.update(JSON.stringify({ ...record, durationMs: 0 }, sortedKeys));
     }
     globalThis.gc?.();
     heapKept = process.memoryUsage().heapUsed;
