@@ -12,10 +12,10 @@ import { Agent } from '../agent/agent.js';
 import { createEngine } from '../agent/wiring.js';
 import { parseConfig } from '../agent/config-loader.js';
 import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
+import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
 import { randomInt, seededRandom } from '../util/random.js';
-import { removeAll } from './docker.js';
 import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
 
@@ -309,7 +309,7 @@ async function runCase(
     await agent.stop();
     log.close();
     http?.server.close();
-    await removeAll(docker, pool);
+    await removePoolContainers(docker, pool);
   }
 }
 
@@ -353,7 +353,7 @@ export const demoBenchmark: Benchmark = {
       }
       floors.push(await measureFloor(docker, floorPool));
     } finally {
-      await removeAll(docker, floorPool);
+      await removePoolContainers(docker, floorPool);
     }
     const other = floors.filter((f) => f.network !== undefined);
     const onDefault = floors.filter((f) => f.network === undefined);

@@ -72,9 +72,6 @@ function row(metric: string, ours: readonly number[], baselineName: string, base
   };
 }
 
-/** The name bench/demo.ts imports. */
-export const removeAll = removePoolContainers;
-
 async function dockerRunOnce(pool: string, name: string): Promise<void> {
   const labels = Object.entries(ownedLabels(pool, name)).flatMap(([k, v]) => ['--label', `${k}=${v}`]);
   await run('docker', ['run', '-d', '--init', ...labels, IMAGE, 'sleep', '3600']);
