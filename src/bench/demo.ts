@@ -17,6 +17,7 @@ import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
 import { randomInt, seededRandom } from '../util/random.js';
 import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
+import { dockerProblem } from './docker.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
 
 const IMAGE = 'busybox:latest';
@@ -319,17 +320,8 @@ export const demoBenchmark: Benchmark = {
     'the demo on real Docker: random-walk demand replayed through push and http, SIGTERM obeyed and ignored, scored from Docker events',
   async run(options: BenchOptions) {
     const docker = new Docker();
-    try {
-      await docker.ping();
-      await docker.getImage(IMAGE).inspect();
-    } catch (error) {
-      return {
-        name: 'demo',
-        summary: 'SKIPPED',
-        rows: [],
-        notes: [`Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`],
-      };
-    }
+    const problem = await dockerProblem(docker);
+    if (problem !== undefined) return { name: 'demo', summary: 'SKIPPED', rows: [], notes: [problem] };
     const durationMs = typeof options.args.duration === 'string' ? Number(options.args.duration) : options.quick ? 30_000 : 60_000;
     const seed = typeof options.args.seed === 'string' ? Number(options.args.seed) : 1;
     const walk = demandWalk(seed, Math.max(2, Math.round(durationMs / STEP_MS)));

@@ -10,6 +10,7 @@ import Docker from 'dockerode';
 import { loadavg } from 'node:os';
 import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { percentileS } from './demo-score.js';
+import { dockerProblem } from './docker.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
 
 const IMAGE = 'busybox:latest';
@@ -122,17 +123,8 @@ export const dockerStartBenchmark: Benchmark = {
   description: "the daemon's start of a pre-created container on the kill's die, per container option (network, log driver, init), paired",
   async run(options: BenchOptions) {
     const docker = new Docker();
-    try {
-      await docker.ping();
-      await docker.getImage(IMAGE).inspect();
-    } catch (error) {
-      return {
-        name: 'docker-start',
-        summary: 'SKIPPED',
-        rows: [],
-        notes: [`Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`],
-      };
-    }
+    const problem = await dockerProblem(docker);
+    if (problem !== undefined) return { name: 'docker-start', summary: 'SKIPPED', rows: [], notes: [problem] };
     const rounds = typeof options.args.trials === 'string' ? Number(options.args.trials) : options.quick ? 3 : 20;
     const pool = `bench-docker-start-${process.pid}`;
     const events = new Events(docker, pool);

@@ -208,13 +208,18 @@ async function start100Trials(docker: Docker, trials: number): Promise<{ ours: n
 }
 
 async function missing(docker: Docker): Promise<string | undefined> {
+  return (await dockerProblem(docker)) ?? redisProblem();
+}
+
+/** Why the benches' Docker Engine (with busybox:latest) cannot be used, or undefined when it answers. */
+export async function dockerProblem(docker: Docker): Promise<string | undefined> {
   try {
     await docker.ping();
     await docker.getImage(IMAGE).inspect();
   } catch (error) {
     return `Docker Engine with ${IMAGE} not available (${String(error)}); start it with ../shared/tools/docker-engine up`;
   }
-  return redisProblem();
+  return undefined;
 }
 
 /** Why the benches' Redis cannot be used, or undefined when it answers. */
