@@ -15,6 +15,7 @@ import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
+import { onJsonLines } from '../util/json-lines.js';
 import { randomInt, seededRandom } from '../util/random.js';
 import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
 import { dockerProblem } from './docker.js';
@@ -86,21 +87,11 @@ class EventLog {
     this.stream = await this.docker.getEvents({
       filters: { type: ['container'], event: ['start', 'die', 'kill'], label: poolFilter(this.pool) },
     });
-    let buffered = '';
-    this.stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as {
-          id?: string;
-          Action?: string;
-          timeNano?: number;
-          Actor?: { Attributes?: Record<string, string> };
-        };
+    onJsonLines<{ id?: string; Action?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } }>(
+      this.stream,
+      (event) => {
         const service = event.Actor?.Attributes?.[LABEL.service];
-        if (service === undefined || !this.services.includes(service) || event.timeNano === undefined) continue;
+        if (service === undefined || !this.services.includes(service) || event.timeNano === undefined) return;
         const signal = event.Actor?.Attributes?.signal;
         this.raw.push({
           atMs: event.timeNano / 1e6,
@@ -108,10 +99,10 @@ class EventLog {
           action: event.Action ?? '',
           ...(signal === undefined ? {} : { signal }),
         });
-        if (event.Action === 'kill') continue;
+        if (event.Action === 'kill') return;
         this.changes.push({ atMs: event.timeNano / 1e6, service: service as 'p1' | 'p2', delta: event.Action === 'start' ? 1 : -1 });
-      }
-    });
+      },
+    );
   }
   running(service: 'p1' | 'p2', beforeMs: number): number {
     return this.changes.filter((c) => c.service === service && c.atMs < beforeMs).reduce((sum, c) => sum + c.delta, 0);

@@ -9,6 +9,7 @@
 import Docker from 'dockerode';
 import { loadavg } from 'node:os';
 import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
+import { onJsonLines } from '../util/json-lines.js';
 import { percentileS } from './demo-score.js';
 import { dockerProblem } from './docker.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
@@ -58,21 +59,13 @@ class Events {
   ) {}
   async open(): Promise<void> {
     this.stream = await this.docker.getEvents({ filters: { type: ['container'], event: ['start', 'die'], label: poolFilter(this.pool) } });
-    let buffered = '';
-    this.stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        const event = JSON.parse(line) as { id?: string; Action?: string; timeNano?: number };
-        if (!event.id || !event.Action || event.timeNano === undefined) continue;
-        const key = `${event.id}/${event.Action}`;
-        if (!this.seen.has(key)) this.seen.set(key, event.timeNano / 1e6);
-        for (const waiter of this.waiters.filter((w) => w.key === key)) {
-          this.waiters.splice(this.waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
+    onJsonLines<{ id?: string; Action?: string; timeNano?: number }>(this.stream, (event) => {
+      if (!event.id || !event.Action || event.timeNano === undefined) return;
+      const key = `${event.id}/${event.Action}`;
+      if (!this.seen.has(key)) this.seen.set(key, event.timeNano / 1e6);
+      for (const waiter of this.waiters.filter((w) => w.key === key)) {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        waiter.resolve();
       }
     });
   }

@@ -11,6 +11,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 import { LABEL, poolFilter } from './labels.js';
 import { EngineError } from '../../errors.js';
+import { onJsonLines } from '../../util/json-lines.js';
 import { engineAddress, engineError, pingFresh, withTimeout } from './connection.js';
 
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
@@ -216,13 +217,7 @@ export class ContainerCache {
       this.streaming = true;
       this.lastListMs = 0; // events may have been missed while the stream was down
       this.relistAtMs = Date.now() + RELIST_AFTER_CONNECT_MS;
-      let buffered = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString('utf8');
-        const lines = buffered.split('\n');
-        buffered = lines.pop() ?? '';
-        for (const line of lines) if (line.trim()) this.apply(JSON.parse(line) as DockerEvent);
-      });
+      onJsonLines<DockerEvent>(stream, (event) => this.apply(event));
       const down = (): void => {
         if (this.stream !== stream) return;
         this.streaming = false;

@@ -7,6 +7,7 @@ import type Docker from 'dockerode';
 import type { ActualState } from '../../core/types.js';
 import { ConfigError, EngineError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
+import { onJsonLines } from '../../util/json-lines.js';
 import { connect, engineError, withTimeout } from '../docker/connection.js';
 import { LABEL, ownedLabels } from '../docker/labels.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
@@ -217,17 +218,10 @@ export class SwarmEngine implements Engine {
       .getEvents({ filters: { type: ['container'], event: ['start', 'die', 'destroy', 'health_status'] } })
       .then((stream) => {
         this.stream = stream;
-        let buffered = '';
-        stream.on('data', (chunk: Buffer) => {
-          const lines = (buffered + chunk.toString('utf8')).split('\n');
-          buffered = lines.pop() ?? '';
-          for (const line of lines) {
-            const attributes = line.trim()
-              ? (JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } }).Actor?.Attributes
-              : undefined;
-            const owner = attributes?.['com.docker.swarm.service.name'];
-            if (owner && (this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
-          }
+        onJsonLines<{ Actor?: { Attributes?: Record<string, string> } }>(stream, (event) => {
+          const attributes = event.Actor?.Attributes;
+          const owner = attributes?.['com.docker.swarm.service.name'];
+          if (owner && (this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
         });
         stream.on('error', () => undefined);
       })
