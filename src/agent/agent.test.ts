@@ -431,3 +431,56 @@ describe('agent: the interval', () => {
     for (const rest of rests) assert.ok(rest >= 190, `rested only ${rests.join(', ')} ms between ticks; expected the 200 ms interval`);
   });
 });
+
+describe('agent: the history is bounded by service lines as well as by ticks', () => {
+  /** An agent for `count` remainder services on the sim engine, ticked by hand. */
+  function wide(count: number, extra: Record<string, unknown>, historySize?: number) {
+    const services = Array.from({ length: count }, (_, i) => ({ name: `s${i}`, priority: 1, target: 'remainder' }));
+    let now = 0;
+    const engine = new SimEngine(
+      { kind: 'sim', startLatency: 0, stopLatency: 0 },
+      services.map((s) => ({ name: s.name, stopGracePeriodMs: 0, options: {} })),
+      { nowMs: () => now },
+    );
+    const agent = new Agent(parseConfig({ capacity: 100, interval: '1h', services, ...extra }), {
+      engine,
+      log: silentLogger(),
+      nowMs: () => now,
+      ...(historySize !== undefined ? { historySize } : {}),
+    });
+    const ticks = async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        now += 500;
+        await agent.tickNow();
+      }
+      return agent.ticks.toArray().map((t) => t.seq);
+    };
+    return { agent, ticks };
+  }
+
+  it('drops the oldest ticks once the kept service lines exceed historyLines', async () => {
+    const { ticks } = wide(40, { historyLines: 100 }); // 40 lines a tick: two ticks fit, a third does not
+    assert.deepEqual(await ticks(2), [1, 2]);
+    assert.deepEqual(await ticks(1), [2, 3], 'the oldest tick went');
+    assert.deepEqual(await ticks(4), [6, 7], 'the newest ticks stay, oldest first');
+  });
+
+  it('always keeps the latest tick, even when one tick alone exceeds the budget', async () => {
+    const { ticks } = wide(40, { historyLines: 10 });
+    assert.deepEqual(await ticks(3), [3]);
+  });
+
+  it('still keeps at most historySize ticks when the lines fit', async () => {
+    const { ticks } = wide(40, { historyLines: 1_000_000 }, 3);
+    assert.deepEqual(await ticks(5), [3, 4, 5]);
+  });
+
+  it('keeps 200,000 lines by default, and applies a reloaded budget at the next tick', async () => {
+    const { agent, ticks } = wide(40, {});
+    assert.equal(agent.config.historyLines, 200_000);
+    assert.equal((await ticks(6)).length, 6);
+    const services = agent.config.services.map((s) => ({ name: s.name, priority: 1, target: 'remainder' as const }));
+    await agent.reconfigure(parseConfig({ capacity: 100, interval: '1h', services, historyLines: 80 }));
+    assert.deepEqual(await ticks(1), [6, 7]);
+  });
+});

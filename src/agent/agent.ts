@@ -6,7 +6,7 @@
 // a `recovered` line when it ends), not once per tick. Pushed values are kept in the state file
 // (push-memory.ts) so a restarted agent decides from the last push at once.
 import { EventEmitter } from 'node:events';
-import type { MicroscaleConfig } from '../config/schema.js';
+import { DEFAULT_HISTORY_LINES, type MicroscaleConfig } from '../config/schema.js';
 import type { ActualState, Capacity, Decision } from '../core/types.js';
 import type { Resources } from '../core/resources.js';
 import { step } from '../core/step.js';
@@ -31,7 +31,7 @@ export interface AgentOptions {
   readonly log: Logger;
   readonly nowMs?: () => number;
   readonly dryRun?: boolean;
-  /** Ticks kept in memory (default 7200: an hour at 500 ms). */
+  /** Ticks kept in memory (default 7200: an hour at 500 ms); the config's `historyLines` bounds them too. */
   readonly historySize?: number;
   /** Metric sources by service name; built from the config when omitted. */
   readonly sources?: ReadonlyMap<string, Source>;
@@ -75,6 +75,8 @@ export class Agent extends EventEmitter<AgentEvents> {
   private lastAutoPool: Resources | undefined;
   private readonly incidents: Incidents;
   private readonly pushMemory: PushMemory;
+  /** Service lines in the kept ticks (bounded by the config's `historyLines`). */
+  private historyLines = 0;
 
   constructor(
     config: MicroscaleConfig,
@@ -375,7 +377,20 @@ export class Agent extends EventEmitter<AgentEvents> {
       sourceErrors,
       arrivalErrors,
     };
-    this.ticks.push(record);
+    this.keep(record);
     this.emit('tick', record);
+  }
+
+  /**
+   * Adds a tick to the history, then drops the oldest ticks while the kept ticks' service lines exceed
+   * `historyLines` (a service line is ~650 bytes kept), always keeping the latest tick.
+   */
+  private keep(record: TickRecord): void {
+    const pushedOut = this.ticks.push(record);
+    this.historyLines += record.services.length - (pushedOut?.services.length ?? 0);
+    const budget = this.configValue.historyLines ?? DEFAULT_HISTORY_LINES;
+    while (this.historyLines > budget && this.ticks.length > 1) {
+      this.historyLines -= this.ticks.dropOldest()?.services.length ?? 0;
+    }
   }
 }

@@ -8,10 +8,23 @@ export class Ring<T> {
     this.items = new Array<T | undefined>(size);
   }
 
-  push(item: T): void {
+  /** Adds an item; returns the oldest one it pushed out when the ring was full. */
+  push(item: T): T | undefined {
+    const dropped = this.count === this.size ? this.items[this.next] : undefined;
     this.items[this.next] = item;
     this.next = (this.next + 1) % this.size;
     this.count = Math.min(this.count + 1, this.size);
+    return dropped;
+  }
+
+  /** Removes and returns the oldest item (undefined when empty). */
+  dropOldest(): T | undefined {
+    if (this.count === 0) return undefined;
+    const start = (this.next - this.count + this.size) % this.size;
+    const item = this.items[start];
+    this.items[start] = undefined;
+    this.count--;
+    return item;
   }
 
   /** Oldest first. */

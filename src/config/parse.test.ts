@@ -292,3 +292,12 @@ ${extra}`;
     );
   });
 });
+
+describe('historyLines', () => {
+  it('refuses a budget below one line, naming the field, the value and what it takes', () => {
+    const problems = configProblems(() =>
+      parseConfigText(['historyLines: 0', 'capacity: 4', 'services:', '  - {name: a, target: remainder}'].join('\n')),
+    );
+    assert.ok(problems.includes('historyLines: expected an integer >= 1, got 0'), problems.join('\n'));
+  });
+});

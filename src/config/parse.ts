@@ -124,6 +124,7 @@ export function validateConfig(
     logLevel: top.data.logLevel,
     ...(top.data.images ? { images: top.data.images } : {}),
     stateFile: top.data.stateFile,
+    historyLines: top.data.historyLines,
     services: services.filter((s): s is ServiceConfig => s !== undefined),
   };
   checkPool(config, engineKind, problems);

@@ -198,6 +198,9 @@ const apiSchema = z
   })
   .strict();
 
+/** `historyLines:` by default: ~130 MB of tick history at ~650 bytes a service line (an hour of 27 services at 500 ms). */
+export const DEFAULT_HISTORY_LINES = 200_000;
+
 export const topLevelSchema = z
   .object({
     engine: z
@@ -213,6 +216,8 @@ export const topLevelSchema = z
     minTickGap: duration().default('50ms'),
     metricTimeout: duration().optional(),
     stopGracePeriod: duration().default('10s'),
+    /** Service lines the agent's tick history keeps at most (~650 bytes each); the oldest ticks go first. */
+    historyLines: intAtLeast(1).default(DEFAULT_HISTORY_LINES),
     api: apiSchema.default({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** Image tags to watch and notify about (src/watch/). */
@@ -279,5 +284,7 @@ export interface MicroscaleConfig {
   readonly images?: ImagesConfig | undefined;
   /** `stateFile:` as written (a path, or off); `run` picks the default when it is absent. */
   readonly stateFile?: string | undefined;
+  /** Service lines the tick history keeps at most (DEFAULT_HISTORY_LINES when absent). */
+  readonly historyLines?: number;
   readonly services: readonly ServiceConfig[];
 }

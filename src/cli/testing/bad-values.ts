@@ -43,6 +43,7 @@ const NUMBERS: readonly Key[][] = [
   ['services', 0, 'controller', 'kp'],
   ['services', 0, 'target', 'queueLength'],
   ['services', 1, 'priority'],
+  ['historyLines'],
 ];
 const DURATIONS: readonly Key[][] = [
   ['interval'],
