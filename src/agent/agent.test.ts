@@ -459,20 +459,23 @@ describe('agent: the history is bounded by service lines as well as by ticks', (
   }
 
   it('drops the oldest ticks once the kept service lines exceed historyLines', async () => {
-    const { ticks } = wide(40, { historyLines: 100 }); // 40 lines a tick: two ticks fit, a third does not
+    const { agent, ticks } = wide(40, { historyLines: 100 }); // 40 lines a tick: two ticks fit, a third does not
     assert.deepEqual(await ticks(2), [1, 2]);
     assert.deepEqual(await ticks(1), [2, 3], 'the oldest tick went');
     assert.deepEqual(await ticks(4), [6, 7], 'the newest ticks stay, oldest first');
+    await agent.stop();
   });
 
   it('always keeps the latest tick, even when one tick alone exceeds the budget', async () => {
-    const { ticks } = wide(40, { historyLines: 10 });
+    const { agent, ticks } = wide(40, { historyLines: 10 });
     assert.deepEqual(await ticks(3), [3]);
+    await agent.stop();
   });
 
   it('still keeps at most historySize ticks when the lines fit', async () => {
-    const { ticks } = wide(40, { historyLines: 1_000_000 }, 3);
+    const { agent, ticks } = wide(40, { historyLines: 1_000_000 }, 3);
     assert.deepEqual(await ticks(5), [3, 4, 5]);
+    await agent.stop();
   });
 
   it('keeps 200,000 lines by default, and applies a reloaded budget at the next tick', async () => {
@@ -482,5 +485,6 @@ describe('agent: the history is bounded by service lines as well as by ticks', (
     const services = agent.config.services.map((s) => ({ name: s.name, priority: 1, target: 'remainder' as const }));
     await agent.reconfigure(parseConfig({ capacity: 100, interval: '1h', services, historyLines: 80 }));
     assert.deepEqual(await ticks(1), [6, 7]);
+    await agent.stop();
   });
 });
