@@ -8,8 +8,9 @@
 // Adoption (a restart after a crash or kill -9): a `created` container that no start of ours is working
 // on was left by an agent that died between create and start. observe() starts it at once when its
 // service wants it (no target known yet counts as wanting it: the agent that created it did; a plan that
-// wants fewer stops it on the next apply), else removes it at once; a prepared one another run left is
-// handed to the prepared starts, so the next plan re-assigns it (or starts it at once when it has room)
+// wants fewer stops it on the next apply), else removes it at once; a prepared one another run left
+// holds a place until an inspect shows no start of that run in progress (the daemon answers it after such a
+// start), then is handed to the prepared starts, so the next plan re-assigns it (or starts it at once when it has room)
 // like one of its own, and removes it only when it wants none. Exited, dead and "removal in progress"
 // containers are removed, and a removal that fails is retried with backoff and reported (removals.ts).
 //
@@ -60,6 +61,14 @@ export class DockerEngine implements Engine {
   private readonly removals: Removals;
   /** Containers created by a start still in flight (created, start not yet answered). */
   private readonly inFlight = new Set<string>();
+  /**
+   * Prepared containers an earlier agent left `created`, not yet inspected: that agent may have sent
+   * their start just before it died, and the daemon may still be starting them, so they hold a place
+   * until an inspect (which the daemon answers only once a start in progress is done) says they are
+   * still `created`. Then (`settled`) they are adopted like any prepared one.
+   */
+  private readonly unsettled = new Set<string>();
+  private readonly settled = new Set<string>();
   /** A start that failed after apply() returned; the next apply() reports it. */
   private readonly startErrors = new Map<string, EngineError>();
   /** Creates in flight per service: their container may be on the daemon before we know its id. */
@@ -96,7 +105,7 @@ export class DockerEngine implements Engine {
     );
     this.removals = new Removals(this.docker, this.cache, config.host, this.log, {
       serves: (service) => this.byName.has(service),
-      holdsPlace: (entry) => !(entry.prepared && !this.prepared.isStartRequested(entry.id)),
+      holdsPlace: (entry) => !(entry.prepared && !this.startRequested(entry.id)),
       exited: () => this.prepared.exited(),
       beforeRemove: () => this.startGate.idle(REMOVE_HOLD_MS),
     });
@@ -140,7 +149,7 @@ export class DockerEngine implements Engine {
       (id) => this.removals.isStopping(id),
       (service) => this.queue.pendingFor(service) + this.prepared.startingFor(service),
       this.node,
-      (id) => this.prepared.isStartRequested(id),
+      (id) => this.startRequested(id),
       (service) => this.prepared.creatingFor(service),
     );
   }
@@ -148,7 +157,28 @@ export class DockerEngine implements Engine {
   /** Whether a container that just died was holding a place in the pool (so its exit frees one). */
   private heldPlace(entry: ContainerEntry, stateBefore: string | undefined): boolean {
     if (!this.byName.has(entry.service) || stateBefore === undefined || GONE_STATES.has(stateBefore)) return false;
-    return !(entry.prepared && stateBefore === 'created' && !this.prepared.isStartRequested(entry.id));
+    return !(entry.prepared && stateBefore === 'created' && !this.startRequested(entry.id));
+  }
+
+  /** A prepared container whose start is asked for, by us or possibly by the agent before us (unsettled). */
+  private startRequested(id: string): boolean {
+    return this.prepared.isStartRequested(id) || this.unsettled.has(id);
+  }
+
+  /** Inspects a prepared container an earlier agent left; until the answer it holds a place (see unsettled). */
+  private settle(id: string): void {
+    this.unsettled.add(id);
+    this.docker
+      .getContainer(id)
+      .inspect()
+      .then((info) => {
+        if (info.State.Running) this.cache.started(id);
+      })
+      .catch(() => undefined) // gone or unreachable: the next list says which
+      .finally(() => {
+        this.unsettled.delete(id);
+        this.settled.add(id);
+      });
   }
 
   async apply(targets: readonly ApplyTarget[]): Promise<void> {
@@ -255,7 +285,7 @@ export class DockerEngine implements Engine {
       for (let i = current + reused; i < keep; i++) this.queue.push(name, (created) => this.startGate.track(this.startOne(name, created)));
     } else if (keep < current) {
       const excess = current - keep - this.queue.cancel(name, current - keep);
-      for (const victim of stopOrder(live, (id) => this.prepared.isStartRequested(id)).slice(0, excess))
+      for (const victim of stopOrder(live, (id) => this.startRequested(id)).slice(0, excess))
         this.removals.request(victim, service.stopGracePeriodMs);
     }
     const toPrepare = target + waiting - keep;
@@ -317,6 +347,10 @@ export class DockerEngine implements Engine {
       if ((this.creating.get(entry.service) ?? 0) > 0 || this.prepared.owns(entry.id) || this.prepared.creatingFor(entry.service) > 0)
         continue;
       if (entry.prepared) {
+        if (!this.settled.has(entry.id)) {
+          if (!this.unsettled.has(entry.id)) this.settle(entry.id);
+          continue;
+        }
         this.log.info(
           { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12), prepared: true },
           `adopting prepared container ${entry.id.slice(0, 12)} of ${entry.service}, left by an earlier agent: the next plan starts it or removes it`,

@@ -114,6 +114,28 @@ describe('docker engine: prepared starts on a real daemon', () => {
     }
   });
 
+  it('a prepared container whose start the agent before this one sent just before it died holds a place from the first observe (never room for one more)', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('prep-inflight');
+    pools.push(pool);
+    const docker = new Docker();
+    const leftover = await docker.createContainer({
+      Image: 'busybox:latest',
+      Cmd: ['sleep', '3600'],
+      Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+    });
+    const start = leftover.start(); // the earlier agent's last request, still in progress at the daemon
+    const engine = dockerEngineFor(pool, [dockerService('worker', sleeper)]);
+    try {
+      const state = (await engine.observe()).get('worker');
+      assert.equal((state?.running ?? 0) + (state?.starting ?? 0), 1, `it holds a place: ${JSON.stringify(state)}`);
+      await start;
+      assert.ok(await eventually(async () => (await engine.observe()).get('worker')?.running === 1, 5_000), 'and runs, counted once');
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('counts an exited container nowhere, though it is not removed yet; a prepared container another run left is started by the plan that wants it, not created again, and removed when not wanted', async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const pool = testPool('prep-exited');
@@ -134,13 +156,15 @@ describe('docker engine: prepared starts on a real daemon', () => {
     const leftoverIds = new Set(leftovers.map((c) => c.id));
     const engine = dockerEngineFor(pool, [dockerService('worker', sleeper)]);
     try {
-      const state = (await engine.observe()).get('worker');
-      assert.deepEqual(
-        [state?.running, state?.starting, state?.stopping],
-        [0, 0, 0],
-        'neither the exited nor the prepared containers hold a place',
+      const first = (await engine.observe()).get('worker');
+      assert.equal(first?.starting, 2, 'until an inspect has answered, a prepared container another run left holds a place');
+      assert.ok(
+        await eventually(async () => {
+          const state = (await engine.observe()).get('worker');
+          return state?.running === 0 && state.starting === 0 && state.stopping === 0 && state.prepared === 2;
+        }, 5_000),
+        'then neither the exited nor the prepared containers hold a place',
       );
-      assert.equal(state?.prepared, 2);
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal((await poolContainers(pool)).filter((c) => leftoverIds.has(c.Id)).length, 2, 'adoption alone removes nothing');
       // The plan wants one: one leftover is started (no create), the other removed, the exited one reaped.
