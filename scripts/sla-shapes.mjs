@@ -5,6 +5,8 @@
 // flash (a flat base, then a sudden rise to 300-550 msg/s decaying over 2-9 min), poisson-sine (a noisy
 // wave, 10-30 min period), onoff (on/off periods of 30-270 s), nasa2d (the NASA per-minute trace
 // compressed to 2 s rows, SEED = multiplier), nasasec (the NASA per-second trace, SEED = multiplier).
+// SCALE=k multiplies the generated kinds' rates before the Poisson draw (a pool of another size or
+// rate per container: the noise stays that of counts at the new rate); default 1, the tables' traces.
 import { readFileSync, writeFileSync } from 'node:fs';
 function rng(seed) {
   let s = seed >>> 0 || 1;
@@ -17,7 +19,9 @@ function rng(seed) {
     return s / 4294967296;
   };
 }
-function poisson(r, lam) {
+const SCALE = Number(process.env.SCALE ?? 1);
+function poisson(r, rate) {
+  const lam = rate * SCALE;
   if (lam > 30) {
     const u1 = r(),
       u2 = r();
