@@ -4,7 +4,9 @@
 // latencies and scoring as every policy; the rate is read one tick late, as a live metric reads it
 // (and as microscale sees it). Where this misses a goal the oracle meets, the oracle's foresight is
 // what meets it: no reacting controller does better without holding spare containers (H > 0 shows
-// what those cost in utilisation).
+// what those cost in utilisation). GREEDY=1: the whole pool (the service's max) whenever a queue is
+// waiting, the rate's need + H otherwise: the fastest drain a reacting controller has, at any cost in
+// utilisation (a controller's seconds over the SLA near this one's are at the reacting floor).
 //   npm run build && node scripts/sla-reactive-bound.mjs traces/scenario.yaml traces/step.csv nasa:min ...
 // A trace is a CSV or nasa:min / nasa:sec (the NASA traces scaled as `bench control` scales them).
 import { arbitrate } from '../dist/core/arbiter.js';
@@ -18,6 +20,7 @@ const [, , scenarioPath, ...files] = process.argv;
 const scenario = await loadScenario(scenarioPath);
 const urgent = scenario.services.find((s) => s.simulation);
 const spare = Number(process.env.H ?? 0);
+const greedy = Boolean(process.env.GREEDY);
 const longestStopS = Math.max(0, ...scenario.services.map((s) => s.stopLatencyMs / 1000));
 for (const file of files) {
   let trace;
@@ -34,7 +37,8 @@ for (const file of files) {
           const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
           if (!simulation) return { ...common, desired: { kind: 'remainder' } };
           const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
+          const reacting = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
+          const count = greedy && view.queue > 0 ? config.max : reacting;
           return { ...common, desired: { kind: 'count', count } };
         }),
         scenario.config.capacity,
