@@ -1,0 +1,130 @@
+// Adoption (a restart after a crash or kill -9): a `created` container that no start of ours is working
+// on was left by an agent that died between create and start. adopt() (from observe) starts it at once
+// when its service wants it (no target known yet counts as wanting it: the agent that created it did; a
+// plan that wants fewer stops it on the next apply), else removes it at once. A prepared one another run
+// left holds a place until an inspect shows no start of that run in progress (the daemon answers it only
+// after such a start), then is handed to the prepared starts, so the next plan re-assigns it (or starts
+// it at once when it has room) like one of its own, and removes it only when it wants none.
+import type Docker from 'dockerode';
+import type { Logger } from '../../log/logger.js';
+import type { ContainerCache, ContainerEntry } from './cache.js';
+import type { PreparedStarts } from './prepared.js';
+import type { Removals } from './removals.js';
+
+export interface AdoptionHooks {
+  /** Whether the service is served here (another config's containers are never adopted). */
+  readonly serves: (service: string) => boolean;
+  /** A start of ours is working on this container (created, start not yet answered). */
+  readonly starting: (id: string) => boolean;
+  /** A create of ours is in flight for the service: its container may be listed before we know its id. */
+  readonly creating: (service: string) => boolean;
+  /** The last target an apply gave the service (undefined: none yet). */
+  readonly target: (service: string) => number | undefined;
+  /** Running, starting and queued containers of the service. */
+  readonly current: (service: string) => number;
+  /** An adopted container's start failed: report it and remove the container. */
+  readonly startFailed: (service: string, error: unknown, id: string) => void;
+}
+
+/**
+ * A prepared container an earlier agent left `created`: `checking` while its inspect is out (that agent
+ * may have sent its start just before it died, and the daemon may still be starting it, so it holds a
+ * place), `checked` once answered and not yet handed to the prepared starts.
+ */
+type Leftover = 'checking' | 'checked';
+
+export class Adoption {
+  private readonly leftovers = new Map<string, Leftover>();
+  /** Adopted containers whose start we sent and the daemon has not answered. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly cache: ContainerCache,
+    private readonly prepared: PreparedStarts,
+    private readonly removals: Removals,
+    private readonly log: Logger,
+    private readonly hooks: AdoptionHooks,
+  ) {}
+
+  /** A prepared container an earlier agent left whose start may be in progress (it holds a place). */
+  mayBeStarting(id: string): boolean {
+    return this.leftovers.get(id) === 'checking';
+  }
+
+  /**
+   * `created` containers nobody is starting (their agent died between create and start): started when
+   * the service wants them, removed when it has more than its target; prepared ones another run left go
+   * to the next plan (PreparedStarts.adopt), which starts, keeps or removes them. Skips a service while a
+   * create of ours is in flight, as its container may be listed before the create answers with its id.
+   */
+  adopt(): void {
+    for (const [id, state] of this.leftovers) if (state === 'checked' && !this.cache.entries.has(id)) this.leftovers.delete(id);
+    const orphans = new Map<string, ContainerEntry[]>();
+    for (const entry of this.cache.entries.values()) {
+      if (entry.state !== 'created' || this.inFlight.has(entry.id) || this.hooks.starting(entry.id) || this.removals.has(entry.id))
+        continue;
+      if (!this.hooks.serves(entry.service) || this.hooks.creating(entry.service) || this.prepared.owns(entry.id)) continue;
+      if (entry.prepared) this.adoptPrepared(entry);
+      else orphans.set(entry.service, [...(orphans.get(entry.service) ?? []), entry]);
+    }
+    for (const [service, found] of orphans) {
+      const target = this.hooks.target(service);
+      let excess = target === undefined ? 0 : Math.max(0, this.hooks.current(service) - target);
+      for (const entry of found) {
+        if (excess-- > 0) {
+          this.log.info(
+            { event: 'docker-orphan-removed', service, container: entry.id.slice(0, 12) },
+            `removing container ${entry.id.slice(0, 12)} of ${service}: created by an earlier agent, never started, not wanted now`,
+          );
+          this.removals.request(entry, 0);
+        } else {
+          this.start(entry);
+        }
+      }
+    }
+  }
+
+  /** Checks a prepared leftover first (see Leftover); once checked, the prepared starts own it. */
+  private adoptPrepared(entry: ContainerEntry): void {
+    const state = this.leftovers.get(entry.id);
+    if (state === undefined) this.check(entry.id);
+    if (state !== 'checked') return;
+    this.leftovers.delete(entry.id);
+    this.log.info(
+      { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12), prepared: true },
+      `adopting prepared container ${entry.id.slice(0, 12)} of ${entry.service}, left by an earlier agent: ` +
+        'the next plan starts it or removes it',
+    );
+    this.prepared.adopt(entry.service, entry.id);
+  }
+
+  private check(id: string): void {
+    this.leftovers.set(id, 'checking');
+    this.docker
+      .getContainer(id)
+      .inspect()
+      .then((info) => {
+        if (info.State.Running) this.cache.started(id);
+      })
+      .catch(() => undefined) // gone or unreachable: the next list says which
+      .finally(() => this.leftovers.set(id, 'checked'));
+  }
+
+  /** Starts a container an earlier agent created but never started. */
+  private start(entry: ContainerEntry): void {
+    this.inFlight.add(entry.id);
+    this.log.info(
+      { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12) },
+      `starting container ${entry.id.slice(0, 12)} of ${entry.service}: created by an earlier agent that stopped before starting it`,
+    );
+    this.docker
+      .getContainer(entry.id)
+      .start()
+      .then(() => this.cache.started(entry.id))
+      .catch((error: unknown) => {
+        if ((error as { statusCode?: unknown }).statusCode !== 304) this.hooks.startFailed(entry.service, error, entry.id);
+      })
+      .finally(() => this.inFlight.delete(entry.id));
+  }
+}
