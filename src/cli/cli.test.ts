@@ -121,6 +121,59 @@ describe('microscale --help and --version', () => {
   it('prints the version', () => {
     assert.match(cli(['--version']).stdout, /^\d+\.\d+\.\d+/);
   });
+  it('refuses a bad --listen, --interval or --duration before anything starts, naming the flag, the value and the fix', () => {
+    const listen = cli(['demo', '--listen', 'nohost', '--duration', '1s']);
+    assert.equal(listen.code, 2);
+    assert.match(
+      listen.stderr,
+      /'--listen <host:port>' argument 'nohost' is invalid\. "nohost" is not host:port; write it like 127\.0\.0\.1:8321/,
+    );
+    assert.doesNotMatch(listen.stderr, /microscale demo: pool of/, 'the demo started before the flag was checked');
+    const run = cli(['run', '-c', file('capacity: 1\nservices: [{name: a, target: remainder}]\n'), '--listen', '127.0.0.1']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /'--listen <host:port>' argument '127\.0\.0\.1' is invalid/);
+    const interval = cli(['demo', '--interval', '5ms', '--no-api']);
+    assert.equal(interval.code, 2);
+    assert.match(
+      interval.stderr,
+      /'--interval <time>' argument '5ms' is invalid\. "5ms" is shorter than 10ms, the shortest tick interval; write 10ms or more/,
+    );
+    // Node fires a timer longer than 2^31 ms after 1 ms: the demo would have stopped at once, exit 0.
+    const duration = cli(['demo', '--duration', '1000h', '--no-api']);
+    assert.equal(duration.code, 2);
+    assert.match(duration.stderr, /"1000h" is longer than 596h, the longest a timer can wait/);
+  });
+
+  it('trace gen refuses flags that do not fit together with exit 2, naming both', () => {
+    const lowHigh = cli(['trace', 'gen', '--low', '20', '--high', '10']);
+    assert.equal(lowHigh.code, 2);
+    assert.match(lowHigh.stderr, /--low 20 is above --high 10; .*raise --high or lower --low/);
+    assert.equal(lowHigh.stdout, '', 'nothing is written for a refused trace');
+    const rows = cli(['trace', 'gen', '--duration', '596h', '--row', '1ms']);
+    assert.equal(rows.code, 2);
+    assert.match(rows.stderr, /--duration 596h at --row 1ms makes 2145600000 rows, more than 5000000; raise --row or shorten --duration/);
+    assert.match(cli(['trace', 'gen', '--help']).stdout, /--duration <time> +length of the trace \(default: 30m\)/);
+  });
+
+  it('image watch names the flag or variable a bad value came from, and refuses a bad --log-level or --listen with exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-cli-watch-'));
+    const interval = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--interval', 'soon']);
+    assert.equal(interval.code, 2);
+    assert.match(interval.stderr, /^error: --interval: expected a duration like 500ms, 3s or 2m, got "soon"/);
+    const secret = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--notify', 'http://127.0.0.1:9/hook'], {
+      MICROSCALE_WEBHOOK_SECRET: 'short',
+    });
+    assert.equal(secret.code, 2);
+    assert.match(secret.stderr, /MICROSCALE_WEBHOOK_SECRET: expected a secret of at least 16 characters, got \(hidden\)/);
+    assert.doesNotMatch(secret.stderr, /short/);
+    const level = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--log-level', 'loud']);
+    assert.equal(level.code, 2);
+    assert.match(level.stderr, /'--log-level <level>' argument 'loud' is invalid\. Allowed choices are debug, info, warn, error, silent/);
+    const listen = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--listen', 'nohost']);
+    assert.equal(listen.code, 2);
+    assert.match(listen.stderr, /"nohost" is not host:port/);
+  });
+
   it('exits 2 on a bad flag value, naming it', () => {
     const { code, stderr } = cli(['demo', '--duration', 'soon']);
     assert.equal(code, 2);

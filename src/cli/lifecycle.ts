@@ -72,7 +72,7 @@ export async function startApi(
         ? `${listen} is already in use`
         : code === 'EADDRNOTAVAIL'
           ? `${listen} is not an address of this machine`
-          : (error as Error).message;
+          : (error as Error).message.replace(/^--listen: /, '');
     if (flags.listen !== undefined)
       throw new UsageError(`--listen: ${why}; pick another address, e.g. --listen 127.0.0.1:0 for any free port`);
     const line = `WARNING: API and dashboard not started: ${why} (api.listen). Pass --listen 127.0.0.1:0 for any free port, or --no-api.`;

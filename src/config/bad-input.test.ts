@@ -178,6 +178,17 @@ describe('every problem at once, in our words', () => {
     assert.match(error.message, /capacity: the services' mins add up to 2, more than the pool of 1/);
   });
 
+  it('says a file of nothing or only comments is empty, and what the least config is', () => {
+    for (const text of ['', '\n\n', '# microscale.yaml\n# capacity: 9\n']) {
+      const error = errorOf(text);
+      assert.equal(error.problems.length, 1, text);
+      assert.match(
+        error.message,
+        /^microscale\.yaml: 1 problem:\n {2}\(root\): the file is empty \(or holds only comments\); a config needs at least capacity and services, e\.g\. capacity: 9/,
+      );
+    }
+  });
+
   it("never prints one of zod's own messages", () => {
     const error = errorOf(
       'engine: docker\ncapacity: 3\nlogLevel: loud\napi: {enabled: maybe}\nservices:\n' +

@@ -72,6 +72,11 @@ function unknownToEveryEngine(raw: unknown, path: string, engines: ConfigContext
   }
 }
 
+/** An empty file (or one of comments only) reads as null: say so, and what the least config is. */
+export const EMPTY_CONFIG =
+  'the file is empty (or holds only comments); a config needs at least capacity and services, ' +
+  'e.g. capacity: 9 and services: [{name: web, target: remainder}] (a full example: examples/microscale.yaml)';
+
 /** Validates an already-parsed document (an object) against the kinds given. Throws ConfigError with every problem. */
 export function validateConfig(
   document: unknown,
@@ -79,6 +84,7 @@ export function validateConfig(
   env: NodeJS.ProcessEnv = process.env,
   file?: string,
 ): MicroscaleConfig {
+  if (document === null || document === undefined) throw new ConfigError([`(root): ${EMPTY_CONFIG}`], file);
   const { value: input, problems, substituted } = substituteEnv(document, env, kinds.readSecretFile);
   const context: ParseContext = { problems, substituted, sources: kinds.sources };
   const top = topLevelSchema.safeParse(input);

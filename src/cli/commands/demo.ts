@@ -9,7 +9,7 @@ import { parseDocument } from '../../agent/config-file.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
-import { durationOption, integerOption } from '../options.js';
+import { durationOption, integerOption, intervalOption, listenOption } from '../options.js';
 import { runDockerDemo } from './demo-docker.js';
 import { UsageError } from '../exit.js';
 import { scoreDemo, scoreLine } from './demo-score.js';
@@ -105,11 +105,15 @@ export function registerDemo(program: Command): void {
     .description('run the classic microscaling demo on the embedded sim engine with random demand')
     .option('--duration <time>', 'stop after this long (e.g. 30s, 2m); default: until Ctrl-C', durationOption)
     .option('--seed <n>', 'seed for the random demand, to make a run repeatable', integerOption)
-    .option('--interval <time>', 'time between ticks', durationOption)
+    .option('--interval <time>', 'time between ticks (at least 10ms; default 500ms)', intervalOption)
     .option('--json', 'print one JSON object per tick instead of a line')
     .option('--verbose', "also write the agent's JSON logs to stderr")
     .option('--summary', 'at the end, print the time-weighted score to stderr (P1 demand met, pool full, over capacity)')
-    .option('--listen <host:port>', 'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)')
+    .option(
+      '--listen <host:port>',
+      'where the API and dashboard listen (default 127.0.0.1:8321; 127.0.0.1:0 for any free port)',
+      listenOption,
+    )
     .option('--no-api', 'do not start the API and dashboard')
     .option(
       '--engine <kind>',

@@ -4,17 +4,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { Hono } from 'hono';
 import { allowedHostsGuard, requestBodyLimit, securityHeaders } from '../../api/guards.js';
 import { imageRoutes } from '../../api/images.js';
 import { KEEP_ALIVE_TIMEOUT_MS, parseListen } from '../../api/server.js';
-import { parseDurationMs } from '../../config/duration.js';
 import { imagesSchema } from '../../config/images.js';
 import { formatIssues } from '../../config/issues.js';
 import { createLogger } from '../../log/logger.js';
 import { createImageWatch, type ImageWatch } from '../../metadata/watch/service.js';
 import { UsageError } from '../exit.js';
+import { durationOption, listenOption } from '../options.js';
 
 export const WEBHOOK_SECRET_ENV = 'MICROSCALE_WEBHOOK_SECRET';
 export const EVENTS_SECRET_ENV = 'MICROSCALE_REGISTRY_EVENTS_SECRET';
@@ -28,7 +28,7 @@ interface WatchFlags {
   readonly retryBase: string;
   readonly webhookTimeout: string;
   readonly listen?: string;
-  readonly duration?: string;
+  readonly duration?: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -51,8 +51,33 @@ function configFrom(refs: string[], flags: WatchFlags, env: NodeJS.ProcessEnv) {
     })),
   };
   const parsed = imagesSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(formatIssues(parsed.error.issues, raw, '', () => []).join('\n'));
+  if (!parsed.success)
+    throw new UsageError(
+      formatIssues(parsed.error.issues, raw, '', () => [])
+        .map(asFlag)
+        .join('\n'),
+    );
   return parsed.data;
+}
+
+/** Where each key of the `images:` block built from the flags came from: what a user of this command typed or set. */
+const FLAG_OF: readonly (readonly [RegExp, string])[] = [
+  [/^stateDir\b/, '--state-dir'],
+  [/^interval\b/, '--interval'],
+  [/^timeout\b/, '--timeout'],
+  [/^eventsSecret\b/, EVENTS_SECRET_ENV],
+  [/^watch\[\d+\](\.\w+)?/, '<ref>'],
+  [/^notify\[\d+\]\.webhook\b/, '--notify'],
+  [/^notify\[\d+\]\.secret\b/, WEBHOOK_SECRET_ENV],
+  [/^notify\[\d+\]\.giveUpAfter\b/, '--give-up-after'],
+  [/^notify\[\d+\]\.retryBase\b/, '--retry-base'],
+  [/^notify\[\d+\]\.timeout\b/, '--webhook-timeout'],
+];
+
+/** "interval: expected a duration ..." -> "--interval: expected a duration ...": the problem named as the user wrote it. */
+export function asFlag(problem: string): string {
+  for (const [path, flag] of FLAG_OF) if (path.test(problem)) return problem.replace(path, flag);
+  return problem;
 }
 
 /** The watcher's routes behind the agent API's own guards: headers, the Host allow-list (loopback names and IPs), the body limit. */
@@ -92,9 +117,17 @@ export function registerImageWatch(image: Command): void {
     .option('--give-up-after <duration>', 'stop retrying a delivery after', '1h')
     .option('--retry-base <duration>', 'first retry delay (doubled each time, with jitter)', '1s')
     .option('--webhook-timeout <duration>', 'per delivery attempt', '10s')
-    .option('--listen <host:port>', `serve GET /api/images, /api/deliveries and POST /api/registry/events (needs ${EVENTS_SECRET_ENV})`)
-    .option('--duration <duration>', 'stop after this long (default: until SIGTERM or Ctrl-C)')
-    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .option(
+      '--listen <host:port>',
+      `serve GET /api/images, /api/deliveries and POST /api/registry/events (needs ${EVENTS_SECRET_ENV})`,
+      listenOption,
+    )
+    .option('--duration <duration>', 'stop after this long (default: until SIGTERM or Ctrl-C)', durationOption)
+    .addOption(
+      new Option('--log-level <level>', 'what the JSON log lines on stderr include')
+        .choices(['debug', 'info', 'warn', 'error', 'silent'])
+        .default('info'),
+    )
     .addHelpText(
       'after',
       `\nExample:\n` +
@@ -117,11 +150,7 @@ export function registerImageWatch(image: Command): void {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        if (flags.duration) {
-          const ms = parseDurationMs(flags.duration);
-          if (ms === undefined) throw new UsageError(`--duration: expected a duration like 30s, got "${flags.duration}"`);
-          setTimeout(stop, ms);
-        }
+        if (flags.duration !== undefined) setTimeout(stop, flags.duration);
       });
       await watch.stop();
       server?.close();

@@ -50,7 +50,7 @@ async function load(reference: string, options: ImageCliOptions): Promise<ImageM
 }
 
 export function registerImage(program: Command): void {
-  const image = program.command('image').description('image metadata straight from the registry: inspect, lint, badge');
+  const image = program.command('image').description('image metadata straight from the registry: inspect, digest, lint, badge, watch');
   common(image.command('inspect').argument('<ref>', 'image reference, e.g. ghcr.io/acme/app:1.4 or busybox@sha256:…'))
     .description('digest, platform, created, size, layers, labels and annotations; OCI and label-schema keys side by side')
     .addHelpText(

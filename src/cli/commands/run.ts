@@ -14,7 +14,7 @@ import type { MicroscaleConfig } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
-import { durationOption } from '../options.js';
+import { durationOption, listenOption } from '../options.js';
 
 interface RunOptions extends ApiFlags {
   readonly config: string;
@@ -86,7 +86,11 @@ export function registerRun(program: Command): void {
     .requiredOption('-c, --config <file>', 'the config file')
     .option('--dry-run', 'decide and log, but change nothing')
     .option('--duration <time>', 'stop after this long (default: until SIGTERM or Ctrl-C)', durationOption)
-    .option('--listen <host:port>', 'where the API and dashboard listen (default: api.listen from the config, 127.0.0.1:8321)')
+    .option(
+      '--listen <host:port>',
+      'where the API and dashboard listen (default: api.listen from the config, 127.0.0.1:8321)',
+      listenOption,
+    )
     .option('--no-api', 'do not start the API and dashboard')
     .addHelpText(
       'after',

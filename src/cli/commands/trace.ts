@@ -2,9 +2,11 @@
 // --shipped DIR regenerates the traces shipped in traces/.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { formatDurationMs } from '../../config/duration.js';
 import { formatTrace } from '../../simulator/trace.js';
 import { generateTrace, SHAPES, SHIPPED, type Shape } from '../../simulator/trace-gen.js';
+import { UsageError } from '../exit.js';
 import { durationOption, integerOption } from '../options.js';
 
 interface GenCliOptions {
@@ -35,6 +37,26 @@ function shapeOption(value: string): Shape {
   return value as Shape;
 }
 
+/** Rows one trace may have: 24 h at 20 ms. More is a typo (a row of 1ms), and would fill the memory first. */
+export const MAX_TRACE_ROWS = 5_000_000;
+
+/** The flags that only make sense together, checked before anything is written (exit 2, naming the flags). */
+export function checkGenFlags(options: Pick<GenCliOptions, 'duration' | 'row' | 'low' | 'high'>): void {
+  if (options.duration <= 0)
+    throw new UsageError(`--duration: expected a length > 0, got ${formatDurationMs(options.duration)}; e.g. --duration 30m`);
+  if (options.row <= 0)
+    throw new UsageError(`--row: expected a time > 0 between rows, got ${formatDurationMs(options.row)}; e.g. --row 10s`);
+  const rows = Math.ceil(options.duration / options.row);
+  if (rows > MAX_TRACE_ROWS)
+    throw new UsageError(
+      `--duration ${formatDurationMs(options.duration)} at --row ${formatDurationMs(options.row)} makes ${rows} rows, more than ${MAX_TRACE_ROWS}; raise --row or shorten --duration`,
+    );
+  if (options.low > options.high)
+    throw new UsageError(
+      `--low ${options.low} is above --high ${options.high}; the base rate must be at most the peak: raise --high or lower --low`,
+    );
+}
+
 async function generate(options: GenCliOptions): Promise<void> {
   if (options.shipped) {
     await mkdir(options.shipped, { recursive: true });
@@ -42,6 +64,7 @@ async function generate(options: GenCliOptions): Promise<void> {
     console.error(`wrote ${SHIPPED.map((s) => s.file).join(', ')} to ${options.shipped}`);
     return;
   }
+  checkGenFlags(options);
   const ms = (value: number | undefined): number | undefined => (value === undefined ? undefined : value / 1000);
   const text = formatTrace(
     generateTrace({
@@ -68,8 +91,10 @@ export function registerTrace(program: Command): void {
     .description('write a trace CSV: t_s, then the arrival rate (messages/s) of one service')
     .option('--shape <shape>', `${SHAPES.join(' | ')}`, shapeOption, 'step')
     .option('--column <name>', 'the rate column: the service it feeds', 'orders')
-    .option('--duration <time>', 'length of the trace', durationOption, 1_800_000)
-    .option('--row <time>', 'time between rows (for randomwalk: between steps)', durationOption, 10_000)
+    .addOption(new Option('--duration <time>', 'length of the trace').argParser(durationOption).default(1_800_000, '30m'))
+    .addOption(
+      new Option('--row <time>', 'time between rows (for randomwalk: between steps)').argParser(durationOption).default(10_000, '10s'),
+    )
     .option('--low <rate>', 'base rate, messages/s', rateOption, 20)
     .option('--high <rate>', 'peak rate, messages/s', rateOption, 150)
     .option('--period <time>', 'period of sine and sawtooth', durationOption)
