@@ -112,8 +112,22 @@ describe('microscale demo --json', () => {
 
 describe('microscale --help and --version', () => {
   it("shows an example in every command's help", () => {
-    for (const command of ['demo', 'run', 'validate', 'bench']) {
-      const { code, stdout } = cli([command, '--help']);
+    for (const command of [
+      'demo',
+      'run',
+      'validate',
+      'bench',
+      'simulate',
+      'trace',
+      'trace gen',
+      'image',
+      'image inspect',
+      'image digest',
+      'image lint',
+      'image badge',
+      'image watch',
+    ]) {
+      const { code, stdout } = cli([...command.split(' '), '--help']);
       assert.equal(code, 0, command);
       assert.match(stdout, /Example/, `${command} --help has no example`);
     }

@@ -50,7 +50,13 @@ async function load(reference: string, options: ImageCliOptions): Promise<ImageM
 }
 
 export function registerImage(program: Command): void {
-  const image = program.command('image').description('image metadata straight from the registry: inspect, digest, lint, badge, watch');
+  const image = program
+    .command('image')
+    .description('image metadata straight from the registry: inspect, digest, lint, badge, watch')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  microscale image inspect 127.0.0.1:5000/demo/app:v1\n  microscale image lint acme/app:1.4 --strict',
+    );
   common(image.command('inspect').argument('<ref>', 'image reference, e.g. ghcr.io/acme/app:1.4 or busybox@sha256:…'))
     .description('digest, platform, created, size, layers, labels and annotations; OCI and label-schema keys side by side')
     .addHelpText(
@@ -67,6 +73,7 @@ export function registerImage(program: Command): void {
     .argument('<ref>', 'image reference')
     .description('the digest a tag points to, with one HEAD request (nothing is downloaded)')
     .option('--timeout <duration>', 'per registry request', '10s')
+    .addHelpText('after', '\nExample:\n  microscale image digest 127.0.0.1:5000/demo/app:v1   # sha256:...')
     .action(async (reference: string, options: { timeout: string }) => {
       const timeoutMs = parseDurationMs(options.timeout);
       if (timeoutMs === undefined || timeoutMs <= 0)

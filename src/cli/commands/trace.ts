@@ -85,7 +85,10 @@ async function generate(options: GenCliOptions): Promise<void> {
 }
 
 export function registerTrace(program: Command): void {
-  const trace = program.command('trace').description('demand traces for the simulator');
+  const trace = program
+    .command('trace')
+    .description('demand traces for the simulator')
+    .addHelpText('after', '\nExample:\n  microscale trace gen --shape spike --high 180 -o spike.csv');
   trace
     .command('gen')
     .description('write a trace CSV: t_s, then the arrival rate (messages/s) of one service')
