@@ -241,6 +241,17 @@ services:
     const problems = problemsOf('capacity: [9\nservices: {');
     assert.ok(problems[0]?.startsWith('YAML syntax:'), problems.join('\n'));
   });
+
+  it("says a bare ${VAR} inside { } must be quoted, once a line, instead of the parser's flow-map tokens", () => {
+    const text =
+      'capacity: 9\nservices:\n  - name: a\n    target: {queueLength: 10}\n' +
+      '    metric: {source: http, url: "http://127.0.0.1:9/", path: n, auth: {bearer: ${TOKEN}}}   # {x}\n' +
+      '    onMetricError: {fallback: 2}\n';
+    const problems = problemsOf(text, { TOKEN: 'secret-value' });
+    assert.deepEqual(problems, ["YAML syntax: ${TOKEN} inside { } must be quoted (YAML reads its braces as a map); write '${TOKEN}'"]);
+    const quoted = text.replace('${TOKEN}', "'${TOKEN}'");
+    assert.equal(parseConfigText(quoted, { TOKEN: 'secret-value' }).services[0]?.name, 'a');
+  });
 });
 
 describe('durations', () => {

@@ -72,6 +72,14 @@ function tooDeepAt(text: string): number | undefined {
   return undefined;
 }
 
+/** `${VAR}` (or `${VAR:-x}`, `${file:/p}`) written bare inside a flow map, e.g. `auth: {bearer: ${TOKEN}}`: the substitution as written. */
+export function unquotedSubstitutionInFlow(line: string): string | undefined {
+  const code = line.replace(/\s#.*$/, '');
+  const open = code.indexOf('{');
+  if (open < 0) return undefined;
+  return /[\s,:{[]\$\{[^}'"]*\}/.exec(code.slice(open))?.[0].slice(1);
+}
+
 function lineOfOffset(text: string, offset: number): number {
   let line = 1;
   for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
@@ -119,14 +127,32 @@ export function readYaml(text: string): YamlSource {
   const fail = (problems: YamlProblem[]): YamlSource => ({ value: undefined, problems, lineOf });
 
   if (doc.errors.length > 0) {
-    return fail(
-      doc.errors.map((e) => ({
-        line: e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line,
+    const textLines = text.split('\n');
+    const hinted = new Set<number>();
+    const problems: YamlProblem[] = [];
+    for (const e of doc.errors) {
+      const line = e.linePos?.[0].line ?? lines.linePos(e.pos[0]).line;
+      const unquoted = unquotedSubstitutionInFlow(textLines[line - 1] ?? '');
+      if (unquoted !== undefined) {
+        // One line, said once, with the fix, instead of the parser's 5-10 lines about flow-map tokens.
+        if (!hinted.has(line))
+          problems.push({
+            line,
+            message: `YAML syntax: ${unquoted} inside { } must be quoted (YAML reads its braces as a map); write '${unquoted}'`,
+          });
+        hinted.add(line);
+        continue;
+      }
+      problems.push({
+        line,
         message: /call stack/i.test(e.message)
           ? `nested too deep to read; a config needs far fewer than ${MAX_DEPTH} levels`
           : `YAML syntax: ${e.message.split('\n')[0] ?? e.message}`,
-      })),
-    );
+      });
+    }
+    // The parser loses its place after such a line: what it says about the lines after is that one mistake again.
+    const first = Math.min(...hinted);
+    return fail(hinted.size === 0 ? problems : problems.filter((p) => (p.line ?? 0) < first || p.message.includes('must be quoted')));
   }
   const problems: YamlProblem[] = [];
   visit(doc, (_key, node, path) => {
