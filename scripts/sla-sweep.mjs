@@ -58,6 +58,15 @@ const VARIANTS = {
   slowPool10: { start: '3s', stop: '1500ms', pool: 10 },
   waitRate5: { sla: 'wait: 2s', simSla: 'waitS: 2', rate: 5 },
   queueOnlySlow: { arrivals: false, start: '3s', stop: '1500ms' },
+  min0: { min: 0 },
+  min0Wait: { min: 0, sla: 'wait: 2s', simSla: 'waitS: 2' },
+  learntWait: { learn: true, sla: 'wait: 2s', simSla: 'waitS: 2' },
+  learntSlow: { learn: true, start: '3s', stop: '1500ms' },
+  learntTick2s: { learn: true, interval: '2s' },
+  learntRate50: { learn: true, rate: 50 },
+  // The pool or the rate scaled with the SLA scaled alike (the same seconds of work), not tightened
+  pool60Sla1000: { pool: 60, sla: 'queueLength: 1000', simSla: 'queueLength: 1000' },
+  rate50Sla1250: { rate: 50, sla: 'queueLength: 1250', simSla: 'queueLength: 1250' },
 };
 const KINDS = (process.env.KINDS ?? 'bursts,mburst,flash,poisson-sine,onoff,nasa2d,nasasec').split(',');
 const SEEDS = (process.env.SEEDS ?? '21,22').split(',').map(Number);
@@ -173,6 +182,8 @@ const rows = [];
 for (const [name, change] of Object.entries(VARIANTS)) {
   if (ONLY && !ONLY.includes(name)) continue;
   const v = { ...BASE, ...change };
+  // Written out too, for `microscale simulate -c` and scripts/sla-reactive-bound.mjs on one variant.
+  writeFileSync(join(dir, `${name}.yaml`), yamlOf(v));
   const scenario = parseScenarioText(yamlOf(v), `${name}.yaml`);
   const p1s = scenario.services.filter((s) => s.simulation);
   // Each P1 service's share of the pool's work (two P1s: half each), the shapes sized for 30 × 20/s.

@@ -161,6 +161,37 @@ describe('sla controller', () => {
     assert.ok(idle <= 30, `${idle} container-seconds held beyond the need in the 20 s after the burst`);
   });
 
+  for (const measured of [true, false]) {
+    it(`holds on a queue reading that is not a finite number, and is not poisoned by it (${measured ? 'measured arrivals' : 'queue only'})`, () => {
+      // The agent refuses such readings (agent/read-metrics.ts), but the controller is pure and may be
+      // fed by others: one NaN must not leave NaN in the means (the count frozen for good), and an
+      // infinite queue is no reason to ask for every container.
+      const policy = sla({ queueLength: 500 });
+      let state = slaController.initialState();
+      let count = 2;
+      const decide = (t: number, value: number, rate: number) => {
+        const observation = { value, atMs: t * 1000, arrivalRate: measured ? rate : undefined };
+        const out = slaController.decide({ policy, observation, current: count, running: count, dtS: t === 0 ? 0 : 0.5 }, state);
+        state = out.state;
+        count = out.desired.kind === 'count' ? out.desired.count : count;
+        return out;
+      };
+      for (let t = 0; t < 10; t += 0.5) decide(t, 0, 30);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NaN]) {
+        const held = count;
+        decide(10, bad, 30);
+        assert.equal(count, held, `held ${held} containers on a ${bad} reading`);
+      }
+      // Then 200 msg/s (10 containers at 20 each) against the 2 running: the queue grows 80 a tick.
+      let last;
+      for (let t = 10.5; t < 20; t += 0.5) last = decide(t, 160 * (t - 10), 200);
+      assert.ok(count >= 10, `${count} containers for 200 msg/s at 20 each after the bad readings`);
+      const estimates = (last as { estimates?: Record<string, unknown> } | undefined)?.estimates ?? {};
+      for (const [key, value] of Object.entries(estimates))
+        if (typeof value === 'number') assert.ok(Number.isFinite(value), `estimate ${key} is ${value}`);
+    });
+  }
+
   it('without measured arrivals estimates them from the queue and still holds the SLA', () => {
     const { peak } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400, measured: false });
     assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);

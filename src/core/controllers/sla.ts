@@ -105,6 +105,16 @@ export const slaController: Controller<SlaState> = {
     const { target } = policy;
     if (target.kind !== 'sla') throw new Error(`sla controller needs an sla target, got ${target.kind}`);
     if (!observation) return { desired: { kind: 'count', count: current }, state, reason: 'no metric yet' };
+    // A queue that is not a finite number says nothing: hold, and keep it out of the state (a NaN there
+    // would stay in every mean after it, and an infinite queue would ask for every container).
+    if (!Number.isFinite(observation.value)) {
+      const held = clampCount(state.lastDesired ?? current, policy.min, policy.max);
+      return {
+        desired: { kind: 'count', count: held },
+        state,
+        reason: `queue reading ${observation.value} is not a number: holding ${held}`,
+      };
+    }
     return decideSla(input, state, target.sla, observation);
   },
 };
