@@ -29,6 +29,29 @@ describe('shipped example configs', () => {
     assert.equal(block, readFileSync(join(root, 'examples/microscale.yaml'), 'utf8'));
   });
 
+  it('every whole config in README.md and docs/*.md (a yaml block with capacity: and services:) passes validate', async () => {
+    const docs = ['README.md', ...readdirSync(join(root, 'docs')).map((f) => `docs/${f}`)].filter((f) => f.endsWith('.md'));
+    const dir = mkdtempSync(join(tmpdir(), 'microscale-doc-configs-'));
+    let checked = 0;
+    for (const doc of docs) {
+      const text = readFileSync(join(root, doc), 'utf8');
+      for (const match of text.matchAll(/```yaml\n([\s\S]*?)```/g)) {
+        const block = match[1] ?? '';
+        // Simulator scenarios (simulation: blocks) are checked by simulate, not validate.
+        if (!/^capacity:/m.test(block) || !/^services:/m.test(block) || /^\s+simulation:/m.test(block)) continue;
+        const line = text.slice(0, match.index).split('\n').length;
+        const file = join(dir, `${doc.replace(/\W/g, '_')}-${line}.yaml`);
+        writeFileSync(file, block);
+        // The secrets a doc writes as ${VAR} come from the environment, as they would for a user.
+        for (const [, name] of block.matchAll(/\$\{(\w+)\}/g)) process.env[name!] ??= 'from-the-environment';
+        const [summary] = await validateConfigFile(file).catch((error: Error) => [`${doc}:${line}: ${error.message}`]);
+        assert.match(summary ?? '', /: valid: /, `${doc}, the yaml block at line ${line}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 6, `only ${checked} whole configs found in the docs`);
+  });
+
   it('the config in deploy/kubernetes/configmap.yaml passes validate (its secret from the environment)', async () => {
     const configMap = parse(readFileSync(join(root, 'deploy/kubernetes/configmap.yaml'), 'utf8')) as { data: Record<string, string> };
     const text = configMap.data['microscale.yaml'];
