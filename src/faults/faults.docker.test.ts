@@ -37,27 +37,33 @@ const redisServerCheck: ServiceCheck = {
 };
 
 describe('faults', { timeout: 600_000 }, () => {
-  // "Converged within 2 ticks" counts what the restarted agent adds: the containers themselves take
-  // what the same change takes without a kill (stop, remove, create, start: 1-1.5 s on a busy 2-core
-  // machine), measured in the same run. The bug this guards against stalled for ~60 s.
-  it(`kill -9 of the agent at ${killPoints.length} points of a pre-emption: converged within 2 ticks (beyond what the containers take) of its first tick, no orphan, no duplicate, never over capacity`, async (t) => {
+  // "Converged within 2 ticks" judges the agent: each stop and start the restarted agent sends goes out
+  // within 2 ticks of when it could (its first tick for a stop; for a start, the exit that made room),
+  // seen through a recording proxy in front of the daemon (agent-latency.ts). What the daemon then takes
+  // to stop and start containers is not the agent's: on a busy 2-core machine it varied from 0.1 to 2 s
+  // between the no-kill baseline and a trial of the same run, so a bound of baseline + 2 ticks on the
+  // whole convergence failed 3 runs in 10 with the agent acting within 0.2 s. The bug this guards
+  // against stalled for ~60 s.
+  it(`kill -9 of the agent at ${killPoints.length} points of a pre-emption: every stop and start of the restarted agent within 2 ticks of when it could be sent, converged, no orphan, no duplicate, never over capacity`, async (t) => {
     if (!(await needService(t, dockerCheck))) return;
     const figures = await killDuringScaling(killPoints);
     t.diagnostic(JSON.stringify(figures));
     for (const trial of figures.trials) {
       const at = `killed ${trial.killAfterMs}ms into ${trial.change}`;
-      const baseline = figures.baselineMs[trial.change];
-      assert.ok(typeof baseline === 'number', `the same change without a kill converged (${JSON.stringify(figures.baselineMs)})`);
-      assert.notEqual(trial.convergedAfterFirstTickMs, null, `${at}: never converged`);
-      const bound = baseline + 2 * INTERVAL_MS;
+      assert.notEqual(trial.convergedAfterFirstTickMs, null, `${at}: never converged (within 20 s of the first tick)`);
+      const slowest = trial.slowestAction;
       assert.ok(
-        (trial.convergedAfterFirstTickMs ?? Infinity) <= bound,
-        `${at}: converged ${trial.convergedAfterFirstTickMs}ms after the first tick; ` +
-          `the same change without a kill took ${baseline}ms, bound ${bound}ms`,
+        (slowest?.lateMs ?? 0) <= 2 * INTERVAL_MS,
+        `${at}: the restarted agent sent a ${slowest?.action} of ${slowest?.container} ${slowest?.lateMs}ms after it could ` +
+          `(bound ${2 * INTERVAL_MS}ms); converged ${trial.convergedAfterFirstTickMs}ms after its first tick`,
       );
       assert.equal(trial.orphans, 0, `${at}: containers left behind`);
       assert.equal(trial.duplicates, 0, `${at}: more containers than the plan`);
     }
+    assert.ok(
+      figures.trials.some((trial) => trial.actions > 0),
+      'the restarted agents sent stops and starts through the recording proxy',
+    );
     assert.ok(figures.samples > 50, `the pool was sampled (${figures.samples} samples)`);
     assert.ok(figures.mostHolding <= figures.capacity, `${figures.mostHolding} containers at once in a pool of ${figures.capacity}`);
   });

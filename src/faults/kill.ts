@@ -1,8 +1,10 @@
 // kill -9 of the agent during a pre-emption (issue 17): `microscale run` (a child process, push-fed P1,
 // remainder P2, real Docker) is killed with SIGKILL at given points after a push that starts a
 // pre-emption (or its release), and started again; the pool is sampled from outside every 100 ms
-// throughout. The same code gives the test its bounds (faults.docker.test.ts) and `microscale bench
-// faults` its figures.
+// throughout. The agent reaches the daemon through a recording proxy (docker-recorder.ts), so each
+// trial also says how late the restarted agent's own stops and starts were, apart from what the daemon
+// took to carry them out (agent-latency.ts). The same code gives the test its bounds
+// (faults.docker.test.ts) and `microscale bench faults` its figures.
 import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +12,9 @@ import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { AgentProcess } from './agent-process.js';
-import { PoolWatch } from './pool-watch.js';
+import { agentLatencies, type ActionLate } from './agent-latency.js';
+import { DockerRecorder } from './docker-recorder.js';
+import { PoolEvents, PoolWatch } from './pool-watch.js';
 import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
 
 /**
@@ -21,7 +25,15 @@ const TRACE_FILE = process.env.MICROSCALE_FAULT_TRACE;
 
 async function traceTrial(
   file: string,
-  trial: { killAfterMs: number; firstTickMs: number; convergedMs: number | null; expected: object; lines: unknown[]; watch: PoolWatch },
+  trial: {
+    killAfterMs: number;
+    firstTickMs: number;
+    convergedMs: number | null;
+    expected: object;
+    actions: readonly ActionLate[];
+    lines: unknown[];
+    watch: PoolWatch;
+  },
 ): Promise<void> {
   const { watch, ...rest } = trial;
   const samples = watch.samples
@@ -44,6 +56,10 @@ export interface KillTrial {
   readonly orphans: number;
   /** Running containers beyond a service's share once it settled. */
   readonly duplicates: number;
+  /** The stops and starts the restarted agent sent, each with how late it was (agent-latency.ts). */
+  readonly actions: number;
+  /** The latest of them, measured from when it could have been sent (null: it sent none). */
+  readonly slowestAction: ActionLate | null;
 }
 
 export interface KillFigures {
@@ -65,8 +81,10 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
   const pool = `faults-kill-${randomBytes(3).toString('hex')}`;
   const dir = await mkdtemp(join(tmpdir(), 'microscale-faults-'));
   const configFile = join(dir, 'microscale.yaml');
+  const recorder = await new DockerRecorder(join(dir, 'docker.sock')).start();
+  const events = new PoolEvents(docker, pool);
   const config = {
-    engine: { kind: 'docker', pool },
+    engine: { kind: 'docker', pool, host: recorder.host },
     capacity,
     interval: `${INTERVAL_MS}ms`,
     stateFile: join(dir, 'state.json'),
@@ -80,9 +98,11 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
   const port = await freePort();
   const watch = new PoolWatch(docker, pool);
   const trials: KillTrial[] = [];
-  let agent = new AgentProcess(configFile, port);
+  let agent: AgentProcess | undefined;
   watch.start();
   try {
+    await events.start();
+    agent = new AgentProcess(configFile, port);
     await agent.firstTick();
     let urgent = 1;
     await agent.push('urgent', urgent);
@@ -118,7 +138,16 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
       const last = watch.samples.at(-1);
       const running = (service: string): number => last?.running.get(service) ?? 0;
       const convergedMs = converged ? Math.max(0, converged.atMs - firstTickMs) : null;
-      if (TRACE_FILE) await traceTrial(TRACE_FILE, { killAfterMs, firstTickMs, convergedMs, expected, lines: agent.lines, watch });
+      const actions = agentLatencies({
+        capacity,
+        spawnedAtMs: agent.spawnedAtMs,
+        firstTickMs,
+        untilMs: Date.now(),
+        calls: recorder.calls,
+        events: events.events,
+      });
+      const slowestAction = actions.reduce<ActionLate | null>((a, b) => (a && a.lateMs >= b.lateMs ? a : b), null);
+      if (TRACE_FILE) await traceTrial(TRACE_FILE, { killAfterMs, firstTickMs, convergedMs, expected, actions, lines: agent.lines, watch });
       trials.push({
         killAfterMs,
         change: `urgent ${from}->${urgent}`,
@@ -127,12 +156,16 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
         convergedTicks: convergedMs === null ? null : Math.ceil(convergedMs / INTERVAL_MS),
         orphans: last ? last.all - running('urgent') - running('background') : 0,
         duplicates: Math.max(0, running('urgent') - expected.urgent) + Math.max(0, running('background') - expected.background),
+        actions: actions.length,
+        slowestAction,
       });
     }
     return { capacity, baselineMs, trials, mostHolding: watch.mostHolding(), samples: watch.samples.length };
   } finally {
     watch.stop();
-    await agent.kill9();
+    events.stop();
+    await agent?.kill9();
+    await recorder.stop();
     await removePoolContainers(docker, pool);
     await rm(dir, { recursive: true, force: true });
   }

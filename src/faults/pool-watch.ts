@@ -2,9 +2,12 @@
 // containers, kept with its time. "Holding" a place in the pool: running, paused or
 // restarting: a place is held from a container's start to its exit. A `created` container runs nothing
 // (the docker engine creates a waiting start ahead of the exit that makes room: prepared.ts), and an
-// exited, dead or being-removed one runs nothing any more.
+// exited, dead or being-removed one runs nothing any more. PoolEvents keeps the daemon's own events of
+// the pool (start, die, ...) with the daemon's times.
 import type Docker from 'dockerode';
 import { poolFilter, LABEL } from '../engines/docker/labels.js';
+import { onJsonLines } from '../util/json-lines.js';
+import type { PoolEvent } from './agent-latency.js';
 
 export interface PoolSample {
   readonly atMs: number;
@@ -75,5 +78,29 @@ export class PoolWatch {
   /** The first sample at or after `sinceMs` where the pool is exactly `expected`. */
   firstExactly(sinceMs: number, expected: Readonly<Record<string, number>>): PoolSample | undefined {
     return this.samples.find((s) => s.atMs >= sinceMs && exactly(s, expected));
+  }
+}
+
+/** The daemon's container events of a pool, from start() on, each at the daemon's time (timeNano). */
+export class PoolEvents {
+  readonly events: PoolEvent[] = [];
+  private stream: NodeJS.ReadableStream | undefined;
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly pool: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const stream = await this.docker.getEvents({ filters: { type: ['container'], label: poolFilter(this.pool) } });
+    this.stream = stream;
+    onJsonLines<{ id?: string; Action?: string; timeNano?: number }>(stream, (e) => {
+      if (e.id && e.Action && typeof e.timeNano === 'number') this.events.push({ id: e.id, action: e.Action, atMs: e.timeNano / 1e6 });
+    });
+  }
+
+  stop(): void {
+    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    this.stream = undefined;
   }
 }
