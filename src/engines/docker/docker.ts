@@ -73,6 +73,7 @@ export class DockerEngine implements Engine {
       {
         create: async (service) => (await this.docker.createContainer(this.preparedSpec(service))).id,
         onCreated: (service, id) => this.cache.add(id, service, true),
+        onStarted: (id) => this.cache.started(id),
         onStartFailed: (service, id, error) => this.starts.failed(service, error, id),
         trackStart: (work) => this.startGate.track(work),
       },

@@ -26,6 +26,8 @@ export interface PreparedHooks {
   readonly create: (service: string) => Promise<string>;
   /** A prepared container was created: record it (the cache) before its event arrives. */
   readonly onCreated: (service: string, id: string) => void;
+  /** The daemon answered a start: record it (the cache) before its event arrives, which may be late. */
+  readonly onStarted: (id: string) => void;
   /** A start failed: report it with the next apply and clean the container up. */
   readonly onStartFailed: (service: string, id: string, error: unknown) => void;
   /** A start is sent: counted as in flight until it is answered (removals wait for it: StartGate). */
@@ -218,6 +220,7 @@ export class PreparedStarts {
       if (!id) return;
       try {
         await this.docker.getContainer(id).start();
+        this.hooks.onStarted(id); // before it leaves `mine`: adoption must never take it for a leftover
         this.mine.delete(id); // started: an ordinary container of the pool from now on
       } catch (error) {
         this.hooks.onStartFailed(start.service, id, error);

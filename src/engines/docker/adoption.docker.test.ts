@@ -1,0 +1,74 @@
+// Adoption on a real daemon, with its events stream made late (as a busy daemon's is: a start's answer
+// can come before its `start` event): a prepared container an earlier agent left, adopted and then
+// started by a plan, is an ordinary running container from its start's answer on, never a leftover again.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
+import Docker from 'dockerode';
+import { silentLogger } from '../../log/logger.js';
+import { eventually, needService } from '../../testing/services.js';
+import { DockerEngine } from './docker.js';
+import { LABEL, ownedLabels } from './labels.js';
+import { dockerSchema } from './schema.js';
+import { dockerCheck, dockerService, removePool, testPool } from './testing/docker.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `docker`, except that its events stream tells each event `lateMs` after the daemon sent it. */
+function lateEvents(docker: Docker, lateMs: number): Docker {
+  const wrapped = Object.create(docker) as Docker;
+  wrapped.getEvents = (async (options: Docker.GetEventsOptions) => {
+    const real = await docker.getEvents(options);
+    const late = new PassThrough();
+    real.on('data', (chunk: Buffer) => setTimeout(() => late.write(chunk), lateMs).unref());
+    late.on('close', () => (real as NodeJS.ReadableStream & { destroy: () => void }).destroy());
+    return late;
+  }) as never;
+  return wrapped;
+}
+
+describe('docker adoption on a real daemon', () => {
+  it('a prepared container an earlier agent left, adopted and started by the plan, stays running though its start event comes late', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('adopt-late');
+    const docker = new Docker();
+    try {
+      const leftover = await docker.createContainer({
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '3600'],
+        Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+      });
+      // A full list only at connect (and 1 s after it), then every 60 s: between lists only the events tell.
+      const config = dockerSchema.parse({ kind: 'docker', pool, resync: '60s' });
+      const engine = new DockerEngine(config, [dockerService('worker')], { log: silentLogger() }, lateEvents(docker, 3000));
+      try {
+        assert.ok(
+          await eventually(async () => (await engine.observe()).get('worker')?.prepared === 1, 5_000),
+          'inspected, then adopted: a prepared container that holds no place',
+        );
+        await sleep(1100);
+        await engine.observe(); // the list 1 s after the events stream connected
+        await engine.apply([{ name: 'worker', replicas: 1 }]); // starts the adopted one (no create)
+        assert.ok(await eventually(async () => (await leftover.inspect()).State.Running, 5_000), 'the plan started the adopted container');
+        await sleep(200); // its start's answer has reached the engine; its event has not (3 s late)
+        for (let i = 0; i < 3; i++) {
+          await engine.observe();
+          await engine.apply([{ name: 'worker', replicas: 1 }]);
+          await sleep(300);
+        }
+        const state = await leftover.inspect().catch(() => undefined);
+        assert.equal(state?.State.Running, true, `the started container still runs (${state ? state.State.Status : 'removed'})`);
+        const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.pool}=${pool}`] } });
+        assert.deepEqual(
+          found.map((c) => [c.Id, c.State]),
+          [[leftover.id, 'running']],
+          'nothing else was created or left',
+        );
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await removePool(pool);
+    }
+  });
+});
