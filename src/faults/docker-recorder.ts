@@ -48,6 +48,7 @@ export class DockerRecorder {
         if (answer.statusCode !== undefined) call.status = answer.statusCode;
         if (call.method === 'POST' && /\/containers\/create(\?|$)/.test(call.path)) keepCreatedId(answer, call);
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.flushHeaders(); // a stream (events, wait) sends nothing more until something happens
         answer.pipe(res);
       });
       forward.on('error', () => res.destroy());
