@@ -5,23 +5,24 @@
 // polled `http` source (500 ms), case B (containers ignore SIGTERM, grace 1 s) through `http` and
 // `push`, ablations of A, and on request the extras on `network: none`. Beside them, the floors of the
 // same run (create + start, kill -> die, the bare hand-off), alone, on the cases' network.
+// The daemon's events and the timings read from them: demo-events.ts; the floors: demo-floor.ts; the
+// score: demo-score.ts.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Docker from 'dockerode';
 import { Agent } from '../agent/agent.js';
 import { createEngine } from '../agent/wiring.js';
 import { parseConfig } from '../agent/config-loader.js';
-import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
-import { onJsonLines } from '../util/json-lines.js';
 import { randomInt, seededRandom } from '../util/random.js';
-import { percentileS, scoreDemoRun, type ContainerChange, type DemandChange } from './demo-score.js';
+import { EventLog, timings } from './demo-events.js';
+import { IMAGE, measureFloor, type Floor } from './demo-floor.js';
+import { percentileS, scoreDemoRun, type DemandChange } from './demo-score.js';
 import { dockerProblem } from './docker.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
 
-const IMAGE = 'busybox:latest';
 const CAPACITY = 9;
 const STEP_MS = 3000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,128 +65,6 @@ const CASES: readonly Case[] = [
 
 /** The cases run by default: the ones on the daemon's default network (the `-netnone` ones are extras). */
 const DEFAULT_CASES = ['a-push-noprep', 'a-push-nopre', 'a-push', 'a-http', 'b-http', 'b-push'];
-
-/** A `kill` (signal sent), `die` or `start` of one container, with the daemon's timestamp. */
-interface RawEvent {
-  readonly atMs: number;
-  readonly id: string;
-  readonly action: string;
-  readonly signal?: string;
-}
-
-/** Container starts and deaths of a pool, with the daemon's timestamps. */
-class EventLog {
-  readonly changes: ContainerChange[] = [];
-  readonly raw: RawEvent[] = [];
-  private stream: NodeJS.ReadableStream | undefined;
-  constructor(
-    private readonly docker: Docker,
-    private readonly pool: string,
-    private readonly services: readonly string[] = ['p1', 'p2'],
-  ) {}
-  async open(): Promise<void> {
-    this.stream = await this.docker.getEvents({
-      filters: { type: ['container'], event: ['start', 'die', 'kill'], label: poolFilter(this.pool) },
-    });
-    onJsonLines<{ id?: string; Action?: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } }>(
-      this.stream,
-      (event) => {
-        const service = event.Actor?.Attributes?.[LABEL.service];
-        if (service === undefined || !this.services.includes(service) || event.timeNano === undefined) return;
-        const signal = event.Actor?.Attributes?.signal;
-        this.raw.push({
-          atMs: event.timeNano / 1e6,
-          id: event.id ?? '',
-          action: event.Action ?? '',
-          ...(signal === undefined ? {} : { signal }),
-        });
-        if (event.Action === 'kill') return;
-        this.changes.push({ atMs: event.timeNano / 1e6, service: service as 'p1' | 'p2', delta: event.Action === 'start' ? 1 : -1 });
-      },
-    );
-  }
-  running(service: 'p1' | 'p2', beforeMs: number): number {
-    return this.changes.filter((c) => c.service === service && c.atMs < beforeMs).reduce((sum, c) => sum + c.delta, 0);
-  }
-  close(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
-  }
-}
-
-interface Floor {
-  /** The containers' network (undefined: the daemon's default). */
-  readonly network: string | undefined;
-  /** One container created and started through the API, alone (create call to start answered). */
-  readonly startMs: number;
-  /** `kill -s TERM` of a running container (exits on SIGTERM) to its `die` event. */
-  readonly killToDieMs: number;
-  /** The bare hand-off: kill a running container, start a created one on its `die`: kill to the `start` event. */
-  readonly replaceMs: number;
-}
-
-/** The floors of this run, measured alone between the cases with the same image and options as the cases. */
-async function measureFloor(docker: Docker, pool: string, network?: string): Promise<Floor> {
-  const spec = {
-    Image: IMAGE,
-    Cmd: ['sleep', '3600'],
-    Labels: ownedLabels(pool, 'floor'),
-    HostConfig: { Init: true, ...(network ? { NetworkMode: network } : {}) },
-  };
-  const events = new EventLog(docker, pool, ['floor']);
-  await events.open();
-  try {
-    const startedMs = Date.now();
-    const old = await docker.createContainer(spec);
-    await old.start();
-    const startMs = Date.now() - startedMs;
-    const next = await docker.createContainer(spec);
-    await sleep(300);
-    const killAtMs = Date.now();
-    await old.kill({ signal: 'SIGTERM' });
-    const died = await eventually(() => events.changes.some((c) => c.delta < 0), 10_000, 2);
-    if (died) await next.start();
-    await eventually(() => events.changes.some((c) => c.delta > 0 && c.atMs > killAtMs), 10_000, 5);
-    const dieAtMs = events.changes.find((c) => c.delta < 0)?.atMs ?? Number.NaN;
-    const startAtMs = events.changes.find((c) => c.delta > 0 && c.atMs > killAtMs)?.atMs ?? Number.NaN;
-    await Promise.all([old, next].map((c) => c.remove({ force: true }).catch(() => undefined)));
-    return { network, startMs, killToDieMs: dieAtMs - killAtMs, replaceMs: startAtMs - killAtMs };
-  } finally {
-    events.close();
-  }
-}
-
-/**
- * Where the time goes: each demand change to the start of the first tick after it that decided something
- * (the poll, or the push's wake), and for containers that ignore SIGTERM the daemon's SIGTERM `kill`
- * event to its SIGKILL `kill` event (the grace) and the SIGKILL to the `die`.
- */
-function timings(
-  replayed: readonly DemandChange[],
-  decidingTicks: readonly number[],
-  raw: readonly RawEvent[],
-  fromMs: number,
-  untilMs: number,
-): { changeToTick: number[]; termToKill: number[]; killToDie: number[] } {
-  const changeToTick: number[] = [];
-  for (let i = 1; i < replayed.length; i++) {
-    const change = replayed[i];
-    if (!change || change.demand === replayed[i - 1]?.demand) continue;
-    const tick = decidingTicks.find((atMs) => atMs >= change.atMs);
-    if (tick !== undefined && tick < (replayed[i + 1]?.atMs ?? untilMs)) changeToTick.push((tick - change.atMs) / 1000);
-  }
-  const termToKill: number[] = [];
-  const killToDie: number[] = [];
-  const first = (id: string, action: string, signal?: string): number | undefined =>
-    raw.find((e) => e.id === id && e.action === action && (signal === undefined || e.signal === signal))?.atMs;
-  for (const id of new Set(raw.filter((e) => e.atMs >= fromMs && e.action === 'kill').map((e) => e.id))) {
-    const term = first(id, 'kill', '15');
-    const kill = first(id, 'kill', '9');
-    const die = first(id, 'die');
-    if (term !== undefined && kill !== undefined) termToKill.push((kill - term) / 1000);
-    if (kill !== undefined && die !== undefined) killToDie.push((die - kill) / 1000);
-  }
-  return { changeToTick, termToKill, killToDie };
-}
 
 async function serveDemand(read: () => number): Promise<{ server: Server; url: string }> {
   const server = createServer((_, res) => {
