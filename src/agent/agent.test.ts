@@ -280,6 +280,41 @@ describe('agent: control', () => {
   });
 });
 
+describe('agent: pushes after a reload', () => {
+  it('takes pushes for services a reload added or renamed at once, and refuses the ones it removed', async () => {
+    const engine = new TestEngine();
+    const pushFed = (names: readonly string[]) =>
+      parseConfig({
+        capacity: 9,
+        interval: '1h',
+        services: names.map((name, i) => ({ name, priority: 1 + i, metric: { source: 'push' }, target: { queueLength: 5 } })),
+      });
+    const agent = new Agent(pushFed(['orders', 'emails']), { engine, log: silentLogger(), nowMs: () => engine.now });
+    try {
+      agent.pushMetric('emails', 2);
+      assert.throws(() => agent.pushMetric('invoices', 3), /service "invoices" is not configured; known: orders, emails/);
+      // "emails" renamed "invoices", "refunds" added.
+      await agent.reconfigure(pushFed(['orders', 'invoices', 'refunds']));
+      assert.throws(() => agent.pushMetric('emails', 3), /service "emails" is not configured; known: orders, invoices, refunds/);
+      agent.pushMetric('invoices', 7);
+      agent.pushMetric('refunds', 11);
+      await agent.tickNow();
+      const demand = (name: string) =>
+        agent.ticks
+          .toArray()
+          .at(-1)
+          ?.services.find((s) => s.name === name)?.demand;
+      assert.equal(demand('invoices'), 7);
+      assert.equal(demand('refunds'), 11);
+      // And back: a reload that removes a service refuses its pushes from then on.
+      await agent.reconfigure(pushFed(['orders']));
+      assert.throws(() => agent.pushMetric('refunds', 1), /not configured; known: orders$/);
+    } finally {
+      await agent.stop();
+    }
+  });
+});
+
 describe('agent: event-driven wake-ups survive a reconfigure', () => {
   it('watches a source rebuilt by a new config, and drops the watch of the one it replaced', async () => {
     const engine = new TestEngine();

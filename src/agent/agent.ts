@@ -6,7 +6,7 @@
 // a `recovered` line when it ends), not once per tick. Pushed values are kept in the state file
 // (push-memory.ts) so a restarted agent decides from the last push at once.
 import { EventEmitter } from 'node:events';
-import { DEFAULT_HISTORY_LINES, type MicroscaleConfig } from '../config/schema.js';
+import { DEFAULT_HISTORY_LINES, type MicroscaleConfig, type ServiceConfig } from '../config/schema.js';
 import type { ActualState, Capacity, Decision } from '../core/types.js';
 import type { Resources } from '../core/resources.js';
 import { step } from '../core/step.js';
@@ -77,6 +77,9 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly pushMemory: PushMemory;
   /** Service lines in the kept ticks (bounded by the config's `historyLines`). */
   private historyLines = 0;
+  /** The services of `indexedConfig` by name (a push finds its service in one look-up, not a scan). */
+  private servicesByName = new Map<string, ServiceConfig>();
+  private indexedConfig: MicroscaleConfig | undefined;
 
   constructor(
     config: MicroscaleConfig,
@@ -199,9 +202,8 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Throws an Error for a service that takes no pushes here, a RangeError (from the source) for a bad value. */
   private push(service: string, value: number, role: SourceRole): void {
-    const configured = this.configValue.services.find((s) => s.name === service);
-    if (!configured)
-      throw new Error(`service "${service}" is not configured; known: ${this.configValue.services.map((s) => s.name).join(', ')}`);
+    const configured = this.serviceNamed(service);
+    if (!configured) throw new Error(`service "${service}" is not configured; known: ${namesOf(this.configValue.services)}`);
     const source = (role === 'metric' ? this.metricSources : this.arrivalSources).get(service);
     if (!source?.accept) {
       const block = blockOf(configured, role);
@@ -212,6 +214,15 @@ export class Agent extends EventEmitter<AgentEvents> {
     }
     source.accept(value);
     this.pushMemory.record(role, service, value, this.nowMs());
+  }
+
+  /** The configured service of that name, from an index rebuilt whenever the config in force is another one (a reload). */
+  private serviceNamed(name: string): ServiceConfig | undefined {
+    if (this.indexedConfig !== this.configValue) {
+      this.servicesByName = new Map(this.configValue.services.map((s) => [s.name, s]));
+      this.indexedConfig = this.configValue;
+    }
+    return this.servicesByName.get(name);
   }
 
   pause(): void {
@@ -393,4 +404,10 @@ export class Agent extends EventEmitter<AgentEvents> {
       this.historyLines -= this.ticks.dropOldest()?.services.length ?? 0;
     }
   }
+}
+
+/** Service names for an error message: the first 20, then how many more. */
+function namesOf(services: readonly ServiceConfig[]): string {
+  const shown = services.slice(0, 20).map((s) => s.name);
+  return services.length > shown.length ? `${shown.join(', ')} and ${services.length - shown.length} more` : shown.join(', ');
 }

@@ -54,7 +54,8 @@ export class SourceSet {
       const source = createSource(service, this.context, this.role);
       if (source) kept.set(service.name, source);
     }
-    for (const [name, source] of this.sources) if (!next.services.some((s) => s.name === name)) stale.push(source);
+    const named = new Set(next.services.map((s) => s.name));
+    for (const [name, source] of this.sources) if (!named.has(name)) stale.push(source);
     this.sources = kept;
     if (this.onChange) for (const source of kept.values()) this.watchOne(source);
     await Promise.all(stale.map((s) => this.closeOne(s)));

@@ -15,7 +15,7 @@ import type { BenchRow } from './types.js';
 const TICK_MS = 500;
 
 /** Service i: 9 in 10 on an sla target with pushed arrivals, 1 in 10 a remainder service (as decisionInputs). */
-function agentConfig(count: number): ReturnType<typeof parseConfig> {
+export function agentConfig(count: number): ReturnType<typeof parseConfig> {
   return parseConfig({
     capacity: count,
     interval: '1h', // ticks are driven by the benchmark

@@ -10,6 +10,7 @@ import { parseScenario } from '../simulator/scenario.js';
 import type { Trace } from '../simulator/trace.js';
 import { agentTickRow } from './scale-agent.js';
 import { decisionRowsApart } from './scale-decisions.js';
+import { pushRows } from './scale-push.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 export { decisionInputs, medianMs, slaDecisionInputs } from './scale-decisions.js';
@@ -80,11 +81,12 @@ export const scaleBenchmark: Benchmark = {
     const hours = quick ? 1 : 24;
     const decisions = await decisionRowsApart();
     const agentTick = await agentTickRow();
+    const pushes = await pushRows();
     return {
       name: 'scale',
       summary:
         'decision time and memory for 10,000 services (vs 1,000), and simulation speed for 100 services (microscale vs the hpa baseline)',
-      rows: [...decisions, agentTick.row, ...simulationRows(hours)],
+      rows: [...decisions, agentTick.row, ...pushes, ...simulationRows(hours)],
       notes: [
         'the decision rows run in a process of their own that loads only the core (scale-decisions.ts): rss is that whole process ' +
           '(node itself is ~40 MB), rss at start the same before it built any input; heap +MB is the heap grown over the 7 decisions ' +
@@ -98,6 +100,10 @@ export const scaleBenchmark: Benchmark = {
           'decision of the queueLength pool (cpu vs queueLength targets = tick ÷ decision); ' +
           'heap kept: after gc, the agent with its 28 ticks; its rss is the bench process (every SDK loaded); ' +
           `md5 of the 7 tick records (decisions, service lines with reasons): ${agentTick.hash}`,
+        'push: Agent.pushMetric and pushArrivals (what POST /api/services/{name}/metric and /arrivals call) into 9 in 10 of the ' +
+          'services, 100 and 10,000 services alternately 7 times; cpu vs 100 services = the 10,000 pool ÷ the 100 pool of this run ' +
+          '(flat when a push does not depend on the number of services); with a state file: each push is also written down ' +
+          "before it is answered (push-memory.ts), the file holding every service's last value",
         "cpu is this process's CPU time; on a shared machine wall > cpu by the time other processes had the core",
         ...(quick ? ['--quick: 1 h of trace instead of 24 h'] : []),
       ],
