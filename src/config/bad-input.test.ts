@@ -178,6 +178,28 @@ describe('every problem at once, in our words', () => {
     assert.match(error.message, /capacity: the services' mins add up to 2, more than the pool of 1/);
   });
 
+  it('an unset ${VAR} is one problem at its path, not also the schema on the text left there', () => {
+    const error = errorOf('capacity: ${CAP}\nservices:\n  - {name: a, target: remainder, priority: 1}\n');
+    assert.deepEqual(error.problems, ['capacity: environment variable CAP is not set; export it or give a default as ${CAP:-value}']);
+  });
+
+  it('says a number from ${VAR} arrives as text, and that it must be written in the file', () => {
+    const error = errorOf('capacity: ${CAP}\nservices:\n  - {name: a, target: remainder, priority: "${P}"}\n', { CAP: '9', P: '2' });
+    assert.match(
+      error.message,
+      /capacity: expected an integer >= 1 .*got \(from \$\{CAP\}, not shown\); a \$\{\.\.\.\} puts in text, so a number/,
+    );
+    assert.match(
+      error.message,
+      /services\[0\]\.priority: expected an integer >= 1, got \(from \$\{P\}, not shown\); a \$\{\.\.\.\} puts in text/,
+    );
+    assert.doesNotMatch(
+      errorOf('capacity: 9\nservices:\n  - {name: a, target: remainder, metric: {source: redis, url: "${U}"}}\n', { U: 'x' }).message,
+      /puts in text/,
+      'the hint is for values that are not text',
+    );
+  });
+
   it('says a file of nothing or only comments is empty, and what the least config is', () => {
     for (const text of ['', '\n\n', '# microscale.yaml\n# capacity: 9\n']) {
       const error = errorOf(text);

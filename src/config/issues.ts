@@ -140,8 +140,14 @@ export function formatIssues(
     }
     lines.push(
       `${path}: ${issue.message}, got ` +
-        `${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}`,
+        `${showValue(value, String(issue.path[issue.path.length - 1] ?? ''), { path, ...(substituted ? { substituted } : {}) })}` +
+        (typeof value === 'string' && substituted?.has(path) && WANTS_NON_TEXT.test(issue.message) ? TEXT_FROM_REFERENCE : ''),
     );
   }
   return lines;
 }
+
+/** A message for a value that is not text: a number, a count, true or false. */
+const WANTS_NON_TEXT = /^expected (a number|an integer|true or false)\b/;
+/** `capacity: ${CAP}` with CAP=9 puts in the text "9": say why it is refused, and the fix. */
+const TEXT_FROM_REFERENCE = '; a ${...} puts in text, so a number or true/false must be written in the file itself';

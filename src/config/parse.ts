@@ -86,6 +86,15 @@ export function validateConfig(
 ): MicroscaleConfig {
   if (document === null || document === undefined) throw new ConfigError([`(root): ${EMPTY_CONFIG}`], file);
   const { value: input, problems, substituted } = substituteEnv(document, env, kinds.readSecretFile);
+  // A reference that could not be filled in stays as written ("${CAP}"): the schema's own complaint about
+  // that text at the same path says nothing new, so only the reference's problem is shown there.
+  const referenceProblems = problems.length;
+  const unfilled = new Set(problems.map((problem) => problem.slice(0, problem.indexOf(': '))));
+  const refuse = (): ConfigError =>
+    new ConfigError(
+      problems.filter((problem, i) => i < referenceProblems || !unfilled.has(problem.slice(0, problem.indexOf(': ')))),
+      file,
+    );
   const context: ParseContext = { problems, substituted, sources: kinds.sources };
   const top = topLevelSchema.safeParse(input);
   if (!top.success) problems.push(...formatIssues(top.error.issues, input, '', (p) => keysAt(topLevelSchema, p), substituted));
@@ -119,7 +128,7 @@ export function validateConfig(
   if (!engineKind) servicesRaw.forEach((service, i) => unknownToEveryEngine(service, `services[${i}]`, kinds.engines, problems));
   const timing = top.success ? { intervalMs: top.data.interval, metricTimeoutMs: top.data.metricTimeout } : undefined;
   crossChecks(servicesRaw, top.success ? top.data.capacity : undefined, timing, problems);
-  if (!top.success || !engineKind || !engineResult?.success) throw new ConfigError(problems, file);
+  if (!top.success || !engineKind || !engineResult?.success) throw refuse();
   const config: MicroscaleConfig = {
     engine: engineResult.data,
     capacity: top.data.capacity,
@@ -142,7 +151,7 @@ export function validateConfig(
       ),
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems, file);
+  if (problems.length > 0) throw refuse();
   return config;
 }
 
