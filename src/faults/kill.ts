@@ -18,8 +18,9 @@ import { PoolEvents, PoolWatch } from './pool-watch.js';
 import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
 
 /**
- * MICROSCALE_FAULT_TRACE=FILE: for each kill point, one JSON line with the restarted agent's log (debug)
- * and the pool samples around its first tick (ms from it), for finding out why a point is slow.
+ * MICROSCALE_FAULT_TRACE=FILE: for each kill point, one JSON line with the restarted agent's log (debug),
+ * its judged stops and starts (agent-latency.ts), and the pool samples around its first tick (ms from
+ * it), for finding out why a point is slow.
  */
 const TRACE_FILE = process.env.MICROSCALE_FAULT_TRACE;
 
