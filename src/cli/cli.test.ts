@@ -158,6 +158,18 @@ describe('microscale --help and --version', () => {
     assert.match(duration.stderr, /"1000h" is longer than 596h, the longest a timer can wait/);
   });
 
+  it('simulate names the scenario file when its service has no column in the trace', () => {
+    const scenario = new URL('../../traces/scenario.yaml', import.meta.url).pathname;
+    const trace = join(mkdtempSync(join(tmpdir(), 'microscale-cli-trace-')), 'payments.csv');
+    writeFileSync(trace, 't_s,payments\n0,20\n10,30\n');
+    const { code, stderr } = cli(['simulate', '-c', scenario, '--trace', trace]);
+    assert.equal(code, 2);
+    assert.match(
+      stderr,
+      /scenario\.yaml: 1 problem:\n {2}services\[0\]\.simulation\.column: the trace .*payments\.csv has no column "orders"; it has payments/,
+    );
+  });
+
   it('trace gen refuses flags that do not fit together with exit 2, naming both', () => {
     const lowHigh = cli(['trace', 'gen', '--low', '20', '--high', '10']);
     assert.equal(lowHigh.code, 2);

@@ -7,6 +7,7 @@ import { createPolicy } from '../../simulator/policies/index.js';
 import { POLICY_NAMES, type PolicyName } from '../../simulator/policy.js';
 import { simulate } from '../../simulator/run.js';
 import type { Score } from '../../simulator/score.js';
+import { ConfigError } from '../../errors.js';
 import { loadTrace, TraceError } from '../../simulator/trace.js';
 import { UsageError } from '../exit.js';
 
@@ -81,7 +82,12 @@ async function run(options: SimulateCliOptions): Promise<void> {
     if (error instanceof TraceError) throw new UsageError(error.message);
     throw error;
   }
-  checkTraceColumns(scenario, trace, options.trace);
+  try {
+    checkTraceColumns(scenario, trace, options.trace);
+  } catch (error) {
+    // The problem is in the scenario (its simulation.column): name that file, as validate does.
+    throw error instanceof ConfigError && error.file === undefined ? new ConfigError(error.problems, options.config, error.lines) : error;
+  }
   for (const name of options.static?.keys() ?? []) {
     if (!scenario.services.some((s) => s.config.name === name))
       throw new UsageError(`--static names "${name}", which is not a service of ${options.config}`);
