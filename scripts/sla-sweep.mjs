@@ -49,7 +49,9 @@ const VARIANTS = {
   learnt: { learn: true },
   queueOnly: { arrivals: false },
   learntPool10: { learn: true, pool: 10 },
-  twoP1: { twoP1: true },
+  twoP1: { twoP1: 1 },
+  // the second sla service at priority 2 (pre-empted by the first), the background at 3
+  twoTiers: { twoP1: 2 },
   p2Work: { p2Work: true },
   tick100ms: { interval: '100ms' },
   tick2s: { interval: '2s' },
@@ -67,6 +69,8 @@ const VARIANTS = {
   // The pool or the rate scaled with the SLA scaled alike (the same seconds of work), not tightened
   pool60Sla1000: { pool: 60, sla: 'queueLength: 1000', simSla: 'queueLength: 1000' },
   rate50Sla1250: { rate: 50, sla: 'queueLength: 1250', simSla: 'queueLength: 1250' },
+  // P1 capped at 10 of the 30 with traces sized for all 30: bursts it can never drain in time
+  overload: { max: 10, traceMax: 30 },
 };
 const KINDS = (process.env.KINDS ?? 'bursts,mburst,flash,poisson-sine,onoff,nasa2d,nasasec').split(',');
 const SEEDS = (process.env.SEEDS ?? '21,22').split(',').map(Number);
@@ -78,8 +82,8 @@ const cache = process.env.CACHE && existsSync(process.env.CACHE) ? JSON.parse(re
 
 function yamlOf(v) {
   const max = v.max ?? v.pool;
-  const p1 = (name, column) => `  - name: ${name}
-    priority: 1
+  const p1 = (name, column, priority = 1) => `  - name: ${name}
+    priority: ${priority}
     min: ${v.min}
     max: ${max}
     target: {sla: {${v.sla}}}
@@ -93,8 +97,8 @@ function yamlOf(v) {
 capacity: ${v.pool}
 interval: ${v.interval}
 services:
-${p1('orders', 'orders')}${v.twoP1 ? p1('payments', 'payments') : ''}  - name: reports
-    priority: 2
+${p1('orders', 'orders')}${v.twoP1 ? p1('payments', 'payments', v.twoP1) : ''}  - name: reports
+    priority: ${v.twoP1 === 2 ? 3 : 2}
     target: remainder
 ${v.p2Work ? '    simulation: {ratePerContainer: 10, column: reports}\n' : ''}`;
 }
@@ -187,7 +191,7 @@ for (const [name, change] of Object.entries(VARIANTS)) {
   const scenario = parseScenarioText(yamlOf(v), `${name}.yaml`);
   const p1s = scenario.services.filter((s) => s.simulation);
   // Each P1 service's share of the pool's work (two P1s: half each), the shapes sized for 30 × 20/s.
-  const share = ((v.max ?? v.pool) * v.rate) / p1s.length;
+  const share = ((v.traceMax ?? v.max ?? v.pool) * v.rate) / p1s.length;
   const scale = Math.round((share / 600) * 1000) / 1000;
   const agg = {
     name,
