@@ -195,6 +195,9 @@ describe('microscale --help and --version', () => {
     const level = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--log-level', 'loud']);
     assert.equal(level.code, 2);
     assert.match(level.stderr, /'--log-level <level>' argument 'loud' is invalid\. Allowed choices are debug, info, warn, error, silent/);
+    const ref = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', 'Acme/App:v1', '--state-dir', dir]);
+    assert.equal(ref.code, 2);
+    assert.match(ref.stderr, /^error: Acme\/App:v1: invalid reference format: repository name "Acme\/App" must be lowercase/);
     const listen = cli(['image', 'watch', '127.0.0.1:9/a/b:v1', '--state-dir', dir, '--listen', 'nohost']);
     assert.equal(listen.code, 2);
     assert.match(listen.stderr, /"nohost" is not host:port/);

@@ -11,6 +11,7 @@ import { imageRoutes } from '../../api/images.js';
 import { KEEP_ALIVE_TIMEOUT_MS, parseListen } from '../../api/server.js';
 import { imagesSchema } from '../../config/images.js';
 import { formatIssues } from '../../config/issues.js';
+import { ConfigError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { createImageWatch, type ImageWatch } from '../../metadata/watch/service.js';
 import { UsageError } from '../exit.js';
@@ -137,7 +138,16 @@ export function registerImageWatch(image: Command): void {
     .action(async (refs: string[], flags: WatchFlags) => {
       const config = configFrom(refs, flags, process.env);
       const log = createLogger(flags.logLevel);
-      const watch = createImageWatch(config, { log });
+      let watch: ImageWatch;
+      try {
+        watch = createImageWatch(config, { log });
+      } catch (error) {
+        // A reference the watcher cannot use is one the user typed: name it as typed, not as images.watch[i].
+        if (!(error instanceof ConfigError)) throw error;
+        throw new UsageError(
+          error.problems.map((problem) => problem.replace(/^images\.watch\[(\d+)\]/, (_, i: string) => `${refs[Number(i)]}`)).join('\n'),
+        );
+      }
       let server: { url: string; close: () => void } | undefined;
       if (flags.listen) {
         server = await listen(watchApiApp(watch), flags.listen);
