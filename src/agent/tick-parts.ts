@@ -102,19 +102,7 @@ export function describeTick(
       lastDecisionMs: startMs,
       latency: outcome?.latency,
     });
-    const reason = joinReasons(outcome?.reason ?? '', entry.reason);
-    if (entry.replicas !== entry.current && engineRead) {
-      const sign = entry.replicas > entry.current ? '+' : '';
-      decisions.push({
-        atMs: startMs,
-        service: entry.name,
-        from: entry.current,
-        to: entry.replicas,
-        reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${reason}`,
-        dryRun: notActing,
-      });
-    }
-    return {
+    const fields = {
       name: entry.name,
       priority: entry.priority,
       demand: input?.observation?.value ?? null,
@@ -132,8 +120,26 @@ export function describeTick(
       ...(state.problem ? { problem: state.problem } : {}),
       ...(input?.size && result.plan.resources ? { size: input.size } : {}),
       ...(outcome ? { estimates: outcome.estimates } : {}),
-      reason,
-    };
+    } satisfies Omit<ServiceTick, 'reason'>;
+    // An sla decision's sentence is formatted only when the line's reason is read: for a decision here,
+    // and by whoever serves the record (/api/state, /api/history, /api/events). Most services change
+    // nothing most ticks; at 10,000 services formatting every sentence every tick was most of the CPU.
+    const later = outcome?.reasonLater;
+    const line = later
+      ? withReasonLater(fields, { later, arbiter: entry.reason })
+      : withReason(fields, joinReasons(outcome?.reason ?? '', entry.reason));
+    if (entry.replicas !== entry.current && engineRead) {
+      const sign = entry.replicas > entry.current ? '+' : '';
+      decisions.push({
+        atMs: startMs,
+        service: entry.name,
+        from: entry.current,
+        to: entry.replicas,
+        reason: `${entry.name} ${sign}${entry.replicas - entry.current}: ${line.reason}`,
+        dryRun: notActing,
+      });
+    }
+    return line;
   });
   return { services, decisions, memory };
 }
@@ -151,8 +157,9 @@ export function joinReasons(controller: string, arbiter: string): string {
 /** A service's line with the engine's state after this tick's changes, so starting and stopping containers show. */
 export function withActual(tick: ServiceTick, actual: ActualState | undefined): ServiceTick {
   if (!actual || sameActual(tick, actual)) return tick;
+  const pending = pendingOf(tick);
   const { nodes, problem, prepared, ...rest } = {
-    ...tick,
+    ...(pending === undefined ? tick : fieldsOf(tick)),
     running: actual.running,
     starting: actual.starting,
     stopping: actual.stopping,
@@ -160,7 +167,50 @@ export function withActual(tick: ServiceTick, actual: ActualState | undefined): 
     nodes: actual.nodes,
     problem: actual.problem,
   };
-  return { ...rest, ...(prepared ? { prepared } : {}), ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
+  const line = { ...rest, ...(prepared ? { prepared } : {}), ...(nodes ? { nodes } : {}), ...(problem ? { problem } : {}) };
+  return pending === undefined ? (line as ServiceTick) : withReasonLater(line, pending);
+}
+
+// A line whose reason is not formatted yet holds, under a key of its own that neither JSON nor a spread
+// sees, what the reason is made of (the controller's few numbers and the arbiter's words, never the
+// controller's state: the history keeps thousands of lines) and, once read, the reason itself. Its
+// `reason` is an own enumerable getter, the same function for every line, so JSON, spreads and reads all
+// see a string.
+const REASON = Symbol('reason');
+interface ReasonParts {
+  readonly later: { format(): string };
+  readonly arbiter: string;
+}
+type LazyLine = ServiceTick & { [REASON]: ReasonParts | string };
+
+function readReason(this: LazyLine): string {
+  const pending = this[REASON];
+  if (typeof pending === 'string') return pending;
+  const reason = joinReasons(pending.later.format(), pending.arbiter);
+  this[REASON] = reason; // the parts are let go
+  return reason;
+}
+const LAZY_REASON: PropertyDescriptor = { get: readReason, enumerable: true, configurable: true };
+
+function withReasonLater(fields: Omit<ServiceTick, 'reason'>, pending: ReasonParts | string): ServiceTick {
+  Object.defineProperty(fields, REASON, { value: pending, writable: true });
+  return Object.defineProperty(fields, 'reason', LAZY_REASON) as ServiceTick;
+}
+
+function withReason(fields: Omit<ServiceTick, 'reason'>, reason: string): ServiceTick {
+  (fields as { reason?: string }).reason = reason;
+  return fields as ServiceTick;
+}
+
+function pendingOf(tick: ServiceTick): ReasonParts | string | undefined {
+  return (tick as Partial<LazyLine>)[REASON];
+}
+
+/** A lazy line's fields but its reason (copied without formatting it). */
+function fieldsOf(tick: ServiceTick): Omit<ServiceTick, 'reason'> {
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(tick)) if (key !== 'reason') fields[key] = tick[key as keyof ServiceTick];
+  return fields as unknown as Omit<ServiceTick, 'reason'>;
 }
 
 /** The line already shows this state (most services, most ticks, even when some others changed). */

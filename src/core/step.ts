@@ -36,6 +36,11 @@ export interface StepOutcome {
   readonly controllerState: ControllerState;
   /** The controller's reason ("queue 180 > target 50"), or why it held. */
   readonly reason: string;
+  /**
+   * Set when `reason` is formatted on demand (sla targets): what it is made of, holding none of the
+   * controller's state, so a record kept for long (the agent's tick history) can hold this instead.
+   */
+  readonly reasonLater?: { format(): string };
   readonly latency: LatencyState;
   /** What is known of the service: measured arrivals and rate (sla targets), start and stop latency. */
   readonly estimates: ServiceEstimates;
@@ -108,6 +113,10 @@ class SlaOutcome implements StepOutcome {
 
   get reason(): string {
     return this.decided.reason;
+  }
+
+  get reasonLater(): { format(): string } {
+    return this.decided.because;
   }
 }
 

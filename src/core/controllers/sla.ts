@@ -268,38 +268,56 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
  */
 export class SlaDecision {
   readonly desired: { readonly kind: 'count'; readonly count: number };
+  /** What the reason is made of, apart from the state: the agent's tick history holds it until read. */
+  readonly because: SlaReason;
   #reason: string | undefined;
   constructor(
     count: number,
     readonly state: SlaState,
+    readonly estimates: SlaReason['estimates'],
+    sla: SlaBound,
+    fromQueue: boolean,
+    startS: number,
+    held: number,
+    queue: number,
+    why: string,
+  ) {
+    this.desired = { kind: 'count', count };
+    this.because = new SlaReason(count, estimates, sla, fromQueue, startS, held, queue, why);
+  }
+
+  get reason(): string {
+    return (this.#reason ??= this.because.format());
+  }
+}
+
+/** The few numbers an sla decision's sentence is made of (none of its state), formatted on demand. */
+export class SlaReason {
+  constructor(
+    readonly count: number,
     readonly estimates: {
       readonly arrivalRate: number;
       readonly arrivalRateStdDev: number;
       readonly ratePerContainer: number;
       readonly ratePerContainerLearned: boolean;
     },
-    private readonly sla: SlaBound,
-    private readonly fromQueue: boolean,
-    private readonly startS: number,
-    private readonly held: number,
-    private readonly queue: number,
-    private readonly why: string,
-  ) {
-    this.desired = { kind: 'count', count };
-  }
+    readonly sla: SlaBound,
+    readonly fromQueue: boolean,
+    readonly startS: number,
+    readonly held: number,
+    readonly queue: number,
+    readonly why: string,
+  ) {}
 
   /** "arrivals 47/s (±3), 20/s each, start 1.1s: 3 needed, keeping 4 for the SLA (queue ≤ 500, queue 120)". */
-  get reason(): string {
-    if (this.#reason !== undefined) return this.#reason;
-    const { sla, held, why } = this;
+  format(): string {
+    const { sla, held, why, count } = this;
     const { arrivalRate: mean, arrivalRateStdDev: noise, ratePerContainer: rate, ratePerContainerLearned: learnt } = this.estimates;
-    const count = this.desired.count;
     const needed = Math.ceil(mean / rate - 1e-9);
     const slaText = 'queueLength' in sla ? `queue ≤ ${sla.queueLength}` : `wait ≤ ${formatNumber(sla.waitMs / 1000)}s`;
     const rateText = `${formatNumber(round(rate))}/s each${learnt ? ' (learnt)' : ''}`;
     const change = count === held ? 'keeping' : count > held ? 'raising to' : 'lowering to';
-    this.#reason = `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${this.fromQueue ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(this.startS))}s: ${needed} needed, ${change} ${count} for the SLA (${slaText}, queue ${formatNumber(round(this.queue))})${why ? `: ${why}` : ''}`;
-    return this.#reason;
+    return `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${this.fromQueue ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(this.startS))}s: ${needed} needed, ${change} ${count} for the SLA (${slaText}, queue ${formatNumber(round(this.queue))})${why ? `: ${why}` : ''}`;
   }
 }
 
