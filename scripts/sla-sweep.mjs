@@ -66,6 +66,7 @@ const VARIANTS = {
   learntSlow: { learn: true, start: '3s', stop: '1500ms' },
   learntTick2s: { learn: true, interval: '2s' },
   learntRate50: { learn: true, rate: 50 },
+  learntMin5: { learn: true, min: 5 },
   // The pool or the rate scaled with the SLA scaled alike (the same seconds of work), not tightened
   pool60Sla1000: { pool: 60, sla: 'queueLength: 1000', simSla: 'queueLength: 1000' },
   rate50Sla1250: { rate: 50, sla: 'queueLength: 1250', simSla: 'queueLength: 1250' },
