@@ -14,7 +14,7 @@ import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { AgentProcess } from './agent-process.js';
 import { agentLatencies, type ActionLate } from './agent-latency.js';
 import { DockerRecorder } from './docker-recorder.js';
-import { PoolEvents, PoolWatch } from './pool-watch.js';
+import { mostHoldingByEvents, PoolEvents, PoolWatch } from './pool-watch.js';
 import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
 
 /**
@@ -73,6 +73,12 @@ export interface KillFigures {
   readonly trials: readonly KillTrial[];
   /** The most containers holding a place in the pool in any 100 ms sample of the whole run. */
   readonly mostHolding: number;
+  /**
+   * The same by the daemon's own `start` and `die` events (pool-watch.ts mostHoldingByEvents), and, for
+   * each sample that held more than the pool, each of its containers' start and die (ms from the sample).
+   */
+  readonly mostHoldingByEvents: number;
+  readonly overCapacity: readonly { atMs: number; containers: { id: string; startMs: number | null; dieMs: number | null }[] }[];
   readonly samples: number;
 }
 
@@ -161,7 +167,30 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
         slowestAction,
       });
     }
-    return { capacity, baselineMs, trials, mostHolding: watch.mostHolding(), samples: watch.samples.length };
+    const eventMs = (id: string, action: string, fromMs: number): number | null => {
+      const found = events.events.find((e) => e.id === id && e.action === action);
+      return found ? Math.round(found.atMs - fromMs) : null;
+    };
+    const overCapacity = watch.samples
+      .filter((s) => s.holdingIds.length > capacity)
+      .slice(0, 5)
+      .map((s) => ({
+        atMs: s.atMs,
+        containers: s.holdingIds.map((id) => ({
+          id: id.slice(0, 12),
+          startMs: eventMs(id, 'start', s.atMs),
+          dieMs: eventMs(id, 'die', s.atMs),
+        })),
+      }));
+    return {
+      capacity,
+      baselineMs,
+      trials,
+      mostHolding: watch.mostHolding(),
+      mostHoldingByEvents: mostHoldingByEvents(events.events).most,
+      overCapacity,
+      samples: watch.samples.length,
+    };
   } finally {
     watch.stop();
     events.stop();

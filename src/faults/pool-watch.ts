@@ -13,6 +13,8 @@ export interface PoolSample {
   readonly atMs: number;
   /** Containers holding a place, by service. */
   readonly holding: ReadonlyMap<string, number>;
+  /** Their ids. */
+  readonly holdingIds: readonly string[];
   /** Running containers by service. */
   readonly running: ReadonlyMap<string, number>;
   /** Every container of the pool, in any state. */
@@ -26,12 +28,14 @@ export async function samplePool(docker: Docker, pool: string): Promise<PoolSamp
   const found = await docker.listContainers({ all: true, filters: { label: poolFilter(pool) } });
   const holding = new Map<string, number>();
   const running = new Map<string, number>();
+  const holdingIds: string[] = [];
   for (const c of found) {
     const service = c.Labels[LABEL.service] ?? '?';
     if (HOLDING.has(c.State)) holding.set(service, (holding.get(service) ?? 0) + 1);
+    if (HOLDING.has(c.State)) holdingIds.push(c.Id);
     if (c.State === 'running') running.set(service, (running.get(service) ?? 0) + 1);
   }
-  return { atMs, holding, running, all: found.length };
+  return { atMs, holding, holdingIds, running, all: found.length };
 }
 
 const total = (counts: ReadonlyMap<string, number>): number => [...counts.values()].reduce((a, b) => a + b, 0);
@@ -103,4 +107,20 @@ export class PoolEvents {
     (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
     this.stream = undefined;
   }
+}
+
+/**
+ * The most containers between their `start` and their `die` at once, by the daemon's own event times
+ * (its process runs from the one to the other), and when that was.
+ */
+export function mostHoldingByEvents(events: readonly PoolEvent[]): { most: number; atMs: number | null } {
+  const holding = new Set<string>();
+  let most = 0;
+  let atMs: number | null = null;
+  for (const e of [...events].sort((a, b) => a.atMs - b.atMs)) {
+    if (e.action === 'start') holding.add(e.id);
+    else if (e.action === 'die') holding.delete(e.id);
+    if (holding.size > most) [most, atMs] = [holding.size, e.atMs];
+  }
+  return { most, atMs };
 }
