@@ -65,7 +65,12 @@ describe('faults', { timeout: 600_000 }, () => {
       'the restarted agents sent stops and starts through the recording proxy',
     );
     assert.ok(figures.samples > 50, `the pool was sampled (${figures.samples} samples)`);
-    assert.ok(figures.mostHolding <= figures.capacity, `${figures.mostHolding} containers at once in a pool of ${figures.capacity}`);
+    // Over capacity is judged by the processes: the daemon's start and die events, and Docker's list less
+    // the containers whose die had come (the list lags the die by the daemon's clean-up: see kill.ts).
+    assert.equal(figures.withoutStartEvent, 0, 'every container the list saw running has its start event (the events are complete)');
+    const over = `in a pool of ${figures.capacity} (list: ${figures.mostHolding}; ${JSON.stringify(figures.overCapacity)})`;
+    assert.ok(figures.mostHoldingByEvents <= figures.capacity, `${figures.mostHoldingByEvents} between start and die at once ${over}`);
+    assert.ok(figures.mostHoldingLessDied <= figures.capacity, `${figures.mostHoldingLessDied} listed running and not died ${over}`);
   });
 
   it('dockerd stopped 15 s: the agent stays up, creates nothing while it is down, converges within 3 s of its return', async (t) => {
