@@ -6,7 +6,9 @@
 //   npm run build && node scripts/sla-sweep.mjs                 # every variant, seeds 21 22
 //   ONLY=pool10,wait SEEDS=23,24 KINDS=bursts,flash node scripts/sla-sweep.mjs
 //   V=1: one line per trace; MD=1: the summary as markdown rows; CACHE=file: reuse the baselines' results
-//   (they do not depend on the sla controller) across runs while changing it.
+//   (they do not depend on the sla controller) across runs while changing it; REF=1: also run
+//   scripts/sla-reactive-bound.mjs (knows the present arrival rate and queue, not the future) on each
+//   one-service variant's generated traces, beside the sla target and the oracle on the same traces.
 // Also checked on every sla run: a non-finite estimate or count, and the learnt rate's error at the end.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -208,6 +210,8 @@ for (const [name, change] of Object.entries(VARIANTS)) {
     anomalies: new Set(),
     misses: [],
   };
+  // The generated (not NASA) traces of a one-service variant, for the reactive reference (REF=1).
+  const ref = { files: [], ours: { v: 0, util: 0 }, oracle: { v: 0, util: 0 } };
   for (const kind of KINDS) {
     for (const seed of kind.startsWith('nasa') ? [SEEDS[0]] : SEEDS) {
       const id = `${kind} ${kind.startsWith('nasa') ? '' : seed}`.trim();
@@ -282,6 +286,14 @@ for (const [name, change] of Object.entries(VARIANTS)) {
           if (err > 0.1) agg.anomalies.add(`learnt rate ${learnt?.toFixed(1)} vs ${s.simulation.ratePerContainer} on ${id}`);
         }
       }
+      if (p1s.length === 1 && !v.p2Work && !kind.startsWith('nasa')) {
+        const svc = p1s[0].config.name;
+        ref.files.push(parts[0].file);
+        ref.ours.v += m.services[svc].v;
+        ref.ours.util += m.util;
+        ref.oracle.v += res.oracle.services[svc].v;
+        ref.oracle.util += res.oracle.util;
+      }
       agg.traces++;
       agg.missed += goals.length;
       if (goals.length === 0) agg.met++;
@@ -296,16 +308,37 @@ for (const [name, change] of Object.entries(VARIANTS)) {
       }
     }
   }
+  if (process.env.REF && ref.files.length > 0) {
+    const out = execFileSync(
+      process.execPath,
+      [new URL('./sla-reactive-bound.mjs', import.meta.url).pathname, join(dir, `${name}.yaml`), ...ref.files],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const lines = [...out.matchAll(/: ([\d.]+) s over the SLA \/ ([\d.]+) %/g)];
+    const n = ref.files.length;
+    const cell = (x, util) => `${x.toFixed(1)} / ${(util / n).toFixed(1)}`;
+    agg.ref = `| ${name} | ${cell(ref.ours.v, ref.ours.util)} | ${cell(
+      lines.reduce((a, l) => a + Number(l[1]), 0),
+      lines.reduce((a, l) => a + Number(l[2]), 0),
+    )} | ${cell(ref.oracle.v, ref.oracle.util)} |`;
+  }
   rows.push(agg);
   const summary = `${agg.met}/${agg.traces} meet every goal; goals missed ${agg.missed}; worst util gap ${agg.worstGap.toFixed(1)}; dominated ${agg.dominated}; SLA s ${agg.slaS.toFixed(1)} (oracle ${agg.oracleS.toFixed(1)}); P1 starts ${agg.starts} (oracle ${agg.oracleStarts})`;
   if (process.env.MD) {
     console.log(
       `| ${name} | ${JSON.stringify(change).replace(/"/g, '').replace(/\|/g, '/')} | ${agg.met}/${agg.traces} | ${agg.missed} | ${agg.worstGap.toFixed(1)} | ${agg.dominated} | ${agg.slaS.toFixed(1)} / ${agg.oracleS.toFixed(1)} | ${agg.starts} / ${agg.oracleStarts} | ${agg.misses.map((x) => x.split(':')[0]).join(', ') || '—'} |`,
     );
+    if (agg.anomalies.size) console.error(`ANOMALY ${name}: ${[...agg.anomalies].join('; ')}`);
   } else
     console.log(
-      `${name.padEnd(14)} ${summary}${agg.anomalies.size ? `\n    ANOMALY ${[...agg.anomalies].join('; ')}` : ''}${agg.misses.length ? `\n    misses: ${agg.misses.join('; ')}` : ''}`,
+      `${name.padEnd(14)} ${summary}${agg.anomalies.size ? `\n    ANOMALY ${[...agg.anomalies].join('; ')}` : ''}${agg.misses.length ? `\n    misses: ${agg.misses.join('; ')}` : ''}${agg.ref ? `\n    generated traces, SLA s / mean util %: sla target, reactive reference, oracle ${agg.ref}` : ''}`,
     );
+}
+if (process.env.MD && rows.some((r) => r.ref)) {
+  console.log('\n| variant | sla target | present-knowing reference | oracle |\n| --- | --- | --- | --- |');
+  for (const r of rows) if (r.ref) console.log(r.ref);
 }
 if (process.env.CACHE) writeFileSync(process.env.CACHE, JSON.stringify(cache));
 const total = rows.reduce((a, r) => ({ met: a.met + r.met, traces: a.traces + r.traces, missed: a.missed + r.missed }), {
