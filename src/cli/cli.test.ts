@@ -152,6 +152,9 @@ describe('microscale --help and --version', () => {
       interval.stderr,
       /'--interval <time>' argument '5ms' is invalid\. "5ms" is shorter than 10ms, the shortest tick interval; write 10ms or more/,
     );
+    const sla = cli(['demo', '--engine', 'docker', '--sla', '0', '--no-api']);
+    assert.equal(sla.code, 2);
+    assert.match(sla.stderr, /'--sla <n>' argument '0' is invalid\. "0" is not a whole number >= 1/);
     // Node fires a timer longer than 2^31 ms after 1 ms: the demo would have stopped at once, exit 0.
     const duration = cli(['demo', '--duration', '1000h', '--no-api']);
     assert.equal(duration.code, 2);

@@ -35,6 +35,13 @@ export function integerOption(value: string): number {
   return n;
 }
 
+/** A count that must be at least 1 (`--sla N`: a queue bound of 0 promises nothing). */
+export function positiveIntegerOption(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a whole number >= 1.`);
+  return n;
+}
+
 /** `--listen host:port`, checked when the flags are read (before anything starts); the text is kept as given. */
 export function listenOption(value: string): string {
   try {

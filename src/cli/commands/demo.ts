@@ -9,7 +9,7 @@ import { parseDocument } from '../../agent/config-file.js';
 import type { MicroscaleConfig } from '../../config/schema.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { runUntilStopped, startApi, type ApiFlags } from '../lifecycle.js';
-import { durationOption, integerOption, intervalOption, listenOption } from '../options.js';
+import { durationOption, integerOption, intervalOption, listenOption, positiveIntegerOption } from '../options.js';
 import { runDockerDemo } from './demo-docker.js';
 import { UsageError } from '../exit.js';
 import { scoreDemo, scoreLine } from './demo-score.js';
@@ -125,7 +125,7 @@ export function registerDemo(program: Command): void {
       '--sla <n>',
       'with --engine docker: the consumers keep the Redis queue under N with the fewest containers (target {sla: {queueLength: N}}) ' +
         'instead of holding it near 20',
-      integerOption,
+      positiveIntegerOption,
     )
     .addHelpText(
       'after',
