@@ -155,6 +155,10 @@ describe('microscale --help and --version', () => {
     const sla = cli(['demo', '--engine', 'docker', '--sla', '0', '--no-api']);
     assert.equal(sla.code, 2);
     assert.match(sla.stderr, /'--sla <n>' argument '0' is invalid\. "0" is not a whole number >= 1/);
+    const trials = cli(['bench', 'docker-start', '--trials', '0']);
+    assert.equal(trials.code, 2);
+    assert.match(trials.stderr, /'--trials <n>' argument '0' is invalid\. "0" is not a whole number >= 1/);
+    assert.match(cli(['bench', 'kubernetes', '--step-replicas', '9']).stderr, /"9" is more than 4/);
     // Node fires a timer longer than 2^31 ms after 1 ms: the demo would have stopped at once, exit 0.
     const duration = cli(['demo', '--duration', '1000h', '--no-api']);
     assert.equal(duration.code, 2);

@@ -4,10 +4,17 @@
 // Nothing here imports bench/, not even a type, so dist/ never holds it (architecture.test.ts checks).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import { UsageError } from '../exit.js';
-import { durationOption, integerOption } from '../options.js';
+import { durationOption, integerOption, positiveIntegerOption } from '../options.js';
+
+/** `--step-replicas`: 1 to 4, the range `bench kubernetes` takes (checked here too, so a bad value exits 2 before anything starts). */
+function stepReplicasOption(value: string): number {
+  const n = positiveIntegerOption(value);
+  if (n > 4) throw new InvalidArgumentError(`"${value}" is more than 4; the step and the floor each scale 0 -> n with n from 1 to 4.`);
+  return n;
+}
 
 /** What the command uses of bench/index.ts (its types are bench/types.ts; cli/bench-load.test.ts checks they agree). */
 export interface BenchModule {
@@ -71,9 +78,9 @@ export function registerBench(program: Command): void {
     .option(
       '--trials <n>',
       'kubernetes: paired trials per mode (default 20; --quick 3); docker-start: rounds (default 20; --quick 3)',
-      integerOption,
+      positiveIntegerOption,
     )
-    .option('--step-replicas <n>', 'kubernetes: the step and the floor each scale 0 -> n (1-4; default 2)', integerOption)
+    .option('--step-replicas <n>', 'kubernetes: the step and the floor each scale 0 -> n (1-4; default 2)', stepReplicasOption)
     .option(
       '--cases <ids>',
       'demo: which cases, in order, comma-separated (a-push-noprep, a-push-nopre, a-push, a-http, b-http, b-push; ' +
