@@ -1,6 +1,8 @@
 // What the Docker Engine runs for one pool, kept fresh by the events stream (filtered by the pool's
 // labels) and a full list now and then. observe() reads it; nothing here is our own belief that the
-// daemon could contradict: every entry comes from a list or an event, and a full list replaces it.
+// daemon could contradict: every entry comes from a list or an event, and a full list replaces it, except
+// that a list never brings back a container whose `die` the connected stream told (Docker's list lags
+// the die; only a `start` brings it back).
 // When the stream is down, every read is a full list, so an unreachable daemon is seen at once.
 // Once the daemon is known to be down (a call failed to reach it, or the stream ended), the events
 // stream is dropped and every read fails at once, and `/_ping` is probed every PROBE_EVERY_MS on a new
@@ -70,6 +72,14 @@ export class ContainerCache {
   private closed = false;
   private probe: NodeJS.Timeout | undefined;
   private readonly listeners = new Set<CacheListener>();
+  /** Each events stream connected gets a number; a die is known by the stream that told it. */
+  private generation = 0;
+  /**
+   * Containers whose `die` (or `oom`) this stream told, with its number. Docker's list lags the die (20.10
+   * sends it, cleans up, then updates what it lists: 64-423 ms here under load), so a list that still says
+   * running is older than the die; only a `start` on the same stream brings such a container back.
+   */
+  private readonly diedOnStream = new Map<string, number>();
 
   constructor(
     private readonly docker: Docker,
@@ -152,6 +162,7 @@ export class ContainerCache {
 
   forget(id: string): void {
     this.entries.delete(id);
+    this.diedOnStream.delete(id);
   }
 
   /** A full list of the pool's containers; replaces every entry not changed since the list began. */
@@ -177,6 +188,7 @@ export class ContainerCache {
       seen.add(info.Id);
       const existing = this.entries.get(info.Id);
       if (existing && existing.updatedMs >= startedMs) continue;
+      if (existing && LIVE_STATES.has(info.State) && this.streaming && this.diedOnStream.get(info.Id) === this.generation) continue;
       const prepared = info.Labels[LABEL.prepared] === 'true';
       const entry = {
         id: info.Id,
@@ -195,6 +207,7 @@ export class ContainerCache {
     for (const [id, entry] of this.entries) {
       if (seen.has(id) || entry.updatedMs >= startedMs) continue;
       this.entries.delete(id);
+      this.diedOnStream.delete(id);
       // Exited and already removed while the stream missed both: its exit still frees a place (a prepared start waits on it).
       if (LIVE_STATES.has(entry.state) && entry.state !== 'created')
         for (const listener of this.listeners) listener({ ...entry, state: 'exited' }, 'die', entry.state);
@@ -215,6 +228,7 @@ export class ContainerCache {
       if (this.closed) return destroy(stream);
       this.stream = stream;
       this.streaming = true;
+      this.generation++;
       this.lastListMs = 0; // events may have been missed while the stream was down
       this.relistAtMs = Date.now() + RELIST_AFTER_CONNECT_MS;
       onJsonLines<DockerEvent>(stream, (event) => this.apply(event));
@@ -264,6 +278,8 @@ export class ContainerCache {
     else if (action === 'unpause' && entry) entry.state = 'running';
     else if (action === 'destroy') this.entries.delete(id);
     if (entry) entry.updatedMs = now;
+    if (action === 'die' || action === 'oom') this.diedOnStream.set(id, this.generation);
+    else if (action === 'start' || action === 'destroy') this.diedOnStream.delete(id);
     for (const listener of this.listeners) listener(this.entries.get(id), action, stateBefore);
   }
 
