@@ -1,29 +1,31 @@
-// The agent: the loop that ties sources, the pure core and an engine together. One tick every
-// `interval`, counted from the start of the previous tick (sooner when a source or the engine says something changed, but never closer than
-// `minTickGap`), never two at once. Keeps a bounded history for the API and dashboard, logs one JSON
-// line per decision, and holds (never scales to zero) through metric or engine outages. A failing
-// source or engine is logged as an incident (a line when it starts, a summary a minute while it lasts,
-// a `recovered` line when it ends), not once per tick. Pushed values are kept in the state file
-// (push-memory.ts) so a restarted agent decides from the last push at once.
+// The agent: the loop that ties sources, the pure core and an engine together. It ticks on the
+// schedule of tick-schedule.ts (every `interval`, sooner when woken, never two at once), keeps a bounded
+// history for the API and dashboard (tick-history.ts), logs one JSON line per decision, and holds (never
+// scales to zero) through metric or engine outages. A failing source or engine is logged as an incident
+// (a line when it starts, a summary a minute while it lasts, a `recovered` line when it ends), not once
+// per tick. Pushed values go to their sources through pushes.ts; a new config comes in through
+// reconfigure().
 import { EventEmitter } from 'node:events';
-import { DEFAULT_HISTORY_LINES, type MicroscaleConfig, type ServiceConfig } from '../config/schema.js';
-import type { ActualState, Capacity, Decision } from '../core/types.js';
-import type { Resources } from '../core/resources.js';
+import { DEFAULT_HISTORY_LINES, type MicroscaleConfig } from '../config/schema.js';
+import type { ActualState, Decision } from '../core/types.js';
 import { step } from '../core/step.js';
 import type { Engine } from '../engines/types.js';
-import type { Source, SourceRole } from '../sources/types.js';
+import type { Source } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../errors.js';
 import { Ring } from './ring.js';
-import { readAll } from './read-metrics.js';
-import { blockOf, enginePoolOf, engineServicesOf } from './wiring.js';
+import { TickHistory } from './tick-history.js';
+import { TickSchedule } from './tick-schedule.js';
+import { Pushes } from './pushes.js';
+import { TickPool } from './tick-pool.js';
+import { readAll, reportReads } from './read-metrics.js';
+import { enginePoolOf, engineServicesOf } from './wiring.js';
 import { describeCapacity } from '../config/pool.js';
 import { SourceSet } from './source-set.js';
 import type { TickRecord } from './records.js';
 import { EngineGuard } from './engine-guard.js';
 import { Incidents } from '../log/incidents.js';
 import { PushMemory } from './push-memory.js';
-import type { Reading } from './read-metrics.js';
 import { buildInputs, describeTick, withActual, type ServiceMemory } from './tick-parts.js';
 
 export interface AgentOptions {
@@ -49,7 +51,6 @@ export interface AgentEvents {
 }
 
 export class Agent extends EventEmitter<AgentEvents> {
-  readonly ticks: Ring<TickRecord>;
   readonly decisions = new Ring<Decision>(2000);
   readonly startedAtMs: number;
   private configValue: MicroscaleConfig;
@@ -57,29 +58,18 @@ export class Agent extends EventEmitter<AgentEvents> {
   private readonly arrivalSources: SourceSet;
   private readonly memory = new Map<string, ServiceMemory>();
   private readonly nowMs: () => number;
-  private running: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private timerDueAtMs = Number.POSITIVE_INFINITY;
-  /** A wake came while a tick was running (perhaps after its reads): tick again once it ends. */
-  private wokenDuringTick = false;
-  private stopped = false;
-  private pausedValue = false;
   private seq = 0;
-  private lastTickStartMs = Number.NEGATIVE_INFINITY;
+  private pausedValue = false;
+  private readonly schedule: TickSchedule;
+  private readonly history: TickHistory;
+  private readonly pushes: Pushes;
   private readonly engineGuard: EngineGuard;
   private engineUnwatch: (() => void) | undefined;
   private lastActual = new Map<string, ActualState>();
   /** Why a service's policy just changed (an image change): put in front of its next decision's reason, for one tick. */
   private readonly causes = new Map<string, string>();
-  /** With `capacity: auto`: the pool the engine last reported, held through a failed read. */
-  private lastAutoPool: Resources | undefined;
+  private readonly pool: TickPool;
   private readonly incidents: Incidents;
-  private readonly pushMemory: PushMemory;
-  /** Service lines in the kept ticks (bounded by the config's `historyLines`). */
-  private historyLines = 0;
-  /** The services of `indexedConfig` by name (a push finds its service in one look-up, not a scan). */
-  private servicesByName = new Map<string, ServiceConfig>();
-  private indexedConfig: MicroscaleConfig | undefined;
 
   constructor(
     config: MicroscaleConfig,
@@ -89,13 +79,25 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.configValue = config;
     this.nowMs = options.nowMs ?? Date.now;
     this.startedAtMs = this.nowMs();
-    this.ticks = new Ring(options.historySize ?? 7200);
+    this.history = new TickHistory(options.historySize ?? 7200);
     const sourceContext = { log: options.log, nowMs: () => this.nowMs() };
     this.metricSources = new SourceSet('metric', sourceContext, config, options.sources);
     this.arrivalSources = new SourceSet('arrivals', sourceContext, config, options.arrivalSources);
     this.engineGuard = new EngineGuard(options.engine, options.log);
+    this.pool = new TickPool(options.engine);
     this.incidents = new Incidents(options.log);
-    this.pushMemory = new PushMemory(options.stateFile, options.log);
+    const pushMemory = new PushMemory(options.stateFile, options.log);
+    this.pushes = new Pushes({ metric: this.metricSources, arrivals: this.arrivalSources }, pushMemory, this.nowMs);
+    this.schedule = new TickSchedule(
+      (startMs) => this.tick(startMs),
+      () => this.configValue,
+      this.nowMs,
+    );
+  }
+
+  /** The kept ticks, oldest first (bounded by `historySize` and the config's `historyLines`). */
+  get ticks(): Ring<TickRecord> {
+    return this.history.ticks;
   }
 
   get config(): MicroscaleConfig {
@@ -112,7 +114,7 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Starts ticking: restores pushed values, then ticks at once. Resolves after the first tick. */
   async start(): Promise<void> {
-    await this.restorePushed();
+    await this.pushes.restore();
     // Sources that report changes at once wake the agent; an engine that reports a change (or its own
     // return after an outage) also ends the engine backoff.
     this.metricSources.watch(() => this.wake());
@@ -124,105 +126,24 @@ export class Agent extends EventEmitter<AgentEvents> {
     await this.tickNow();
   }
 
-  /** Hands each push source the value pushed before the restart (maxAge still counts from that push). */
-  private async restorePushed(): Promise<void> {
-    await this.pushMemory.load();
-    for (const [role, set] of [
-      ['metric', this.metricSources],
-      ['arrivals', this.arrivalSources],
-    ] as const) {
-      for (const [service, source] of set.all) {
-        const pushed = this.pushMemory.get(role, service);
-        if (pushed && source.restore) source.restore(pushed.value, pushed.atMs);
-      }
-    }
-  }
-
   /** Ask for a tick as soon as the minimum gap allows (events from sources and engines). */
   wake(): void {
-    if (this.stopped) return;
-    const due = this.lastTickStartMs + this.configValue.minTickGapMs - this.nowMs();
-    this.schedule(Math.max(0, due));
-  }
-
-  /** Sets the next tick, unless one is already due sooner: a storm of wake-ups never postpones a tick. */
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    const dueAtMs = this.nowMs() + delayMs;
-    if (this.timer) {
-      if (this.timerDueAtMs <= dueAtMs) return;
-      clearTimeout(this.timer);
-    }
-    this.timerDueAtMs = dueAtMs;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      if (this.running) this.wokenDuringTick = true;
-      else void this.tickNow();
-    }, delayMs);
+    this.schedule.wake();
   }
 
   /** Runs one tick now, or waits for the one in progress (never two at once). */
   async tickNow(): Promise<void> {
-    if (this.running) {
-      await this.running;
-      return;
-    }
-    this.running = this.tick().finally(() => {
-      this.running = null;
-      const woken = this.wokenDuringTick;
-      this.wokenDuringTick = false;
-      // A push or an engine event during the tick may have come after its reads: it gets its own tick.
-      // Otherwise the next tick is one interval after this one began (a polled source is read every
-      // interval, not every interval + the tick's reads and apply), or, when the tick took longer than
-      // the interval (a slow source or engine), one interval after it ended, so an overloaded agent
-      // still rests between ticks.
-      const nowMs = this.nowMs();
-      const sinceStartMs = nowMs - this.lastTickStartMs;
-      const intervalMs = this.configValue.intervalMs;
-      this.schedule(
-        woken
-          ? Math.max(0, this.configValue.minTickGapMs - sinceStartMs)
-          : sinceStartMs < intervalMs
-            ? intervalMs - sinceStartMs
-            : intervalMs,
-      );
-    });
-    await this.running;
+    await this.schedule.tickNow();
   }
 
   /** A value pushed from outside (POST /api/services/{name}/metric): only for services whose source accepts it. */
   pushMetric(service: string, value: number): void {
-    this.push(service, value, 'metric');
+    this.pushes.push(this.configValue, service, value, 'metric');
   }
 
   /** An arrival rate pushed from outside (POST /api/services/{name}/arrivals): only with `arrivals: {source: push}`. */
   pushArrivals(service: string, value: number): void {
-    this.push(service, value, 'arrivals');
-  }
-
-  /** Throws an Error for a service that takes no pushes here, a RangeError (from the source) for a bad value. */
-  private push(service: string, value: number, role: SourceRole): void {
-    const configured = this.serviceNamed(service);
-    if (!configured) throw new Error(`service "${service}" is not configured; known: ${namesOf(this.configValue.services)}`);
-    const source = (role === 'metric' ? this.metricSources : this.arrivalSources).get(service);
-    if (!source?.accept) {
-      const block = blockOf(configured, role);
-      const has = block ? `its ${role} source is ${block.source}` : `it has no ${role}: block`;
-      throw new Error(
-        `service "${service}" does not take pushed ${role === 'metric' ? 'metrics' : 'arrivals'} (${has}); give it ${role}: {source: push}`,
-      );
-    }
-    source.accept(value);
-    this.pushMemory.record(role, service, value, this.nowMs());
-  }
-
-  /** The configured service of that name, from an index rebuilt whenever the config in force is another one (a reload). */
-  private serviceNamed(name: string): ServiceConfig | undefined {
-    if (this.indexedConfig !== this.configValue) {
-      this.servicesByName = new Map(this.configValue.services.map((s) => [s.name, s]));
-      this.indexedConfig = this.configValue;
-    }
-    return this.servicesByName.get(name);
+    this.pushes.push(this.configValue, service, value, 'arrivals');
   }
 
   pause(): void {
@@ -276,51 +197,15 @@ export class Agent extends EventEmitter<AgentEvents> {
 
   /** Stops: finishes the tick (and apply) in progress, starts nothing new, closes sources and engine. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+    await this.schedule.stop();
     this.engineUnwatch?.();
     await Promise.all([this.metricSources.close(), this.arrivalSources.close()]);
     await this.options.engine.close();
   }
 
-  /**
-   * This tick's pool: the configured one, or with `capacity: auto` what the engine says the nodes can
-   * give. When that cannot be read the last known pool is shown and nothing is changed (`error`).
-   */
-  private poolNow(): { capacity: Capacity; error: string | null } {
-    const configured = this.configValue.capacity;
-    if (typeof configured === 'number') return { capacity: configured, error: null };
-    if (configured.kind === 'resources') return { capacity: configured.amounts, error: null };
-    try {
-      if (!this.options.engine.poolCapacity)
-        throw new Error(`capacity: auto, but the ${this.configValue.engine.kind} engine cannot tell what its nodes hold`);
-      this.lastAutoPool = this.options.engine.poolCapacity();
-      return { capacity: this.lastAutoPool, error: null };
-    } catch (error) {
-      const message = `capacity auto: ${errorMessage(error)}; holding every service`;
-      return { capacity: this.lastAutoPool ?? { cpu: 0, memory: 0 }, error: message };
-    }
-  }
-
-  /** One line when a service's reads start failing, a summary while they fail, one when they work again. */
-  private reportReads(role: 'metric' | 'arrivals', readings: ReadonlyMap<string, Reading>, nowMs: number): void {
-    const event = `${role}-error`;
-    const consequence = role === 'metric' ? 'service held' : 'deciding from the queue alone';
-    for (const [service, reading] of readings) {
-      const key = `${role}/${service}`;
-      if (reading.ok) this.incidents.ok(key, { event, service }, `${role} for service "${service}" read again`, nowMs);
-      else this.incidents.fail(key, { event, service }, `${reading.message}; ${consequence}`, nowMs, 'warn');
-    }
-    this.incidents.retain((key) => !key.startsWith(`${role}/`) || readings.has(key.slice(role.length + 1)));
-  }
-
-  private async tick(): Promise<void> {
+  private async tick(startMs: number): Promise<void> {
     const config = this.configValue;
     const causes = new Map(this.causes);
-    const startMs = this.nowMs();
-    this.lastTickStartMs = startMs;
     const mayAct = (): boolean => !this.dryRun && !this.pausedValue && !(this.options.canAct ? !this.options.canAct() : false);
     const [metrics, arrivals, observed] = await Promise.all([
       readAll(this.metricSources.all, config.metricTimeoutMs),
@@ -331,9 +216,9 @@ export class Agent extends EventEmitter<AgentEvents> {
     if (observed.actual) this.lastActual = observed.actual;
 
     const { inputs, sourceErrors, arrivalErrors } = buildInputs(config, { metrics, arrivals }, actual, this.memory, startMs);
-    this.reportReads('metric', metrics, startMs);
-    this.reportReads('arrivals', arrivals, startMs);
-    const pool = this.poolNow();
+    reportReads(this.incidents, 'metric', metrics, startMs);
+    reportReads(this.incidents, 'arrivals', arrivals, startMs);
+    const pool = this.pool.now(config);
     const result = step(inputs, pool.capacity);
     const standby = this.options.canAct ? !this.options.canAct() : false;
     const acting = !this.dryRun && !this.pausedValue && !standby;
@@ -388,26 +273,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       sourceErrors,
       arrivalErrors,
     };
-    this.keep(record);
+    this.history.keep(record, this.configValue.historyLines ?? DEFAULT_HISTORY_LINES);
     this.emit('tick', record);
   }
-
-  /**
-   * Adds a tick to the history, then drops the oldest ticks while the kept ticks' service lines exceed
-   * `historyLines` (a service line is ~650 bytes kept), always keeping the latest tick.
-   */
-  private keep(record: TickRecord): void {
-    const pushedOut = this.ticks.push(record);
-    this.historyLines += record.services.length - (pushedOut?.services.length ?? 0);
-    const budget = this.configValue.historyLines ?? DEFAULT_HISTORY_LINES;
-    while (this.historyLines > budget && this.ticks.length > 1) {
-      this.historyLines -= this.ticks.dropOldest()?.services.length ?? 0;
-    }
-  }
-}
-
-/** Service names for an error message: the first 20, then how many more. */
-function namesOf(services: readonly ServiceConfig[]): string {
-  const shown = services.slice(0, 20).map((s) => s.name);
-  return services.length > shown.length ? `${shown.join(', ')} and ${services.length - shown.length} more` : shown.join(', ');
 }

@@ -1,8 +1,9 @@
 // Reads every service's metric (or arrivals) in parallel, each bounded by the timeout, never throwing: a
 // failed read comes back as an error message so the tick can mark the service stale and hold (or, for
-// arrivals, go on without them).
+// arrivals, go on without them). A service whose reads fail is reported as an incident, not once a tick.
 import type { Source, SourceRole } from '../sources/types.js';
 import { errorMessage } from '../errors.js';
+import type { Incidents } from '../log/incidents.js';
 
 export type Reading = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly message: string };
 
@@ -70,4 +71,16 @@ export async function readAll(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One line when a service's reads start failing, a summary while they fail, one when they work again. */
+export function reportReads(incidents: Incidents, role: SourceRole, readings: ReadonlyMap<string, Reading>, nowMs: number): void {
+  const event = `${role}-error`;
+  const consequence = role === 'metric' ? 'service held' : 'deciding from the queue alone';
+  for (const [service, reading] of readings) {
+    const key = `${role}/${service}`;
+    if (reading.ok) incidents.ok(key, { event, service }, `${role} for service "${service}" read again`, nowMs);
+    else incidents.fail(key, { event, service }, `${reading.message}; ${consequence}`, nowMs, 'warn');
+  }
+  incidents.retain((key) => !key.startsWith(`${role}/`) || readings.has(key.slice(role.length + 1)));
 }
