@@ -123,6 +123,35 @@ describe('GET /api/history', () => {
     );
     assert.equal((await call('/api/history?since=yesterday')).status, 400);
   });
+
+  it('names each bad query parameter once, with the value as sent and the fix, and none that is good', async () => {
+    const { call } = setup();
+    const problems = async (query: string) => {
+      const response = await call(`/api/history?${query}`);
+      assert.equal(response.status, 400, query);
+      const body = (await response.json()) as { error: string; problems: string[] };
+      assert.equal(body.error, body.problems.join('; '));
+      return body.problems;
+    };
+    const since = await problems('since=abc&limit=5');
+    assert.equal(since.length, 1, since.join('\n'));
+    assert.match(
+      since[0] ?? '',
+      /^since: expected a tick seq or a time in ms since the epoch \(a number >= 0\), got "abc"; send e\.g\. since=42/,
+    );
+    const limit = await problems('since=3&limit=0');
+    assert.equal(limit.length, 1, limit.join('\n'));
+    assert.match(limit[0] ?? '', /^limit: expected a whole number of ticks >= 1, got "0"; send e\.g\. limit=100/);
+    const both = await problems('since=-1&limit=2.5');
+    assert.deepEqual(
+      both.map((p) => p.split(':')[0]),
+      ['since', 'limit'],
+    );
+    assert.match(both[0] ?? '', /got "-1"/);
+    assert.match(both[1] ?? '', /got "2\.5"/);
+    assert.match((await problems('since='))[0] ?? '', /^since: .*got ""/, 'an empty since is not 0');
+    assert.equal((await call('/api/history?since=0&limit=100000000')).status, 200, 'a large limit is capped, not refused');
+  });
 });
 
 describe('GET /metrics', () => {
@@ -256,6 +285,43 @@ describe('mutations with the token', () => {
     assert.match(((await bad.json()) as { error: string }).error, /value: expected a number/);
     assert.equal(source.value, 321);
   });
+
+  it('names the field, the value as sent and the fix for every bad push body, and takes none of them', async () => {
+    const { send, call, source } = setup();
+    source.value = 5;
+    const refused = async (body: string) => {
+      const response = await call('/api/services/orders/metric', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body,
+      });
+      assert.equal(response.status, 400, body);
+      return ((await response.json()) as { error: string; problems: string[] }).problems;
+    };
+    assert.deepEqual(await refused('{"value": "12"}'), [
+      'value: expected a number, got "12"; send {"value": 12}, a JSON number without quotes',
+    ]);
+    assert.match(
+      (await refused('{"value": "lots"}'))[0] ?? '',
+      /^value: expected a number, got "lots"; send a JSON number, e.g\. \{"value": 12\}$/,
+    );
+    assert.match((await refused('{"value": -3}'))[0] ?? '', /^value: expected a finite number >= 0, got -3; send 0 or more/);
+    assert.match((await refused('{"value": 1e999}'))[0] ?? '', /^value: expected a finite number >= 0, got Infinity/);
+    assert.deepEqual(
+      (await refused('{"rate": 3}')).map((p) => p.split(':')[0]),
+      ['value', 'rate'],
+    );
+    assert.match((await refused('{"rate": 3}'))[1] ?? '', /^rate: not a field here \(got 3\); send only \{"value": <number>\}/);
+    assert.match((await refused('12'))[0] ?? '', /^\(body\): expected a JSON object \{"value": <number>\}, got 12; send \{"value": 12\}$/);
+    assert.match(
+      (await refused('value=12'))[0] ?? '',
+      /^\(body\): expected JSON, got "value=12" \(.+\); send a JSON object such as \{"value": 12\}/,
+    );
+    assert.match((await refused(''))[0] ?? '', /^\(body\): expected JSON, got an empty body/);
+    const error = ((await (await send('POST', '/api/services/orders/metric', { value: '12' })).json()) as { error: string }).error;
+    assert.match(error, /^metric for service "orders": value: expected a number, got "12"/);
+    assert.equal(source.value, 5, 'nothing refused was taken');
+  });
 });
 
 describe('POST /api/services/{name}/arrivals', () => {
@@ -302,7 +368,7 @@ describe('POST /api/services/{name}/arrivals', () => {
     assert.equal(negative.status, 400);
     assert.match(
       ((await negative.json()) as { error: string }).error,
-      /arrivals for service "orders": expected a finite number >= 0, got -3/,
+      /^arrivals for service "orders": value: expected a finite number >= 0, got -3; send 0 or more/,
     );
     assert.equal((await send('POST', '/api/services/orders/arrivals', { rate: 3 })).status, 400);
   });

@@ -9,6 +9,7 @@ import { registerControl } from './control.js';
 import { registerDashboard } from './dashboard-files.js';
 import { registerEvents, type EventsOptions } from './events.js';
 import { allowedHostsGuard, requestBodyLimit, securityHeaders } from './guards.js';
+import { badRequest, shownValue } from './input.js';
 import { createAgentMetrics } from './metrics.js';
 import { buildState, ticksSince } from './state.js';
 
@@ -40,6 +41,35 @@ export interface ApiAppOptions {
 
 const MAX_HISTORY = 100_000;
 
+/** A query parameter as a number, or undefined when it is not one (empty text is not 0). */
+function queryNumber(text: string): number | undefined {
+  return text.trim() === '' ? undefined : Number(text);
+}
+
+/** `?since=&limit=` of /api/history: each bad one is one problem naming it, the value as sent and the fix. */
+export function historyQuery(
+  sinceText: string | undefined,
+  limitText: string | undefined,
+): { since: number; limit: number } | { problems: string[] } {
+  const problems: string[] = [];
+  const since = sinceText === undefined ? 0 : queryNumber(sinceText);
+  if (since === undefined || !Number.isFinite(since) || since < 0) {
+    problems.push(
+      `since: expected a tick seq or a time in ms since the epoch (a number >= 0), got ${shownValue(sinceText)}; ` +
+        'send e.g. since=42 (ticks after seq 42) or since=1764560000000 (ticks at or after that time), or leave it out',
+    );
+  }
+  const limit = limitText === undefined ? MAX_HISTORY : queryNumber(limitText);
+  if (limit === undefined || !Number.isInteger(limit) || limit < 1) {
+    problems.push(
+      `limit: expected a whole number of ticks >= 1, got ${shownValue(limitText)}; ` +
+        `send e.g. limit=100 (the newest 100; at most ${MAX_HISTORY}), or leave it out for every kept tick`,
+    );
+  }
+  if (problems.length > 0 || since === undefined || limit === undefined) return { problems };
+  return { since, limit: Math.min(limit, MAX_HISTORY) };
+}
+
 export function createApiApp(options: ApiAppOptions): Hono {
   const { agent, token } = options;
   const app = new Hono();
@@ -67,12 +97,9 @@ export function createApiApp(options: ApiAppOptions): Hono {
   );
   app.get('/api/state', (c) => c.json(buildState(agent, ready)));
   app.get('/api/history', (c) => {
-    const since = Number(c.req.query('since') ?? 0);
-    const limit = Number(c.req.query('limit') ?? MAX_HISTORY);
-    if (!Number.isFinite(since) || since < 0 || !Number.isInteger(limit) || limit < 1) {
-      return c.json({ error: 'since: expected a tick seq or a time in ms since the epoch (>= 0); limit: expected an integer >= 1' }, 400);
-    }
-    return c.json({ ticks: ticksSince(agent, since, Math.min(limit, MAX_HISTORY)) });
+    const query = historyQuery(c.req.query('since'), c.req.query('limit'));
+    if ('problems' in query) return badRequest(c, query.problems);
+    return c.json({ ticks: ticksSince(agent, query.since, query.limit) });
   });
   app.get('/metrics', async (c) => c.body(await metrics.render(), 200, { 'Content-Type': metrics.registry.contentType }));
   registerEvents(app, agent, options.events);

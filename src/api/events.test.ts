@@ -79,6 +79,28 @@ describe('GET /api/events', () => {
     );
   });
 
+  it('replays from ?since=seq, and refuses a since that is not a seq with one message naming it, the value and the fix', async () => {
+    const { server, tickAt, startMs } = await serve();
+    for (let i = 0; i < 3; i++) await tickAt(startMs + i * 500);
+    const bad = await fetch(`${server.url}api/events?since=abc`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(((await bad.json()) as { problems: string[] }).problems, [
+      'since: expected the seq of the last tick seen (a number >= 0), got "abc"; ' +
+        'send e.g. since=42 (replays the ticks after seq 42), or leave it out to follow from now',
+    ]);
+    const client = request({ host: '127.0.0.1', port: server.port, path: '/api/events?since=1' });
+    let text = '';
+    client.on('response', (res) => res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)));
+    client.on('error', () => undefined);
+    client.end();
+    cleanups.push(async () => void client.destroy());
+    assert.ok(await eventually(() => (text.match(/^event: tick$/gm) ?? []).length === 2, 3000), text);
+    assert.deepEqual(
+      [...text.matchAll(/^id: (\d+)$/gm)].map((m) => m[1]),
+      ['2', '3'],
+    );
+  });
+
   it('sends heartbeat comments while nothing happens', async () => {
     const { server } = await serve({ heartbeatMs: 50 });
     const client = listen(server.port);

@@ -7,6 +7,7 @@ import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Agent } from '../agent/agent.js';
 import type { TickRecord } from '../agent/records.js';
 import type { Decision } from '../core/types.js';
+import { badRequest, shownValue } from './input.js';
 import { ticksSince } from './state.js';
 
 export interface EventsOptions {
@@ -62,7 +63,15 @@ export function registerEvents(app: Hono, agent: Agent, options: EventsOptions =
   const maxQueued = options.maxQueued ?? 256;
   const subscribe = fanOut(agent);
   app.get('/api/events', (c) => {
-    const lastId = Number(c.req.header('last-event-id') ?? c.req.query('since'));
+    const header = c.req.header('last-event-id');
+    const since = c.req.query('since');
+    const lastId = Number(header ?? since);
+    if (header === undefined && since !== undefined && (since.trim() === '' || !Number.isFinite(lastId) || lastId < 0)) {
+      const problem =
+        `since: expected the seq of the last tick seen (a number >= 0), got ${shownValue(since)}; ` +
+        'send e.g. since=42 (replays the ticks after seq 42), or leave it out to follow from now';
+      return badRequest(c, [problem]);
+    }
     return streamSSE(c, async (stream) => {
       const send = writer(stream, maxQueued);
       const sendTick = (tick: TickRecord): void =>

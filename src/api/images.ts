@@ -13,6 +13,7 @@ import { parseRegistryEvents } from '../metadata/watch/push.js';
 import type { ImageWatchView } from '../metadata/watch/status.js';
 import type { TagState } from '../metadata/watch/store.js';
 import type { RouteRegistrar } from './app.js';
+import { badRequest, parseJsonBody } from './input.js';
 
 export const EVENTS_SECRET_HEADER = 'X-Microscale-Secret';
 const MAX_EVENTS_BODY = 1024 * 1024;
@@ -208,13 +209,9 @@ export function imageRoutes(watch: ImageWatchView): RouteRegistrar & ((app: Hono
       const text = await c.req.text();
       if (text.length > MAX_EVENTS_BODY)
         return c.json({ error: `body of ${text.length} bytes is over the ${MAX_EVENTS_BODY} byte limit` }, 413);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return c.json({ error: 'the body is not JSON; expected {"events": [...]} as docker-registry sends' }, 400);
-      }
-      const events = parseRegistryEvents(body);
+      const body = parseJsonBody(text, '{"events": [...]} as docker-registry sends');
+      if (!body.ok) return badRequest(c, [body.problem]);
+      const events = parseRegistryEvents(body.body);
       if (typeof events === 'string') return c.json({ error: events }, 400);
       // Answer at once (the registry's sender waits on us); the check reads the registry itself.
       void watch.onRegistryEvents(events);
