@@ -2,7 +2,7 @@
 // age), a failing source or engine is one line when it starts, a summary while it lasts and one
 // `recovered` line, and a held service's reason is said once.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,6 +78,42 @@ describe('agent restart: pushed values survive it', { timeout: 30_000 }, () => {
         'a value older than maxAge is not used, restart or not',
       );
       await third.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the last of many pushes in a file that stays short, and reads past a line cut short', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'microscale-state-'));
+    const stateFile = join(dir, 'state.json');
+    const clock = { now: 1_000_000 };
+    const restarted = async () => {
+      const { log, events } = capture();
+      const agent = new Agent(pushConfig(), { engine: simEngine(clock), log, nowMs: () => clock.now, stateFile });
+      await agent.start();
+      const demand = agent.ticks.toArray()[0]?.services.find((s) => s.name === 'urgent')?.demand;
+      await agent.stop();
+      return { demand, warnings: events('state-file-error').length };
+    };
+    try {
+      const first = new Agent(pushConfig(), { engine: simEngine(clock), log: silentLogger(), nowMs: () => clock.now, stateFile });
+      await first.start();
+      for (let value = 1; value <= 500; value++) {
+        clock.now += 10;
+        first.pushMetric('urgent', value);
+      }
+      await first.stop();
+      const lines = (await readFile(stateFile, 'utf8')).trim().split('\n');
+      assert.ok(lines.length <= 100, `the file grew to ${lines.length} lines for one value`);
+      assert.deepEqual(await restarted(), { demand: 500, warnings: 0 });
+
+      // A push line cut short (a full disk at the wrong moment) after a good one: the good one stands.
+      const again = new Agent(pushConfig(), { engine: simEngine(clock), log: silentLogger(), nowMs: () => clock.now, stateFile });
+      await again.start();
+      again.pushMetric('urgent', 501);
+      await again.stop();
+      await appendFile(stateFile, '{"key":"metric/urgent","val');
+      assert.deepEqual(await restarted(), { demand: 501, warnings: 0 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -60,7 +60,7 @@ const median = (values: number[]): number => [...values].sort((a, b) => a - b)[M
  * Pushes into 100 and into 10,000 services, alternately `runs` times, `pushes` pushes a run each, without
  * and with a state file: four rows, each big pool's with its ratio to the small pool of the same run.
  */
-export async function pushRows(runs = 7, pushes = 20_000, pushesWithFile = 100): Promise<BenchRow[]> {
+export async function pushRows(runs = 7, pushes = 40_000, pushesWithFile = 40_000): Promise<BenchRow[]> {
   const directory = mkdtempSync(join(tmpdir(), 'microscale-bench-push-'));
   const rows: BenchRow[] = [];
   try {

@@ -103,7 +103,8 @@ export const scaleBenchmark: Benchmark = {
         'push: Agent.pushMetric and pushArrivals (what POST /api/services/{name}/metric and /arrivals call) into 9 in 10 of the ' +
           'services, 100 and 10,000 services alternately 7 times; cpu vs 100 services = the 10,000 pool ÷ the 100 pool of this run ' +
           '(flat when a push does not depend on the number of services); with a state file: each push is also written down ' +
-          "before it is answered (push-memory.ts), the file holding every service's last value",
+          "before it is answered (push-memory.ts: one line appended; the file, which starts with every service's last value, " +
+          'is rewritten whole once the appended lines outnumber twice its values, which the 40,000 pushes of a run include)',
         "cpu is this process's CPU time; on a shared machine wall > cpu by the time other processes had the core",
         ...(quick ? ['--quick: 1 h of trace instead of 24 h'] : []),
       ],
