@@ -223,6 +223,78 @@ describe('mutations need the token', () => {
   });
 });
 
+describe('a route asked with a method it does not take', () => {
+  it('answers 405 with an Allow header for every route, before the token check, and changes nothing; unknown paths stay 404', async () => {
+    const { agent, call, send } = setup();
+    for (const [method, path, allow] of [
+      ['PUT', '/api/pause', 'POST, OPTIONS'],
+      ['GET', '/api/resume', 'POST, OPTIONS'],
+      ['DELETE', '/api/services/orders', 'PATCH, OPTIONS'],
+      ['GET', '/api/services/orders/metric', 'POST, OPTIONS'],
+      ['PUT', '/api/services/orders/arrivals', 'POST, OPTIONS'],
+      ['POST', '/api/state', 'GET, HEAD, OPTIONS'],
+      ['DELETE', '/api/history', 'GET, HEAD, OPTIONS'],
+      ['POST', '/api/events', 'GET, HEAD, OPTIONS'],
+      ['PUT', '/metrics', 'GET, HEAD, OPTIONS'],
+      ['POST', '/healthz', 'GET, HEAD, OPTIONS'],
+      ['POST', '/readyz', 'GET, HEAD, OPTIONS'],
+      ['POST', '/', 'GET, HEAD, OPTIONS'],
+      ['PATCH', '/app.js', 'GET, HEAD, OPTIONS'],
+    ] as const) {
+      for (const auth of [null, `Bearer ${TOKEN}`, 'Bearer wrong']) {
+        const response = await send(method, path, method === 'GET' ? undefined : { value: 1 }, auth);
+        assert.equal(response.status, 405, `${method} ${path} with ${auth ?? 'no token'}`);
+        assert.equal(response.headers.get('allow'), allow, `${method} ${path}`);
+        const body = (await response.json()) as { error: string; allow: string[] };
+        assert.match(body.error, new RegExp(`^method ${method} is not allowed on ${path.replace('.', '\\.')}: it takes `));
+        assert.deepEqual(body.allow, allow.split(', '));
+      }
+    }
+    assert.equal(agent.paused, false, 'PUT /api/pause paused nothing');
+    const options = await send('OPTIONS', '/api/pause', undefined, null);
+    assert.equal(options.status, 204);
+    assert.equal(options.headers.get('allow'), 'POST, OPTIONS');
+    assert.equal((await call('/api/state', { method: 'HEAD' })).status, 200, 'HEAD is served where GET is');
+    const rebound = await call('/api/pause', { method: 'PUT', headers: { host: 'evil.example' } });
+    assert.equal(rebound.status, 403, 'the Host guard comes before the method check');
+    assert.equal(rebound.headers.get('allow'), null);
+    assert.equal((await send('POST', '/api/pause', undefined, null)).status, 401, 'the right method without a token: 401 as before');
+    assert.equal(agent.paused, false);
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['PUT', '/api/nope'],
+      ['POST', '/api/services/orders/other'],
+      ['OPTIONS', '/nope'],
+    ] as const) {
+      const response = await send(method, path, undefined, null);
+      assert.equal(response.status, 404, `${method} ${path}`);
+      assert.equal(response.headers.get('allow'), null);
+    }
+  });
+
+  it('keeps the no-token 403 on the right method, and lists the methods of routes other parts add', async () => {
+    const t = testAgent();
+    stops.push(() => t.agent.stop());
+    const app = createApiApp({
+      agent: t.agent,
+      token: undefined,
+      dashboardDir: '/nonexistent/dashboard',
+      routes: [
+        (api, { requireToken }) => {
+          api.get('/api/things/:id', (c) => c.json({ id: c.req.param('id') }));
+          api.delete('/api/things/:id', requireToken, (c) => c.json({ deleted: true }));
+        },
+      ],
+    });
+    assert.equal((await app.request('/api/pause', { method: 'POST' })).status, 403);
+    assert.equal((await app.request('/api/pause', { method: 'PUT' })).status, 405);
+    const put = await app.request('/api/things/7', { method: 'PUT' });
+    assert.equal(put.status, 405);
+    assert.equal(put.headers.get('allow'), 'GET, HEAD, DELETE, OPTIONS');
+    assert.equal((await app.request('/api/things/7', { method: 'DELETE' })).status, 403);
+  });
+});
+
 describe('mutations with the token', () => {
   it('pauses and resumes scaling', async () => {
     const { agent, send } = setup();

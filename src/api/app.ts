@@ -10,6 +10,7 @@ import { registerDashboard } from './dashboard-files.js';
 import { registerEvents, type EventsOptions } from './events.js';
 import { allowedHostsGuard, requestBodyLimit, securityHeaders } from './guards.js';
 import { badRequest, shownValue } from './input.js';
+import { notFoundOrNotAllowed } from './methods.js';
 import { createAgentMetrics } from './metrics.js';
 import { buildState, ticksSince } from './state.js';
 
@@ -89,7 +90,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
     options.log?.error({ event: 'api-error', path: c.req.path }, errorMessage(error));
     return c.json({ error: errorMessage(error) }, 500);
   });
-  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}; see docs/dashboard.md for the API` }, 404));
+  app.notFound(notFoundOrNotAllowed(app));
 
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', (c) =>

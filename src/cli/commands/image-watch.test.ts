@@ -27,6 +27,17 @@ describe('image watch --listen', () => {
     assert.match(local.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
   });
 
+  it('answers a wrong method with 405 and Allow, and an unknown path with 404', async () => {
+    const api = app();
+    const get = await api.request('http://127.0.0.1/api/registry/events', { headers: { host: '127.0.0.1' } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST, OPTIONS');
+    const post = await api.request('http://127.0.0.1/api/images', { method: 'POST', headers: { host: '127.0.0.1' } });
+    assert.equal(post.headers.get('allow'), 'GET, HEAD, OPTIONS');
+    assert.equal(post.status, 405);
+    assert.equal((await api.request('http://127.0.0.1/api/state', { headers: { host: '127.0.0.1' } })).status, 404);
+  });
+
   it('refuses a registry event body over the limit without reading it', async () => {
     const response = await app().request('http://127.0.0.1/api/registry/events', {
       method: 'POST',

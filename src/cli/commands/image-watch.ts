@@ -7,6 +7,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Option, type Command } from 'commander';
 import { Hono } from 'hono';
 import { allowedHostsGuard, requestBodyLimit, securityHeaders } from '../../api/guards.js';
+import { notFoundOrNotAllowed } from '../../api/methods.js';
 import { imageRoutes } from '../../api/images.js';
 import { KEEP_ALIVE_TIMEOUT_MS, parseListen } from '../../api/server.js';
 import { imagesSchema } from '../../config/images.js';
@@ -86,6 +87,7 @@ export function watchApiApp(watch: ImageWatch): Hono {
   const app = new Hono();
   app.use('*', securityHeaders(), allowedHostsGuard([]), requestBodyLimit());
   imageRoutes(watch)(app);
+  app.notFound(notFoundOrNotAllowed(app));
   return app;
 }
 
