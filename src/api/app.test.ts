@@ -176,6 +176,37 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('GET /metrics, process metrics', () => {
+  it('names them microscale_process_* and keeps the old doubled microscale_process_process_* as deprecated aliases', async () => {
+    const { call } = setup();
+    const text = await (await call('/metrics')).text();
+    const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1] ?? '');
+    assert.equal(new Set(families).size, families.length, 'no family twice');
+    for (const name of [
+      'cpu_user_seconds_total',
+      'cpu_system_seconds_total',
+      'cpu_seconds_total',
+      'start_time_seconds',
+      'resident_memory_bytes',
+    ]) {
+      const value = (metric: string) => new RegExp(`^${metric} (\\S+)$`, 'm').exec(text)?.[1];
+      assert.ok(families.includes(`microscale_process_${name}`), `microscale_process_${name} missing`);
+      assert.ok(families.includes(`microscale_process_process_${name}`), `the old microscale_process_process_${name} is kept`);
+      assert.ok(value(`microscale_process_${name}`) !== undefined, `microscale_process_${name} has no sample`);
+      assert.equal(value(`microscale_process_process_${name}`), value(`microscale_process_${name}`), `${name}: one collection, one value`);
+      assert.match(text, new RegExp(`^# HELP microscale_process_process_${name} Deprecated alias of microscale_process_${name} `, 'm'));
+      assert.doesNotMatch(text, new RegExp(`^# HELP microscale_process_${name} Deprecated`, 'm'));
+    }
+    const doubled = families.filter((f) => f.startsWith('microscale_process_process_'));
+    assert.deepEqual(
+      doubled.map((f) => f.replace('microscale_process_process_', 'microscale_process_')).filter((f) => !families.includes(f)),
+      [],
+      'every old name has its new one',
+    );
+    assert.ok(families.includes('microscale_process_nodejs_heap_size_used_bytes'), 'the nodejs_ families keep their names');
+  });
+});
+
 describe('mutations need the token', () => {
   const attempts: [string, string, unknown][] = [
     ['POST', '/api/pause', undefined],

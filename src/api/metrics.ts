@@ -7,6 +7,33 @@ import type { Agent } from '../agent/agent.js';
 import { inDisplayUnits } from '../core/resources.js';
 import { resourceStates, targetValue } from './state.js';
 
+/** What prom-client's own `process_` metrics come out as under the prefix: `process_` twice (the names up to 2026-12). */
+const DOUBLED_PREFIX = 'microscale_process_process_';
+const PROCESS_PREFIX = 'microscale_process_';
+
+/**
+ * The exposition with each `microscale_process_process_*` family also under its right name,
+ * `microscale_process_*`, first, and the doubled name kept after it as a deprecated alias (its HELP says
+ * so) for scrapers, dashboards and alerts that use it. Both come from one collection: prom-client cannot
+ * register one default metric under two names, and calling collectDefaultMetrics twice would read the CPU
+ * and event-loop figures twice and keep two event-loop monitors running. The `nodejs_*` families keep
+ * their names (`microscale_process_nodejs_*`: one prefix, nothing doubled).
+ */
+export function withProcessAliases(exposition: string): string {
+  return exposition
+    .split(/(?=^# HELP )/m)
+    .map((family) => {
+      if (!family.startsWith(`# HELP ${DOUBLED_PREFIX}`)) return family;
+      const renamed = family.replace(new RegExp(`^(# HELP |# TYPE )?${DOUBLED_PREFIX}`, 'gm'), `$1${PROCESS_PREFIX}`);
+      const deprecated = family.replace(
+        /^# HELP (\S+) /,
+        (_, name: string) => `# HELP ${name} Deprecated alias of ${name.replace(DOUBLED_PREFIX, PROCESS_PREFIX)} (the same value). `,
+      );
+      return `${renamed.endsWith('\n\n') ? renamed : `${renamed}\n`}${deprecated}`;
+    })
+    .join('');
+}
+
 export interface AgentMetrics {
   readonly registry: Registry;
   /** Brings every series up to date and returns the text exposition. */
@@ -173,7 +200,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
     async render() {
       countNewTicks();
       setGauges();
-      return registry.metrics();
+      return withProcessAliases(await registry.metrics());
     },
   };
 }
