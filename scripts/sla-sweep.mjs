@@ -161,7 +161,9 @@ function recordingPolicy(scenario, learn, record) {
           onMetricError: view.service.config.onMetricError,
           observation: sim
             ? { value: view.queue, atMs: tS * 1000, arrivalRate: sim.arrivalsMetric ? view.measuredArrivalRate : undefined }
-            : undefined,
+            : view.service.background
+              ? { value: view.queue, atMs: tS * 1000 }
+              : undefined,
           stale: false,
           actual: view.actual,
           controllerState: remembered?.controllerState,

@@ -50,7 +50,12 @@ describe('live service changes', () => {
     assert.match(problemsOf({ min: 5, max: 3 }).join('\n'), /services\[0\]\.min: expected min <= max \(3\), got 5/);
     assert.match(problemsOf({ min: 6 }).join('\n'), /mins would add up to 7, more than the pool of 6/);
     assert.match(problemsOf({ target: 'direct' }, 'reports').join('\n'), /services\[1\]\.target: "direct" needs a metric/);
-    assert.match(problemsOf({ target: 'remainder' }).join('\n'), /remainder service reads no metric/);
+  });
+
+  it('turns a service with a metric into a remainder one, keeping the metric (its queue says whether it has work)', () => {
+    const next = patchService(config, 'orders', { target: 'remainder' });
+    assert.deepEqual(next.services[0]?.target, { kind: 'remainder' });
+    assert.deepEqual(next.services[0]?.metric, config.services[0]?.metric);
   });
 
   it('keeps a service with arrivals on a queueLength or sla target', () => {

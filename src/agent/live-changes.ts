@@ -30,12 +30,6 @@ function crossCheck(config: MicroscaleConfig, service: ServiceConfig, path: stri
         `give it a metric in the config file, or keep target: remainder`,
     );
   }
-  if (service.target.kind === 'remainder' && service.metric !== undefined) {
-    problems.push(
-      `${path}.target: a remainder service reads no metric, ` +
-        `but this one has a ${service.metric.source} metric; remove the metric in the config file first`,
-    );
-  }
   if (service.target.kind !== 'queueLength' && service.target.kind !== 'sla' && service.arrivals !== undefined) {
     problems.push(
       `${path}.target: only a {queueLength: N} or {sla: ...} target takes arrivals, ` +

@@ -115,9 +115,6 @@ export function parseService(
   if (data.target.kind !== 'remainder' && data.metric === undefined) {
     problems.push(`${path}.metric: is required for target ${showValue(data.target.kind)}; add a metric block, or use target: remainder`);
   }
-  if (data.target.kind === 'remainder' && data.metric !== undefined) {
-    problems.push(`${path}.metric: a remainder service takes what the pool has left and reads no metric; remove it or give a target`);
-  }
   if (problems.length > before) return undefined;
   const pick = (keys: readonly string[]) =>
     Object.fromEntries(keys.filter((key) => data[key] !== undefined).map((key) => [key, data[key]]));

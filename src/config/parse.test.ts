@@ -36,6 +36,12 @@ describe('config parsing', () => {
     assert.equal(config.api.listen, '127.0.0.1:8321', 'the API binds loopback by default');
   });
 
+  it('takes a metric on a remainder service (its queue, read to know whether it has work)', () => {
+    const config = parseConfigText(good.replace('target: remainder', 'target: remainder\n    metric: {source: push}'), {});
+    assert.deepEqual(config.services[1]?.target, { kind: 'remainder' });
+    assert.equal(config.services[1]?.metric?.source, 'push');
+  });
+
   it('reports every problem at once, each with its YAML path, the value and what is expected', () => {
     const problems = problemsOf(`
 capacity: nine

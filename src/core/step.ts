@@ -67,7 +67,7 @@ function estimatesOf(
   };
 }
 
-function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction): StepOutcome {
+function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction, slotWanted: boolean): StepOutcome {
   const current = input.actual.running + input.actual.starting;
   if (input.stale) {
     const estimates = estimatesOf(latency, undefined, input.policy);
@@ -90,7 +90,7 @@ function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction)
     };
   }
   const decided = decide(
-    { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction },
+    { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction, slotWanted },
     input.controllerState,
   );
   const estimates = estimatesOf(latency, decided.estimates, input.policy);
@@ -139,6 +139,26 @@ function preemptionByPriority(inputs: readonly StepInput[], latencies: readonly 
   return (priority) => below.get(priority) ?? 0;
 }
 
+/**
+ * Whether a service wants another slot of the pool: a remainder service without a metric always does
+ * (it grows into what is left); one with a metric while its queue is not empty; a counted service while
+ * it asked for more than it has; any service whose reading failed (unknown: assume it does).
+ */
+function wantsSlot(input: StepInput): boolean {
+  if (input.stale) return true;
+  if (input.policy.target.kind === 'remainder') return input.observation === undefined || input.observation.value > 0;
+  const has = input.actual.running + input.actual.starting;
+  return input.lastDesired !== undefined && input.lastDesired > has;
+}
+
+/** Per service: whether a slot it frees would go to another service that wants one (see wantsSlot). */
+function slotsWanted(inputs: readonly StepInput[], capacity: Capacity): (index: number) => boolean {
+  if (typeof capacity !== 'number') return () => true; // a pool in resources: a freed share may fit anyone
+  const wanting = inputs.map(wantsSlot);
+  const count = wanting.filter(Boolean).length;
+  return (index) => count > (wanting[index] ? 1 : 0);
+}
+
 export function step(inputs: readonly StepInput[], capacity: Capacity): StepResult {
   const latencies = inputs.map((input) => {
     const atMs = input.atMs ?? input.observation?.atMs;
@@ -147,6 +167,7 @@ export function step(inputs: readonly StepInput[], capacity: Capacity): StepResu
   // A start waits for a pre-emption unless the pool has a free slot now (a pool in resources: assume it must).
   const occupied = inputs.reduce((sum, input) => sum + input.actual.running + input.actual.starting + input.actual.stopping, 0);
   const preempt = typeof capacity === 'number' && occupied < capacity ? () => 0 : preemptionByPriority(inputs, latencies);
+  const slotWanted = slotsWanted(inputs, capacity);
   const outcomes = new Map<string, StepOutcome>();
   inputs.forEach((input, i) => {
     const latency = latencies[i] ?? INITIAL_LATENCY;
@@ -155,7 +176,7 @@ export function step(inputs: readonly StepInput[], capacity: Capacity): StepResu
       stopS: plannedS(latency.stop, DEFAULT_REACTION.stopS),
       preemptS: preempt(input.policy.priority),
     };
-    outcomes.set(input.policy.name, outcomeFor(input, latency, reaction));
+    outcomes.set(input.policy.name, outcomeFor(input, latency, reaction, slotWanted(i)));
   });
   const plan = arbitrate(
     inputs.map((input) => ({

@@ -9,7 +9,7 @@ import type { Trace } from './trace.js';
 export interface ServiceView {
   readonly service: SimService;
   readonly actual: ActualState;
-  /** Messages waiting now (0 for remainder services). */
+  /** Messages waiting now (0 for remainder services without background work of their own). */
   readonly queue: number;
   /** Messages/s arriving now (the trace; what only the oracle and `direct` targets may use). */
   readonly arrivalRate: number;

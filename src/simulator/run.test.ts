@@ -115,3 +115,48 @@ describe('simulation', () => {
     assert.deepEqual(run('microscale'), run('microscale'));
   });
 });
+
+describe('background work of its own', () => {
+  // An sla consumer (20 msg/s each) with bursts every 60 s, and background work that reads its queue.
+  const withBackground = parseScenario({
+    engine: { kind: 'sim', startLatency: '1s', stopLatency: '500ms' },
+    capacity: 30,
+    services: [
+      {
+        name: 'orders',
+        priority: 1,
+        min: 1,
+        max: 30,
+        target: { sla: { queueLength: 500 } },
+        simulation: { ratePerContainer: 20, sla: { queueLength: 500 }, arrivalsMetric: true },
+      },
+      { name: 'reports', priority: 2, target: 'remainder', simulation: { ratePerContainer: 10 } },
+    ],
+  });
+  const rows = ['t_s,orders,reports'];
+  const trace = (reports: number) => {
+    const lines = [...rows];
+    for (let t = 0; t < 600; t += 10) lines.push(`${t},${t % 60 === 30 ? 300 : 40},${reports}`);
+    return parseTrace(lines.join('\n'));
+  };
+  const urgent = (reports: number) => {
+    const t = trace(reports);
+    const score = simulate(withBackground, t, createPolicy('microscale', { scenario: withBackground, trace: t })).score;
+    return { orders: score.services[0], utilization: score.utilization };
+  };
+
+  it('keeps the urgent containers while the background has nothing to do with their slots, and gives them back when it has', () => {
+    // 50 msg/s of background work needs 5 of the ~28 slots it has: a stopped urgent container would idle.
+    const idle = urgent(50);
+    // 2,000 msg/s needs every slot it can get: each urgent container stopped goes to work.
+    const busy = urgent(2000);
+    assert.ok(idle.orders && busy.orders);
+    assert.ok(
+      idle.orders.started * 3 <= busy.orders.started,
+      `urgent starts: ${idle.orders.started} with idle background, ${busy.orders.started} with busy background`,
+    );
+    assert.ok(idle.orders.slaViolationS <= busy.orders.slaViolationS, 'the kept containers cost no seconds over the SLA');
+    // With busy background the urgent service still comes down between bursts: its slots do work there.
+    assert.ok(busy.orders.containerSeconds < 30 * 600 * 0.5, `urgent held ${busy.orders.containerSeconds} container-seconds of 18,000`);
+  });
+});

@@ -25,6 +25,10 @@
 //   a step down) is no such dip, and is planned at its level at once, as a rise is. A container
 //   stopped and started again holds a slot doing no work for a stop and a start, twice over (it and
 //   the background container that takes its slot): one needed again sooner than that is cheaper to keep.
+//   And a stop pays only if the slot goes to work: when every other service of the pool reads an empty
+//   queue and has what it asked for (a background service with a metric and nothing to do), nothing
+//   comes down (`slotWanted`, core/step.ts): holding costs the pool nothing then, a stop and a later
+//   start cost a slot doing no work, and the SLA keeps the spare containers.
 // Between the two marks the count does not move: the queue is the buffer, so whole containers do not
 // chatter around a fractional need, and containers run busy rather than idle.
 // The rate per container is `controller.ratePerContainer` when set, else learnt from the queue's drain
@@ -220,7 +224,8 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const lastUpMs = count > held ? nowMs : state.lastUpMs;
   const dry = queue <= running * rate * tickS;
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
-  if (count === held && dry && settled) {
+  // A stop frees a slot for another service's work; when none has any (input.slotWanted), holding is free.
+  if (count === held && dry && settled && input.slotWanted !== false) {
     const probing = measured === undefined && emptySinceMs !== null && nowMs - emptySinceMs >= keepS * 1000;
     const fell = instant < mean - STEP_DOWN * noise;
     const down = probing

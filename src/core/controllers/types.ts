@@ -23,6 +23,12 @@ export interface ControllerInput {
   readonly dtS: number;
   /** Start, stop and pre-emption latency; the controllers that plan ahead (sla) use it. */
   readonly reaction?: Reaction | undefined;
+  /**
+   * Whether a container this service stops would go to work: another service of the pool wants more than
+   * it has (core/step.ts). False when every other one reads an empty queue and has what it asked for: a
+   * stop then frees a slot nobody uses. Default true.
+   */
+  readonly slotWanted?: boolean | undefined;
 }
 
 export interface ControllerOutput<S> {

@@ -2,7 +2,8 @@
 // the arbiter) on what the simulated engine and queues show. The only things the simulator adds are the
 // service's per-container rate as the PID's `ratePerContainer` when the scenario does not set one,
 // which is what a user would configure live, and, for services with `simulation.arrivalsMetric`, the
-// arrival rate measured over the last tick, which is what a live `arrivals:` metric reads.
+// arrival rate measured over the last tick, which is what a live `arrivals:` metric reads; and the queue
+// of a remainder service's own background work, which is what a live remainder's optional `metric:` reads.
 import { step, type StepInput } from '../../core/step.js';
 import type { ControllerState } from '../../core/controllers/index.js';
 import type { LatencyState } from '../../core/latency.js';
@@ -22,10 +23,14 @@ function policyFor(view: ServiceView): ServicePolicy {
   return { ...policy, pid: { ...policy.pid, ratePerContainer: rate } };
 }
 
-/** What the service's metric would read: the queue, or for `direct` targets the demand in containers. */
+/**
+ * What the service's metric would read: the queue, or for `direct` targets the demand in containers. A
+ * remainder service with background work of its own (its `simulation:` block) reads its queue, as a live
+ * remainder service with a `metric:` does; without the block it reads none.
+ */
 function metricOf(view: ServiceView): number | undefined {
   const sim = view.service.simulation;
-  if (!sim) return undefined;
+  if (!sim) return view.service.background ? view.queue : undefined;
   return view.service.config.target.kind === 'direct' ? view.arrivalRate / sim.ratePerContainer : view.queue;
 }
 
