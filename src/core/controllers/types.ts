@@ -13,7 +13,7 @@ export interface Reaction {
 
 export interface ControllerInput {
   readonly policy: ServicePolicy;
-  /** The latest reading; undefined when the service has no metric (remainder services). */
+  /** The latest reading; undefined when the service has no metric (a remainder service may have none). */
   readonly observation: Observation | undefined;
   /** running + starting now: what the service has, as far as the engine knows. */
   readonly current: number;
