@@ -71,4 +71,30 @@ describe('docker adoption on a real daemon', () => {
       await removePool(pool);
     }
   });
+
+  it('wakes its watcher once a leftover prepared container is checked, so the agent plans with it at once, not a tick later', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('adopt-wake');
+    const docker = new Docker();
+    try {
+      await docker.createContainer({
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '3600'],
+        Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+      });
+      const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool }), [dockerService('worker')], { log: silentLogger() });
+      let woken = 0;
+      const stop = engine.watch(() => woken++);
+      try {
+        assert.equal((await engine.observe()).get('worker')?.starting, 1, 'until its inspect answers it holds a place');
+        assert.ok(await eventually(async () => woken > 0, 5_000), 'woken when the inspect answered (nothing else happens in the pool)');
+        assert.equal((await engine.observe()).get('worker')?.prepared, 1, 'the observe it woke hands it over');
+      } finally {
+        stop();
+        await engine.close();
+      }
+    } finally {
+      await removePool(pool);
+    }
+  });
 });

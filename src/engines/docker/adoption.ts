@@ -37,6 +37,7 @@ export class Adoption {
   private readonly leftovers = new Map<string, Leftover>();
   /** Adopted containers whose start we sent and the daemon has not answered. */
   private readonly inFlight = new Set<string>();
+  private readonly checkedListeners = new Set<() => void>();
 
   constructor(
     private readonly docker: Docker,
@@ -46,6 +47,15 @@ export class Adoption {
     private readonly log: Logger,
     private readonly hooks: AdoptionHooks,
   ) {}
+
+  /**
+   * Calls `listener` when a leftover's inspect has answered: the next adopt() hands it over, so the agent
+   * can plan with it at once instead of a tick later. Returns an unsubscribe.
+   */
+  onChecked(listener: () => void): () => void {
+    this.checkedListeners.add(listener);
+    return () => this.checkedListeners.delete(listener);
+  }
 
   /** A prepared container an earlier agent left whose start may be in progress (it holds a place). */
   mayBeStarting(id: string): boolean {
@@ -108,7 +118,10 @@ export class Adoption {
         if (info.State.Running) this.cache.started(id);
       })
       .catch(() => undefined) // gone or unreachable: the next list says which
-      .finally(() => this.leftovers.set(id, 'checked'));
+      .finally(() => {
+        this.leftovers.set(id, 'checked');
+        for (const listener of this.checkedListeners) listener();
+      });
   }
 
   /** Starts a container an earlier agent created but never started. */

@@ -260,10 +260,16 @@ export class DockerEngine implements Engine {
     return { ...spec, Labels: { ...spec.Labels, [LABEL.prepared]: 'true' } };
   }
 
+  /** Wakes the agent on the pool's events that change what it runs, and when a leftover is checked (adoption.ts). */
   watch(onChange: () => void): () => void {
-    return this.cache.onEvent((_, action) => {
+    const offEvents = this.cache.onEvent((_, action) => {
       if (WAKE_ACTIONS.has(action) || action.startsWith('health_status')) onChange();
     });
+    const offChecked = this.adoption.onChecked(onChange);
+    return () => {
+      offEvents();
+      offChecked();
+    };
   }
 
   /** Finishes starts and stops in flight (containers are left running: a restarted agent adopts them). */
