@@ -40,6 +40,7 @@ export const controlBenchmark: Benchmark = {
   name: 'control',
   description:
     'control quality: microscale vs hpa, keda, kpa, static and oracle on every shipped trace + NASA, two scenarios (--out DIR for plots)',
+  flags: ['out'],
   async run({ quick, args }): Promise<BenchResult> {
     const rows: BenchRow[] = [];
     const notes: string[] = [];

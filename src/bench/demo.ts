@@ -184,8 +184,21 @@ async function runCase(
   }
 }
 
+/** `--cases`: ids of CASES, comma-separated (a repeat runs the case again). */
+function casesProblems(args: BenchOptions['args']): string[] {
+  if (typeof args.cases !== 'string') return [];
+  const unknown = args.cases.split(',').filter((id) => !CASES.some((c) => c.id === id));
+  if (unknown.length === 0) return [];
+  return [
+    `--cases ${args.cases}: unknown case ${unknown.map((id) => JSON.stringify(id)).join(', ')}; ` +
+      `choose from ${CASES.map((c) => c.id).join(', ')}, comma-separated without spaces (e.g. --cases a-push,b-push)`,
+  ];
+}
+
 export const demoBenchmark: Benchmark = {
   name: 'demo',
+  flags: ['duration', 'seed', 'cases'],
+  check: casesProblems,
   description:
     'the demo on real Docker: random-walk demand replayed through push and http, SIGTERM obeyed and ignored, scored from Docker events',
   async run(options: BenchOptions) {
@@ -199,9 +212,8 @@ export const demoBenchmark: Benchmark = {
     const rows: BenchRow[] = [];
     const perChangeNotes: string[] = [];
     const wanted = typeof options.args.cases === 'string' ? options.args.cases.split(',') : DEFAULT_CASES;
-    const unknown = wanted.filter((id) => !CASES.some((c) => c.id === id));
-    if (unknown.length > 0)
-      throw new Error(`bench demo --cases: unknown case ${unknown.join(', ')}; choose from ${CASES.map((c) => c.id).join(', ')}`);
+    const problems = casesProblems(options.args); // the CLI refused them already (exit 2); a caller of run() alone gets them here
+    if (problems.length > 0) throw new Error(`bench demo: ${problems.join('; ')}`);
     const chosen = wanted.map((id) => CASES.find((c) => c.id === id)).filter((c): c is Case => c !== undefined);
     const floorPool = `bench-demo-${process.pid}-floor`;
     try {

@@ -114,6 +114,7 @@ async function once(docker: Docker, events: Events, pool: string, variant: Varia
 export const dockerStartBenchmark: Benchmark = {
   name: 'docker-start',
   description: "the daemon's start of a pre-created container on the kill's die, per container option (network, log driver, init), paired",
+  flags: ['trials'],
   async run(options: BenchOptions) {
     const docker = new Docker();
     const problem = await dockerProblem(docker);

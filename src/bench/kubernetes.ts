@@ -21,7 +21,7 @@ import { PER_CONTAINER, REDIS_URL, REST_MS, trialsIn, type Pair, type Trials } f
 import { adminClients, createRealDeployment, NODE_NAME, testNamespace } from './services/kubernetes.js';
 import { percentile, redisProblem, withKeyspaceEvents } from './docker.js';
 import { meanInterval } from './stats.js';
-import type { BenchResult, BenchRow, Benchmark } from './types.js';
+import type { BenchOptions, BenchResult, BenchRow, Benchmark } from './types.js';
 
 function row(metric: string, ours: readonly number[], baseline: readonly number[], expected: number, goal: string): BenchRow {
   const [p50, p95, b50, b95] = [percentile(ours, 50), percentile(ours, 95), percentile(baseline, 50), percentile(baseline, 95)];
@@ -95,16 +95,27 @@ async function missing(): Promise<string | undefined> {
   return redisProblem();
 }
 
+/** `--step-replicas`: 1 to 4 (default 2), or undefined when it is not. */
+function stepReplicasOf(args: BenchOptions['args']): number | undefined {
+  const replicas = args.stepReplicas === undefined ? 2 : Number(args.stepReplicas);
+  return Number.isInteger(replicas) && replicas >= 1 && replicas <= 4 ? replicas : undefined;
+}
+
+function stepReplicasProblem(args: BenchOptions['args']): string {
+  return `--step-replicas ${String(args.stepReplicas)}: expected a whole number from 1 to 4; write e.g. --step-replicas 2 (the default)`;
+}
+
 export const kubernetesBenchmark: Benchmark = {
   name: 'kubernetes',
   description: 'real Kubernetes node: queue step to replicas written and to the first pod Ready, beside a bare scale patch',
+  flags: ['trials', 'stepReplicas'],
+  check: (args) => (stepReplicasOf(args) === undefined ? [stepReplicasProblem(args)] : []),
   async run({ quick, args }): Promise<BenchResult> {
     const absent = await missing();
     if (absent) return { name: 'kubernetes', summary: 'skipped', rows: [], notes: [`SKIPPED: ${absent}`] };
     const trials = args.trials === undefined ? (quick ? 3 : 20) : Number(args.trials);
-    const replicas = args.stepReplicas === undefined ? 2 : Number(args.stepReplicas);
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 4)
-      throw new Error(`bench kubernetes: --step-replicas ${String(args.stepReplicas)} must be an integer from 1 to 4`);
+    const replicas = stepReplicasOf(args);
+    if (replicas === undefined) throw new Error(`bench kubernetes: ${stepReplicasProblem(args)}`);
     const loadBefore = loadavg()[0] ?? 0;
     const clients = adminClients();
     const ns = await testNamespace(clients, 'ms-bench');

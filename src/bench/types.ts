@@ -25,5 +25,12 @@ export interface BenchOptions {
 export interface Benchmark {
   readonly name: string;
   readonly description: string;
+  /** The `args` it reads (the CLI's flags, camelCased): a flag that no chosen benchmark reads is refused. */
+  readonly flags?: readonly string[];
+  /**
+   * What is wrong with its `args`, one line per flag naming it, the value as given and the fix: the CLI
+   * refuses them (exit 2, bad input) before any benchmark runs.
+   */
+  check?(args: BenchOptions['args']): readonly string[];
   run(options: BenchOptions): Promise<BenchResult>;
 }

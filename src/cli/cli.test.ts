@@ -159,6 +159,21 @@ describe('microscale --help and --version', () => {
     assert.equal(trials.code, 2);
     assert.match(trials.stderr, /'--trials <n>' argument '0' is invalid\. "0" is not a whole number >= 1/);
     assert.match(cli(['bench', 'kubernetes', '--step-replicas', '9']).stderr, /"9" is more than 4/);
+    // Checked by the bench before any benchmark runs (not a thrown Error from inside one: exit 1).
+    const cases = cli(['bench', 'arbiter', 'demo', '--cases', 'a-push,zzz']);
+    assert.equal(cases.code, 2, cases.stderr);
+    assert.equal(cases.stdout, '', 'arbiter, named first, did not run');
+    assert.match(
+      cases.stderr,
+      /^error: --cases a-push,zzz: unknown case "zzz"; choose from a-push-noprep, .*b-push-netnone, comma-separated without spaces \(e\.g\. --cases a-push,b-push\)$/m,
+    );
+    const unread = cli(['bench', 'arbiter', '--cases', 'a-push', '--trials', '3']);
+    assert.equal(unread.code, 2, unread.stderr);
+    assert.match(unread.stderr, /^error: --cases a-push: arbiter does not read it; it is for demo: drop it, or name demo$/m);
+    assert.match(
+      unread.stderr,
+      /^--trials 3: arbiter does not read it; it is for kubernetes, docker-start: drop it, or name kubernetes or docker-start$/m,
+    );
     // Node fires a timer longer than 2^31 ms after 1 ms: the demo would have stopped at once, exit 0.
     const duration = cli(['demo', '--duration', '1000h', '--no-api']);
     assert.equal(duration.code, 2);

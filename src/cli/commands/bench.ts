@@ -21,14 +21,46 @@ export interface BenchModule {
   readonly benchmarks: readonly {
     readonly name: string;
     readonly description: string;
-    run(options: {
-      readonly json: boolean;
-      readonly log: Logger;
-      readonly quick: boolean;
-      readonly args: Readonly<Record<string, string | boolean | undefined>>;
-    }): Promise<BenchResult>;
+    readonly flags?: readonly string[];
+    check?(args: BenchArgs): readonly string[];
+    run(options: { readonly json: boolean; readonly log: Logger; readonly quick: boolean; readonly args: BenchArgs }): Promise<BenchResult>;
   }[];
   formatTable(result: BenchResult): string;
+}
+
+type BenchArgs = Readonly<Record<string, string | boolean | undefined>>;
+
+/** The flag each bench arg comes from. */
+const FLAG_OF: Readonly<Record<string, string>> = {
+  out: '--out',
+  duration: '--duration',
+  seed: '--seed',
+  cases: '--cases',
+  trials: '--trials',
+  stepReplicas: '--step-replicas',
+};
+
+/**
+ * What is wrong with the flags for the chosen benchmarks, before any runs: each one's own check (`bench
+ * demo --cases zzz`), and a flag given on the command line that none of them reads (`bench arbiter --cases
+ * a-push`), which would be ignored silently.
+ */
+export function benchFlagProblems(
+  chosen: BenchModule['benchmarks'],
+  all: BenchModule['benchmarks'],
+  args: BenchArgs,
+  given: readonly string[],
+): string[] {
+  const problems = chosen.flatMap((b) => b.check?.(args) ?? []);
+  for (const key of given) {
+    if (!(key in FLAG_OF) || chosen.some((b) => b.flags?.includes(key))) continue;
+    const readers = all.filter((b) => b.flags?.includes(key)).map((b) => b.name);
+    problems.push(
+      `${FLAG_OF[key] ?? key} ${String(args[key])}${key === 'duration' ? 'ms' : ''}: ${chosen.map((b) => b.name).join(', ')} ${chosen.length === 1 ? 'does' : 'do'} not read it; ` +
+        `it is for ${readers.join(', ') || 'no benchmark'}: drop it, or name ${readers.join(' or ') || 'one that reads it'}`,
+    );
+  }
+  return problems;
 }
 
 /** One benchmark's result (bench/types.ts BenchResult): printed as a table, or as JSON. */
@@ -105,21 +137,20 @@ export function registerBench(program: Command): void {
     if (unknown.length > 0)
       throw new UsageError(`unknown benchmark ${unknown.join(', ')}; choose from ${benchmarks.map((b) => b.name).join(', ')}`);
     const chosen = names.length > 0 ? benchmarks.filter((b) => names.includes(b.name)) : benchmarks;
+    const args: BenchArgs = {
+      out: options.out,
+      duration: options.duration === undefined ? undefined : String(options.duration),
+      seed: options.seed === undefined ? undefined : String(options.seed),
+      cases: options.cases,
+      trials: options.trials === undefined ? undefined : String(options.trials),
+      stepReplicas: options.stepReplicas === undefined ? undefined : String(options.stepReplicas),
+    };
+    const given = Object.keys(args).filter((key) => command.getOptionValueSource(key) === 'cli');
+    const problems = benchFlagProblems(chosen, benchmarks, args, given);
+    if (problems.length > 0) throw new UsageError(problems.join('\n'));
     const results: BenchResult[] = [];
     for (const benchmark of chosen) {
-      const result = await benchmark.run({
-        json: options.json ?? false,
-        quick: options.quick ?? false,
-        log: silentLogger(),
-        args: {
-          out: options.out,
-          duration: options.duration === undefined ? undefined : String(options.duration),
-          seed: options.seed === undefined ? undefined : String(options.seed),
-          cases: options.cases,
-          trials: options.trials === undefined ? undefined : String(options.trials),
-          stepReplicas: options.stepReplicas === undefined ? undefined : String(options.stepReplicas),
-        },
-      });
+      const result = await benchmark.run({ json: options.json ?? false, quick: options.quick ?? false, log: silentLogger(), args });
       results.push(result);
       if (!options.json) console.log(`${formatTable(result)}\n`);
     }
