@@ -1,6 +1,7 @@
 // What the API says about bad input: each problem names the field (a query parameter or a body key),
 // the value as sent and the fix, in the config's form ("field: expected ..., got ...; fix"), and a 400
-// carries every problem at once (`error` joins them, `problems` lists them), as the config does. Shared by the API's own routes and the routes other parts add.
+// carries every problem at once (`error` joins them, `problems` lists them), as the config does.
+// Shared by the API's own routes and the routes other parts add.
 import type { Context } from 'hono';
 
 /** A value as sent, short enough to echo: JSON for JSON values, quoted for query text. */

@@ -166,7 +166,7 @@ async function runCase(
       'both at demand': fixed(score.bothAtDemand, 3),
       'pool full': fixed(score.poolFull, 3),
       'over 9 (max)': `${(100 * score.over).toFixed(1)} % (${score.maxRunning})`,
-      'change -> both, median / p90 / max s': `${fixed(percentileS(score.changeToBoth, 50))} / ${fixed(percentileS(score.changeToBoth, 90))} / ${fixed(percentileS(score.changeToBoth, 100))}`,
+      'change -> both, median / p90 / max s': [50, 90, 100].map((p) => fixed(percentileS(score.changeToBoth, p))).join(' / '),
       'P1 up -> P1 at demand, median s': fixed(percentileS(score.increaseToP1, 50)),
       'exit -> start in its place, median s': fixed(percentileS(score.exitToStart, 50)),
       'change -> tick that acts, median / p90 s': `${fixed(percentileS(changeToTick, 50))} / ${fixed(percentileS(changeToTick, 90))}`,
@@ -238,7 +238,11 @@ export const demoBenchmark: Benchmark = {
     const s = (ms: number): string => (ms / 1000).toFixed(2);
     return {
       name: 'demo',
-      summary: `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; floors of this run (alone, medians of ${onDefault.length}): start (create + start) ${s(median((f) => f.startMs))} s, kill -s TERM -> die ${s(median((f) => f.killToDieMs))} s, replace (kill, start a created container on its die: kill -> start) ${s(median((f) => f.replaceMs))} s`,
+      summary:
+        `pool of ${CAPACITY}, ${walk.length} demand values every 3 s (seed ${seed}), scored exactly from Docker start/die events; ` +
+        `floors of this run (alone, medians of ${onDefault.length}): start (create + start) ${s(median((f) => f.startMs))} s, ` +
+        `kill -s TERM -> die ${s(median((f) => f.killToDieMs))} s, ` +
+        `replace (kill, start a created container on its die: kill -> start) ${s(median((f) => f.replaceMs))} s`,
       rows,
       notes: [
         `demand sequence: ${walk.join(' ')}`,
@@ -248,7 +252,9 @@ export const demoBenchmark: Benchmark = {
         ...(other.length === 0
           ? []
           : [
-              `floors with network ${other[0]?.network ?? ''} (for the cases on it; medians of ${other.length}): start ${s(median((f) => f.startMs, other))} s, kill -> die ${s(median((f) => f.killToDieMs, other))} s, replace ${s(median((f) => f.replaceMs, other))} s; replace samples: ${other.map((f) => s(f.replaceMs)).join(' ')}`,
+              `floors with network ${other[0]?.network ?? ''} (for the cases on it; medians of ${other.length}): ` +
+                `start ${s(median((f) => f.startMs, other))} s, kill -> die ${s(median((f) => f.killToDieMs, other))} s, ` +
+                `replace ${s(median((f) => f.replaceMs, other))} s; replace samples: ${other.map((f) => s(f.replaceMs)).join(' ')}`,
             ]),
         ...perChangeNotes,
         `load average (1 min) at the end: ${(await import('node:os')).loadavg()[0]?.toFixed(2)}`,

@@ -2,9 +2,9 @@
 // a kubelet running pods as containers on the local Docker Engine), beside the node's own floor measured
 // in the same run.
 // - A queue step: 100 messages pushed at once onto a Redis list read by the `redis` source; a consumer
-//   Deployment with target perContainer 50 (so 0 -> 2 replicas; --step-replicas N: 50 x N messages, 0 -> N). Timed from the push to the Deployment's
-//   spec.replicas written (seen by a watch of this process) and to the first new pod Ready (a watch of
-//   the pods), once on the 500 ms tick alone and once with Redis keyspace notifications waking the agent.
+//   Deployment with target perContainer 50 (so 0 -> 2 replicas; --step-replicas N: 50 x N messages,
+//   0 -> N). Timed from the push to the Deployment's spec.replicas written (seen by a watch of this
+//   process) and to the first new pod Ready (a watch of the pods), once on the 500 ms tick alone and once with Redis keyspace notifications waking the agent.
 // - The floor: a bare scale patch of another Deployment on the same node, 0 -> 2 like the step, to its
 //   first pod Ready: what any autoscaler pays on this node once it has decided.
 // - Paired: in each trial the floor's patch and the step's push are sent at the same instant (which is
@@ -90,7 +90,8 @@ async function missing(): Promise<string | undefined> {
     if (!node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
       return `node ${NODE_NAME} is not Ready; start it with ../shared/tools/k8s-node up`;
   } catch (error) {
-    return `no Kubernetes node ${NODE_NAME} (${String(error).split('\n')[0]}); start ../shared/tools/k8s-control-plane up, then ../shared/tools/k8s-node up`;
+    const why = String(error).split('\n')[0];
+    return `no Kubernetes node ${NODE_NAME} (${why}); start ../shared/tools/k8s-control-plane up, then ../shared/tools/k8s-node up`;
   }
   return redisProblem();
 }
@@ -132,7 +133,9 @@ export const kubernetesBenchmark: Benchmark = {
       const floor = [...tick.floor, ...watched.floor];
       return {
         name: 'kubernetes',
-        summary: `latency on the real node ${NODE_NAME} (tick 500 ms), beside a bare scale patch (0 -> ${replicas}) -> first pod Ready sent at the same instant in each trial (paired)`,
+        summary:
+          `latency on the real node ${NODE_NAME} (tick 500 ms), beside a bare scale patch (0 -> ${replicas}) -> first pod Ready ` +
+          'sent at the same instant in each trial (paired)',
         rows: [
           row('step-to-replicas-written (tick)', tick.written, [], trials, 'p95 <= 600 ms'),
           row('step-to-replicas-written (keyspace watch)', watched.written, [], trials, 'p95 <= 150 ms'),
@@ -144,13 +147,20 @@ export const kubernetesBenchmark: Benchmark = {
           pairedRow('paired: step Ready - floor Ready, same trial (keyspace watch)', watched, trials, 300),
         ],
         notes: [
-          `step: ${replicas * PER_CONTAINER} messages pushed at once onto a Redis list; consumer target perContainer ${PER_CONTAINER} => 0 -> ${replicas} replicas (--step-replicas; the floor scales 0 -> ${replicas} too); pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
-          '(tick): keyspace notifications off, the push is seen at the next 500 ms tick; (keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
+          `step: ${replicas * PER_CONTAINER} messages pushed at once onto a Redis list; consumer target perContainer ${PER_CONTAINER} => ` +
+            `0 -> ${replicas} replicas (--step-replicas; the floor scales 0 -> ${replicas} too); ` +
+            `pods are busybox sleep on the real kubelet (schedulerName ${NODE_NAME}, imagePullPolicy Never)`,
+          '(tick): keyspace notifications off, the push is seen at the next 500 ms tick; ' +
+            '(keyspace watch): notify-keyspace-events Kl set for the run (restored after), the source wakes the agent at once',
           "written and Ready are when this process's watches saw them (the same watch delay for microscale and the floor)",
-          `paired: in each trial the floor's scale patch and the step's push are sent in the same turn (which goes first alternates), so both pods meet the same kubelet relist window; the goal is judged on the mean of the per-trial differences with its 95 % interval (Student's t); each trial starts ${REST_MS / 1000}-${REST_MS / 1000 + 1} s after the previous pods are gone`,
+          "paired: in each trial the floor's scale patch and the step's push are sent in the same turn (which goes first alternates), " +
+            'so both pods meet the same kubelet relist window; the goal is judged on the mean of the per-trial differences ' +
+            `with its 95 % interval (Student's t); ` +
+            `each trial starts ${REST_MS / 1000}-${REST_MS / 1000 + 1} s after the previous pods are gone`,
           ...pairNotes('tick', tick),
           ...pairNotes('keyspace watch', watched),
-          `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, on ${cpus().length} cores: a shared machine makes every figure, floor included, slower`,
+          `host load average (1 min) ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? 0).toFixed(1)} after, ` +
+            `on ${cpus().length} cores: a shared machine makes every figure, floor included, slower`,
         ],
       };
     } finally {

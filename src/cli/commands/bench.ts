@@ -55,8 +55,10 @@ export function benchFlagProblems(
   for (const key of given) {
     if (!(key in FLAG_OF) || chosen.some((b) => b.flags?.includes(key))) continue;
     const readers = all.filter((b) => b.flags?.includes(key)).map((b) => b.name);
+    const flag = `${FLAG_OF[key] ?? key} ${String(args[key])}${key === 'duration' ? 'ms' : ''}`;
+    const names = chosen.map((b) => b.name).join(', ');
     problems.push(
-      `${FLAG_OF[key] ?? key} ${String(args[key])}${key === 'duration' ? 'ms' : ''}: ${chosen.map((b) => b.name).join(', ')} ${chosen.length === 1 ? 'does' : 'do'} not read it; ` +
+      `${flag}: ${names} ${chosen.length === 1 ? 'does' : 'do'} not read it; ` +
         `it is for ${readers.join(', ') || 'no benchmark'}: drop it, or name ${readers.join(' or ') || 'one that reads it'}`,
     );
   }

@@ -49,7 +49,8 @@ export function checkGenFlags(options: Pick<GenCliOptions, 'duration' | 'row' | 
   const rows = Math.ceil(options.duration / options.row);
   if (rows > MAX_TRACE_ROWS)
     throw new UsageError(
-      `--duration ${formatDurationMs(options.duration)} at --row ${formatDurationMs(options.row)} makes ${rows} rows, more than ${MAX_TRACE_ROWS}; raise --row or shorten --duration`,
+      `--duration ${formatDurationMs(options.duration)} at --row ${formatDurationMs(options.row)} makes ${rows} rows, ` +
+        `more than ${MAX_TRACE_ROWS}; raise --row or shorten --duration`,
     );
   if (options.low > options.high)
     throw new UsageError(
