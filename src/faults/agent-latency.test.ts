@@ -72,4 +72,16 @@ describe('agentLatencies', () => {
       [[id(7).slice(0, 12), 2400, 50]],
     );
   });
+
+  it("a leftover's start waits for the answer to the restarted agent's inspect of it (adoption needs it)", () => {
+    const late = agentLatencies({
+      ...base,
+      calls: [{ method: 'GET', path: `/v1.41/containers/${id(7)}/json`, atMs: 1520, answeredMs: 2600, status: 200 }, start(7, 2650)],
+      events: running.slice(1),
+    });
+    assert.deepEqual(
+      late.map((l) => [l.possibleMs, l.lateMs]),
+      [[2600, 50]],
+    );
+  });
 });

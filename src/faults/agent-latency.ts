@@ -5,7 +5,9 @@
 // - a start could be sent once the pool had room for it: the pool's free places at the first tick, then
 //   each `die` after it, taken in turn by the starts in the order they were sent (a start the killed
 //   agent sent that the daemon finished only after the first tick takes its place first), and not before
-//   its container's create (a create of the restarted agent's) was answered.
+//   its container's create (a create of the restarted agent's) was answered, nor, for a container an
+//   earlier agent left, before the daemon answered the restarted agent's inspect of it (adoption waits for
+//   it: the killed agent may have sent that container's start; engines/docker/adoption.ts).
 // Pure: no I/O.
 import type { DockerCall } from './docker-recorder.js';
 
@@ -39,6 +41,7 @@ export interface LatencyInput {
 }
 
 const CONTAINER_CALL = /\/containers\/([0-9a-f]{12,64})\/(start|kill)(?:\?(.*))?$/;
+const INSPECT_CALL = /\/containers\/([0-9a-f]{12,64})\/json$/;
 
 function parse(call: DockerCall): { id: string; what: 'start' | 'stop' | 'other' } | undefined {
   if (call.method !== 'POST') return undefined;
@@ -71,6 +74,11 @@ export function agentLatencies(input: LatencyInput): ActionLate[] {
   for (const call of input.calls)
     if (call.createdId && call.answeredMs !== undefined && call.atMs >= input.spawnedAtMs)
       createdAnswered.set(call.createdId, call.answeredMs);
+  const inspectAnswered = new Map<string, number>();
+  for (const call of input.calls) {
+    const id = call.method === 'GET' && call.atMs >= input.spawnedAtMs ? INSPECT_CALL.exec(call.path)?.[1] : undefined;
+    if (id && call.answeredMs !== undefined && !inspectAnswered.has(id)) inspectAnswered.set(id, call.answeredMs);
+  }
   const judged = input.calls
     .filter((c) => c.atMs <= untilMs && (c.status === undefined || c.status < 300))
     .map((call) => ({ call, parsed: parse(call) }))
@@ -88,7 +96,8 @@ export function agentLatencies(input: LatencyInput): ActionLate[] {
     const startedMs = firstStart.get(parsed.id);
     if (!ours && (startedMs === undefined || startedMs <= tick)) continue;
     const place = rooms[room++] ?? call.atMs; // none left: over capacity, which the pool samples catch
-    if (ours) late.push(entry('start', parsed.id, call.atMs, Math.max(tick, place, createdAnswered.get(parsed.id) ?? 0)));
+    const asked = Math.max(createdAnswered.get(parsed.id) ?? 0, inspectAnswered.get(parsed.id) ?? 0);
+    if (ours) late.push(entry('start', parsed.id, call.atMs, Math.max(tick, place, asked)));
   }
   return late;
 }
