@@ -4,7 +4,8 @@
 // - A queue step: 100 messages pushed at once onto a Redis list read by the `redis` source; a consumer
 //   Deployment with target perContainer 50 (so 0 -> 2 replicas; --step-replicas N: 50 x N messages,
 //   0 -> N). Timed from the push to the Deployment's spec.replicas written (seen by a watch of this
-//   process) and to the first new pod Ready (a watch of the pods), once on the 500 ms tick alone and once with Redis keyspace notifications waking the agent.
+//   process) and to the first new pod Ready (a watch of the pods), once on the 500 ms tick alone and
+//   once with Redis keyspace notifications waking the agent.
 // - The floor: a bare scale patch of another Deployment on the same node, 0 -> 2 like the step, to its
 //   first pod Ready: what any autoscaler pays on this node once it has decided.
 // - Paired: in each trial the floor's patch and the step's push are sent at the same instant (which is
