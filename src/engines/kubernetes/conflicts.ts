@@ -85,7 +85,8 @@ export async function refuseSharedWorkloads(clients: KubeClients, workloads: rea
     throw new EngineError(
       'refused',
       ENGINE,
-      `${clashes.join('; ')}. Two autoscalers on one workload fight over its replicas: delete the other autoscaler, or remove the service from microscale's config`,
+      `${clashes.join('; ')}. Two autoscalers on one workload fight over its replicas: ` +
+        "delete the other autoscaler, or remove the service from microscale's config",
     );
   }
 }

@@ -41,7 +41,8 @@ export function workloadRefs(services: readonly EngineService<KubernetesServiceO
     const other = seen.get(key);
     if (other)
       problems.push(
-        `services[${i}]: services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; one workload per service`,
+        `services[${i}]: services "${other}" and "${ref.service}" both scale ${ref.kind} ${ref.namespace}/${ref.name}; ` +
+          'one workload per service',
       );
     seen.set(key, ref.service);
   });
@@ -159,7 +160,8 @@ export class KubernetesEngine implements Engine {
     for (const [service, workload] of opened) {
       this.log.info(
         { event: 'workload-watched', service, stopGraceSeconds: workload.stopGraceSeconds() },
-        `kubernetes engine: service "${service}" scales ${describeWorkload(workload.ref)}; its pods stop within ${workload.stopGraceSeconds()} s (terminationGracePeriodSeconds), counted in the pool until they are gone`,
+        `kubernetes engine: service "${service}" scales ${describeWorkload(workload.ref)}; ` +
+          `its pods stop within ${workload.stopGraceSeconds()} s (terminationGracePeriodSeconds), counted in the pool until they are gone`,
       );
       this.workloads.set(service, workload);
       this.warnedUnknown.delete(service);
@@ -251,7 +253,8 @@ export const kubernetesEngine = defineEngine({
   schema: kubernetesSchema,
   ignoredKeys: {
     stopGracePeriod:
-      "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. A pod being stopped keeps its place in the pool until it is gone",
+      "the pods' terminationGracePeriodSeconds in the workload's pod template holds (Kubernetes' default: 30 s); set it there. " +
+      'A pod being stopped keeps its place in the pool until it is gone',
   },
   serviceShape: kubernetesServiceShape,
   sizes: 'workload',

@@ -69,12 +69,19 @@ export function templateProblem(
   const missing = resources.filter((name) => !((size[name] ?? 0) > 0));
   if (missing.length > 0) {
     const names = missing.join(' and ');
-    return `${what} requests no ${names}, but capacity counts ${resources.join(' and ')}; set resources.requests.${missing[0]} in its pod template's containers (or use an integer capacity)`;
+    return (
+      `${what} requests no ${names}, but capacity counts ${resources.join(' and ')}; ` +
+      `set resources.requests.${missing[0]} in its pod template's containers (or use an integer capacity)`
+    );
   }
   for (const name of resources) {
     const total = capacity?.[name];
     if (total !== undefined && (size[name] ?? 0) > total) {
-      return `${what} requests ${formatAmount(name, size[name] ?? 0)} ${name} per pod, more than the whole pool (capacity.${name}: ${formatAmount(name, total)}), so not one pod would ever start; lower its requests.${name} or raise capacity.${name}`;
+      return (
+        `${what} requests ${formatAmount(name, size[name] ?? 0)} ${name} per pod, ` +
+        `more than the whole pool (capacity.${name}: ${formatAmount(name, total)}), so not one pod would ever start; ` +
+        `lower its requests.${name} or raise capacity.${name}`
+      );
     }
   }
   return undefined;

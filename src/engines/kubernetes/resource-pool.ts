@@ -15,7 +15,8 @@ import type { WatchedWorkload } from './workload.js';
 
 /** What to do when the nodes or the pods cannot be listed or watched (a 403): the grant it needs, and how. */
 export const CAPACITY_AUTO_FIX =
-  'capacity: auto needs list and watch on nodes and on pods in every namespace (read only): apply deploy/kubernetes/capacity-auto (kubectl apply -k deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}';
+  'capacity: auto needs list and watch on nodes and on pods in every namespace (read only): ' +
+  'apply deploy/kubernetes/capacity-auto (kubectl apply -k deploy/kubernetes/capacity-auto), or give capacity as {cpu, memory}';
 
 /** The nodes and the live pods of the whole cluster, for `capacity: auto`. */
 interface ClusterWatch {
@@ -124,7 +125,8 @@ export class KubernetesPool {
         throw new EngineError(
           list.forbidden ? 'auth' : 'unreachable',
           ENGINE,
-          `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ${list.lastError}${list.forbidden ? `; ${CAPACITY_AUTO_FIX}` : ''}`,
+          `lost the watch of ${list === this.cluster.nodes ? 'the nodes' : 'the pods'}: ` +
+            `${list.lastError}${list.forbidden ? `; ${CAPACITY_AUTO_FIX}` : ''}`,
         );
     }
     const own = new Set(workloads.flatMap((w) => w.podList().map((pod) => pod.metadata?.uid ?? '')));
@@ -139,7 +141,9 @@ export class KubernetesPool {
       this.lastNodes = seen;
       this.log.info(
         { event: 'auto-capacity-nodes', nodes, capacity },
-        `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ') || "none Ready that the services' pods can run on"}): ${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`,
+        `kubernetes engine: capacity auto counts ${nodes.length} node${nodes.length === 1 ? '' : 's'} ` +
+          `(${nodes.join(', ') || "none Ready that the services' pods can run on"}): ` +
+          `${formatResources(capacity, ['cpu', 'memory'])} after other pods' requests`,
       );
     }
     return capacity;

@@ -108,7 +108,8 @@ export class WatchedList<T extends KubernetesObject> {
     this.backoffMs = Math.min(BACKOFF_MS.max, this.backoffMs ? this.backoffMs * 2 : BACKOFF_MS.first);
     this.options.log.warn(
       { event: 'watch-error', what: this.options.what, retryInMs: this.backoffMs },
-      `watch of ${this.options.what} failed: ${this.lastErrorValue}${this.forbiddenValue && this.options.forbiddenFix ? `; ${this.options.forbiddenFix}` : ''}; retrying in ${this.backoffMs}ms`,
+      `watch of ${this.options.what} failed: ${this.lastErrorValue}` +
+        `${this.forbiddenValue && this.options.forbiddenFix ? `; ${this.options.forbiddenFix}` : ''}; retrying in ${this.backoffMs}ms`,
     );
     clearTimeout(this.restartTimer);
     this.restartTimer = setTimeout(() => void this.connect().catch((retryError: unknown) => this.failed(retryError)), this.backoffMs);

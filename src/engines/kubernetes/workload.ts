@@ -46,7 +46,8 @@ export class WatchedWorkload {
       throw new EngineError(
         'not-found',
         ENGINE,
-        `${describeWorkload(ref)} does not exist; create it, or fix the service's ${isDeployment ? 'deployment' : 'statefulSet'}/namespace keys`,
+        `${describeWorkload(ref)} does not exist; ` +
+          `create it, or fix the service's ${isDeployment ? 'deployment' : 'statefulSet'}/namespace keys`,
         service,
       );
     }
