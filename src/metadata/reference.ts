@@ -21,8 +21,8 @@ const NAME = new RegExp(`^${component}(?:/${component})*$`);
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
-const DOMAIN =
-  /^(?:localhost|\[[0-9a-fA-F:]+\]|(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*)(?::\d{1,5})?$/;
+const DOMAIN_LABEL = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)';
+const DOMAIN = new RegExp(`^(?:localhost|\\[[0-9a-fA-F:]+\\]|${DOMAIN_LABEL}(?:\\.${DOMAIN_LABEL})*)(?::\\d{1,5})?$`);
 
 function bad(original: string, detail: string): RegistryError {
   return new RegistryError('bad-reference', original, `invalid reference format: ${detail}`);

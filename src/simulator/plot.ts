@@ -34,10 +34,12 @@ function panel(
   ];
   lines.forEach((line, i) => {
     out.push(
-      `<path d="${path(line.values.map(([t, v]) => [x(t), y(v)]))}" fill="none" stroke="${line.colour}" stroke-width="1.2"${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
+      `<path d="${path(line.values.map(([t, v]) => [x(t), y(v)]))}" fill="none" stroke="${line.colour}" stroke-width="1.2"` +
+        `${line.dashed ? ' stroke-dasharray="5,4"' : ''}/>`,
     );
     out.push(
-      `<text x="${WIDTH - MARGIN.right - 4}" y="${top + 14 + i * 14}" font-size="11" text-anchor="end" fill="${line.colour}">${escape(line.label)}</text>`,
+      `<text x="${WIDTH - MARGIN.right - 4}" y="${top + 14 + i * 14}" font-size="11" text-anchor="end" fill="${line.colour}">` +
+        `${escape(line.label)}</text>`,
     );
   });
   return out.join('\n');
@@ -76,7 +78,8 @@ export function plotRun(scenario: Scenario, result: RunResult, title: string): s
   const capacity = scenario.config.capacity;
   const height = MARGIN.top + PANEL * 2 + MARGIN.gap + 40;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" ` +
+      `viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     panel(`${title}: queue length (messages)`, MARGIN.top, durationS, queueMax, queueLines),
     panel(

@@ -152,7 +152,10 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
       // The simulator reads no live source: an `arrivals:` it ignored would simulate queue-only control
       // while the file says otherwise, and the figures would not be the ones the user asked for.
       problems.push(
-        `services[${i}].arrivals: the simulator cannot read ${showValue((raw as Record<string, unknown>).arrivals)} (it reads no live source); add simulation.arrivalsMetric: true to hand microscale the simulated arrival rate of the previous tick, as this metric would, or remove arrivals: to simulate queue-length-only control`,
+        `services[${i}].arrivals: the simulator cannot read ${showValue((raw as Record<string, unknown>).arrivals)} ` +
+          '(it reads no live source); ' +
+          'add simulation.arrivalsMetric: true to hand microscale the simulated arrival rate of the previous tick, as this metric would, ' +
+          'or remove arrivals: to simulate queue-length-only control',
       );
     }
     return { ...result.data, column: result.data.column ?? name };
@@ -160,7 +163,8 @@ export function parseScenario(document: unknown, file?: string, env: NodeJS.Proc
   const capacity = config?.capacity;
   if (config && typeof capacity !== 'number') {
     problems.push(
-      `capacity: the simulator counts containers, so a scenario's pool is an integer, got ${JSON.stringify(root.capacity)}; pools in resources (cpu, memory) and auto run live only`,
+      `capacity: the simulator counts containers, so a scenario's pool is an integer, got ${JSON.stringify(root.capacity)}; ` +
+        'pools in resources (cpu, memory) and auto run live only',
     );
   }
   if (problems.length > 0 || !config || typeof capacity !== 'number') throw new ConfigError(problems, file);
@@ -180,7 +184,8 @@ function parseBackground(block: unknown, path: string, name: string, problems: s
     for (const key of ['sla', 'arrivalsMetric'] as const) {
       if (key in block)
         problems.push(
-          `${path}.${key}: a remainder service has no target or SLA (it takes what the pool has left); remove ${key}, and give {ratePerContainer: N, column: NAME} if its work arrives at a rate`,
+          `${path}.${key}: a remainder service has no target or SLA (it takes what the pool has left); ` +
+            `remove ${key}, and give {ratePerContainer: N, column: NAME} if its work arrives at a rate`,
         );
     }
     if ('sla' in block || 'arrivalsMetric' in block) return undefined;
@@ -223,7 +228,8 @@ export function checkTraceColumns(scenario: Scenario, trace: Trace, traceFile: s
     const column = s.simulation?.column ?? s.background?.column;
     return column !== undefined && !trace.columns.has(column)
       ? [
-          `services[${i}].simulation.column: the trace ${traceFile} has no column "${column}"; it has ${known.join(', ')} (set simulation.column to one of them)`,
+          `services[${i}].simulation.column: the trace ${traceFile} has no column "${column}"; ` +
+            `it has ${known.join(', ')} (set simulation.column to one of them)`,
         ]
       : [];
   });
