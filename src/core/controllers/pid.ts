@@ -171,8 +171,9 @@ function decideWithRate(
     state.arrivals === null || state.lastValue === null ? instantArrivals : state.arrivals + alpha * (instantArrivals - state.arrivals);
   const arrivals = measured ?? estimated;
   // The integral corrects a rate set too high (a backlog that feed-forward does not clear) and fades
-  // while there is none, so it does not hold containers for long. It also remembers a recent burst: after one, the count comes down over ~10 s rather than at once,
-  // which on noisy real traffic (NASA per-second) halves the seconds over the SLA for ~2 % of use.
+  // while there is none, so it does not hold containers for long. It also remembers a recent burst:
+  // after one, the count comes down over ~10 s rather than at once, which on noisy real traffic (NASA
+  // per-second) halves the seconds over the SLA for ~2 % of use.
   const previous = state.integral ?? 0;
   const integral = excess > 0 ? Math.min(policy.max, previous + tuning.ki * excess * dtS) : previous * Math.exp(-dtS / 10);
   const needed = wholeContainers(arrivals / rate + tuning.kp * excess + integral);
