@@ -1,6 +1,7 @@
 // Push: the registry's own notifications (POST /api/registry/events) only say where to look. Each event
 // names the watched tags it may concern, and those are re-read from the registry (watcher.ts check):
 // what is recorded is always what the registry answers, never what the event claims.
+import { showValue } from '../../config/issues.js';
 import { canonicalName, type ImageReference } from '../reference.js';
 import { imageOf, type WatchTarget } from './targets.js';
 
@@ -80,19 +81,26 @@ export async function checkRegistryEvents(
 
 /** The registry's envelope ({events: [{action, target: {repository, tag?, digest?, mediaType?}}]}) → events, or the problem. */
 export function parseRegistryEvents(body: unknown): RegistryEvent[] | string {
-  if (body === null || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events))
-    return 'expected a JSON object {"events": [...]} as docker-registry sends (application/vnd.docker.distribution.events.v1+json)';
+  if (body === null || typeof body !== 'object' || !Array.isArray((body as { events?: unknown }).events)) {
+    return (
+      `expected a JSON object {"events": [...]} as docker-registry sends (application/vnd.docker.distribution.events.v1+json), ` +
+      `got ${showValue(body)}; point the registry's notifications endpoint here, or send that envelope`
+    );
+  }
   const events: RegistryEvent[] = [];
   for (const [i, raw] of (body as { events: unknown[] }).events.entries()) {
     const event = raw as {
       action?: unknown;
       target?: { repository?: unknown; tag?: unknown; digest?: unknown; mediaType?: unknown };
     } | null;
-    if (event === null || typeof event !== 'object') return `events[${i}]: expected an object`;
-    if (typeof event.action !== 'string') return `events[${i}].action: expected a string like "push"`;
+    if (event === null || typeof event !== 'object')
+      return `events[${i}]: expected an object like {"action": "push", "target": {"repository": "demo/app"}}, got ${showValue(event)}`;
+    if (typeof event.action !== 'string') return `events[${i}].action: expected a string like "push", got ${showValue(event.action)}`;
     const target = event.target;
-    if (target === null || typeof target !== 'object' || typeof target.repository !== 'string')
-      return `events[${i}].target.repository: expected a string`;
+    if (target === null || typeof target !== 'object' || typeof target.repository !== 'string') {
+      const got = target === null || typeof target !== 'object' ? `target ${showValue(target)}` : showValue(target.repository);
+      return `events[${i}].target.repository: expected a string like "demo/app", got ${got}`;
+    }
     const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
     events.push({
       action: event.action,

@@ -73,12 +73,20 @@ describe('image watch parts', () => {
     assert.deepEqual(events, [
       { action: 'push', repository: 'demo/app', tag: 'v1', digest: 'sha256:x', mediaType: 'application/vnd.oci.image.manifest.v1+json' },
     ]);
-    assert.match(String(parseRegistryEvents([])), /expected a JSON object \{"events"/);
+    assert.match(String(parseRegistryEvents([])), /^expected a JSON object \{"events".*, got \[\]; point the registry's notifications/);
     assert.equal(
       parseRegistryEvents({ events: [{ action: 'push', target: { tag: 'v1' } }] }),
-      'events[0].target.repository: expected a string',
+      'events[0].target.repository: expected a string like "demo/app", got nothing',
     );
-    assert.equal(parseRegistryEvents({ events: [{ target: { repository: 'a' } }] }), 'events[0].action: expected a string like "push"');
+    assert.equal(
+      parseRegistryEvents({ events: [{ action: 'push', target: { repository: 7 } }] }),
+      'events[0].target.repository: expected a string like "demo/app", got 7',
+    );
+    assert.equal(
+      parseRegistryEvents({ events: [{ target: { repository: 'a' } }] }),
+      'events[0].action: expected a string like "push", got nothing',
+    );
+    assert.match(String(parseRegistryEvents({ events: ['push'] })), /^events\[0\]: expected an object like .*, got "push"$/);
   });
 
   it('refuses bad images: blocks with the field, the value and the fix', () => {
