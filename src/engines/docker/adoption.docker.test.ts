@@ -97,4 +97,49 @@ describe('docker adoption on a real daemon', () => {
       await removePool(pool);
     }
   });
+
+  it('a plan made while a leftover is still being checked counts it as holding its place: nothing is created beside it', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('adopt-plan');
+    const docker = new Docker();
+    // The daemon answers the leftover's inspect late (as beside removals under load: ~1 s seen).
+    const slowInspect = Object.create(docker) as Docker;
+    slowInspect.getContainer = (id: string) => {
+      const container = docker.getContainer(id);
+      const inspect = container.inspect.bind(container);
+      container.inspect = (async () => {
+        await sleep(1500);
+        return inspect();
+      }) as never;
+      return container;
+    };
+    try {
+      const leftover = await docker.createContainer({
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '3600'],
+        Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+      });
+      const engine = new DockerEngine(
+        dockerSchema.parse({ kind: 'docker', pool }),
+        [dockerService('worker')],
+        { log: silentLogger() },
+        slowInspect,
+      );
+      try {
+        assert.equal((await engine.observe()).get('worker')?.starting, 1, 'being checked: it holds a place');
+        await engine.apply([{ name: 'worker', replicas: 1 }]); // the plan already has its one
+        await sleep(1000);
+        const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL.pool}=${pool}`] } });
+        assert.deepEqual(
+          found.map((c) => c.Id),
+          [leftover.id],
+          'no container created beside the leftover being checked',
+        );
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await removePool(pool);
+    }
+  });
 });

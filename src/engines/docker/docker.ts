@@ -201,7 +201,7 @@ export class DockerEngine implements Engine {
   private liveContainers(service: string): ContainerEntry[] {
     return [...this.cache.entries.values()].filter((e) => {
       if (e.service !== service || this.removals.has(e.id)) return false;
-      const phase = phaseOf(e, false, this.prepared.isStartRequested(e.id));
+      const phase = phaseOf(e, false, this.startRequested(e.id)); // as observe() counts it: a leftover being checked holds its place
       return phase === 'running' || phase === 'starting';
     });
   }
