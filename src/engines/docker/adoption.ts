@@ -28,8 +28,10 @@ export interface AdoptionHooks {
 
 /**
  * A prepared container an earlier agent left `created`: `checking` while its inspect is out (that agent
- * may have sent its start just before it died, and the daemon may still be starting it, so it holds a
- * place), `checked` once answered and not yet handed to the prepared starts.
+ * may have sent its start just before it died, and the daemon may still be starting it), `checked` once
+ * answered and not yet handed to the prepared starts. Either way it holds a place until it is handed
+ * over: a plan made in between (its apply reads no fresh adoption) must neither start another container
+ * in its place nor leave it to a plan that is already met.
  */
 type Leftover = 'checking' | 'checked';
 
@@ -57,9 +59,9 @@ export class Adoption {
     return () => this.checkedListeners.delete(listener);
   }
 
-  /** A prepared container an earlier agent left whose start may be in progress (it holds a place). */
+  /** A prepared container an earlier agent left, not yet handed over: it holds a place (see Leftover). */
   mayBeStarting(id: string): boolean {
-    return this.leftovers.get(id) === 'checking';
+    return this.leftovers.has(id);
   }
 
   /**
