@@ -142,4 +142,41 @@ describe('docker adoption on a real daemon', () => {
       await removePool(pool);
     }
   });
+
+  it('a leftover already checked but not yet handed over still holds its place: a plan in between creates nothing, the next one starts it', async (t) => {
+    if (!(await needService(t, dockerCheck))) return;
+    const pool = testPool('adopt-gap');
+    const docker = new Docker();
+    try {
+      const leftover = await docker.createContainer({
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '3600'],
+        Labels: { ...ownedLabels(pool, 'worker'), [LABEL.prepared]: 'true' },
+      });
+      const engine = new DockerEngine(dockerSchema.parse({ kind: 'docker', pool }), [dockerService('worker')], { log: silentLogger() });
+      let checked = false;
+      const stop = engine.watch(() => (checked = true));
+      try {
+        await engine.observe(); // sends the inspect
+        assert.ok(await eventually(async () => checked, 5_000), 'the inspect answered');
+        await engine.apply([{ name: 'worker', replicas: 1 }]); // no observe since: not handed over yet
+        await sleep(500);
+        const after = async () =>
+          (await docker.listContainers({ all: true, filters: { label: [`${LABEL.pool}=${pool}`] } })).map((c) => c.Id);
+        assert.deepEqual(await after(), [leftover.id], 'nothing created in its place');
+        await engine.observe(); // hands it over
+        await engine.apply([{ name: 'worker', replicas: 1 }]);
+        assert.ok(
+          await eventually(async () => (await leftover.inspect()).State.Running, 5_000),
+          'the next plan starts the leftover itself',
+        );
+        assert.deepEqual(await after(), [leftover.id]);
+      } finally {
+        stop();
+        await engine.close();
+      }
+    } finally {
+      await removePool(pool);
+    }
+  });
 });
