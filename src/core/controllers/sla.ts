@@ -37,6 +37,8 @@
 // and compressed per minute) at several seeds; docs/simulator.md has the figures.
 import type { Observation, SlaBound } from '../types.js';
 import { formatNumber } from './direct.js';
+import { SlaReason, round } from './sla-reason.js';
+import { ARRIVALS_SMOOTHING_S, DRIFT_SMOOTHING_S, ewma, persistence, pushWindow, surge } from './sla-traffic.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
 import { clampCount } from './types.js';
 
@@ -63,12 +65,6 @@ export interface SlaState {
   readonly emptySinceMs: number | null;
 }
 
-/** Time constant of the arrivals' mean and of its noise (s). */
-export const ARRIVALS_SMOOTHING_S = 5;
-/** Time constant of the drift and of the persistence: properties of the traffic, so remembered longer (s). */
-export const DRIFT_SMOOTHING_S = 30;
-/** Noise deviations above the level that the arrivals are planned for. */
-export const Z = 2;
 /** The queue may rise to this fraction of the SLA before containers are added. */
 export const HIGH_WATER = 0.4;
 /** Coming down must keep the queue under this fraction of the high-water mark. */
@@ -296,85 +292,5 @@ export class SlaDecision {
   }
 }
 
-/** The few numbers an sla decision's sentence is made of (none of its state), formatted on demand. */
-export class SlaReason {
-  constructor(
-    readonly count: number,
-    readonly estimates: {
-      readonly arrivalRate: number;
-      readonly arrivalRateStdDev: number;
-      readonly ratePerContainer: number;
-      readonly ratePerContainerLearned: boolean;
-    },
-    readonly sla: SlaBound,
-    readonly fromQueue: boolean,
-    readonly startS: number,
-    readonly held: number,
-    readonly queue: number,
-    readonly why: string,
-  ) {}
-
-  /** "arrivals 47/s (±3), 20/s each, start 1.1s: 3 needed, keeping 4 for the SLA (queue ≤ 500, queue 120)". */
-  format(): string {
-    const { sla, held, why, count } = this;
-    const { arrivalRate: mean, arrivalRateStdDev: noise, ratePerContainer: rate, ratePerContainerLearned: learnt } = this.estimates;
-    const needed = Math.ceil(mean / rate - 1e-9);
-    const slaText = 'queueLength' in sla ? `queue ≤ ${sla.queueLength}` : `wait ≤ ${formatNumber(sla.waitMs / 1000)}s`;
-    const rateText = `${formatNumber(round(rate))}/s each${learnt ? ' (learnt)' : ''}`;
-    const change = count === held ? 'keeping' : count > held ? 'raising to' : 'lowering to';
-    return `arrivals ${formatNumber(round(mean))}/s (±${formatNumber(round(noise))})${this.fromQueue ? ' from the queue' : ''}, ${rateText}, start ${formatNumber(round(this.startS))}s: ${needed} needed, ${change} ${count} for the SLA (${slaText}, queue ${formatNumber(round(this.queue))})${why ? `: ${why}` : ''}`;
-  }
-}
-
-/**
- * The fraction of the latest reading's deviation from the mean expected to last, averaged over the
- * horizon: ρ = of the deviations one horizon ago (reading − mean then), the part still there now,
- * as a regression smoothed over DRIFT_SMOOTHING_S; a deviation decaying as ρ^(s/horizon) averages
- * (ρ − 1) / ln ρ over it. `prior` (half a container's work, squared) keeps ρ near 1 until large
- * deviations have been seen to fade.
- */
-function persistence(
-  state: SlaState,
-  recent: readonly number[],
-  recentMeans: readonly number[],
-  window: number,
-  instant: number,
-  rate: number,
-  tickS: number,
-  first: boolean,
-): { fraction: number; lagProduct: number; lagSquare: number } {
-  let { lagProduct, lagSquare } = state;
-  const thenReading = recent[0];
-  const thenMean = recentMeans[0];
-  if (!first && recent.length >= window && recentMeans.length >= window && thenReading !== undefined && thenMean !== undefined) {
-    const thenDeviation = thenReading - thenMean;
-    lagProduct = ewma(lagProduct, (instant - thenMean) * thenDeviation, tickS, DRIFT_SMOOTHING_S);
-    lagSquare = ewma(lagSquare, thenDeviation ** 2, tickS, DRIFT_SMOOTHING_S);
-  }
-  const prior = (rate / 2) ** 2;
-  const rho = Math.min(1, Math.max(1e-3, (lagProduct + prior) / (lagSquare + prior)));
-  const fraction = rho >= 0.999 ? 1 : (rho - 1) / Math.log(rho);
-  return { fraction, lagProduct, lagSquare };
-}
-
-/** How far the arrivals over T seconds may run above the level: Z deviations of their sum, plus a drift held over T. */
-function surge(periodS: number, noise: number, drift: number, tickS: number): number {
-  return Z * (noise * Math.sqrt(tickS * periodS) + (drift * periodS) / 2);
-}
-
-/** The last `window` values with `value` appended, in one allocation. */
-function pushWindow(list: readonly number[], value: number, window: number): number[] {
-  const keep = Math.min(list.length, window - 1);
-  const out = new Array<number>(keep + 1);
-  for (let i = 0; i < keep; i++) out[i] = list[list.length - keep + i] as number;
-  out[keep] = value;
-  return out;
-}
-
-function ewma(previous: number, sample: number, dtS: number, timeConstantS: number): number {
-  return previous + (1 - Math.exp(-dtS / timeConstantS)) * (sample - previous);
-}
-
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
-}
+export { SlaReason } from './sla-reason.js';
+export { ARRIVALS_SMOOTHING_S, DRIFT_SMOOTHING_S, Z } from './sla-traffic.js';
