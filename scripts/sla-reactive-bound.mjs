@@ -4,12 +4,13 @@
 // latencies and scoring as every policy; the rate is read one tick late, as a live metric reads it
 // (and as microscale sees it). Where this misses a goal the oracle meets, the oracle's foresight is
 // what meets it: no reacting controller does better without holding spare containers (H > 0 shows
-// what those cost in utilisation). GREEDY=1: the whole pool (the service's max) whenever a queue is
-// waiting, the rate's need + H otherwise: the fastest drain a reacting controller has, at any cost in
-// utilisation (a controller's seconds over the SLA near this one's are at the reacting floor).
+// what those cost in utilisation). GREEDY=1 runs bench control's reacting reference instead
+// (src/simulator/policies/reacting.ts: the whole pool whenever a queue is waiting, the rate's need + H
+// otherwise): the fastest drain a reacting controller has, at any cost in utilisation.
 //   npm run build && node scripts/sla-reactive-bound.mjs traces/scenario.yaml traces/step.csv nasa:min ...
 // A trace is a CSV or nasa:min / nasa:sec (the NASA traces scaled as `bench control` scales them).
 import { arbitrate } from '../dist/core/arbiter.js';
+import { reactingPolicy } from '../dist/simulator/policies/reacting.js';
 import { loadNasaTraces } from '../dist/simulator/nasa.js';
 import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
@@ -37,8 +38,7 @@ for (const file of files) {
           const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
           if (!simulation) return { ...common, desired: { kind: 'remainder' } };
           const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-          const reacting = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
-          const count = greedy && view.queue > 0 ? config.max : reacting;
+          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
           return { ...common, desired: { kind: 'count', count } };
         }),
         scenario.config.capacity,
@@ -46,7 +46,7 @@ for (const file of files) {
       return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },
   };
-  const result = simulate(scenario, trace, policy);
+  const result = simulate(scenario, trace, greedy ? reactingPolicy({ scenario, trace }, spare) : policy);
   const score = urgentOf(result.score);
   console.log(
     `${file}: ${score.slaViolationS} s over the SLA / ${(result.score.utilization * 100).toFixed(1)} % / ${score.started} P1 starts`,
