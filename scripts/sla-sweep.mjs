@@ -5,6 +5,7 @@
 // for the sla target per P1 service, as in scripts/sla-compare.mjs.
 //   npm run build && node scripts/sla-sweep.mjs                 # every variant, seeds 21 22
 //   ONLY=pool10,wait SEEDS=23,24 KINDS=bursts,flash node scripts/sla-sweep.mjs
+//   ONLY=base,queueOnly,slow,wait2s SEEDS=41,42 KINDS=new node scripts/sla-sweep.mjs   # session 5's shapes
 //   V=1: one line per trace; MD=1: the summary as markdown rows; CACHE=file: reuse the baselines' results
 //   (they do not depend on the sla controller) across runs while changing it; REF=1: also run
 //   scripts/sla-reactive-bound.mjs (knows the present arrival rate and queue, not the future) on each
@@ -75,7 +76,13 @@ const VARIANTS = {
   // P1 capped at 10 of the 30 with traces sized for all 30: bursts it can never drain in time
   overload: { max: 10, traceMax: 30 },
 };
-const KINDS = (process.env.KINDS ?? 'bursts,mburst,flash,poisson-sine,onoff,nasa2d,nasasec').split(',');
+// KINDS=new: the kinds added in session 5 (scripts/sla-shapes.mjs NEW_KINDS); KINDS=all: those and the others.
+const TUNED_KINDS = 'bursts,mburst,flash,poisson-sine,onoff,nasa2d,nasasec';
+const NEW_KINDS = 'ramp,diurnal,sawtooth,drop,doublestep,staircase,cron,pareto,mmpp,growth,lowrare';
+const KINDS = (process.env.KINDS ?? TUNED_KINDS)
+  .replace(/\bnew\b/, NEW_KINDS)
+  .replace(/\ball\b/, `${TUNED_KINDS},${NEW_KINDS}`)
+  .split(',');
 const SEEDS = (process.env.SEEDS ?? '21,22').split(',').map(Number);
 const ONLY = process.env.ONLY?.split(',');
 const POLICIES = ['microscale', 'hpa', 'keda', 'kpa', 'static', 'oracle'];
