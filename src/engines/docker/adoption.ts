@@ -3,8 +3,10 @@
 // when its service wants it (no target known yet counts as wanting it: the agent that created it did; a
 // plan that wants fewer stops it on the next apply), else removes it at once. A prepared one another run
 // left holds a place until an inspect shows no start of that run in progress (the daemon answers it only
-// after such a start), then is handed to the prepared starts, so the next plan re-assigns it (or starts
-// it at once when it has room) like one of its own, and removes it only when it wants none.
+// after such a start), then is handed to the prepared starts and acted on at once against the last
+// plan's target: started when the service is short of it, kept ahead up to `preCreate`, else removed.
+// Before any plan (no target yet) the next plan re-assigns it like one of its own: the service falls
+// short by it as it stops holding a place, so that plan follows at once (the inspect's answer woke it).
 import type Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 import type { ContainerCache, ContainerEntry } from './cache.js';
@@ -22,6 +24,8 @@ export interface AdoptionHooks {
   readonly target: (service: string) => number | undefined;
   /** Running, starting and queued containers of the service. */
   readonly current: (service: string) => number;
+  /** How many prepared containers of the service may be kept ahead of need (`docker.preCreate`). */
+  readonly ahead: (service: string) => number;
   /** An adopted container's start failed: report it and remove the container. */
   readonly startFailed: (service: string, error: unknown, id: string) => void;
 }
@@ -34,6 +38,13 @@ export interface AdoptionHooks {
  * in its place nor leave it to a plan that is already met.
  */
 type Leftover = 'checking' | 'checked';
+
+const FATES = {
+  plan: 'the next plan starts it or removes it',
+  start: 'starting it: the last plan wants it',
+  keep: 'kept ahead of need (preCreate)',
+  remove: 'removing it: the last plan is met without it',
+} as const;
 
 export class Adoption {
   private readonly leftovers = new Map<string, Leftover>();
@@ -103,12 +114,22 @@ export class Adoption {
     if (state === undefined) this.check(entry.id);
     if (state !== 'checked') return;
     this.leftovers.delete(entry.id);
+    this.prepared.adopt(entry.service, entry.id);
+    // Acted on now: a plan already met makes no change, so no apply would come for it.
+    const fate = this.fateOf(entry.service);
     this.log.info(
       { event: 'docker-adopted', service: entry.service, container: entry.id.slice(0, 12), prepared: true },
-      `adopting prepared container ${entry.id.slice(0, 12)} of ${entry.service}, left by an earlier agent: ` +
-        'the next plan starts it or removes it',
+      `adopting prepared container ${entry.id.slice(0, 12)} of ${entry.service}, left by an earlier agent: ${FATES[fate]}`,
     );
-    this.prepared.adopt(entry.service, entry.id);
+    if (fate === 'start' || fate === 'remove') this.prepared.settleAdopted(entry.id, fate);
+  }
+
+  /** What becomes of a prepared leftover just handed over (it is already counted in aheadFor). */
+  private fateOf(service: string): keyof typeof FATES {
+    const target = this.hooks.target(service);
+    if (target === undefined) return 'plan';
+    if (this.hooks.current(service) < target) return 'start';
+    return this.prepared.aheadFor(service) <= this.hooks.ahead(service) ? 'keep' : 'remove';
   }
 
   private check(id: string): void {

@@ -98,6 +98,7 @@ export class DockerEngine implements Engine {
       creating: (service) => this.starts.isCreating(service) || this.prepared.creatingFor(service) > 0,
       target: (service) => this.targets.get(service),
       current: (service) => this.current(service),
+      ahead: (service) => (this.byName.has(service) ? config.preCreate : 0),
       startFailed: (service, error, id) => this.starts.failed(service, error, id),
     });
     this.topUp = new TopUp(config.preCreate, {

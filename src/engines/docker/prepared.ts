@@ -99,6 +99,15 @@ export class PreparedStarts {
     });
   }
 
+  /** An adopted container acted on at once (adoption.ts): started (the last plan wants it) or removed. */
+  settleAdopted(id: string, action: 'start' | 'remove'): void {
+    const found = this.starts.find((s) => s.id === id && !s.startRequested && !s.cancelled);
+    if (!found) return;
+    this.starts = this.starts.filter((s) => s !== found);
+    if (action === 'start') this.start(found);
+    else this.cancel(found);
+  }
+
   /**
    * The plan has room for `count` more of the service now: starts up to that many of the previous
    * plan's prepared containers at once (cheaper than creating new ones). Returns how many it started.
