@@ -1,6 +1,8 @@
 // One ioredis client per Redis server (shared by every service that reads it, see SharedConnections),
 // plus, when some source watches, one subscriber client for keyspace notifications. ioredis reconnects
 // by itself; we give it our backoff and keep the last connection error so a read can say why it failed.
+// Every promise of ours on a client has its failure handled: during an outage a closed connection is an
+// outage (the read fails, the agent holds), never an unhandled rejection.
 import { Redis } from 'ioredis';
 import { backoffMs } from '../../util/backoff.js';
 import { untilAborted } from '../shared/abort.js';
@@ -88,12 +90,25 @@ export class RedisConnection implements Closable {
   watchKey(key: string, onMessage: () => void): () => void {
     const channel = `__keyspace@${this.db}__:${key}`;
     if (!this.subscriber) {
-      this.subscriber = new Redis(this.endpoint.url, {
+      // ioredis's own resubscribe after a reconnect leaves its promise unhandled: a connection that drops
+      // again before the server answers it (a flapping server, maxRetriesPerRequest 0) would reject with
+      // no one listening, which ends a Node process. So it is ours, with its failure caught (an outage).
+      const subscriber = new Redis(this.endpoint.url, {
         ...clientOptions(this.endpoint),
         enableOfflineQueue: true,
+        autoResubscribe: false,
         connectionName: 'microscale-watch',
       });
-      this.subscriber.on('error', () => undefined); // the command client reports outages; ioredis resubscribes on reconnect
+      this.subscriber = subscriber;
+      subscriber.on('error', () => undefined); // the command client reports outages
+      let lost = false;
+      subscriber.on('close', () => (lost = true));
+      subscriber.on('ready', () => {
+        const channels = [...this.watchers.keys()];
+        if (!lost || channels.length === 0) return;
+        lost = false;
+        subscriber.subscribe(...channels).catch(() => undefined); // dropped again: the next ready tries again
+      });
       this.subscriber.on('message', (from: string) => {
         for (const callback of this.watchers.get(from) ?? []) callback();
       });

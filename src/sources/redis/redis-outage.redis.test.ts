@@ -104,6 +104,56 @@ describe('redis source through an outage', () => {
     }
   });
 
+  it('a watch connection that drops again the moment it is back is an outage: nothing left unhandled (which would end the agent)', async (t) => {
+    if (!(await needService(t, redisServerCheck))) return;
+    await server.start();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const source = new RedisSource(
+      redisSchema.parse({ source: 'redis', url: `redis://127.0.0.1:${port}`, key: 'flapping' }),
+      conformanceContext,
+    );
+    const unwatch = source.watch(() => undefined);
+    try {
+      assert.equal(await source.read(AbortSignal.timeout(2000)), 0);
+      // The watch's own connection (keyspace notifications), reached for the moment to time the fault.
+      const watcher = (source as unknown as { connection: { subscriber?: Redis } }).connection.subscriber;
+      assert.ok(watcher && (await eventually(async () => watcher.status === 'ready', 5_000)), 'the watch connection is up');
+      await server.stop();
+      // Back, and down again as the watch connection becomes ready, before its subscriptions are answered.
+      const readyAgain = new Promise<void>((resolve) =>
+        watcher.once('ready', () => {
+          void server.stop();
+          resolve();
+        }),
+      );
+      await server.start();
+      await readyAgain;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.deepEqual(unhandled.map(String), [], 'no rejection left unhandled');
+      await assert.rejects(
+        source.read(AbortSignal.timeout(1000)),
+        (error: unknown) => error instanceof SourceError && error.failure === 'unreachable',
+        'an outage',
+      );
+      await server.start();
+      assert.ok(
+        await eventually(async () => (await source.read(AbortSignal.timeout(500)).catch(() => -1)) === 0, 10_000, 100),
+        'reads again once it is back',
+      );
+      const subscribed = async (): Promise<boolean> => {
+        const reply = (await admin.call('PUBSUB', 'NUMSUB', '__keyspace@0__:flapping')) as [string, number];
+        return Number(reply[1]) === 1;
+      };
+      assert.ok(await eventually(subscribed, 5_000, 100), 'the watch subscribed again (its keyspace notifications wake the agent)');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      unwatch();
+      await source.close();
+    }
+  });
+
   it('keeps the service at its last count while Redis is down: never scales it to zero', async (t) => {
     if (!(await needService(t, redisServerCheck))) return;
     await server.start();
