@@ -10,9 +10,11 @@ import { AGENT_BUILD } from '../faults/agent-process.js';
 import { PrivateDockerd } from '../faults/private-dockerd.js';
 import { dockerdOutage } from '../faults/dockerd-outage.js';
 import { killDuringScaling } from '../faults/kill.js';
+import type { CapacityFigures } from '../faults/pool-watch.js';
 import { sourceOutage } from '../faults/source-outage.js';
 import { stuckRemoval, stuckRemovalUnavailable } from '../faults/stuck-removal.js';
 import { INTERVAL_MS } from '../faults/support.js';
+import { percentile } from './docker.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
 
 const KILL_POINTS_MS = [0, 60, 150, 300, 450, 600, 800, 1000, 1150, 1300, 1600, 2000];
@@ -22,6 +24,21 @@ const median = (values: readonly number[]): number | null => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? null;
 };
+
+/** Never over the pool, judged by the processes (pool-watch.ts): the daemon's events, and its list less the died. */
+function capacityRow(fault: string, figures: CapacityFigures & { capacity: number; samples?: number }, more = ''): BenchRow {
+  const { capacity } = figures;
+  return {
+    fault: `${fault}: most holding a place at once`,
+    figure:
+      `${figures.mostHoldingByEvents} of ${capacity} between start and die (daemon events); ` +
+      `list every 100 ms: ${figures.mostHolding}, ${figures.mostHoldingLessDied} less those already died; ` +
+      `${figures.withoutStartEvent} listed without a start event${more}`,
+    bound: `<= ${capacity} by events and by list less died; 0 without a start event`,
+    met:
+      figures.mostHoldingByEvents <= capacity && figures.mostHoldingLessDied <= capacity && figures.withoutStartEvent === 0 ? 'yes' : 'NO',
+  };
+}
 
 export const faultsBenchmark: Benchmark = {
   name: 'faults',
@@ -38,17 +55,12 @@ export const faultsBenchmark: Benchmark = {
       const kill = await killDuringScaling(points);
       const converged = kill.trials.map((t) => t.convergedAfterFirstTickMs).filter((v): v is number => v !== null);
       const TWO_TICKS_MS = 2 * INTERVAL_MS; // the scenario's own tick, so the bound stays 2 ticks if it changes
-      const boundOf = (change: string): number | null => {
-        const baseline = kill.baselineMs[change];
-        return typeof baseline === 'number' ? baseline + TWO_TICKS_MS : null;
-      };
-      const clean = (t: (typeof kill.trials)[number]): boolean => t.orphans === 0 && t.duplicates === 0;
-      const withinTwoTicks = (t: (typeof kill.trials)[number]): boolean =>
-        clean(t) && t.convergedAfterFirstTickMs !== null && t.convergedAfterFirstTickMs <= TWO_TICKS_MS;
-      const withinBaseline = (t: (typeof kill.trials)[number]): boolean => {
-        const bound = boundOf(t.change);
-        return clean(t) && bound !== null && t.convergedAfterFirstTickMs !== null && t.convergedAfterFirstTickMs <= bound;
-      };
+      // Judged as the test judges it (faults.docker.test.ts): the restarted agent's own stops and starts,
+      // each within 2 ticks of when it could be sent (agent-latency.ts); converged; no orphan, no duplicate.
+      // How long the daemon then takes is the baseline's (the same change without a kill), shown beside it.
+      const slowestMs = (t: (typeof kill.trials)[number]): number => t.slowestAction?.lateMs ?? 0;
+      const meets = (t: (typeof kill.trials)[number]): boolean =>
+        t.convergedAfterFirstTickMs !== null && slowestMs(t) <= TWO_TICKS_MS && t.orphans === 0 && t.duplicates === 0;
       for (const [change, ms] of Object.entries(kill.baselineMs)) {
         rows.push({
           fault: `baseline: ${change} without a kill`,
@@ -58,31 +70,39 @@ export const faultsBenchmark: Benchmark = {
         });
       }
       for (const trial of kill.trials) {
+        const slowest = trial.slowestAction;
         rows.push({
           fault: `kill -9 ${trial.killAfterMs}ms into ${trial.change}`,
           figure:
-            trial.convergedAfterFirstTickMs === null
-              ? 'never'
-              : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (${trial.convergedTicks} ticks); ` +
-                `1st tick ${trial.firstTickAfterSpawnMs}ms after spawn`,
-          bound: `<= 2 ticks (${TWO_TICKS_MS} ms); else <= baseline + 2 ticks (${boundOf(trial.change) ?? '?'} ms)`,
-          met: withinTwoTicks(trial)
-            ? 'yes'
-            : withinBaseline(trial)
-              ? 'baseline + 2 ticks'
-              : `NO (orphans ${trial.orphans}, duplicates ${trial.duplicates})`,
+            (slowest ? `slowest: ${slowest.action} ${slowest.lateMs}ms after it could (${trial.actions} sent); ` : 'sent nothing; ') +
+            (trial.convergedAfterFirstTickMs === null
+              ? 'never converged'
+              : `converged ${trial.convergedAfterFirstTickMs}ms after 1st tick (baseline ${kill.baselineMs[trial.change] ?? '?'}ms)`),
+          bound: `each <= 2 ticks (${TWO_TICKS_MS} ms), converged, 0 orphans, 0 duplicates`,
+          met: meets(trial) ? 'yes' : `NO (slowest ${slowestMs(trial)}ms, orphans ${trial.orphans}, duplicates ${trial.duplicates})`,
         });
       }
-      const inTwo = kill.trials.filter(withinTwoTicks).length;
-      const inBaseline = kill.trials.filter(withinBaseline).length;
+      const met = kill.trials.filter(meets).length;
       rows.push({
         fault: `kill -9, all ${kill.trials.length} points`,
         figure:
-          `${inTwo}/${kill.trials.length} within 2 ticks, ` +
-          `${inBaseline}/${kill.trials.length} within baseline + 2 ticks; median ${median(converged)}ms; ` +
+          `${met}/${kill.trials.length} met; converged median ${median(converged)}ms after the 1st tick; ` +
           `orphans ${kill.trials.reduce((a, t) => a + t.orphans, 0)}, duplicates ${kill.trials.reduce((a, t) => a + t.duplicates, 0)}`,
         bound: 'all',
-        met: inTwo === kill.trials.length ? 'yes' : inBaseline === kill.trials.length ? 'baseline + 2 ticks' : 'NO',
+        met: met === kill.trials.length ? 'yes' : 'NO',
+      });
+      // Paired: the restarted agent's lateness beside the live agent's on the same changes in this run.
+      const restarted = kill.trials.flatMap((t) => t.actionsLateMs);
+      const live = kill.baselineActions.map((a) => a.lateMs);
+      const [r50, b50] = [percentile(restarted, 50), percentile(live, 50)];
+      rows.push({
+        fault: "kill -9: restarted agents' stops and starts, ms after they could go out",
+        figure:
+          `${restarted.length} sent: p50 ${r50 ?? '-'}, p90 ${percentile(restarted, 90) ?? '-'}, most ${Math.max(0, ...restarted)}; ` +
+          `baseline (the live agent, same changes without a kill): ${live.length} sent: p50 ${b50 ?? '-'}, ` +
+          `p90 ${percentile(live, 90) ?? '-'}, most ${Math.max(0, ...live)}; p50 / baseline p50 ${r50 !== null && b50 ? (r50 / b50).toFixed(2) : '-'}`,
+        bound: `each <= 2 ticks (${TWO_TICKS_MS} ms)`,
+        met: Math.max(0, ...restarted) <= TWO_TICKS_MS ? 'yes' : 'NO',
       });
       const firstTicks = kill.trials.map((t) => t.firstTickAfterSpawnMs);
       rows.push({
@@ -91,12 +111,7 @@ export const faultsBenchmark: Benchmark = {
         bound: '-',
         met: '-',
       });
-      rows.push({
-        fault: 'kill -9: pool sampled every 100 ms',
-        figure: `most ${kill.mostHolding} of ${kill.capacity} in ${kill.samples} samples`,
-        bound: `<= ${kill.capacity}`,
-        met: kill.mostHolding <= kill.capacity ? 'yes' : 'NO',
-      });
+      rows.push(capacityRow('kill -9', kill));
     } else {
       notes.push('kill -9: skipped, no Docker Engine on /var/run/docker.sock (../shared/tools/docker-engine up)');
     }
@@ -122,10 +137,11 @@ export const faultsBenchmark: Benchmark = {
       });
       rows.push({
         fault: 'dockerd stopped: log lines',
-        figure: `${outage.engineErrorLines} error, ${outage.recoveredLines} recovered; most ${outage.mostHolding} of ${outage.capacity}`,
+        figure: `${outage.engineErrorLines} error, ${outage.recoveredLines} recovered`,
         bound: '1 + 1',
         met: outage.engineErrorLines === 1 && outage.recoveredLines === 1 ? 'yes' : 'NO',
       });
+      rows.push(capacityRow('dockerd stopped', outage, `; ${outage.diesAtExit} died with the daemon (no die event)`));
     } else {
       notes.push(
         'dockerd outage: skipped, needs the Docker Engine, root, unshare and dockerd (a private dockerd is stopped, never the shared one)',

@@ -1,6 +1,8 @@
 // dockerd stopped under a running agent (issue 17): a private dockerd (private-dockerd.ts) under an
 // in-process agent is stopped (SIGTERM: it kills its containers and exits) and started again after
-// `downMs`; every create the engine makes is counted.
+// `downMs`; every create the engine makes is counted. The pool is watched from outside (its list every
+// 100 ms, and the daemon's start and die events, followed again once the daemon is back), and never over
+// capacity is judged by the processes, as in kill.ts (capacityFigures).
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { Agent } from '../agent/agent.js';
@@ -10,11 +12,11 @@ import { DockerEngine } from '../engines/docker/docker.js';
 import type { DockerConfig, DockerServiceOptions } from '../engines/docker/schema.js';
 import type { EngineService } from '../engines/types.js';
 import type { Source } from '../sources/types.js';
-import { PoolWatch } from './pool-watch.js';
+import { capacityFigures, PoolEvents, PoolWatch, type CapacityFigures } from './pool-watch.js';
 import { PrivateDockerd } from './private-dockerd.js';
 import { capturingLog, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
 
-export interface EngineOutageFigures {
+export interface EngineOutageFigures extends CapacityFigures {
   readonly downMs: number;
   /** Ticks the agent made while the daemon was down (it stays alive and holds). */
   readonly ticksWhileDown: number;
@@ -24,8 +26,12 @@ export interface EngineOutageFigures {
   readonly convergedAfterBackMs: number | null;
   readonly engineErrorLines: number;
   readonly recoveredLines: number;
-  readonly mostHolding: number;
   readonly capacity: number;
+  /**
+   * Containers started before the stop whose `die` the daemon did not send before it exited (it kills
+   * them as it stops: the list shows them exited once it is back); their die is taken at its exit.
+   */
+  readonly diesAtExit: number;
 }
 
 class FixedDemand implements Source {
@@ -60,8 +66,10 @@ export async function dockerdOutage(downMs = 15_000, capacity = 4): Promise<Engi
     return create(options);
   }) as typeof client.createContainer;
   const watch = new PoolWatch(daemon.docker, pool);
+  const events = new PoolEvents(daemon.docker, pool);
   let agent: Agent | undefined;
   try {
+    await events.start();
     const engine = new DockerEngine(
       config.engine as DockerConfig,
       engineServicesOf(config) as EngineService<DockerServiceOptions>[],
@@ -76,11 +84,22 @@ export async function dockerdOutage(downMs = 15_000, capacity = 4): Promise<Engi
       throw new Error('the pool never settled on the private dockerd');
     const downAtMs = Date.now();
     await daemon.stop();
+    const exitedAtMs = Date.now();
+    events.stop();
     await sleep(Math.max(0, downMs - (Date.now() - downAtMs)));
+    const startingAtMs = Date.now();
     await daemon.start();
     const backAtMs = Date.now();
+    await events.start(startingAtMs); // all the daemon sent since it started again
     await until(() => watch.firstExactly(backAtMs, expected) !== undefined, 30_000, 50);
     const converged = watch.firstExactly(backAtMs, expected);
+    // A container still between start and die when the daemon exited was killed by it (the daemon stops
+    // its containers as it goes): its die is its exit, if the list says so once it is back.
+    const died = new Set(events.events.filter((e) => e.action === 'die').map((e) => e.id));
+    const firstBack = watch.samples.find((s) => s.atMs >= backAtMs);
+    const diesAtExit = events.events
+      .filter((e) => e.action === 'start' && e.atMs < exitedAtMs && !died.has(e.id) && !firstBack?.holdingIds.includes(e.id))
+      .map((e) => ({ id: e.id, action: 'die', atMs: exitedAtMs }));
     return {
       downMs: backAtMs - downAtMs,
       ticksWhileDown: ticks.toArray().filter((t) => t.atMs > downAtMs && t.atMs < backAtMs).length,
@@ -88,11 +107,13 @@ export async function dockerdOutage(downMs = 15_000, capacity = 4): Promise<Engi
       convergedAfterBackMs: converged ? converged.atMs - backAtMs : null,
       engineErrorLines: count('engine-error'),
       recoveredLines: count('engine-error-recovered'),
-      mostHolding: watch.mostHolding(),
       capacity,
+      diesAtExit: diesAtExit.length,
+      ...capacityFigures(watch.samples, [...events.events, ...diesAtExit], capacity),
     };
   } finally {
     watch.stop();
+    events.stop();
     await agent?.stop().catch(() => undefined); // cleanup must not hide the scenario's own error
     await daemon.destroy();
   }

@@ -14,7 +14,7 @@ import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { AgentProcess } from './agent-process.js';
 import { agentLatencies, type ActionLate } from './agent-latency.js';
 import { DockerRecorder } from './docker-recorder.js';
-import { mostHoldingByEvents, PoolEvents, PoolWatch } from './pool-watch.js';
+import { capacityFigures, PoolEvents, PoolWatch, type CapacityFigures } from './pool-watch.js';
 import { freePort, INTERVAL_MS, SLEEPER, sleep, until } from './support.js';
 
 /**
@@ -57,35 +57,29 @@ export interface KillTrial {
   readonly orphans: number;
   /** Running containers beyond a service's share once it settled. */
   readonly duplicates: number;
-  /** The stops and starts the restarted agent sent, each with how late it was (agent-latency.ts). */
+  /** How many stops and starts the restarted agent sent (agent-latency.ts). */
   readonly actions: number;
+  /** How late each of them was, from when it could have been sent. */
+  readonly actionsLateMs: readonly number[];
   /** The latest of them, measured from when it could have been sent (null: it sent none). */
   readonly slowestAction: ActionLate | null;
 }
 
-export interface KillFigures {
+/** Over the pool (CapacityFigures): sampled every 100 ms, and by the daemon's start and die events. */
+export interface KillFigures extends CapacityFigures {
   readonly capacity: number;
   /**
    * The same changes without a kill, measured in the same run: push to the pool being exactly right.
    * What the containers themselves take (stop, remove, create, start) on this machine now.
    */
   readonly baselineMs: Readonly<Record<string, number | null>>;
-  readonly trials: readonly KillTrial[];
   /**
-   * The most containers holding a place in the pool in any 100 ms sample of the whole run, as Docker's
-   * list says. The list lags the `die`: Docker (20.10) sends `die` once the process has ended, then
-   * cleans up (unmounts, releases the network), and only then updates the state its list reads (64-423
-   * ms later at load 12-16 here), while the engine starts a replacement on the `die`.
+   * The paired baseline of each trial's `actions`: the stops and starts the live agent (never killed)
+   * sent for those same changes, each judged as the restarted agent's are (agent-latency.ts), from the
+   * push (it reads a push at once, as the restarted agent reads the kept value at its first tick).
    */
-  readonly mostHolding: number;
-  /** The same, less the containers of each sample whose `die` the daemon had sent before it. */
-  readonly mostHoldingLessDied: number;
-  /** The most between their `start` and `die` at once, by the daemon's own events (pool-watch.ts). */
-  readonly mostHoldingByEvents: number;
-  /** Containers a sample saw holding a place whose `start` event never came (0: the events are complete). */
-  readonly withoutStartEvent: number;
-  /** For each sample (the first 5) the list saw over the pool: each of its containers' start and die, ms from the sample. */
-  readonly overCapacity: readonly { atMs: number; containers: { id: string; startMs: number | null; dieMs: number | null }[] }[];
+  readonly baselineActions: readonly ActionLate[];
+  readonly trials: readonly KillTrial[];
   readonly samples: number;
 }
 
@@ -127,6 +121,7 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
     );
     if (!settled) throw new Error('the pool never settled before the first kill');
     const baselineMs: Record<string, number | null> = {};
+    const baselineActions: ActionLate[] = [];
     for (const to of [capacity - 2, 1]) {
       const from = urgent;
       urgent = to;
@@ -136,6 +131,17 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
       const done = watch.firstExactly(pushedAtMs, { urgent, background: capacity - urgent });
       baselineMs[`urgent ${from}->${to}`] = done ? done.atMs - pushedAtMs : null;
       await sleep(500);
+      const since = recorder.calls.filter((c) => c.atMs >= pushedAtMs);
+      baselineActions.push(
+        ...agentLatencies({
+          capacity,
+          spawnedAtMs: pushedAtMs,
+          firstTickMs: pushedAtMs,
+          untilMs: Date.now(),
+          calls: since,
+          events: events.events,
+        }),
+      );
     }
     for (const killAfterMs of killPointsMs) {
       const from = urgent;
@@ -171,35 +177,16 @@ export async function killDuringScaling(killPointsMs: readonly number[], capacit
         orphans: last ? last.all - running('urgent') - running('background') : 0,
         duplicates: Math.max(0, running('urgent') - expected.urgent) + Math.max(0, running('background') - expected.background),
         actions: actions.length,
+        actionsLateMs: actions.map((a) => a.lateMs),
         slowestAction,
       });
     }
-    const eventMs = (id: string, action: string, fromMs: number): number | null => {
-      const found = events.events.find((e) => e.id === id && e.action === action);
-      return found ? Math.round(found.atMs - fromMs) : null;
-    };
-    const diedBefore = (id: string, atMs: number): boolean => events.events.some((e) => e.id === id && e.action === 'die' && e.atMs < atMs);
-    const started = new Set(events.events.filter((e) => e.action === 'start').map((e) => e.id));
-    const overCapacity = watch.samples
-      .filter((s) => s.holdingIds.length > capacity)
-      .slice(0, 5)
-      .map((s) => ({
-        atMs: s.atMs,
-        containers: s.holdingIds.map((id) => ({
-          id: id.slice(0, 12),
-          startMs: eventMs(id, 'start', s.atMs),
-          dieMs: eventMs(id, 'die', s.atMs),
-        })),
-      }));
     return {
       capacity,
       baselineMs,
+      baselineActions,
       trials,
-      mostHolding: watch.mostHolding(),
-      mostHoldingLessDied: Math.max(0, ...watch.samples.map((s) => s.holdingIds.filter((id) => !diedBefore(id, s.atMs)).length)),
-      mostHoldingByEvents: mostHoldingByEvents(events.events).most,
-      withoutStartEvent: new Set(watch.samples.flatMap((s) => s.holdingIds.filter((id) => !started.has(id)))).size,
-      overCapacity,
+      ...capacityFigures(watch.samples, events.events, capacity),
       samples: watch.samples.length,
     };
   } finally {

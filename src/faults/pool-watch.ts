@@ -95,9 +95,18 @@ export class PoolEvents {
     private readonly pool: string,
   ) {}
 
-  async start(): Promise<void> {
-    const stream = await this.docker.getEvents({ filters: { type: ['container'], label: poolFilter(this.pool) } });
+  /**
+   * Follows the daemon's events from now on, or from `sinceMs` (the daemon replays what it has since then:
+   * after a restart of the daemon, all it sent since it started again). Called again after the daemon
+   * was down, it adds to the same list.
+   */
+  async start(sinceMs?: number): Promise<void> {
+    const stream = await this.docker.getEvents({
+      filters: { type: ['container'], label: poolFilter(this.pool) },
+      ...(sinceMs !== undefined ? { since: Math.floor(sinceMs / 1000) } : {}),
+    });
     this.stream = stream;
+    stream.on('error', () => undefined); // the daemon went away: the stream ends; start() again once it is back
     onJsonLines<{ id?: string; Action?: string; timeNano?: number }>(stream, (e) => {
       if (e.id && e.Action && typeof e.timeNano === 'number') this.events.push({ id: e.id, action: e.Action, atMs: e.timeNano / 1e6 });
     });
@@ -123,4 +132,50 @@ export function mostHoldingByEvents(events: readonly PoolEvent[]): { most: numbe
     if (holding.size > most) [most, atMs] = [holding.size, e.atMs];
   }
   return { most, atMs };
+}
+
+/** Over the pool, judged by the processes (see CapacityFigures). */
+export interface CapacityFigures {
+  /**
+   * The most containers holding a place in any sample, as Docker's list says. The list lags the `die`:
+   * Docker (20.10) sends `die` once the process has ended, then cleans up (unmounts, releases the
+   * network), and only then updates the state its list reads (64-423 ms later at load 12-16 here), while
+   * the docker engine starts a replacement on the `die`.
+   */
+  readonly mostHolding: number;
+  /** The same, less the containers of each sample whose `die` the daemon had sent before it. */
+  readonly mostHoldingLessDied: number;
+  /** The most between their `start` and `die` at once, by the daemon's own events. */
+  readonly mostHoldingByEvents: number;
+  /** Containers a sample saw holding a place whose `start` event never came (0: the events are complete). */
+  readonly withoutStartEvent: number;
+  /** For each sample (the first 5) the list saw over the pool: each of its containers' start and die, ms from the sample. */
+  readonly overCapacity: readonly { atMs: number; containers: { id: string; startMs: number | null; dieMs: number | null }[] }[];
+}
+
+/** What the samples and the daemon's events say of the pool's capacity. Pure. */
+export function capacityFigures(samples: readonly PoolSample[], events: readonly PoolEvent[], capacity: number): CapacityFigures {
+  const eventMs = (id: string, action: string, fromMs: number): number | null => {
+    const found = events.find((e) => e.id === id && e.action === action);
+    return found ? Math.round(found.atMs - fromMs) : null;
+  };
+  const diedBefore = (id: string, atMs: number): boolean => events.some((e) => e.id === id && e.action === 'die' && e.atMs < atMs);
+  const started = new Set(events.filter((e) => e.action === 'start').map((e) => e.id));
+  return {
+    mostHolding: Math.max(0, ...samples.map((s) => s.holdingIds.length)),
+    mostHoldingLessDied: Math.max(0, ...samples.map((s) => s.holdingIds.filter((id) => !diedBefore(id, s.atMs)).length)),
+    mostHoldingByEvents: mostHoldingByEvents(events).most,
+    withoutStartEvent: new Set(samples.flatMap((s) => s.holdingIds.filter((id) => !started.has(id)))).size,
+    overCapacity: samples
+      .filter((s) => s.holdingIds.length > capacity)
+      .slice(0, 5)
+      .map((s) => ({
+        atMs: s.atMs,
+        containers: s.holdingIds.map((id) => ({
+          id: id.slice(0, 12),
+          startMs: eventMs(id, 'start', s.atMs),
+          dieMs: eventMs(id, 'die', s.atMs),
+        })),
+      })),
+  };
 }
