@@ -15,9 +15,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { step } from '../dist/core/step.js';
 import { bestStaticCount } from '../dist/simulator/economics.js';
 import { createPolicy } from '../dist/simulator/policies/index.js';
+import { microscalePolicy } from '../dist/simulator/policies/microscale.js';
 import { simulate } from '../dist/simulator/run.js';
 import { parseScenarioText } from '../dist/simulator/scenario.js';
 import { loadTrace, sampler, scaleColumn } from '../dist/simulator/trace.js';
@@ -147,51 +147,10 @@ async function traceOf(parts) {
 
 /** microscale's simulator policy (src/simulator/policies/microscale.ts), recording the sla outcomes; `learn` leaves the rate out. */
 function recordingPolicy(scenario, learn, record) {
-  const memory = new Map();
-  const policies = new Map(
-    scenario.services.map((s) => {
-      const pid = { ...s.config.pid };
-      if (learn) delete pid.ratePerContainer;
-      else if (s.simulation && pid.ratePerContainer === undefined) pid.ratePerContainer = s.simulation.ratePerContainer;
-      return [s.config.name, { ...s.config, pid }];
-    }),
+  return microscalePolicy(
+    { scenario },
+    { learnRate: learn, observe: (name, tS, outcome, policy) => policy.target.kind === 'sla' && record(name, tS, outcome) },
   );
-  return {
-    name: 'microscale',
-    decide(tS, dtS, views) {
-      const inputs = views.map((view) => {
-        const name = view.service.config.name;
-        const remembered = memory.get(name);
-        const sim = view.service.simulation;
-        return {
-          policy: policies.get(name),
-          onMetricError: view.service.config.onMetricError,
-          observation: sim
-            ? { value: view.queue, atMs: tS * 1000, arrivalRate: sim.arrivalsMetric ? view.measuredArrivalRate : undefined }
-            : view.service.background
-              ? { value: view.queue, atMs: tS * 1000 }
-              : undefined,
-          stale: false,
-          actual: view.actual,
-          controllerState: remembered?.controllerState,
-          lastDesired: remembered?.lastDesired,
-          dtS: remembered ? dtS : 0,
-          latency: remembered?.latency,
-          atMs: tS * 1000,
-        };
-      });
-      const { plan, outcomes } = step(inputs, scenario.config.capacity);
-      for (const [name, outcome] of outcomes) {
-        memory.set(name, {
-          controllerState: outcome.controllerState,
-          lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined,
-          latency: outcome.latency,
-        });
-        if (policies.get(name).target.kind === 'sla') record(name, tS, outcome);
-      }
-      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
-    },
-  };
 }
 
 const rows = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createPolicy } from './policies/index.js';
+import { microscalePolicy } from './policies/microscale.js';
 import type { PolicyName } from './policy.js';
 import { simulate } from './run.js';
 import { parseScenario } from './scenario.js';
@@ -158,5 +159,30 @@ describe('background work of its own', () => {
     assert.ok(idle.orders.slaViolationS <= busy.orders.slaViolationS, 'the kept containers cost no seconds over the SLA');
     // With busy background the urgent service still comes down between bursts: its slots do work there.
     assert.ok(busy.orders.containerSeconds < 30 * 600 * 0.5, `urgent held ${busy.orders.containerSeconds} container-seconds of 18,000`);
+  });
+});
+
+describe('the microscale policy for studies of it (scripts/sla-sweep.mjs)', () => {
+  it('tells an observer every outcome without changing a decision, and leaves the rate to be learnt when asked', () => {
+    const seen: { service: string; rate: number | undefined }[] = [];
+    const observed = simulate(
+      scenario,
+      step,
+      microscalePolicy(
+        { scenario },
+        { observe: (service, _tS, _outcome, policy) => seen.push({ service, rate: policy.pid.ratePerContainer }) },
+      ),
+    ).score;
+    assert.deepEqual(observed, run('microscale'), 'the same run as without the observer');
+    const orders = seen.filter((s) => s.service === 'orders');
+    assert.ok(orders.length > 100 && orders.length === seen.length / 2, `an outcome per service per step (${seen.length})`);
+    assert.equal(orders[0]?.rate, 10, "the simulation's rate per container, as a live user would configure it");
+    const learnt: (number | undefined)[] = [];
+    simulate(
+      scenario,
+      step,
+      microscalePolicy({ scenario }, { learnRate: true, observe: (_s, _t, _o, policy) => learnt.push(policy.pid.ratePerContainer) }),
+    );
+    assert.ok(learnt.length > 0 && learnt.every((rate) => rate === undefined), 'no rate given: the controller learns it');
   });
 });

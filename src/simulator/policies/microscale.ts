@@ -4,7 +4,7 @@
 // which is what a user would configure live, and, for services with `simulation.arrivalsMetric`, the
 // arrival rate measured over the last tick, which is what a live `arrivals:` metric reads; and the queue
 // of a remainder service's own background work, which is what a live remainder's optional `metric:` reads.
-import { step, type StepInput } from '../../core/step.js';
+import { step, type StepInput, type StepOutcome } from '../../core/step.js';
 import type { ControllerState } from '../../core/controllers/index.js';
 import type { LatencyState } from '../../core/latency.js';
 import type { ServicePolicy } from '../../core/types.js';
@@ -16,8 +16,20 @@ interface Memory {
   latency: LatencyState;
 }
 
-function policyFor(view: ServiceView): ServicePolicy {
+/** For studies of the policy itself (scripts/sla-sweep.mjs); the simulator's own runs pass none. */
+export interface MicroscaleOptions {
+  /** Leave `pid.ratePerContainer` out, configured or not, so the controller learns the rate itself. */
+  readonly learnRate?: boolean;
+  /** Called with each service's outcome of every step, after it is remembered (an observer: it changes nothing). */
+  readonly observe?: (service: string, tS: number, outcome: StepOutcome, policy: ServicePolicy) => void;
+}
+
+function policyFor(view: ServiceView, learnRate: boolean): ServicePolicy {
   const policy = view.service.config;
+  if (learnRate) {
+    const { ratePerContainer: _ignored, ...pid } = policy.pid;
+    return { ...policy, pid };
+  }
   const rate = view.service.simulation?.ratePerContainer;
   if (rate === undefined || policy.pid.ratePerContainer !== undefined) return policy;
   return { ...policy, pid: { ...policy.pid, ratePerContainer: rate } };
@@ -34,7 +46,7 @@ function metricOf(view: ServiceView): number | undefined {
   return view.service.config.target.kind === 'direct' ? view.arrivalRate / sim.ratePerContainer : view.queue;
 }
 
-export function microscalePolicy(context: PolicyContext): Policy {
+export function microscalePolicy(context: Pick<PolicyContext, 'scenario'>, options: MicroscaleOptions = {}): Policy {
   const memory = new Map<string, Memory>();
   const policies = new Map<string, ServicePolicy>();
   return {
@@ -44,7 +56,7 @@ export function microscalePolicy(context: PolicyContext): Policy {
         const name = view.service.config.name;
         const remembered = memory.get(name);
         let policy = policies.get(name);
-        if (!policy) policies.set(name, (policy = policyFor(view)));
+        if (!policy) policies.set(name, (policy = policyFor(view, options.learnRate ?? false)));
         const value = metricOf(view);
         const arrivalRate = view.service.simulation?.arrivalsMetric ? view.measuredArrivalRate : undefined;
         return {
@@ -67,6 +79,8 @@ export function microscalePolicy(context: PolicyContext): Policy {
           lastDesired: outcome.desired.kind === 'count' ? outcome.desired.count : undefined,
           latency: outcome.latency,
         });
+        const policy = policies.get(name);
+        if (options.observe && policy) options.observe(name, tS, outcome, policy);
       }
       return new Map(plan.entries.map((e) => [e.name, e.replicas]));
     },
