@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SimCluster } from '../engines/sim/cluster.js';
+import type { ActualState } from './types.js';
 import { INITIAL_LATENCY, observeLatency, type LatencyState } from './latency.js';
 
 describe('start and stop latency, measured from the engine state', () => {
@@ -18,6 +19,59 @@ describe('start and stop latency, measured from the engine state', () => {
     }
     assert.ok(state.start && Math.abs(state.start.meanS - 1) <= 0.25, `start ${state.start?.meanS}`);
     assert.ok(state.stop && Math.abs(state.stop.meanS - 0.5) <= 0.25, `stop ${state.stop?.meanS}`);
+  });
+
+  /** Up to 4 and down to 1, three times, reading a 1 s start / 500 ms stop cluster every `tickMs`. */
+  function learnAt(tickMs: number, shown: (state: ActualState) => ActualState): LatencyState {
+    const cluster = new SimCluster(() => ({ startLatencyMs: 1000, stopLatencyMs: 500 }));
+    let state: LatencyState = INITIAL_LATENCY;
+    const targets = [4, 4, 4, 1, 1, 1];
+    for (let round = 0; round < 3; round++) {
+      targets.forEach((target, i) => {
+        const atMs = 1_700_000_000_000 + (round * targets.length + i) * tickMs;
+        state = observeLatency(state, shown(cluster.state('svc', atMs)), atMs);
+        cluster.scaleTo('svc', target, atMs);
+      });
+    }
+    return state;
+  }
+
+  function withoutMoments({ lastRunningAtMs: _running, lastGoneAtMs: _gone, ...counts }: ActualState): ActualState {
+    return counts;
+  }
+
+  it("times starts and stops to the engine's own moments, not to the 2 s tick that saw them", () => {
+    const state = learnAt(2000, (s) => s);
+    assert.equal(state.start?.meanS, 1);
+    assert.equal(state.stop?.meanS, 0.5);
+    assert.equal(state.start?.deviationS, 0);
+    // The same reads without the engine's moments: a whole tick each (what an engine that records none gives).
+    const ticks = learnAt(2000, withoutMoments);
+    assert.equal(ticks.start?.meanS, 2);
+    assert.equal(ticks.stop?.meanS, 2);
+  });
+
+  it("never takes a negative or longer figure from an engine clock that is off: the tick's instead", () => {
+    for (const skewMs of [-3_600_000, -2500, 2500, 3_600_000, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const skewed = (s: ActualState): ActualState => ({
+        ...s,
+        ...(s.lastRunningAtMs !== undefined ? { lastRunningAtMs: s.lastRunningAtMs + skewMs } : {}),
+        ...(s.lastGoneAtMs !== undefined ? { lastGoneAtMs: s.lastGoneAtMs + skewMs } : {}),
+      });
+      const state = learnAt(2000, skewed);
+      assert.equal(state.start?.meanS, 2, `start with the engine clock ${skewMs} ms off`);
+      assert.equal(state.stop?.meanS, 2, `stop with the engine clock ${skewMs} ms off`);
+    }
+  });
+
+  it('clamps a moment a little after the read (the state was read a moment later) to the read', () => {
+    let state: LatencyState = INITIAL_LATENCY;
+    state = observeLatency(state, { running: 1, starting: 0, stopping: 0 }, 10_000);
+    state = observeLatency(state, { running: 2, starting: 0, stopping: 0, lastRunningAtMs: 12_030 }, 12_000);
+    assert.equal(state.start?.meanS, 2);
+    state = observeLatency(state, { running: 3, starting: 0, stopping: 0, lastRunningAtMs: 12_700 }, 14_000);
+    assert.equal(state.start?.samples, 2);
+    assert.ok(Math.abs((state.start?.meanS ?? 0) - (2 + 0.2 * (0.7 - 2))) < 1e-9, `start ${state.start?.meanS}`);
   });
 
   it('an engine that never reports starting or stopping gives one tick', () => {

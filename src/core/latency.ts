@@ -3,8 +3,14 @@
 //
 // A rise in the live count (running + starting) between two reads is a start asked for at the first
 // of them; it is done when the engine no longer counts it as starting (oldest first). A fall is a stop
-// asked for then; it is done when the engine no longer counts it as stopping. Both are known to
-// within one tick; an engine that never reports `starting` (or `stopping`) gives one tick.
+// asked for then; it is done when the engine no longer counts it as stopping. When it is done: the
+// moment the engine says its latest container became running (or was gone), where the engine records
+// one (ActualState.lastRunningAtMs / lastGoneAtMs), else the read that saw it, which is late by up to a
+// tick (and an engine that never reports `starting` or `stopping` then gives one tick). An engine's
+// moment is used only between the previous read and this one: one before it is an older container's
+// or a clock behind ours (this read is used instead), one after this read a clock ahead of ours or a
+// state read a moment after `atMs` (clamped to this read). So a skewed clock gives at worst the
+// tick-resolution figure, never a negative or a longer one.
 import type { ActualState } from './types.js';
 
 export interface LatencyEstimate {
@@ -41,9 +47,15 @@ function learn(estimate: LatencyEstimate | null, sampleS: number): LatencyEstima
   };
 }
 
-function settle(pending: number[], inFlight: number, nowMs: number, estimate: LatencyEstimate | null): LatencyEstimate | null {
+/** When what settles at this read finished: the engine's moment if it falls after the previous read (see the top). */
+export function doneAtMs(engineMs: number | undefined, previousReadMs: number, atMs: number): number {
+  if (engineMs === undefined || !Number.isFinite(engineMs) || engineMs <= previousReadMs) return atMs;
+  return Math.min(engineMs, atMs);
+}
+
+function settle(pending: number[], inFlight: number, doneMs: number, estimate: LatencyEstimate | null): LatencyEstimate | null {
   let next = estimate;
-  while (pending.length > Math.max(0, inFlight)) next = learn(next, Math.max(0, nowMs - (pending.shift() ?? nowMs)) / 1000);
+  while (pending.length > Math.max(0, inFlight)) next = learn(next, Math.max(0, doneMs - (pending.shift() ?? doneMs)) / 1000);
   return next;
 }
 
@@ -75,8 +87,8 @@ export function observeLatency(state: LatencyState, actual: ActualState, atMs: n
   const pendingStops = [...state.pendingStops];
   for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);
   for (let i = 0; i < -change && pendingStops.length < MAX_PENDING; i++) pendingStops.push(state.lastAtMs);
-  const start = settle(pendingStarts, actual.starting, atMs, state.start);
-  const stop = settle(pendingStops, actual.stopping, atMs, state.stop);
+  const start = settle(pendingStarts, actual.starting, doneAtMs(actual.lastRunningAtMs, state.lastAtMs, atMs), state.start);
+  const stop = settle(pendingStops, actual.stopping, doneAtMs(actual.lastGoneAtMs, state.lastAtMs, atMs), state.stop);
   return { lastAtMs: atMs, lastLive: live, pendingStarts, pendingStops, start, stop };
 }
 

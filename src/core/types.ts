@@ -33,6 +33,14 @@ export interface ActualState {
    * the pool and are not counted in running, starting or stopping. Absent on engines that do not prepare.
    */
   readonly prepared?: number;
+  /**
+   * The latest moment one of its containers became running, and the latest moment one asked to stop was
+   * gone (exited), as the engine recorded them (ms since the epoch on the engine's clock; simulated time in
+   * the simulator). Absent where the engine does not say: latency.ts then times a start or stop to the
+   * tick that saw it finish.
+   */
+  readonly lastRunningAtMs?: number;
+  readonly lastGoneAtMs?: number;
 }
 
 export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };

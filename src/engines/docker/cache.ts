@@ -14,6 +14,7 @@ import type { Logger } from '../../log/logger.js';
 import { LABEL, poolFilter } from './labels.js';
 import { EngineError } from '../../errors.js';
 import { onJsonLines } from '../../util/json-lines.js';
+import { ServiceMoments } from './moments.js';
 import { engineAddress, engineError, pingFresh, withTimeout } from './connection.js';
 
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
@@ -40,6 +41,7 @@ interface DockerEvent {
   readonly Action?: string;
   readonly id?: string;
   readonly time?: number;
+  readonly timeNano?: number;
   readonly Actor?: { readonly ID?: string; readonly Attributes?: Readonly<Record<string, string>> };
 }
 
@@ -80,6 +82,8 @@ export class ContainerCache {
    * running is older than the die; only a `start` on the same stream brings such a container back.
    */
   private readonly diedOnStream = new Map<string, number>();
+  /** The daemon's moments of each service's latest start and exit (moments.ts). */
+  readonly moments = new ServiceMoments();
 
   constructor(
     private readonly docker: Docker,
@@ -255,6 +259,7 @@ export class ContainerCache {
     const action = event.Action ?? '';
     if (!id || !service) return;
     const now = Date.now();
+    this.moments.note(service, action, this.hasHealthcheck(service), event);
     let entry = this.entries.get(id);
     const stateBefore = entry?.state;
     if (!entry && action !== 'destroy') {

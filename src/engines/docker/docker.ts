@@ -143,7 +143,7 @@ export class DockerEngine implements Engine {
       this.removals.reap();
       this.adoption.adopt();
     }
-    return actualStates(
+    const states = actualStates(
       this.services.map((s) => s.name),
       this.cache.entries.values(),
       (id) => this.removals.isStopping(id),
@@ -152,6 +152,9 @@ export class DockerEngine implements Engine {
       (id) => this.startRequested(id),
       (service) => this.prepared.creatingFor(service),
     );
+    // The daemon's own moments of the latest start and exit: latencies to the event, not to the tick.
+    for (const [service, state] of states) states.set(service, { ...state, ...this.cache.moments.of(service) });
+    return states;
   }
 
   /** Whether a container that just died was holding a place in the pool (so its exit frees one). */

@@ -51,6 +51,8 @@ export class SimCluster {
   private prepared: PreparedStart[] = [];
   /** Exits of pool containers since the last plan (apply). */
   private exitsSincePlan = 0;
+  /** When each service's latest container asked to stop exited (ActualState.lastGoneAtMs). */
+  private readonly lastExitMs = new Map<string, number>();
   /** Containers started since creation, per service (churn). */
   readonly started = new Map<string, number>();
 
@@ -68,6 +70,8 @@ export class SimCluster {
     for (const exited of exits) {
       exited.exitCounted = true;
       this.exitsSincePlan++;
+      const exitMs = exited.exitAtMs ?? nowMs;
+      if (exitMs > (this.lastExitMs.get(exited.service) ?? Number.NEGATIVE_INFINITY)) this.lastExitMs.set(exited.service, exitMs);
       const due = this.prepared.filter((p) => p.needExits <= this.exitsSincePlan);
       if (due.length === 0) continue;
       this.prepared = this.prepared.filter((p) => p.needExits > this.exitsSincePlan);
@@ -111,14 +115,27 @@ export class SimCluster {
     let running = 0;
     let starting = 0;
     let stopping = 0;
+    let lastRunningAtMs = Number.NEGATIVE_INFINITY;
     for (const c of this.containers.get(service) ?? []) {
       if (c.exitAtMs !== undefined) {
         if (c.exitAtMs > nowMs) stopping++;
-      } else if (c.readyAtMs <= nowMs) running++;
-      else starting++;
+      } else if (c.readyAtMs <= nowMs) {
+        running++;
+        if (c.readyAtMs > lastRunningAtMs) lastRunningAtMs = c.readyAtMs;
+      } else starting++;
     }
     const prepared = this.prepared.length === 0 ? 0 : this.prepared.filter((p) => p.service === service).length;
-    return { running, starting, stopping, nodes: { sim: running + starting + stopping }, ...(prepared > 0 ? { prepared } : {}) };
+    const lastGoneAtMs = this.lastExitMs.get(service);
+    // The simulated moments themselves: the latencies are learnt exactly, whatever the tick.
+    return {
+      running,
+      starting,
+      stopping,
+      nodes: { sim: running + starting + stopping },
+      ...(prepared > 0 ? { prepared } : {}),
+      ...(running > 0 ? { lastRunningAtMs } : {}),
+      ...(lastGoneAtMs !== undefined ? { lastGoneAtMs } : {}),
+    };
   }
 
   /**
