@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SimCluster } from '../engines/sim/cluster.js';
 import type { ActualState } from './types.js';
-import { INITIAL_LATENCY, observeLatency, type LatencyState } from './latency.js';
+import { doneAtMs, INITIAL_LATENCY, observeLatency, type LatencyState } from './latency.js';
 
 describe('start and stop latency, measured from the engine state', () => {
   it('learns the sim engine latencies within a tick (1 s start, 500 ms stop, 250 ms ticks)', () => {
@@ -36,7 +36,7 @@ describe('start and stop latency, measured from the engine state', () => {
     return state;
   }
 
-  function withoutMoments({ lastRunningAtMs: _running, lastGoneAtMs: _gone, ...counts }: ActualState): ActualState {
+  function withoutMoments({ runningAtMs: _running, goneAtMs: _gone, ...counts }: ActualState): ActualState {
     return counts;
   }
 
@@ -55,8 +55,8 @@ describe('start and stop latency, measured from the engine state', () => {
     for (const skewMs of [-3_600_000, -2500, 2500, 3_600_000, Number.NaN, Number.POSITIVE_INFINITY]) {
       const skewed = (s: ActualState): ActualState => ({
         ...s,
-        ...(s.lastRunningAtMs !== undefined ? { lastRunningAtMs: s.lastRunningAtMs + skewMs } : {}),
-        ...(s.lastGoneAtMs !== undefined ? { lastGoneAtMs: s.lastGoneAtMs + skewMs } : {}),
+        ...(s.runningAtMs ? { runningAtMs: s.runningAtMs.map((ms) => ms + skewMs) } : {}),
+        ...(s.goneAtMs ? { goneAtMs: s.goneAtMs.map((ms) => ms + skewMs) } : {}),
       });
       const state = learnAt(2000, skewed);
       assert.equal(state.start?.meanS, 2, `start with the engine clock ${skewMs} ms off`);
@@ -67,11 +67,24 @@ describe('start and stop latency, measured from the engine state', () => {
   it('clamps a moment a little after the read (the state was read a moment later) to the read', () => {
     let state: LatencyState = INITIAL_LATENCY;
     state = observeLatency(state, { running: 1, starting: 0, stopping: 0 }, 10_000);
-    state = observeLatency(state, { running: 2, starting: 0, stopping: 0, lastRunningAtMs: 12_030 }, 12_000);
+    state = observeLatency(state, { running: 2, starting: 0, stopping: 0, runningAtMs: [12_030] }, 12_000);
     assert.equal(state.start?.meanS, 2);
-    state = observeLatency(state, { running: 3, starting: 0, stopping: 0, lastRunningAtMs: 12_700 }, 14_000);
+    state = observeLatency(state, { running: 3, starting: 0, stopping: 0, runningAtMs: [11_000, 12_700] }, 14_000);
     assert.equal(state.start?.samples, 2);
     assert.ok(Math.abs((state.start?.meanS ?? 0) - (2 + 0.2 * (0.7 - 2))) < 1e-9, `start ${state.start?.meanS}`);
+  });
+
+  it("matches requests to the engine's moments since the previous read, oldest first, and the read for any without one", () => {
+    // Read at 0 and now at 2000: one moment before the window (an older container), one after this read.
+    assert.deepEqual(doneAtMs([-500, 900, 300, 600, 2500], 4, 0, 2000), [300, 600, 900, 2000]);
+    assert.deepEqual(doneAtMs([900, 300], 3, 0, 2000), [300, 900, 2000]);
+    assert.deepEqual(doneAtMs([300, 600, 900], 2, 0, 2000), [600, 900]);
+    assert.deepEqual(doneAtMs(undefined, 2, 0, 2000), [2000, 2000]);
+    let state: LatencyState = observeLatency(INITIAL_LATENCY, { running: 0, starting: 0, stopping: 0 }, 0);
+    state = observeLatency(state, { running: 3, starting: 0, stopping: 0, runningAtMs: [900, 300, 600] }, 2000);
+    assert.equal(state.start?.samples, 3);
+    const expected = [0.3, 0.6, 0.9].reduce((mean, sample, i) => (i === 0 ? sample : mean + 0.2 * (sample - mean)), 0);
+    assert.ok(Math.abs((state.start?.meanS ?? 0) - expected) < 1e-9, `start ${state.start?.meanS}`);
   });
 
   it('an engine that never reports starting or stopping gives one tick', () => {

@@ -4,13 +4,13 @@
 // A rise in the live count (running + starting) between two reads is a start asked for at the first
 // of them; it is done when the engine no longer counts it as starting (oldest first). A fall is a stop
 // asked for then; it is done when the engine no longer counts it as stopping. When it is done: the
-// moment the engine says its latest container became running (or was gone), where the engine records
-// one (ActualState.lastRunningAtMs / lastGoneAtMs), else the read that saw it, which is late by up to a
-// tick (and an engine that never reports `starting` or `stopping` then gives one tick). An engine's
-// moment is used only between the previous read and this one: one before it is an older container's
-// or a clock behind ours (this read is used instead), one after this read a clock ahead of ours or a
-// state read a moment after `atMs` (clamped to this read). So a skewed clock gives at worst the
-// tick-resolution figure, never a negative or a longer one.
+// moments the engine says its containers became running (or were gone), where it records them
+// (ActualState.runningAtMs / goneAtMs: the latest ones since the previous read, oldest request with
+// oldest moment), else the read that saw it, which is late by up to a tick (and an engine that never
+// reports `starting` or `stopping` then gives one tick). A moment at or before the previous read is an
+// older container's or a clock behind ours: not used (the read instead); one after this read is a clock
+// ahead of ours or a state read a moment after `atMs`: clamped to this read. So a skewed clock gives
+// at worst the tick-resolution figure, never a negative or a longer one.
 import type { ActualState } from './types.js';
 
 export interface LatencyEstimate {
@@ -47,15 +47,34 @@ function learn(estimate: LatencyEstimate | null, sampleS: number): LatencyEstima
   };
 }
 
-/** When what settles at this read finished: the engine's moment if it falls after the previous read (see the top). */
-export function doneAtMs(engineMs: number | undefined, previousReadMs: number, atMs: number): number {
-  if (engineMs === undefined || !Number.isFinite(engineMs) || engineMs <= previousReadMs) return atMs;
-  return Math.min(engineMs, atMs);
+/**
+ * When the `count` requests settling at this read finished, oldest first: the latest `count` of the
+ * engine's moments after the previous read (clamped to this read), and this read for any it has no
+ * moment for (see the top).
+ */
+export function doneAtMs(moments: readonly number[] | undefined, count: number, previousReadMs: number, atMs: number): number[] {
+  const inWindow = (moments ?? [])
+    .filter((ms) => ms > previousReadMs && !Number.isNaN(ms))
+    .map((ms) => Math.min(ms, atMs))
+    .sort((a, b) => a - b)
+    .slice(-count);
+  while (inWindow.length < count) inWindow.push(atMs);
+  return inWindow;
 }
 
-function settle(pending: number[], inFlight: number, doneMs: number, estimate: LatencyEstimate | null): LatencyEstimate | null {
+function settle(
+  pending: number[],
+  inFlight: number,
+  moments: readonly number[] | undefined,
+  previousReadMs: number,
+  atMs: number,
+  estimate: LatencyEstimate | null,
+): LatencyEstimate | null {
+  const settling = pending.length - Math.max(0, inFlight);
+  if (settling <= 0) return estimate;
   let next = estimate;
-  while (pending.length > Math.max(0, inFlight)) next = learn(next, Math.max(0, doneMs - (pending.shift() ?? doneMs)) / 1000);
+  for (const doneMs of doneAtMs(moments, settling, previousReadMs, atMs))
+    next = learn(next, Math.max(0, doneMs - (pending.shift() ?? doneMs)) / 1000);
   return next;
 }
 
@@ -87,8 +106,8 @@ export function observeLatency(state: LatencyState, actual: ActualState, atMs: n
   const pendingStops = [...state.pendingStops];
   for (let i = 0; i < change && pendingStarts.length < MAX_PENDING; i++) pendingStarts.push(state.lastAtMs);
   for (let i = 0; i < -change && pendingStops.length < MAX_PENDING; i++) pendingStops.push(state.lastAtMs);
-  const start = settle(pendingStarts, actual.starting, doneAtMs(actual.lastRunningAtMs, state.lastAtMs, atMs), state.start);
-  const stop = settle(pendingStops, actual.stopping, doneAtMs(actual.lastGoneAtMs, state.lastAtMs, atMs), state.stop);
+  const start = settle(pendingStarts, actual.starting, actual.runningAtMs, state.lastAtMs, atMs, state.start);
+  const stop = settle(pendingStops, actual.stopping, actual.goneAtMs, state.lastAtMs, atMs, state.stop);
   return { lastAtMs: atMs, lastLive: live, pendingStarts, pendingStops, start, stop };
 }
 

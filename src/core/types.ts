@@ -34,13 +34,13 @@ export interface ActualState {
    */
   readonly prepared?: number;
   /**
-   * The latest moment one of its containers became running, and the latest moment one asked to stop was
-   * gone (exited), as the engine recorded them (ms since the epoch on the engine's clock; simulated time in
-   * the simulator). Absent where the engine does not say: latency.ts then times a start or stop to the
-   * tick that saw it finish.
+   * When its containers that became running lately did so, and when those asked to stop lately were
+   * gone (exited), as the engine recorded them (ms since the epoch on the engine's clock; simulated time
+   * in the simulator), oldest first; at least those since the previous read. Absent where the engine
+   * does not say: latency.ts then times a start or stop to the read that saw it finish.
    */
-  readonly lastRunningAtMs?: number;
-  readonly lastGoneAtMs?: number;
+  readonly runningAtMs?: readonly number[];
+  readonly goneAtMs?: readonly number[];
 }
 
 export const EMPTY_STATE: ActualState = { running: 0, starting: 0, stopping: 0 };

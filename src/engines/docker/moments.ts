@@ -1,12 +1,12 @@
-// Per service, the daemon's moment (its event's time) of the latest container that became running
-// (started; healthy when the image has a health check) and of the latest that exited (die, oom): what
-// the latency estimate times starts and stops to (ActualState.lastRunningAtMs / lastGoneAtMs, see
-// core/latency.ts). Only the events stream tells these; a full list does not (the list API has no
-// StartedAt), so while the stream is down the estimate falls back to the tick that saw the change.
+// Per service, the daemon's moments (its events' times) at which its latest containers became running
+// (started; healthy when the image has a health check) and exited (die, oom): what the latency estimate
+// times starts and stops to (ActualState.runningAtMs / goneAtMs, see core/latency.ts). Only the events
+// stream tells these; a full list does not (the list API has no StartedAt), so a change seen only by a
+// list (the stream was down) is timed to the read that saw it.
 
 export interface Moments {
-  readonly lastRunningAtMs?: number;
-  readonly lastGoneAtMs?: number;
+  readonly runningAtMs?: readonly number[];
+  readonly goneAtMs?: readonly number[];
 }
 
 /** The fields of a Docker event this reads: `time` (s) and, from Engine API 1.22, `timeNano`. */
@@ -15,10 +15,18 @@ export interface TimedEvent {
   readonly timeNano?: number;
 }
 
+/** Moments kept per service and kind: more than the starts or stops one read can settle, in practice. */
+const KEPT = 64;
 const NONE: Moments = {};
 
+/** `list` with `atMs` in time order, the oldest dropped past KEPT: a new array, so a state handed out never changes. */
+function withMoment(list: readonly number[] | undefined, atMs: number): readonly number[] {
+  const next = [...(list ?? []).slice(1 - KEPT), atMs];
+  return next.sort((a, b) => a - b);
+}
+
 export class ServiceMoments {
-  private readonly byService = new Map<string, { lastRunningAtMs?: number; lastGoneAtMs?: number }>();
+  private readonly byService = new Map<string, Moments>();
 
   of(service: string): Moments {
     return this.byService.get(service) ?? NONE;
@@ -31,9 +39,12 @@ export class ServiceMoments {
     if (!running && !gone) return;
     const atMs = event.timeNano !== undefined ? event.timeNano / 1e6 : event.time !== undefined ? event.time * 1000 : Number.NaN;
     if (!Number.isFinite(atMs)) return;
-    const moments = this.byService.get(service) ?? {};
-    if (running && atMs > (moments.lastRunningAtMs ?? Number.NEGATIVE_INFINITY)) moments.lastRunningAtMs = atMs;
-    if (gone && atMs > (moments.lastGoneAtMs ?? Number.NEGATIVE_INFINITY)) moments.lastGoneAtMs = atMs;
-    this.byService.set(service, moments);
+    const moments = this.of(service);
+    this.byService.set(
+      service,
+      running
+        ? { ...moments, runningAtMs: withMoment(moments.runningAtMs, atMs) }
+        : { ...moments, goneAtMs: withMoment(moments.goneAtMs, atMs) },
+    );
   }
 }

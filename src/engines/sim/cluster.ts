@@ -9,6 +9,11 @@
 // transition, so the pool never holds more than it did before the exit and no record can show it over.
 import type { ActualState, PrepareStarts } from '../../core/types.js';
 
+/** Moments of starts reported: those of the last minute (a read interval longer than that times starts to the read). */
+const RECENT_MS = 60_000;
+/** Moments of exits kept per service. */
+const MOMENTS_KEPT = 64;
+
 interface SimContainer {
   readonly id: number;
   readonly service: string;
@@ -51,8 +56,8 @@ export class SimCluster {
   private prepared: PreparedStart[] = [];
   /** Exits of pool containers since the last plan (apply). */
   private exitsSincePlan = 0;
-  /** When each service's latest container asked to stop exited (ActualState.lastGoneAtMs). */
-  private readonly lastExitMs = new Map<string, number>();
+  /** When each service's latest containers asked to stop exited, oldest first (ActualState.goneAtMs). */
+  private readonly exitsMs = new Map<string, readonly number[]>();
   /** Containers started since creation, per service (churn). */
   readonly started = new Map<string, number>();
 
@@ -70,8 +75,9 @@ export class SimCluster {
     for (const exited of exits) {
       exited.exitCounted = true;
       this.exitsSincePlan++;
-      const exitMs = exited.exitAtMs ?? nowMs;
-      if (exitMs > (this.lastExitMs.get(exited.service) ?? Number.NEGATIVE_INFINITY)) this.lastExitMs.set(exited.service, exitMs);
+      // A new array each exit, in time order (`exits` is sorted): a state handed out never changes.
+      const exitsMs = this.exitsMs.get(exited.service) ?? [];
+      this.exitsMs.set(exited.service, [...exitsMs.slice(1 - MOMENTS_KEPT), exited.exitAtMs ?? nowMs]);
       const due = this.prepared.filter((p) => p.needExits <= this.exitsSincePlan);
       if (due.length === 0) continue;
       this.prepared = this.prepared.filter((p) => p.needExits > this.exitsSincePlan);
@@ -115,17 +121,17 @@ export class SimCluster {
     let running = 0;
     let starting = 0;
     let stopping = 0;
-    let lastRunningAtMs = Number.NEGATIVE_INFINITY;
+    let runningAtMs: number[] | undefined;
     for (const c of this.containers.get(service) ?? []) {
       if (c.exitAtMs !== undefined) {
         if (c.exitAtMs > nowMs) stopping++;
       } else if (c.readyAtMs <= nowMs) {
         running++;
-        if (c.readyAtMs > lastRunningAtMs) lastRunningAtMs = c.readyAtMs;
+        if (c.readyAtMs > nowMs - RECENT_MS) (runningAtMs ??= []).push(c.readyAtMs);
       } else starting++;
     }
     const prepared = this.prepared.length === 0 ? 0 : this.prepared.filter((p) => p.service === service).length;
-    const lastGoneAtMs = this.lastExitMs.get(service);
+    const goneAtMs = this.exitsMs.get(service);
     // The simulated moments themselves: the latencies are learnt exactly, whatever the tick.
     return {
       running,
@@ -133,8 +139,8 @@ export class SimCluster {
       stopping,
       nodes: { sim: running + starting + stopping },
       ...(prepared > 0 ? { prepared } : {}),
-      ...(running > 0 ? { lastRunningAtMs } : {}),
-      ...(lastGoneAtMs !== undefined ? { lastGoneAtMs } : {}),
+      ...(runningAtMs ? { runningAtMs: runningAtMs.sort((a, b) => a - b) } : {}),
+      ...(goneAtMs ? { goneAtMs } : {}),
     };
   }
 
