@@ -186,3 +186,31 @@ describe('the microscale policy for studies of it (scripts/sla-sweep.mjs)', () =
     assert.ok(learnt.length > 0 && learnt.every((rate) => rate === undefined), 'no rate given: the controller learns it');
   });
 });
+
+describe('containers within a tick', () => {
+  it('a container works from the moment it runs, not from the next tick (2 s ticks, 1 s start)', () => {
+    const slowTick = parseScenario({
+      engine: { kind: 'sim', startLatency: '1s', stopLatency: '500ms' },
+      capacity: 2,
+      interval: '2s',
+      services: [
+        {
+          name: 'orders',
+          priority: 1,
+          min: 0,
+          max: 2,
+          target: { queueLength: 50 },
+          simulation: { ratePerContainer: 10, initialQueue: 100, sla: { queueLength: 500 } },
+        },
+      ],
+    });
+    const quiet = parseTrace('t_s,orders\n0,0\n60,0\n', 'quiet.csv');
+    const oneContainer = { name: 'one', decide: () => new Map([['orders', 1]]) };
+    const series = simulate(slowTick, quiet, oneContainer, { sampleEveryS: 2, durationS: 6 }).series;
+    // Asked for at 0, running at 1 s: 10 msg/s for the tick's second half, then for whole ticks.
+    assert.deepEqual(
+      series.map((point) => point.queue[0]),
+      [90, 70, 50],
+    );
+  });
+});

@@ -1,6 +1,7 @@
 // The simulation loop: faster than real time, one tick per config interval. Each tick: observe the
 // simulated containers and queues, let the policy decide, apply through the same SimCluster the sim
-// engine uses (start and stop latency), then advance every queue by one tick and score it.
+// engine uses (start and stop latency), then advance every queue over the tick, in pieces at the
+// moments containers finish starting or exit, and score it.
 import { SimCluster } from '../engines/sim/cluster.js';
 import type { Policy, ServiceView } from './policy.js';
 import { advanceQueue } from './queue.js';
@@ -103,25 +104,49 @@ export function simulate(scenario: Scenario, trace: Trace, policy: Policy, optio
       busyFraction: lane.busyFraction,
     }));
     const targets = policy.decide(tS, dtS, views);
-    lanes.forEach((lane, i) => {
+    const changed = lanes.map((lane, i) => {
       lane.previousRate = rates[i] ?? 0;
       const view = views[i];
       const target = targets.get(lane.name);
-      const changed = view !== undefined && target !== undefined && target !== view.actual.running + view.actual.starting;
-      if (changed) cluster.scaleTo(lane.name, target, tMs);
-      const state = changed || !view ? cluster.state(lane.name, tMs) : view.actual;
-      lane.accumulator.containerSeconds += (state.running + state.starting + state.stopping) * dtS;
-      const work = lane.service.simulation ?? lane.service.background;
-      if (!work) {
-        lane.accumulator.busySeconds += state.running * dtS; // background work is always there
-        return;
-      }
-      // A queue service, or background work with its own arrivals: busy only for the work done.
-      const step = advanceQueue(lane.queue, rates[i] ?? 0, state.running, work.ratePerContainer, dtS);
-      lane.queue = step.queue;
-      lane.busyFraction = step.busyFraction;
-      lane.accumulator.busySeconds += step.worked / work.ratePerContainer;
-      lane.accumulator.addQueue(step.queue, state.running, dtS);
+      const change = view !== undefined && target !== undefined && target !== view.actual.running + view.actual.starting;
+      if (change) cluster.scaleTo(lane.name, target, tMs);
+      return change;
+    });
+    // The tick in pieces at each moment a container finishes starting or exits: a container works from
+    // the moment it runs, not from the next tick (with ticks longer than the latencies, the difference
+    // is most of a start). With latencies that are multiples of the tick there is one piece.
+    const endMs = Math.round((tick + 1) * dtS * 1000);
+    const worked = lanes.map(() => ({ worked: 0, capacity: 0 }));
+    for (let fromMs = tMs; fromMs < endMs; ) {
+      const next = cluster.nextTransitionMs(fromMs);
+      const toMs = next !== undefined && next < endMs ? next : endMs;
+      const pieceS = (toMs - fromMs) / 1000;
+      lanes.forEach((lane, i) => {
+        const view = views[i];
+        const state = fromMs === tMs && !changed[i] && view ? view.actual : cluster.state(lane.name, fromMs);
+        lane.accumulator.containerSeconds += (state.running + state.starting + state.stopping) * pieceS;
+        const work = lane.service.simulation ?? lane.service.background;
+        if (!work) {
+          lane.accumulator.busySeconds += state.running * pieceS; // background work is always there
+          return;
+        }
+        // A queue service, or background work with its own arrivals: busy only for the work done.
+        const step = advanceQueue(lane.queue, rates[i] ?? 0, state.running, work.ratePerContainer, pieceS);
+        lane.queue = step.queue;
+        const sum = worked[i];
+        if (sum) {
+          sum.worked += step.worked;
+          sum.capacity += state.running * work.ratePerContainer * pieceS;
+        }
+        lane.accumulator.busySeconds += step.worked / work.ratePerContainer;
+        if (toMs === endMs) lane.accumulator.addQueue(step.queue, state.running, pieceS);
+        else lane.accumulator.addViolation(step.queue, state.running, pieceS);
+      });
+      fromMs = toMs;
+    }
+    lanes.forEach((lane, i) => {
+      const sum = worked[i];
+      if (sum && (lane.service.simulation ?? lane.service.background)) lane.busyFraction = sum.capacity > 0 ? sum.worked / sum.capacity : 0;
     });
     if (options.sampleEveryS !== undefined && tS >= nextSampleS) {
       nextSampleS += options.sampleEveryS;

@@ -55,6 +55,11 @@ export class ServiceAccumulator {
     if (this.targetQueue !== undefined) this.distanceSum += Math.abs(queue - this.targetQueue);
     const bucket = queue <= 0 ? 0 : Math.min(this.histogram.length - 1, Math.floor(Math.log1p(queue) / BUCKET_GROWTH));
     this.histogram[bucket] = (this.histogram[bucket] ?? 0) + 1;
+    this.addViolation(queue, running, dtS);
+  }
+
+  /** A piece of a tick (containers started or exited within it): its seconds over the SLA only; addQueue ends the tick. */
+  addViolation(queue: number, running: number, dtS: number): void {
     if (this.sla && violates(this.sla, queue, running, this.ratePerContainer)) this.violationS += dtS;
   }
 
