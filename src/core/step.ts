@@ -67,6 +67,14 @@ function estimatesOf(
   };
 }
 
+/** Container-seconds worked since the previous read by containers that became running after it (engine moments; latency.ts). */
+function newlyRunningS(actual: ActualState, previousReadMs: number | null | undefined, atMs: number | undefined): number | undefined {
+  if (!actual.runningAtMs || previousReadMs == null || atMs === undefined) return undefined;
+  let sumMs = 0;
+  for (const ms of actual.runningAtMs) if (ms > previousReadMs && ms < atMs) sumMs += atMs - ms;
+  return sumMs / 1000;
+}
+
 function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction, slotWanted: boolean): StepOutcome {
   const current = input.actual.running + input.actual.starting;
   if (input.stale) {
@@ -89,8 +97,18 @@ function outcomeFor(input: StepInput, latency: LatencyState, reaction: Reaction,
       estimates,
     };
   }
+  const atMs = input.atMs ?? input.observation?.atMs;
   const decided = decide(
-    { policy: input.policy, observation: input.observation, current, running: input.actual.running, dtS: input.dtS, reaction, slotWanted },
+    {
+      policy: input.policy,
+      observation: input.observation,
+      current,
+      running: input.actual.running,
+      dtS: input.dtS,
+      newlyRunningS: newlyRunningS(input.actual, input.latency?.lastAtMs, atMs),
+      reaction,
+      slotWanted,
+    },
     input.controllerState,
   );
   const estimates = estimatesOf(latency, decided.estimates, input.policy);

@@ -124,11 +124,20 @@ function measuredArrivals(observation: Observation): number | undefined {
   return rate !== undefined && Number.isFinite(rate) ? Math.max(0, rate) : undefined;
 }
 
-/** Learns μ from the last interval: work done = arrivals − the queue's growth, per running container-second. */
-function learnRate(state: SlaState, queue: number, measured: number | undefined, dtS: number): Pick<SlaState, 'learnedRate' | 'rateFloor'> {
+/**
+ * Learns μ from the last interval: work done = arrivals − the queue's growth, per running container-second
+ * (those running at the previous decision for the whole interval, those started since from their moment).
+ */
+function learnRate(
+  state: SlaState,
+  queue: number,
+  measured: number | undefined,
+  dtS: number,
+  newlyRunningS: number,
+): Pick<SlaState, 'learnedRate' | 'rateFloor'> {
   const keep = state; // unchanged: no allocation (this runs for every service every tick)
   if (measured === undefined || state.lastQueue === null || dtS <= 0 || state.lastRunning <= 0) return keep;
-  const sample = (measured * dtS - (queue - state.lastQueue)) / (state.lastRunning * dtS);
+  const sample = (measured * dtS - (queue - state.lastQueue)) / (state.lastRunning * dtS + newlyRunningS);
   if (!Number.isFinite(sample) || sample <= 0) return keep;
   if (state.lastQueue > EMPTY && queue > EMPTY) {
     return {
@@ -158,7 +167,7 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const queue = Math.max(0, observation.value);
   const nowMs = observation.atMs;
   const measured = measuredArrivals(observation);
-  const learned = learnRate(state, queue, measured, dtS);
+  const learned = learnRate(state, queue, measured, dtS, input.newlyRunningS ?? 0);
   const configured = policy.pid.ratePerContainer;
   const rate = configured ?? learned.learnedRate ?? (learned.rateFloor > 0 ? learned.rateFloor : undefined);
   const held = clampCount(state.lastDesired ?? current, policy.min, policy.max);

@@ -21,6 +21,12 @@ export interface ControllerInput {
   readonly running?: number;
   /** Seconds since the previous decision for this service (0 on the first). */
   readonly dtS: number;
+  /**
+   * Container-seconds worked since the previous decision by containers that became running after it,
+   * from the engine's moments (ActualState.runningAtMs; core/step.ts); absent where the engine gives none.
+   * The sla target's rate learning counts them (a container that ran for half the tick did half a tick's work).
+   */
+  readonly newlyRunningS?: number | undefined;
   /** Start, stop and pre-emption latency; the controllers that plan ahead (sla) use it. */
   readonly reaction?: Reaction | undefined;
   /**

@@ -33,6 +33,18 @@ describe('kubernetes actual state', () => {
     assert.deepEqual(actualState(2, [pod('ready'), pod('failed')]), { running: 1, starting: 1, stopping: 0 });
   });
 
+  it("says when each ready pod became Ready (the API's whole second, taken at its end), oldest first", () => {
+    const readySince = (time: string): V1Pod => ({
+      metadata: { name: 'p' },
+      // As the API sends it: client.ts hands the JSON on as parsed, so the time is a string.
+      status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: time as unknown as Date }] },
+    });
+    const state = actualState(3, [readySince('2026-12-01T07:30:05Z'), readySince('2026-12-01T07:30:02Z'), pod('pending')]);
+    assert.deepEqual(state.runningAtMs, [Date.parse('2026-12-01T07:30:02.999Z'), Date.parse('2026-12-01T07:30:05.999Z')]);
+    // No moment without a lastTransitionTime, nor for a pod that is not Ready.
+    assert.equal(actualState(2, [pod('ready'), pod('pending')]).runningAtMs, undefined);
+  });
+
   it('is zero everywhere for a workload at zero with no pods', () => {
     assert.deepEqual(actualState(0, []), { running: 0, starting: 0, stopping: 0 });
   });

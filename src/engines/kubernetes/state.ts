@@ -8,6 +8,17 @@ function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
+/**
+ * When the pod became Ready, as the API server recorded it (the Ready condition's lastTransitionTime), ms.
+ * The API keeps whole seconds, so this is the end of that second: never earlier than the moment itself,
+ * at most a second later (the latency estimate then errs long, never short). Undefined when absent.
+ */
+export function readyAtMs(pod: V1Pod): number | undefined {
+  const time: unknown = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
+  const ms = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) * 1000 + 999 : undefined;
+}
+
 function isFinished(pod: V1Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
@@ -24,21 +35,28 @@ export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): A
   let live = 0;
   let ready = 0;
   let terminating = 0;
+  const runningAtMs: number[] = [];
   for (const pod of pods) {
     if (pod.metadata?.deletionTimestamp) {
       if (!holdsNoContainer(pod)) terminating++;
     } else if (!isFinished(pod)) {
       live++;
-      if (isReady(pod)) ready++;
+      if (isReady(pod)) {
+        ready++;
+        const atMs = readyAtMs(pod);
+        if (atMs !== undefined) runningAtMs.push(atMs);
+      }
     }
   }
   const running = Math.min(ready, declaredReplicas);
   const problem = notReadyProblem(pods);
+  // No moment for a pod gone: a deleted pod leaves no record of when (stops are timed to the read).
   return {
     running,
     starting: Math.max(0, declaredReplicas - running),
     stopping: terminating + Math.max(0, live - declaredReplicas),
     ...(problem ? { problem } : {}),
+    ...(runningAtMs.length > 0 ? { runningAtMs: runningAtMs.sort((a, b) => a - b) } : {}),
   };
 }
 
