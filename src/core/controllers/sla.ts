@@ -229,13 +229,10 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const lastUpMs = count > held ? nowMs : state.lastUpMs;
   const dry = queue <= running * rate * tickS;
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
-  // The hold after a rise keeps a dip that may be noise from undoing it. A measured fall STEP_DOWN noise
-  // deviations below the mean (a burst's end) is no such dip: it does not wait out the hold. From the
-  // queue alone it does: the slope reads low on the very tick the queue runs dry, whatever the arrivals.
-  const fell = instant < mean - STEP_DOWN * noise;
   // A stop frees a slot for another service's work; when none has any (input.slotWanted), holding is free.
-  if (count === held && dry && (settled || (fell && measured !== undefined)) && input.slotWanted !== false) {
+  if (count === held && dry && settled && input.slotWanted !== false) {
     const probing = measured === undefined && emptySinceMs !== null && nowMs - emptySinceMs >= keepS * 1000;
+    const fell = instant < mean - STEP_DOWN * noise;
     const down = probing
       ? held - 1
       : fewest(queue + surge(keepS, noise, drift, tickS), fell ? level : Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
