@@ -3,6 +3,7 @@
 // service at its last count (never zero) meanwhile.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config-loader.js';
@@ -13,6 +14,7 @@ import { eventually, needService } from '../../testing/services.js';
 import { conformanceContext } from '../testing/conformance.js';
 import { freePort, portOpen, silentServer, ThrowawayServer } from '../testing/servers.js';
 import { fillList } from '../../bench/services/redis.js';
+import { RedisConnection } from './connection.js';
 import { RedisSource } from './redis.js';
 import { redisSchema } from './schema.js';
 
@@ -151,6 +153,61 @@ describe('redis source through an outage', () => {
       process.off('unhandledRejection', onUnhandled);
       unwatch();
       await source.close();
+    }
+  });
+
+  it('closed while its watch connection is coming back (its ready check answered after the close): nothing left unhandled', async (t) => {
+    if (!(await needService(t, redisServerCheck))) return;
+    await server.start();
+    // A proxy in front of the server that can cut every connection, and hold what the server answers the
+    // watch connection from its INFO (ioredis's ready check) on, to let that answer come after the close.
+    let holding = false;
+    const held: Buffer[] = [];
+    const links = new Set<Socket>();
+    let release: (() => void) | undefined;
+    const proxy = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = createConnection({ port, host: '127.0.0.1' });
+      links.add(client).add(upstream);
+      let watch = false;
+      let hold = false;
+      client.on('data', (chunk: Buffer) => {
+        const text = chunk.toString('latin1');
+        if (text.includes('microscale-watch')) watch = true;
+        if (watch && holding && /\binfo\b/i.test(text)) hold = true;
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!hold) return void client.write(chunk);
+        held.push(chunk);
+        release = () => client.end(Buffer.concat(held));
+      });
+      client.on('end', () => (hold ? undefined : upstream.end()));
+      upstream.on('end', () => (hold ? undefined : client.end()));
+      for (const socket of [client, upstream]) socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyPort = (proxy.address() as AddressInfo).port;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const connection = new RedisConnection({ url: `redis://127.0.0.1:${proxyPort}` });
+    try {
+      connection.watchKey('held', () => undefined);
+      await connection.ready(AbortSignal.timeout(2000));
+      const watcher = (connection as unknown as { subscriber: Redis }).subscriber;
+      assert.ok(await eventually(async () => watcher.status === 'ready', 5_000), 'the watch connection is up');
+      holding = true;
+      for (const socket of links) socket.destroy(); // both connections lost: they reconnect
+      assert.ok(await eventually(async () => held.length > 0, 5_000), "the watch connection's ready check is answered, and held");
+      await connection.close(); // the watch connection is still connecting: closed at once
+      release?.();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.deepEqual(unhandled.map(String), [], 'no rejection left unhandled (it would end the agent)');
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await connection.close();
+      for (const socket of links) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 
