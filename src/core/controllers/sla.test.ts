@@ -192,6 +192,48 @@ describe('sla controller', () => {
     });
   }
 
+  it('without measured arrivals, keeps the arrivals the queue last measured through an empty queue, not the lagging mean', () => {
+    // 40 msg/s (2 containers), a 30 s burst at 190 (10 containers, the queue empty) from t = 60. Once the
+    // burst's backlog has drained the queue is empty: the arrivals are the last it measured (190), not
+    // the 5 s mean that is still half-way up, which asked for 6–8 and sent the queue straight back up.
+    const burst = (t: number): number => (t >= 60 && t < 90 ? 190 : 40);
+    const { history, peak } = run(sla({ queueLength: 500 }), burst, { rate: 20, seconds: 150, measured: false });
+    assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+    const during = history.filter((h) => h.t >= 70 && h.t < 90);
+    assert.ok(
+      Math.min(...during.map((h) => h.live)) >= 9,
+      `down to ${Math.min(...during.map((h) => h.live))} containers during the burst (10 needed)`,
+    );
+  });
+
+  for (const high of [290, 270]) {
+    it(`without measured arrivals, finds how far they fell behind an empty queue: the drain, then probes one container at a time (${high} → 40 msg/s)`, () => {
+      // 290: the fall shows in the tick that drains the backlog (what the containers did, less what it
+      // took). 270 (14 containers, the queue empty at the fall): only a probe can tell; one fewer after
+      // 3 × (start + stop) of an empty queue and, while the queue stays empty after it, the next a stop
+      // and a tick later. Before: one fewer per 4.5 s of empty queue, 330–405 idle container-seconds.
+      const policy = sla({ queueLength: 500 });
+      const reaction = { startS: 1, stopS: 0.5, preemptS: 0 };
+      let state = slaController.initialState();
+      let count = 15;
+      let queue = 0;
+      let idle = 0;
+      let peak = 0;
+      for (let t = 0; t < 150; t += 0.5) {
+        const observation = { value: queue, atMs: t * 1000 };
+        const out = slaController.decide({ policy, observation, current: count, running: count, dtS: t === 0 ? 0 : 0.5, reaction }, state);
+        state = out.state;
+        count = out.desired.kind === 'count' ? out.desired.count : count;
+        queue = Math.max(0, queue + ((t < 60 ? high : 40) - count * 20) * 0.5);
+        peak = Math.max(peak, queue);
+        if (t >= 60) idle += Math.max(0, count - 2) * 0.5;
+      }
+      assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+      assert.ok(idle <= 120, `${idle} container-seconds held beyond the 2 needed after the fall`);
+      assert.equal(count, 2);
+    });
+  }
+
   it('without measured arrivals estimates them from the queue and still holds the SLA', () => {
     const { peak } = run(sla({ queueLength: 500 }), step, { rate: 20, seconds: 400, measured: false });
     assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);

@@ -37,6 +37,7 @@
 // and compressed per minute) at several seeds; docs/simulator.md has the figures.
 import type { Observation, SlaBound } from '../types.js';
 import { formatNumber } from './direct.js';
+import { QUEUE_ONLY_INITIAL, probeNow, queueOnlyArrivals, type QueueOnlyState } from './sla-queue-only.js';
 import { SlaReason, round } from './sla-reason.js';
 import { ARRIVALS_SMOOTHING_S, DRIFT_SMOOTHING_S, ewma, persistence, pushWindow, surge } from './sla-traffic.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
@@ -63,6 +64,8 @@ export interface SlaState {
   /** When the count last went up (ms), and since when the queue has been empty (ms). */
   readonly lastUpMs: number | null;
   readonly emptySinceMs: number | null;
+  /** Without measured arrivals: what the queue alone has measured (sla-queue-only.ts). */
+  readonly queueOnly: QueueOnlyState;
 }
 
 /** The queue may rise to this fraction of the SLA before containers are added. */
@@ -99,6 +102,7 @@ export const slaController: Controller<SlaState> = {
     lastDesired: null,
     lastUpMs: null,
     emptySinceMs: null,
+    queueOnly: QUEUE_ONLY_INITIAL,
   }),
   decide(input, state) {
     const { policy, observation, current } = input;
@@ -182,12 +186,11 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     };
   }
 
-  // The arrivals: measured, or the queue's growth plus what the running containers worked off. An
-  // empty queue hides how much of their capacity went unused, so then the estimate is not raised.
+  // The arrivals: measured, or from the queue alone (sla-queue-only.ts).
   const tickS = dtS > 0 ? dtS : 0.5;
-  const slopeEstimate =
-    state.lastQueue === null || dtS <= 0 ? running * rate : Math.max(0, (queue - state.lastQueue) / dtS + state.lastRunning * rate);
-  const instant = measured ?? (empty && state.arrivals !== null ? Math.min(state.arrivals, slopeEstimate) : slopeEstimate);
+  const fromQueue = measured === undefined ? queueOnlyArrivals(state, queue, running, rate, dtS, empty) : null;
+  const instant = measured ?? fromQueue?.instant ?? 0;
+  let queueOnly = fromQueue?.state ?? state.queueOnly;
   const first = state.arrivals === null;
   const mean = first ? instant : ewma(state.arrivals ?? instant, instant, tickS, ARRIVALS_SMOOTHING_S);
   // Noise from successive differences, not from the spread around the mean: a step is one large
@@ -215,7 +218,10 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   let count = held;
   let why = '';
   const keepS = Math.max(horizonS, KEEP * (reaction.startS + reaction.stopS + reaction.preemptS));
-  if (Math.max(atLead, atHorizon) > bound(sla, held, rate, HIGH_WATER)) {
+  // A probe under way (sla-queue-only.ts) is judged by the queue: while it stays empty the arrivals are
+  // under what remains, whatever the bound they were estimated at says.
+  const probing = queueOnly.probe !== null && empty;
+  if (!probing && Math.max(atLead, atHorizon) > bound(sla, held, rate, HIGH_WATER)) {
     // Back under the mark within the horizon when the SLA itself is at risk; otherwise within the time
     // the count will be held anyway, which asks for fewer containers than draining at once.
     const urgent = atLead > bound(sla, held, rate, URGENT);
@@ -231,19 +237,22 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
   // A stop frees a slot for another service's work; when none has any (input.slotWanted), holding is free.
   if (count === held && dry && settled && input.slotWanted !== false) {
-    const probing = measured === undefined && emptySinceMs !== null && nowMs - emptySinceMs >= keepS * 1000;
+    // Without measured arrivals an empty queue hides how far they fell: a probe finds out (sla-queue-only.ts).
+    const probe = measured === undefined && probeNow(queueOnly.probe, nowMs, emptySinceMs, keepS, reaction.stopS + tickS);
     const fell = instant < mean - STEP_DOWN * noise;
-    const down = probing
+    const down = probe
       ? held - 1
       : fewest(queue + surge(keepS, noise, drift, tickS), fell ? level : Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
     if (down < held) {
       count = down;
-      why = probing
+      if (probe) queueOnly = { ...queueOnly, probe: { atMs: nowMs } };
+      why = probe
         ? `queue empty for ${Math.round((nowMs - (emptySinceMs ?? nowMs)) / 1000)}s: trying one fewer`
         : `${down} hold the queue for ${formatNumber(keepS)}s`;
     }
   }
   count = clampCount(count, policy.min, policy.max);
+  if (queueOnly.probe !== null && count !== held && queueOnly.probe.atMs !== nowMs) queueOnly = { ...queueOnly, probe: null };
   // Written out in full, not spread: this runs for every service every tick.
   const next: SlaState = {
     arrivals: mean,
@@ -261,6 +270,7 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     lastDesired: count,
     lastUpMs: count > held ? nowMs : state.lastUpMs,
     emptySinceMs: count < held ? null : emptySinceMs,
+    queueOnly,
   };
   const estimates = {
     arrivalRate: mean,
