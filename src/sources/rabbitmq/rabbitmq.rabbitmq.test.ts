@@ -9,6 +9,7 @@ import { TcpProxy } from '../../testing/tcp-proxy.js';
 import { freePort } from '../testing/servers.js';
 import { assertWakesOnReturn } from '../testing/wake-on-return.js';
 import { AMQP_URL, MANAGEMENT_URL, managementCheck, RabbitAdmin, rabbitmqCheck, uniqueQueue } from '../../bench/services/rabbitmq.js';
+import { HttpJsonSource, httpSchema } from '../http/http.js';
 import { RabbitmqSource } from './rabbitmq.js';
 import { rabbitmqSchema } from './schema.js';
 
@@ -108,6 +109,49 @@ describe('rabbitmq source on a real broker', () => {
     } finally {
       await consumer.close();
       await Promise.all([readyOnly.close(), both.close()]);
+    }
+  });
+
+  it('gives the publish rate to an arrivals: block as the README shows (http source, management API message_stats.publish_details.rate)', async (t) => {
+    // Without it an sla target has the queue alone, and an empty queue hides how far the arrivals are under
+    // what runs (docs/simulator.md, "Queue only"): with RabbitMQ's management API that is never needed.
+    if (!(await needService(t, rabbitmqCheck)) || !(await needService(t, managementCheck))) return;
+    const name = queue('arrivals');
+    await admin.channel.assertQueue(name, { durable: false });
+    const arrivals = new HttpJsonSource(
+      httpSchema.parse({
+        source: 'http',
+        url: `${MANAGEMENT_URL}/api/queues/%2F/${encodeURIComponent(name)}`,
+        path: 'message_stats.publish_details.rate',
+        auth: { basic: { username: 'guest', password: 'guest' } },
+      }),
+      { service: 'arrivals' },
+    );
+    // Nothing published yet: RabbitMQ leaves message_stats out, so the read fails (the service then
+    // decides from its queue alone that tick), as the README says.
+    await assert.rejects(arrivals.read(AbortSignal.timeout(2000)));
+    // 40 messages/s, no consumer, until the rate has been read (the management API samples every 5 s).
+    const timer = setInterval(() => {
+      for (let i = 0; i < 4; i++) admin.channel.sendToQueue(name, Buffer.from('job'));
+    }, 100);
+    try {
+      let rate = 0;
+      const read = await eventually(
+        async () => {
+          rate = await arrivals.read(AbortSignal.timeout(2000)).catch(() => 0);
+          return rate > 0;
+        },
+        20_000,
+        500,
+      );
+      assert.ok(read, 'no publish rate within 20 s');
+      assert.ok(
+        await eventually(async () => Math.abs((rate = await arrivals.read(AbortSignal.timeout(2000))) - 40) <= 12, 15_000, 500),
+        `read ${rate} msg/s, published 40`,
+      );
+    } finally {
+      clearInterval(timer);
+      await arrivals.close();
     }
   });
 
