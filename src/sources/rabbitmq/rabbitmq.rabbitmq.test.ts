@@ -130,25 +130,24 @@ describe('rabbitmq source on a real broker', () => {
     // Nothing published yet: RabbitMQ leaves message_stats out, so the read fails (the service then
     // decides from its queue alone that tick), as the README says.
     await assert.rejects(arrivals.read(AbortSignal.timeout(2000)));
-    // 40 messages/s, no consumer, until the rate has been read (the management API samples every 5 s).
+    // 40 messages/s, no consumer. The management API samples every 5 s, and under load its samples lag:
+    // on this machine at load ~11 it read 77.6 msg/s for 38 sent. So this checks that the block reads
+    // RabbitMQ's rate (positive while publishing, 0 once publishing stops), not RabbitMQ's accuracy.
+    let publishing = true;
     const timer = setInterval(() => {
-      for (let i = 0; i < 4; i++) admin.channel.sendToQueue(name, Buffer.from('job'));
+      if (publishing) for (let i = 0; i < 4; i++) admin.channel.sendToQueue(name, Buffer.from('job'));
     }, 100);
     try {
       let rate = 0;
-      const read = await eventually(
-        async () => {
-          rate = await arrivals.read(AbortSignal.timeout(2000)).catch(() => 0);
-          return rate > 0;
-        },
-        20_000,
+      const positive = await eventually(
+        async () => (rate = await arrivals.read(AbortSignal.timeout(2000)).catch(() => 0)) > 0,
+        30_000,
         500,
       );
-      assert.ok(read, 'no publish rate within 20 s');
-      assert.ok(
-        await eventually(async () => Math.abs((rate = await arrivals.read(AbortSignal.timeout(2000))) - 40) <= 12, 15_000, 500),
-        `read ${rate} msg/s, published 40`,
-      );
+      assert.ok(positive, 'no publish rate within 30 s of publishing');
+      publishing = false;
+      const stopped = await eventually(async () => (rate = await arrivals.read(AbortSignal.timeout(2000))) === 0, 30_000, 500);
+      assert.ok(stopped, `still ${rate} msg/s 30 s after publishing stopped`);
     } finally {
       clearInterval(timer);
       await arrivals.close();
