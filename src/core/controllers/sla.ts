@@ -217,7 +217,11 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const atHorizon = Math.max(0, atLead + (level - held * rate) * tickS);
   let count = held;
   let why = '';
-  const keepS = Math.max(horizonS, KEEP * (reaction.startS + reaction.stopS + reaction.preemptS));
+  // The hold is a stop and a restart as this loop lives them: one it asks for at a tick is seen done a
+  // tick later at the soonest, however quickly the engine did it (the latencies are measured to the
+  // engine's own moment, finer than the tick; before session 5 they were rounded up to it).
+  const throughLoopS = (latencyS: number): number => (latencyS > 0 ? Math.max(latencyS, tickS) : 0);
+  const keepS = Math.max(horizonS, KEEP * (throughLoopS(reaction.startS) + throughLoopS(reaction.stopS) + throughLoopS(reaction.preemptS)));
   // A probe under way (sla-queue-only.ts) is judged by the queue: while it stays empty the arrivals are
   // under what remains, whatever the bound they were estimated at says.
   const probing = queueOnly.probe !== null && empty;
