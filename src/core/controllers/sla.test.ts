@@ -161,6 +161,23 @@ describe('sla controller', () => {
     assert.ok(idle <= 30, `${idle} container-seconds held beyond the need in the 20 s after the burst`);
   });
 
+  it('comes down when a burst shorter than the hold after a rise is measured to end, not a hold later', () => {
+    // Containers start in 3 s, so a raised count is held 3 × (3 + 0.5) = 10.5 s against dips that may be
+    // noise. A 6 s burst at 140 msg/s on 40 (2 containers) from t = 60, raised to 10 at 60.5: its end is
+    // read at 66.5 and the queue is dry at 67. Waiting out the hold, the 10 stayed until t = 71 (28 idle
+    // container-seconds); now it comes down to 3 at t = 67.
+    const burst = (t: number): number => (t >= 60 && t < 66 ? 140 : 40);
+    const { history, peak } = run(sla({ queueLength: 500 }), burst, { rate: 20, seconds: 100, startS: 3 });
+    assert.ok(peak <= 500, `queue peaked at ${peak.toFixed(0)}`);
+    const raised = Math.max(...history.filter((h) => h.t < 66).map((h) => h.live));
+    assert.ok(raised >= 6, `raised to ${raised} for the burst`);
+    const down = history.find((h) => h.t > 66 && h.live <= raised / 2);
+    assert.ok(
+      down !== undefined && down.t <= 70,
+      `down to ≤ ${raised / 2} containers at t = ${down?.t ?? 'never'} s (the burst ended at 66 s)`,
+    );
+  });
+
   for (const measured of [true, false]) {
     it(`holds on a queue reading that is not a finite number, and is not poisoned by it (${measured ? 'measured arrivals' : 'queue only'})`, () => {
       // The agent refuses such readings (agent/read-metrics.ts), but the controller is pure and may be

@@ -19,7 +19,7 @@
 //   n is the fewest that bring it back under the mark within L + a tick.
 // - Down, only when it pays: a container costs nothing while there is a queue to work (it is busy),
 //   so the count comes down only once the queue is about to run dry, not within KEEP × (start + stop)
-//   of a rise, and then to the fewest that keep the queue under LOW_WATER of the mark for that long,
+//   of a rise (unless the measured arrivals fell out of their noise and drift: a burst's end), and then to the fewest that keep the queue under LOW_WATER of the mark for that long,
 //   with λ at the larger of the level and its 5 s mean, which keeps a dip that may be noise from
 //   taking containers away; a fall standing STEP_DOWN noise deviations below the mean (a burst's end,
 //   a step down) is no such dip, and is planned at its level at once, as a rise is. A container
@@ -39,7 +39,7 @@ import type { Observation, SlaBound } from '../types.js';
 import { formatNumber } from './direct.js';
 import { QUEUE_ONLY_INITIAL, probeNow, queueOnlyArrivals, type QueueOnlyState } from './sla-queue-only.js';
 import { SlaReason, round } from './sla-reason.js';
-import { ARRIVALS_SMOOTHING_S, DRIFT_SMOOTHING_S, ewma, persistence, pushWindow, surge } from './sla-traffic.js';
+import { ARRIVALS_SMOOTHING_S, DRIFT_SMOOTHING_S, Z, ewma, persistence, pushWindow, surge } from './sla-traffic.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
 import { clampCount } from './types.js';
 
@@ -239,11 +239,16 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const lastUpMs = count > held ? nowMs : state.lastUpMs;
   const dry = queue <= running * rate * tickS;
   const settled = lastUpMs === null || nowMs - lastUpMs >= keepS * 1000;
+  const fell = instant < mean - STEP_DOWN * noise;
+  // The hold after a rise keeps it from being undone by a dip that may be noise, or by one step of a
+  // traffic that wanders (the next step may be up). A measured fall that stands out of both, STEP_DOWN
+  // noise deviations and Z drifts (what the arrivals move over a horizon), is a burst's end: it does not
+  // wait out the hold. From the queue alone it does: the slope reads low on the tick the queue runs dry.
+  const ended = fell && measured !== undefined && mean - instant > Z * drift;
   // A stop frees a slot for another service's work; when none has any (input.slotWanted), holding is free.
-  if (count === held && dry && settled && input.slotWanted !== false) {
+  if (count === held && dry && (settled || ended) && input.slotWanted !== false) {
     // Without measured arrivals an empty queue hides how far they fell: a probe finds out (sla-queue-only.ts).
     const probe = measured === undefined && probeNow(queueOnly.probe, nowMs, emptySinceMs, keepS, reaction.stopS + tickS);
-    const fell = instant < mean - STEP_DOWN * noise;
     const down = probe
       ? held - 1
       : fewest(queue + surge(keepS, noise, drift, tickS), fell ? level : Math.max(level, mean), rate, keepS, sla, HIGH_WATER * LOW_WATER);
