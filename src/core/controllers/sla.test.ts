@@ -21,10 +21,11 @@ const policyOf = (target: ServicePolicy['target'], pid: PidTuning = {}, max = 40
 function run(
   policy: ServicePolicy,
   arrivals: (t: number) => number,
-  options: { rate: number; seconds: number; startS?: number; measured?: boolean; initialQueue?: number },
+  options: { rate: number; seconds: number; startS?: number; stopS?: number; measured?: boolean; initialQueue?: number },
 ) {
   const dt = 0.5;
   const startS = options.startS ?? 1;
+  const stopS = options.stopS ?? 0.5;
   const controller = policy.target.kind === 'sla' ? slaController : pidController;
   let state: SlaState | PidState = controller.initialState() as never;
   let queue = options.initialQueue ?? 0;
@@ -46,7 +47,7 @@ function run(
         current: ready.length,
         running,
         dtS: t === 0 ? 0 : dt,
-        reaction: { startS, stopS: 0.5, preemptS: 0 },
+        reaction: { startS, stopS, preemptS: 0 },
       },
       state,
     );
@@ -145,6 +146,17 @@ describe('sla controller', () => {
     // Once the traffic has shown that its bursts fade (a minute), the count stops following them.
     const raises = history.filter((h, i) => h.t >= 120 && h.live > (history[i - 1]?.live ?? 0)).length;
     assert.ok(raises <= 2, `raised the count ${raises} times over 18 bursts`);
+  });
+
+  it('holds a rise as long when the engine stops a container within a tick: the loop sees the stop a tick later at the soonest', () => {
+    // Bursts of 20 s every 40 s (2 → 8 containers); the hold after a rise is 3 × (start + stop) of the loop.
+    const bursts = (t: number): number => (t % 40 < 20 ? 160 : 40);
+    const counts = (stopS: number): number[] =>
+      run(sla({ queueLength: 500 }), bursts, { rate: 20, seconds: 200, stopS }).history.map((h) => h.live);
+    // A 0.1 s stop on 0.5 s ticks is a tick to this loop: the same counts as a stop of a tick.
+    assert.deepEqual(counts(0.1), counts(0.5));
+    // A stop longer than a tick does lengthen it (the check above can tell a hold apart).
+    assert.notDeepEqual(counts(3), counts(0.5));
   });
 
   it('comes down as soon as a burst ends: a fall standing out of the noise is planned at its level, not at the lagging mean', () => {
