@@ -4,8 +4,16 @@
 import type { Source, SourceRole } from '../sources/types.js';
 import { errorMessage } from '../errors.js';
 import type { Incidents } from '../log/incidents.js';
+import { CounterNotYet } from '../sources/shared/counter-rate.js';
 
-export type Reading = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly message: string };
+/**
+ * A read's value, or why there is none. `notYet`: an arrivals counter (`counter: true`) read for the first
+ * time (or after it went back) has no rate yet: the tick goes on without arrivals, as for an error, but it
+ * is neither logged nor counted as one.
+ */
+export type Reading =
+  | { readonly ok: true; readonly value: number }
+  | { readonly ok: false; readonly message: string; readonly notYet?: true };
 
 /** A reading the tick cannot use: not a number, or (arrivals) a negative rate. */
 function badValue(value: number, role: SourceRole): string | undefined {
@@ -21,7 +29,8 @@ function readingOf(read: Promise<number>, service: string, role: SourceRole): Pr
       const bad = badValue(value, role);
       return bad === undefined ? { ok: true, value } : { ok: false, message: `${role} for service "${service}": bad-response: ${bad}` };
     },
-    (error: unknown): Reading => ({ ok: false, message: errorMessage(error) }),
+    (error: unknown): Reading =>
+      error instanceof CounterNotYet ? { ok: false, message: error.message, notYet: true } : { ok: false, message: errorMessage(error) },
   );
 }
 
@@ -79,6 +88,7 @@ export function reportReads(incidents: Incidents, role: SourceRole, readings: Re
   const consequence = role === 'metric' ? 'service held' : 'deciding from the queue alone';
   for (const [service, reading] of readings) {
     const key = `${role}/${service}`;
+    if (!reading.ok && reading.notYet) continue; // neither failing nor read again
     if (reading.ok) incidents.ok(key, { event, service }, `${role} for service "${service}" read again`, nowMs);
     else incidents.fail(key, { event, service }, `${reading.message}; ${consequence}`, nowMs, 'warn');
   }

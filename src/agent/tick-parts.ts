@@ -50,7 +50,7 @@ export function buildInputs(
     const reading = readings.metrics.get(service.name);
     const arrivals = readings.arrivals.get(service.name);
     if (reading && !reading.ok) sourceErrors.push({ service: service.name, message: reading.message });
-    if (arrivals && !arrivals.ok) arrivalErrors.push({ service: service.name, message: arrivals.message });
+    if (arrivals && !arrivals.ok && !arrivals.notYet) arrivalErrors.push({ service: service.name, message: arrivals.message });
     const remembered = memory.get(service.name);
     const state = actual.get(service.name) ?? EMPTY_STATE;
     const size = state.size ?? service.size;

@@ -7,6 +7,7 @@ import type { MetricConfig, MicroscaleConfig, ServiceConfig } from '../config/sc
 import { engineKinds, findEngineKind } from '../engines/index.js';
 import type { Engine, EngineContext, EngineService, LeaderElection } from '../engines/types.js';
 import { findSourceKind } from '../sources/index.js';
+import { CounterRateSource } from '../sources/shared/counter-rate.js';
 import type { Source, SourceContext, SourceKind, SourceRole } from '../sources/types.js';
 import type { Logger } from '../log/logger.js';
 
@@ -29,7 +30,9 @@ export function createSource(
   const block = blockOf(service, role);
   if (!kind || !block) return undefined;
   const log = context.log.child({ service: service.name, source: kind.kind, ...(role === 'metric' ? {} : { role }) });
-  return kind.create(block, { ...context, service: service.name, role, log });
+  const source = kind.create(block, { ...context, service: service.name, role, log });
+  // `arrivals: {counter: true}`: the source reads a counter of messages added; its reads become messages/s.
+  return block.counter === true ? new CounterRateSource(source, kind.kind, service.name, context.nowMs) : source;
 }
 
 /** What the engine is told of each service: its name, stop grace period and engine keys. */

@@ -20,6 +20,8 @@ import {
 export interface KindSchema {
   readonly kind: string;
   readonly schema: z.ZodTypeAny;
+  /** Source kinds that can read a counter of messages added (`arrivals: {counter: true}`). */
+  readonly counter?: { readonly what: string; readonly schema: z.ZodTypeAny };
 }
 
 /** Where the problems go, which values came from `${ENV}`/`${file:}`, and the source kinds: passed down the parse. */
@@ -37,7 +39,51 @@ export function field(raw: unknown, key: string): unknown {
   return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>)[key] : undefined;
 }
 
-function parseMetric(raw: unknown, path: string, context: ParseContext): MetricConfig | undefined {
+/** The kinds that take `counter: true`, for the error that names them. */
+function counterKinds(context: ParseContext): string {
+  return context.sources
+    .filter((k) => k.counter)
+    .map((k) => `${k.kind} (${k.counter?.what})`)
+    .join(', ');
+}
+
+/**
+ * `counter:` in an arrivals block: true when the source reads a counter of messages added, turned into
+ * messages/s between reads. Returns the schema to parse the rest of the block with, or undefined after
+ * a problem.
+ */
+function counterSchemaOf(
+  raw: object,
+  kind: KindSchema,
+  path: string,
+  isArrivals: boolean,
+  context: ParseContext,
+): z.ZodTypeAny | undefined {
+  if (!('counter' in raw)) return kind.schema;
+  const value = (raw as Record<string, unknown>).counter;
+  const at = `${path}.counter`;
+  if (!isArrivals) {
+    context.problems.push(
+      `${at}: only applies to arrivals: (a counter of messages added, turned into messages/s), got ${shown(value, at, context)}; remove counter from metric:`,
+    );
+    return undefined;
+  }
+  if (typeof value !== 'boolean') {
+    context.problems.push(`${at}: expected true or false, got ${shown(value, at, context)}`);
+    return undefined;
+  }
+  if (!value) return kind.schema;
+  if (!kind.counter) {
+    context.problems.push(
+      `${at}: source ${kind.kind} has no counter of messages added, got counter: true; ` +
+        `use a source that has one: ${counterKinds(context)}, or remove counter and give a rate in messages/s`,
+    );
+    return undefined;
+  }
+  return kind.counter.schema;
+}
+
+function parseMetric(raw: unknown, path: string, context: ParseContext, isArrivals = false): MetricConfig | undefined {
   if (raw === undefined) return undefined;
   const { problems, sources } = context;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -51,9 +97,12 @@ function parseMetric(raw: unknown, path: string, context: ParseContext): MetricC
     problems.push(`${path}.source: expected one of ${known}, got ${shown(kindName, `${path}.source`, context)}`);
     return undefined;
   }
-  const result = kind.schema.safeParse(raw);
-  if (result.success) return result.data as MetricConfig;
-  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(kind.schema, p), context.substituted));
+  const schema = counterSchemaOf(raw, kind, path, isArrivals, context);
+  if (!schema) return undefined;
+  const { counter, ...block } = raw as Record<string, unknown>;
+  const result = schema.safeParse('counter' in raw ? block : raw);
+  if (result.success) return { ...(result.data as MetricConfig), ...(counter === true ? { counter: true } : {}) };
+  problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(schema, p), context.substituted));
   return undefined;
 }
 
@@ -99,13 +148,13 @@ export function parseService(
     problems.push(...formatIssues(result.error.issues, raw, path, (p) => keysAt(serviceSchema, p), context.substituted));
     // The metric blocks are checked all the same, so a second run of validate finds nothing new.
     parseMetric(field(raw, 'metric'), `${path}.metric`, context);
-    parseMetric(field(raw, 'arrivals'), `${path}.arrivals`, context);
+    parseMetric(field(raw, 'arrivals'), `${path}.arrivals`, context, true);
     return undefined;
   }
   const data = result.data as ServiceFields & Record<string, unknown>;
   const before = problems.length;
   const metric = parseMetric(data.metric, `${path}.metric`, context);
-  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, context);
+  const arrivals = parseMetric(data.arrivals, `${path}.arrivals`, context, true);
   const size = sizeOf(data);
   // Whatever the pool, no service runs more than MAX_CONTAINERS (a pool of 1Ei memory in 1-byte containers).
   const max = data.max ?? Math.min(defaultMax(defaults.capacity, size), MAX_CONTAINERS);

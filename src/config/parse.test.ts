@@ -194,6 +194,57 @@ services:
     );
   });
 
+  it('takes arrivals: {counter: true} on a source with a counter of messages added, and says how to fix it elsewhere', () => {
+    const config = parseConfigText(
+      `
+capacity: 9
+services:
+  - {name: a, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: orders, counter: true}}
+  - {name: b, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r:15672/api/queues/%2F/b', path: message_stats.publish, counter: true}}
+  - {name: c, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r/x', path: rate, counter: false}}
+`,
+      {},
+    );
+    const [a, b, c] = config.services;
+    assert.deepEqual(a?.arrivals, {
+      source: 'redis',
+      url: 'redis://127.0.0.1:6379',
+      target: { kind: 'added', stream: 'orders' },
+      watch: false,
+      configureKeyspaceEvents: false,
+      counter: true,
+    });
+    assert.equal(b?.arrivals?.counter, true);
+    assert.equal(c?.arrivals?.counter, undefined, 'counter: false is a rate as before');
+
+    const problems = problemsOf(`
+capacity: 9
+services:
+  - {name: a, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: rabbitmq, url: 'amqp://r', queue: q, counter: true}}
+  - {name: b, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, key: jobs, counter: true}}
+  - {name: c, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: s, counter: 'yes'}}
+  - {name: d, target: {sla: {queueLength: 500}}, metric: {source: redis, stream: s, group: g, counter: true}, arrivals: {source: push}}
+  - {name: e, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: s, group: g, counter: true}}
+`);
+    const expected = [
+      'services[0].arrivals.counter: source rabbitmq has no counter of messages added, got counter: true; use a source that has one: ',
+      'services[1].arrivals.key: a list has no counter of entries added (LLEN is only its length now); use stream: with counter: true, or remove counter, got "jobs"',
+      'services[2].arrivals.counter: expected true or false, got "yes"',
+      'services[3].metric.counter: only applies to arrivals: (a counter of messages added, turned into messages/s), got true; remove counter from metric:',
+      'services[4].arrivals.group: does not apply with counter: true (every entry added to the stream counts); remove group, got "g"',
+    ];
+    for (const line of expected)
+      assert.ok(
+        problems.some((p) => p.startsWith(line)),
+        `${line}\n---\n${problems.join('\n')}`,
+      );
+    assert.ok(
+      problems[0]?.includes('redis (a stream') && problems[0].endsWith('or remove counter and give a rate in messages/s'),
+      problems[0],
+    );
+    assert.equal(problems.length, expected.length, problems.join('\n'));
+  });
+
   it('refuses an unknown engine kind with the list of known ones', () => {
     const problems = problemsOf(good.replace('kind: sim', 'kind: mesos'));
     assert.ok(problems[0]?.startsWith('engine.kind: expected one of sim'), problems.join('\n'));

@@ -36,6 +36,13 @@ export interface SourceKind<C extends { source: string } = { source: string }> {
   readonly description: string;
   /** The `metric:` block, including `source: <kind>`; strict (unknown keys are errors). */
   readonly schema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  /**
+   * Kinds that can read a counter of messages ever added, for `arrivals: {..., counter: true}`: what the
+   * counter is (for errors and docs) and the schema of such a block (without `counter`). The parsed
+   * block carries `counter: true`, and `create` then returns a source reading the counter; the agent
+   * turns its reads into messages/s (sources/shared/counter-rate.ts).
+   */
+  readonly counter?: { readonly what: string; readonly schema: z.ZodTypeAny };
   create(config: C, context: SourceContext): Source;
 }
 

@@ -57,13 +57,31 @@ async function readStream(client: Redis, target: StreamTarget, service: string):
   return lag + pending;
 }
 
+/** XINFO STREAM's entries-added (Redis >= 7): every entry ever added to the stream, deleted ones included. */
+export async function readEntriesAdded(client: Redis, stream: string, service: string): Promise<number> {
+  const reply: unknown = await client.xinfo('STREAM', stream);
+  const flat = Array.isArray(reply) ? reply : [];
+  const at = flat.findIndex((field, i) => i % 2 === 0 && String(field) === 'entries-added');
+  const added = at >= 0 ? Number(flat[at + 1]) : Number.NaN;
+  if (!Number.isFinite(added))
+    throw new SourceError(
+      'bad-response',
+      'redis',
+      service,
+      `XINFO STREAM "${stream}" has no entries-added (it came in Redis 7); upgrade Redis, or give arrivals as a rate (e.g. source: push)`,
+    );
+  return added;
+}
+
 /** The metric's value for one target. Driver errors propagate for the source to classify. */
 export async function readTarget(client: Redis, target: RedisTarget, service: string): Promise<number> {
   if (target.kind === 'list') return client.llen(target.key);
+  if (target.kind === 'added') return readEntriesAdded(client, target.stream, service);
   return readStream(client, target, service);
 }
 
 /** What a read looks at, for error messages: `list "jobs"` or `stream "jobs" group "workers"`. */
 export function describeTarget(target: RedisTarget): string {
+  if (target.kind === 'added') return `stream "${target.stream}" entries-added`;
   return target.kind === 'list' ? `list "${target.key}"` : `stream "${target.stream}" group "${target.group}"`;
 }

@@ -8,7 +8,7 @@ import { RedisConnection, RedisNotReady, type RedisEndpoint } from './connection
 import { redisSourceError } from './errors.js';
 import { ensureKeyspaceEvents, type KeyspaceCheck } from './keyspace.js';
 import { describeTarget, readTarget } from './read.js';
-import { redisSchema, type RedisConfig } from './schema.js';
+import { redisCounterSchema, redisSchema, type RedisConfig } from './schema.js';
 
 const connections = new SharedConnections<RedisConnection>();
 const keyspaceChecks = new WeakMap<RedisConnection, Map<'list' | 'stream', Promise<KeyspaceCheck>>>();
@@ -75,7 +75,7 @@ export class RedisSource implements Source {
 
   /** Checked once per server and key type: 100 watched lists on one Redis make one check and one warning. */
   private async checkKeyspaceEvents(): Promise<void> {
-    const kind = this.config.target.kind;
+    const kind = this.config.target.kind === 'list' ? 'list' : 'stream';
     let checks = keyspaceChecks.get(this.connection);
     if (!checks) keyspaceChecks.set(this.connection, (checks = new Map()));
     if (checks.has(kind)) return;
@@ -112,5 +112,6 @@ export const redisSource = defineSource({
   status: 'real-tested',
   description: 'Redis list length (LLEN) or stream consumer group lag + pending (XINFO GROUPS)',
   schema: redisSchema,
+  counter: { what: "a stream's entries-added, Redis >= 7", schema: redisCounterSchema },
   create: (config, context) => new RedisSource(config, context),
 });

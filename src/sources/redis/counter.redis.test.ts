@@ -1,0 +1,159 @@
+// `arrivals: {source: redis, stream: S, counter: true}` on a real Redis 7: the stream's entries-added
+// read right, and turned into messages/s by the agent's read path (config -> wiring -> readWithTimeout).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { parseConfig } from '../../agent/config-loader.js';
+import { readWithTimeout, type Reading } from '../../agent/read-metrics.js';
+import { createSource } from '../../agent/wiring.js';
+import { silentLogger } from '../../log/logger.js';
+import { needService } from '../../testing/services.js';
+import { REDIS_URL, redisCheck, uniqueName } from '../../bench/services/redis.js';
+import type { Source } from '../types.js';
+
+/** A source built the way the agent builds it, from a config whose arrivals read `stream`'s counter. */
+function arrivalsFor(stream: string): Source {
+  const config = parseConfig(
+    {
+      capacity: 4,
+      services: [
+        {
+          name: 'orders',
+          metric: { source: 'push' },
+          target: { sla: { queueLength: 500 } },
+          arrivals: { source: 'redis', url: REDIS_URL, stream, counter: true },
+        },
+      ],
+    },
+    {},
+  );
+  const source = createSource(config.services[0]!, { log: silentLogger(), nowMs: Date.now }, 'arrivals');
+  assert.ok(source);
+  return source;
+}
+
+const read = (source: Source): Promise<Reading> => readWithTimeout(source, 2000, 'orders', 'arrivals');
+
+describe('arrivals from a Redis stream counter (entries-added) on a real server', () => {
+  let admin: Redis;
+  const keys: string[] = [];
+  before(async () => {
+    admin = new Redis(REDIS_URL);
+  });
+  after(async () => {
+    if (keys.length > 0 && admin.status === 'ready') await admin.del(...keys);
+    admin.disconnect();
+  });
+
+  it('reads messages/s while a producer publishes at a known pace, ~0 after, "not yet" first', async (t) => {
+    if (!(await needService(t, redisCheck))) return;
+    const stream = uniqueName('counter');
+    keys.push(stream);
+    await admin.xadd(stream, '*', 'n', '0');
+    const source = arrivalsFor(stream);
+    try {
+      const first = await read(source);
+      assert.equal(first.ok, false, 'the first read has no rate yet');
+      assert.ok(!first.ok && first.notYet, `not yet, not an error: ${JSON.stringify(first)}`);
+
+      // 10 entries every 100 ms: 100/s, for 3 s, read every 750 ms.
+      let publishing = true;
+      let published = 0;
+      const producer = (async () => {
+        while (publishing) {
+          const batch = admin.pipeline();
+          for (let i = 0; i < 10; i++) batch.xadd(stream, '*', 'n', String(published + i));
+          await batch.exec();
+          published += 10;
+          await sleep(100);
+        }
+      })();
+      const startedMs = Date.now();
+      const whilePublishing: number[] = [];
+      while (Date.now() - startedMs < 3000) {
+        await sleep(750);
+        const reading = await read(source);
+        assert.ok(reading.ok, JSON.stringify(reading));
+        whilePublishing.push(reading.value);
+      }
+      publishing = false;
+      await producer;
+      const pace = (published * 1000) / (Date.now() - startedMs);
+      // Every rate is positive; their mean is the pace the producer kept (within timing on a loaded machine).
+      assert.ok(
+        whilePublishing.every((r) => r > 0),
+        `rates ${whilePublishing.join(', ')}`,
+      );
+      const mean = whilePublishing.reduce((a, b) => a + b, 0) / whilePublishing.length;
+      assert.ok(mean > pace * 0.6 && mean < pace * 1.6, `mean ${mean.toFixed(1)}/s, producer kept ${pace.toFixed(1)}/s`);
+
+      await sleep(600); // the last batch's interval
+      await read(source);
+      await sleep(600);
+      const quiet = await read(source);
+      assert.ok(quiet.ok, JSON.stringify(quiet));
+      assert.equal(quiet.value, 0, 'nothing published: 0 messages/s');
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('reads entries-added (deleted entries still count), starts over when the stream is made again, and never reads 0 for a missing stream', async (t) => {
+    if (!(await needService(t, redisCheck))) return;
+    const stream = uniqueName('counter');
+    keys.push(stream);
+    for (let i = 0; i < 25; i++) await admin.xadd(stream, '*', 'n', String(i));
+    const [firstId] = (await admin.xrange(stream, '-', '+', 'COUNT', 1))[0]!;
+    await admin.xdel(stream, firstId); // XLEN 24, entries-added still 25
+    await admin.xtrim(stream, 'MAXLEN', 10);
+    const config = parseConfig(
+      {
+        capacity: 4,
+        services: [
+          {
+            name: 'orders',
+            metric: { source: 'push' },
+            target: { sla: { queueLength: 500 } },
+            arrivals: { source: 'redis', url: REDIS_URL, stream, counter: true },
+          },
+        ],
+      },
+      {},
+    );
+    // The raw counter, before it becomes a rate.
+    const { redisSource } = await import('./redis.js');
+    const raw = redisSource.create(config.services[0]!.arrivals!, { service: 'orders', log: silentLogger(), nowMs: Date.now });
+    try {
+      assert.equal(await raw.read(AbortSignal.timeout(2000)), 25);
+    } finally {
+      await raw.close();
+    }
+
+    const source = arrivalsFor(stream);
+    try {
+      assert.ok((await read(source)).ok === false);
+      await sleep(600);
+      for (let i = 0; i < 6; i++) await admin.xadd(stream, '*', 'n', String(i));
+      const rate = await read(source);
+      assert.ok(rate.ok && rate.value > 0, JSON.stringify(rate));
+
+      // Deleted and made again: entries-added restarts at 3, below 31. No negative rate: "not yet" again.
+      await admin.del(stream);
+      for (let i = 0; i < 3; i++) await admin.xadd(stream, '*', 'n', String(i));
+      await sleep(600);
+      const reset = await read(source);
+      assert.ok(!reset.ok && reset.notYet, JSON.stringify(reset));
+      assert.match(reset.message, /went back \(to 3\)/);
+
+      // Gone: a failed read (an error the tick reports), never a rate of 0.
+      await admin.del(stream);
+      await sleep(600);
+      const gone = await read(source);
+      assert.ok(!gone.ok && !gone.notYet, JSON.stringify(gone));
+      assert.match(gone.message, /redis source for service "orders"/);
+    } finally {
+      await source.close();
+    }
+  });
+});
