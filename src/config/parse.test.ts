@@ -202,10 +202,12 @@ services:
   - {name: a, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: orders, counter: true}}
   - {name: b, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r:15672/api/queues/%2F/b', path: message_stats.publish, counter: true}}
   - {name: c, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r/x', path: rate, counter: false}}
+  - {name: d, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: nats, stream: ORDERS, counter: true}}
 `,
       {},
     );
-    const [a, b, c] = config.services;
+    const [a, b, c, d] = config.services;
+    assert.deepEqual(d?.arrivals, { source: 'nats', url: 'nats://127.0.0.1:4222', stream: 'ORDERS', counter: true });
     assert.deepEqual(a?.arrivals, {
       source: 'redis',
       url: 'redis://127.0.0.1:6379',
@@ -225,6 +227,7 @@ services:
   - {name: c, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: s, counter: 'yes'}}
   - {name: d, target: {sla: {queueLength: 500}}, metric: {source: redis, stream: s, group: g, counter: true}, arrivals: {source: push}}
   - {name: e, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: s, group: g, counter: true}}
+  - {name: f, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: nats, stream: S, consumer: workers, counter: true}}
 `);
     const expected = [
       'services[0].arrivals.counter: source rabbitmq has no counter of messages added, got counter: true; use a source that has one: ',
@@ -232,6 +235,7 @@ services:
       'services[2].arrivals.counter: expected true or false, got "yes"',
       'services[3].metric.counter: only applies to arrivals: (a counter of messages added, turned into messages/s), got true; remove counter from metric:',
       'services[4].arrivals.group: does not apply with counter: true (every entry added to the stream counts); remove group, got "g"',
+      'services[5].arrivals.consumer: does not apply with counter: true (the stream\'s last sequence counts every message added); remove consumer, got "workers"',
     ];
     for (const line of expected)
       assert.ok(

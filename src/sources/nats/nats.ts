@@ -8,11 +8,11 @@ import { untilAborted } from '../shared/abort.js';
 import { SharedConnections } from '../shared/shared-connections.js';
 import { NatsClient, NatsNotConnected, type NatsEndpoint } from './connection.js';
 import { natsSourceError } from './errors.js';
-import { natsSchema, type NatsConfig } from './schema.js';
+import { natsCounterSchema, natsSchema, type NatsConfig, type NatsCounterConfig } from './schema.js';
 
 const clients = new SharedConnections<NatsClient>();
 
-function endpointOf(config: NatsConfig): NatsEndpoint {
+function endpointOf(config: NatsConfig | NatsCounterConfig): NatsEndpoint {
   return {
     url: config.url,
     ...(config.username !== undefined ? { username: config.username } : {}),
@@ -30,7 +30,7 @@ export class NatsSource implements Source {
   private readonly unwatchers = new Set<() => void>();
 
   constructor(
-    private readonly config: NatsConfig,
+    private readonly config: NatsConfig | NatsCounterConfig,
     private readonly context: SourceContext,
   ) {
     this.endpoint = endpointOf(config);
@@ -39,6 +39,7 @@ export class NatsSource implements Source {
   }
 
   async read(signal: AbortSignal): Promise<number> {
+    if ('counter' in this.config) return this.readAdded(signal, this.config.stream);
     const { stream, consumer, count } = this.config;
     try {
       const manager = await this.client.jetstreamManager(signal);
@@ -51,9 +52,20 @@ export class NatsSource implements Source {
     }
   }
 
+  /** `counter: true`: the stream's last sequence, every message ever added to it. */
+  private async readAdded(signal: AbortSignal, stream: string): Promise<number> {
+    try {
+      const manager = await this.client.jetstreamManager(signal);
+      const info = await untilAborted(manager.streams.info(stream), signal, () => new NatsNotConnected(undefined, true));
+      return info.state.last_seq;
+    } catch (error) {
+      throw natsSourceError(error, this.endpoint, this.context.service, `reading the last sequence of stream "${stream}"`);
+    }
+  }
+
   watch(onChange: () => void): () => void {
     const stopReconnect = this.client.onReconnect(onChange);
-    if (!this.config.watch) {
+    if (!('watch' in this.config) || !this.config.watch) {
       this.unwatchers.add(stopReconnect);
       return () => {
         this.unwatchers.delete(stopReconnect);
@@ -103,5 +115,6 @@ export const natsSource = defineSource({
   status: 'real-tested',
   description: 'NATS JetStream consumer: num_pending + num_ack_pending',
   schema: natsSchema,
-  create: (config, context) => new NatsSource(config, context),
+  counter: { what: "a stream's last sequence", schema: natsCounterSchema },
+  create: (config: NatsConfig | NatsCounterConfig, context) => new NatsSource(config, context),
 });
