@@ -10,6 +10,7 @@ import type { Logger } from '../../log/logger.js';
 import { onJsonLines } from '../../util/json-lines.js';
 import { connect, engineError, withTimeout } from '../docker/connection.js';
 import { LABEL, ownedLabels } from '../docker/labels.js';
+import { ServiceMoments, type TimedEvent } from '../docker/moments.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService } from '../types.js';
 import { swarmSchema, swarmServiceShape, type SwarmConfig, type SwarmServiceOptions } from './schema.js';
 import { swarmState, type TaskInfo } from './tasks.js';
@@ -35,6 +36,12 @@ export class SwarmEngine implements Engine {
   private stream: NodeJS.ReadableStream | undefined;
   /** The Swarm service names of the current services, for the events stream. */
   private names: ReadonlySet<string>;
+  /**
+   * Per Swarm service name, the `die`/`oom` events' times of its tasks' containers on this node (while
+   * watch() follows the stream): when a stop ended, for the tasks Swarm deletes before a read sees them
+   * shut down (it keeps a scaled-down task under a second). Running moments come from the tasks.
+   */
+  private readonly exits = new ServiceMoments();
 
   constructor(
     private readonly config: SwarmConfig,
@@ -119,13 +126,13 @@ export class SwarmEngine implements Engine {
         const info = found.get(this.nameOf(service));
         if (!info) return [service.name, { running: 0, starting: 0, stopping: 0 }];
         const replicas = info.Spec?.Mode?.Replicated?.Replicas ?? 0;
-        return [
-          service.name,
-          swarmState(
-            replicas,
-            tasks.filter((t) => t.ServiceID === info.ID),
-          ),
-        ];
+        const state = swarmState(
+          replicas,
+          tasks.filter((t) => t.ServiceID === info.ID),
+        );
+        const exits = this.exits.of(this.nameOf(service)).goneAtMs ?? [];
+        const goneAtMs = [...(state.goneAtMs ?? []), ...exits].sort((a, b) => a - b);
+        return [service.name, goneAtMs.length > 0 ? { ...state, goneAtMs } : state];
       }),
     );
   }
@@ -215,13 +222,15 @@ export class SwarmEngine implements Engine {
   /** Container events of our services' tasks (this node) wake the agent; observe() stays a full list. */
   watch(onChange: () => void): () => void {
     void this.docker
-      .getEvents({ filters: { type: ['container'], event: ['start', 'die', 'destroy', 'health_status'] } })
+      .getEvents({ filters: { type: ['container'], event: ['start', 'die', 'oom', 'destroy', 'health_status'] } })
       .then((stream) => {
         this.stream = stream;
-        onJsonLines<{ Actor?: { Attributes?: Record<string, string> } }>(stream, (event) => {
+        onJsonLines<TimedEvent & { Action?: string; Actor?: { Attributes?: Record<string, string> } }>(stream, (event) => {
           const attributes = event.Actor?.Attributes;
           const owner = attributes?.['com.docker.swarm.service.name'];
-          if (owner && (this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) onChange();
+          if (!owner || !(this.names.has(owner) || attributes[LABEL.pool] === this.config.pool)) return;
+          if (event.Action === 'die' || event.Action === 'oom') this.exits.note(owner, event.Action, false, event);
+          onChange();
         });
         stream.on('error', () => undefined);
       })
