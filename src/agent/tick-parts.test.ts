@@ -4,7 +4,9 @@ import { SlaReason } from '../core/controllers/sla.js';
 import { step } from '../core/step.js';
 import type { ActualState } from '../core/types.js';
 import { parseConfig } from './config-loader.js';
-import type { Reading } from './read-metrics.js';
+import { Incidents } from '../log/incidents.js';
+import type { Logger } from '../log/logger.js';
+import { reportReads, type Reading } from './read-metrics.js';
 import { buildInputs, describeTick, withActual, type ServiceMemory } from './tick-parts.js';
 
 const config = parseConfig({
@@ -117,5 +119,37 @@ describe('the tick record: a service line reason', () => {
     const emails = tick(300).described.services.find((s) => s.name === 'emails');
     assert.equal(Object.getOwnPropertyDescriptor(emails, 'reason')?.value, emails?.reason);
     assert.match(emails?.reason ?? '', /queue/);
+  });
+});
+
+describe('arrivals from a counter: the first read has no rate yet', () => {
+  const notYet: Reading = { ok: false, message: 'arrivals for service "orders": first read of the counter (7)', notYet: true };
+  const failed: Reading = { ok: false, message: 'redis source for service "orders": unreachable: connection refused' };
+  const inputsWith = (arrivals: Reading) =>
+    buildInputs(
+      config,
+      { metrics: new Map([['orders', ok(30)]]), arrivals: new Map([['orders', arrivals]]) },
+      new Map([['orders', idle]]),
+      new Map(),
+      1000,
+    );
+
+  it('decides from the queue alone, as after a failed read, but is no arrivals error (not logged, not counted)', () => {
+    const waiting = inputsWith(notYet);
+    assert.deepEqual(waiting.arrivalErrors, [], 'not counted in microscale_arrivals_errors_total');
+    assert.deepEqual(waiting.inputs[0]?.observation, { value: 30, atMs: 1000 }, 'no arrival rate, not 0');
+    const broken = inputsWith(failed);
+    assert.deepEqual(broken.arrivalErrors, [{ service: 'orders', message: failed.message }]);
+    assert.deepEqual(broken.inputs[0]?.observation, { value: 30, atMs: 1000 });
+
+    const lines: string[] = [];
+    const record = (_fields: unknown, message: string) => void lines.push(message);
+    const log = { debug: record, info: record, warn: record, error: record, child: () => log } as unknown as Logger;
+    const incidents = new Incidents(log);
+    reportReads(incidents, 'arrivals', new Map([['orders', notYet]]), 1000);
+    assert.deepEqual(lines, [], 'a first read is not an arrivals-error line');
+    reportReads(incidents, 'arrivals', new Map([['orders', failed]]), 2000);
+    assert.equal(lines.length, 1, 'a failed read is');
+    assert.match(lines[0]!, /connection refused; deciding from the queue alone/);
   });
 });
