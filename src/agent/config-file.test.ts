@@ -65,6 +65,9 @@ describe('loading the kinds a config names', () => {
       { ...dockerRedis, services: [{ ...service, metric: { source: '${SRC}', url: 'redis://h:1', key: 'q' } }] },
       { ...dockerRedis, services: [{ ...service, imag: 'x' }] },
       { ...dockerRedis, engine: { kind: 'nope' }, services: [{ ...service, deployment: 'd', imagee: 'x' }] },
+      // counter: true where the kind has none: the error names every kind that has one, loaded or not.
+      { ...dockerRedis, services: [{ ...service, arrivals: { source: 'rabbitmq', url: 'amqp://r', queue: 'q', counter: true } }] },
+      { ...dockerRedis, services: [{ ...service, arrivals: { source: 'redis', stream: 's', counter: true } }] },
       'not a config',
     ];
     const env = { ENGINE: 'docker', SRC: 'redis' };

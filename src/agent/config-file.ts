@@ -61,7 +61,11 @@ export async function configContextFor(document: unknown): Promise<ConfigContext
       blocks.filter((block) => block !== undefined).map((block) => field(block, 'source')),
     ),
   ]);
-  return { engines, sources, readSecretFile };
+  // `counter: true` on a kind without a counter: its error names the kinds that have one, so load them all.
+  const counterOnKindWithout = blocks.some(
+    (block) => field(block, 'counter') === true && !sources.find((k) => k.kind === field(block, 'source'))?.counter,
+  );
+  return { engines, sources: counterOnKindWithout ? await sourceKinds.loadAll() : sources, readSecretFile };
 }
 
 /** Validates an already-parsed document (an object), the kinds it names loaded first. Throws ConfigError with every problem. */
