@@ -200,7 +200,7 @@ services:
 capacity: 9
 services:
   - {name: a, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: redis, stream: orders, counter: true}}
-  - {name: b, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r:15672/api/queues/%2F/b', path: message_stats.publish, counter: true}}
+  - {name: b, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://producer:9000/stats', path: published_total, counter: true}}
   - {name: c, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: http, url: 'http://r/x', path: rate, counter: false}}
   - {name: d, target: {sla: {queueLength: 500}}, metric: {source: push}, arrivals: {source: nats, stream: ORDERS, counter: true}}
 `,

@@ -77,6 +77,6 @@ export const httpSource = defineSource({
   status: 'real-tested',
   description: 'a number from a JSON HTTP endpoint (JSON pointer or dotted path)',
   schema: httpSchema,
-  counter: { what: 'a JSON counter at path:, e.g. RabbitMQ message_stats.publish', schema: httpSchema },
+  counter: { what: 'a JSON counter at path:', schema: httpSchema },
   create: (config, context) => new HttpJsonSource(config, context),
 });
