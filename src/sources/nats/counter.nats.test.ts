@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseConfig } from '../../agent/config-loader.js';
-import { readWithTimeout, type Reading } from '../../agent/read-metrics.js';
 import { createSource } from '../../agent/wiring.js';
 import type { MetricConfig, ServiceConfig } from '../../config/schema.js';
 import { silentLogger } from '../../log/logger.js';
 import { needService } from '../../testing/services.js';
 import { JetStreamFixture, NATS_URL, natsCheck } from '../../bench/services/nats.js';
 import type { Source } from '../types.js';
+import { checkRateAtPace, readArrivals as read } from '../testing/counter-pace.js';
 import { natsSource } from './nats.js';
 
 /** The service of a config whose arrivals read `stream`'s counter, parsed as the agent parses it. */
@@ -32,8 +32,6 @@ function arrivalsFor(stream: string): Source {
   return source;
 }
 
-const read = (source: Source): Promise<Reading> => readWithTimeout(source, 2000, 'orders', 'arrivals');
-
 describe('arrivals from a NATS JetStream stream counter (last sequence) on a real server', () => {
   let fixture: JetStreamFixture;
   before(async () => {
@@ -47,40 +45,9 @@ describe('arrivals from a NATS JetStream stream counter (last sequence) on a rea
     try {
       const first = await read(source);
       assert.ok(!first.ok && first.notYet, `the first read has no rate yet: ${JSON.stringify(first)}`);
-      // 10 messages every 100 ms: 100/s, for 3 s, read every 750 ms.
-      let publishing = true;
-      let published = 0;
-      const producer = (async () => {
-        while (publishing) {
-          await Promise.all(Array.from({ length: 10 }, (_, i) => fixture.client.publish(`${fixture.subject}.job`, `job-${published + i}`)));
-          published += 10;
-          await sleep(100);
-        }
-      })();
-      const startedMs = Date.now();
-      const whilePublishing: number[] = [];
-      while (Date.now() - startedMs < 3000) {
-        await sleep(750);
-        const reading = await read(source);
-        assert.ok(reading.ok, JSON.stringify(reading));
-        whilePublishing.push(reading.value);
-      }
-      publishing = false;
-      await producer;
-      const pace = (published * 1000) / (Date.now() - startedMs);
-      assert.ok(
-        whilePublishing.every((r) => r > 0),
-        `rates ${whilePublishing.join(', ')}`,
+      await checkRateAtPace(source, (from) =>
+        Promise.all(Array.from({ length: 10 }, (_, i) => fixture.client.publish(`${fixture.subject}.job`, `job-${from + i}`))),
       );
-      const mean = whilePublishing.reduce((a, b) => a + b, 0) / whilePublishing.length;
-      assert.ok(mean > pace * 0.6 && mean < pace * 1.6, `mean ${mean.toFixed(1)}/s, producer kept ${pace.toFixed(1)}/s`);
-
-      await sleep(600); // the last batch's interval
-      await read(source);
-      await sleep(600);
-      const quiet = await read(source);
-      assert.ok(quiet.ok, JSON.stringify(quiet));
-      assert.equal(quiet.value, 0, 'nothing published: 0 messages/s');
     } finally {
       await source.close();
     }

@@ -5,35 +5,30 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { parseConfig } from '../../agent/config-loader.js';
-import { readWithTimeout, type Reading } from '../../agent/read-metrics.js';
 import { createSource } from '../../agent/wiring.js';
+import type { ServiceConfig } from '../../config/schema.js';
 import { silentLogger } from '../../log/logger.js';
 import { needService } from '../../testing/services.js';
 import { REDIS_URL, redisCheck, uniqueName } from '../../bench/services/redis.js';
 import type { Source } from '../types.js';
+import { checkRateAtPace, readArrivals as read } from '../testing/counter-pace.js';
 
-/** A source built the way the agent builds it, from a config whose arrivals read `stream`'s counter. */
-function arrivalsFor(stream: string): Source {
+/** The service of a config whose arrivals read `stream`'s counter, parsed as the agent parses it. */
+function serviceFor(stream: string): ServiceConfig {
+  const arrivals = { source: 'redis', url: REDIS_URL, stream, counter: true };
   const config = parseConfig(
-    {
-      capacity: 4,
-      services: [
-        {
-          name: 'orders',
-          metric: { source: 'push' },
-          target: { sla: { queueLength: 500 } },
-          arrivals: { source: 'redis', url: REDIS_URL, stream, counter: true },
-        },
-      ],
-    },
+    { capacity: 4, services: [{ name: 'orders', metric: { source: 'push' }, target: { sla: { queueLength: 500 } }, arrivals }] },
     {},
   );
-  const source = createSource(config.services[0]!, { log: silentLogger(), nowMs: Date.now }, 'arrivals');
+  return config.services[0]!;
+}
+
+/** A source built the way the agent builds it. */
+function arrivalsFor(stream: string): Source {
+  const source = createSource(serviceFor(stream), { log: silentLogger(), nowMs: Date.now }, 'arrivals');
   assert.ok(source);
   return source;
 }
-
-const read = (source: Source): Promise<Reading> => readWithTimeout(source, 2000, 'orders', 'arrivals');
 
 describe('arrivals from a Redis stream counter (entries-added) on a real server', () => {
   let admin: Redis;
@@ -57,43 +52,11 @@ describe('arrivals from a Redis stream counter (entries-added) on a real server'
       assert.equal(first.ok, false, 'the first read has no rate yet');
       assert.ok(!first.ok && first.notYet, `not yet, not an error: ${JSON.stringify(first)}`);
 
-      // 10 entries every 100 ms: 100/s, for 3 s, read every 750 ms.
-      let publishing = true;
-      let published = 0;
-      const producer = (async () => {
-        while (publishing) {
-          const batch = admin.pipeline();
-          for (let i = 0; i < 10; i++) batch.xadd(stream, '*', 'n', String(published + i));
-          await batch.exec();
-          published += 10;
-          await sleep(100);
-        }
-      })();
-      const startedMs = Date.now();
-      const whilePublishing: number[] = [];
-      while (Date.now() - startedMs < 3000) {
-        await sleep(750);
-        const reading = await read(source);
-        assert.ok(reading.ok, JSON.stringify(reading));
-        whilePublishing.push(reading.value);
-      }
-      publishing = false;
-      await producer;
-      const pace = (published * 1000) / (Date.now() - startedMs);
-      // Every rate is positive; their mean is the pace the producer kept (within timing on a loaded machine).
-      assert.ok(
-        whilePublishing.every((r) => r > 0),
-        `rates ${whilePublishing.join(', ')}`,
-      );
-      const mean = whilePublishing.reduce((a, b) => a + b, 0) / whilePublishing.length;
-      assert.ok(mean > pace * 0.6 && mean < pace * 1.6, `mean ${mean.toFixed(1)}/s, producer kept ${pace.toFixed(1)}/s`);
-
-      await sleep(600); // the last batch's interval
-      await read(source);
-      await sleep(600);
-      const quiet = await read(source);
-      assert.ok(quiet.ok, JSON.stringify(quiet));
-      assert.equal(quiet.value, 0, 'nothing published: 0 messages/s');
+      await checkRateAtPace(source, (from) => {
+        const batch = admin.pipeline();
+        for (let i = 0; i < 10; i++) batch.xadd(stream, '*', 'n', String(from + i));
+        return batch.exec();
+      });
     } finally {
       await source.close();
     }
@@ -107,23 +70,9 @@ describe('arrivals from a Redis stream counter (entries-added) on a real server'
     const [firstId] = (await admin.xrange(stream, '-', '+', 'COUNT', 1))[0]!;
     await admin.xdel(stream, firstId); // XLEN 24, entries-added still 25
     await admin.xtrim(stream, 'MAXLEN', 10);
-    const config = parseConfig(
-      {
-        capacity: 4,
-        services: [
-          {
-            name: 'orders',
-            metric: { source: 'push' },
-            target: { sla: { queueLength: 500 } },
-            arrivals: { source: 'redis', url: REDIS_URL, stream, counter: true },
-          },
-        ],
-      },
-      {},
-    );
     // The raw counter, before it becomes a rate.
     const { redisSource } = await import('./redis.js');
-    const raw = redisSource.create(config.services[0]!.arrivals!, { service: 'orders', log: silentLogger(), nowMs: Date.now });
+    const raw = redisSource.create(serviceFor(stream).arrivals!, { service: 'orders', log: silentLogger(), nowMs: Date.now });
     try {
       assert.equal(await raw.read(AbortSignal.timeout(2000)), 25);
     } finally {
