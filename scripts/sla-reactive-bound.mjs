@@ -6,7 +6,11 @@
 // what meets it: no reacting controller does better without holding spare containers (H > 0 shows
 // what those cost in utilisation). GREEDY=1 runs bench control's reacting reference instead
 // (src/simulator/policies/reacting.ts: the whole pool whenever a queue is waiting, the rate's need + H
-// otherwise): the fastest drain a reacting controller has, at any cost in utilisation.
+// otherwise): the fastest drain a reacting controller has, at any cost in utilisation. EDGE=S (seconds)
+// holds the H spare containers only around the moments the trace's rows change (every S s: NASA per
+// minute's 60), from the latest ask that has them running at the change (stop + start before it) to
+// the first tick that sees the new row: what a controller that anticipates WHEN the rate changes (not
+// by how much) reaches. That is a forecast of the moment, not a reaction to the present.
 //   npm run build && node scripts/sla-reactive-bound.mjs traces/scenario.yaml traces/step.csv nasa:min ...
 // A trace is a CSV or nasa:min / nasa:sec (the NASA traces scaled as `bench control` scales them).
 import { arbitrate } from '../dist/core/arbiter.js';
@@ -22,7 +26,15 @@ const scenario = await loadScenario(scenarioPath);
 const urgent = scenario.services.find((s) => s.simulation);
 const spare = Number(process.env.H ?? 0);
 const greedy = Boolean(process.env.GREEDY);
+const edgeS = process.env.EDGE ? Number(process.env.EDGE) : undefined;
 const longestStopS = Math.max(0, ...scenario.services.map((s) => s.stopLatencyMs / 1000));
+const raiseS = urgent.startLatencyMs / 1000 + longestStopS;
+/** Whether the spare is held at tS: always, or with EDGE only from `raiseS` before a row change to the tick after it. */
+function spareAt(tS, dtS) {
+  if (edgeS === undefined) return spare;
+  const phaseS = tS % edgeS;
+  return phaseS >= edgeS - raiseS - 1e-9 || phaseS < dtS - 1e-9 ? spare : 0;
+}
 for (const file of files) {
   let trace;
   if (file.startsWith('nasa:')) {
@@ -31,14 +43,14 @@ for (const file of files) {
   } else trace = await loadTrace(file);
   const policy = {
     name: 'reactive bound',
-    decide(_tS, dtS, views) {
+    decide(tS, dtS, views) {
       const plan = arbitrate(
         views.map((view) => {
           const { config, simulation } = view.service;
           const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
           if (!simulation) return { ...common, desired: { kind: 'remainder' } };
           const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spare;
+          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spareAt(tS, dtS);
           return { ...common, desired: { kind: 'count', count } };
         }),
         scenario.config.capacity,
