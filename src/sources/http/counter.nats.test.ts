@@ -49,7 +49,7 @@ function arrivalsFor(monitorPort: number): Source {
   return source;
 }
 
-describe('arrivals from a NATS stream counter read over HTTP (/jsz last_seq) on a real server', () => {
+describe('arrivals from a NATS stream counter read over HTTP (/jsz last_seq) on a real server', { timeout: 120_000 }, () => {
   let server: ThrowawayServer | undefined;
   let storeDir = '';
   let monitorPort = 0;
