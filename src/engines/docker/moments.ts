@@ -2,7 +2,8 @@
 // (started; healthy when the image has a health check) and exited (die, oom): what the latency estimate
 // times starts and stops to (ActualState.runningAtMs / goneAtMs, see core/latency.ts). Only the events
 // stream tells these; a full list does not (the list API has no StartedAt), so a change seen only by a
-// list (the stream was down) is timed to the read that saw it.
+// list (the stream was down) is timed to the read that saw it. Kubernetes keeps its pods' deletions
+// with withMoment too (kubernetes/workload.ts).
 
 export interface Moments {
   readonly runningAtMs?: readonly number[];
@@ -20,7 +21,7 @@ const KEPT = 64;
 const NONE: Moments = {};
 
 /** `list` with `atMs` in time order, the oldest dropped past KEPT: a new array, so a state handed out never changes. */
-function withMoment(list: readonly number[] | undefined, atMs: number): readonly number[] {
+export function withMoment(list: readonly number[] | undefined, atMs: number): readonly number[] {
   const next = [...(list ?? []).slice(1 - KEPT), atMs];
   return next.sort((a, b) => a - b);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { actualState, notReadyProblem, selectorString } from './state.js';
+import { actualState, notReadyProblem, podGone, selectorString } from './state.js';
 
 const pod = (state: 'pending' | 'ready' | 'deleting' | 'failed'): V1Pod => ({
   metadata: { name: 'p', ...(state === 'deleting' ? { deletionTimestamp: new Date() } : {}) },
@@ -43,6 +43,25 @@ describe('kubernetes actual state', () => {
     assert.deepEqual(state.runningAtMs, [Date.parse('2026-12-01T07:30:02.999Z'), Date.parse('2026-12-01T07:30:05.999Z')]);
     // No moment without a lastTransitionTime, nor for a pod that is not Ready.
     assert.equal(actualState(2, [pod('ready'), pod('pending')]).runningAtMs, undefined);
+  });
+
+  it('keeps the moment a pod it counted was deleted as when a stop ended, and reports them oldest first', () => {
+    // A Running pod being deleted, a pending one (never Running, still holding its place) deleted.
+    let gone = podGone([], pod('deleting'), 5_000);
+    gone = podGone(gone, pod('pending'), 4_000);
+    assert.deepEqual(gone, [4_000, 5_000]);
+    assert.deepEqual(actualState(0, [], gone).goneAtMs, [4_000, 5_000]);
+    assert.equal('goneAtMs' in actualState(0, []), false);
+  });
+
+  it('keeps no moment for a pod it did not count (finished, or deleted while stuck), and only the recent ones', () => {
+    const stuck: V1Pod = { ...waiting('ErrImageNeverPull'), metadata: { name: 'w', deletionTimestamp: new Date() } };
+    assert.deepEqual(podGone([], pod('failed'), 1_000), []);
+    assert.deepEqual(podGone([], stuck, 1_000), []);
+    let gone: readonly number[] = [];
+    for (let ms = 1; ms <= 100; ms++) gone = podGone(gone, pod('ready'), ms);
+    assert.equal(gone.length, 64);
+    assert.equal(gone.at(-1), 100);
   });
 
   it('is zero everywhere for a workload at zero with no pods', () => {

@@ -3,6 +3,7 @@
 // pod that holds a place in the pool counted exactly once, so the pool is never overcommitted.
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import type { ActualState } from '../../core/types.js';
+import { withMoment } from '../docker/moments.js';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -24,22 +25,41 @@ function isFinished(pod: V1Pod): boolean {
 }
 
 /**
+ * True when actualState counts the pod (running, starting or stopping): its deletion from the API then
+ * lowers the count, so when it was deleted is when a stop ended (podGone).
+ */
+export function holdsPlace(pod: V1Pod): boolean {
+  return pod.metadata?.deletionTimestamp ? !holdsNoContainer(pod) : !isFinished(pod);
+}
+
+/**
+ * `goneAtMs` with `atMs`, the agent's clock when the watch reported the pod deleted from the API (its
+ * containers ended and the kubelet confirmed: the moment it stops holding its place), when the pod as
+ * last seen was counted (holdsPlace); else unchanged: a pod counted as nothing (finished, or deleted
+ * while stuck) already left the count, and its deletion ends no stop. The recent ones are kept (withMoment).
+ */
+export function podGone(goneAtMs: readonly number[], lastSeen: V1Pod, atMs: number): readonly number[] {
+  return holdsPlace(lastSeen) ? withMoment(goneAtMs, atMs) : goneAtMs;
+}
+
+/**
  * - running: ready pods, at most the declared replicas;
  * - starting: the rest of the declared replicas (pods not created yet, or not ready yet);
  * - stopping: pods being deleted, plus live pods beyond the declared replicas (about to be deleted).
  *   A pod being deleted holds its place until it is gone (its containers run out their grace period),
  *   except one that never got a container running (a missing image, a command that cannot start): it
  *   holds nothing, and a kubelet can take a minute to remove it, which would wedge the pool meanwhile.
+ * - goneAtMs: when counted pods were deleted (podGone), as the engine kept them; runningAtMs: readyAtMs.
  */
-export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): ActualState {
+export function actualState(declaredReplicas: number, pods: readonly V1Pod[], goneAtMs: readonly number[] = []): ActualState {
   let live = 0;
   let ready = 0;
   let terminating = 0;
   const runningAtMs: number[] = [];
   for (const pod of pods) {
-    if (pod.metadata?.deletionTimestamp) {
-      if (!holdsNoContainer(pod)) terminating++;
-    } else if (!isFinished(pod)) {
+    if (!holdsPlace(pod)) continue;
+    if (pod.metadata?.deletionTimestamp) terminating++;
+    else {
       live++;
       if (isReady(pod)) {
         ready++;
@@ -50,13 +70,13 @@ export function actualState(declaredReplicas: number, pods: readonly V1Pod[]): A
   }
   const running = Math.min(ready, declaredReplicas);
   const problem = notReadyProblem(pods);
-  // No moment for a pod gone: a deleted pod leaves no record of when (stops are timed to the read).
   return {
     running,
     starting: Math.max(0, declaredReplicas - running),
     stopping: terminating + Math.max(0, live - declaredReplicas),
     ...(problem ? { problem } : {}),
     ...(runningAtMs.length > 0 ? { runningAtMs: runningAtMs.sort((a, b) => a - b) } : {}),
+    ...(goneAtMs.length > 0 ? { goneAtMs } : {}),
   };
 }
 

@@ -15,6 +15,12 @@ export interface WatchedListOptions<T extends KubernetesObject> {
   readonly fieldSelector?: string;
   /** Called on every add, update and delete, and when the watch fails. */
   readonly onChange: () => void;
+  /**
+   * Called, before onChange, with the object as last seen when the watch reports it deleted as it
+   * happens: not for objects a list finds gone, nor after a failure until the next list (a watch
+   * resumed from its last version replays what happened while it was down, at unknown moments).
+   */
+  readonly onDeleted?: (lastSeen: T) => void;
   readonly log: Logger;
   readonly what: string;
   /** Said with a 403 (list or watch refused by RBAC): what grants it. */
@@ -22,6 +28,26 @@ export interface WatchedListOptions<T extends KubernetesObject> {
 }
 
 const BACKOFF_MS = { first: 250, max: 5_000 };
+
+type WatchArgs = Parameters<Watch['watch']>;
+
+/** A Watch that shows each event to `tap` before the informer applies it to its cache. */
+class TappedWatch extends Watch {
+  constructor(
+    config: KubeConfig,
+    private readonly tap: (phase: string, object: unknown) => void,
+  ) {
+    super(config);
+  }
+
+  override watch(path: WatchArgs[0], query: WatchArgs[1], callback: WatchArgs[2], done: WatchArgs[3]): Promise<AbortController> {
+    const tapped: WatchArgs[2] = (phase, object, event) => {
+      this.tap(phase, object);
+      callback(phase, object, event);
+    };
+    return super.watch(path, query, tapped, done);
+  }
+}
 
 export class WatchedList<T extends KubernetesObject> {
   private readonly informer: ListWatch<T>;
@@ -34,17 +60,26 @@ export class WatchedList<T extends KubernetesObject> {
   private forbiddenValue = false;
   /** Which request is in flight: a failure of the list or of the watch (RBAC grants them apart). */
   private phase: 'list' | 'watch' = 'watch';
+  /** True from a list until a failure: the watch's deletions are seen as they happen (see onDeleted). */
+  private deletionsLive = false;
 
   constructor(private readonly options: WatchedListOptions<T>) {
     const list = async (): Promise<KubernetesListObject<T>> => {
       this.phase = 'list';
       const listed = await options.list();
       this.phase = 'watch';
+      this.deletionsLive = true;
       return listed;
+    };
+    const tap = (phase: string, object: unknown): void => {
+      const { name, namespace } = (object as Partial<KubernetesObject> | null)?.metadata ?? {};
+      if (phase !== 'DELETED' || !this.deletionsLive || name === undefined) return;
+      const lastSeen = this.informer.get(name, namespace);
+      if (lastSeen) options.onDeleted?.(lastSeen);
     };
     this.informer = new ListWatch<T>(
       options.path,
-      new Watch(options.kubeConfig),
+      new TappedWatch(options.kubeConfig, tap),
       list,
       false,
       options.labelSelector,
@@ -98,6 +133,7 @@ export class WatchedList<T extends KubernetesObject> {
   private failed(error: unknown): void {
     this.failedSinceStart = true;
     this.healthyValue = false;
+    this.deletionsLive = false;
     this.forbiddenValue = statusOf(error) === 403;
     // A refused watch has no Status body (only "Forbidden"): name the verb, as RBAC grants list and watch apart.
     this.lastErrorValue = this.forbiddenValue

@@ -13,7 +13,7 @@ import { EngineError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { ENGINE, toEngineError, withRetry, type KubeClients } from './client.js';
 import { describeWorkload, type WorkloadRef } from './schema.js';
-import { actualState, selectorString } from './state.js';
+import { actualState, podGone, selectorString } from './state.js';
 import { WatchedList } from './watched-list.js';
 
 type WorkloadObject = V1Deployment | V1StatefulSet;
@@ -24,6 +24,13 @@ const SEEN_TIMEOUT_MS = 2000;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class WatchedWorkload {
+  /**
+   * When its counted pods were deleted, by the agent's clock at the watch's delete event (the recent
+   * ones): when its stops ended, for the latency estimate. Not deletionTimestamp, which is when the
+   * deletion was asked for (plus the grace period), not when the pod was gone.
+   */
+  private goneAtMs: readonly number[] = [];
+
   private constructor(
     readonly ref: WorkloadRef,
     private readonly clients: KubeClients,
@@ -72,16 +79,21 @@ export class WatchedWorkload {
       log,
       what: describeWorkload(ref),
     });
+    let onDeleted = (_pod: V1Pod): void => undefined;
     const pods = new WatchedList<V1Pod>({
       kubeConfig: clients.kubeConfig,
       path: `/api/v1/namespaces/${namespace}/pods`,
       list: () => clients.core.listNamespacedPod({ namespace, labelSelector }),
       labelSelector,
       onChange,
+      onDeleted: (pod) => onDeleted(pod),
       log,
       what: `pods of ${describeWorkload(ref)}`,
     });
     const workload = new WatchedWorkload(ref, clients, object, pods);
+    onDeleted = (pod) => {
+      workload.goneAtMs = podGone(workload.goneAtMs, pod, Date.now());
+    };
     try {
       await Promise.all([object.start(), pods.start()]);
     } catch (error) {
@@ -124,7 +136,7 @@ export class WatchedWorkload {
           this.ref.service,
         );
     }
-    return actualState(this.declared(), this.pods.items());
+    return actualState(this.declared(), this.pods.items(), this.goneAtMs);
   }
 
   /** Sets spec.replicas through the scale subresource, then waits until the watch shows it. */
