@@ -1,5 +1,5 @@
-// The sla controller's reading of the traffic (controllers/sla.ts): smoothing, how much of a deviation
-// persists over the reaction time, and how far the arrivals may run above the planned level.
+// The sla controller's reading of the traffic (controllers/sla.ts): smoothing, noise and drift, how much
+// of a deviation persists over the reaction time, and how far the arrivals may run above the planned level.
 
 /** Time constant of the arrivals' mean and of its noise (s). */
 export const ARRIVALS_SMOOTHING_S = 5;
@@ -37,6 +37,53 @@ export function persistence(
   const rho = Math.min(1, Math.max(1e-3, (lagProduct + prior) / (lagSquare + prior)));
   const fraction = rho >= 0.999 ? 1 : (rho - 1) / Math.log(rho);
   return { fraction, lagProduct, lagSquare };
+}
+
+/** What the traffic reading carries from tick to tick (SlaState's fields). */
+export interface TrafficState {
+  readonly arrivals: number | null;
+  readonly noise: number;
+  readonly lastInstant: number | null;
+  readonly recent: readonly number[];
+  readonly spread: number;
+  readonly recentMeans: readonly number[];
+  readonly lagProduct: number;
+  readonly lagSquare: number;
+}
+
+/** One tick's reading of the traffic: its state to keep, the level to plan with, and its noise and drift. */
+export interface TrafficReading {
+  readonly mean: number;
+  readonly noise: number;
+  readonly recent: number[];
+  readonly recentMeans: number[];
+  readonly spread: number;
+  readonly lagProduct: number;
+  readonly lagSquare: number;
+  readonly level: number;
+  readonly drift: number;
+}
+
+/** Reads this tick's arrivals (`instant`, messages/s) against what the previous ticks kept. */
+export function readTraffic(state: TrafficState, instant: number, rate: number, tickS: number, horizonS: number): TrafficReading {
+  const first = state.arrivals === null;
+  const mean = first ? instant : ewma(state.arrivals ?? instant, instant, tickS, ARRIVALS_SMOOTHING_S);
+  // Noise from successive differences, not from the spread around the mean: a step is one large
+  // difference, not a long run of large deviations, so it does not hold containers for long after.
+  const noise = first ? 0 : ewma(state.noise, Math.abs(instant - (state.lastInstant ?? instant)), tickS, ARRIVALS_SMOOTHING_S);
+  const window = Math.max(2, Math.round(horizonS / tickS) + 1);
+  const recent = pushWindow(state.recent, instant, window);
+  const recentMeans = pushWindow(state.recentMeans, mean, window);
+  // The level to plan with: the mean, plus the part of the latest deviation from it expected to last.
+  const persisting = persistence(state, recent, recentMeans, window, instant, rate, tickS, first);
+  const level = mean + persisting.fraction * (instant - mean);
+  // Drift: how far the rate moves over a horizon beyond what tick-to-tick noise explains (a random
+  // walk, per-minute jumps): the arrivals then stay up, and the queue takes it in for the whole period.
+  const span = first || recent.length < 2 ? 0 : Math.abs(instant - (recent[0] ?? instant));
+  const spread = first ? 0 : ewma(state.spread, span, tickS, DRIFT_SMOOTHING_S);
+  const drift = Math.sqrt(Math.max(0, spread ** 2 - (noise * Math.sqrt(2)) ** 2));
+  const { lagProduct, lagSquare } = persisting;
+  return { mean, noise, recent, recentMeans, spread, lagProduct, lagSquare, level, drift };
 }
 
 /** How far the arrivals over T seconds may run above the level: Z deviations of their sum, plus a drift held over T. */
