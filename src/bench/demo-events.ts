@@ -3,7 +3,7 @@
 // a run went (a demand change to the tick that acts on it; SIGTERM -> SIGKILL -> die).
 import type Docker from 'dockerode';
 import { LABEL, poolFilter } from '../engines/docker/labels.js';
-import { onJsonLines } from '../util/json-lines.js';
+import { destroyStream, onJsonLines } from '../util/json-lines.js';
 import type { ContainerChange, DemandChange } from './demo-score.js';
 
 /** A `kill` (signal sent), `die` or `start` of one container, with the daemon's timestamp. */
@@ -49,7 +49,7 @@ export class EventLog {
     return this.changes.filter((c) => c.service === service && c.atMs < beforeMs).reduce((sum, c) => sum + c.delta, 0);
   }
   close(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    destroyStream(this.stream);
   }
 }
 

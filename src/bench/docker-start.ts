@@ -9,7 +9,7 @@
 import Docker from 'dockerode';
 import { loadavg } from 'node:os';
 import { LABEL, ownedLabels, poolFilter } from '../engines/docker/labels.js';
-import { onJsonLines } from '../util/json-lines.js';
+import { destroyStream, onJsonLines } from '../util/json-lines.js';
 import { percentileS } from './demo-score.js';
 import { dockerProblem } from './docker.js';
 import type { BenchRow, Benchmark, BenchOptions } from './types.js';
@@ -80,7 +80,7 @@ class Events {
     return atMs;
   }
   close(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    destroyStream(this.stream);
   }
 }
 

@@ -18,6 +18,7 @@ import { DockerEngine } from '../engines/docker/docker.js';
 import { ownedLabels, poolFilter } from '../engines/docker/labels.js';
 import { removePoolContainers } from '../engines/docker/remove-pool.js';
 import { dockerSchema } from '../engines/docker/schema.js';
+import { destroyStream } from '../util/json-lines.js';
 import { silentLogger } from '../log/logger.js';
 import { eventually } from '../util/eventually.js';
 import type { BenchResult, BenchRow, Benchmark } from './types.js';
@@ -48,7 +49,7 @@ class StartClock {
     return ok ? (after()[count - 1] ?? sinceMs) - sinceMs : null;
   }
   close(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    destroyStream(this.stream);
   }
 }
 

@@ -6,7 +6,7 @@
 // the pool (start, die, ...) with the daemon's times.
 import type Docker from 'dockerode';
 import { poolFilter, LABEL } from '../engines/docker/labels.js';
-import { onJsonLines } from '../util/json-lines.js';
+import { destroyStream, onJsonLines } from '../util/json-lines.js';
 import type { PoolEvent } from './agent-latency.js';
 
 export interface PoolSample {
@@ -113,7 +113,7 @@ export class PoolEvents {
   }
 
   stop(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    destroyStream(this.stream);
     this.stream = undefined;
   }
 }

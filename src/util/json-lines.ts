@@ -22,3 +22,8 @@ export function onJsonLines<T>(stream: NodeJS.ReadableStream, onValue: (value: T
     }
   });
 }
+
+/** Stops following `stream`: dockerode types its event streams as ReadableStream, but they are Readables, which have destroy(). */
+export function destroyStream(stream: NodeJS.ReadableStream | undefined): void {
+  (stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+}

@@ -13,8 +13,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../log/logger.js';
 import { LABEL, poolFilter } from './labels.js';
 import { EngineError } from '../../errors.js';
-import { onJsonLines } from '../../util/json-lines.js';
-import { ServiceMoments } from './moments.js';
+import { destroyStream, onJsonLines } from '../../util/json-lines.js';
 import { engineAddress, engineError, pingFresh, withTimeout } from './connection.js';
 
 export type Health = 'none' | 'starting' | 'healthy' | 'unhealthy';
@@ -33,11 +32,15 @@ export interface ContainerEntry {
   readonly prepared?: boolean;
 }
 
-/** A container event as the cache saw it: the entry after it, the action, and the daemon state before it. */
-export type CacheListener = (entry: ContainerEntry | undefined, action: string, stateBefore: string | undefined) => void;
+/** A container event as the cache saw it: the entry after it, the action, the state before it, the stream's event (none from a list). */
+export type CacheListener = (
+  entry: ContainerEntry | undefined,
+  action: string,
+  stateBefore: string | undefined,
+  event?: DockerEvent,
+) => void;
 
-interface DockerEvent {
-  readonly Type?: string;
+export interface DockerEvent {
   readonly Action?: string;
   readonly id?: string;
   readonly time?: number;
@@ -82,8 +85,6 @@ export class ContainerCache {
    * running is older than the die; only a `start` on the same stream brings such a container back.
    */
   private readonly diedOnStream = new Map<string, number>();
-  /** The daemon's moments of each service's latest start and exit (moments.ts). */
-  readonly moments = new ServiceMoments();
 
   constructor(
     private readonly docker: Docker,
@@ -124,7 +125,7 @@ export class ContainerCache {
   markDown(): void {
     if (this.closed) return;
     this.streaming = false;
-    if (this.stream) destroy(this.stream);
+    destroyStream(this.stream);
     this.stream = undefined;
     if (this.probe) return;
     const tryPing = (): void => {
@@ -229,7 +230,7 @@ export class ContainerCache {
         'docker',
         'follow events',
       );
-      if (this.closed) return destroy(stream);
+      if (this.closed) return destroyStream(stream);
       this.stream = stream;
       this.streaming = true;
       this.generation++;
@@ -259,7 +260,6 @@ export class ContainerCache {
     const action = event.Action ?? '';
     if (!id || !service) return;
     const now = Date.now();
-    this.moments.note(service, action, this.hasHealthcheck(service), event);
     let entry = this.entries.get(id);
     const stateBefore = entry?.state;
     if (!entry && action !== 'destroy') {
@@ -285,7 +285,7 @@ export class ContainerCache {
     if (entry) entry.updatedMs = now;
     if (action === 'die' || action === 'oom') this.diedOnStream.set(id, this.generation);
     else if (action === 'start' || action === 'destroy') this.diedOnStream.delete(id);
-    for (const listener of this.listeners) listener(this.entries.get(id), action, stateBefore);
+    for (const listener of this.listeners) listener(this.entries.get(id), action, stateBefore, event);
   }
 
   close(): void {
@@ -293,11 +293,7 @@ export class ContainerCache {
     clearTimeout(this.probe);
     this.probe = undefined;
     this.streaming = false;
-    if (this.stream) destroy(this.stream);
+    destroyStream(this.stream);
     this.stream = undefined;
   }
-}
-
-function destroy(stream: NodeJS.ReadableStream): void {
-  (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
 }

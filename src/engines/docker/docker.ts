@@ -19,6 +19,7 @@ import { EngineError } from '../../errors.js';
 import { defineEngine, type ApplyTarget, type Engine, type EngineContext, type EngineService, type ObserveOptions } from '../types.js';
 import { Adoption } from './adoption.js';
 import { ContainerCache, type ContainerEntry } from './cache.js';
+import { ServiceMoments } from './moments.js';
 import { connect, engineError, pingFresh } from './connection.js';
 import { LABEL } from './labels.js';
 import { Images } from './images.js';
@@ -39,6 +40,8 @@ const REMOVE_HOLD_MS = 3000;
 export class DockerEngine implements Engine {
   private readonly docker: Docker;
   private readonly cache: ContainerCache;
+  /** The daemon's moments of each service's latest start and exit (moments.ts). */
+  private readonly moments = new ServiceMoments();
   private readonly queue: StartQueue;
   private readonly prepared: PreparedStarts;
   /** Starts in flight: removals wait for them (start-gate.ts). */
@@ -65,9 +68,9 @@ export class DockerEngine implements Engine {
     this.byName = new Map(services.map((s) => [s.name, s]));
     this.queue = new StartQueue(config.startConcurrency);
     this.images = new Images(this.docker, config.host);
-    this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, log, (service) =>
-      this.images.hasHealthcheck(this.byName.get(service)?.options.image ?? ''),
-    );
+    const hasHealthcheck = (service: string): boolean => this.images.hasHealthcheck(this.byName.get(service)?.options.image ?? '');
+    this.cache = new ContainerCache(this.docker, config.pool, config.host, config.resync, log, hasHealthcheck);
+    this.moments.follow(this.cache, hasHealthcheck);
     this.prepared = new PreparedStarts(
       this.docker,
       {
@@ -153,7 +156,7 @@ export class DockerEngine implements Engine {
       (service) => this.prepared.creatingFor(service),
     );
     // The daemon's own moments of the latest start and exit: latencies to the event, not to the tick.
-    for (const [service, state] of states) states.set(service, { ...state, ...this.cache.moments.of(service) });
+    for (const [service, state] of states) states.set(service, { ...state, ...this.moments.of(service) });
     return states;
   }
 

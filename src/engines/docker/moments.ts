@@ -2,8 +2,10 @@
 // (started; healthy when the image has a health check) and exited (die, oom): what the latency estimate
 // times starts and stops to (ActualState.runningAtMs / goneAtMs, see core/latency.ts). Only the events
 // stream tells these; a full list does not (the list API has no StartedAt), so a change seen only by a
-// list (the stream was down) is timed to the read that saw it. Kubernetes keeps its pods' deletions
-// with withMoment too (kubernetes/workload.ts).
+// list (the stream was down) is timed to the read that saw it. The Docker engine's moments follow its
+// state cache's events (cache.ts); Swarm's exits are noted from its own stream (swarm.ts); Kubernetes
+// keeps its pods' deletions with withMoment too (kubernetes/workload.ts).
+import type { ContainerCache } from './cache.js';
 
 export interface Moments {
   readonly runningAtMs?: readonly number[];
@@ -31,6 +33,16 @@ export class ServiceMoments {
 
   of(service: string): Moments {
     return this.byService.get(service) ?? NONE;
+  }
+
+  /**
+   * Notes, from now on, the moments of the events the cache's stream tells. A change a full list found
+   * comes without an event, so it carries no moment of the daemon's own.
+   */
+  follow(cache: Pick<ContainerCache, 'onEvent'>, hasHealthcheck: (service: string) => boolean): void {
+    cache.onEvent((entry, action, _stateBefore, event) => {
+      if (entry && event) this.note(entry.service, action, hasHealthcheck(entry.service), event);
+    });
   }
 
   /** Notes an event of one of the service's containers, if it is a start (or healthy) or an exit. */

@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import type { ActualState } from '../../core/types.js';
 import { ConfigError, EngineError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
-import { onJsonLines } from '../../util/json-lines.js';
+import { destroyStream, onJsonLines } from '../../util/json-lines.js';
 import { connect, engineError, withTimeout } from '../docker/connection.js';
 import { LABEL, ownedLabels } from '../docker/labels.js';
 import { ServiceMoments, type TimedEvent } from '../docker/moments.js';
@@ -244,7 +244,7 @@ export class SwarmEngine implements Engine {
   }
 
   private closeStream(): void {
-    (this.stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined)?.destroy?.();
+    destroyStream(this.stream);
     this.stream = undefined;
   }
 
