@@ -39,13 +39,16 @@ export function persistence(
   return { fraction, lagProduct, lagSquare };
 }
 
-/** What the traffic reading carries from tick to tick (SlaState's fields). */
+/** What the traffic reading carries from tick to tick (part of SlaState). */
 export interface TrafficState {
+  /** Smoothed arrival rate (messages/s), over ARRIVALS_SMOOTHING_S, its noise, and the last reading. */
   readonly arrivals: number | null;
   readonly noise: number;
   readonly lastInstant: number | null;
+  /** The readings of the last horizon, and the smoothed size of the change across it. */
   readonly recent: readonly number[];
   readonly spread: number;
+  /** The 5 s means of the last horizon, and the smoothed products of a deviation from the mean then with what remained of it one horizon later, and its square. */
   readonly recentMeans: readonly number[];
   readonly lagProduct: number;
   readonly lagSquare: number;

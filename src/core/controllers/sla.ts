@@ -31,22 +31,12 @@ import { QUEUE_ONLY_INITIAL, queueOnlyArrivals, type QueueOnlyState } from './sl
 import { comeDown, fewest, holdS, type SlaTick } from './sla-down.js';
 import { EMPTY, learnRate, type LearntRate } from './sla-rate.js';
 import { SlaReason, round } from './sla-reason.js';
-import { readTraffic, surge } from './sla-traffic.js';
+import { readTraffic, surge, type TrafficState } from './sla-traffic.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
 import { clampCount } from './types.js';
 
-export interface SlaState extends LearntRate {
-  /** Smoothed arrival rate (messages/s), over ARRIVALS_SMOOTHING_S and FAST_SMOOTHING_S, its noise, and the last reading. */
-  readonly arrivals: number | null;
-  readonly noise: number;
-  readonly lastInstant: number | null;
-  /** The readings of the last horizon, and the smoothed size of the change across it. */
-  readonly recent: readonly number[];
-  readonly spread: number;
-  /** The 5 s means of the last horizon, and the smoothed products of a deviation from the mean then with what remained of it one horizon later, and its square. */
-  readonly recentMeans: readonly number[];
-  readonly lagProduct: number;
-  readonly lagSquare: number;
+/** The traffic reading's state (sla-traffic.ts), the learnt rate (sla-rate.ts), and what this file keeps. */
+export interface SlaState extends TrafficState, LearntRate {
   readonly lastQueue: number | null;
   readonly lastRunning: number;
   readonly lastDesired: number | null;
