@@ -279,12 +279,18 @@ describe('the agent in-cluster from deploy/kubernetes, on the real node', () => 
         `the in-cluster agent did not scale reports to 8 (reports ${await replicas('reports')}, orders-consumer ${await replicas('orders-consumer')})`,
       );
       // 200 messages, target 50 per consumer: the queue controller adds consumers (it steps, so not
-      // necessarily all 4 at once) and reports gives way, the two always filling the pool of 9.
+      // necessarily all 4 at once) and reports gives way, the two always filling the pool of 9. The reports
+      // pods it pre-empts are still being created (spec 8 is all this waited for), and the ReplicaSet deletes
+      // those first: the kubelet took 40 s to remove such pods from the API; they hold the pool only for their grace.
+      const filledFromMs = Date.now();
       await rabbit.fill(queue, 200);
       const filled = async (): Promise<boolean> => (await replicas('orders-consumer')) + (await replicas('reports')) === 9;
       assert.ok(
         await eventually(async () => (await replicas('orders-consumer')) >= 2 && (await filled()), 60_000, 250),
         `did not follow the queue (orders-consumer ${await replicas('orders-consumer')}, reports ${await replicas('reports')})`,
+      );
+      console.error(
+        `# in-cluster: 200 messages -> orders-consumer ${await replicas('orders-consumer')} + reports ${await replicas('reports')} = 9 in ${Date.now() - filledFromMs} ms (bound 60 s)`,
       );
       const scaled = await replicas('orders-consumer');
       assert.ok(

@@ -15,9 +15,8 @@ function isReady(pod: V1Pod): boolean {
  * at most a second later (the latency estimate then errs long, never short). Undefined when absent.
  */
 export function readyAtMs(pod: V1Pod): number | undefined {
-  const time: unknown = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime;
-  const ms = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : Number.NaN;
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) * 1000 + 999 : undefined;
+  const atMs = endOfSecondMs(pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime);
+  return Number.isFinite(atMs) ? atMs : undefined;
 }
 
 function isFinished(pod: V1Pod): boolean {
@@ -28,18 +27,18 @@ function isFinished(pod: V1Pod): boolean {
  * True when actualState counts the pod (running, starting or stopping): its deletion from the API then
  * lowers the count, so when it was deleted is when a stop ended (podGone).
  */
-export function holdsPlace(pod: V1Pod): boolean {
-  return pod.metadata?.deletionTimestamp ? !holdsNoContainer(pod) : !isFinished(pod);
+export function holdsPlace(pod: V1Pod, nowMs: number): boolean {
+  return pod.metadata?.deletionTimestamp ? !holdsNoContainer(pod) && !outlivedItsGrace(pod, nowMs) : !isFinished(pod);
 }
 
 /**
  * `goneAtMs` with `atMs`, the agent's clock when the watch reported the pod deleted from the API (its
  * containers ended and the kubelet confirmed: the moment it stops holding its place), when the pod as
- * last seen was counted (holdsPlace); else unchanged: a pod counted as nothing (finished, or deleted
- * while stuck) already left the count, and its deletion ends no stop. The recent ones are kept (withMoment).
+ * last seen was counted (holdsPlace); else unchanged: a pod counted as nothing (finished, deleted while
+ * stuck, or deleted while being created and past its grace) already left the count, and its deletion ends no stop. The recent ones are kept (withMoment).
  */
 export function podGone(goneAtMs: readonly number[], lastSeen: V1Pod, atMs: number): readonly number[] {
-  return holdsPlace(lastSeen) ? withMoment(goneAtMs, atMs) : goneAtMs;
+  return holdsPlace(lastSeen, atMs) ? withMoment(goneAtMs, atMs) : goneAtMs;
 }
 
 /**
@@ -47,17 +46,24 @@ export function podGone(goneAtMs: readonly number[], lastSeen: V1Pod, atMs: numb
  * - starting: the rest of the declared replicas (pods not created yet, or not ready yet);
  * - stopping: pods being deleted, plus live pods beyond the declared replicas (about to be deleted).
  *   A pod being deleted holds its place until it is gone (its containers run out their grace period),
- *   except one that never got a container running (a missing image, a command that cannot start): it
- *   holds nothing, and a kubelet can take a minute to remove it, which would wedge the pool meanwhile.
+ *   except one that never got a container running: one stuck (a missing image, a command that cannot
+ *   start) holds nothing, and one still being created holds nothing once its grace period is over
+ *   (`nowMs`, the agent's clock, past its deletionTimestamp). A kubelet can take a minute to remove
+ *   either, which would wedge the pool meanwhile.
  * - goneAtMs: when counted pods were deleted (podGone), as the engine kept them; runningAtMs: readyAtMs.
  */
-export function actualState(declaredReplicas: number, pods: readonly V1Pod[], goneAtMs: readonly number[] = []): ActualState {
+export function actualState(
+  declaredReplicas: number,
+  pods: readonly V1Pod[],
+  nowMs: number,
+  goneAtMs: readonly number[] = [],
+): ActualState {
   let live = 0;
   let ready = 0;
   let terminating = 0;
   const runningAtMs: number[] = [];
   for (const pod of pods) {
-    if (!holdsPlace(pod)) continue;
+    if (!holdsPlace(pod, nowMs)) continue;
     if (pod.metadata?.deletionTimestamp) terminating++;
     else {
       live++;
@@ -93,6 +99,26 @@ function holdsNoContainer(pod: V1Pod): boolean {
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   if (statuses.length === 0 || statuses.length < (pod.spec?.containers.length ?? 0)) return false;
   return statuses.every((s) => s.state?.waiting?.reason !== undefined && !STARTING_REASONS.has(s.state.waiting.reason));
+}
+
+/**
+ * True when a pod being deleted never had a container running (Pending, and the kubelet reports none
+ * running or exited, now or before) and its grace period is over: the ReplicaSet deletes the pods still
+ * being created first, and on the real node the kubelet took 40 s to remove three whose sandbox it was
+ * creating (none ever ran) while the pre-empting service waited. A container the kubelet was still
+ * starting when the deletion reached it is reported running once it runs, and then holds again.
+ * deletionTimestamp is the end of the grace period, in the API's whole seconds: taken at the end of its second.
+ */
+function outlivedItsGrace(pod: V1Pod, nowMs: number): boolean {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const ran = statuses.some((s) => s.state?.running || s.state?.terminated || s.lastState?.running || s.lastState?.terminated);
+  return pod.status?.phase === 'Pending' && !ran && nowMs > endOfSecondMs(pod.metadata?.deletionTimestamp);
+}
+
+/** The end of the whole second an API time names, ms (a Date, or the string the API sent); +Infinity when absent. */
+function endOfSecondMs(time: unknown): number {
+  const ms = time instanceof Date ? time.getTime() : typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) * 1000 + 999 : Number.POSITIVE_INFINITY;
 }
 
 /** Why one live, not-Ready pod is stuck (the kubelet's or scheduler's reason and message), if it says. */

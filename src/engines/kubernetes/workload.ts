@@ -136,7 +136,7 @@ export class WatchedWorkload {
           this.ref.service,
         );
     }
-    return actualState(this.declared(), this.pods.items(), this.goneAtMs);
+    return actualState(this.declared(), this.pods.items(), Date.now(), this.goneAtMs);
   }
 
   /** Sets spec.replicas through the scale subresource, then waits until the watch shows it. */
