@@ -127,10 +127,13 @@ describe('microscale on a real Kubernetes node', () => {
           const running = countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod));
           return (running.orders ?? 0) === orders && (running.reports ?? 0) === reports;
         },
-        60_000,
+        // A deleted P2 pod holds its place until the kubelet removes it from the API: here 11-51 s after the
+        // request (latency.kubernetes.test.ts), once 60 s+ with its container long gone. That is the kubelet's
+        // speed, not microscale's: the order (P1 only after P2 is gone) is what the samples below check.
+        120_000,
         250,
       );
-      // What was seen, and when: the margin to the 60 s bound is the kubelet's speed on this node.
+      // What was seen, and when: the margin to the 120 s bound is the kubelet's speed on this node.
       const state = JSON.stringify(Object.fromEntries(await engine.observe()));
       const docker = JSON.stringify(countBy(await dockerPodContainers(ns.name), (c) => deploymentOf(c.pod)));
       console.error(
