@@ -96,7 +96,9 @@ describe('a pool in resources on the real node', () => {
     let stopped = false;
     stops.push(async () => void (stopped || (await agent.stop())));
 
-    // How long each settle took is printed: the margin to the 60 s bound is the kubelet's speed on this node.
+    // How long each settle took is printed: the margin to the 120 s bound is the kubelet's speed on this node.
+    // A deleted P2 pod holds its place until the kubelet removes it from the API: 11-51 s after the request
+    // here (latency.kubernetes.test.ts), once over 60 s (real-pods.kubernetes.test.ts has the same bound).
     const settled = async (orders: number, reports: number): Promise<boolean> => {
       const startedMs = Date.now();
       const ok = await eventually(
@@ -109,7 +111,7 @@ describe('a pool in resources on the real node', () => {
             state.get('orders')?.stopping === 0
           );
         },
-        60_000,
+        120_000,
         200,
       );
       console.error(`# orders ${orders}, reports ${reports}: ${ok ? 'settled' : 'not settled'} after ${Date.now() - startedMs} ms`);
@@ -154,7 +156,8 @@ describe('a pool in resources on the real node', () => {
     await agent.stop();
     for (const name of ['orders', 'reports'])
       await clients.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas: 0 } } }, mergePatch);
-    assert.ok(await eventually(async () => pods.list().length === 0, 30_000, 100), 'the pods did not go away');
+    // The kubelet's speed again (see settled): CI once saw the pods outlive a 30 s bound here.
+    assert.ok(await eventually(async () => pods.list().length === 0, 120_000, 100), 'the pods did not go away');
   });
 
   it('refuses a workload that requests none of a resource the pool counts, naming it and the fix', async (t) => {
