@@ -19,12 +19,12 @@
 // is one or the other. Leaving slots empty instead (so that a start need not wait for a background
 // stop) costs the same utilisation as an idle urgent container and does less: the idle container is
 // already running at the rise.
-import { arbitrate } from '../dist/core/arbiter.js';
 import { createPolicy } from '../dist/simulator/policies/index.js';
 import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
+import { countPolicy } from './lib/count-policy.mjs';
 
 const [, , scenarioPath, ...files] = process.argv;
 if (!scenarioPath || files.length === 0) {
@@ -77,22 +77,10 @@ for (const file of files) {
   let any = false;
   for (let n0 = needFlat; n0 <= urgent.config.max; n0++) {
     let seen = false;
-    const policy = {
-      name: `whole pool at the first visible rise, from ${n0}`,
-      decide(_tS, _dtS, views) {
-        const plan = arbitrate(
-          views.map((view) => {
-            const { config, simulation } = view.service;
-            const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
-            if (!simulation) return { ...common, desired: { kind: 'remainder' } };
-            if (view.measuredArrivalRate > flat + 1e-9) seen = true;
-            return { ...common, desired: { kind: 'count', count: seen ? config.max : n0 } };
-          }),
-          capacity,
-        );
-        return new Map(plan.entries.map((e) => [e.name, e.replicas]));
-      },
-    };
+    const policy = countPolicy(`whole pool at the first visible rise, from ${n0}`, capacity, (_tS, _dtS, view) => {
+      if (view.measuredArrivalRate > flat + 1e-9) seen = true;
+      return seen ? view.service.config.max : n0;
+    });
     const bound = figures(trace, policy);
     const idle = (n0 - needFlat) * riseS + Math.max(0, needAfter - n0) * (longestStopS + startS);
     const ceiling = 100 * (1 - idle / (capacity * trace.durationS));

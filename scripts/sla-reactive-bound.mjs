@@ -13,13 +13,13 @@
 // by how much) reaches. That is a forecast of the moment, not a reaction to the present.
 //   npm run build && node scripts/sla-reactive-bound.mjs traces/scenario.yaml traces/step.csv nasa:min ...
 // A trace is a CSV or nasa:min / nasa:sec (the NASA traces scaled as `bench control` scales them).
-import { arbitrate } from '../dist/core/arbiter.js';
 import { reactingPolicy } from '../dist/simulator/policies/reacting.js';
 import { loadNasaTraces } from '../dist/simulator/nasa.js';
 import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
+import { countPolicy } from './lib/count-policy.mjs';
 
 const [, , scenarioPath, ...files] = process.argv;
 const scenario = await loadScenario(scenarioPath);
@@ -41,23 +41,10 @@ for (const file of files) {
     const nasa = await loadNasaTraces(urgent.simulation.column, 0.9 * urgent.config.max * urgent.simulation.ratePerContainer);
     trace = nasa.traces[file === 'nasa:min' ? 0 : 1].trace;
   } else trace = await loadTrace(file);
-  const policy = {
-    name: 'reactive bound',
-    decide(tS, dtS, views) {
-      const plan = arbitrate(
-        views.map((view) => {
-          const { config, simulation } = view.service;
-          const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
-          if (!simulation) return { ...common, desired: { kind: 'remainder' } };
-          const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-          const count = Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spareAt(tS, dtS);
-          return { ...common, desired: { kind: 'count', count } };
-        }),
-        scenario.config.capacity,
-      );
-      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
-    },
-  };
+  const policy = countPolicy('reactive bound', scenario.config.capacity, (tS, dtS, view) => {
+    const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
+    return Math.ceil((view.measuredArrivalRate + view.queue / leadS) / view.service.simulation.ratePerContainer) + spareAt(tS, dtS);
+  });
   const result = simulate(scenario, trace, greedy ? reactingPolicy({ scenario, trace }, spare) : policy);
   const score = urgentOf(result.score);
   console.log(

@@ -29,12 +29,12 @@
 // (its figures are printed beside); the policy is optimal in the model, which charges no idle in the
 // tick a queue empties and lets the count drop only once per window (a controller that dips and comes
 // back pays 3 s per container, more than the ≤ 3 s of idle it saves).
-import { arbitrate } from '../dist/core/arbiter.js';
 import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
 import { seededRandom, randomInt } from '../dist/util/random.js';
+import { countPolicy } from './lib/count-policy.mjs';
 
 const [, , scenarioPath, tracePath] = process.argv;
 if (!scenarioPath || !tracePath) {
@@ -219,33 +219,20 @@ function simulated(policy) {
   let finalNow = 1;
   let capacityNext = 1;
   let cut = false;
-  const controller = {
-    name: 'walk optimum',
-    decide(tS, dtS, views) {
-      const plan = arbitrate(
-        views.map((view) => {
-          const { config, simulation } = view.service;
-          const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
-          if (!simulation) return { ...common, desired: { kind: 'remainder' } };
-          const level = Math.round((view.measuredArrivalRate * 9) / 150);
-          const live = view.actual.running + view.actual.starting;
-          if (capacityNow === null) capacityNow = capacityNext = finalNow = live;
-          if (Math.abs((tS % rowS) - dtS) < 1e-9) {
-            capacityNow = capacityNext;
-            finalNow = policy.bestA[vAt(level, nearest(view.queue), capacityNow)];
-            const end = playRow(level, view.queue, capacityNow, finalNow);
-            capacityNext = policy.bestN[vAt(level, nearest(end.q), finalNow)];
-            cut = false;
-          }
-          if (view.queue <= 1e-9) cut = true;
-          const count = Math.max(cut ? finalNow : capacityNow, capacityNext);
-          return { ...common, desired: { kind: 'count', count } };
-        }),
-        scenario.config.capacity,
-      );
-      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
-    },
-  };
+  const controller = countPolicy('walk optimum', scenario.config.capacity, (tS, dtS, view) => {
+    const level = Math.round((view.measuredArrivalRate * 9) / 150);
+    const live = view.actual.running + view.actual.starting;
+    if (capacityNow === null) capacityNow = capacityNext = finalNow = live;
+    if (Math.abs((tS % rowS) - dtS) < 1e-9) {
+      capacityNow = capacityNext;
+      finalNow = policy.bestA[vAt(level, nearest(view.queue), capacityNow)];
+      const end = playRow(level, view.queue, capacityNow, finalNow);
+      capacityNext = policy.bestN[vAt(level, nearest(end.q), finalNow)];
+      cut = false;
+    }
+    if (view.queue <= 1e-9) cut = true;
+    return Math.max(cut ? finalNow : capacityNow, capacityNext);
+  });
   const result = simulate(scenario, trace, controller);
   const score = urgentOf(result.score);
   return `${score.slaViolationS} s, ${(result.score.utilization * 100).toFixed(1)} %, ${score.started} P1 starts`;
