@@ -24,7 +24,7 @@ import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
-import { countPolicy } from './lib/count-policy.mjs';
+import { countPolicy } from '../dist/simulator/policy.js';
 
 const [, , scenarioPath, ...files] = process.argv;
 if (!scenarioPath || files.length === 0) {

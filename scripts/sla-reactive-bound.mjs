@@ -19,7 +19,7 @@ import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
-import { countPolicy } from './lib/count-policy.mjs';
+import { countPolicy } from '../dist/simulator/policy.js';
 
 const [, , scenarioPath, ...files] = process.argv;
 const scenario = await loadScenario(scenarioPath);
@@ -41,9 +41,9 @@ for (const file of files) {
     const nasa = await loadNasaTraces(urgent.simulation.column, 0.9 * urgent.config.max * urgent.simulation.ratePerContainer);
     trace = nasa.traces[file === 'nasa:min' ? 0 : 1].trace;
   } else trace = await loadTrace(file);
-  const policy = countPolicy('reactive bound', scenario.config.capacity, (tS, dtS, view) => {
+  const policy = countPolicy('reactive bound', scenario.config.capacity, (tS, dtS, view, simulation) => {
     const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-    return Math.ceil((view.measuredArrivalRate + view.queue / leadS) / view.service.simulation.ratePerContainer) + spareAt(tS, dtS);
+    return Math.ceil((view.measuredArrivalRate + view.queue / leadS) / simulation.ratePerContainer) + spareAt(tS, dtS);
   });
   const result = simulate(scenario, trace, greedy ? reactingPolicy({ scenario, trace }, spare) : policy);
   const score = urgentOf(result.score);

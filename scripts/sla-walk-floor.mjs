@@ -34,7 +34,7 @@ import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
 import { seededRandom, randomInt } from '../dist/util/random.js';
-import { countPolicy } from './lib/count-policy.mjs';
+import { countPolicy } from '../dist/simulator/policy.js';
 
 const [, , scenarioPath, tracePath] = process.argv;
 if (!scenarioPath || !tracePath) {

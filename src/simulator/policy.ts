@@ -3,7 +3,7 @@
 // should be driven to. The pool is shared: a policy never returns more than the capacity in total.
 import { arbitrate } from '../core/arbiter.js';
 import type { ActualState } from '../core/types.js';
-import type { Scenario, SimService } from './scenario.js';
+import type { Scenario, SimService, Simulation } from './scenario.js';
 import type { Trace } from './trace.js';
 
 export interface ServiceView {
@@ -58,6 +58,33 @@ export function placeOnPool(replicas: ReadonlyMap<string, number>, views: readon
     capacity,
   );
   return new Map(plan.entries.map((e) => [e.name, e.replicas]));
+}
+
+/**
+ * A policy in which each service with a queue asks for `countOf(tS, dtS, view, simulation)` containers and
+ * remainder services take what is left, divided by the arbiter: the oracle, the reacting reference and
+ * the scripts' reference controllers.
+ */
+export function countPolicy(
+  name: string,
+  capacity: number,
+  countOf: (tS: number, dtS: number, view: ServiceView, simulation: Simulation) => number,
+): Policy {
+  return {
+    name,
+    decide(tS, dtS, views) {
+      const plan = arbitrate(
+        views.map((view) => {
+          const { config, simulation } = view.service;
+          const common = { name: config.name, priority: config.priority, min: config.min, max: config.max, actual: view.actual };
+          if (!simulation) return { ...common, desired: { kind: 'remainder' as const } };
+          return { ...common, desired: { kind: 'count' as const, count: countOf(tS, dtS, view, simulation) } };
+        }),
+        capacity,
+      );
+      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
+    },
+  };
 }
 
 /** A Deployment sized to fill the pool, for remainder services under the per-service baselines. */

@@ -3,8 +3,7 @@
 // stop latency of what it may pre-empt, plus a tick), so containers are running when the arrivals that
 // need them come, and any backlog is cleared within the lead time. It shares the pool through the same
 // arbiter and pays the same latencies as everyone else.
-import { arbitrate } from '../../core/arbiter.js';
-import type { Policy, PolicyContext } from '../policy.js';
+import { countPolicy, type Policy, type PolicyContext } from '../policy.js';
 import type { Trace } from '../trace.js';
 import { containersFor } from './targets.js';
 
@@ -28,36 +27,10 @@ export function windowMax(trace: Trace, column: string, fromS: number, toS: numb
 export function oraclePolicy(context: PolicyContext): Policy {
   const { scenario, trace } = context;
   const longestStopS = Math.max(0, ...scenario.services.map((s) => s.stopLatencyMs / 1000));
-  return {
-    name: 'oracle',
-    decide(tS, dtS, views) {
-      const plan = arbitrate(
-        views.map((view) => {
-          const { config, simulation } = view.service;
-          if (!simulation)
-            return {
-              name: config.name,
-              priority: config.priority,
-              min: config.min,
-              max: config.max,
-              desired: { kind: 'remainder' as const },
-              actual: view.actual,
-            };
-          const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
-          const peak = windowMax(trace, simulation.column, tS, tS + leadS);
-          const backlog = view.queue / Math.max(leadS, dtS);
-          return {
-            name: config.name,
-            priority: config.priority,
-            min: config.min,
-            max: config.max,
-            desired: { kind: 'count' as const, count: containersFor(view.service, peak + backlog) },
-            actual: view.actual,
-          };
-        }),
-        scenario.config.capacity,
-      );
-      return new Map(plan.entries.map((e) => [e.name, e.replicas]));
-    },
-  };
+  return countPolicy('oracle', scenario.config.capacity, (tS, dtS, view, simulation) => {
+    const leadS = view.service.startLatencyMs / 1000 + longestStopS + dtS;
+    const peak = windowMax(trace, simulation.column, tS, tS + leadS);
+    const backlog = view.queue / Math.max(leadS, dtS);
+    return containersFor(view.service, peak + backlog);
+  });
 }
