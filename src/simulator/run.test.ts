@@ -9,21 +9,23 @@ import { generateTrace } from './trace-gen.js';
 import { parseTrace } from './trace.js';
 
 // A pool of 20 shared by a queue consumer (10 msg/s per container) and background work.
-const scenario = parseScenario({
-  engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
-  capacity: 20,
-  services: [
-    {
-      name: 'orders',
-      priority: 1,
-      min: 1,
-      max: 20,
-      target: { queueLength: 50 },
-      simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
-    },
-    { name: 'reports', priority: 2, target: 'remainder' },
-  ],
-});
+const poolOf20 = (reports: Record<string, unknown>) =>
+  parseScenario({
+    engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
+    capacity: 20,
+    services: [
+      {
+        name: 'orders',
+        priority: 1,
+        min: 1,
+        max: 20,
+        target: { queueLength: 50 },
+        simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
+      },
+      { name: 'reports', priority: 2, target: 'remainder', ...reports },
+    ],
+  });
+const scenario = poolOf20({});
 const step = generateTrace({ shape: 'step', column: 'orders', durationS: 900, rowS: 10, low: 20, high: 150, atS: 300 });
 
 function run(policy: PolicyName, trace = step, staticCounts?: Map<string, number>) {
@@ -79,21 +81,7 @@ describe('simulation', () => {
     assert.ok(ours.utilization >= 0.95, `pool utilisation ${ours.utilization}`);
   });
   it('counts a remainder service busy only for its own work when it has a simulation block', () => {
-    const withWork = parseScenario({
-      engine: { kind: 'sim', startLatency: '2s', stopLatency: '1s' },
-      capacity: 20,
-      services: [
-        {
-          name: 'orders',
-          priority: 1,
-          min: 1,
-          max: 20,
-          target: { queueLength: 50 },
-          simulation: { ratePerContainer: 10, sla: { queueLength: 200 } },
-        },
-        { name: 'reports', priority: 2, target: 'remainder', simulation: { ratePerContainer: 10 } },
-      ],
-    });
+    const withWork = poolOf20({ simulation: { ratePerContainer: 10 } });
     const trace = parseTrace('t_s,orders,reports\n0,20,20\n600,20,20\n');
     const score = (s: typeof scenario) =>
       simulate(s, trace, createPolicy('static', { scenario: s, trace, staticCounts: new Map([['orders', 5]]) })).score;
