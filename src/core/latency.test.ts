@@ -74,17 +74,72 @@ describe('start and stop latency, measured from the engine state', () => {
     assert.ok(Math.abs((state.start?.meanS ?? 0) - (2 + 0.2 * (0.7 - 2))) < 1e-9, `start ${state.start?.meanS}`);
   });
 
-  it("matches requests to the engine's moments since the previous read, oldest first, and the read for any without one", () => {
-    // Read at 0 and now at 2000: one moment before the window (an older container), one after this read.
-    assert.deepEqual(doneAtMs([-500, 900, 300, 600, 2500], 4, 0, 2000), [300, 600, 900, 2000]);
-    assert.deepEqual(doneAtMs([900, 300], 3, 0, 2000), [300, 900, 2000]);
-    assert.deepEqual(doneAtMs([300, 600, 900], 2, 0, 2000), [600, 900]);
-    assert.deepEqual(doneAtMs(undefined, 2, 0, 2000), [2000, 2000]);
+  it("matches requests to the engine's moments after the request and the last one used, oldest first, and the read for any without one", () => {
+    // Asked for at 0, read now at 2000: one moment before the request (an older container), one after this read.
+    assert.deepEqual(doneAtMs([-500, 900, 300, 600, 2500], [0, 0, 0, 0], Number.NEGATIVE_INFINITY, 2000), {
+      doneMs: [300, 600, 900, 2000],
+      usedMs: 2500,
+    });
+    assert.deepEqual(doneAtMs([900, 300], [0, 0, 0], Number.NEGATIVE_INFINITY, 2000).doneMs, [300, 900, 2000]);
+    assert.deepEqual(doneAtMs([300, 600, 900], [0, 0], Number.NEGATIVE_INFINITY, 2000).doneMs, [600, 900]);
+    assert.deepEqual(doneAtMs(undefined, [0, 0], 400, 2000), { doneMs: [2000, 2000], usedMs: 400 });
+    // 300 was used already; 900 is not after the second request (1000): the read for it.
+    assert.deepEqual(doneAtMs([300, 600, 900], [0, 1000], 300, 2000), { doneMs: [600, 2000], usedMs: 600 });
     let state: LatencyState = observeLatency(INITIAL_LATENCY, { running: 0, starting: 0, stopping: 0 }, 0);
     state = observeLatency(state, { running: 3, starting: 0, stopping: 0, runningAtMs: [900, 300, 600] }, 2000);
     assert.equal(state.start?.samples, 3);
     const expected = [0.3, 0.6, 0.9].reduce((mean, sample, i) => (i === 0 ? sample : mean + 0.2 * (sample - mean)), 0);
     assert.ok(Math.abs((state.start?.meanS ?? 0) - expected) < 1e-9, `start ${state.start?.meanS}`);
+  });
+
+  /**
+   * One start asked for at 0 (the read there saw none), still starting at the read at 2000, running at
+   * 4000 with the engine's moments then, and, `stopMomentsMs` given, one stop asked for at 4000, still
+   * stopping at 6000 and gone at 8000 with those moments: what a real Swarm read every 2 s showed.
+   */
+  function slowerThanATick(runningAtMs: readonly number[], goneAtMs: readonly number[] = []): LatencyState {
+    let state = observeLatency(INITIAL_LATENCY, { running: 0, starting: 0, stopping: 0 }, 0);
+    state = observeLatency(state, { running: 0, starting: 1, stopping: 0 }, 2000);
+    state = observeLatency(state, { running: 1, starting: 0, stopping: 0, runningAtMs }, 4000);
+    state = observeLatency(state, { running: 0, starting: 0, stopping: 1, runningAtMs }, 6000);
+    return observeLatency(state, { running: 0, starting: 0, stopping: 0, runningAtMs, goneAtMs }, 8000);
+  }
+
+  it("uses the engine's moment of a start or stop that ended before the previous read but was counted done only after it", () => {
+    // Swarm started the task in 1.9 s by its own timestamp, but the read at 2000 still listed it starting.
+    const state = slowerThanATick([1900], [5800]);
+    assert.equal(state.start?.meanS, 1.9);
+    assert.equal(state.stop?.meanS, 1.8);
+  });
+
+  it("does not time a start to an older container's moment, from before the start was asked for", () => {
+    // The container that ran before (moment -500) is still reported; the new one has no moment: the read.
+    assert.equal(slowerThanATick([-500]).start?.meanS, 4);
+    // Stops: an exit from before the stop was asked for (3900) is an older container's too.
+    assert.equal(slowerThanATick([], [3900]).stop?.meanS, 4);
+  });
+
+  it('does not time a second start to a moment an earlier start was already timed to', () => {
+    // The first start's moment is 30 ms after the read that saw it (the state was read a moment later):
+    // clamped to that read. The next start, asked for at that read, has no moment of its own.
+    let state = observeLatency(INITIAL_LATENCY, { running: 1, starting: 0, stopping: 0 }, 10_000);
+    state = observeLatency(state, { running: 2, starting: 0, stopping: 0, runningAtMs: [12_030] }, 12_000);
+    assert.equal(state.start?.meanS, 2);
+    state = observeLatency(state, { running: 3, starting: 0, stopping: 0, runningAtMs: [12_030] }, 14_000);
+    assert.equal(state.start?.samples, 2);
+    assert.equal(state.start?.meanS, 2);
+  });
+
+  it('a start or stop that took more than a tick, timed to an engine clock that is off, is never negative or longer than its reads', () => {
+    for (const skewMs of [-3_600_000, -2500, -1000, -100, 100, 2500, 3_600_000, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const state = slowerThanATick([1900 + skewMs], [5800 + skewMs]);
+      const startS = state.start?.meanS ?? Number.NaN;
+      const stopS = state.stop?.meanS ?? Number.NaN;
+      assert.ok(startS >= 0 && startS <= 4, `start ${startS} s with the engine clock ${skewMs} ms off`);
+      assert.ok(stopS >= 0 && stopS <= 4, `stop ${stopS} s with the engine clock ${skewMs} ms off`);
+    }
+    // Behind by more than the start took: before the request, so the read.
+    assert.equal(slowerThanATick([1900 - 2500]).start?.meanS, 4);
   });
 
   it('an engine that never reports starting or stopping gives one tick', () => {

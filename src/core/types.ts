@@ -36,8 +36,9 @@ export interface ActualState {
   /**
    * When its containers that became running lately did so, and when those asked to stop lately were
    * gone (exited), as the engine recorded them (ms since the epoch on the engine's clock; simulated time
-   * in the simulator), oldest first; at least those since the previous read. Absent where the engine
-   * does not say: latency.ts then times a start or stop to the read that saw it finish.
+   * in the simulator), oldest first; at least those of the containers it counts as started or gone since
+   * the previous read. Absent where the engine does not say: latency.ts then times a start or stop to the
+   * read that saw it finish.
    */
   readonly runningAtMs?: readonly number[];
   readonly goneAtMs?: readonly number[];
