@@ -109,6 +109,19 @@ describe('architecture', () => {
     }
   });
 
+  it('one engine imports no other engine: what several share is in engines/shared/ or engines/remote/ (swarm/ is Docker mode)', () => {
+    const shared = new Set(['shared', 'remote']);
+    for (const file of productFiles(join(root, 'engines'))) {
+      const from = /^engines\/([^/]+)\//.exec(relative(root, file))?.[1];
+      if (from === undefined) continue;
+      for (const spec of specifiersOf(file).filter((s) => s.startsWith('.'))) {
+        const to = /^engines\/([^/]+)\//.exec(relative(root, join(file, '..', spec)))?.[1];
+        const allowed = to === undefined || to === from || shared.has(to) || (from === 'swarm' && to === 'docker');
+        assert.ok(allowed, `${relative(root, file)} imports ${spec}: move what both engines need to engines/shared/`);
+      }
+    }
+  });
+
   it('the API reads the image watch through metadata/watch/status.ts, never the watcher loop or the service that starts it', () => {
     for (const file of productFiles(join(root, 'api'))) {
       for (const spec of specifiersOf(file)) {

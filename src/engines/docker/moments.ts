@@ -3,8 +3,9 @@
 // times starts and stops to (ActualState.runningAtMs / goneAtMs, see core/latency.ts). Only the events
 // stream tells these; a full list does not (the list API has no StartedAt), so a change seen only by a
 // list (the stream was down) is timed to the read that saw it. The Docker engine's moments follow its
-// state cache's events (cache.ts); Swarm's exits are noted from its own stream (swarm.ts); Kubernetes
-// keeps its pods' deletions with withMoment too (kubernetes/workload.ts).
+// state cache's events (cache.ts); Swarm's exits are noted from its own stream (swarm.ts). Each list is
+// kept by withMoment (engines/shared/moments.ts), which Kubernetes keeps its pods' deletions with too.
+import { withMoment } from '../shared/moments.js';
 import type { ContainerCache } from './cache.js';
 
 export interface Moments {
@@ -18,15 +19,7 @@ export interface TimedEvent {
   readonly timeNano?: number;
 }
 
-/** Moments kept per service and kind: more than the starts or stops one read can settle, in practice. */
-const KEPT = 64;
 const NONE: Moments = {};
-
-/** `list` with `atMs` in time order, the oldest dropped past KEPT: a new array, so a state handed out never changes. */
-export function withMoment(list: readonly number[] | undefined, atMs: number): readonly number[] {
-  const next = [...(list ?? []).slice(1 - KEPT), atMs];
-  return next.sort((a, b) => a - b);
-}
 
 export class ServiceMoments {
   private readonly byService = new Map<string, Moments>();

@@ -3,7 +3,7 @@
 // pod that holds a place in the pool counted exactly once, so the pool is never overcommitted.
 import type { V1LabelSelector, V1Pod } from '@kubernetes/client-node';
 import type { ActualState } from '../../core/types.js';
-import { withMoment } from '../docker/moments.js';
+import { withMoment } from '../shared/moments.js';
 
 function isReady(pod: V1Pod): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
