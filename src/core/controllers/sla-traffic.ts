@@ -65,6 +65,8 @@ export interface TrafficReading {
   readonly lagSquare: number;
   readonly level: number;
   readonly drift: number;
+  /** The fraction of a deviation from the mean expected to last over the horizon (persistence). */
+  readonly persisting: number;
 }
 
 /** Reads this tick's arrivals (`instant`, messages/s) against what the previous ticks kept. */
@@ -86,7 +88,7 @@ export function readTraffic(state: TrafficState, instant: number, rate: number, 
   const spread = first ? 0 : ewma(state.spread, span, tickS, DRIFT_SMOOTHING_S);
   const drift = Math.sqrt(Math.max(0, spread ** 2 - (noise * Math.sqrt(2)) ** 2));
   const { lagProduct, lagSquare } = persisting;
-  return { mean, noise, recent, recentMeans, spread, lagProduct, lagSquare, level, drift };
+  return { mean, noise, recent, recentMeans, spread, lagProduct, lagSquare, level, drift, persisting: persisting.fraction };
 }
 
 /** How far the arrivals over T seconds may run above the level: Z deviations of their sum, plus a drift held over T. */

@@ -32,6 +32,7 @@ import { comeDown, fewest, holdS, type SlaTick } from './sla-down.js';
 import { EMPTY, learnRate, type LearntRate } from './sla-rate.js';
 import { SlaReason, round } from './sla-reason.js';
 import { readTraffic, surge, type TrafficState } from './sla-traffic.js';
+import { CADENCE_INITIAL, readCadence, type CadenceState } from './sla-cadence.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
 import { clampCount } from './types.js';
 
@@ -45,6 +46,8 @@ export interface SlaState extends TrafficState, LearntRate {
   readonly emptySinceMs: number | null;
   /** Without measured arrivals: what the queue alone has measured (sla-queue-only.ts). */
   readonly queueOnly: QueueOnlyState;
+  /** The rises' cadence, when they come at regular moments (sla-cadence.ts). */
+  readonly cadence: CadenceState;
 }
 
 /** The queue may rise to this fraction of the SLA before containers are added. */
@@ -73,6 +76,7 @@ export const slaController: Controller<SlaState> = {
     lastUpMs: null,
     emptySinceMs: null,
     queueOnly: QUEUE_ONLY_INITIAL,
+    cadence: CADENCE_INITIAL,
   }),
   decide(input, state) {
     const { policy, observation, current } = input;
@@ -132,7 +136,12 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const reaction = input.reaction ?? DEFAULT_REACTION;
   const leadS = reaction.preemptS + reaction.startS;
   const horizonS = leadS + tickS;
-  const traffic = readTraffic(state, instant, rate, tickS, horizonS);
+  const read = readTraffic(state, instant, rate, tickS, horizonS);
+  // A rise expected at the traffic's cadence is planned for from a reaction time before it (measured arrivals only).
+  const cadence = measured === undefined ? null : readCadence(state.cadence, instant, state.lastInstant, state.noise, rate, nowMs, tickS, leadS);
+  // As much of it as persists, as a rise read now is planned (a burst gone within the horizon: the queue takes it).
+  const expectRise = (cadence?.expectRise ?? 0) * read.persisting;
+  const traffic = expectRise > 0 ? { ...read, level: read.level + expectRise } : read;
   const keepS = holdS(reaction, horizonS, tickS);
   const tick: SlaTick = {
     sla,
@@ -155,12 +164,12 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   };
   const up = scaleUp(tick, current, leadS, horizonS, queueOnly.probe !== null && empty);
   let count = up?.count ?? held;
-  let why = up?.why ?? '';
+  let why = up === null ? '' : expectRise > 0 ? `${up.why}, a rise of ${formatNumber(round(expectRise))}/s expected (every ${formatNumber(round((cadence?.periodMs ?? 0) / 1000))}s)` : up.why;
   const down = comeDown(tick, count);
   if (down !== null) ({ count, why, queueOnly } = down);
   count = clampCount(count, policy.min, policy.max);
   if (queueOnly.probe !== null && count !== held && queueOnly.probe.atMs !== nowMs) queueOnly = { ...queueOnly, probe: null };
-  const next = remember(tick, learned, count, queueOnly);
+  const next = remember(tick, learned, count, queueOnly, cadence?.state ?? state.cadence, expectRise > 0);
   const estimates = {
     arrivalRate: traffic.mean,
     arrivalRateStdDev: traffic.noise,
@@ -170,8 +179,12 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   return new SlaDecision(count, next, estimates, sla, measured === undefined, reaction.startS, held, queue, why);
 }
 
-/** The state this tick leaves. Written out in full, not spread: this runs for every service every tick. */
-function remember(tick: SlaTick, learned: LearntRate, count: number, queueOnly: QueueOnlyState): SlaState {
+/**
+ * The state this tick leaves. Written out in full, not spread: this runs for every service every tick.
+ * A rise asked for ahead of the cadence (`anticipating`) does not start the hold after a rise: once the
+ * moment has passed, what it added comes down as soon as the queue runs dry.
+ */
+function remember(tick: SlaTick, learned: LearntRate, count: number, queueOnly: QueueOnlyState, cadence: CadenceState, anticipating: boolean): SlaState {
   const { traffic, held, nowMs } = tick;
   return {
     arrivals: traffic.mean,
@@ -187,9 +200,10 @@ function remember(tick: SlaTick, learned: LearntRate, count: number, queueOnly: 
     learnedRate: learned.learnedRate,
     rateFloor: learned.rateFloor,
     lastDesired: count,
-    lastUpMs: count > held ? nowMs : tick.lastUpMs,
+    lastUpMs: count > held && !anticipating ? nowMs : tick.lastUpMs,
     emptySinceMs: count < held ? null : tick.emptySinceMs,
     queueOnly,
+    cadence,
   };
 }
 

@@ -1,0 +1,106 @@
+// The sla controller's cadence (controllers/sla.ts): traffic whose rises come at regular moments (a
+// batch job every N s, a producer that flushes every minute, rows of a per-minute feed), learnt from
+// the rises themselves, so the containers for the next rise are working when it comes instead of a
+// reaction time after it.
+//
+// A rise is a reading that stands above the one before by more than half a container's work and
+// STEP_DOWN noise deviations (the same bar as a step down). The cadence is the shortest interval of
+// the last few rises when every other interval is a whole multiple of it (a rise may skip a moment:
+// per-minute traffic does not rise every minute), and at least CADENCE_HORIZONS horizons long (shorter
+// cadences are the noise and drift the controller already plans for). While it holds, from a reaction
+// time before each expected moment until the tick that would show it, the arrivals are planned Z
+// typical rises higher (a typical rise: the rises' smoothed size; Z as for the noise); the containers that adds come down as soon as the
+// moment has passed, without the hold that follows a rise that happened (sla-down.ts).
+// Random rises do not make a cadence: CADENCE_RISES intervals must agree within the tolerance, and
+// one that does not ends it until they agree again.
+import { STEP_DOWN } from './sla-down.js';
+import { Z } from './sla-traffic.js';
+
+/** Intervals between rises that must agree before a cadence is used. */
+export const CADENCE_RISES = 6;
+/** A cadence shorter than this many horizons is left to the noise and drift. */
+export const CADENCE_HORIZONS = 4;
+/** The period may be the shortest interval between rises divided by up to this (moments without a rise). */
+const MAX_PARTS = 4;
+/** Rise times remembered (the last CADENCE_RISES intervals need one more). */
+const KEPT = CADENCE_RISES + 1;
+
+/** What the cadence carries from tick to tick (part of SlaState). */
+export interface CadenceState {
+  /** When the last rises were read (ms), oldest first. */
+  readonly rises: readonly number[];
+  /** Smoothed size of a rise (messages/s). */
+  readonly riseSize: number;
+  /** When the last change of either sign (a rise or a step down) was read (ms). */
+  readonly lastChangeMs: number | null;
+}
+
+export const CADENCE_INITIAL: CadenceState = { rises: [], riseSize: 0, lastChangeMs: null };
+
+/** One tick's cadence: the state to keep, the learnt period (ms, null when none), and the rise to plan for now (messages/s). */
+export interface CadenceReading {
+  readonly state: CadenceState;
+  readonly periodMs: number | null;
+  readonly expectRise: number;
+}
+
+/**
+ * Reads this tick's arrivals (`instant`) against the last (`previous`) and the noise before this tick.
+ * `leadS`: a container asked for now works this much later (pre-emption + start).
+ */
+export function readCadence(
+  state: CadenceState,
+  instant: number,
+  previous: number | null,
+  noise: number,
+  rate: number,
+  nowMs: number,
+  tickS: number,
+  leadS: number,
+): CadenceReading {
+  const change = previous === null ? 0 : instant - previous;
+  const bar = Math.max(rate / 2, STEP_DOWN * noise);
+  let next = state;
+  if (Math.abs(change) > bar) {
+    const rises = change > 0 ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
+    const riseSize = change > 0 ? (state.rises.length === 0 ? change : state.riseSize + (change - state.riseSize) / 8) : state.riseSize;
+    next = { rises, riseSize, lastChangeMs: nowMs };
+  }
+  const tickMs = tickS * 1000;
+  const periodMs = cadence(next.rises, tickMs, (leadS + tickS) * 1000);
+  const last = next.rises[next.rises.length - 1];
+  if (periodMs === null || last === undefined) return { state: next, periodMs, expectRise: 0 };
+  const toleranceMs = tolerance(periodMs, tickMs);
+  // The next expected moment not yet passed (with its tolerance), and whether it has been seen.
+  const expectedMs = last + Math.max(1, Math.ceil((nowMs - last - toleranceMs - tickMs) / periodMs)) * periodMs;
+  const seen = next.lastChangeMs !== null && next.lastChangeMs >= expectedMs - toleranceMs;
+  const from = expectedMs - (leadS + tickS) * 1000 - toleranceMs;
+  const inWindow = nowMs >= from && nowMs <= expectedMs + toleranceMs + tickMs;
+  return { state: next, periodMs, expectRise: inWindow && !seen ? Z * next.riseSize : 0 };
+}
+
+/** How far a rise may fall from its expected moment (ms): a tick and a half, or 2 % of the period. */
+function tolerance(periodMs: number, tickMs: number): number {
+  return Math.max(1.5 * tickMs, 0.02 * periodMs);
+}
+
+/**
+ * The period of the rises (ms), or null: the shortest of the last CADENCE_RISES intervals when each of
+ * the others is a whole multiple of it within twice the tolerance, and it is at least CADENCE_HORIZONS horizons.
+ */
+export function cadence(rises: readonly number[], tickMs: number, horizonMs: number): number | null {
+  if (rises.length < KEPT) return null;
+  const intervals: number[] = [];
+  for (let i = 1; i < rises.length; i++) intervals.push((rises[i] as number) - (rises[i - 1] as number));
+  const shortest = Math.min(...intervals);
+  // The rises may skip moments: the period is the longest whole fraction of the shortest interval that
+  // every interval is a multiple of.
+  for (let parts = 1; parts <= MAX_PARTS; parts++) {
+    const period = shortest / parts;
+    if (period < CADENCE_HORIZONS * horizonMs) return null;
+    const toleranceMs = tolerance(period, tickMs);
+    // Two rises each within the tolerance of their moments: their interval within twice it.
+    if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs)) return period;
+  }
+  return null;
+}
