@@ -8,13 +8,12 @@
 // the last few rises when every other interval is a whole multiple of it (a rise may skip a moment:
 // per-minute traffic does not rise every minute), and at least CADENCE_HORIZONS horizons long (shorter
 // cadences are the noise and drift the controller already plans for). While it holds, from a reaction
-// time before each expected moment until the tick that would show it, the arrivals are planned Z
-// typical rises higher (a typical rise: the rises' smoothed size; Z as for the noise); the containers that adds come down as soon as the
+// time before each expected moment until the tick that would show it, the arrivals are planned a rise
+// higher: the rises' smoothed size plus one deviation of it (as much of it as persists, sla.ts); the containers that adds come down as soon as the
 // moment has passed, without the hold that follows a rise that happened (sla-down.ts).
 // Random rises do not make a cadence: CADENCE_RISES intervals must agree within the tolerance, and
 // one that does not ends it until they agree again.
 import { STEP_DOWN } from './sla-down.js';
-import { Z } from './sla-traffic.js';
 
 /** Intervals between rises that must agree before a cadence is used. */
 export const CADENCE_RISES = 6;
@@ -22,6 +21,8 @@ export const CADENCE_RISES = 6;
 export const CADENCE_HORIZONS = 4;
 /** The period may be the shortest interval between rises divided by up to this (moments without a rise). */
 const MAX_PARTS = 4;
+/** Rises the sizes are smoothed over. */
+const RISES_SMOOTHING = 8;
 /** Rise times remembered (the last CADENCE_RISES intervals need one more). */
 const KEPT = CADENCE_RISES + 1;
 
@@ -29,13 +30,14 @@ const KEPT = CADENCE_RISES + 1;
 export interface CadenceState {
   /** When the last rises were read (ms), oldest first. */
   readonly rises: readonly number[];
-  /** Smoothed size of a rise (messages/s). */
+  /** Smoothed size of a rise (messages/s), and of its square. */
   readonly riseSize: number;
+  readonly riseSquare: number;
   /** When the last change of either sign (a rise or a step down) was read (ms). */
   readonly lastChangeMs: number | null;
 }
 
-export const CADENCE_INITIAL: CadenceState = { rises: [], riseSize: 0, lastChangeMs: null };
+export const CADENCE_INITIAL: CadenceState = { rises: [], riseSize: 0, riseSquare: 0, lastChangeMs: null };
 
 /** One tick's cadence: the state to keep, the learnt period (ms, null when none), and the rise to plan for now (messages/s). */
 export interface CadenceReading {
@@ -63,8 +65,10 @@ export function readCadence(
   let next = state;
   if (Math.abs(change) > bar) {
     const rises = change > 0 ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
-    const riseSize = change > 0 ? (state.rises.length === 0 ? change : state.riseSize + (change - state.riseSize) / 8) : state.riseSize;
-    next = { rises, riseSize, lastChangeMs: nowMs };
+    const first = state.rises.length === 0;
+    const riseSize = change > 0 ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
+    const riseSquare = change > 0 ? (first ? change ** 2 : state.riseSquare + (change ** 2 - state.riseSquare) / RISES_SMOOTHING) : state.riseSquare;
+    next = { rises, riseSize, riseSquare, lastChangeMs: nowMs };
   }
   const tickMs = tickS * 1000;
   const periodMs = cadence(next.rises, tickMs, (leadS + tickS) * 1000);
@@ -76,7 +80,9 @@ export function readCadence(
   const seen = next.lastChangeMs !== null && next.lastChangeMs >= expectedMs - toleranceMs;
   const from = expectedMs - (leadS + tickS) * 1000 - toleranceMs;
   const inWindow = nowMs >= from && nowMs <= expectedMs + toleranceMs + tickMs;
-  return { state: next, periodMs, expectRise: inWindow && !seen ? Z * next.riseSize : 0 };
+  // A typical rise and one deviation of the rises' sizes: equal rises are planned as they are, spread ones higher.
+  const deviation = Math.sqrt(Math.max(0, next.riseSquare - next.riseSize ** 2));
+  return { state: next, periodMs, expectRise: inWindow && !seen ? next.riseSize + deviation : 0 };
 }
 
 /** How far a rise may fall from its expected moment (ms): a tick and a half, or 2 % of the period. */
