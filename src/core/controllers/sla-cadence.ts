@@ -91,8 +91,9 @@ function tolerance(periodMs: number, tickMs: number): number {
 }
 
 /**
- * The period of the rises (ms), or null: the shortest of the last CADENCE_RISES intervals when each of
- * the others is a whole multiple of it within twice the tolerance, and it is at least CADENCE_HORIZONS horizons.
+ * The period of the rises (ms), or null: the longest whole fraction of the shortest of the last
+ * CADENCE_RISES intervals that each of them is a multiple of within twice the tolerance, at least
+ * CADENCE_HORIZONS horizons; measured over all of them.
  */
 export function cadence(rises: readonly number[], tickMs: number, horizonMs: number): number | null {
   if (rises.length < KEPT) return null;
@@ -106,7 +107,11 @@ export function cadence(rises: readonly number[], tickMs: number, horizonMs: num
     if (period < CADENCE_HORIZONS * horizonMs) return null;
     const toleranceMs = tolerance(period, tickMs);
     // Two rises each within the tolerance of their moments: their interval within twice it.
-    if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs)) return period;
+    if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs)) {
+      // The period over all of them: the span of the rises ÷ the moments it holds.
+      const moments = intervals.reduce((sum, interval) => sum + Math.round(interval / period), 0);
+      return ((rises[rises.length - 1] as number) - (rises[0] as number)) / moments;
+    }
   }
   return null;
 }

@@ -138,6 +138,25 @@ describe('sla controller', () => {
     assert.ok((first?.live ?? 0) >= 10, `asked for ${first?.live} containers on the first reading of the step, 10 needed`);
   });
 
+  it('learns the cadence of rises that come every minute and has the containers working when the next one comes', () => {
+    // 40 msg/s, and from each minute's edge 300 msg/s for 20 s (13 more containers): a batch producer.
+    // Containers start in 2 s: a rise read a tick late is 260 msg/s over 2.5 s, 650 messages, before
+    // any help works. After seven rises the cadence is known; from then on the count rises before the edge.
+    const minutely = (t: number): number => (t >= 60 && t % 60 < 20 ? 300 : 40);
+    const { history } = run(sla({ queueLength: 300 }), minutely, { rate: 20, seconds: 600, startS: 2 });
+    const peakIn = (from: number, to: number): number => Math.max(...history.filter((h) => h.t >= from && h.t < to).map((h) => h.queue));
+    const early = peakIn(60, 80);
+    const late = Math.max(peakIn(480, 500), peakIn(540, 560));
+    assert.ok(early > 300, `the first rise, not expected, peaked at ${early.toFixed(0)}`);
+    assert.ok(late <= 150, `rises at the learnt cadence peaked at ${late.toFixed(0)}`);
+    const ahead = history.find((h) => h.t > 470 && h.t < 480 && h.live >= 10);
+    assert.ok(ahead !== undefined, 'the count rose before the edge at 480 s');
+    assert.match(ahead.reason, /a rise of 25\d(\.\d+)?\/s expected \(every 60s\)/);
+    // What it added comes down once the burst is over, as after any rise.
+    const after = history.find((h) => h.t > 520 && h.t < 540 && h.live <= 3);
+    assert.ok(after !== undefined, 'back to the base count between bursts');
+  });
+
   it('does not chase bursts that are gone before a container could start: the queue absorbs them', () => {
     // 60 msg/s (3 containers) with a 1 s burst to 200 every 10 s: 140 messages, well within the SLA.
     const bursty = (t: number): number => (t % 10 < 1 ? 200 : 60);

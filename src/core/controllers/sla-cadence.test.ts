@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CADENCE_INITIAL, cadence, readCadence, type CadenceState } from './sla-cadence.js';
+
+const s = (seconds: number[]): number[] => seconds.map((x) => x * 1000);
+
+describe('sla cadence', () => {
+  // 0.5 s ticks, a 2.5 s horizon: cadences under 10 s are left to the noise and drift.
+  const tickMs = 500;
+  const horizonMs = 2500;
+
+  it('finds the period of rises that skip some of their moments (per-minute traffic does not rise every minute)', () => {
+    assert.equal(cadence(s([60, 120, 240, 300, 420, 480, 660]), tickMs, horizonMs), 60_000);
+    // The shortest interval is two periods: the period is a whole fraction of it.
+    assert.equal(cadence(s([0, 120, 300, 420, 540, 780, 900]), tickMs, horizonMs), 60_000);
+    // Within a tick and a half of their moments (a batch job's jitter).
+    assert.equal(cadence(s([0, 30.5, 60, 89.5, 120, 150.5, 180]), tickMs, horizonMs), 30_000);
+  });
+
+  it('finds none in rises at random moments, too few rises, or a cadence shorter than four horizons', () => {
+    assert.equal(cadence(s([0, 37, 61, 113, 140, 211, 250]), tickMs, horizonMs), null);
+    assert.equal(cadence(s([60, 120, 180, 240, 300, 360]), tickMs, horizonMs), null, 'six rises are five intervals: one short');
+    assert.equal(cadence(s([0, 5, 10, 15, 20, 25, 30]), tickMs, horizonMs), null, 'every 5 s is under 4 × 2.5 s');
+  });
+
+  it('expects a rise from a reaction time before each moment until it is seen, and not after', () => {
+    // Seven rises of 100 msg/s, every 60 s, read at 60.5, 120.5, ... (a tick after the minute's edge).
+    let state: CadenceState = CADENCE_INITIAL;
+    let previous = 40;
+    const read = (tS: number, instant: number) => {
+      const out = readCadence(state, instant, previous, 0, 20, tS * 1000, 0.5, 2);
+      state = out.state;
+      previous = instant;
+      return out;
+    };
+    for (let tS = 0; tS < 450; tS += 0.5) read(tS, tS >= 60.5 && (tS - 60.5) % 60 < 20 ? 140 : 40);
+    assert.deepEqual(state.rises, s([60.5, 120.5, 180.5, 240.5, 300.5, 360.5, 420.5]));
+    // The next moment is 480.5: expected from 480.5 − (2 + 0.5) − 1.2 (2 % of the period) = 476.8.
+    assert.equal(read(450, 40).expectRise, 0);
+    assert.equal(read(476.5, 40).expectRise, 0);
+    const before = read(477, 40);
+    assert.equal(before.periodMs, 60_000);
+    assert.equal(before.expectRise, 100, 'equal rises: a rise of their size, no deviation');
+    assert.equal(read(480.5, 140).expectRise, 0, 'seen: the level plans it now');
+    assert.equal(read(481, 140).expectRise, 0);
+  });
+
+  it('ends the expectation after the moment when no rise came, and a rise off the beat ends the cadence', () => {
+    let state: CadenceState = CADENCE_INITIAL;
+    let previous = 40;
+    const read = (tS: number, instant: number) => {
+      const out = readCadence(state, instant, previous, 0, 20, tS * 1000, 0.5, 2);
+      state = out.state;
+      previous = instant;
+      return out;
+    };
+    for (let tS = 0; tS < 450; tS += 0.5) read(tS, tS >= 60.5 && (tS - 60.5) % 60 < 20 ? 140 : 40);
+    assert.ok(read(479, 40).expectRise > 0);
+    // No rise at 480.5: expected until the moment + its tolerance + a tick (482.2), then the next one.
+    assert.ok(read(482, 40).expectRise > 0);
+    assert.equal(read(482.5, 40).expectRise, 0);
+    assert.ok(read(538, 40).expectRise > 0, 'the moment after, 540.5, is expected');
+    // A rise at 503 (off the beat) makes the intervals disagree: no cadence until they agree again.
+    for (let tS = 482.5; tS < 530; tS += 0.5) read(tS, tS >= 503 && tS < 513 ? 140 : 40);
+    assert.equal(read(538, 40).periodMs, null);
+    assert.equal(read(538.5, 40).expectRise, 0);
+  });
+});
