@@ -13,7 +13,8 @@
 // moment has passed, without the hold that follows a rise that happened (sla-down.ts).
 // Random rises do not make a cadence: CADENCE_RISES intervals must agree within the tolerance, and
 // one that does not ends it until they agree again.
-import { STEP_DOWN } from './sla-down.js';
+import { formatNumber } from './direct.js';
+import { STEP_DOWN, fewest, type ExpectedRise, type SlaTick } from './sla-down.js';
 
 /** Intervals between rises that must agree before a cadence is used. */
 export const CADENCE_RISES = 6;
@@ -43,7 +44,8 @@ export const CADENCE_INITIAL: CadenceState = { rises: [], riseSize: 0, riseSquar
 export interface CadenceReading {
   readonly state: CadenceState;
   readonly periodMs: number | null;
-  readonly expectRise: number;
+  /** The rise to be ready for now, null outside the window before an expected moment. */
+  readonly rise: ExpectedRise | null;
 }
 
 /**
@@ -67,13 +69,14 @@ export function readCadence(
     const rises = change > 0 ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
     const first = state.rises.length === 0;
     const riseSize = change > 0 ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
-    const riseSquare = change > 0 ? (first ? change ** 2 : state.riseSquare + (change ** 2 - state.riseSquare) / RISES_SMOOTHING) : state.riseSquare;
+    const riseSquare =
+      change > 0 ? (first ? change ** 2 : state.riseSquare + (change ** 2 - state.riseSquare) / RISES_SMOOTHING) : state.riseSquare;
     next = { rises, riseSize, riseSquare, lastChangeMs: nowMs };
   }
   const tickMs = tickS * 1000;
   const periodMs = cadence(next.rises, tickMs, (leadS + tickS) * 1000);
   const last = next.rises[next.rises.length - 1];
-  if (periodMs === null || last === undefined) return { state: next, periodMs, expectRise: 0 };
+  if (periodMs === null || last === undefined) return { state: next, periodMs, rise: null };
   const toleranceMs = tolerance(periodMs, tickMs);
   // The next expected moment not yet passed (with its tolerance), and whether it has been seen.
   const expectedMs = last + Math.max(1, Math.ceil((nowMs - last - toleranceMs - tickMs) / periodMs)) * periodMs;
@@ -82,7 +85,8 @@ export function readCadence(
   const inWindow = nowMs >= from && nowMs <= expectedMs + toleranceMs + tickMs;
   // A typical rise and one deviation of the rises' sizes: equal rises are planned as they are, spread ones higher.
   const deviation = Math.sqrt(Math.max(0, next.riseSquare - next.riseSize ** 2));
-  return { state: next, periodMs, expectRise: inWindow && !seen ? next.riseSize + deviation : 0 };
+  const rise = { size: next.riseSize + deviation, inS: (expectedMs - nowMs) / 1000, everyS: periodMs / 1000 };
+  return { state: next, periodMs, rise: inWindow && !seen ? rise : null };
 }
 
 /** How far a rise may fall from its expected moment (ms): a tick and a half, or 2 % of the period. */
@@ -114,4 +118,21 @@ export function cadence(rises: readonly number[], tickMs: number, horizonMs: num
     }
   }
   return null;
+}
+
+/**
+ * Ready for the rise expected at the cadence: at least the fewest containers that hold the queue under
+ * the high-water mark at the arrivals it brings, asked a reaction time before it so that they are
+ * working when it comes. `up` is what the way up asked for (sla.ts), null for none.
+ */
+export function readyForRise(tick: SlaTick, up: { count: number; why: string } | null): { count: number; why: string } | null {
+  const { rise } = tick;
+  if (rise === null) return up;
+  const count = fewest(tick.queue, tick.traffic.level + rise.size, tick.rate, tick.keepS, tick.sla, tick.highWater);
+  if (!(count > (up?.count ?? tick.held))) return up;
+  const inS = formatNumber(Math.max(0, Math.round(rise.inS * 10) / 10));
+  return {
+    count,
+    why: `ready for a rise of ${formatNumber(Math.round(rise.size))}/s expected in ${inS}s (every ${formatNumber(Math.round(rise.everyS * 10) / 10)}s)`,
+  };
 }

@@ -70,6 +70,15 @@ export interface SlaTick {
   /** The high-water mark (fraction of the SLA) that the queue is kept under LOW_WATER of. */
   readonly highWater: number;
   readonly slotWanted: boolean | undefined;
+  /** A rise expected at the traffic's cadence (sla-cadence.ts), null when none. */
+  readonly rise: ExpectedRise | null;
+}
+
+/** A rise expected at the traffic's cadence: its size (messages/s), in how long (s), and the cadence (s). */
+export interface ExpectedRise {
+  readonly size: number;
+  readonly inS: number;
+  readonly everyS: number;
 }
 
 /** A count come down, why, and the queue-only state with the probe it started, if it was one. */
@@ -103,7 +112,7 @@ export function comeDown(tick: SlaTick, count: number): Down | null {
     ? held - 1
     : fewest(
         queue + surge(keepS, noise, drift, tickS),
-        fell ? level : Math.max(level, mean),
+        (fell ? level : Math.max(level, mean)) + (tick.rise?.size ?? 0),
         tick.rate,
         keepS,
         tick.sla,

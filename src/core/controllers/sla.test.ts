@@ -151,7 +151,9 @@ describe('sla controller', () => {
     assert.ok(late <= 150, `rises at the learnt cadence peaked at ${late.toFixed(0)}`);
     const ahead = history.find((h) => h.t > 470 && h.t < 480 && h.live >= 10);
     assert.ok(ahead !== undefined, 'the count rose before the edge at 480 s');
-    assert.match(ahead.reason, /a rise of 25\d(\.\d+)?\/s expected \(every 60s\)/);
+    assert.match(ahead.reason, /ready for a rise of 2[56]\d\/s expected in [\d.]+s \(every 60s\)/);
+    // Ready for the rise, not draining a backlog it has not brought yet: 300 ÷ 20 = 15.
+    assert.ok(Math.max(...history.filter((h) => h.t > 470 && h.t < 485).map((h) => h.live)) <= 16, 'asked for more than the rise needs');
     // What it added comes down once the burst is over, as after any rise.
     const after = history.find((h) => h.t > 520 && h.t < 540 && h.live <= 3);
     assert.ok(after !== undefined, 'back to the base count between bursts');

@@ -32,7 +32,7 @@ import { comeDown, fewest, holdS, type SlaTick } from './sla-down.js';
 import { EMPTY, learnRate, type LearntRate } from './sla-rate.js';
 import { SlaReason, round } from './sla-reason.js';
 import { readTraffic, surge, type TrafficState } from './sla-traffic.js';
-import { CADENCE_INITIAL, readCadence, type CadenceState } from './sla-cadence.js';
+import { CADENCE_INITIAL, readCadence, readyForRise, type CadenceState } from './sla-cadence.js';
 import type { Controller, ControllerInput, Reaction } from './types.js';
 import { clampCount } from './types.js';
 
@@ -136,12 +136,13 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
   const reaction = input.reaction ?? DEFAULT_REACTION;
   const leadS = reaction.preemptS + reaction.startS;
   const horizonS = leadS + tickS;
-  const read = readTraffic(state, instant, rate, tickS, horizonS);
+  const traffic = readTraffic(state, instant, rate, tickS, horizonS);
   // A rise expected at the traffic's cadence is planned for from a reaction time before it (measured arrivals only).
-  const cadence = measured === undefined ? null : readCadence(state.cadence, instant, state.lastInstant, state.noise, rate, nowMs, tickS, leadS);
+  const cadence =
+    measured === undefined ? null : readCadence(state.cadence, instant, state.lastInstant, state.noise, rate, nowMs, tickS, leadS);
   // As much of it as persists, as a rise read now is planned (a burst gone within the horizon: the queue takes it).
-  const expectRise = (cadence?.expectRise ?? 0) * read.persisting;
-  const traffic = expectRise > 0 ? { ...read, level: read.level + expectRise } : read;
+  const expected = cadence?.rise ?? null;
+  const rise = expected === null || !(traffic.persisting > 0) ? null : { ...expected, size: expected.size * traffic.persisting };
   const keepS = holdS(reaction, horizonS, tickS);
   const tick: SlaTick = {
     sla,
@@ -161,15 +162,16 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     stopS: reaction.stopS,
     highWater: HIGH_WATER,
     slotWanted: input.slotWanted,
+    rise,
   };
-  const up = scaleUp(tick, current, leadS, horizonS, queueOnly.probe !== null && empty);
+  const up = readyForRise(tick, scaleUp(tick, current, leadS, horizonS, queueOnly.probe !== null && empty));
   let count = up?.count ?? held;
-  let why = up === null ? '' : expectRise > 0 ? `${up.why}, a rise of ${formatNumber(round(expectRise))}/s expected (every ${formatNumber(round((cadence?.periodMs ?? 0) / 1000))}s)` : up.why;
+  let why = up?.why ?? '';
   const down = comeDown(tick, count);
   if (down !== null) ({ count, why, queueOnly } = down);
   count = clampCount(count, policy.min, policy.max);
   if (queueOnly.probe !== null && count !== held && queueOnly.probe.atMs !== nowMs) queueOnly = { ...queueOnly, probe: null };
-  const next = remember(tick, learned, count, queueOnly, cadence?.state ?? state.cadence, expectRise > 0);
+  const next = remember(tick, learned, count, queueOnly, cadence?.state ?? state.cadence, rise !== null);
   const estimates = {
     arrivalRate: traffic.mean,
     arrivalRateStdDev: traffic.noise,
@@ -184,7 +186,14 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
  * A rise asked for ahead of the cadence (`anticipating`) does not start the hold after a rise: once the
  * moment has passed, what it added comes down as soon as the queue runs dry.
  */
-function remember(tick: SlaTick, learned: LearntRate, count: number, queueOnly: QueueOnlyState, cadence: CadenceState, anticipating: boolean): SlaState {
+function remember(
+  tick: SlaTick,
+  learned: LearntRate,
+  count: number,
+  queueOnly: QueueOnlyState,
+  cadence: CadenceState,
+  anticipating: boolean,
+): SlaState {
   const { traffic, held, nowMs } = tick;
   return {
     arrivals: traffic.mean,
