@@ -14,13 +14,18 @@ describe('sla cadence', () => {
     // The shortest interval is two periods: the period is a whole fraction of it.
     assert.equal(cadence(s([0, 120, 300, 420, 540, 780, 900]), tickMs, horizonMs), 60_000);
     // Within a tick and a half of their moments (a batch job's jitter).
-    assert.equal(cadence(s([0, 30.5, 60, 89.5, 120, 150.5, 180]), tickMs, horizonMs), 30_000);
+    assert.equal(cadence(s([0, 60.5, 120, 179.5, 240, 300.5, 360]), tickMs, horizonMs), 60_000);
   });
 
-  it('finds none in rises at random moments, too few rises, or a cadence shorter than four horizons', () => {
+  it('finds none in rises at random moments, too few rises, or a cadence too short to tell from chance', () => {
     assert.equal(cadence(s([0, 37, 61, 113, 140, 211, 250]), tickMs, horizonMs), null);
     assert.equal(cadence(s([60, 120, 180, 240, 300, 360]), tickMs, horizonMs), null, 'six rises are five intervals: one short');
     assert.equal(cadence(s([0, 5, 10, 15, 20, 25, 30]), tickMs, horizonMs), null, 'every 5 s is under 4 × 2.5 s');
+    // Every 8 s, on 0.5 s ticks, is within the tolerance of 3 s in 8: intervals of 31, 32, 31, 24, 8 and 17 s
+    // (random on/off traffic) fit it; 30 s is the shortest cadence that chance fits under one time in ten.
+    assert.equal(cadence(s([0, 31, 63, 94, 118, 126, 143]), tickMs, horizonMs), null);
+    assert.equal(cadence(s([0, 30, 60, 90, 120, 150, 180]), tickMs, horizonMs), 30_000);
+    assert.equal(cadence(s([0, 29, 58, 87, 116, 145, 174]), tickMs, horizonMs), null);
   });
 
   it('expects a rise from a reaction time before each moment until it is seen, and not after', () => {

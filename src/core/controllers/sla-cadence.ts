@@ -4,15 +4,16 @@
 // reaction time after it.
 //
 // A rise is a reading that stands above the one before by more than half a container's work and
-// STEP_DOWN noise deviations (the same bar as a step down). The cadence is the shortest interval of
-// the last few rises when every other interval is a whole multiple of it (a rise may skip a moment:
-// per-minute traffic does not rise every minute), and at least CADENCE_HORIZONS horizons long (shorter
-// cadences are the noise and drift the controller already plans for). While it holds, from a reaction
+// STEP_DOWN noise deviations (the same bar as a step down). The cadence is the longest whole fraction of
+// the shortest interval of the last few rises that every interval is a multiple of (a rise may skip a
+// moment: per-minute traffic does not rise every minute), at least CADENCE_HORIZONS horizons long
+// (shorter cadences are the noise and drift the controller already plans for) and long enough against
+// the tolerance that rises at random moments seldom fit it (CHANCE). While it holds, from a reaction
 // time before each expected moment until the tick that would show it, the arrivals are planned a rise
 // higher: the rises' smoothed size plus one deviation of it (as much of it as persists, sla.ts); the containers that adds come down as soon as the
 // moment has passed, without the hold that follows a rise that happened (sla-down.ts).
-// Random rises do not make a cadence: CADENCE_RISES intervals must agree within the tolerance, and
-// one that does not ends it until they agree again.
+// Random rises do not make a cadence: CADENCE_RISES intervals must agree within the tolerance (each by
+// chance at most one time in 10), and one that does not ends it until they agree again.
 import { formatNumber } from './direct.js';
 import { STEP_DOWN, fewest, type ExpectedRise, type SlaTick } from './sla-down.js';
 
@@ -20,6 +21,11 @@ import { STEP_DOWN, fewest, type ExpectedRise, type SlaTick } from './sla-down.j
 export const CADENCE_RISES = 6;
 /** A cadence shorter than this many horizons is left to the noise and drift. */
 export const CADENCE_HORIZONS = 4;
+/**
+ * At most this share of a period may be within the tolerance of its moments (twice it either side), so
+ * that a rise at a random moment fits one by chance at most this often.
+ */
+export const CHANCE = 0.1;
 /** The period may be the shortest interval between rises divided by up to this (moments without a rise). */
 const MAX_PARTS = 4;
 /** Rises the sizes are smoothed over. */
@@ -97,7 +103,8 @@ function tolerance(periodMs: number, tickMs: number): number {
 /**
  * The period of the rises (ms), or null: the longest whole fraction of the shortest of the last
  * CADENCE_RISES intervals that each of them is a multiple of within twice the tolerance, at least
- * CADENCE_HORIZONS horizons; measured over all of them.
+ * CADENCE_HORIZONS horizons and long enough that a random interval fits it by chance at most CHANCE of
+ * the time (at 0.5 s ticks, 30 s); measured over all of them.
  */
 export function cadence(rises: readonly number[], tickMs: number, horizonMs: number): number | null {
   if (rises.length < KEPT) return null;
@@ -108,8 +115,8 @@ export function cadence(rises: readonly number[], tickMs: number, horizonMs: num
   // every interval is a multiple of.
   for (let parts = 1; parts <= MAX_PARTS; parts++) {
     const period = shortest / parts;
-    if (period < CADENCE_HORIZONS * horizonMs) return null;
     const toleranceMs = tolerance(period, tickMs);
+    if (period < CADENCE_HORIZONS * horizonMs || (4 * toleranceMs) / period > CHANCE) return null;
     // Two rises each within the tolerance of their moments: their interval within twice it.
     if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs)) {
       // The period over all of them: the span of the rises ÷ the moments it holds.
