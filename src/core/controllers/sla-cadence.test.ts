@@ -45,7 +45,7 @@ describe('sla cadence', () => {
     assert.equal(read(476.5, 40).rise?.size ?? 0, 0);
     const before = read(477, 40);
     assert.equal(before.periodMs, 60_000);
-    assert.equal(before.rise?.size ?? 0, 100, 'equal rises: a rise of their size, no deviation');
+    assert.equal(before.rise?.size ?? 0, 100, 'a rise of their size');
     assert.equal(read(480.5, 140).rise?.size ?? 0, 0, 'seen: the level plans it now');
     assert.equal(read(481, 140).rise?.size ?? 0, 0);
   });
