@@ -74,21 +74,25 @@ export function readCadence(
   const bar = Math.max(rate / 2, STEP_DOWN * noise);
   let next = state;
   if (Math.abs(change) > bar) {
-    const rises = change > 0 ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
+    // A rise under half a typical one (noise between a batch job's runs) does not set the beat.
+    const beat = change > 0 && change >= state.riseSize / 2;
+    const rises = beat ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
     const first = state.rises.length === 0;
-    const riseSize = change > 0 ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
+    const riseSize = beat ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
     next = { rises, riseSize, lastChangeMs: nowMs };
   }
   const tickMs = tickS * 1000;
-  const periodMs = cadence(next.rises, tickMs, (leadS + tickS) * 1000);
+  const beat = cadence(next.rises, tickMs, (leadS + tickS) * 1000);
   const last = next.rises[next.rises.length - 1];
-  if (periodMs === null || last === undefined) return { state: next, periodMs, rise: null };
+  if (beat === null || last === undefined) return { state: next, periodMs: null, rise: null };
+  const { periodMs, jitterMs } = beat;
   const toleranceMs = tolerance(periodMs, tickMs);
-  // The next expected moment not yet passed (with its tolerance), and whether it has been seen.
-  const expectedMs = last + Math.max(1, Math.ceil((nowMs - last - toleranceMs - tickMs) / periodMs)) * periodMs;
+  // The next expected moment not yet passed (with its jitter), and whether it has been seen.
+  const expectedMs = last + Math.max(1, Math.ceil((nowMs - last - jitterMs - tickMs) / periodMs)) * periodMs;
   const seen = next.lastChangeMs !== null && next.lastChangeMs >= expectedMs - toleranceMs;
-  const from = expectedMs - (leadS + tickS) * 1000 - toleranceMs;
-  const inWindow = nowMs >= from && nowMs <= expectedMs + toleranceMs + tickMs;
+  // From a reaction time before the moment, as early as the rises have come, to as late as they have.
+  const from = expectedMs - (leadS + tickS) * 1000 - jitterMs;
+  const inWindow = nowMs >= from && nowMs <= expectedMs + jitterMs + tickMs;
   // A typical rise: the rises' smoothed size.
   const rise = { size: next.riseSize, inS: (expectedMs - nowMs) / 1000, everyS: periodMs / 1000 };
   return { state: next, periodMs, rise: inWindow && !seen ? rise : null };
@@ -105,7 +109,7 @@ function tolerance(periodMs: number, tickMs: number): number {
  * CADENCE_HORIZONS horizons and long enough that a random interval fits it by chance at most CHANCE of
  * the time (at 0.5 s ticks, 30 s); measured over all of them.
  */
-export function cadence(rises: readonly number[], tickMs: number, horizonMs: number): number | null {
+export function cadence(rises: readonly number[], tickMs: number, horizonMs: number): { periodMs: number; jitterMs: number } | null {
   if (rises.length < KEPT) return null;
   const intervals: number[] = [];
   for (let i = 1; i < rises.length; i++) intervals.push((rises[i] as number) - (rises[i - 1] as number));
@@ -117,13 +121,20 @@ export function cadence(rises: readonly number[], tickMs: number, horizonMs: num
     const toleranceMs = tolerance(period, tickMs);
     if (period < CADENCE_HORIZONS * horizonMs || (4 * toleranceMs) / period > CHANCE) return null;
     // Two rises each within the tolerance of their moments: their interval within twice it.
-    if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs)) {
-      // The period over all of them: the span of the rises ÷ the moments it holds.
-      const moments = intervals.reduce((sum, interval) => sum + Math.round(interval / period), 0);
-      return ((rises[rises.length - 1] as number) - (rises[0] as number)) / moments;
-    }
+    if (intervals.every((interval) => Math.abs(interval - Math.round(interval / period) * period) <= 2 * toleranceMs))
+      return fit(rises, period);
   }
   return null;
+}
+
+/** The period over all the rises (their span ÷ the moments it holds), and how far they fell from its moments (ms). */
+function fit(rises: readonly number[], roughMs: number): { periodMs: number; jitterMs: number } {
+  const first = rises[0] as number;
+  const moments = rises.map((at) => Math.round((at - first) / roughMs));
+  const periodMs = ((rises[rises.length - 1] as number) - first) / (moments[moments.length - 1] as number);
+  const offsets = rises.map((at, i) => at - first - (moments[i] as number) * periodMs);
+  const centre = offsets.reduce((sum, offset) => sum + offset, 0) / offsets.length;
+  return { periodMs, jitterMs: Math.max(...offsets.map((offset) => Math.abs(offset - centre))) };
 }
 
 /**
