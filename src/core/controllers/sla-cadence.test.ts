@@ -5,6 +5,20 @@ import { CADENCE_INITIAL, cadence, readCadence, type CadenceState } from './sla-
 const s = (seconds: number[]): number[] => seconds.map((x) => x * 1000);
 const periodOf = (rises: number[], tickMs: number, horizonMs: number): number | null => cadence(rises, tickMs, horizonMs)?.periodMs ?? null;
 
+/** Seven rises of 100 msg/s for 20 s, every 60 s, read at 60.5, 120.5, ... (a tick after the minute's edge), to t = 450 s; `read` goes on. */
+function minutely() {
+  let state: CadenceState = CADENCE_INITIAL;
+  let previous = 40;
+  const read = (tS: number, instant: number) => {
+    const out = readCadence(state, instant, previous, 0, 20, tS * 1000, 0.5, 2);
+    state = out.state;
+    previous = instant;
+    return out;
+  };
+  for (let tS = 0; tS < 450; tS += 0.5) read(tS, tS >= 60.5 && (tS - 60.5) % 60 < 20 ? 140 : 40);
+  return { read, state: () => state };
+}
+
 describe('sla cadence', () => {
   // 0.5 s ticks, a 2.5 s horizon: cadences under 10 s are left to the noise and drift.
   const tickMs = 500;
@@ -32,17 +46,8 @@ describe('sla cadence', () => {
   });
 
   it('expects a rise from a reaction time before each moment until it is seen, and not after', () => {
-    // Seven rises of 100 msg/s, every 60 s, read at 60.5, 120.5, ... (a tick after the minute's edge).
-    let state: CadenceState = CADENCE_INITIAL;
-    let previous = 40;
-    const read = (tS: number, instant: number) => {
-      const out = readCadence(state, instant, previous, 0, 20, tS * 1000, 0.5, 2);
-      state = out.state;
-      previous = instant;
-      return out;
-    };
-    for (let tS = 0; tS < 450; tS += 0.5) read(tS, tS >= 60.5 && (tS - 60.5) % 60 < 20 ? 140 : 40);
-    assert.deepEqual(state.rises, s([60.5, 120.5, 180.5, 240.5, 300.5, 360.5, 420.5]));
+    const { read, state } = minutely();
+    assert.deepEqual(state().rises, s([60.5, 120.5, 180.5, 240.5, 300.5, 360.5, 420.5]));
     // The next moment is 480.5: expected from 480.5 − (2 + 0.5), the rises having come on the minute.
     assert.equal(read(450, 40).rise?.size ?? 0, 0);
     assert.equal(read(477.5, 40).rise?.size ?? 0, 0);
@@ -67,15 +72,7 @@ describe('sla cadence', () => {
   });
 
   it('ends the expectation after the moment when no rise came, and a rise off the beat ends the cadence', () => {
-    let state: CadenceState = CADENCE_INITIAL;
-    let previous = 40;
-    const read = (tS: number, instant: number) => {
-      const out = readCadence(state, instant, previous, 0, 20, tS * 1000, 0.5, 2);
-      state = out.state;
-      previous = instant;
-      return out;
-    };
-    for (let tS = 0; tS < 450; tS += 0.5) read(tS, tS >= 60.5 && (tS - 60.5) % 60 < 20 ? 140 : 40);
+    const { read } = minutely();
     assert.ok((read(479, 40).rise?.size ?? 0) > 0);
     // No rise at 480.5: expected until the moment + a tick (481), then the next one.
     assert.ok((read(481, 40).rise?.size ?? 0) > 0);
