@@ -60,6 +60,10 @@ describe('what microscale measured (sla target)', () => {
     const metrics = await (await call('/metrics')).text();
     assert.match(metrics, /microscale_service_rate_per_container\{service="orders",priority="1"\} 10/);
     assert.match(metrics, /microscale_service_start_latency_seconds\{service="orders",priority="1"\} 0\.\d+/);
+    // No cadence of rises learnt (none without measured arrivals): null in the state, absent from /metrics.
+    assert.equal(orders?.estimates?.risePeriodS, null);
+    assert.doesNotMatch(metrics, /microscale_service_rise_period_seconds\{/);
+    assert.match(metrics, /# HELP microscale_service_rise_period_seconds/);
   });
 });
 

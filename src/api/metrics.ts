@@ -70,6 +70,10 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
     'microscale_service_stop_latency_seconds',
     "Measured request-to-gone time of the service's containers (absent until one stopped)",
   );
+  const risePeriod = gauge(
+    'microscale_service_rise_period_seconds',
+    'sla targets: the learnt period of the arrivals\' rises when they come at regular moments (absent when none)',
+  );
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
   const capacity = new Gauge({
     name: 'microscale_pool_capacity',
@@ -188,6 +192,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
       if (known?.ratePerContainer != null) ratePerContainer.set(labels, known.ratePerContainer);
       if (known?.startLatencyS != null) startLatency.set(labels, known.startLatencyS);
       if (known?.stopLatencyS != null) stopLatency.set(labels, known.stopLatencyS);
+      if (known?.risePeriodS != null) risePeriod.set(labels, known.risePeriodS);
       for (const [resource, amount] of Object.entries(s.size ?? {}))
         containerSize.set({ ...labels, resource, unit: resource === 'cpu' ? 'cores' : 'bytes' }, inDisplayUnits(resource, amount));
       const value = targetValue(s.target);

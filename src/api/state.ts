@@ -32,7 +32,8 @@ export interface ServiceState extends Pick<ServicePolicy, (typeof POLICY_KEYS)[n
   readonly size: Readonly<Record<string, number>> | null;
   /**
    * What microscale measured: the smoothed arrival rate and its noise and the rate per container
-   * (configured, or learnt: `ratePerContainerLearned`) for sla targets; start and stop latency (s) from the engine.
+   * (configured, or learnt: `ratePerContainerLearned`) and the period of the arrivals' rises (`risePeriodS`, null
+   * when they come at no regular moments) for sla targets; start and stop latency (s) from the engine.
    */
   readonly estimates: ServiceEstimates | null;
   readonly reason: string | null;

@@ -64,6 +64,7 @@ function estimatesOf(
     ratePerContainerLearned: fromController?.ratePerContainerLearned ?? false,
     startLatencyS: latency.start?.meanS ?? null,
     stopLatencyS: latency.stop?.meanS ?? null,
+    risePeriodS: fromController?.risePeriodS ?? null,
   };
 }
 

@@ -69,6 +69,8 @@ export interface ServiceEstimates {
   /** Request → running, request → gone, as measured from the engine (s). */
   readonly startLatencyS: number | null;
   readonly stopLatencyS: number | null;
+  /** sla targets: the period of the arrivals' rises when they come at regular moments (s; controllers/sla-cadence.ts), null when none. */
+  readonly risePeriodS: number | null;
 }
 
 /** The PID controller's tuning; every field has a default (see controllers/pid.ts). */

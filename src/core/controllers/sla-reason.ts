@@ -12,6 +12,7 @@ export class SlaReason {
       readonly arrivalRateStdDev: number;
       readonly ratePerContainer: number;
       readonly ratePerContainerLearned: boolean;
+      readonly risePeriodS?: number | null;
     },
     readonly sla: SlaBound,
     readonly fromQueue: boolean,

@@ -151,6 +151,7 @@ describe('sla controller', () => {
     assert.ok(late <= 150, `rises at the learnt cadence peaked at ${late.toFixed(0)}`);
     const ahead = history.find((h) => h.t > 470 && h.t < 480 && h.live >= 10);
     assert.ok(ahead !== undefined, 'the count rose before the edge at 480 s');
+    assert.equal((ahead.estimates as { risePeriodS: number | null }).risePeriodS, 60, 'the cadence is an estimate (/api/state, /metrics)');
     assert.match(ahead.reason, /ready for a rise of 2[56]\d\/s expected in [\d.]+s \(every 60s\)/);
     // Ready for the rise, not draining a backlog it has not brought yet: 300 ÷ 20 = 15.
     assert.ok(Math.max(...history.filter((h) => h.t > 470 && h.t < 485).map((h) => h.live)) <= 16, 'asked for more than the rise needs');

@@ -177,6 +177,7 @@ function decideSla(input: ControllerInput, state: SlaState, sla: SlaBound, obser
     arrivalRateStdDev: traffic.noise,
     ratePerContainer: rate,
     ratePerContainerLearned: configured === undefined,
+    risePeriodS: cadence?.periodMs == null ? null : cadence.periodMs / 1000,
   };
   return new SlaDecision(count, next, estimates, sla, measured === undefined, reaction.startS, held, queue, why);
 }
