@@ -72,7 +72,7 @@ export function createAgentMetrics(agent: Agent): AgentMetrics {
   );
   const risePeriod = gauge(
     'microscale_service_rise_period_seconds',
-    'sla targets: the learnt period of the arrivals\' rises when they come at regular moments (absent when none)',
+    "sla targets: the learnt period of the arrivals' rises when they come at regular moments (absent when none)",
   );
   const stale = gauge('microscale_service_metric_stale', '1 when the last metric read failed and the service was held');
   const capacity = new Gauge({
