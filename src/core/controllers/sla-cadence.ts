@@ -19,6 +19,7 @@
 // chance at most one time in 10), and one that does not ends it until they agree again.
 import { formatNumber } from './direct.js';
 import { STEP_DOWN, fewest, type ExpectedRise, type SlaTick } from './sla-down.js';
+import { round } from './sla-reason.js';
 
 /** Intervals between rises that must agree before a cadence is used. */
 export const CADENCE_RISES = 6;
@@ -75,10 +76,10 @@ export function readCadence(
   let next = state;
   if (Math.abs(change) > bar) {
     // A rise under half a typical one (noise between a batch job's runs) does not set the beat.
-    const beat = change > 0 && change >= state.riseSize / 2;
-    const rises = beat ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
+    const onBeat = change > 0 && change >= state.riseSize / 2;
+    const rises = onBeat ? [...state.rises.slice(-(KEPT - 1)), nowMs] : state.rises;
     const first = state.rises.length === 0;
-    const riseSize = beat ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
+    const riseSize = onBeat ? (first ? change : state.riseSize + (change - state.riseSize) / RISES_SMOOTHING) : state.riseSize;
     next = { rises, riseSize, lastChangeMs: nowMs };
   }
   const tickMs = tickS * 1000;
@@ -147,9 +148,9 @@ export function readyForRise(tick: SlaTick, up: { count: number; why: string } |
   if (rise === null) return up;
   const count = fewest(tick.queue, tick.traffic.level + rise.size, tick.rate, tick.keepS, tick.sla, tick.highWater);
   if (!(count > (up?.count ?? tick.held))) return up;
-  const inS = formatNumber(Math.max(0, Math.round(rise.inS * 10) / 10));
+  const inS = formatNumber(Math.max(0, round(rise.inS)));
   return {
     count,
-    why: `ready for a rise of ${formatNumber(Math.round(rise.size))}/s expected in ${inS}s (every ${formatNumber(Math.round(rise.everyS * 10) / 10)}s)`,
+    why: `ready for a rise of ${formatNumber(Math.round(rise.size))}/s expected in ${inS}s (every ${formatNumber(round(rise.everyS))}s)`,
   };
 }
