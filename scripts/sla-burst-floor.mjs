@@ -4,7 +4,9 @@
 // reach while holding them; then the least k that meets issue 16's goal on seconds, and whether the
 // utilisation the goal demands still allows it.
 //   npm run build && node scripts/sla-burst-floor.mjs traces/scenario-sla.yaml bursts10.csv onoff10.csv ...
-// (the traces from scripts/sla-shapes.mjs; K=12 the largest spare tried; MD=1 markdown rows)
+// (the traces from scripts/sla-shapes.mjs; K=12 the largest spare tried; MD=1 markdown rows, with
+// ONSETS=1 the onset-aware table's header; a trace with OUT.levels.csv beside it gets the onset-aware
+// floor below, one without it session 5's)
 //
 // The argument, and what it rests on:
 // 1. Seconds, given the count at an onset. Until a burst shows (the queue waits, or the measured rate is
@@ -34,21 +36,48 @@
 // learnt the period lengths could hold spares only when a change is likely: for those kinds the table
 // is the floor for controllers that do not model the period lengths; (c) whole containers and the
 // simulator's model (latencies as configured, the metric read one tick late) are assumed.
+//
+// The onset-aware floor (session 9; used when the generator's levels sit beside a trace: LEVELS=1 node
+// scripts/sla-shapes.mjs KIND SEED OUT.csv writes OUT.levels.csv). Point 1's reference treats a queue
+// of a few messages of noise as a burst showing and answers it with the whole pool; when that happens
+// just before an onset, it holds far more than need + k there, and its seconds are not a floor for
+// "k spare at the onset" (its k = 0 runs reached 51-68 % utilisation and 5,400-14,700 starts that way).
+// This reference is told where the onsets are (a second whose drawing level is above the last one's),
+// which no controller is, and is otherwise as generous as it can be:
+//   - between bursts it holds the need of the arrivals of this very second (the trace, not a metric one
+//     tick late) + k, so no queue waits for want of a container;
+//   - from an onset's first tick it reacts like point 1's reference (the whole max whenever a queue
+//     waits, else the measured rate's need + k) until its queue is empty again.
+// So at every onset it holds exactly the true need + k and then reacts at once: its seconds S(k) are
+// the least any controller holding at most need + k there can have. By point 3, a controller whose
+// spare varies does no better than S at its mean spare s; S's lower convex hull between the ks run
+// bounds it for a fractional s (in expectation, with the spare independent of the burst that comes:
+// point 3). The least s whose hull meets the seconds goal is what the onsets need on average; the
+// ceiling at that s, point 2's idle spare plus the starts the bursts need beyond it (startsNeeded),
+// says whether the utilisation goal still allows it. Where it does, the bound does not settle the
+// trace: a controller holding that spare on average and reacting that fast would, in principle.
+import { countPolicy } from '../dist/simulator/policy.js';
 import { createPolicy } from '../dist/simulator/policies/index.js';
 import { reactingPolicy } from '../dist/simulator/policies/reacting.js';
+import { containersFor } from '../dist/simulator/policies/targets.js';
 import { simulate } from '../dist/simulator/run.js';
 import { loadScenario } from '../dist/simulator/scenario.js';
 import { urgentOf } from '../dist/simulator/score.js';
 import { loadTrace } from '../dist/simulator/trace.js';
+import { existsSync, readFileSync } from 'node:fs';
 
 const [, , scenarioPath, ...files] = process.argv;
 if (!scenarioPath || files.length === 0) {
-  console.error('usage: node scripts/sla-burst-floor.mjs SCENARIO.yaml TRACE.csv ... (K=12 largest spare, MD=1 markdown)');
+  console.error(
+    'usage: node scripts/sla-burst-floor.mjs SCENARIO.yaml TRACE.csv ... (K=12 largest spare, MD=1 markdown, ONSETS=1 its onset-aware header)',
+  );
   process.exit(2);
 }
 const scenario = await loadScenario(scenarioPath);
 const urgent = scenario.services.find((s) => s.simulation);
 const pool = scenario.config.capacity;
+const column = urgent.simulation.column;
+const scenarioLatencies = { startS: urgent.startLatencyMs / 1000, stopS: urgent.stopLatencyMs / 1000 };
 const maxSpare = Number(process.env.K ?? 12);
 
 function run(trace, policy) {
@@ -72,7 +101,151 @@ function reacting(trace, k) {
   return { ...run(trace, policy), emptyS };
 }
 
-if (process.env.MD) {
+/** The onset-aware reference with k spare (above), and the seconds its urgent queue was empty. */
+function onsetAware(trace, levels, k) {
+  const rising = (tS) => {
+    const i = Math.floor(tS + 1e-9);
+    return i > 0 && i < levels.length && levels[i] > levels[i - 1];
+  };
+  const rate = (i) => trace.columns.get(column)[Math.max(0, Math.min(i, levels.length - 1))];
+  let reacting = false;
+  let emptyS = 0;
+  const spares = [];
+  const policy = countPolicy(`onset-aware reference, ${k} spare`, pool, (tS, dtS, view) => {
+    if (view.queue <= 0) emptyS += dtS;
+    const i = Math.floor(tS + 1e-9);
+    const onset = rising(tS);
+    if (onset && !reacting) spares.push(view.actual.running + view.actual.starting - containersFor(view.service, rate(i - 1)));
+    reacting = onset || (reacting && view.queue > 0);
+    const { max } = view.service.config;
+    if (reacting) return view.queue > 0 ? max : Math.min(max, containersFor(view.service, view.measuredArrivalRate) + k);
+    // Between bursts: the need of this second's arrivals and of the next's (a container asked for now
+    // runs a start later; the next second is not looked at when it is an onset) and of any queue
+    // within a tick, + k.
+    const ahead = rising(i + 1) ? 0 : rate(i + 1);
+    return Math.min(max, containersFor(view.service, Math.max(view.arrivalRate, ahead) + view.queue / dtS) + k);
+  });
+  const mean = spares.length ? spares.reduce((x, y) => x + y, 0) / spares.length : k;
+  return { ...run(trace, policy), emptyS, spareAtOnsets: mean };
+}
+
+/** The lower convex hull of points [x, y] sorted by x (y non-increasing): its value at x. */
+function hullAt(points, x) {
+  const hull = [];
+  for (const p of points) {
+    while (hull.length >= 2) {
+      const [a, b] = hull.slice(-2);
+      if ((b[1] - a[1]) * (p[0] - a[0]) >= (p[1] - a[1]) * (b[0] - a[0])) hull.pop();
+      else break;
+    }
+    hull.push(p);
+  }
+  for (let i = 1; i < hull.length; i++)
+    if (x <= hull[i][0]) return hull[i - 1][1] + ((hull[i][1] - hull[i - 1][1]) * (x - hull[i - 1][0])) / (hull[i][0] - hull[i - 1][0]);
+  return hull[hull.length - 1][1];
+}
+
+/** The least mean spare s in [0, K] whose hull value is within the goal (bisection on the hull), or undefined. */
+function leastSpare(points, goal) {
+  if (hullAt(points, points[points.length - 1][0]) > goal) return undefined;
+  if (points[0][1] <= goal) return 0;
+  let lo = 0;
+  let hi = points[points.length - 1][0];
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (hullAt(points, mid) <= goal) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The containers each onset must start beyond the need held before it (x_b, before any spare): a burst
+ * at its level for d s must be worked by at least n containers with its first d − G s of arrivals (G: the
+ * seconds goal, all of it spent on this burst, a generous allowance) over the SLA's queue at most:
+ * n ≥ (A(d − G) − SLA) ÷ (μ·(d − G)), even if all n ran from its first second.
+ */
+function startsNeeded(trace, levels, goalS) {
+  const counts = trace.columns.get(column);
+  const mu = urgent.simulation.ratePerContainer;
+  const slaQueue = urgent.simulation.sla.queueLength;
+  const out = [];
+  for (let i = 1; i < levels.length; i++) {
+    if (!(levels[i] > levels[i - 1])) continue;
+    let end = i + 1;
+    while (end < levels.length && levels[end] === levels[i]) end++;
+    const spanS = end - i - goalS;
+    let n = 0;
+    if (spanS > 0) {
+      let arrived = 0;
+      for (let t = i; t < i + spanS; t++) arrived += counts[t] ?? 0;
+      n = Math.ceil((arrived - slaQueue) / (mu * spanS) - 1e-9);
+    }
+    out.push(Math.max(0, Math.min(urgent.config.max, n) - containersFor(urgent, counts[i - 1] ?? 0)));
+  }
+  return out;
+}
+function onsetFloor(file, trace, levels, slaGoal, utilGoal, ours) {
+  const rows = [];
+  for (let k = 0; k <= maxSpare; k++) {
+    const r = onsetAware(trace, levels, k);
+    const prev = rows[rows.length - 1];
+    // At most k spare includes fewer: the floor is the least over 0..k.
+    rows.push({ k, sla: Math.min(r.sla, prev ? prev.sla : Infinity), own: r });
+    if (r.sla <= slaGoal) break;
+  }
+  // What a mean spare s at the onsets costs at least, in slots doing no work (÷ pool × duration):
+  // s idle containers through the seconds the queue is empty (point 2), and the starts the bursts
+  // need beyond it: Σ max(0, x_b − s_b) ≥ Σ x_b − B·s starts, each holding its slot for the start
+  // latency and the lower-priority container it displaces for its stop, and all but a pool's worth
+  // stopped again: its stop, and the slot empty until something starts in it (a background container's
+  // start: the next burst comes later than that).
+  const x = startsNeeded(trace, levels, slaGoal);
+  const { startS, stopS } = scenarioLatencies;
+  const idleAt = (spare, emptyS) => {
+    const starts = Math.max(0, x.reduce((a, b) => a + b, 0) - x.length * spare);
+    return spare * emptyS + (starts + Math.max(0, starts - pool)) * (startS + stopS);
+  };
+  const ceilingAt = (spare, emptyS) => 100 * (1 - idleAt(spare, emptyS) / (pool * trace.durationS));
+  for (const r of rows) r.ceiling = ceilingAt(r.k, r.own.emptyS);
+  const points = rows.map((r) => [r.k, r.sla]);
+  const s = leastSpare(points, slaGoal);
+  // The ceiling at a fractional s: with the empty seconds of the whole spare below it (fewer spare
+  // containers leave the queue empty less often, so this is the more generous of the two).
+  const ceiling = s === undefined ? undefined : ceilingAt(s, rows[Math.floor(s)].own.emptyS);
+  const kind = s === undefined ? 'floor (seconds)' : ceiling >= utilGoal ? 'not settled' : 'floor (both)';
+  const onsets = levels.filter((l, i) => i > 0 && l > levels[i - 1]).length;
+  if (process.env.MD) {
+    const cells = [0, 1, 2, 4].map((k) => (rows[k] ? `${rows[k].sla} / ${rows[k].ceiling.toFixed(1)}` : '—')).join('; ');
+    console.log(
+      `| ${file.split('/').pop()} | ${onsets} | ${+slaGoal.toFixed(2)} s / ${utilGoal.toFixed(1)} % | ${ours.sla} / ${ours.util.toFixed(1)} | ${cells} | ${s === undefined ? `> ${maxSpare}` : `${s.toFixed(2)}: ≤ ${ceiling.toFixed(1)} %`} | ${kind} |`,
+    );
+    return;
+  }
+  console.log(
+    `${file}: ${onsets} onsets; goals ≤ ${+slaGoal.toFixed(2)} s over the SLA, utilisation ≥ ${utilGoal.toFixed(1)} %; the sla target ${ours.sla} s / ${ours.util.toFixed(1)} %`,
+  );
+  for (const r of rows)
+    console.log(
+      `  spare ${String(r.k).padStart(2)} at every onset: ≥ ${String(r.sla).padStart(5)} s over the SLA, utilisation ≤ ${r.ceiling.toFixed(1)} % (the reference itself: ${r.own.sla} s, ${r.own.util.toFixed(1)} %, ${r.own.started} starts, ${r.own.spareAtOnsets.toFixed(2)} spare at onsets)`,
+    );
+  console.log(
+    `  => ${
+      s === undefined
+        ? `no mean spare ≤ ${maxSpare} meets ≤ ${+slaGoal.toFixed(2)} s: no reacting controller meets the seconds goal`
+        : ceiling >= utilGoal
+          ? `not settled: a mean spare of ${s.toFixed(2)} allows the seconds at utilisation up to ${ceiling.toFixed(1)} ≥ ${utilGoal.toFixed(1)}`
+          : `the seconds need a mean spare of ${s.toFixed(2)} at the onsets, which allows utilisation ${ceiling.toFixed(1)} at most < ${utilGoal.toFixed(1)}: no reacting controller meets both`
+    }`,
+  );
+}
+
+if (process.env.MD && process.env.ONSETS) {
+  console.log(
+    '| trace | onsets | goals: s over ≤ / util ≥ | sla target | floor at k = 0, 1, 2, 4 spare at every onset (s over / util at most) | least mean spare at onsets for the seconds goal: util at most | verdict |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+} else if (process.env.MD) {
   console.log(
     '| trace | goals: s over ≤ / util ≥ | sla target | floor at k = 0, 1, 2, 4 spare (s over / util at most) | least k for the seconds goal: s, util at most (the reference: util, starts) | verdict |',
   );
@@ -88,6 +261,16 @@ for (const file of files) {
     Math.max(2 * base.oracle.sla, base.oracle.sla + 5),
   );
   const utilGoal = base.oracle.util - 3;
+  const levelsFile = file.replace(/\.csv$/, '') + '.levels.csv';
+  if (existsSync(levelsFile)) {
+    const levels = readFileSync(levelsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[1]));
+    onsetFloor(file, trace, levels, slaGoal, utilGoal, ours);
+    continue;
+  }
   const rows = [];
   let least;
   for (let k = 0; k <= maxSpare; k++) {

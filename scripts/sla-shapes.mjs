@@ -7,6 +7,8 @@
 // compressed to 2 s rows, SEED = multiplier), nasasec (the NASA per-second trace, SEED = multiplier);
 // added in session 5 (below newKind, one hour each): ramp, diurnal, sawtooth, drop, doublestep,
 // staircase, cron, pareto, mmpp, growth, lowrare.
+// LEVELS=1 also writes OUT.levels.csv: the level each second's Poisson count was drawn at (what no
+// controller sees; scripts/sla-burst-floor.mjs reads the onsets from it). The draws are the same either way.
 // SCALE=k multiplies the generated kinds' rates before the Poisson draw (a pool of another size or
 // rate per container: the noise stays that of counts at the new rate); default 1, the tables' traces.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,10 @@ function rng(seed) {
 }
 const SCALE = Number(process.env.SCALE ?? 1);
 const NEW_KINDS = ['ramp', 'diurnal', 'sawtooth', 'drop', 'doublestep', 'staircase', 'cron', 'pareto', 'mmpp', 'growth', 'lowrare'];
+const levels = [];
 function poisson(r, rate) {
   const lam = rate * SCALE;
+  levels.push(lam);
   if (lam > 30) {
     const u1 = r(),
       u2 = r();
@@ -107,6 +111,11 @@ if (kind === 'bursts') {
   process.exit(2);
 }
 write(out, rows);
+if (process.env.LEVELS && levels.length === rows.length)
+  writeFileSync(
+    out.replace(/\.csv$/, '') + '.levels.csv',
+    't_s,level\n' + rows.map(([t], i) => `${t},${levels[i].toFixed(3)}`).join('\n') + '\n',
+  );
 
 // The kinds added in session 5 (shapes nobody had tuned on), sized like the others for a pool of 30 × 20
 // msg/s (600 msg/s): a base of a container or two, peaks at 50–90 % of the pool. Only these branches
