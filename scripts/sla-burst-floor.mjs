@@ -80,6 +80,17 @@ const column = urgent.simulation.column;
 const scenarioLatencies = { startS: urgent.startLatencyMs / 1000, stopS: urgent.stopLatencyMs / 1000 };
 const maxSpare = Number(process.env.K ?? 12);
 
+/** The levels beside a trace (sla-shapes.mjs LEVELS=1), or null. */
+function levelsOf(file) {
+  const levelsFile = file.replace(/\.csv$/, '') + '.levels.csv';
+  if (!existsSync(levelsFile)) return null;
+  return readFileSync(levelsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(l.split(',')[1]));
+}
+
 function run(trace, policy) {
   const result = simulate(scenario, trace, policy);
   const score = urgentOf(result.score);
@@ -126,7 +137,40 @@ function onsetAware(trace, levels, k) {
     return Math.min(max, containersFor(view.service, Math.max(view.arrivalRate, ahead) + view.queue / dtS) + k);
   });
   const mean = spares.length ? spares.reduce((x, y) => x + y, 0) / spares.length : k;
-  return { ...run(trace, policy), emptyS, spareAtOnsets: mean };
+  const seen = atOnsets(policy, levels);
+  return { ...run(trace, seen.policy), emptyS, spareAtOnsets: mean, onsets: seen.summary() };
+}
+
+/**
+ * What a policy meets the onsets with: the urgent queue and its containers (running + starting) half a
+ * second before each, and how long after it URGENT_MOST of them are live (within 10 s; the mean).
+ */
+const URGENT_MOST = 25;
+function atOnsets(inner, levels) {
+  const before = [];
+  const reached = [];
+  let pending = null;
+  const policy = {
+    name: inner.name,
+    decide(tS, dtS, views) {
+      const view = views.find((v) => v.service === urgent);
+      const live = view.actual.running + view.actual.starting;
+      const next = Math.floor(tS + 0.5 + 1e-9);
+      if (Math.abs(next - 0.5 - tS) < 1e-9 && next < levels.length && levels[next] > levels[next - 1]) {
+        before.push({ queue: view.queue, live });
+        pending = next;
+      }
+      if (pending !== null && tS >= pending && live >= URGENT_MOST) {
+        reached.push(tS - pending);
+        pending = null;
+      } else if (pending !== null && tS > pending + 10) pending = null;
+      return inner.decide(tS, dtS, views);
+    },
+  };
+  const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const summary = () =>
+    `queue ${mean(before.map((b) => b.queue)).toFixed(0)} and ${mean(before.map((b) => b.live)).toFixed(2)} containers half a second before an onset, ${URGENT_MOST} live ${mean(reached).toFixed(2)} s after it`;
+  return { policy, summary };
 }
 
 /** The lower convex hull of points [x, y] sorted by x (y non-increasing): its value at x. */
@@ -225,6 +269,7 @@ function onsetFloor(file, trace, levels, slaGoal, utilGoal, ours) {
   console.log(
     `${file}: ${onsets} onsets; goals ≤ ${+slaGoal.toFixed(2)} s over the SLA, utilisation ≥ ${utilGoal.toFixed(1)} %; the sla target ${ours.sla} s / ${ours.util.toFixed(1)} %`,
   );
+  console.log(`  at the onsets: the sla target ${ours.onsets}; the reference at k = 0 ${rows[0].own.onsets}`);
   for (const r of rows)
     console.log(
       `  spare ${String(r.k).padStart(2)} at every onset: ≥ ${String(r.sla).padStart(5)} s over the SLA, utilisation ≤ ${r.ceiling.toFixed(1)} % (the reference itself: ${r.own.sla} s, ${r.own.util.toFixed(1)} %, ${r.own.started} starts, ${r.own.spareAtOnsets.toFixed(2)} spare at onsets)`,
@@ -254,20 +299,16 @@ if (process.env.MD && process.env.ONSETS) {
 for (const file of files) {
   const trace = await loadTrace(file);
   const base = Object.fromEntries(['hpa', 'keda', 'kpa', 'oracle'].map((p) => [p, run(trace, createPolicy(p, { scenario, trace }))]));
-  const ours = run(trace, createPolicy('microscale', { scenario, trace }));
+  const levels = levelsOf(file);
+  const oursSeen = levels ? atOnsets(createPolicy('microscale', { scenario, trace }), levels) : null;
+  const ours = { ...run(trace, oursSeen?.policy ?? createPolicy('microscale', { scenario, trace })), onsets: oursSeen?.summary() };
   const slaGoal = Math.min(
     0.1 * Math.min(base.hpa.sla, base.keda.sla),
     0.5 * base.kpa.sla,
     Math.max(2 * base.oracle.sla, base.oracle.sla + 5),
   );
   const utilGoal = base.oracle.util - 3;
-  const levelsFile = file.replace(/\.csv$/, '') + '.levels.csv';
-  if (existsSync(levelsFile)) {
-    const levels = readFileSync(levelsFile, 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => Number(l.split(',')[1]));
+  if (levels) {
     onsetFloor(file, trace, levels, slaGoal, utilGoal, ours);
     continue;
   }
