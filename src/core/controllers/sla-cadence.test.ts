@@ -71,6 +71,16 @@ describe('sla cadence', () => {
     assert.equal(state.riseSize, 100);
   });
 
+  it('drops the cadence when the reaction time grows past a quarter of the period, and takes it back when it shrinks', () => {
+    // The fit is kept between rises, for the tick and horizon it was made for: a learnt start latency
+    // that grows must not leave a cadence the new horizon rules out (60 s is under 4 × (15 + 0.5) s).
+    const { state } = minutely();
+    const at = (leadS: number) => readCadence(state(), 40, 40, 0, 20, 450_000, 0.5, leadS).periodMs;
+    assert.equal(at(2), 60_000);
+    assert.equal(at(15), null);
+    assert.equal(at(2), 60_000);
+  });
+
   it('ends the expectation after the moment when no rise came, and a rise off the beat ends the cadence', () => {
     const { read } = minutely();
     assert.ok((read(479, 40).rise?.size ?? 0) > 0);
