@@ -6,6 +6,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { step, type StepInput } from '../core/step.js';
+import type { SlaState } from '../core/controllers/sla.js';
 import type { BenchRow } from './types.js';
 
 /** A synthetic pool of `count` services: mixed priorities, queue targets, a remainder service in ten. */
@@ -77,7 +78,48 @@ export function slaDecisionInputs(count: number, warmTicks = 20): StepInput[] {
   return inputs;
 }
 
+/**
+ * The same sla pool, each queue service having learnt a cadence: seven rises of 100 msg/s a minute
+ * apart (a producer that flushes every minute) put in its state, then one decision so the state holds
+ * the fit, as an agent's does between rises (sla-cadence.ts).
+ */
+export function cadenceDecisionInputs(count: number): StepInput[] {
+  const inputs = slaDecisionInputs(count).map((input) => {
+    const state = input.controllerState as SlaState | undefined;
+    if (state === undefined || input.observation === undefined) return input;
+    const last = input.observation.atMs - 5_000;
+    const rises = Array.from({ length: 7 }, (_, i) => last - (6 - i) * 60_000);
+    return { ...input, controllerState: { ...state, cadence: { rises, riseSize: 100, lastChangeMs: last, fit: null } } };
+  });
+  const { outcomes } = step(inputs, count * 2);
+  return inputs.map((input) => ({ ...input, controllerState: outcomes.get(input.policy.name)?.controllerState ?? input.controllerState }));
+}
+
 const mb = (bytes: number): number => bytes / 1024 / 1024;
+
+/**
+ * One decision of `inputs` against one of `baseline`, alternately 7 times (a pair per round, so that the
+ * machine's load and the JIT's state weigh on both alike): the medians, and CPU as a ratio to the baseline's.
+ */
+function paired(measure: string, inputs: StepInput[], baseline: StepInput[], ratio: string): BenchRow {
+  const runs: { wallMs: number; cpuMs: number }[] = [];
+  const baselineRuns: number[] = [];
+  for (let round = 0; round < 7; round++) {
+    baselineRuns.push(medianMs(() => step(baseline, 20_000), 1).cpuMs);
+    runs.push(medianMs(() => step(inputs, 20_000), 1));
+  }
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const cpu = median(runs.map((r) => r.cpuMs));
+  return {
+    measure,
+    wall: median(runs.map((r) => r.wallMs)),
+    cpu,
+    unit: 'ms (median of 7)',
+    goal: '< 50 ms',
+    'cpu vs 1,000 services': '-',
+    [ratio]: (cpu / median(baselineRuns)).toFixed(2),
+  };
+}
 
 function decisionRows(): BenchRow[] {
   const rssAtStart = process.memoryUsage().rss;
@@ -108,25 +150,17 @@ function decisionRows(): BenchRow[] {
   const sla = slaDecisionInputs(10_000);
   globalThis.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
-  const slaRuns: { wallMs: number; cpuMs: number }[] = [];
-  const queueLengthRuns: number[] = [];
-  for (let round = 0; round < 7; round++) {
-    queueLengthRuns.push(medianMs(() => step(queueLength, 20_000), 1).cpuMs);
-    slaRuns.push(medianMs(() => step(sla, 20_000), 1));
-  }
-  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-  const slaCpuMs = median(slaRuns.map((r) => r.cpuMs));
   rows.push({
-    measure: 'one decision, 10,000 services, sla targets',
-    wall: median(slaRuns.map((r) => r.wallMs)),
-    cpu: slaCpuMs,
-    unit: 'ms (median of 7)',
-    goal: '< 50 ms',
-    'cpu vs 1,000 services': '-',
-    'cpu vs queueLength targets': (slaCpuMs / median(queueLengthRuns)).toFixed(2),
+    ...paired('one decision, 10,000 services, sla targets', sla, queueLength, 'cpu vs queueLength targets'),
     'heap +MB': mb(process.memoryUsage().heapUsed - heapBefore),
     'rss MB': mb(process.memoryUsage().rss),
     'rss at start MB': mb(rssAtStart),
+  });
+  // A learnt cadence against none, alternately as above: what the rises' fit, kept in the state, adds.
+  const cadence = cadenceDecisionInputs(10_000);
+  rows.push({
+    ...paired('one decision, 10,000 services, sla targets with a learnt cadence', cadence, sla, 'cpu vs sla targets without one'),
+    'rss MB': mb(process.memoryUsage().rss),
   });
   return rows;
 }
