@@ -102,9 +102,12 @@ export function readCadence(
   }
   const tickMs = tickS * 1000;
   const horizonMs = (leadS + tickS) * 1000;
-  if (next.fit === null || next.fit.tickMs !== tickMs || next.fit.horizonMs !== horizonMs)
-    next = { ...next, fit: { tickMs, horizonMs, beat: cadence(next.rises, tickMs, horizonMs) } };
-  const beat = next.fit?.beat ?? null;
+  let fit = next.fit;
+  if (fit === null || fit.tickMs !== tickMs || fit.horizonMs !== horizonMs) {
+    fit = { tickMs, horizonMs, beat: cadence(next.rises, tickMs, horizonMs) };
+    next = { ...next, fit };
+  }
+  const { beat } = fit;
   const last = next.rises[next.rises.length - 1];
   if (beat === null || last === undefined) return { state: next, periodMs: null, rise: null };
   const { periodMs, jitterMs } = beat;
