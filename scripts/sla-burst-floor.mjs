@@ -91,15 +91,12 @@ function levelsOf(file) {
     .map((l) => Number(l.split(',')[1]));
 }
 
-function run(trace, policy) {
-  const result = simulate(scenario, trace, policy);
-  const score = urgentOf(result.score);
-  return { sla: score.slaViolationS, util: result.score.utilization * 100, started: score.started };
-}
+/** Whether second i begins an onset: its drawing level above the one before. */
+const onsetAt = (levels, i) => i > 0 && i < levels.length && levels[i] > levels[i - 1];
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
-/** The reacting reference with k spare, and the seconds its urgent queue was empty. */
-function reacting(trace, k) {
-  const inner = reactingPolicy({ scenario, trace }, k);
+/** A policy that also counts the seconds its urgent queue was empty. */
+function countingEmpty(inner) {
   let emptyS = 0;
   const policy = {
     name: inner.name,
@@ -109,23 +106,29 @@ function reacting(trace, k) {
       return inner.decide(tS, dtS, views);
     },
   };
-  return { ...run(trace, policy), emptyS };
+  return { policy, emptyS: () => emptyS };
+}
+
+function run(trace, policy) {
+  const result = simulate(scenario, trace, policy);
+  const score = urgentOf(result.score);
+  return { sla: score.slaViolationS, util: result.score.utilization * 100, started: score.started };
+}
+
+/** The reacting reference with k spare, and the seconds its urgent queue was empty. */
+function reacting(trace, k) {
+  const counted = countingEmpty(reactingPolicy({ scenario, trace }, k));
+  return { ...run(trace, counted.policy), emptyS: counted.emptyS() };
 }
 
 /** The onset-aware reference with k spare (above), and the seconds its urgent queue was empty. */
 function onsetAware(trace, levels, k) {
-  const rising = (tS) => {
-    const i = Math.floor(tS + 1e-9);
-    return i > 0 && i < levels.length && levels[i] > levels[i - 1];
-  };
   const rate = (i) => trace.columns.get(column)[Math.max(0, Math.min(i, levels.length - 1))];
   let reacting = false;
-  let emptyS = 0;
   const spares = [];
   const policy = countPolicy(`onset-aware reference, ${k} spare`, pool, (tS, dtS, view) => {
-    if (view.queue <= 0) emptyS += dtS;
     const i = Math.floor(tS + 1e-9);
-    const onset = rising(tS);
+    const onset = onsetAt(levels, i);
     if (onset && !reacting) spares.push(view.actual.running + view.actual.starting - containersFor(view.service, rate(i - 1)));
     reacting = onset || (reacting && view.queue > 0);
     const { max } = view.service.config;
@@ -133,12 +136,13 @@ function onsetAware(trace, levels, k) {
     // Between bursts: the need of this second's arrivals and of the next's (a container asked for now
     // runs a start later; the next second is not looked at when it is an onset) and of any queue
     // within a tick, + k.
-    const ahead = rising(i + 1) ? 0 : rate(i + 1);
+    const ahead = onsetAt(levels, i + 1) ? 0 : rate(i + 1);
     return Math.min(max, containersFor(view.service, Math.max(view.arrivalRate, ahead) + view.queue / dtS) + k);
   });
-  const mean = spares.length ? spares.reduce((x, y) => x + y, 0) / spares.length : k;
-  const seen = atOnsets(policy, levels);
-  return { ...run(trace, seen.policy), emptyS, spareAtOnsets: mean, onsets: seen.summary() };
+  const counted = countingEmpty(policy);
+  const seen = atOnsets(counted.policy, levels);
+  const result = run(trace, seen.policy);
+  return { ...result, emptyS: counted.emptyS(), spareAtOnsets: spares.length ? mean(spares) : k, onsets: seen.summary() };
 }
 
 /**
@@ -156,7 +160,7 @@ function atOnsets(inner, levels) {
       const view = views.find((v) => v.service === urgent);
       const live = view.actual.running + view.actual.starting;
       const next = Math.floor(tS + 0.5 + 1e-9);
-      if (Math.abs(next - 0.5 - tS) < 1e-9 && next < levels.length && levels[next] > levels[next - 1]) {
+      if (Math.abs(next - 0.5 - tS) < 1e-9 && onsetAt(levels, next)) {
         before.push({ queue: view.queue, live });
         pending = next;
       }
@@ -167,7 +171,6 @@ function atOnsets(inner, levels) {
       return inner.decide(tS, dtS, views);
     },
   };
-  const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const summary = () =>
     `queue ${mean(before.map((b) => b.queue)).toFixed(0)} and ${mean(before.map((b) => b.live)).toFixed(2)} containers half a second before an onset, ${URGENT_MOST} live ${mean(reached).toFixed(2)} s after it`;
   return { policy, summary };
@@ -215,7 +218,7 @@ function startsNeeded(trace, levels, goalS) {
   const slaQueue = urgent.simulation.sla.queueLength;
   const out = [];
   for (let i = 1; i < levels.length; i++) {
-    if (!(levels[i] > levels[i - 1])) continue;
+    if (!onsetAt(levels, i)) continue;
     let end = i + 1;
     while (end < levels.length && levels[end] === levels[i]) end++;
     const spanS = end - i - goalS;
@@ -229,6 +232,7 @@ function startsNeeded(trace, levels, goalS) {
   }
   return out;
 }
+
 function onsetFloor(file, trace, levels, slaGoal, utilGoal, ours) {
   const rows = [];
   for (let k = 0; k <= maxSpare; k++) {
@@ -258,7 +262,7 @@ function onsetFloor(file, trace, levels, slaGoal, utilGoal, ours) {
   // containers leave the queue empty less often, so this is the more generous of the two).
   const ceiling = s === undefined ? undefined : ceilingAt(s, rows[Math.floor(s)].own.emptyS);
   const kind = s === undefined ? 'floor (seconds)' : ceiling >= utilGoal ? 'not settled' : 'floor (both)';
-  const onsets = levels.filter((l, i) => i > 0 && l > levels[i - 1]).length;
+  const onsets = levels.filter((_, i) => onsetAt(levels, i)).length;
   if (process.env.MD) {
     const cells = [0, 1, 2, 4].map((k) => (rows[k] ? `${rows[k].sla} / ${rows[k].ceiling.toFixed(1)}` : '—')).join('; ');
     console.log(
